@@ -1,0 +1,141 @@
+"""Stage 01: teacher baseline — train (or fine-tune from the zoo) per λ, evaluate with real
+bitstreams on Kodak, compare with JPEG and WebP.
+
+Artifacts in ``artifacts/01_teacher/<key>/``: ``teacher_l<λ>.pt`` (checkpoints),
+``train_l<λ>.pt`` (resumable training state), ``per_image.csv``, ``baselines.csv``,
+``rd_teacher.png/.svg``, ``results.json``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import torch
+
+from ..data import CropSampler, load_kodak
+from ..errors import ArtifactError, ParameterError
+from ..eval import baselines, complexity, evaluate_codec, rd_point
+from ..fileio import atomic_write_text
+from ..metrics import bd_rate
+from ..models import build_model, load_checkpoint, save_checkpoint
+from ..plots import rd_figure, save_figure
+from ..study import Stage, git_commit, resolve_params
+from ..train import TrainConfig, seed_everything, train
+
+__all__ = ["run", "load_teacher", "teacher_stage", "rd_table", "figure"]
+
+
+def teacher_stage(preset: str = "quick", **overrides) -> Stage:
+    """The stage-01 artifact handle for a preset (+ overrides)."""
+    return Stage("01", resolve_params("01", preset, **overrides), {})
+
+
+def _init_model(p: dict, lmbda: float) -> tuple[torch.nn.Module, str]:
+    seed_everything(p["seed"])
+    if p["init"] == "scratch":
+        return build_model(N=p["N"], M=p["M"]), "scratch"
+    if p["init"] != "zoo":
+        return load_checkpoint(p["init"]), str(p["init"])  # a checkpoint path
+    from ..zoo import available, load_pretrained
+
+    cands = {k: v for k, v in available().items()
+             if v["config"]["N"] == p["N"] and v["config"]["M"] == p["M"] and k.startswith("teacher")}
+    if not cands:
+        raise ArtifactError(f"no released teacher with N={p['N']}, M={p['M']} in weights/: use init='scratch'")
+    name = min(cands, key=lambda k: abs(cands[k]["lmbda"] - lmbda))
+    return load_pretrained(name), f"zoo:{name}"
+
+
+def _fmt(lmbda: float) -> str:
+    return f"{lmbda:.4f}"
+
+
+def run(p: dict, force: bool = False, progress: bool = True) -> dict:
+    """Run stage 01 with resolved parameters ``p`` (see :data:`lic.study.PRESETS`)."""
+    if not p["lambdas"]:
+        raise ParameterError("lambdas must list at least one λ")
+    st = Stage("01", p, {})
+    if st.done and not force:
+        return st.results()
+    if p.get("threads"):
+        torch.set_num_threads(int(p["threads"]))
+    t_start = time.monotonic()
+    images = load_kodak(p["kodak_dir"], limit=p["kodak_limit"])
+    st.dir.mkdir(parents=True, exist_ok=True)
+    sampler = None
+    rd, per_image, models, inits = [], [], {}, {}
+    for lmbda in p["lambdas"]:
+        final = st.dir / f"teacher_l{_fmt(lmbda)}.pt"
+        if final.exists() and not force:
+            model, inits[_fmt(lmbda)] = load_checkpoint(final), "cached"
+        else:
+            model, inits[_fmt(lmbda)] = _init_model(p, lmbda)
+            if p["steps"] > 0:
+                sampler = sampler or CropSampler(p["train_dir"], crop=p["crop"], seed=p["seed"])
+                cfg = TrainConfig(lmbda=lmbda, steps=p["steps"], batch_size=p["batch_size"], crop=p["crop"],
+                                  lr=p["lr"], seed=p["seed"], ckpt_every=max(1, min(200, p["steps"])))
+                train(model, cfg, sampler, st.dir / f"train_l{_fmt(lmbda)}.pt", progress=progress,
+                      desc=f"teacher λ={lmbda}")
+            save_checkpoint(final, model, lmbda=lmbda, init=inits[_fmt(lmbda)])
+        res = evaluate_codec(model, images, progress=progress, desc=f"Kodak λ={lmbda}")
+        rd.append(rd_point(res, codec="teacher", lmbda=lmbda))
+        per_image.append(res["per_image"].assign(codec="teacher", lmbda=lmbda))
+        models[_fmt(lmbda)] = final.name
+    base = baselines(images, p["jpeg_qualities"])
+    per_image_df = pd.concat(per_image, ignore_index=True)
+    atomic_write_text(st.dir / "per_image.csv", per_image_df.to_csv(index=False))
+    atomic_write_text(st.dir / "baselines.csv", base.to_csv(index=False))
+    rd_df = pd.DataFrame(rd)
+    bd = {}
+    for codec in ("jpeg", "webp"):
+        b = base[base.codec == codec]
+        bd[f"bd_rate_vs_{codec}"] = bd_rate(b.bpp, b.psnr, rd_df.bpp, rd_df.psnr)
+    results = {
+        "figures": {},
+        "rd": rd,
+        "baselines": base.to_dict("records"),
+        "models": models,
+        "init": inits,
+        "complexity_720p": complexity(model, (720, 1280)),
+        "complexity_kodak": complexity(model, (512, 768)),
+        "timing_s_per_image": {"encode": float(per_image_df.enc_s.mean()), "decode": float(per_image_df.dec_s.mean())},
+        **bd,
+        "kodak_images": len(images),
+        "commit": git_commit(),
+        "wall_s": time.monotonic() - t_start,
+    }
+    fig = figure(results, caption=f"preset={p['preset']} N={p['N']} M={p['M']} steps={p['steps']} "
+                 f"init={p['init']} Kodak n={len(images)} commit={results['commit']}")
+    results["figures"]["rd"] = save_figure(fig, st.dir, "rd_teacher")
+    return st.finish(results)
+
+
+def rd_table(results: dict) -> pd.DataFrame:
+    """Teacher points and baseline points as one table (mean over Kodak)."""
+    t = pd.DataFrame(results["rd"]).rename(columns={"lmbda": "setting"})
+    b = pd.DataFrame(results["baselines"]).rename(columns={"quality": "setting"})
+    return pd.concat([t, b], ignore_index=True)[["codec", "setting", "bpp", "psnr", "ms_ssim"]]
+
+
+def figure(results: dict, caption: str = ""):
+    """RD curves (PSNR and MS-SSIM) of the teacher vs JPEG and WebP."""
+    base = pd.DataFrame(results["baselines"])
+    curves = {"teacher (ours)": pd.DataFrame(results["rd"])}
+    for codec in ("jpeg", "webp"):
+        curves[codec.upper()] = base[base.codec == codec]
+    return rd_figure(curves, title="Kodak: teacher vs JPEG / WebP (real bitstreams)", caption=caption)
+
+
+def load_teacher(preset: str, lmbda: float, **overrides) -> torch.nn.Module:
+    """The stage-01 teacher at ``lmbda``.
+
+    Raises:
+        ArtifactError: stage 01 has not been run for this preset (names the notebook).
+    """
+    st = teacher_stage(preset, **overrides)
+    res = st.results()
+    name = res["models"].get(_fmt(lmbda))
+    if name is None:
+        raise ArtifactError(f"stage 01 ({preset}) has no teacher at λ={lmbda}; it has {sorted(res['models'])}")
+    return load_checkpoint(st.dir / name)

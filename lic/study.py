@@ -1,0 +1,259 @@
+"""Presets, parameter-keyed artifacts and the papermill study runner.
+
+Each stage reads its inputs from disk and writes ``artifacts/<stage>/<key>/``, where ``key``
+hashes the stage's resolved parameters and the keys of its inputs. ``results.json`` is written
+last (atomically): its presence marks a finished stage, which is then skipped unless forced.
+
+Run the study (papermill executes ``notebooks/0N_*.ipynb`` in order)::
+
+    python -m lic.study --preset quick
+    python -m lic.study --preset smoke --stages 01 -p 01.steps 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ArtifactError, ParameterError
+from .fileio import read_json, write_json
+
+__all__ = [
+    "ROOT",
+    "PRESETS",
+    "STAGES",
+    "resolve_params",
+    "stage_key",
+    "stage_dir",
+    "Stage",
+    "run_study",
+    "main",
+]
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+
+#: stage id -> (artifact folder name, notebook)
+STAGES: dict[str, tuple[str, str]] = {
+    "01": ("01_teacher", "01_teacher_baseline.ipynb"),
+}
+
+_COMMON = {"seed": 0, "train_dir": None, "kodak_dir": None, "artifacts": None, "threads": None}
+
+#: preset -> stage -> parameters. ``None`` data dirs fall back to $LIC_TRAIN_DIR / $LIC_KODAK_DIR.
+PRESETS: dict[str, dict[str, dict[str, Any]]] = {
+    "smoke": {
+        "01": {**_COMMON, "N": 16, "M": 24, "lambdas": [0.0067, 0.025], "steps": 4, "batch_size": 2, "crop": 64,
+               "lr": 1e-4, "init": "scratch", "kodak_limit": 2, "jpeg_qualities": [20, 60, 90],
+               "eval_check": True},
+    },
+    "quick": {
+        "01": {**_COMMON, "N": 128, "M": 192, "lambdas": [0.0067, 0.013, 0.025, 0.0483], "steps": 0, "batch_size": 8,
+               "crop": 128, "lr": 1e-4, "init": "zoo", "kodak_limit": 24,
+               "jpeg_qualities": [10, 20, 30, 40, 50, 60, 70, 80, 90], "eval_check": True},
+    },
+    "paper": {
+        "01": {**_COMMON, "N": 128, "M": 192, "lambdas": [0.0018, 0.0035, 0.0067, 0.013, 0.025, 0.0483],
+               "steps": 1_000_000, "batch_size": 16, "crop": 256, "lr": 1e-4, "init": "scratch", "kodak_limit": 24,
+               "jpeg_qualities": [5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95], "eval_check": True},
+    },
+}
+
+#: parameters that never change a result (locations, threads) and so stay out of the key
+_NOT_KEYED = {"train_dir", "kodak_dir", "artifacts", "threads", "force", "progress"}
+
+
+def resolve_params(stage: str, preset: str, **overrides) -> dict[str, Any]:
+    """The preset's parameters for ``stage`` with non-``None`` overrides applied.
+
+    Raises:
+        ParameterError: unknown preset, stage or parameter name.
+    """
+    if preset not in PRESETS:
+        raise ParameterError(f"unknown preset {preset!r}; choose one of {sorted(PRESETS)}")
+    if stage not in PRESETS[preset]:
+        raise ParameterError(f"preset {preset!r} has no stage {stage!r}")
+    p = copy.deepcopy(PRESETS[preset][stage])
+    for k, v in overrides.items():
+        if k not in p:
+            raise ParameterError(f"stage {stage} has no parameter {k!r}; known: {sorted(p)}")
+        if v is not None:
+            p[k] = v
+    p["preset"] = preset
+    return p
+
+
+def stage_key(stage: str, params: dict, inputs: dict[str, str] | None = None) -> str:
+    """10-hex key of a stage's result-affecting parameters and its inputs' keys."""
+    keyed = {k: v for k, v in params.items() if k not in _NOT_KEYED and k != "preset"}
+    blob = json.dumps({"stage": stage, "params": keyed, "inputs": inputs or {}}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:10]
+
+
+def artifacts_root(params: dict | None = None) -> Path:
+    root = (params or {}).get("artifacts") or os.environ.get("LIC_ARTIFACTS") or ROOT / "artifacts"
+    return Path(root)
+
+
+def stage_dir(stage: str, params: dict, inputs: dict[str, str] | None = None) -> Path:
+    """``artifacts/<stage folder>/<key>/`` (not created)."""
+    return artifacts_root(params) / STAGES[stage][0] / stage_key(stage, params, inputs)
+
+
+@dataclass
+class Stage:
+    """A stage's artifact folder: where it writes, whether it is done, its results."""
+
+    stage: str
+    params: dict
+    inputs: dict[str, str]
+
+    @property
+    def key(self) -> str:
+        return stage_key(self.stage, self.params, self.inputs)
+
+    @property
+    def dir(self) -> Path:
+        return stage_dir(self.stage, self.params, self.inputs)
+
+    @property
+    def done(self) -> bool:
+        return (self.dir / "results.json").exists()
+
+    def results(self) -> dict:
+        f = self.dir / "results.json"
+        if not f.exists():
+            raise ArtifactError(f"stage {self.stage} has no results at {self.dir}: run {STAGES[self.stage][1]} first")
+        return read_json(f)
+
+    def finish(self, results: dict) -> dict:
+        """Write ``results.json`` (+ params.json) last, atomically."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        write_json(self.dir / "params.json", {"stage": self.stage, "key": self.key, "params": self.params,
+                                              "inputs": self.inputs})
+        results = {**results, "stage": self.stage, "key": self.key, "preset": self.params.get("preset")}
+        write_json(self.dir / "results.json", results)
+        return results
+
+
+def latest(stage: str, preset: str, **overrides) -> Stage:
+    """The artifact of ``stage`` for a preset (+ overrides), for a later stage to read."""
+    p = resolve_params(stage, preset, **overrides)
+    return Stage(stage, p, {})
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True).stdout.strip()
+        return out.stdout.strip() + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for pkg in ("torch", "compressai", "brevitas", "numpy", "papermill", "pytorch-msssim", "bjontegaard", "hls4ml"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def _parse_value(s: str):
+    try:
+        return json.loads(s)
+    except json.JSONDecodeError:
+        return s
+
+
+def run_study(
+    preset: str = "quick",
+    stages: list[str] | None = None,
+    overrides: dict[str, dict] | None = None,
+    out_dir: str | os.PathLike | None = None,
+    progress: bool = True,
+) -> dict:
+    """Execute the stage notebooks in order with papermill; write a run manifest.
+
+    Args:
+        preset: ``smoke``, ``quick`` or ``paper``.
+        stages: subset of :data:`STAGES` (default all, in order).
+        overrides: ``{"01": {"steps": 10}}`` per-stage parameter overrides.
+        out_dir: where executed notebooks and ``manifest.json`` go (default ``runs/<preset>-<time>``).
+
+    Raises:
+        RuntimeError: a stage failed; the message names the stage and the failing cell.
+    """
+    import papermill as pm
+
+    stages = stages or list(STAGES)
+    overrides = overrides or {}
+    for s in stages:
+        if s not in STAGES:
+            raise ParameterError(f"unknown stage {s!r}; stages: {list(STAGES)}")
+        resolve_params(s, preset, **overrides.get(s, {}))  # validate names before running anything
+    out = Path(out_dir or ROOT / "runs" / f"{preset}-{time.strftime('%Y%m%d-%H%M%S')}")
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = {"preset": preset, "commit": git_commit(), "versions": _versions(), "stages": {},
+                "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    for s in stages:
+        folder, nb = STAGES[s]
+        t0 = time.monotonic()
+        params = {"preset": preset, **overrides.get(s, {})}
+        try:
+            pm.execute_notebook(str(NOTEBOOKS / nb), str(out / nb), parameters=params, cwd=str(NOTEBOOKS),
+                                progress_bar=progress, kernel_name="python3")
+        except pm.PapermillExecutionError as exc:
+            manifest["stages"][s] = {"notebook": nb, "status": "failed", "cell": exc.exec_count,
+                                     "error": f"{exc.ename}: {exc.evalue}", "seconds": time.monotonic() - t0}
+            write_json(out / "manifest.json", manifest)
+            raise RuntimeError(f"stage {s} ({nb}) failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
+        manifest["stages"][s] = {"notebook": nb, "status": "ok", "params": params,
+                                 "seconds": round(time.monotonic() - t0, 1)}
+        write_json(out / "manifest.json", manifest)
+    manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+    write_json(out / "manifest.json", manifest)
+    return manifest
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m lic.study", description="Run the study's notebooks with papermill.")
+    p.add_argument("--preset", default="quick", choices=sorted(PRESETS))
+    p.add_argument("--stages", nargs="*", default=None, help=f"subset of {list(STAGES)}")
+    p.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("STAGE.NAME", "VALUE"),
+                   help="override one parameter, e.g. -p 01.steps 10 (value parsed as JSON if it can be)")
+    p.add_argument("--out", default=None, help="folder for executed notebooks and manifest.json")
+    a = p.parse_args(argv)
+    overrides: dict[str, dict] = {}
+    try:
+        for name, value in a.param:
+            if "." not in name:
+                raise ParameterError(f"override {name!r} must be STAGE.NAME, e.g. 01.steps")
+            s, k = name.split(".", 1)
+            overrides.setdefault(s, {})[k] = _parse_value(value)
+        m = run_study(a.preset, a.stages, overrides, a.out)
+    except (ParameterError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for s, info in m["stages"].items():
+        print(f"stage {s}: {info['status']} in {info['seconds']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""Released reference weights (``weights/``), loaded by name, and the recipe that made them.
+
+Like CompressAI's zoo, a table maps a name to its architecture, widths and λ; ``weights/
+manifest.json`` records for each released file its SHA-256, the exact command, preset,
+commit, steps and measured Kodak numbers. Files are fp16 state dicts (half the bytes of fp32;
+the entropy models' CDF tables are rebuilt on load).
+
+Train or continue a reference model (resumable across sessions)::
+
+    python -m lic.zoo train teacher-n128-m192 --minutes 60
+    python -m lic.zoo release teacher-n128-m192
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from .errors import ArtifactError, ParameterError
+from .fileio import atomic_write_bytes, read_json, write_json
+
+__all__ = ["WEIGHTS_DIR", "REFERENCE", "load_pretrained", "available", "release"]
+
+WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
+WORK_DIR = Path(__file__).resolve().parents[1] / "artifacts" / "reference"
+
+#: name -> recipe. ``teacher`` names the teacher a KD student learns from.
+REFERENCE: dict[str, dict] = {
+    "teacher-n128-m192": {"N": 128, "M": 192, "lmbda": 0.025, "lr": 3e-4, "crop": 128, "batch_size": 8},
+}
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def available() -> dict[str, dict]:
+    """Released models: name -> manifest entry (empty if nothing is released)."""
+    f = WEIGHTS_DIR / "manifest.json"
+    return read_json(f)["models"] if f.exists() else {}
+
+
+def load_pretrained(name: str, verify: bool = True) -> torch.nn.Module:
+    """A released reference model by name (eval mode, CDFs built).
+
+    Raises:
+        ArtifactError: unknown name, missing file or checksum mismatch.
+    """
+    from .models import load_checkpoint
+
+    models = available()
+    if name not in models:
+        raise ArtifactError(f"no released model {name!r} in {WEIGHTS_DIR}; released: {sorted(models)}")
+    entry = models[name]
+    path = WEIGHTS_DIR / entry["file"]
+    if not path.exists():
+        raise ArtifactError(f"{path} is listed in the manifest but missing")
+    if verify and _sha256(path) != entry["sha256"]:
+        raise ArtifactError(f"{path}: SHA-256 mismatch with weights/manifest.json")
+    return load_checkpoint(path)
+
+
+def _git_commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=WEIGHTS_DIR.parent, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def ckpt_path(name: str) -> Path:
+    return WORK_DIR / name / "train.pt"
+
+
+def train_reference(name: str, steps: int, minutes: float | None, threads: int | None, train_dir=None) -> dict:
+    """Train (or continue) reference model ``name`` for up to ``minutes``."""
+    from .data import CropSampler
+    from .models import build_model
+    from .train import TrainConfig, seed_everything, train
+
+    if name not in REFERENCE:
+        raise ParameterError(f"unknown reference model {name!r}; known: {sorted(REFERENCE)}")
+    r = REFERENCE[name]
+    if threads:
+        torch.set_num_threads(threads)
+    cfg = TrainConfig(lmbda=r["lmbda"], steps=steps, batch_size=r["batch_size"], crop=r["crop"], lr=r["lr"], ckpt_every=200)
+    seed_everything(cfg.seed)
+    model = build_model(N=r["N"], M=r["M"])
+    sampler = CropSampler(train_dir, crop=cfg.crop, seed=cfg.seed)
+    return train(model, cfg, sampler, ckpt_path(name), max_seconds=None if minutes is None else minutes * 60, desc=name)
+
+
+def release(name: str, eval_limit: int | None = None, command: str = "") -> dict:
+    """Export the trained checkpoint as fp16, measure it on Kodak, update the manifest."""
+    from .eval import evaluate_codec
+    from .data import load_kodak
+    from .models import load_state_dict_into, build_model
+
+    state = torch.load(ckpt_path(name), map_location="cpu", weights_only=False)
+    model = load_state_dict_into(build_model(**state["config"]), state["model"]).eval()
+    sd = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
+    buf = io.BytesIO()
+    torch.save({"config": model.config, "state_dict": sd}, buf)
+    WEIGHTS_DIR.mkdir(exist_ok=True)
+    path = atomic_write_bytes(WEIGHTS_DIR / f"{name}.pt", buf.getvalue())
+    released = load_pretrained_file(path)
+    res = evaluate_codec(released, load_kodak(limit=eval_limit))
+    models = available()
+    models[name] = {
+        "file": path.name,
+        "sha256": _sha256(path),
+        "config": model.config,
+        "lmbda": state["train_config"]["lmbda"],
+        "train_config": state["train_config"],
+        "steps": state["step"],
+        "train_seconds": round(state.get("seconds", 0.0)),
+        "commit": _git_commit(),
+        "command": command or f"python -m lic.zoo train {name}",
+        "kodak": {k: round(float(v), 5) for k, v in res["mean"].items()},
+        "kodak_images": len(res["per_image"]),
+        "released": time.strftime("%Y-%m-%d"),
+    }
+    write_json(WEIGHTS_DIR / "manifest.json", {"models": models})
+    return models[name]
+
+
+def load_pretrained_file(path: Path) -> torch.nn.Module:
+    from .models import load_checkpoint
+
+    return load_checkpoint(path)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m lic.zoo", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    t = sub.add_parser("train", help="train or continue a reference model (resumable)")
+    t.add_argument("name", choices=sorted(REFERENCE))
+    t.add_argument("--steps", type=int, default=20000)
+    t.add_argument("--minutes", type=float, default=None, help="stop (checkpointed) after this wall time")
+    t.add_argument("--threads", type=int, default=None)
+    t.add_argument("--train-dir", default=None)
+    r = sub.add_parser("release", help="export fp16 weights, measure on Kodak, update weights/manifest.json")
+    r.add_argument("name", choices=sorted(REFERENCE))
+    r.add_argument("--limit", type=int, default=None, help="Kodak images (default all 24)")
+    sub.add_parser("list", help="released models")
+    a = p.parse_args(argv)
+    if a.cmd == "train":
+        out = train_reference(a.name, a.steps, a.minutes, a.threads, a.train_dir)
+        print(f"{a.name}: step {out['step']}, {out['seconds']:.0f} s, last {out['history'][-1] if out['history'] else {}}")
+    elif a.cmd == "release":
+        print(release(a.name, a.limit, " ".join(sys.argv)))
+    else:
+        for k, v in available().items():
+            print(k, v["kodak"], v["steps"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

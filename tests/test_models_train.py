@@ -1,0 +1,72 @@
+import pytest
+import torch
+from compressai.models import ScaleHyperprior
+
+from lic.data import CropSampler
+from lic.errors import ArtifactError, ParameterError
+from lic.models import build_model, load_checkpoint, save_checkpoint
+from lic.train import TrainConfig, train
+
+
+def test_registry_and_bad_params():
+    with pytest.raises(ParameterError, match="unknown architecture"):
+        build_model("nope")
+    with pytest.raises(ParameterError):
+        build_model(N=0, M=8)
+    with pytest.raises(ParameterError):
+        TrainConfig(lmbda=-1)
+    with pytest.raises(ParameterError, match="multiple of 64"):
+        TrainConfig(crop=100)
+
+
+def test_loads_compressai_format_checkpoint(tmp_path):
+    torch.manual_seed(0)
+    ref = ScaleHyperprior(8, 12).eval()
+    ref.update(force=True)
+    torch.save(ref.state_dict(), tmp_path / "zoo.pth.tar")  # CompressAI zoo files are bare state dicts
+    m = load_checkpoint(tmp_path / "zoo.pth.tar")
+    assert (m.N, m.M) == (8, 12)
+    x = torch.rand(1, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.allclose(m(x)["x_hat"], ref(x)["x_hat"])
+    save_checkpoint(tmp_path / "ours.pt", m)
+    with torch.no_grad():
+        assert torch.allclose(load_checkpoint(tmp_path / "ours.pt")(x)["x_hat"], ref(x)["x_hat"])
+
+
+def test_bad_checkpoints(tmp_path):
+    with pytest.raises(ArtifactError, match="does not exist"):
+        load_checkpoint(tmp_path / "none.pt")
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ArtifactError, match="unreadable"):
+        load_checkpoint(tmp_path / "junk.pt")
+
+
+def _sampler():
+    return CropSampler(crop=64, seed=0, max_images=2)
+
+
+def test_resume_equals_uninterrupted(tmp_path):
+    cfg = TrainConfig(lmbda=0.01, steps=4, batch_size=2, crop=64, ckpt_every=2)
+    torch.manual_seed(0)
+    a = build_model(N=8, M=12)
+    train(a, cfg, _sampler(), tmp_path / "a.pt", progress=False)
+
+    torch.manual_seed(0)
+    b = build_model(N=8, M=12)
+    out = train(b, cfg, _sampler(), tmp_path / "b.pt", progress=False, max_seconds=0)  # stops after step 1
+    assert out["step"] == 1 and not out["done"]
+    torch.manual_seed(123)  # a resumed process starts with another RNG state
+    c = build_model(N=8, M=12)
+    out = train(c, cfg, _sampler(), tmp_path / "b.pt", progress=False)
+    assert out["step"] == 4 and out["done"]
+    for (k, va), vc in zip(a.state_dict().items(), c.state_dict().values()):
+        assert torch.allclose(va, vc, atol=1e-6), k
+
+
+def test_resume_refuses_other_config(tmp_path):
+    cfg = TrainConfig(lmbda=0.01, steps=1, batch_size=1, crop=64)
+    train(build_model(N=8, M=12), cfg, _sampler(), tmp_path / "a.pt", progress=False)
+    with pytest.raises(ParameterError, match="another training config"):
+        train(build_model(N=8, M=12), TrainConfig(lmbda=0.02, steps=1, batch_size=1, crop=64), _sampler(),
+              tmp_path / "a.pt", progress=False)
