@@ -30,8 +30,10 @@ from .fileio import read_json, write_json
 
 __all__ = [
     "ROOT",
-    "PRESETS",
     "STAGES",
+    "COMMON",
+    "presets",
+    "input_stage",
     "resolve_params",
     "stage_key",
     "stage_dir",
@@ -43,31 +45,29 @@ __all__ = [
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 
-#: stage id -> (artifact folder name, notebook)
-STAGES: dict[str, tuple[str, str]] = {
-    "01": ("01_teacher", "01_teacher_baseline.ipynb"),
+#: stage id -> (artifact folder name, notebook, module of lic.stages holding ``PRESETS`` and ``run``)
+STAGES: dict[str, tuple[str, str, str]] = {
+    "01": ("01_teacher", "01_teacher_baseline.ipynb", "teacher"),
 }
 
-_COMMON = {"seed": 0, "train_dir": None, "kodak_dir": None, "artifacts": None, "threads": None}
+#: parameters every stage has; ``None`` data dirs fall back to $LIC_TRAIN_DIR / $LIC_KODAK_DIR
+COMMON = {"seed": 0, "train_dir": None, "kodak_dir": None, "artifacts": None, "threads": None}
+PRESET_NAMES = ("smoke", "quick", "paper")
 
-#: preset -> stage -> parameters. ``None`` data dirs fall back to $LIC_TRAIN_DIR / $LIC_KODAK_DIR.
-PRESETS: dict[str, dict[str, dict[str, Any]]] = {
-    "smoke": {
-        "01": {**_COMMON, "N": 16, "M": 24, "lambdas": [0.0067, 0.025], "steps": 4, "batch_size": 2, "crop": 64,
-               "lr": 1e-4, "init": "scratch", "kodak_limit": 2, "jpeg_qualities": [20, 60, 90],
-               "eval_check": True},
-    },
-    "quick": {
-        "01": {**_COMMON, "N": 128, "M": 192, "lambdas": [0.0067, 0.013, 0.025, 0.0483], "steps": 0, "batch_size": 8,
-               "crop": 128, "lr": 1e-4, "init": "zoo", "kodak_limit": 24,
-               "jpeg_qualities": [10, 20, 30, 40, 50, 60, 70, 80, 90], "eval_check": True},
-    },
-    "paper": {
-        "01": {**_COMMON, "N": 128, "M": 192, "lambdas": [0.0018, 0.0035, 0.0067, 0.013, 0.025, 0.0483],
-               "steps": 1_000_000, "batch_size": 16, "crop": 256, "lr": 1e-4, "init": "scratch", "kodak_limit": 24,
-               "jpeg_qualities": [5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95], "eval_check": True},
-    },
-}
+
+def stage_module(stage: str):
+    """The ``lic.stages`` module of a stage (defines ``PRESETS`` and ``run``)."""
+    import importlib
+
+    if stage not in STAGES:
+        raise ParameterError(f"unknown stage {stage!r}; stages: {list(STAGES)}")
+    return importlib.import_module(f"lic.stages.{STAGES[stage][2]}")
+
+
+def presets(stage: str) -> dict[str, dict[str, Any]]:
+    """preset -> parameters of one stage (``COMMON`` included)."""
+    return {k: {**COMMON, **v} for k, v in stage_module(stage).PRESETS.items()}
+
 
 #: parameters that never change a result (locations, threads) and so stay out of the key
 _NOT_KEYED = {"train_dir", "kodak_dir", "artifacts", "threads", "force", "progress"}
@@ -79,11 +79,10 @@ def resolve_params(stage: str, preset: str, **overrides) -> dict[str, Any]:
     Raises:
         ParameterError: unknown preset, stage or parameter name.
     """
-    if preset not in PRESETS:
-        raise ParameterError(f"unknown preset {preset!r}; choose one of {sorted(PRESETS)}")
-    if stage not in PRESETS[preset]:
-        raise ParameterError(f"preset {preset!r} has no stage {stage!r}")
-    p = copy.deepcopy(PRESETS[preset][stage])
+    table = presets(stage)
+    if preset not in table:
+        raise ParameterError(f"unknown preset {preset!r}; choose one of {sorted(table)}")
+    p = copy.deepcopy(table[preset])
     for k, v in overrides.items():
         if k not in p:
             raise ParameterError(f"stage {stage} has no parameter {k!r}; known: {sorted(p)}")
@@ -133,7 +132,8 @@ class Stage:
     def results(self) -> dict:
         f = self.dir / "results.json"
         if not f.exists():
-            raise ArtifactError(f"stage {self.stage} has no results at {self.dir}: run {STAGES[self.stage][1]} first")
+            raise ArtifactError(f"stage {self.stage} has no results at {self.dir}: "
+                                f"run notebooks/{STAGES[self.stage][1]} first")
         return read_json(f)
 
     def finish(self, results: dict) -> dict:
@@ -146,10 +146,23 @@ class Stage:
         return results
 
 
-def latest(stage: str, preset: str, **overrides) -> Stage:
-    """The artifact of ``stage`` for a preset (+ overrides), for a later stage to read."""
-    p = resolve_params(stage, preset, **overrides)
-    return Stage(stage, p, {})
+def input_stage(stage: str, preset: str, upstream: dict[str, dict] | None = None) -> Stage:
+    """The finished artifact of an earlier ``stage`` that a later stage reads.
+
+    Args:
+        preset: the preset the earlier stage ran with.
+        upstream: ``{stage: overrides}`` given to earlier stages (the runner passes them on).
+
+    Raises:
+        ArtifactError: it has not been run yet (the message names the notebook to run).
+    """
+    upstream = upstream or {}
+    mod = stage_module(stage)
+    st = mod.stage_handle(preset, upstream)
+    if not st.done:
+        raise ArtifactError(f"stage {stage} ({preset}) has no artifact at {st.dir}: run notebooks/{STAGES[stage][1]} "
+                            f"first (or python -m lic.study --preset {preset} --stages {stage})")
+    return st
 
 
 def git_commit() -> str:
@@ -212,9 +225,12 @@ def run_study(
     manifest = {"preset": preset, "commit": git_commit(), "versions": _versions(), "stages": {},
                 "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
     for s in stages:
-        folder, nb = STAGES[s]
+        folder, nb, _ = STAGES[s]
         t0 = time.monotonic()
         params = {"preset": preset, **overrides.get(s, {})}
+        upstream = {u: o for u, o in overrides.items() if u < s}
+        if upstream and s != "01":
+            params["upstream"] = upstream
         try:
             pm.execute_notebook(str(NOTEBOOKS / nb), str(out / nb), parameters=params, cwd=str(NOTEBOOKS),
                                 progress_bar=progress, kernel_name="python3")
@@ -233,7 +249,7 @@ def run_study(
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m lic.study", description="Run the study's notebooks with papermill.")
-    p.add_argument("--preset", default="quick", choices=sorted(PRESETS))
+    p.add_argument("--preset", default="quick", choices=PRESET_NAMES)
     p.add_argument("--stages", nargs="*", default=None, help=f"subset of {list(STAGES)}")
     p.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("STAGE.NAME", "VALUE"),
                    help="override one parameter, e.g. -p 01.steps 10 (value parsed as JSON if it can be)")

@@ -23,12 +23,24 @@ from ..plots import rd_figure, save_figure
 from ..study import Stage, git_commit, resolve_params
 from ..train import TrainConfig, seed_everything, train
 
-__all__ = ["run", "load_teacher", "teacher_stage", "rd_table", "figure"]
+__all__ = ["PRESETS", "run", "load_teacher", "stage_handle", "rd_table", "figure"]
+
+#: preset -> parameters (plus :data:`lic.study.COMMON`)
+PRESETS = {
+    "smoke": {"N": 16, "M": 24, "lambdas": [0.0067, 0.025], "steps": 4, "batch_size": 2, "crop": 64,
+              "lr": 1e-4, "init": "scratch", "kodak_limit": 2, "jpeg_qualities": [20, 60, 90]},
+    "quick": {"N": 128, "M": 192, "lambdas": [0.0067, 0.013, 0.025, 0.0483], "steps": 0, "batch_size": 8,
+              "crop": 128, "lr": 1e-4, "init": "zoo", "kodak_limit": 24,
+              "jpeg_qualities": [10, 20, 30, 40, 50, 60, 70, 80, 90]},
+    "paper": {"N": 128, "M": 192, "lambdas": [0.0018, 0.0035, 0.0067, 0.013, 0.025, 0.0483],
+              "steps": 1_000_000, "batch_size": 16, "crop": 256, "lr": 1e-4, "init": "scratch", "kodak_limit": 24,
+              "jpeg_qualities": [5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95]},
+}
 
 
-def teacher_stage(preset: str = "quick", **overrides) -> Stage:
-    """The stage-01 artifact handle for a preset (+ overrides)."""
-    return Stage("01", resolve_params("01", preset, **overrides), {})
+def stage_handle(preset: str = "quick", upstream: dict | None = None) -> Stage:
+    """The stage-01 artifact for a preset (+ ``upstream["01"]`` overrides)."""
+    return Stage("01", resolve_params("01", preset, **(upstream or {}).get("01", {})), {})
 
 
 def _init_model(p: dict, lmbda: float) -> tuple[torch.nn.Module, str]:
@@ -133,7 +145,7 @@ def load_teacher(preset: str, lmbda: float, **overrides) -> torch.nn.Module:
     Raises:
         ArtifactError: stage 01 has not been run for this preset (names the notebook).
     """
-    st = teacher_stage(preset, **overrides)
+    st = stage_handle(preset, {"01": overrides})
     res = st.results()
     name = res["models"].get(_fmt(lmbda))
     if name is None:
