@@ -7,8 +7,8 @@ the entropy models' CDF tables are rebuilt on load).
 
 Train or continue a reference model (resumable across sessions)::
 
-    python -m lic.zoo train teacher-n128-m192 --minutes 60
-    python -m lic.zoo release teacher-n128-m192
+    python -m lic.zoo train teacher-n128-m192-l0.0250 --minutes 60
+    python -m lic.zoo release teacher-n128-m192-l0.0250
 """
 
 from __future__ import annotations
@@ -31,9 +31,14 @@ __all__ = ["WEIGHTS_DIR", "REFERENCE", "load_pretrained", "available", "release"
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 WORK_DIR = Path(__file__).resolve().parents[1] / "artifacts" / "reference"
 
-#: name -> recipe. ``teacher`` names the teacher a KD student learns from.
+_T = {"N": 128, "M": 192, "crop": 128, "batch_size": 8}
+#: name -> recipe. ``init`` names the reference model a fine-tune starts from; ``dir`` the work folder.
 REFERENCE: dict[str, dict] = {
-    "teacher-n128-m192": {"N": 128, "M": 192, "lmbda": 0.025, "lr": 3e-4, "crop": 128, "batch_size": 8},
+    # the base teacher, from scratch at the paper's operating point
+    "teacher-n128-m192-l0.0250": {**_T, "lmbda": 0.025, "lr": 3e-4, "steps": 10000, "dir": "teacher-n128-m192"},
+    # the other RD points: fine-tuned from the base (rate moves within a few hundred steps)
+    **{f"teacher-n128-m192-l{l:.4f}": {**_T, "lmbda": l, "lr": 1e-4, "steps": 600, "init": "teacher-n128-m192-l0.0250"}
+       for l in (0.0067, 0.013, 0.0483)},
 }
 
 
@@ -77,11 +82,22 @@ def _git_commit() -> str:
 
 
 def ckpt_path(name: str) -> Path:
-    return WORK_DIR / name / "train.pt"
+    return WORK_DIR / REFERENCE.get(name, {}).get("dir", name) / "train.pt"
 
 
-def train_reference(name: str, steps: int, minutes: float | None, threads: int | None, train_dir=None) -> dict:
-    """Train (or continue) reference model ``name`` for up to ``minutes``."""
+def trained_model(name: str) -> torch.nn.Module:
+    """The latest training checkpoint of reference model ``name`` (not the released file)."""
+    from .models import build_model, load_state_dict_into
+
+    f = ckpt_path(name)
+    if not f.exists():
+        raise ArtifactError(f"{name} has not been trained yet ({f}): python -m lic.zoo train {name}")
+    state = torch.load(f, map_location="cpu", weights_only=False)
+    return load_state_dict_into(build_model(**state["config"]), state["model"]).eval()
+
+
+def train_reference(name: str, minutes: float | None = None, threads: int | None = None, train_dir=None) -> dict:
+    """Train (or continue) reference model ``name`` for up to ``minutes`` (resumable)."""
     from .data import CropSampler
     from .models import build_model
     from .train import TrainConfig, seed_everything, train
@@ -91,9 +107,10 @@ def train_reference(name: str, steps: int, minutes: float | None, threads: int |
     r = REFERENCE[name]
     if threads:
         torch.set_num_threads(threads)
-    cfg = TrainConfig(lmbda=r["lmbda"], steps=steps, batch_size=r["batch_size"], crop=r["crop"], lr=r["lr"], ckpt_every=200)
+    cfg = TrainConfig(lmbda=r["lmbda"], steps=r["steps"], batch_size=r["batch_size"], crop=r["crop"], lr=r["lr"],
+                      ckpt_every=200)
     seed_everything(cfg.seed)
-    model = build_model(N=r["N"], M=r["M"])
+    model = trained_model(r["init"]).train() if "init" in r else build_model(N=r["N"], M=r["M"])
     sampler = CropSampler(train_dir, crop=cfg.crop, seed=cfg.seed)
     return train(model, cfg, sampler, ckpt_path(name), max_seconds=None if minutes is None else minutes * 60, desc=name)
 
@@ -102,10 +119,9 @@ def release(name: str, eval_limit: int | None = None, command: str = "") -> dict
     """Export the trained checkpoint as fp16, measure it on Kodak, update the manifest."""
     from .eval import evaluate_codec
     from .data import load_kodak
-    from .models import load_state_dict_into, build_model
 
     state = torch.load(ckpt_path(name), map_location="cpu", weights_only=False)
-    model = load_state_dict_into(build_model(**state["config"]), state["model"]).eval()
+    model = trained_model(name)
     sd = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
     buf = io.BytesIO()
     torch.save({"config": model.config, "state_dict": sd}, buf)
@@ -143,7 +159,6 @@ def main(argv=None) -> int:
     sub = p.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("train", help="train or continue a reference model (resumable)")
     t.add_argument("name", choices=sorted(REFERENCE))
-    t.add_argument("--steps", type=int, default=20000)
     t.add_argument("--minutes", type=float, default=None, help="stop (checkpointed) after this wall time")
     t.add_argument("--threads", type=int, default=None)
     t.add_argument("--train-dir", default=None)
@@ -153,7 +168,7 @@ def main(argv=None) -> int:
     sub.add_parser("list", help="released models")
     a = p.parse_args(argv)
     if a.cmd == "train":
-        out = train_reference(a.name, a.steps, a.minutes, a.threads, a.train_dir)
+        out = train_reference(a.name, a.minutes, a.threads, a.train_dir)
         print(f"{a.name}: step {out['step']}, {out['seconds']:.0f} s, last {out['history'][-1] if out['history'] else {}}")
     elif a.cmd == "release":
         print(release(a.name, a.limit, " ".join(sys.argv)))
