@@ -187,6 +187,26 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def data_manifest() -> dict:
+    """Checksums of the data a run reads: Kodak (verified MD5 list) and the training photos."""
+    from .data import _md5, list_images, resolve_dir
+    from .errors import DataError
+
+    out = {}
+    for env, what in (("LIC_KODAK_DIR", "kodak"), ("LIC_TRAIN_DIR", "train")):
+        try:
+            d = resolve_dir(None, env, what)
+            files = list_images(d)
+        except DataError as exc:
+            out[what] = {"error": str(exc)}
+            continue
+        digests = {f.name: _md5(f) for f in files}
+        out[what] = {"dir": str(d), "files": len(files),
+                     "md5_of_md5s": hashlib.md5(json.dumps(digests, sort_keys=True).encode()).hexdigest(),
+                     "md5": digests if what == "kodak" else None}
+    return out
+
+
 def _parse_value(s: str):
     try:
         return json.loads(s)
@@ -222,7 +242,8 @@ def run_study(
         resolve_params(s, preset, **overrides.get(s, {}))  # validate names before running anything
     out = Path(out_dir or ROOT / "runs" / f"{preset}-{time.strftime('%Y%m%d-%H%M%S')}")
     out.mkdir(parents=True, exist_ok=True)
-    manifest = {"preset": preset, "commit": git_commit(), "versions": _versions(), "stages": {},
+    manifest = {"preset": preset, "commit": git_commit(), "versions": _versions(), "data": data_manifest(),
+                "platform": platform.platform(), "cpus": os.cpu_count(), "overrides": overrides, "stages": {},
                 "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
     for s in stages:
         folder, nb, _ = STAGES[s]
@@ -239,8 +260,14 @@ def run_study(
                                      "error": f"{exc.ename}: {exc.evalue}", "seconds": time.monotonic() - t0}
             write_json(out / "manifest.json", manifest)
             raise RuntimeError(f"stage {s} ({nb}) failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
-        manifest["stages"][s] = {"notebook": nb, "status": "ok", "params": params,
-                                 "seconds": round(time.monotonic() - t0, 1)}
+        info = {"notebook": nb, "status": "ok", "params": params, "seconds": round(time.monotonic() - t0, 1)}
+        try:  # the stage's resolved parameters (seeds included), key and own wall time
+            st = stage_module(s).stage_handle(preset, {**upstream, s: overrides.get(s, {})})
+            info.update(key=st.key, resolved=st.params, seed=st.params.get("seed"),
+                        stage_wall_s=st.results().get("wall_s"))
+        except (ArtifactError, ParameterError, AttributeError):
+            pass
+        manifest["stages"][s] = info
         write_json(out / "manifest.json", manifest)
     manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
     write_json(out / "manifest.json", manifest)

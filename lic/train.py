@@ -8,6 +8,14 @@ The loss is CompressAI's :class:`~compressai.losses.RateDistortionLoss`,
 plus the entropy bottleneck's auxiliary quantile loss, minimised by its own optimizer
 (as in CompressAI's ``examples/train.py``).
 
+Distributed data parallel: started under ``torchrun`` (``WORLD_SIZE`` > 1), :func:`train` joins a
+gloo process group, each rank draws its own crops (batch ``step * world + rank``), and gradients of
+all parameters, the entropy bottleneck's auxiliary quantiles included, are averaged with
+``all_reduce`` after every backward pass: the ranks stay identical, as under DDP (whose hooks do not
+see the auxiliary loss, which runs outside the forward pass). Rank 0 alone writes checkpoints::
+
+    torchrun --nproc_per_node 2 -m lic.train --N 64 --M 192 --steps 1000 --out runs/ddp/ckpt.pt
+
 Resumption: a checkpoint (model, both optimizers, step, history) is written atomically every
 ``ckpt_every`` steps and at the end; batch ``k`` depends only on ``(seed, k)``
 (:class:`lic.data.CropSampler`), so an interrupted run continues exactly where it stopped.
@@ -32,7 +40,26 @@ from .data import CropSampler
 from .errors import ParameterError
 from .fileio import atomic_write_bytes
 
-__all__ = ["TrainConfig", "rd_loss_fn", "configure_optimizers", "train", "seed_everything"]
+__all__ = ["TrainConfig", "rd_loss_fn", "configure_optimizers", "train", "seed_everything", "main"]
+
+
+def _dist() -> tuple[int, int]:
+    """(rank, world size); joins a gloo process group when launched by torchrun."""
+    import torch.distributed as dist
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("gloo")
+    return (dist.get_rank(), dist.get_world_size()) if world > 1 else (0, 1)
+
+
+def _average_gradients(params, world: int) -> None:
+    import torch.distributed as dist
+
+    for p in params:
+        if p.grad is not None:
+            dist.all_reduce(p.grad)
+            p.grad.div_(world)
 
 
 @dataclass
@@ -142,6 +169,7 @@ def train(
     loss_fn = loss_fn or rd_loss_fn(cfg.lmbda)
     extra_params = [p for m in extra_modules.values() for p in m.parameters()]
     opt, aux_opt = configure_optimizers(model, cfg, extra_params)
+    rank, world = _dist()
     step, history, seconds = 0, [], 0.0
     if ckpt_path.exists():
         state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
@@ -156,8 +184,12 @@ def train(
         aux_opt.load_state_dict(state["aux_optimizer"])
         step, history, seconds = state["step"], state["history"], state.get("seconds", 0.0)
         torch.set_rng_state(state["rng"])
+    if rank:  # distinct quantisation noise per rank
+        torch.manual_seed(cfg.seed * 7919 + rank + step)
 
     def save():
+        if rank:
+            return
         buf = io.BytesIO()
         torch.save(
             {
@@ -180,12 +212,14 @@ def train(
     if channels_last:
         model.to(memory_format=torch.channels_last)
     t0 = time.monotonic()
-    bar = tqdm(total=cfg.steps, initial=step, desc=desc, disable=not progress, leave=False)
+    bar = tqdm(total=cfg.steps, initial=step, desc=desc, disable=not progress or rank > 0, leave=False)
+    main_params = [p for g in opt.param_groups for p in g["params"]]
+    aux_params = [p for g in aux_opt.param_groups for p in g["params"]]
     running: dict[str, float] = {}
     while step < cfg.steps:
         for g in opt.param_groups:
             g["lr"] = _lr_at(cfg, step)
-        x = sampler.batch(step, cfg.batch_size)
+        x = sampler.batch(step * world + rank, cfg.batch_size)
         if channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         opt.zero_grad(set_to_none=True)
@@ -195,11 +229,15 @@ def train(
         if not torch.isfinite(loss):
             raise FloatingPointError(f"{desc}: loss became {loss.item()} at step {step}")
         loss.backward()
+        if world > 1:
+            _average_gradients(main_params, world)
         if cfg.clip_max_norm > 0:
-            torch.nn.utils.clip_grad_norm_([p for g in opt.param_groups for p in g["params"]], cfg.clip_max_norm)
+            torch.nn.utils.clip_grad_norm_(main_params, cfg.clip_max_norm)
         opt.step()
         aux = model.aux_loss()
         aux.backward()
+        if world > 1:
+            _average_gradients(aux_params, world)
         aux_opt.step()
         step += 1
         for k, v in terms.items():
@@ -215,6 +253,10 @@ def train(
         bar.update(1)
         elapsed = time.monotonic() - t0
         out_of_time = max_seconds is not None and elapsed >= max_seconds
+        if world > 1:  # every rank stops at the same step
+            flag = torch.tensor([float(out_of_time)])
+            torch.distributed.all_reduce(flag)
+            out_of_time = bool(flag.item())
         if step % cfg.ckpt_every == 0 or step == cfg.steps or out_of_time:
             seconds_now = seconds + elapsed
             seconds, t0 = seconds_now, time.monotonic()
@@ -224,7 +266,47 @@ def train(
     bar.close()
     if step == cfg.steps and not ckpt_path.exists():  # steps == 0
         save()
+    if world > 1:
+        torch.distributed.barrier()
     model.to(memory_format=torch.contiguous_format)
     model.eval()
     model.update(force=True)
     return {"step": step, "done": step >= cfg.steps, "history": history, "seconds": seconds}
+
+
+def main(argv=None) -> int:
+    """Train one hyperprior model from the command line (works under ``torchrun``)."""
+    import argparse
+
+    from .models import build_model
+
+    ap = argparse.ArgumentParser(prog="python -m lic.train", description="RD-train one hyperprior codec (resumable).")
+    ap.add_argument("--N", type=int, default=128)
+    ap.add_argument("--M", type=int, default=192)
+    ap.add_argument("--lmbda", type=float, default=0.013)
+    ap.add_argument("--steps", type=int, default=1000)
+    ap.add_argument("--batch-size", type=int, default=8, help="per rank")
+    ap.add_argument("--crop", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--train-dir", default=None)
+    ap.add_argument("--out", required=True, help="checkpoint path (resumed if it exists)")
+    a = ap.parse_args(argv)
+    cfg = TrainConfig(lmbda=a.lmbda, steps=a.steps, batch_size=a.batch_size, crop=a.crop, lr=a.lr, seed=a.seed,
+                      ckpt_every=max(1, min(200, a.steps)))
+    seed_everything(cfg.seed)
+    model = build_model(N=a.N, M=a.M)
+    out = train(model, cfg, CropSampler(a.train_dir, crop=cfg.crop, seed=cfg.seed), a.out)
+    rank, world = _dist()
+    from .bitstream import model_fingerprint
+
+    print(f"rank {rank}/{world}: step {out['step']} weights {model_fingerprint(model).hex()}", flush=True)
+    if world > 1:
+        torch.distributed.destroy_process_group()
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())
