@@ -35,3 +35,25 @@ def test_cli_rejects_bad_override(capsys):
     assert main(["--preset", "smoke", "-p", "01.nope", "1"]) == 2
     assert "no parameter" in capsys.readouterr().err
     assert main(["--preset", "smoke", "-p", "steps", "1"]) == 2
+
+
+@pytest.mark.slow
+def test_runner_manifest_cache_and_failure(tmp_path, monkeypatch):
+    from lic.study import run_study, stage_module
+
+    monkeypatch.setenv("LIC_ARTIFACTS", str(tmp_path / "art"))
+    m = run_study("smoke", ["01"], {"01": {"threads": 1}}, tmp_path / "run1", progress=False)
+    info = m["stages"]["01"]
+    assert info["status"] == "ok" and info["seed"] == 0 and len(info["key"]) == 10
+    assert m["data"]["kodak"]["files"] == 24 and len(m["data"]["kodak"]["md5"]["kodim01.png"]) == 32
+    assert "torch" in m["versions"] and (tmp_path / "run1" / "01_teacher_baseline.ipynb").exists()
+    res = stage_module("01").stage_handle("smoke").dir / "results.json"
+    mtime = res.stat().st_mtime_ns
+    run_study("smoke", ["01"], {"01": {"threads": 1}}, tmp_path / "run2", progress=False)
+    assert res.stat().st_mtime_ns == mtime  # skipped: the artifact was reused, not rewritten
+
+    with pytest.raises(RuntimeError, match=r"stage 01 .* failed in cell \d+: DataError"):
+        run_study("smoke", ["01"], {"01": {"kodak_dir": str(tmp_path / "missing"), "steps": 5}}, tmp_path / "run3",
+                  progress=False)
+    assert json.loads((tmp_path / "run3" / "manifest.json").read_text())["stages"]["01"]["status"] == "failed"
+    assert res.stat().st_mtime_ns == mtime  # earlier artifacts intact
