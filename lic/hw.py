@@ -1,0 +1,217 @@
+"""Build and run the g++ C-simulation of ``hls/`` through ctypes; dry-run the Vitis tcl.
+
+The C-sim is compiled (hls4ml ``build_lib.sh`` style) into a shared library in
+``hls/build/csim-<key>/`` where ``key`` hashes the kernel sources, the generated
+``parameters.h`` and the compiler flags, so an unchanged design is never rebuilt.
+Arrays cross the boundary as int32 ``[H][W][C]`` (channels innermost); the wrappers here
+take and return the ``[C,H,W]`` int64 arrays of :mod:`lic.fixedpoint`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import importlib.util
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import LicError, ParameterError
+from .fixedpoint import IntTransform
+from .hls_export import GS_LAYER_OFFSET, write_headers
+
+__all__ = [
+    "HLS_DIR",
+    "ToolError",
+    "ap_types_dir",
+    "build_csim",
+    "CSim",
+    "tcl_dry_run",
+]
+
+HLS_DIR = Path(__file__).resolve().parent.parent / "hls"
+_SOURCES = ["src/lic_types.h", "src/stream.h", "src/conv.h", "src/deconv.h", "src/gdn.h",
+            "src/top.h", "src/top.cpp", "tb/lic_bridge.cpp"]
+
+
+class ToolError(LicError, RuntimeError):
+    """An external tool (g++, tclsh) is missing or failed."""
+
+
+def ap_types_dir() -> Path:
+    """The Apache-2.0 ``ap_types`` headers shipped with hls4ml (never copied into the repo)."""
+    spec = importlib.util.find_spec("hls4ml")
+    if spec is None or spec.origin is None:
+        raise ToolError("hls4ml is not installed: the C-sim needs its ap_types headers")
+    path = Path(spec.origin).parent / "templates" / "vivado" / "ap_types"
+    if not (path / "ap_int.h").is_file():
+        raise ToolError(f"{path}: ap_int.h not found in the hls4ml package")
+    return path
+
+
+def _cxx() -> str:
+    cxx = os.environ.get("CXX", "g++")
+    if shutil.which(cxx) is None:
+        raise ToolError(f"C++ compiler {cxx!r} not found (install g++ or set $CXX)")
+    return cxx
+
+
+def build_csim(gen_dir: str | os.PathLike, build_root: str | os.PathLike | None = None,
+               opt: str = "-O2", verbose: bool = False) -> Path:
+    """Compile the C-sim of the design in ``gen_dir`` (holding ``parameters.h``); cached.
+
+    Returns:
+        path of the shared library.
+
+    Raises:
+        ToolError: no compiler, or compilation failed (the compiler's message included).
+    """
+    gen_dir = Path(gen_dir).resolve()
+    header = gen_dir / "parameters.h"
+    if not header.is_file():
+        raise ParameterError(f"{header}: missing (run lic.hls_export.write_headers first)")
+    cxx = _cxx()
+    flags = ["-std=c++14", opt, "-fPIC", "-shared", "-w"]
+    h = hashlib.sha256()
+    for rel in _SOURCES:
+        h.update(rel.encode() + b"\0" + (HLS_DIR / rel).read_bytes())
+    h.update(header.read_bytes())
+    h.update(" ".join([cxx] + flags).encode())
+    key = h.hexdigest()[:16]
+    build = Path(build_root) if build_root else HLS_DIR / "build"
+    lib = build / f"csim-{key}" / "liblic_csim.so"
+    if lib.is_file():
+        return lib
+    lib.parent.mkdir(parents=True, exist_ok=True)
+    tmp = lib.with_suffix(f".{os.getpid()}.tmp")
+    cmd = [cxx, *flags, f"-I{HLS_DIR / 'src'}", f"-I{gen_dir}", f"-I{ap_types_dir()}",
+           str(HLS_DIR / "src" / "top.cpp"), str(HLS_DIR / "tb" / "lic_bridge.cpp"), "-o", str(tmp)]
+    if verbose:
+        print(" ".join(cmd))
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise ToolError(f"C-sim compilation failed ({' '.join(cmd[:3])} ...):\n{res.stderr[-4000:]}")
+    os.replace(tmp, lib)
+    return lib
+
+
+@dataclass
+class CSimResult:
+    output: np.ndarray  # [C, H, W] int64
+    cycles: dict[str, int]  # pipelined-loop iterations per layer name
+    saturations: dict[str, int]
+
+
+class CSim:
+    """The C-sim of one design (int g_a and optionally int g_s) loaded through ctypes.
+
+    Args:
+        ga, gs: the integer transforms the headers are generated from.
+        work_dir: where ``generated/`` and ``build/`` go (default: ``hls/``).
+        max_width: line-buffer width (widest input image).
+        parallel: ``{layer name: (pe, simd)}``.
+    """
+
+    def __init__(self, ga: IntTransform, gs: IntTransform | None = None,
+                 work_dir: str | os.PathLike | None = None, max_width: int = 768,
+                 parallel: dict | None = None, opt: str = "-O2"):
+        work = Path(work_dir) if work_dir else HLS_DIR
+        self.ga, self.gs = ga, gs
+        self.header = write_headers(ga, gs, work / "generated", max_width, parallel)
+        self.lib_path = build_csim(work / "generated", work / "build", opt=opt)
+        self.lib = ctypes.CDLL(str(self.lib_path))
+        i32p = np.ctypeslib.ndpointer(np.int32, flags="C_CONTIGUOUS")
+        names = ["lic_ga_layer", "lic_ga_run"] + (["lic_gs_layer", "lic_gs_run"] if gs else [])
+        for n in names:
+            fn = getattr(self.lib, n)
+            args = [i32p, i32p, ctypes.c_long, ctypes.c_int, ctypes.c_int]
+            fn.argtypes = ([ctypes.c_int] + args) if n.endswith("_layer") else args
+            fn.restype = ctypes.c_long
+        self.n_slots = self.lib.lic_max_layers()
+
+    # -------------------------------------------------------------- helpers
+    def _names(self) -> dict[int, str]:
+        out = {k: l.name for k, l in enumerate(self.ga.layers)}
+        if self.gs is not None:
+            out.update({GS_LAYER_OFFSET + k: l.name for k, l in enumerate(self.gs.layers)})
+        return out
+
+    def _counters(self) -> tuple[dict[str, int], dict[str, int]]:
+        cyc = np.zeros(self.n_slots, dtype=np.int64)
+        sat = np.zeros(self.n_slots, dtype=np.int64)
+        self.lib.lic_get_counters(cyc.ctypes.data_as(ctypes.c_void_p), sat.ctypes.data_as(ctypes.c_void_p))
+        names = self._names()
+        return ({n: int(cyc[i]) for i, n in names.items()}, {n: int(sat[i]) for i, n in names.items()})
+
+    def _call(self, fn, args_pre: list, x: np.ndarray, out_shape: tuple[int, int, int]) -> CSimResult:
+        x = np.asarray(x)
+        if x.ndim != 3:
+            raise ParameterError(f"expected one [C,H,W] array, got shape {x.shape}")
+        c, h, w = x.shape
+        inp = np.ascontiguousarray(np.transpose(x, (1, 2, 0)).astype(np.int32))
+        oc, oh, ow = out_shape
+        out = np.zeros(oh * ow * oc, dtype=np.int32)
+        self.lib.lic_reset_counters()
+        n = fn(*args_pre, inp.reshape(-1), out, out.size, h, w)
+        if n != out.size:
+            raise ToolError(f"C-sim wrote {n} values, expected {out.size}")
+        cyc, sat = self._counters()
+        y = np.transpose(out.reshape(oh, ow, oc), (2, 0, 1)).astype(np.int64)
+        return CSimResult(y, cyc, sat)
+
+    @staticmethod
+    def _out_shape(layers, k0: int, k1: int, h: int, w: int) -> tuple[int, int, int]:
+        for layer in layers[k0:k1]:
+            if layer.kind == "conv":
+                h, w = (h + 1) // 2, (w + 1) // 2
+            elif layer.kind == "deconv":
+                h, w = 2 * h, 2 * w
+        return layers[k1 - 1].attrs["out_ch"], h, w
+
+    # -------------------------------------------------------------- public
+    def run_layer(self, idx: int, x: np.ndarray, transform: str = "g_a") -> CSimResult:
+        """Run layer ``idx`` of g_a (or ``transform="g_s"``) alone on ``x`` ``[C,H,W]``."""
+        t, fn = (self.ga, self.lib.lic_ga_layer) if transform == "g_a" else (self.gs, getattr(self.lib, "lic_gs_layer", None))
+        if t is None or fn is None:
+            raise ParameterError(f"this C-sim has no {transform}")
+        shape = self._out_shape(t.layers, idx, idx + 1, x.shape[1], x.shape[2])
+        return self._call(fn, [int(idx)], x, shape)
+
+    def run(self, x: np.ndarray, transform: str = "g_a") -> CSimResult:
+        """Run the dataflow top (``lic_analysis`` or ``lic_synthesis``) on ``x`` ``[C,H,W]``."""
+        t, fn = (self.ga, self.lib.lic_ga_run) if transform == "g_a" else (self.gs, getattr(self.lib, "lic_gs_run", None))
+        if t is None or fn is None:
+            raise ParameterError(f"this C-sim has no {transform}")
+        shape = self._out_shape(t.layers, 0, len(t.layers), x.shape[1], x.shape[2])
+        return self._call(fn, [], x, shape)
+
+
+def tcl_dry_run(script: str | os.PathLike | None = None, env: dict | None = None,
+                args: list[str] | None = None) -> list[list[str]]:
+    """Run ``hls/run_hls.tcl`` under ``tclsh`` with the Vitis commands stubbed.
+
+    Returns:
+        the Vitis commands in call order, each as ``[name, arg, ...]``.
+
+    Raises:
+        ToolError: ``tclsh`` missing or the script failed.
+    """
+    tclsh = shutil.which("tclsh")
+    if tclsh is None:
+        raise ToolError("tclsh not found (apt-get install tcl)")
+    script = Path(script) if script else HLS_DIR / "run_hls.tcl"
+    stub = HLS_DIR / "tcl_dryrun.tcl"
+    full_env = {**os.environ, **(env or {})}
+    res = subprocess.run([tclsh, str(stub), str(script), *(args or [])], capture_output=True,
+                         text=True, cwd=str(HLS_DIR), env=full_env)
+    if res.returncode != 0:
+        raise ToolError(f"tcl dry run failed:\n{res.stdout[-2000:]}\n{res.stderr[-2000:]}")
+    calls = []
+    for line in res.stdout.splitlines():
+        if line.startswith("VITIS|"):
+            calls.append(line.split("|")[1:])
+    return calls
