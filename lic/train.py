@@ -173,7 +173,8 @@ def train(
     step, history, seconds = 0, [], 0.0
     if ckpt_path.exists():
         state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-        if state.get("train_config") != dataclasses.asdict(cfg):
+        same = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "ckpt_every"}
+        if {k: v for k, v in state.get("train_config", {}).items() if k != "ckpt_every"} != same:
             raise ParameterError(
                 f"{ckpt_path} was made with another training config; delete it or use another key"
             )

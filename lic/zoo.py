@@ -37,9 +37,19 @@ REFERENCE: dict[str, dict] = {
     # the base teacher, from scratch at the paper's operating point
     "teacher-n128-m192-l0.0250": {**_T, "lmbda": 0.025, "lr": 3e-4, "steps": 10000, "dir": "teacher-n128-m192"},
     # the other RD points: fine-tuned from the base (rate moves within a few hundred steps)
-    **{f"teacher-n128-m192-l{l:.4f}": {**_T, "lmbda": l, "lr": 1e-4, "steps": 600, "init": "teacher-n128-m192-l0.0250"}
+    **{f"teacher-n128-m192-l{l:.4f}": {**_T, "lmbda": l, "lr": 1e-4, "steps": 300, "init": "teacher-n128-m192-l0.0250"}
        for l in (0.0067, 0.013, 0.0483)},
 }
+# students (paper: N is the only knob, M kept): KD and from-scratch at the same budget and seed,
+# first at the base λ, then fine-tuned to a second λ so each has an RD curve (BD-rate needs two points)
+for _N, _kinds in ((64, ("kd", "scratch")), (32, ("kd",))):
+    for _k in _kinds:
+        _base = f"student-{_k}-n{_N}-m192-l0.0250"
+        REFERENCE[_base] = {**_T, "N": _N, "kind": _k, "lmbda": 0.025, "lr": 3e-4, "steps": 1500,
+                            "teacher": "teacher-n128-m192-l0.0250"}
+        REFERENCE[f"student-{_k}-n{_N}-m192-l0.0067"] = {**_T, "N": _N, "kind": _k, "lmbda": 0.0067, "lr": 1e-4,
+                                                         "steps": 250, "init": _base,
+                                                         "teacher": "teacher-n128-m192-l0.0067"}
 
 
 def _sha256(path: Path) -> str:
@@ -108,11 +118,25 @@ def train_reference(name: str, minutes: float | None = None, threads: int | None
     if threads:
         torch.set_num_threads(threads)
     cfg = TrainConfig(lmbda=r["lmbda"], steps=r["steps"], batch_size=r["batch_size"], crop=r["crop"], lr=r["lr"],
-                      ckpt_every=200)
+                      ckpt_every=100)
     seed_everything(cfg.seed)
-    model = trained_model(r["init"]).train() if "init" in r else build_model(N=r["N"], M=r["M"])
     sampler = CropSampler(train_dir, crop=cfg.crop, seed=cfg.seed)
-    return train(model, cfg, sampler, ckpt_path(name), max_seconds=None if minutes is None else minutes * 60, desc=name)
+    max_s = None if minutes is None else minutes * 60
+    init = trained_model(r["init"]).train() if "init" in r else None
+    kind = r.get("kind", "rd")
+    if kind == "kd":
+        from .distill import distill_student
+
+        teacher = trained_model(r["teacher"])
+        _, info = distill_student(teacher, r["N"], cfg, sampler, ckpt_path(name), init=init, desc=name)
+        return info
+    if kind == "scratch":
+        from .distill import train_scratch
+
+        _, info = train_scratch(r["N"], r["M"], cfg, sampler, ckpt_path(name), init=init, desc=name)
+        return info
+    model = init if init is not None else build_model(N=r["N"], M=r["M"])
+    return train(model, cfg, sampler, ckpt_path(name), max_seconds=max_s, desc=name)
 
 
 def release(name: str, eval_limit: int | None = None, command: str = "") -> dict:
@@ -158,20 +182,23 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m lic.zoo", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("train", help="train or continue a reference model (resumable)")
-    t.add_argument("name", choices=sorted(REFERENCE))
+    t.add_argument("name", nargs="+", choices=sorted(REFERENCE), help="one or more, trained in the order given")
     t.add_argument("--minutes", type=float, default=None, help="stop (checkpointed) after this wall time")
     t.add_argument("--threads", type=int, default=None)
     t.add_argument("--train-dir", default=None)
     r = sub.add_parser("release", help="export fp16 weights, measure on Kodak, update weights/manifest.json")
-    r.add_argument("name", choices=sorted(REFERENCE))
+    r.add_argument("name", nargs="+", choices=sorted(REFERENCE))
     r.add_argument("--limit", type=int, default=None, help="Kodak images (default all 24)")
     sub.add_parser("list", help="released models")
     a = p.parse_args(argv)
     if a.cmd == "train":
-        out = train_reference(a.name, a.minutes, a.threads, a.train_dir)
-        print(f"{a.name}: step {out['step']}, {out['seconds']:.0f} s, last {out['history'][-1] if out['history'] else {}}")
+        for name in a.name:
+            out = train_reference(name, a.minutes, a.threads, a.train_dir)
+            print(f"{name}: step {out['step']}, {out['seconds']:.0f} s, last {out['history'][-1] if out['history'] else {}}",
+                  flush=True)
     elif a.cmd == "release":
-        print(release(a.name, a.limit, " ".join(sys.argv)))
+        for name in a.name:
+            print(name, release(name, a.limit, f"python -m lic.zoo train {name}")["kodak"], flush=True)
     else:
         for k, v in available().items():
             print(k, v["kodak"], v["steps"])
