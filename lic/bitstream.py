@@ -28,16 +28,22 @@ _HEAD = struct.Struct("<4sB8sHHHHB")
 
 
 def model_fingerprint(model: torch.nn.Module) -> bytes:
-    """8 bytes identifying the weights that entropy-code a file (cached on the model)."""
+    """8 bytes identifying the weights that entropy-code a file.
+
+    Cached on the model together with the storage address and in-place version counter of
+    every tensor, so a copy or an update of the weights is never served a stale fingerprint.
+    """
+    sd = model.state_dict()
+    stamp = tuple((k, v.data_ptr(), v._version) for k, v in sd.items())
     cached = getattr(model, "_lic_fingerprint", None)
-    if cached is not None:
-        return cached
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
     h = hashlib.sha256()
-    for k, v in sorted(model.state_dict().items()):
+    for k, v in sorted(sd.items()):
         h.update(k.encode())
         h.update(v.detach().cpu().contiguous().numpy().tobytes())
     fp = h.digest()[:8]
-    object.__setattr__(model, "_lic_fingerprint", fp)
+    object.__setattr__(model, "_lic_fingerprint", (stamp, fp))
     return fp
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import tempfile
@@ -44,6 +45,12 @@ def _default(o: Any):
         return o.tolist()
     if isinstance(o, Path):
         return str(o)
+    if hasattr(o, "to_dict") and hasattr(o, "columns"):  # pandas DataFrame
+        return o.to_dict("records")
+    if hasattr(o, "to_dict"):  # pandas Series
+        return o.to_dict()
+    if dataclasses.is_dataclass(o) and not isinstance(o, type):
+        return dataclasses.asdict(o)
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 

@@ -48,6 +48,9 @@ NOTEBOOKS = ROOT / "notebooks"
 #: stage id -> (artifact folder name, notebook, module of lic.stages holding ``PRESETS`` and ``run``)
 STAGES: dict[str, tuple[str, str, str]] = {
     "01": ("01_teacher", "01_teacher_baseline.ipynb", "teacher"),
+    "02": ("02_distillation", "02_distillation.ipynb", "distill"),
+    "03": ("03_gdn_quant", "03_gdn_quant_ablation.ipynb", "quant"),
+    "04": ("04_hls", "04_hls_build_cosim.ipynb", "hls"),
 }
 
 #: parameters every stage has; ``None`` data dirs fall back to $LIC_TRAIN_DIR / $LIC_KODAK_DIR

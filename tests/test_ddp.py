@@ -19,7 +19,7 @@ def _torchrun(out: Path, steps: int) -> list[tuple[int, str]]:
            "--out", str(out)]
     r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
     assert r.returncode == 0, r.stderr[-2000:]
-    return sorted((int(m.group(1)), m.group(3)) for m in re.finditer(r"rank (\d)/2: step (\d+) weights (\w+)", r.stdout)
+    return sorted((int(m.group(1)), m.group(3)) for m in re.finditer(r"rank (\d)/2: step (\d+) weights ([0-9a-f]{16})", r.stdout)
                   if int(m.group(2)) == steps)
 
 

@@ -1,0 +1,390 @@
+"""Stage 02: knowledge distillation — student width N as the single knob.
+
+For each λ (of the stage-01 teacher set, or a subset) and each width N, a student with the
+teacher's architecture and M is trained by distillation (:mod:`lic.distill`) and, as the
+control, from scratch with the RD loss alone (same seed, batches and steps). Each is evaluated
+with real bitstreams on Kodak; BD-rates (PSNR) are taken against the teacher (its stage-01
+per-image numbers on the same images) and against the from-scratch student. A loss-term
+ablation (latent-only / output-only / RD-only / all three) runs at one width.
+
+Initialisation (``init``): ``"scratch"``; ``"zoo"``, released students from ``weights/``
+(:mod:`lic.zoo`, names ``student-<kind>-n<N>-m<M>-l<λ>``, e.g. ``student-kd-n64-m192-l0.0250``),
+an error naming the missing ones otherwise; ``"auto"``, released where available and scratch
+elsewhere. ``steps`` then trains (or fine-tunes) each student. The ablation students always
+start from scratch, since a released KD student has already seen all three terms. With a
+zoo init, the stage key includes the released files' checksums.
+
+Artifacts in ``artifacts/02_distillation/<key>/``: ``student_<kind>_n<N>_l<λ>.pt``
+(checkpoints, kind ``kd``/``scratch``/``abl-…``), ``train_*.pt`` (resumable training state),
+``per_image.csv``, ``rd.csv``, ``summary.csv``, ``ablation.csv``, ``rd_students``,
+``rd_ablation``, ``complexity_bd`` (PNG + SVG), ``results.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import torch
+
+from ..data import CropSampler, load_kodak
+from ..distill import ABLATIONS, DEFAULT_WEIGHTS, FEATURES, distill_student, normalize_weights, train_scratch
+from ..errors import ArtifactError, ParameterError
+from ..eval import complexity, evaluate_codec, rd_point
+from ..fileio import atomic_write_text
+from ..metrics import bd_rate
+from ..models import load_checkpoint, save_checkpoint
+from ..plots import rd_figure, save_figure
+from ..study import Stage, git_commit, input_stage, resolve_params
+from ..train import TrainConfig
+from . import teacher as teacher_stage
+
+__all__ = ["PRESETS", "run", "stage_handle", "load_student", "zoo_name", "rd_table", "summary_table",
+           "ablation_table", "figure_rd", "figure_ablation", "figure_complexity"]
+
+_COMMON = {"weights": dict(DEFAULT_WEIGHTS), "latents": ["y"], "scratch_baseline": True}
+
+#: preset -> parameters (plus :data:`lic.study.COMMON`); ``lambdas`` None = the teacher's set
+PRESETS = {
+    "smoke": {"widths": [8, 12], "lambdas": None, "steps": 2, "batch_size": 2, "crop": 64, "lr": 1e-4,
+              "init": "scratch", **_COMMON, "ablation_width": 8, "kodak_limit": 2},
+    "quick": {"widths": [32, 64], "lambdas": [0.0067, 0.025], "steps": 10, "batch_size": 4, "crop": 128,
+              "lr": 1e-4, "init": "auto", **_COMMON, "ablation_width": 32, "kodak_limit": 4},
+    "paper": {"widths": [16, 32, 64, 96, 112], "lambdas": None, "steps": 1_000_000, "batch_size": 16, "crop": 256,
+              "lr": 1e-4, "init": "scratch", **_COMMON, "ablation_width": 64, "kodak_limit": 24},
+}
+
+_INITS = ("scratch", "zoo", "auto")
+
+
+def _fmt(lmbda: float) -> str:
+    return f"{lmbda:.4f}"
+
+
+def zoo_name(kind: str, N: int, M: int, lmbda: float) -> str:
+    """Released-weights name of a student, e.g. ``student-kd-n64-m192-l0.0250``."""
+    return f"student-{kind}-n{int(N)}-m{int(M)}-l{_fmt(lmbda)}"
+
+
+def _zoo_digest() -> str:
+    """Checksum of the released students (changes the key of a zoo-initialised stage)."""
+    from ..zoo import available
+
+    rel = sorted((k, v.get("sha256", "")) for k, v in available().items() if k.startswith("student-"))
+    return hashlib.sha256(repr(rel).encode()).hexdigest()[:10]
+
+
+def _inputs(p: dict, key01: str) -> dict[str, str]:
+    inputs = {"01": key01}
+    if p["init"] in ("zoo", "auto"):
+        inputs["zoo"] = _zoo_digest()
+    return inputs
+
+
+def stage_handle(preset: str = "quick", upstream: dict | None = None) -> Stage:
+    """The stage-02 artifact for a preset (+ ``upstream["02"]`` overrides, earlier stages' too)."""
+    upstream = upstream or {}
+    p = resolve_params("02", preset, **upstream.get("02", {}))
+    return Stage("02", p, _inputs(p, teacher_stage.stage_handle(preset, upstream).key))
+
+
+def _validate(p: dict) -> None:
+    widths = p["widths"]
+    if not widths or any(not isinstance(n, int) or n < 1 for n in widths):
+        raise ParameterError(f"widths must list positive integers, got {widths!r}")
+    if p["init"] not in _INITS:
+        raise ParameterError(f"init must be one of {_INITS}, got {p['init']!r}")
+    normalize_weights(p["weights"])
+    bad = [n for n in p["latents"] if n not in FEATURES]
+    if bad:
+        raise ParameterError(f"unknown latent(s) {bad}; choose from {list(FEATURES)}")
+    if p["ablation_width"] and (not isinstance(p["ablation_width"], int) or p["ablation_width"] < 1):
+        raise ParameterError(f"ablation_width must be a positive integer or 0 (no ablation), got {p['ablation_width']!r}")
+
+
+def _init_model(kind: str, N: int, M: int, lmbda: float, init: str):
+    """(model or None, label): a released student for ``init`` zoo/auto, None for scratch."""
+    if init == "scratch" or kind.startswith("abl-"):
+        return None, "scratch"
+    from ..zoo import available, load_pretrained
+
+    name = zoo_name(kind, N, M, lmbda)
+    released = available()
+    if name in released:
+        return load_pretrained(name), f"zoo:{name}"
+    if init == "auto":
+        return None, "scratch"
+    students = sorted(k for k in released if k.startswith("student-"))
+    raise ArtifactError(f"no released student {name!r} in weights/ (released: {students or 'none'}); "
+                        f"use init='auto' (scratch where missing) or init='scratch'")
+
+
+def _teacher_rd(t01: Stage, r01: dict, images, upstream: dict, progress: bool) -> pd.DataFrame:
+    """Teacher RD points on exactly ``images``: stage-01 per-image rows, re-measured if absent."""
+    names = [n for n, _ in images]
+    df = pd.read_csv(t01.dir / "per_image.csv", dtype={"image": str})
+    df = df[(df.codec == "teacher") & df.image.isin(names)]
+    lambdas = sorted(float(k) for k in r01["models"])
+    if all(set(df[df.lmbda.map(_fmt) == _fmt(l)].image) == set(names) for l in lambdas):
+        return df.groupby("lmbda", as_index=False)[["bpp", "psnr", "ms_ssim"]].mean().assign(codec="teacher")
+    rows = []
+    for l in lambdas:
+        model = teacher_stage.load_teacher(t01.params["preset"], l, **upstream.get("01", {}))
+        rows.append(rd_point(evaluate_codec(model, images, progress=progress, desc=f"teacher λ={l}"),
+                             codec="teacher", lmbda=l))
+    return pd.DataFrame(rows)
+
+
+def _bd(anchor: pd.DataFrame, test: pd.DataFrame) -> float:
+    if anchor.empty or test.empty:
+        return math.nan
+    return bd_rate(anchor.bpp, anchor.psnr, test.bpp, test.psnr)
+
+
+def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | None = None) -> dict:
+    """Run stage 02 with resolved parameters ``p``; reads stage 01 (same preset, ``upstream`` overrides).
+
+    Raises:
+        ArtifactError: stage 01 has not been run (names its notebook), or a released student
+            is missing with ``init="zoo"``.
+    """
+    _validate(p)
+    upstream = upstream or {}
+    t01 = input_stage("01", p["preset"], upstream)
+    st = Stage("02", p, _inputs(p, t01.key))
+    if st.done and not force:
+        return st.results()
+    if p.get("threads"):
+        torch.set_num_threads(int(p["threads"]))
+    t_start = time.monotonic()
+    r01 = t01.results()
+    teacher_lambdas = sorted(float(k) for k in r01["models"])
+    lambdas = [float(l) for l in (p["lambdas"] or teacher_lambdas)]
+    missing = [l for l in lambdas if _fmt(l) not in r01["models"]]
+    if missing:
+        raise ParameterError(f"λ {missing} not in the stage-01 teacher set {teacher_lambdas}")
+    M, teacher_N = int(t01.params["M"]), int(t01.params["N"])
+    weights = normalize_weights(p["weights"])
+    images = load_kodak(p["kodak_dir"], limit=p["kodak_limit"])
+    teacher_rd = _teacher_rd(t01, r01, images, upstream, progress)
+    st.dir.mkdir(parents=True, exist_ok=True)
+
+    teachers: dict[str, torch.nn.Module] = {}
+    sampler = None
+    rd, per_image, models, inits, train_s = [], [], {}, {}, {}
+    cplx: dict[str, dict] = {}
+
+    def student(kind: str, N: int, lmbda: float) -> str:
+        """Train (or reuse) and evaluate one student; returns its init label."""
+        nonlocal sampler
+        tag = f"{kind}/n{N}/l{_fmt(lmbda)}"
+        if tag in models:
+            return inits[tag]
+        final = st.dir / f"student_{kind}_n{N}_l{_fmt(lmbda)}.pt"
+        if final.exists() and not force:
+            model = load_checkpoint(final)
+            meta = torch.load(final, map_location="cpu", weights_only=True)
+            inits[tag], train_s[tag] = meta.get("init", "cached"), meta.get("train_seconds", math.nan)
+        else:
+            init_model, inits[tag] = _init_model(kind, N, M, lmbda, p["init"])
+            sampler = sampler or CropSampler(p["train_dir"], crop=p["crop"], seed=p["seed"])
+            cfg = TrainConfig(lmbda=lmbda, steps=p["steps"], batch_size=p["batch_size"], crop=p["crop"], lr=p["lr"],
+                              seed=p["seed"], ckpt_every=max(1, min(200, p["steps"])))
+            ckpt = st.dir / f"train_{kind}_n{N}_l{_fmt(lmbda)}.pt"
+            if force and ckpt.exists():
+                ckpt.unlink()
+            if kind == "scratch":
+                model, info = train_scratch(N, M, cfg, sampler, ckpt, init=init_model, progress=progress)
+            else:
+                if _fmt(lmbda) not in teachers:
+                    teachers[_fmt(lmbda)] = teacher_stage.load_teacher(p["preset"], lmbda, **upstream.get("01", {}))
+                keep = ABLATIONS[kind.removeprefix("abl-")] if kind.startswith("abl-") else tuple(weights)
+                w = {k: (v if k in keep else 0.0) for k, v in weights.items()}
+                model, info = distill_student(teachers[_fmt(lmbda)], N, cfg, sampler, ckpt, weights=w,
+                                              latents=p["latents"], init=init_model, progress=progress,
+                                              desc=f"{kind} N={N} λ={lmbda}")
+            train_s[tag] = info["seconds"]
+            save_checkpoint(final, model, lmbda=lmbda, kind=kind, init=inits[tag], steps=p["steps"],
+                            train_seconds=info["seconds"])
+        res = evaluate_codec(model, images, progress=progress, desc=f"Kodak {tag}")
+        rd.append(rd_point(res, codec=kind, N=N, lmbda=lmbda, init=inits[tag]))
+        per_image.append(res["per_image"].assign(codec=kind, N=N, lmbda=lmbda))
+        models[tag] = final.name
+        if str(N) not in cplx:
+            cplx[str(N)] = {"720p": complexity(model, (720, 1280)), "kodak": complexity(model, (512, 768))}
+        return inits[tag]
+
+    for N in p["widths"]:
+        for lmbda in lambdas:
+            student("kd", N, lmbda)
+            if p["scratch_baseline"]:
+                student("scratch", N, lmbda)
+    ablation_kinds = {}
+    if p["ablation_width"]:
+        A = int(p["ablation_width"])
+        for cfg_name in ABLATIONS:
+            kind = f"abl-{cfg_name}"
+            if cfg_name == "all" and A in p["widths"] and all(inits[f"kd/n{A}/l{_fmt(l)}"] == "scratch" for l in lambdas):
+                kind = "kd"  # the main KD student is this configuration already
+            ablation_kinds[cfg_name] = kind
+            for lmbda in lambdas:
+                student(kind, A, lmbda)
+
+    rd_df = pd.DataFrame(rd)
+    per_image_df = pd.concat(per_image, ignore_index=True)
+    atomic_write_text(st.dir / "per_image.csv", per_image_df.to_csv(index=False))
+    atomic_write_text(st.dir / "rd.csv", rd_df.to_csv(index=False))
+
+    def curve(kind, N):
+        return rd_df[(rd_df.codec == kind) & (rd_df.N == N)]
+
+    t_cplx = {"720p": r01["complexity_720p"], "kodak": r01["complexity_kodak"]}
+    summary = []
+    for N in p["widths"]:
+        kd, sc = curve("kd", N), curve("scratch", N)
+        origin = lambda c: {_fmt(l): i.split(":")[0] for l, i in zip(c.lmbda, c.init)}  # noqa: E731
+        summary.append({
+            "N": N, "M": M,
+            "params": cplx[str(N)]["720p"]["params"],
+            "params_vs_teacher": cplx[str(N)]["720p"]["params"] / t_cplx["720p"]["params"],
+            "gflops_720p": cplx[str(N)]["720p"]["gflops"],
+            "gflops_kodak": cplx[str(N)]["kodak"]["gflops"],
+            "gflops_vs_teacher": cplx[str(N)]["720p"]["gflops"] / t_cplx["720p"]["gflops"],
+            "bd_rate_kd_vs_teacher": _bd(teacher_rd, kd),
+            "bd_rate_scratch_vs_teacher": _bd(teacher_rd, sc),
+            "bd_rate_kd_vs_scratch": _bd(sc, kd),
+            "init_kd": ",".join(sorted(set(kd.init))), "init_scratch": ",".join(sorted(set(sc.init))),
+            # KD vs scratch is a fair comparison only when both started alike (zoo or scratch) at every λ
+            "same_init": not sc.empty and origin(kd) == origin(sc),
+        })
+    summary_df = pd.DataFrame(summary)
+    atomic_write_text(st.dir / "summary.csv", summary_df.to_csv(index=False))
+    ablation = []
+    if ablation_kinds:
+        A = int(p["ablation_width"])
+        ref = curve(ablation_kinds["all"], A)
+        for cfg_name, kind in ablation_kinds.items():
+            c = curve(kind, A)
+            ablation.append({"config": cfg_name, "kind": kind, "N": A,
+                             "terms": "+".join(ABLATIONS[cfg_name]),
+                             "bpp": float(c.bpp.mean()), "psnr": float(c.psnr.mean()),
+                             "bd_rate_vs_teacher": _bd(teacher_rd, c),
+                             "bd_rate_vs_all": _bd(ref, c) if cfg_name != "all" else 0.0})
+    ablation_df = pd.DataFrame(ablation)
+    atomic_write_text(st.dir / "ablation.csv", ablation_df.to_csv(index=False))
+
+    results = {
+        "figures": {},
+        "widths": list(p["widths"]), "lambdas": lambdas, "M": M, "teacher_N": teacher_N,
+        "weights": weights, "latents": list(p["latents"]),
+        "rd": rd_df.to_dict("records"),
+        "teacher_rd": teacher_rd[["codec", "lmbda", "bpp", "psnr", "ms_ssim"]].to_dict("records"),
+        "summary": summary_df.to_dict("records"),
+        "ablation": ablation_df.to_dict("records"),
+        "ablation_width": int(p["ablation_width"] or 0),
+        "models": models, "init": inits, "train_seconds": train_s,
+        "complexity": cplx, "teacher_complexity": t_cplx,
+        "bd_note": ("BD-rate needs at least 2 λ points per curve: with one λ every BD-rate is NaN"
+                    if len(lambdas) < 2 else
+                    "BD-rate (PSNR, pchip): negative = fewer bits than the anchor; NaN = curves do not overlap"),
+        "kodak_images": len(images),
+        "commit": git_commit(),
+        "wall_s": time.monotonic() - t_start,
+    }
+    caption = (f"preset={p['preset']} widths={p['widths']} M={M} steps={p['steps']} init={p['init']} "
+               f"w={weights} latents={p['latents']} Kodak n={len(images)} commit={results['commit']}")
+    results["figures"]["rd"] = save_figure(figure_rd(results, caption), st.dir, "rd_students")
+    results["figures"]["complexity"] = save_figure(figure_complexity(results, caption), st.dir, "complexity_bd")
+    if ablation:
+        results["figures"]["ablation"] = save_figure(figure_ablation(results, caption), st.dir, "rd_ablation")
+    plt.close("all")
+    return st.finish(results)
+
+
+def load_student(preset: str, N: int, lmbda: float, upstream: dict | None = None, kind: str = "kd") -> torch.nn.Module:
+    """A stage-02 student (``kind`` ``kd`` or ``scratch``) of width ``N`` at ``lmbda``.
+
+    Raises:
+        ArtifactError: stage 02 has not been run for this preset, or has no such student.
+    """
+    st = stage_handle(preset, upstream)
+    res = st.results()
+    tag = f"{kind}/n{int(N)}/l{_fmt(lmbda)}"
+    name = res["models"].get(tag)
+    if name is None:
+        raise ArtifactError(f"stage 02 ({preset}) has no student {tag}; it has {sorted(res['models'])}")
+    return load_checkpoint(st.dir / name)
+
+
+def rd_table(results: dict) -> pd.DataFrame:
+    """Teacher and student RD points (mean over the Kodak images), one row per (codec, N, λ)."""
+    t = pd.DataFrame(results["teacher_rd"]).assign(N=results["teacher_N"], init="stage 01")
+    s = pd.DataFrame(results["rd"])
+    return pd.concat([t, s], ignore_index=True)[["codec", "N", "lmbda", "init", "bpp", "psnr", "ms_ssim"]]
+
+
+def summary_table(results: dict) -> pd.DataFrame:
+    """Per width: params, GFLOPs (720p, Kodak), BD-rates vs teacher and vs scratch, inits."""
+    cols = ["N", "M", "params", "params_vs_teacher", "gflops_720p", "gflops_kodak", "gflops_vs_teacher",
+            "bd_rate_kd_vs_teacher", "bd_rate_scratch_vs_teacher", "bd_rate_kd_vs_scratch", "init_kd", "init_scratch",
+            "same_init"]
+    return pd.DataFrame(results["summary"])[cols].set_index("N")
+
+
+def ablation_table(results: dict) -> pd.DataFrame:
+    """Loss-term ablation at ``ablation_width``: mean bpp/PSNR and BD-rates."""
+    cols = ["config", "terms", "kind", "N", "bpp", "psnr", "bd_rate_vs_teacher", "bd_rate_vs_all"]
+    return pd.DataFrame(results["ablation"], columns=cols)
+
+
+def _curves(results: dict, kinds) -> dict[str, pd.DataFrame]:
+    rd = pd.DataFrame(results["rd"])
+    curves = {f"teacher N={results['teacher_N']}": pd.DataFrame(results["teacher_rd"])}
+    for kind, N in kinds:
+        c = rd[(rd.codec == kind) & (rd.N == N)]
+        if not c.empty:
+            curves[f"{kind} N={N}"] = c
+    return curves
+
+
+def figure_rd(results: dict, caption: str = ""):
+    """RD curves (PSNR, MS-SSIM): teacher vs KD and from-scratch students of every width."""
+    kinds = [(k, N) for N in results["widths"] for k in ("kd", "scratch")]
+    return rd_figure(_curves(results, kinds), title="Kodak: teacher vs students (real bitstreams)", caption=caption)
+
+
+def figure_ablation(results: dict, caption: str = ""):
+    """RD curves of the loss-term ablation at ``ablation_width``."""
+    kinds = [(a["kind"], a["N"]) for a in results["ablation"]]
+    return rd_figure(_curves(results, kinds), title=f"Loss-term ablation, N={results['ablation_width']}",
+                     caption=caption)
+
+
+def figure_complexity(results: dict, caption: str = ""):
+    """BD-rate vs teacher against parameters and GFLOPs per 720p frame, one point per width."""
+    s = pd.DataFrame(results["summary"])
+    tc = results["teacher_complexity"]["720p"]
+    fig, axes = plt.subplots(1, 2, figsize=(10.4, 4))
+    for ax, (col, tval, label) in zip(axes, [("params", tc["params"], "parameters [M]"),
+                                             ("gflops_720p", tc["gflops"], "GFLOPs per 720p frame")]):
+        scale = 1e6 if col == "params" else 1.0
+        for which, marker in (("kd", "o"), ("scratch", "s")):
+            y = s[f"bd_rate_{which}_vs_teacher"]
+            ax.plot(s[col] / scale, y, marker=marker, ls="-", label=f"{which} students")
+            for x_, y_, n in zip(s[col] / scale, y, s.N):
+                if math.isfinite(y_):
+                    ax.annotate(f"N={n}", (x_, y_), textcoords="offset points", xytext=(4, 4), fontsize=7)
+        ax.plot([tval / scale], [0.0], "k*", ms=10, label=f"teacher N={results['teacher_N']}")
+        ax.set_xlabel(label)
+        ax.set_ylabel("BD-rate vs teacher [%] (PSNR)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if s[["bd_rate_kd_vs_teacher", "bd_rate_scratch_vs_teacher"]].isna().all().all():
+        fig.text(0.5, 0.5, "BD-rate NaN: " + results["bd_note"], ha="center", fontsize=8, color="C3")
+    fig.suptitle("Complexity vs RD cost of the students")
+    fig.text(0.01, 0.005, caption, fontsize=7, color="0.35", va="bottom")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig

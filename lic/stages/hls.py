@@ -1,0 +1,237 @@
+"""Stage 04: the accelerator — integer model, bit-exact C-simulation, RTL co-simulation and the
+analytical throughput / resource model on the target board.
+
+Input: the stage-03 artifact (the hybrid-quantized student and its integer parameters), or, with
+``source="teacher"``, the stage-01 teacher quantized here with :func:`lic.fixedpoint.quantize_codec`.
+
+Artifacts in ``artifacts/04_hls/<key>/``: ``int_g_a.npz`` / ``int_g_s.npz`` (integer parameters),
+``hls/generated/parameters.h`` + ``hls/build/`` (C-sim), ``rtl/`` (co-simulation vectors, VCD),
+``fps_vs_parallelism.png/.svg``, ``layers.csv``, ``results.json``.
+"""
+
+from __future__ import annotations
+
+import time
+import numpy as np
+import pandas as pd
+import torch
+
+from ..data import CropSampler, load_kodak
+from ..errors import ParameterError
+from ..fileio import atomic_write_text
+from ..plots import save_figure
+from ..study import Stage, git_commit, input_stage, resolve_params
+
+__all__ = ["PRESETS", "stage_handle", "run", "fps_sweep", "fps_figure"]
+
+#: preset -> parameters (plus :data:`lic.study.COMMON`)
+PRESETS = {
+    "smoke": {"source": "quant", "lmbda": 0.025, "width": None, "calib_crops": 2, "calib_crop": 64,
+              "csim_random": 2, "csim_shape": [64, 64], "csim_kodak": 1, "csim_crop": 64, "parallel": {},
+              "board": "zcu102", "utilisation": 0.8, "clock_mhz": None, "transforms": "g_a", "fps_target": 30,
+              "resolutions": [[1280, 720], [1920, 1080]], "rtl": True, "rtl_vectors": 2000},
+    "quick": {"source": "quant", "lmbda": 0.025, "width": None, "calib_crops": 8, "calib_crop": 128,
+              "csim_random": 2, "csim_shape": [64, 64], "csim_kodak": 2, "csim_crop": 128, "parallel": {},
+              "board": "zcu102", "utilisation": 0.8, "clock_mhz": None, "transforms": "g_a", "fps_target": 30,
+              "resolutions": [[1280, 720], [1920, 1080]], "rtl": True, "rtl_vectors": 10000},
+    "paper": {"source": "quant", "lmbda": 0.025, "width": None, "calib_crops": 32, "calib_crop": 256,
+              "csim_random": 4, "csim_shape": [128, 128], "csim_kodak": 24, "csim_crop": 256, "parallel": {},
+              "board": "zcu102", "utilisation": 0.8, "clock_mhz": None, "transforms": "g_a", "fps_target": 30,
+              "resolutions": [[1280, 720], [1920, 1080]], "rtl": True, "rtl_vectors": 100000},
+}
+
+
+def _input(p: dict, upstream: dict | None, check: bool = True) -> Stage:
+    stage = "03" if p["source"] == "quant" else "01"
+    if p["source"] not in ("quant", "teacher"):
+        raise ParameterError(f"source must be 'quant' (stage 03) or 'teacher' (stage 01), got {p['source']!r}")
+    if check:
+        return input_stage(stage, p["preset"], upstream)
+    from ..study import stage_module
+
+    return stage_module(stage).stage_handle(p["preset"], upstream)
+
+
+def stage_handle(preset: str = "quick", upstream: dict | None = None) -> Stage:
+    """The stage-04 artifact for a preset (+ ``upstream`` overrides of this and earlier stages)."""
+    upstream = upstream or {}
+    p = resolve_params("04", preset, **upstream.get("04", {}))
+    src = _input(p, upstream, check=False)
+    return Stage("04", p, {src.stage: src.key})
+
+
+def _load_models(p: dict, src: Stage, upstream: dict | None):
+    """(float model, int g_a, int g_s) from the input stage."""
+    from ..fixedpoint import quantize_codec
+
+    if p["source"] == "quant":  # the hybrid model of stage 03 and the integer parameters it exported
+        from ..fixedpoint import IntTransform
+        from .quant import load_quantized_model
+
+        model = load_quantized_model(p["preset"], p["lmbda"], "hybrid", upstream).eval()
+        stem = src.dir / f"hybrid_l{p['lmbda']:.4f}"
+        return model, IntTransform.load(f"{stem}_g_a.npz"), IntTransform.load(f"{stem}_g_s.npz")
+    from .teacher import load_teacher
+
+    model = load_teacher(p["preset"], p["lmbda"], **(upstream or {}).get("01", {}))
+    calib = CropSampler(p["train_dir"], crop=p["calib_crop"], seed=p["seed"] + 17).batch(0, p["calib_crops"])
+    ga, gs = quantize_codec(model, calib)
+    return model, ga, gs
+
+
+def _mismatches(a: np.ndarray, b: np.ndarray) -> int:
+    if a.shape != b.shape:
+        return int(max(a.size, b.size))
+    return int(np.count_nonzero(a != b))
+
+
+def run(p: dict, upstream: dict | None = None, force: bool = False, progress: bool = True) -> dict:
+    """Run stage 04 with resolved parameters ``p``."""
+    from ..boards import load_board
+    from ..fixedpoint import evaluate_int_codec, image_to_int
+    from ..fpga_model import assumptions, best_design, codec_layers, compare_measured, design_from_parallelism
+    from ..hw import CSim, tcl_dry_run
+
+    src = _input(p, upstream)
+    st = Stage("04", p, {src.stage: src.key})
+    if st.done and not force:
+        return st.results()
+    if p.get("threads"):
+        torch.set_num_threads(int(p["threads"]))
+    t0 = time.monotonic()
+    st.dir.mkdir(parents=True, exist_ok=True)
+    model, ga, gs = _load_models(p, src, upstream)
+    ga.save(st.dir / "int_g_a.npz")
+    gs.save(st.dir / "int_g_s.npz")
+    N, M = int(model.N), int(model.M)
+
+    # --- bit-exact C-simulation: random tensors and Kodak crops through the dataflow tops
+    t_build = time.monotonic()
+    csim = CSim(ga, gs, work_dir=st.dir / "hls", max_width=max(p["csim_crop"], p["csim_shape"][1]),
+                parallel=p["parallel"] or None)
+    build_s = time.monotonic() - t_build
+    rng = np.random.default_rng(p["seed"])
+    h, w = p["csim_shape"]
+    cases = [("random", rng.integers(0, 256, (3, h, w))) for _ in range(p["csim_random"])]
+    kodak = load_kodak(p["kodak_dir"], limit=p["csim_kodak"])
+    c = p["csim_crop"]
+    for name, img in kodak:
+        y0, x0 = (img.shape[1] - c) // 2, (img.shape[2] - c) // 2
+        cases.append((name, image_to_int(img[:, y0 : y0 + c, x0 : x0 + c])))
+    rows, cycles, kodak_cmp = [], None, []
+    for name, x in cases:
+        ref_y = ga.run(x)
+        sim = csim.run(x, "g_a")
+        ref_x = gs.run(ref_y)
+        sim_s = csim.run(ref_y, "g_s")
+        rows.append({"input": name, "shape": "x".join(map(str, x.shape)), "g_a_values": int(ref_y.size),
+                     "g_a_mismatches": _mismatches(sim.output, ref_y), "g_s_values": int(ref_x.size),
+                     "g_s_mismatches": _mismatches(sim_s.output, ref_x)})
+        if cycles is None:
+            cycles = {"shape": x.shape, "g_a": sim.cycles}
+        if name != "random":
+            xf = torch.from_numpy(np.asarray(x, dtype=np.float32) / 255.0).unsqueeze(0)
+            r = evaluate_int_codec(model, xf, ga, gs, y_int=sim.output[None])
+            kodak_cmp.append({"image": name, **{k: float(v) for k, v in r.items()}})
+    csim_df = pd.DataFrame(rows)
+    atomic_write_text(st.dir / "csim.csv", csim_df.to_csv(index=False))
+
+    # --- analytical throughput model on the board, cross-checked with the C-sim cycle counters
+    board = load_board(p["board"])
+    a = assumptions(clock_mhz=float(p["clock_mhz"] or board.clock_mhz))
+    budget = board.budget(p["utilisation"])
+    designs = {}
+    for res in p["resolutions"]:
+        layers = codec_layers(N, M, tuple(res), transforms=p["transforms"], a=a)
+        d = best_design(layers, budget, a)
+        if d is None:
+            raise ParameterError(f"N={N} does not fit {p['board']} even with one MAC unit a layer")
+        designs[f"{res[0]}x{res[1]}"] = d
+    main_res = f"{p['resolutions'][0][0]}x{p['resolutions'][0][1]}"
+    layer_df = designs[main_res].table()
+    atomic_write_text(st.dir / "layers.csv", layer_df.to_csv(index=False))
+    sweep = fps_sweep(N, M, tuple(p["resolutions"][0]), board, a, p["transforms"])
+    _, ch, cw = cycles["shape"]
+    csim_design = design_from_parallelism(codec_layers(N, M, (cw, ch), transforms="g_a", a=a),
+                                          p["parallel"] or {}, a)
+    cross = compare_measured(csim_design, cycles["g_a"], column="compute_cycles")
+
+    # --- RTL co-simulation with open tools (iverilog, yosys), when installed
+    rtl = {"status": "disabled"}
+    if p["rtl"]:
+        try:
+            from ..rtl import cosim_report
+
+            rtl = {"status": "ok", **cosim_report(st.dir / "rtl", n_vectors=p["rtl_vectors"], seed=p["seed"])}
+        except ImportError:
+            rtl = {"status": "lic.rtl not available"}
+        except Exception as exc:  # noqa: BLE001 - a missing tool is reported, not fatal here
+            if type(exc).__name__ != "ToolError":
+                raise
+            rtl = {"status": f"skipped: {exc}"}
+
+    tcl = tcl_dry_run()
+    results = {
+        "source": {"stage": src.stage, "key": src.key, "N": N, "M": M},
+        "csim": {"rows": rows, "mismatches": int(csim_df.g_a_mismatches.sum() + csim_df.g_s_mismatches.sum()),
+                 "values": int(csim_df.g_a_values.sum() + csim_df.g_s_values.sum()), "build_s": build_s},
+        "codec_vs_float": kodak_cmp,
+        "saturations": {"g_a": {k: int(v) for k, v in ga.saturations.items()},
+                        "g_s": {k: int(v) for k, v in gs.saturations.items()}},
+        "throughput": {r: d.summary() for r, d in designs.items()},
+        "realtime": {r: bool(d.fps >= p["fps_target"]) for r, d in designs.items()},
+        "board": {"name": board.name, "part": board.part, "budget": budget.as_dict(), "clock_mhz": a.clock_mhz},
+        "assumptions": a.as_dict(),
+        "layers": layer_df.to_dict("records"),
+        "fps_sweep": sweep.to_dict("records"),
+        "model_vs_csim_cycles": cross.to_dict("records"),
+        "rtl": rtl,
+        "tcl_dry_run": {"commands": [c[0] for c in tcl]},
+        "commit": git_commit(),
+        "figures": {},
+    }
+    fig = fps_figure(results, caption=f"preset={p['preset']} N={N} board={board.name} {a.clock_mhz:g} MHz "
+                                      f"commit={results['commit']}")
+    results["figures"]["fps"] = save_figure(fig, st.dir, "fps_vs_parallelism")
+    results["wall_s"] = time.monotonic() - t0
+    return st.finish(results)
+
+
+def fps_sweep(N: int, M: int, resolution, board, a, transforms="g_a", steps: int = 8) -> pd.DataFrame:
+    """FPS of the best design as the DSP budget grows (1/steps .. all of the board's budget)."""
+    from ..fpga_model import best_design, codec_layers
+
+    layers = codec_layers(N, M, resolution, transforms=transforms, a=a)
+    full = board.budget(1.0)
+    rows = []
+    for k in range(1, steps + 1):
+        b = board.budget(k / steps)
+        d = best_design(layers, b, a)
+        rows.append({"budget_fraction": k / steps, "dsp_budget": b.dsp, "fps": d.fps if d else 0.0,
+                     "cores": d.cores if d else 0, "dsp_used": d.resources.dsp if d else 0,
+                     "bram_used": d.resources.bram if d else 0, "lut_used": d.resources.lut if d else 0,
+                     "device_dsp": full.dsp})
+    return pd.DataFrame(rows)
+
+
+def fps_figure(results: dict, caption: str = ""):
+    """FPS at the first resolution vs DSP units used, with the real-time target."""
+    import matplotlib.pyplot as plt
+
+    df = pd.DataFrame(results["fps_sweep"])
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(df.dsp_used, df.fps, marker="o")
+    for _, r in df.iterrows():
+        ax.annotate(f"{int(r.cores)} core{'s' if r.cores > 1 else ''}", (r.dsp_used, r.fps), fontsize=7,
+                    textcoords="offset points", xytext=(3, 3))
+    res = next(iter(results["throughput"]))
+    ax.axhline(30, color="r", ls="--", lw=1, label="30 fps")
+    ax.set_xlabel("DSP slices used (model)")
+    ax.set_ylabel(f"frames/s at {res}")
+    ax.set_title(f"N={results['source']['N']} on {results['board']['name']}: FPS vs parallelism")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    if caption:
+        fig.text(0.01, 0.005, caption, fontsize=7, color="0.35")
+        fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig

@@ -1,0 +1,319 @@
+"""Stage 03: hardware-friendly GDN and hybrid quantization ablation (Brevitas), real bitstreams.
+
+Input: the stage-02 student of width ``width`` (``source="student"``) or the stage-01 teacher
+(``source="teacher"``), one float model per λ. For each λ the stage builds the ablation rows
+
+=====================  =====================================================================
+``float``              the input model fine-tuned for ``qat_steps`` unquantized (fair control)
+``int8``               8-bit convs/deconvs + GDN operands on 8-bit words (PoT scale per tensor)
+``hybrid``             8-bit convs/deconvs + 32-bit fixed-point GDN (Q16.16): the accelerator
+``hybrid_simplified``  ``hybrid`` after swapping the GDN formula for the simplified one (GDN1)
+``fixed_gdn``          float convs + 32-bit fixed-point GDN (isolates the GDN's cost)
+``pruned``             ``prune_ratio`` of N removed (L1), fine-tuned, then ``hybrid``
+=====================  =====================================================================
+
+each quantized one PTQ-calibrated on training crops, then QAT fine-tuned for ``qat_steps`` (RD loss,
+:func:`lic.train.train`), then coded on Kodak with real bitstreams. Only ``g_a``/``g_s`` are
+quantized; ``h_a``, ``h_s`` and the entropy models stay float32 (host side).
+
+Artifacts in ``artifacts/03_gdn_quant/<key>/`` (key includes the input stage's key):
+
+* ``<row>_l<λ>.pt`` — quantized models (:func:`lic.quant.save_quantized`;
+  reload with :func:`lic.quant.load_quantized`), ``qat_<row>_l<λ>.pt`` resumable QAT state;
+* ``hybrid_l<λ>_g_a.npz``, ``hybrid_l<λ>_g_s.npz`` — **what stage 04 consumes**: the integer
+  parameters of the hybrid model's transforms in :mod:`lic.fixedpoint`'s ``IntTransform`` format
+  (``.npz`` with a JSON ``__meta__`` header: word widths, per-layer shifts and formats; arrays
+  ``L{k}.weight`` int8 codes, ``L{k}.w_frac`` per-channel PoT exponents, ``L{k}.bias`` int32 at
+  the accumulator scale, ``L{k}.out_shift``; GDN ``L{k}.gamma``/``L{k}.beta`` unsigned words),
+  produced by :func:`lic.quant.export_int_params` (``lic.fixedpoint.quantize_transform`` on the
+  float equivalent of the quantized transform, calibrated on ``calib`` training crops);
+  load with ``lic.fixedpoint.IntTransform.load``;
+* ``hybrid_l<λ>_g_a.onnx`` — QCDQ ONNX of the hybrid ``g_a``, checked with onnxruntime;
+* ``rd_quant.csv``, ``rd_quant.png/.svg``, ``gdn_ranges.png/.svg``, ``results.json``.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..data import CropSampler, load_kodak, pad_to_multiple
+from ..errors import ParameterError
+from ..eval import evaluate_codec, rd_point
+from ..fileio import atomic_write_text
+from ..gdn import FixedPointGDN, gdn_modules, replace_gdn
+from ..metrics import bd_rate
+from ..plots import rd_figure, save_figure
+from ..prune import prune_channels
+from ..quant import (calibrate, check_onnx, export_int_params, export_onnx, load_quantized, model_size_bytes,
+                     quantize_model, saturation_counts, save_quantized)
+from ..study import Stage, git_commit, input_stage, resolve_params, stage_module
+from ..train import TrainConfig, seed_everything, train
+
+__all__ = ["PRESETS", "ROWS", "run", "stage_handle", "load_quantized_model", "rd_table", "ablation_table",
+           "figure", "gdn_range_figure"]
+
+_COMMON = {"source": "student", "prune_ratio": 0.3, "lr": 1e-5}
+#: preset -> parameters (plus :data:`lic.study.COMMON`)
+PRESETS = {
+    "smoke": {**_COMMON, "width": 12, "lambdas": [0.0067, 0.025], "calib_batches": 2, "calib_batch_size": 2,
+              "crop": 64, "qat_steps": 2, "simplified_steps": 2, "prune_steps": 2, "batch_size": 2,
+              "kodak_limit": 1, "onnx_hw": 64},
+    "quick": {**_COMMON, "width": 64, "lambdas": [0.0067, 0.025], "calib_batches": 4, "calib_batch_size": 4,
+              "crop": 128, "qat_steps": 10, "simplified_steps": 20, "prune_steps": 20, "batch_size": 4,
+              "kodak_limit": 2, "onnx_hw": 128},
+    "paper": {**_COMMON, "width": 64, "lambdas": [0.0018, 0.0035, 0.0067, 0.013, 0.025, 0.0483],
+              "calib_batches": 32, "calib_batch_size": 8, "crop": 256, "qat_steps": 5000,
+              "simplified_steps": 20000, "prune_steps": 20000, "batch_size": 8, "kodak_limit": 24,
+              "onnx_hw": 256},
+}
+
+#: ablation row -> label shown in tables and figures
+ROWS = {
+    "float": "float32 (same fine-tuning)",
+    "int8": "int8 everywhere (GDN 8-bit)",
+    "hybrid": "hybrid 8 + 32-bit GDN",
+    "hybrid_simplified": "hybrid + simplified GDN",
+    "fixed_gdn": "float conv + fixed-point GDN",
+    "pruned": "hybrid + pruned",
+}
+
+
+def _source_stage(p: dict) -> str:
+    if p["source"] not in ("student", "teacher"):
+        raise ParameterError(f"source must be 'student' or 'teacher', got {p['source']!r}")
+    return "02" if p["source"] == "student" else "01"
+
+
+def stage_handle(preset: str = "quick", upstream: dict | None = None) -> Stage:
+    """The stage-03 artifact for a preset (+ ``upstream["03"]`` overrides); keyed by its input's key."""
+    upstream = upstream or {}
+    p = resolve_params("03", preset, **upstream.get("03", {}))
+    src = _source_stage(p)
+    return Stage("03", p, {src: stage_module(src).stage_handle(preset, upstream).key})
+
+
+def _load_source(p: dict, lmbda: float, upstream: dict | None) -> torch.nn.Module:
+    if p["source"] == "teacher":
+        from .teacher import load_teacher
+
+        return load_teacher(p["preset"], lmbda, **(upstream or {}).get("01", {}))
+    from .distill import load_student  # stage 02
+
+    return load_student(p["preset"], p["width"], lmbda, upstream)
+
+
+def _fmt(lmbda: float) -> str:
+    return f"{lmbda:.4f}"
+
+
+def _build(row: str, base, p: dict, lmbda: float, sampler: CropSampler, st: Stage, progress: bool):
+    """The trained model of one ablation row (float copy, or calibrated + QAT-tuned quantized)."""
+    def fit(model, steps: int, tag: str):
+        if steps > 0:
+            cfg = TrainConfig(lmbda=lmbda, steps=steps, batch_size=p["batch_size"], crop=p["crop"], lr=p["lr"],
+                              seed=p["seed"], ckpt_every=max(1, min(200, steps)))
+            train(model, cfg, sampler, st.dir / f"{tag}_l{_fmt(lmbda)}.pt", progress=progress,
+                  desc=f"{tag} λ={lmbda}")
+        return model
+
+    seed_everything(p["seed"])
+    if row == "float":  # control: the same fine-tuning budget, no quantization
+        return fit(copy.deepcopy(base), p["qat_steps"], "finetune_float").eval()
+    src, scheme, steps = base, row, p["qat_steps"]
+    if row == "hybrid_simplified":
+        src, scheme, steps = replace_gdn(copy.deepcopy(base), "simplified"), "hybrid", p["simplified_steps"]
+    elif row == "pruned":
+        src = fit(prune_channels(base, p["prune_ratio"]), p["prune_steps"], "finetune_pruned")
+        scheme = "hybrid"
+    q = calibrate(quantize_model(src, scheme), sampler, p["calib_batches"], p["calib_batch_size"])
+    q = fit(q, steps, f"qat_{row}")
+    for _, m in gdn_modules(q):
+        if isinstance(m, FixedPointGDN):
+            m.reset_saturations()
+    return q.eval()
+
+
+@torch.no_grad()
+def _gdn_inputs(model, x: torch.Tensor) -> dict[str, np.ndarray]:
+    """|input| of every GDN of ``g_a`` (image ``x``) and ``g_s`` (its latents), float model."""
+    acts: dict[str, np.ndarray] = {}
+    hooks = [m.register_forward_hook(lambda mod, inp, out, n=n: acts.__setitem__(n, inp[0].abs().flatten().numpy()))
+             for n, m in gdn_modules(model)]
+    try:
+        xp, _ = pad_to_multiple(x.unsqueeze(0), 64)
+        model.g_s(torch.round(model.g_a(xp)))
+    finally:
+        for h in hooks:
+            h.remove()
+    return acts
+
+
+def _range_stats(acts: dict[str, np.ndarray], int8_model, hybrid_model) -> list[dict]:
+    """Per GDN: input percentiles, share below the 8-bit LSB, representable ranges, saturations."""
+    q8 = dict(gdn_modules(int8_model))
+    q32 = dict(gdn_modules(hybrid_model))
+    sat8, sat32 = saturation_counts(int8_model), saturation_counts(hybrid_model)
+    rows = []
+    for name, a in acts.items():
+        m8 = q8[name]
+        f8 = m8._frac(m8.amax[0], True)
+        lsb8, max8 = 2.0**-f8, 127 * 2.0**-f8
+        f32 = q32[name].frac_bits
+        rows.append({
+            "gdn": name, "max_abs": float(a.max()), "p50": float(np.median(a)), "p99": float(np.percentile(a, 99)),
+            "int8_lsb": lsb8, "int8_max": max8, "share_below_int8_lsb": float((a < lsb8 / 2).mean()),
+            "share_above_int8_max": float((a > max8).mean()),
+            "q32_lsb": 2.0**-f32, "q32_max": (2**31 - 1) * 2.0**-f32,
+            "saturations_int8_kodak": sat8.get(name, 0), "saturations_hybrid_kodak": sat32.get(name, 0),
+        })
+    return rows
+
+
+def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | None = None) -> dict:
+    """Run stage 03 with resolved parameters ``p``; ``upstream``: overrides given to stages 01/02."""
+    if len(p["lambdas"]) < 1:
+        raise ParameterError("lambdas must list at least one λ (two for BD-rates)")
+    src = _source_stage(p)
+    st_in = input_stage(src, p["preset"], upstream)
+    st = Stage("03", p, {src: st_in.key})
+    if st.done and not force:
+        return st.results()
+    if p.get("threads"):
+        torch.set_num_threads(int(p["threads"]))
+    t_start = time.monotonic()
+    images = load_kodak(p["kodak_dir"], limit=p["kodak_limit"])
+    sampler = CropSampler(p["train_dir"], crop=p["crop"], seed=p["seed"])
+    st.dir.mkdir(parents=True, exist_ok=True)
+    rd, sizes, sats, onnx_checks, int_params, models, ranges = [], {}, {}, {}, {}, {}, []
+    for lmbda in p["lambdas"]:
+        base = _load_source(p, lmbda, upstream)
+        built = {}
+        for row, label in ROWS.items():
+            f = st.dir / f"{row}_l{_fmt(lmbda)}.pt"
+            if f.exists() and not force:
+                model = load_quantized(f)
+            else:
+                model = _build(row, base, p, lmbda, sampler, st, progress)
+                save_quantized(f, model, lmbda=lmbda, row=row)
+            built[row] = model
+            res = evaluate_codec(model, images, progress=progress, desc=f"{row} λ={lmbda}")
+            rd.append(rd_point(res, codec=label, row=row, lmbda=lmbda))
+            sizes.setdefault(row, model_size_bytes(model))
+            sats.setdefault(row, {})[_fmt(lmbda)] = sum(saturation_counts(model).values())
+            models.setdefault(row, {})[_fmt(lmbda)] = f.name
+        hyb = built["hybrid"]
+        calib = sampler.batch(2 * 10**6, p["calib_batch_size"])
+        stem = st.dir / f"hybrid_l{_fmt(lmbda)}"
+        int_params[_fmt(lmbda)] = {k: v.rsplit("/", 1)[-1] for k, v in export_int_params(hyb, stem, calib).items()}
+        x_onnx = sampler.batch(3 * 10**6, 1)[..., : p["onnx_hw"], : p["onnx_hw"]]
+        onnx_path = export_onnx(hyb.g_a, stem.with_name(stem.name + "_g_a.onnx"), x_onnx)
+        onnx_checks[_fmt(lmbda)] = {"file": onnx_path.name, **check_onnx(onnx_path, hyb.g_a, x_onnx)}
+        if lmbda == p["lambdas"][0]:
+            acts = _gdn_inputs(base, images[0][1])
+            ranges = _range_stats(acts, built["int8"], hyb)
+            hist = {k: np.histogram(np.log2(np.maximum(v, 2.0**-24)), bins=np.arange(-24, 17))[0].tolist()
+                    for k, v in acts.items()}
+    rd_df = pd.DataFrame(rd)
+    atomic_write_text(st.dir / "rd_quant.csv", rd_df.to_csv(index=False))
+    ref = rd_df[rd_df.row == "float"]
+    summary = []
+    for row, label in ROWS.items():
+        d = rd_df[rd_df.row == row]
+        summary.append({
+            "row": row, "codec": label,
+            "bd_rate_psnr_vs_float": bd_rate(ref.bpp, ref.psnr, d.bpp, d.psnr) if row != "float" else 0.0,
+            "bd_rate_msssim_vs_float": bd_rate(ref.bpp, ref.ms_ssim, d.bpp, d.ms_ssim) if row != "float" else 0.0,
+            "size_bytes": sizes[row]["total"], "size_transforms_bytes": sizes[row]["transforms"],
+            "gdn_saturations_kodak": int(sum(sats[row].values())),
+        })
+    results = {
+        "figures": {},
+        "rd": rd,
+        "summary": summary,
+        "sizes": sizes,
+        "models": models,
+        "int_params": int_params,
+        "onnx": onnx_checks,
+        "gdn_ranges": ranges,
+        "gdn_hist_log2": {"bins": list(range(-24, 17)), "counts": hist},
+        "source": {"stage": src, "key": st_in.key, "kind": p["source"]},
+        "kodak_images": len(images),
+        "commit": git_commit(),
+        "wall_s": time.monotonic() - t_start,
+    }
+    cap = (f"preset={p['preset']} source={p['source']} qat_steps={p['qat_steps']} Kodak n={len(images)} "
+           f"commit={results['commit']}")
+    results["figures"]["rd"] = save_figure(figure(results, caption=cap), st.dir, "rd_quant")
+    results["figures"]["gdn_ranges"] = save_figure(gdn_range_figure(results, caption=cap), st.dir, "gdn_ranges")
+    return st.finish(results)
+
+
+def rd_table(results: dict) -> pd.DataFrame:
+    """Every (row, λ) point: bpp from file bytes, PSNR, MS-SSIM (mean over Kodak)."""
+    return pd.DataFrame(results["rd"])[["codec", "lmbda", "bpp", "psnr", "ms_ssim"]]
+
+
+def ablation_table(results: dict) -> pd.DataFrame:
+    """One line per ablation row: mean RD, BD-rates vs float, bit-width-aware size, saturations."""
+    rd = pd.DataFrame(results["rd"]).groupby("row", sort=False)[["bpp", "psnr", "ms_ssim"]].mean()
+    s = pd.DataFrame(results["summary"]).set_index("row")
+    return s.join(rd).reset_index()[["codec", "bpp", "psnr", "ms_ssim", "bd_rate_psnr_vs_float",
+                                     "bd_rate_msssim_vs_float", "size_bytes", "size_transforms_bytes",
+                                     "gdn_saturations_kodak"]]
+
+
+def figure(results: dict, caption: str = ""):
+    """RD curves (PSNR and MS-SSIM) of every ablation row."""
+    df = pd.DataFrame(results["rd"])
+    curves = {label: df[df.codec == label] for label in df.codec.unique()}
+    return rd_figure(curves, title="Kodak: quantization / GDN ablation (real bitstreams)", caption=caption)
+
+
+def gdn_range_figure(results: dict, caption: str = ""):
+    """Histogram of log2|GDN input| per layer with the int8 and Q16.16 representable ranges."""
+    import matplotlib.pyplot as plt
+
+    h = results["gdn_hist_log2"]
+    ranges = {r["gdn"]: r for r in results["gdn_ranges"]}
+    names = list(h["counts"])
+    cols = min(3, len(names)) or 1
+    rows = -(-len(names) // cols) or 1
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False)
+    edges = np.asarray(h["bins"], dtype=float)
+    for ax, name in zip(axes.flat, names):
+        r = ranges[name]
+        ax.bar(edges[:-1], h["counts"][name], width=1.0, align="edge", color="0.55")
+        ax.axvspan(np.log2(r["int8_lsb"]), np.log2(r["int8_max"]), color="tab:red", alpha=0.15, label="int8 range")
+        ax.axvline(np.log2(r["q32_lsb"]), color="tab:blue", ls="--", lw=1, label="Q16.16 LSB")
+        ax.set_yscale("log")
+        ax.set_title(f"{name}: {r['share_below_int8_lsb']:.0%} < int8 LSB, sat int8={r['saturations_int8_kodak']}"
+                     f" / 32b={r['saturations_hybrid_kodak']}", fontsize=7)
+        ax.set_xlabel("log2 |GDN input|", fontsize=8)
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle("GDN input ranges (float model, first Kodak image) vs word formats")
+    if caption:
+        fig.text(0.01, 0.005, caption, fontsize=7, color="0.35", va="bottom")
+        fig.tight_layout(rect=(0, 0.05, 1, 1))
+    else:
+        fig.tight_layout()
+    return fig
+
+
+def load_quantized_model(preset: str, lmbda: float, row: str = "hybrid", upstream: dict | None = None):
+    """A quantized model of a finished stage 03 (default: the hybrid one stage 04 builds on)."""
+    from ..errors import ArtifactError
+    from ..quant import load_quantized as _load
+
+    st = stage_handle(preset, upstream)
+    res = st.results()
+    name = res["models"].get(row, {}).get(_fmt(lmbda))
+    if name is None:
+        raise ArtifactError(f"stage 03 ({preset}) has no {row} model at λ={lmbda}")
+    return _load(st.dir / name)

@@ -1,0 +1,197 @@
+"""GDN variants, Brevitas quantization, ONNX export, pruning, stage 03 (tiny models, N=8..16)."""
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+from compressai.layers import GDN, GDN1
+
+from lic.data import CropSampler
+from lic.eval import decode_image, encode_image, evaluate_codec
+from lic.gdn import GDN_VARIANTS, FixedPointGDN, effective_params, make_gdn, replace_gdn
+from lic.models import build_model
+from lic.prune import prune_channels
+from lic.quant import (calibrate, check_onnx, export_int_params, export_onnx, load_quantized, model_size_bytes,
+                       quantize_model, saturation_counts, save_quantized)
+
+C = 6
+
+
+def _random_params(m, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    beta = 0.5 + torch.rand(C, generator=g)
+    gamma = 0.2 * torch.rand(C, C, generator=g)
+    with torch.no_grad():
+        m.beta.copy_(m.beta_reparam.init(beta))
+        m.gamma.copy_(m.gamma_reparam.init(gamma))
+    b, gm = effective_params(m)
+    return b.double().numpy(), gm.double().numpy()
+
+
+def _numpy_gdn(x, beta, gamma, simplified, inverse):
+    """D_i = beta_i + sum_j gamma[i, j] * (|x_j| or x_j^2), per pixel."""
+    v = np.abs(x) if simplified else x**2
+    d = beta[None, :, None, None] + np.einsum("ij,bjhw->bihw", gamma, v)
+    n = d if simplified else np.sqrt(d)
+    return x * n if inverse else x / n
+
+
+@pytest.mark.parametrize("variant", ["standard", "simplified"])
+@pytest.mark.parametrize("inverse", [False, True])
+def test_gdn_variants_match_numpy(variant, inverse):
+    m = make_gdn(variant, C, inverse=inverse)
+    assert isinstance(m, GDN1 if variant == "simplified" else GDN)
+    beta, gamma = _random_params(m)
+    x = torch.randn(2, C, 5, 7, generator=torch.Generator().manual_seed(1)) * 3
+    ref = _numpy_gdn(x.double().numpy(), beta, gamma, variant == "simplified", inverse)
+    np.testing.assert_allclose(m(x).detach().double().numpy(), ref, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("base", ["standard", "simplified"])
+@pytest.mark.parametrize("inverse", [False, True])
+def test_fixed_gdn_matches_numpy_within_its_grid(base, inverse):
+    m = FixedPointGDN(C, inverse=inverse, base=base, word_bits=32, frac_bits=16)
+    beta, gamma = _random_params(m)
+    x = torch.randn(2, C, 5, 7, generator=torch.Generator().manual_seed(2)) * 3
+    ref = _numpy_gdn(x.double().numpy(), beta, gamma, base == "simplified", inverse)
+    out = m(x).detach().double().numpy()
+    np.testing.assert_allclose(out, ref, atol=5e-3 * max(1.0, np.abs(ref).max()))
+    assert np.all(np.round(out * 2**16) == out * 2**16)  # every output on the Q16.16 grid
+    assert m.saturated == 0
+    bq, gq = m.quantized_params()
+    assert bq.min() >= 2**-16 and gq.min() >= 0  # positive beta after quantization
+
+
+def test_fixed_gdn_saturates_and_counts_instead_of_overflowing():
+    m = FixedPointGDN(C, base="standard", word_bits=8, frac_bits=4)  # Q4.4: |x| < 8
+    x = torch.full((1, C, 2, 2), 100.0)
+    x[0, 0] = -1000.0
+    y = m(x)
+    assert torch.isfinite(y).all()
+    assert y.abs().max() <= 127 / 16 and m.saturated > 0  # clamped, never wrapped
+    assert int(m.saturations[0]) == x.numel()  # every input element was out of range
+    n = m.saturated
+    m(torch.zeros(1, C, 2, 2))
+    assert m.saturated == n  # in-range input adds nothing
+    m.reset_saturations()
+    assert m.saturated == 0
+
+
+def test_fixed_gdn_trains_through_rounding():
+    m = FixedPointGDN(C, word_bits=16, frac_bits=8)
+    x = torch.randn(1, C, 4, 4, requires_grad=True)
+    m(x).square().sum().backward()
+    assert x.grad.abs().sum() > 0 and m.gamma.grad.abs().sum() > 0 and m.beta.grad.abs().sum() > 0
+
+
+def test_replace_gdn_keeps_params_and_inverse(tiny_model):
+    model = copy.deepcopy(tiny_model)
+    before = [effective_params(m) for m in (model.g_a[1], model.g_s[1])]
+    replace_gdn(model, "simplified")
+    assert set(GDN_VARIANTS) >= {"standard", "simplified", "fixed"}
+    assert type(model.g_a[1]) is GDN1 and model.g_s[1].inverse and not model.g_a[1].inverse
+    assert model.gdn == "simplified"
+    for (b, g), m in zip(before, (model.g_a[1], model.g_s[1])):
+        b2, g2 = effective_params(m)
+        assert torch.allclose(b, b2) and torch.allclose(g, g2)
+    replace_gdn(model, "fixed", word_bits=24, frac_bits=10)
+    assert isinstance(model.g_s[5], FixedPointGDN) and model.g_s[5].base == "simplified" and model.g_s[5].inverse
+    with pytest.raises(Exception, match="unknown GDN variant"):
+        replace_gdn(model, "nope")
+
+
+@pytest.fixture(scope="module")
+def sampler():
+    return CropSampler(None, crop=64, seed=0, max_images=3)
+
+
+@pytest.fixture(scope="module")
+def hybrid(tiny_model, sampler):
+    return calibrate(quantize_model(tiny_model, "hybrid"), sampler, batches=2, batch_size=2)
+
+
+def test_quantized_model_bitstream_round_trip(hybrid, tiny_model, sampler, tmp_path):
+    from brevitas.nn import QuantConv2d, QuantConvTranspose2d
+
+    assert isinstance(hybrid.g_a[2], QuantConv2d) and isinstance(hybrid.g_s[0], QuantConvTranspose2d)
+    assert isinstance(hybrid.g_a[1], FixedPointGDN) and type(hybrid.h_a[0]) is torch.nn.Conv2d  # hyper stays float
+    x = sampler.batch(7, 1)[0]
+    data = encode_image(hybrid, x)
+    a, b = decode_image(hybrid, data), decode_image(hybrid, data)
+    assert torch.equal(a, b)
+    res = evaluate_codec(hybrid, [("crop", x)], progress=False)  # checks decode == forward pass
+    assert res["mean"]["bytes"] == len(data)
+    assert model_size_bytes(hybrid)["transforms"] < model_size_bytes(tiny_model)["transforms"] / 3
+    assert sum(saturation_counts(hybrid).values()) == 0
+    save_quantized(tmp_path / "q.pt", hybrid)
+    back = load_quantized(tmp_path / "q.pt")
+    assert decode_image(back, data).equal(a)  # same fingerprint, same reconstruction
+
+
+@pytest.mark.parametrize("scheme", ["int8", "fixed_gdn"])
+def test_other_schemes_round_trip(scheme, tiny_model, sampler):
+    q = calibrate(quantize_model(tiny_model, scheme), sampler, batches=1, batch_size=2)
+    evaluate_codec(q, [("crop", sampler.batch(8, 1)[0])], progress=False)
+
+
+def test_onnx_export_matches_pytorch(hybrid, sampler, tmp_path):
+    x = sampler.batch(9, 1)
+    path = export_onnx(hybrid.g_a, tmp_path / "g_a.onnx", x)
+    import onnx
+
+    ops = {n.op_type for n in onnx.load(str(path)).graph.node}
+    assert {"QuantizeLinear", "DequantizeLinear", "Conv"} <= ops
+    r = check_onnx(path, hybrid.g_a, x)
+    # measured: bit-identical (max_abs 0.0); allow float-reordering noise only
+    assert r["max_abs"] <= 1e-4 * r["ref_max_abs"] and r["frac_mismatch"] == 0.0
+
+
+def test_export_int_params_for_stage_04(hybrid, sampler, tmp_path):
+    from lic.fixedpoint import IntTransform, image_to_int
+
+    files = export_int_params(hybrid, tmp_path / "hyb", sampler.batch(10, 2))
+    ga = IntTransform.load(files["g_a"])
+    gs = IntTransform.load(files["g_s"])
+    assert [l.kind for l in ga.layers] == ["conv", "gdn"] * 3 + ["conv"]
+    assert [l.kind for l in gs.layers] == ["deconv", "igdn"] * 3 + ["deconv"]
+    w0 = hybrid.g_a[2].quant_weight()
+    codes = (w0.value / w0.scale).round().detach().numpy()
+    np.testing.assert_array_equal(ga.layers[2].params["weight"], codes)  # Brevitas int8 codes, unchanged
+    y = ga.run(image_to_int(sampler.batch(11, 1)))
+    assert y.shape == (1, hybrid.M, 4, 4)  # 64 px crop, g_a downsamples by 16
+
+
+def test_prune_shapes_and_round_trip(sampler):
+    torch.manual_seed(0)
+    model = build_model(N=16, M=12).eval()
+    model.update(force=True)
+    p = prune_channels(model, 0.3)
+    assert p.N == 11 and p.config["N"] == 11
+    assert p.g_a[0].weight.shape[0] == 11 and p.g_a[2].weight.shape[:2] == (11, 11)
+    assert p.g_a[1].gamma.shape == (11, 11) and p.g_s[5].beta.shape == (11,)
+    assert p.g_s[6].weight.shape[0] == 11 and p.entropy_bottleneck.quantiles.shape[0] == 11
+    evaluate_codec(p, [("crop", sampler.batch(12, 1)[0])], progress=False)
+    keep = torch.sort(torch.topk(model.g_a[0].weight.abs().sum((1, 2, 3)), 11).indices).values
+    assert torch.equal(p.g_a[0].weight, model.g_a[0].weight[keep])  # the largest-L1 filters
+    x = sampler.batch(13, 1)
+    same = prune_channels(model, 0.0)
+    assert torch.allclose(same(x)["x_hat"], model(x)["x_hat"], atol=1e-6)
+
+
+def test_stage_03_smoke_on_teacher(kodak_dir):
+    from lic.stages import quant, teacher
+    from lic.study import resolve_params
+
+    up = {"01": {"steps": 2, "N": 8, "M": 12}, "03": {"source": "teacher", "qat_steps": 1, "simplified_steps": 1,
+                                                     "prune_steps": 1, "calib_batches": 1}}
+    teacher.run(resolve_params("01", "smoke", **up["01"]), progress=False)
+    r = quant.run(resolve_params("03", "smoke", **up["03"]), progress=False, upstream=up)
+    assert r["key"] == quant.stage_handle("smoke", up).key
+    tab = quant.ablation_table(r)
+    assert len(tab) == len(quant.ROWS) and tab.size_bytes.iloc[2] < tab.size_bytes.iloc[0]
+    assert all(c["frac_mismatch"] == 0.0 for c in r["onnx"].values())
+    q = quant.load_quantized_model("smoke", 0.0067, upstream=up)
+    assert isinstance(q.g_a[1], FixedPointGDN)
+    d = quant.stage_handle("smoke", up).dir
+    assert (d / r["int_params"]["0.0067"]["g_a"]).exists() and (d / "gdn_ranges.svg").exists()
