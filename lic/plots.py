@@ -6,13 +6,10 @@ import io
 from pathlib import Path
 from typing import Mapping
 
-import matplotlib
+import matplotlib.pyplot as plt  # the backend is the caller's: inline in Jupyter, Agg headless
+import pandas as pd
 
-matplotlib.use("Agg") if not hasattr(matplotlib, "_called_from_notebook") else None
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from .fileio import atomic_write_bytes  # noqa: E402
+from .fileio import atomic_write_bytes
 
 __all__ = ["rd_figure", "save_figure"]
 
@@ -47,10 +44,12 @@ def rd_figure(curves: Mapping[str, pd.DataFrame], metrics=("psnr", "ms_ssim"), t
 
 
 def save_figure(fig, folder: str | Path, name: str) -> dict[str, str]:
-    """Write ``name.png`` and ``name.svg`` atomically; returns their paths."""
+    """Write ``name.png`` and ``name.svg`` atomically, then close ``fig`` (an artifact, not an
+    inline output); returns the paths."""
     out = {}
     for ext in ("png", "svg"):
         buf = io.BytesIO()
         fig.savefig(buf, format=ext, dpi=130 if ext == "png" else None)
         out[ext] = str(atomic_write_bytes(Path(folder) / f"{name}.{ext}", buf.getvalue()))
+    plt.close(fig)
     return out

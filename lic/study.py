@@ -39,6 +39,7 @@ __all__ = [
     "stage_dir",
     "Stage",
     "run_study",
+    "render_html",
     "main",
 ]
 
@@ -51,6 +52,7 @@ STAGES: dict[str, tuple[str, str, str]] = {
     "02": ("02_distillation", "02_distillation.ipynb", "distill"),
     "03": ("03_gdn_quant", "03_gdn_quant_ablation.ipynb", "quant"),
     "04": ("04_hls", "04_hls_build_cosim.ipynb", "hls"),
+    "05": ("05_report", "05_report.ipynb", "report"),
 }
 
 #: parameters every stage has; ``None`` data dirs fall back to $LIC_TRAIN_DIR / $LIC_KODAK_DIR
@@ -210,6 +212,30 @@ def data_manifest() -> dict:
     return out
 
 
+#: notebook parameters that steer a run but are not stage parameters (not keyed, not validated)
+NOTEBOOK_ONLY = {"force", "interactive", "upstream"}
+
+
+def _stage_params(overrides: dict) -> dict:
+    return {k: v for k, v in overrides.items() if k not in NOTEBOOK_ONLY}
+
+
+def render_html(notebook: str | os.PathLike, target: str | os.PathLike) -> Path:
+    """Executed notebook -> standalone HTML (figures embedded, code cells hidden), atomically."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    from .fileio import atomic_write_text
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    for cell in nb.cells:  # library warnings on stderr are not part of the report
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream"
+                                                                      and o.get("name") == "stderr")]
+    body, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(nb)
+    return atomic_write_text(target, body)
+
+
 def _parse_value(s: str):
     try:
         return json.loads(s)
@@ -242,7 +268,7 @@ def run_study(
     for s in stages:
         if s not in STAGES:
             raise ParameterError(f"unknown stage {s!r}; stages: {list(STAGES)}")
-        resolve_params(s, preset, **overrides.get(s, {}))  # validate names before running anything
+        resolve_params(s, preset, **_stage_params(overrides.get(s, {})))  # validate names before running anything
     out = Path(out_dir or ROOT / "runs" / f"{preset}-{time.strftime('%Y%m%d-%H%M%S')}")
     out.mkdir(parents=True, exist_ok=True)
     manifest = {"preset": preset, "commit": git_commit(), "versions": _versions(), "data": data_manifest(),
@@ -252,7 +278,9 @@ def run_study(
         folder, nb, _ = STAGES[s]
         t0 = time.monotonic()
         params = {"preset": preset, **overrides.get(s, {})}
-        upstream = {u: o for u, o in overrides.items() if u < s}
+        if s == "05":
+            params.setdefault("interactive", False)  # no widget front end under papermill
+        upstream = {u: _stage_params(o) for u, o in overrides.items() if u < s}
         if upstream and s != "01":
             params["upstream"] = upstream
         try:
@@ -265,11 +293,15 @@ def run_study(
             raise RuntimeError(f"stage {s} ({nb}) failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
         info = {"notebook": nb, "status": "ok", "params": params, "seconds": round(time.monotonic() - t0, 1)}
         try:  # the stage's resolved parameters (seeds included), key and own wall time
-            st = stage_module(s).stage_handle(preset, {**upstream, s: overrides.get(s, {})})
+            st = stage_module(s).stage_handle(preset, {**upstream, s: _stage_params(overrides.get(s, {}))})
             info.update(key=st.key, resolved=st.params, seed=st.params.get("seed"),
                         stage_wall_s=st.results().get("wall_s"))
         except (ArtifactError, ParameterError, AttributeError):
             pass
+        if s == "05" and "key" in info:  # the report: executed notebook -> HTML, code hidden
+            info["html"] = [str(render_html(out / nb, out / "report.html"))]
+            info["html"].append(str(render_html(out / nb, stage_module(s).stage_handle(preset, upstream).dir
+                                                / "report.html")))
         manifest["stages"][s] = info
         write_json(out / "manifest.json", manifest)
     manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")

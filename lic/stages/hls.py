@@ -85,7 +85,7 @@ def _mismatches(a: np.ndarray, b: np.ndarray) -> int:
     return int(np.count_nonzero(a != b))
 
 
-def run(p: dict, upstream: dict | None = None, force: bool = False, progress: bool = True) -> dict:
+def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | None = None) -> dict:
     """Run stage 04 with resolved parameters ``p``."""
     from ..boards import load_board
     from ..fixedpoint import evaluate_int_codec, image_to_int
