@@ -10,9 +10,11 @@ ablation (latent-only / output-only / RD-only / all three) runs at one width.
 Initialisation (``init``): ``"scratch"``; ``"zoo"``, released students from ``weights/``
 (:mod:`lic.zoo`, names ``student-<kind>-n<N>-m<M>-l<λ>``, e.g. ``student-kd-n64-m192-l0.0250``),
 an error naming the missing ones otherwise; ``"auto"``, released where available and scratch
-elsewhere. ``steps`` then trains (or fine-tunes) each student. The ablation students always
-start from scratch, since a released KD student has already seen all three terms. With a
-zoo init, the stage key includes the released files' checksums.
+elsewhere. ``steps`` then trains (or fine-tunes) each student. The ablation students (``ablation_init``,
+``ablation_steps``) start from scratch or, with ``"zoo"``, all from the released from-scratch student
+of their width (never from a KD student, which has already seen all three terms), so the four
+configurations fine-tune the same weights with the same budget. With a zoo init, the stage key
+includes the released files' checksums.
 
 Artifacts in ``artifacts/02_distillation/<key>/``: ``student_<kind>_n<N>_l<λ>.pt``
 (checkpoints, kind ``kd``/``scratch``/``abl-…``), ``train_*.pt`` (resumable training state),
@@ -50,11 +52,14 @@ _COMMON = {"weights": dict(DEFAULT_WEIGHTS), "latents": ["y"], "scratch_baseline
 #: preset -> parameters (plus :data:`lic.study.COMMON`); ``lambdas`` None = the teacher's set
 PRESETS = {
     "smoke": {"widths": [8, 12], "lambdas": None, "steps": 2, "batch_size": 2, "crop": 64, "lr": 1e-4,
-              "init": "scratch", **_COMMON, "ablation_width": 8, "kodak_limit": 2},
-    "quick": {"widths": [32, 64], "lambdas": [0.0067, 0.025], "steps": 10, "batch_size": 4, "crop": 128,
-              "lr": 1e-4, "init": "auto", **_COMMON, "ablation_width": 32, "kodak_limit": 4},
+              "init": "scratch", **_COMMON, "ablation_width": 8, "ablation_init": "scratch", "ablation_steps": 2,
+              "kodak_limit": 2},
+    "quick": {"widths": [32, 64], "lambdas": [0.0067, 0.025], "steps": 0, "batch_size": 8, "crop": 128,
+              "lr": 1e-4, "init": "zoo", **_COMMON, "ablation_width": 32, "ablation_init": "zoo",
+              "ablation_steps": 120, "kodak_limit": 8},
     "paper": {"widths": [16, 32, 64, 96, 112], "lambdas": None, "steps": 1_000_000, "batch_size": 16, "crop": 256,
-              "lr": 1e-4, "init": "scratch", **_COMMON, "ablation_width": 64, "kodak_limit": 24},
+              "lr": 1e-4, "init": "scratch", **_COMMON, "ablation_width": 64, "ablation_init": "scratch",
+              "ablation_steps": 1_000_000, "kodak_limit": 24},
 }
 
 _INITS = ("scratch", "zoo", "auto")
@@ -79,7 +84,7 @@ def _zoo_digest() -> str:
 
 def _inputs(p: dict, key01: str) -> dict[str, str]:
     inputs = {"01": key01}
-    if p["init"] in ("zoo", "auto"):
+    if p["init"] in ("zoo", "auto") or p.get("ablation_init") in ("zoo", "auto"):
         inputs["zoo"] = _zoo_digest()
     return inputs
 
@@ -95,8 +100,9 @@ def _validate(p: dict) -> None:
     widths = p["widths"]
     if not widths or any(not isinstance(n, int) or n < 1 for n in widths):
         raise ParameterError(f"widths must list positive integers, got {widths!r}")
-    if p["init"] not in _INITS:
-        raise ParameterError(f"init must be one of {_INITS}, got {p['init']!r}")
+    for k in ("init", "ablation_init"):
+        if p[k] not in _INITS:
+            raise ParameterError(f"{k} must be one of {_INITS}, got {p[k]!r}")
     normalize_weights(p["weights"])
     bad = [n for n in p["latents"] if n not in FEATURES]
     if bad:
@@ -106,12 +112,15 @@ def _validate(p: dict) -> None:
 
 
 def _init_model(kind: str, N: int, M: int, lmbda: float, init: str):
-    """(model or None, label): a released student for ``init`` zoo/auto, None for scratch."""
-    if init == "scratch" or kind.startswith("abl-"):
+    """(model or None, label): a released student for ``init`` zoo/auto, None for scratch.
+
+    Ablation students (``abl-*``) with ``init="zoo"`` all start from the released from-scratch
+    student of their width and λ, so the four loss configurations fine-tune the same weights."""
+    if init == "scratch":
         return None, "scratch"
     from ..zoo import available, load_pretrained
 
-    name = zoo_name(kind, N, M, lmbda)
+    name = zoo_name("scratch" if kind.startswith("abl-") else kind, N, M, lmbda)
     released = available()
     if name in released:
         return load_pretrained(name), f"zoo:{name}"
@@ -189,10 +198,12 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
             meta = torch.load(final, map_location="cpu", weights_only=True)
             inits[tag], train_s[tag] = meta.get("init", "cached"), meta.get("train_seconds", math.nan)
         else:
-            init_model, inits[tag] = _init_model(kind, N, M, lmbda, p["init"])
+            abl = kind.startswith("abl-")
+            init_model, inits[tag] = _init_model(kind, N, M, lmbda, p["ablation_init"] if abl else p["init"])
             sampler = sampler or CropSampler(p["train_dir"], crop=p["crop"], seed=p["seed"])
-            cfg = TrainConfig(lmbda=lmbda, steps=p["steps"], batch_size=p["batch_size"], crop=p["crop"], lr=p["lr"],
-                              seed=p["seed"], ckpt_every=max(1, min(200, p["steps"])))
+            steps = p["ablation_steps"] if abl else p["steps"]
+            cfg = TrainConfig(lmbda=lmbda, steps=steps, batch_size=p["batch_size"], crop=p["crop"], lr=p["lr"],
+                              seed=p["seed"], ckpt_every=max(1, min(200, steps)))
             ckpt = st.dir / f"train_{kind}_n{N}_l{_fmt(lmbda)}.pt"
             if force and ckpt.exists():
                 ckpt.unlink()
@@ -207,7 +218,7 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
                                               latents=p["latents"], init=init_model, progress=progress,
                                               desc=f"{kind} N={N} λ={lmbda}")
             train_s[tag] = info["seconds"]
-            save_checkpoint(final, model, lmbda=lmbda, kind=kind, init=inits[tag], steps=p["steps"],
+            save_checkpoint(final, model, lmbda=lmbda, kind=kind, init=inits[tag], steps=steps,
                             train_seconds=info["seconds"])
         res = evaluate_codec(model, images, progress=progress, desc=f"Kodak {tag}")
         rd.append(rd_point(res, codec=kind, N=N, lmbda=lmbda, init=inits[tag]))
@@ -227,7 +238,9 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
         A = int(p["ablation_width"])
         for cfg_name in ABLATIONS:
             kind = f"abl-{cfg_name}"
-            if cfg_name == "all" and A in p["widths"] and all(inits[f"kd/n{A}/l{_fmt(l)}"] == "scratch" for l in lambdas):
+            if (cfg_name == "all" and A in p["widths"] and p["ablation_init"] == "scratch"
+                    and p["ablation_steps"] == p["steps"]
+                    and all(inits[f"kd/n{A}/l{_fmt(l)}"] == "scratch" for l in lambdas)):
                 kind = "kd"  # the main KD student is this configuration already
             ablation_kinds[cfg_name] = kind
             for lmbda in lambdas:

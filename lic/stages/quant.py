@@ -65,7 +65,7 @@ PRESETS = {
               "kodak_limit": 1, "onnx_hw": 64},
     "quick": {**_COMMON, "width": 64, "lambdas": [0.0067, 0.025], "calib_batches": 4, "calib_batch_size": 4,
               "crop": 128, "qat_steps": 10, "simplified_steps": 20, "prune_steps": 20, "batch_size": 4,
-              "kodak_limit": 2, "onnx_hw": 128},
+              "kodak_limit": 8, "onnx_hw": 128},
     "paper": {**_COMMON, "width": 64, "lambdas": [0.0018, 0.0035, 0.0067, 0.013, 0.025, 0.0483],
               "calib_batches": 32, "calib_batch_size": 8, "crop": 256, "qat_steps": 5000,
               "simplified_steps": 20000, "prune_steps": 20000, "batch_size": 8, "kodak_limit": 24,
