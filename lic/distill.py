@@ -35,7 +35,7 @@ from torch import nn
 from .data import CropSampler
 from .errors import ParameterError
 from .models import build_model, load_state_dict_into
-from .train import TrainConfig, seed_everything, train
+from .train import TrainConfig, default_device, seed_everything, train
 
 __all__ = [
     "FEATURES",
@@ -259,11 +259,13 @@ def distill_student(
     Returns:
         ``(student, train_info)``; the student is in eval mode with updated CDFs.
     """
-    student = _student(int(N), int(teacher.M), cfg.seed, init)
-    kd = DistillationLoss(teacher, student, cfg.lmbda, weights, latents)
+    dev = default_device()
+    student = _student(int(N), int(teacher.M), cfg.seed, init).to(dev)
+    kd = DistillationLoss(teacher.to(dev), student, cfg.lmbda, weights, latents).to(dev)
     seed_everything(cfg.seed + 1)  # same noise stream as train_scratch, whatever the projections drew
     info = train(student, cfg, sampler, ckpt_path, loss_fn=kd.loss_fn, extra_modules=kd.extra_modules,
                  progress=progress, desc=desc or f"KD N={N} λ={cfg.lmbda}", max_seconds=max_seconds)
+    teacher.to("cpu")
     return student, info
 
 
@@ -279,7 +281,7 @@ def train_scratch(
     max_seconds: float | None = None,
 ) -> tuple[nn.Module, dict]:
     """The from-scratch baseline: the same student (seed, widths, batches, steps), RD loss only."""
-    student = _student(int(N), int(M), cfg.seed, init)
+    student = _student(int(N), int(M), cfg.seed, init).to(default_device())
     seed_everything(cfg.seed + 1)
     info = train(student, cfg, sampler, ckpt_path, progress=progress, desc=desc or f"scratch N={N} λ={cfg.lmbda}",
                  max_seconds=max_seconds)

@@ -40,7 +40,7 @@ from .data import CropSampler
 from .errors import ParameterError
 from .fileio import atomic_write_bytes
 
-__all__ = ["TrainConfig", "rd_loss_fn", "configure_optimizers", "train", "seed_everything", "main"]
+__all__ = ["TrainConfig", "rd_loss_fn", "configure_optimizers", "train", "seed_everything", "default_device", "main"]
 
 
 def _dist() -> tuple[int, int]:
@@ -101,6 +101,11 @@ class TrainConfig:
             raise ParameterError(f"crop must be a multiple of 64 (the codec downsamples by 64), got {self.crop}")
         if not 0 < self.lr < 1:
             raise ParameterError(f"lr must be in (0, 1), got {self.lr}")
+
+
+def default_device() -> torch.device:
+    """CUDA when available (paper preset on a GPU), else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def seed_everything(seed: int) -> None:
@@ -170,9 +175,10 @@ def train(
     extra_params = [p for m in extra_modules.values() for p in m.parameters()]
     opt, aux_opt = configure_optimizers(model, cfg, extra_params)
     rank, world = _dist()
+    device = next(model.parameters()).device  # the caller places the model (CPU or GPU)
     step, history, seconds = 0, [], 0.0
     if ckpt_path.exists():
-        state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        state = torch.load(ckpt_path, map_location=device, weights_only=False)
         same = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "ckpt_every"}
         if {k: v for k, v in state.get("train_config", {}).items() if k != "ckpt_every"} != same:
             raise ParameterError(
@@ -184,7 +190,7 @@ def train(
         opt.load_state_dict(state["optimizer"])
         aux_opt.load_state_dict(state["aux_optimizer"])
         step, history, seconds = state["step"], state["history"], state.get("seconds", 0.0)
-        torch.set_rng_state(state["rng"])
+        torch.set_rng_state(state["rng"].cpu())
     if rank:  # distinct quantisation noise per rank
         torch.manual_seed(cfg.seed * 7919 + rank + step)
 
@@ -220,7 +226,7 @@ def train(
     while step < cfg.steps:
         for g in opt.param_groups:
             g["lr"] = _lr_at(cfg, step)
-        x = sampler.batch(step * world + rank, cfg.batch_size)
+        x = sampler.batch(step * world + rank, cfg.batch_size).to(device, non_blocking=True)
         if channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         opt.zero_grad(set_to_none=True)
@@ -269,7 +275,7 @@ def train(
         save()
     if world > 1:
         torch.distributed.barrier()
-    model.to(memory_format=torch.contiguous_format)
+    model.to("cpu", memory_format=torch.contiguous_format)  # entropy coding runs on the CPU
     model.eval()
     model.update(force=True)
     return {"step": step, "done": step >= cfg.steps, "history": history, "seconds": seconds}

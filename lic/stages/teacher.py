@@ -21,7 +21,7 @@ from ..metrics import bd_rate
 from ..models import build_model, load_checkpoint, save_checkpoint
 from ..plots import rd_figure, save_figure
 from ..study import Stage, git_commit, resolve_params
-from ..train import TrainConfig, seed_everything, train
+from ..train import TrainConfig, default_device, seed_everything, train
 
 __all__ = ["PRESETS", "run", "load_teacher", "stage_handle", "rd_table", "figure"]
 
@@ -87,8 +87,8 @@ def run(p: dict, force: bool = False, progress: bool = True) -> dict:
                 sampler = sampler or CropSampler(p["train_dir"], crop=p["crop"], seed=p["seed"])
                 cfg = TrainConfig(lmbda=lmbda, steps=p["steps"], batch_size=p["batch_size"], crop=p["crop"],
                                   lr=p["lr"], seed=p["seed"], ckpt_every=max(1, min(200, p["steps"])))
-                train(model, cfg, sampler, st.dir / f"train_l{_fmt(lmbda)}.pt", progress=progress,
-                      desc=f"teacher λ={lmbda}")
+                train(model.to(default_device()), cfg, sampler, st.dir / f"train_l{_fmt(lmbda)}.pt",
+                      progress=progress, desc=f"teacher λ={lmbda}")
             save_checkpoint(final, model, lmbda=lmbda, init=inits[_fmt(lmbda)])
         res = evaluate_codec(model, images, progress=progress, desc=f"Kodak λ={lmbda}")
         rd.append(rd_point(res, codec="teacher", lmbda=lmbda))
