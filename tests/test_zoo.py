@@ -1,0 +1,28 @@
+"""Golden regression tests of the released reference weights (weights/manifest.json)."""
+
+import pytest
+
+from lic.data import load_kodak
+from lic.errors import ArtifactError
+from lic.eval import evaluate_codec
+from lic.zoo import available, load_pretrained
+
+RELEASED = sorted(available())
+
+
+def test_unknown_name_is_a_clear_error():
+    with pytest.raises(ArtifactError, match="no released model"):
+        load_pretrained("nope")
+
+
+@pytest.mark.skipif(not RELEASED, reason="no released weights in weights/")
+@pytest.mark.parametrize("name", [n for n in RELEASED if n.endswith("l0.0250")])
+def test_released_model_reproduces_its_recorded_kodak_numbers(name, kodak_dir):
+    entry = available()[name]
+    golden = entry["kodak_golden"]
+    model = load_pretrained(name)  # also verifies the SHA-256
+    res = evaluate_codec(model, load_kodak(kodak_dir, limit=len(golden)), progress=False)
+    for want, got in zip(golden, res["per_image"].to_dict("records")):
+        assert got["image"] == want["image"]
+        assert got["bpp"] == pytest.approx(want["bpp"], rel=5e-3)  # entropy coding of the same latents
+        assert got["psnr"] == pytest.approx(want["psnr"], abs=0.02)
