@@ -11,7 +11,7 @@ import pandas as pd
 
 from .fileio import atomic_write_bytes
 
-__all__ = ["rd_figure", "save_figure"]
+__all__ = ["rd_figure", "save_figure", "finish_layout"]
 
 _METRIC_LABEL = {"psnr": "PSNR [dB]", "ms_ssim": "MS-SSIM"}
 
@@ -35,6 +35,11 @@ def rd_figure(curves: Mapping[str, pd.DataFrame], metrics=("psnr", "ms_ssim"), t
         ax.legend(fontsize=8)
     if title:
         fig.suptitle(title)
+    return finish_layout(fig, caption)
+
+
+def finish_layout(fig, caption: str = ""):
+    """Tight layout with an optional provenance caption (preset, key, commit) under the axes."""
     if caption:
         fig.text(0.01, 0.005, caption, fontsize=7, color="0.35", va="bottom")
         fig.tight_layout(rect=(0, 0.05, 1, 1))

@@ -19,7 +19,7 @@ import torch
 from ..data import CropSampler, load_kodak
 from ..errors import ParameterError
 from ..fileio import atomic_write_text
-from ..plots import save_figure
+from ..plots import finish_layout, save_figure
 from ..study import Stage, git_commit, input_stage, resolve_params
 
 __all__ = ["PRESETS", "stage_handle", "run", "fps_sweep", "fps_figure"]
@@ -231,7 +231,4 @@ def fps_figure(results: dict, caption: str = ""):
     ax.set_title(f"N={results['source']['N']} on {results['board']['name']}: FPS vs parallelism")
     ax.grid(alpha=0.3)
     ax.legend()
-    if caption:
-        fig.text(0.01, 0.005, caption, fontsize=7, color="0.35")
-        fig.tight_layout(rect=(0, 0.05, 1, 1))
-    return fig
+    return finish_layout(fig, caption)

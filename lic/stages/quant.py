@@ -47,7 +47,7 @@ from ..eval import evaluate_codec, rd_point
 from ..fileio import atomic_write_text
 from ..gdn import FixedPointGDN, gdn_modules, replace_gdn
 from ..metrics import bd_rate
-from ..plots import rd_figure, save_figure
+from ..plots import rd_figure, save_figure, finish_layout
 from ..prune import prune_channels
 from ..quant import (calibrate, check_onnx, export_int_params, export_onnx, load_quantized, model_size_bytes,
                      quantize_model, saturation_counts, save_quantized)
@@ -298,12 +298,7 @@ def gdn_range_figure(results: dict, caption: str = ""):
         ax.axis("off")
     axes.flat[0].legend(fontsize=7)
     fig.suptitle("GDN input ranges (float model, first Kodak image) vs word formats")
-    if caption:
-        fig.text(0.01, 0.005, caption, fontsize=7, color="0.35", va="bottom")
-        fig.tight_layout(rect=(0, 0.05, 1, 1))
-    else:
-        fig.tight_layout()
-    return fig
+    return finish_layout(fig, caption)
 
 
 def load_quantized_model(preset: str, lmbda: float, row: str = "hybrid", upstream: dict | None = None):
