@@ -91,7 +91,8 @@ def bd_rate_at(N: int, rd: Mapping | None, teacher_N: int | None = TEACHER_N
 def load_rd(path: str | Path) -> dict[int, float]:
     """Read a width -> BD-rate mapping from JSON.
 
-    Accepted shapes: ``{"64": 3.1, …}``; the same under a key ``"bd_rate"`` or
+    Accepted shapes: stage 02's or stage 05's ``results.json`` (KD students' BD-rate vs the
+    teacher); ``{"64": 3.1, …}``; the same under a key ``"bd_rate"`` or
     ``"bd_rate_vs_teacher"``; or a list of records ``[{"N": 64, "bd_rate": 3.1}, …]``
     (also under those keys).
 
@@ -105,6 +106,10 @@ def load_rd(path: str | Path) -> dict[int, float]:
         raw = json.loads(p.read_text())
     except json.JSONDecodeError as exc:
         raise ParameterError(f"rd file {p} is not JSON: {exc.msg} at line {exc.lineno}") from None
+    if isinstance(raw, dict) and "rd_by_width" in raw:  # stage 05's results.json
+        raw = raw["rd_by_width"]
+    elif isinstance(raw, dict) and raw.get("stage") == "02":  # stage 02's results.json: KD students
+        raw = {r["N"]: r["bd_rate_kd_vs_teacher"] for r in raw["summary"]}
     for key in ("bd_rate_vs_teacher", "bd_rate"):
         if isinstance(raw, dict) and key in raw:
             raw = raw[key]
