@@ -250,33 +250,16 @@ def float_equivalent(seq: nn.Sequential) -> nn.Sequential:
 
 
 def export_onnx(module: nn.Module, path: str | os.PathLike, example: torch.Tensor) -> Path:
-    """QCDQ ONNX (QuantizeLinear/Clip/DequantizeLinear around float ops) of a quantized transform.
-
-    Brevitas' TorchScript exporter (its dynamo one needs ``onnxscript``, not installed). It ends
-    with two cosmetic onnxoptimizer passes (constants -> initializers, drop unused ones) and
-    refuses to start without that package, which is not in requirements.txt; when it is absent
-    those passes are skipped (identity), which leaves the graph's arithmetic unchanged.
-    """
-    import types
-
-    import brevitas.export.onnx.manager as bmgr
+    """QCDQ ONNX (QuantizeLinear/Clip/DequantizeLinear around float ops) of a quantized transform,
+    with Brevitas' TorchScript exporter (its dynamo exporter needs ``onnxscript``)."""
     from brevitas.export import export_onnx_qcdq
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     module.eval()
-    shim = bmgr.opt is None  # Brevitas sets both onnx and opt to None when either is missing
-    if shim:
-        import onnx
-
-        bmgr.onnx, bmgr.opt = onnx, types.SimpleNamespace(optimize=lambda model, passes: model)
-    try:
-        with torch.no_grad():
-            export_onnx_qcdq(module, args=example, export_path=str(path), dynamo=False, opset_version=17,
-                             keep_initializers_as_inputs=False)
-    finally:
-        if shim:
-            bmgr.onnx, bmgr.opt = None, None
+    with torch.no_grad():
+        export_onnx_qcdq(module, args=example, export_path=str(path), dynamo=False, opset_version=17,
+                         keep_initializers_as_inputs=False)
     return path
 
 
