@@ -1,0 +1,39 @@
+#!/usr/bin/env python3
+"""Markdown tables of a finished run (for the README): the report's headline table and the
+Kodak RD points of teacher / JPEG / WebP, read from the artifacts of a preset.
+
+    .venv/bin/python scripts/results_markdown.py --preset quick
+"""
+
+import argparse
+import math
+
+import pandas as pd
+
+from lic.stages import report, teacher
+
+
+def _md(df: pd.DataFrame) -> str:
+    cols = list(df.columns)
+    fmt = lambda v: (f"{v:.4g}" if isinstance(v, float) and not math.isnan(v) else ("n/a" if isinstance(v, float) else str(v)))
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--preset", default="quick")
+    a = ap.parse_args(argv)
+    r = report.load_all(a.preset)
+    print(f"Measured with preset `{a.preset}`; stage keys " +
+          ", ".join(f"{s}:{v['key']}" for s, v in r["stages"].items()) + f"; commit {r['stages']['04']['commit']}.\n")
+    print(_md(report.headline_table(r)))
+    print()
+    t = teacher.rd_table(r["r01"])
+    print(_md(t.round(4)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
