@@ -46,10 +46,10 @@ REFERENCE: dict[str, dict] = {
 for _N, _kinds in ((64, ("kd", "scratch")), (32, ("kd", "scratch"))):
     for _k in _kinds:
         _base = f"student-{_k}-n{_N}-m192-l0.0250"
-        REFERENCE[_base] = {**_T, "N": _N, "kind": _k, "lmbda": 0.025, "lr": 3e-4, "steps": 1500,
+        REFERENCE[_base] = {**_T, "N": _N, "kind": _k, "lmbda": 0.025, "lr": 3e-4, "steps": 1200,
                             "teacher": "teacher-n128-m192-l0.0250"}
         REFERENCE[f"student-{_k}-n{_N}-m192-l0.0067"] = {**_T, "N": _N, "kind": _k, "lmbda": 0.0067, "lr": 1e-4,
-                                                         "steps": 250, "init": _base,
+                                                         "steps": 200, "init": _base,
                                                          "teacher": "teacher-n128-m192-l0.0067"}
 
 
