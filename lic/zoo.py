@@ -43,7 +43,7 @@ REFERENCE: dict[str, dict] = {
 }
 # students (paper: N is the only knob, M kept): KD and from-scratch at the same budget and seed,
 # first at the base λ, then fine-tuned to a second λ so each has an RD curve (BD-rate needs two points)
-for _N, _kinds in ((64, ("kd", "scratch")), (32, ("kd", "scratch"))):
+for _N, _kinds in ((64, ("kd", "scratch")), (32, ("kd",))):
     for _k in _kinds:
         _base = f"student-{_k}-n{_N}-m192-l0.0250"
         REFERENCE[_base] = {**_T, "N": _N, "kind": _k, "lmbda": 0.025, "lr": 3e-4, "steps": 1200,

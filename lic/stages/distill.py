@@ -55,8 +55,8 @@ PRESETS = {
               "init": "scratch", **_COMMON, "ablation_width": 8, "ablation_init": "scratch", "ablation_steps": 2,
               "kodak_limit": 2},
     "quick": {"widths": [32, 64], "lambdas": [0.0067, 0.025], "steps": 0, "batch_size": 8, "crop": 128,
-              "lr": 1e-4, "init": "zoo", **_COMMON, "ablation_width": 32, "ablation_init": "zoo",
-              "ablation_steps": 80, "kodak_limit": 8},
+              "lr": 1e-4, "init": "zoo", **_COMMON, "scratch_baseline": [64], "ablation_width": 64,
+              "ablation_init": "zoo", "ablation_steps": 40, "kodak_limit": 8},
     "paper": {"widths": [16, 32, 64, 96, 112], "lambdas": None, "steps": 1_000_000, "batch_size": 16, "crop": 256,
               "lr": 1e-4, "init": "scratch", **_COMMON, "ablation_width": 64, "ablation_init": "scratch",
               "ablation_steps": 1_000_000, "kodak_limit": 24},
@@ -231,7 +231,8 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     for N in p["widths"]:
         for lmbda in lambdas:
             student("kd", N, lmbda)
-            if p["scratch_baseline"]:
+            sb = p["scratch_baseline"]
+            if sb is True or (isinstance(sb, (list, tuple)) and N in sb):
                 student("scratch", N, lmbda)
     ablation_kinds = {}
     if p["ablation_width"]:
