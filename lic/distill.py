@@ -205,7 +205,8 @@ class DistillationLoss(nn.Module):
             # in the units of the RD distortion term (λ·255²·MSE), so the 0.2 / 0.4 weights compare
             # like with like; a raw MSE of [0,1] images would be ~10^-3 of the RD term and vanish
             output = self.rd.lmbda * 255**2 * F.mse_loss(student_out["x_hat"], teacher_out["x_hat"])
-        loss = w["latent"] * latent + w["output"] * output + w["rd"] * rd["loss"]
+        # a term with weight 0 is left out, not multiplied by 0 (0 * inf would poison the sum)
+        loss = sum((w[k] * v for k, v in (("latent", latent), ("output", output), ("rd", rd["loss"])) if w[k] > 0), zero)
         return {"loss": loss, "latent": latent.detach(), "output": output.detach(), "rd": rd["loss"].detach(),
                 "bpp": rd["bpp_loss"].detach(), "mse": rd["mse_loss"].detach()}
 
