@@ -89,10 +89,18 @@ def infer_widths(state_dict: dict[str, torch.Tensor]) -> tuple[int, int]:
         raise ArtifactError("checkpoint has no g_a.0/g_a.6 weights: not a hyperprior model") from None
 
 
+#: buffers that are constants of the architecture (never trained): rebuilt, never read from a
+#: checkpoint, since fp16 files flush them to 0 (e.g. the 1e-9 likelihood bound -> log2(0) = -inf)
+CONSTANT_BUFFERS = ("pedestal", "lower_bound.bound", "lower_bound_scale.bound", "target")
+
+
 def load_state_dict_into(model: torch.nn.Module, state_dict: dict[str, torch.Tensor]) -> torch.nn.Module:
     """Load weights (any float dtype) and rebuild the entropy coders' CDF tables."""
     ref = model.state_dict()
     sd = {k: (v.to(ref[k].dtype) if k in ref and v.is_floating_point() else v) for k, v in state_dict.items()}
+    for k in sd:
+        if k.endswith(CONSTANT_BUFFERS) and k in ref:
+            sd[k] = ref[k]
     # CompressAI's own loader resizes the CDF buffers of the entropy models before loading
     ScaleHyperprior.load_state_dict(model, sd)
     model.update(force=True)
