@@ -81,7 +81,8 @@ def sweep(preset: str, grid: dict[str, list], stages: list[str] | None = None, w
     if scheduler:
         client = Client(scheduler)
     else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=None)
+        # one process a worker: papermill drives an asyncio loop that must not be shared by threads
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
     try:
         futures = [client.submit(_run_point, preset, rest, ov, str(out_root / f"point{i:03d}"), pure=False)
