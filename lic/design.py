@@ -119,8 +119,8 @@ def load_rd(path: str | Path) -> dict[int, float]:
             raw = {r["N"]: r.get("bd_rate", r.get("bd_rate_vs_teacher")) for r in raw}
         except (TypeError, KeyError):
             raise ParameterError(f"rd file {p}: records need 'N' and 'bd_rate'") from None
-    try:
-        return {int(k): float(v) for k, v in raw.items()}
+    try:  # NaN = not measurable (e.g. the curves do not overlap): dropped, i.e. unknown
+        return {int(k): float(v) for k, v in raw.items() if v is not None and not math.isnan(float(v))}
     except (AttributeError, TypeError, ValueError):
         raise ParameterError(f"rd file {p}: expected a mapping N -> BD-rate %") from None
 
