@@ -57,7 +57,7 @@ def measure(N, M, batch, crop, threads, channels_last, seconds, sampler=None) ->
         x = sampler.batch(i, batch) if sampler is not None else fixed
         return x.contiguous(memory_format=torch.channels_last) if channels_last else x
 
-    for i in range(3):  # warm-up
+    for i in range(8):  # warm-up (oneDNN primitive creation, allocator)
         opt.zero_grad(); loss_fn(model, batch_at(i))["loss"].backward(); opt.step()
     n, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
@@ -92,8 +92,9 @@ def main(argv=None):
     for r in rows:
         print(f"{r['N']:>4} {r['M']:>4} {r['batch']:>3} {r['crop']:>4} {r['threads']:>3} {str(r['channels_last']):>5} "
               f"{r['data']:>12} {r['steps_per_s']:8.2f} {r['mpx_per_s']:7.3f} {r['gflops_per_s']:8.1f} {r['peak_fraction']:6.1%}")
-    base, best = rows[0], rows[1]
-    print(f"channels_last speed-up (N=128): {best['steps_per_s'] / base['steps_per_s']:.2f}x")
+    for k in range(0, 6, 2):
+        base, best = rows[k], rows[k + 1]
+        print(f"channels_last speed-up (N={base['N']}): {best['steps_per_s'] / base['steps_per_s']:.2f}x")
     from lic.fileio import write_json
 
     write_json(a.out, {"cpu": cpu, "rows": rows, "load": os.getloadavg()})
