@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -253,9 +252,3 @@ class CropSampler:
                 c = c.flip(-2)
             out[i] = c.float().div_(255.0)
         return out
-
-    def __iter__(self) -> Iterator[torch.Tensor]:  # pragma: no cover - convenience
-        i = 0
-        while True:
-            yield self.batch(i, 8)
-            i += 1

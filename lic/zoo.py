@@ -152,7 +152,9 @@ def release(name: str, eval_limit: int | None = None, command: str = "") -> dict
     torch.save({"config": model.config, "state_dict": sd}, buf)
     WEIGHTS_DIR.mkdir(exist_ok=True)
     path = atomic_write_bytes(WEIGHTS_DIR / f"{name}.pt", buf.getvalue())
-    released = load_pretrained_file(path)
+    from .models import load_checkpoint
+
+    released = load_checkpoint(path)  # what users get: fp16 file, constant buffers rebuilt
     res = evaluate_codec(released, load_kodak(limit=eval_limit))
     models = available()
     models[name] = {
@@ -173,12 +175,6 @@ def release(name: str, eval_limit: int | None = None, command: str = "") -> dict
     }
     write_json(WEIGHTS_DIR / "manifest.json", {"models": models})
     return models[name]
-
-
-def load_pretrained_file(path: Path) -> torch.nn.Module:
-    from .models import load_checkpoint
-
-    return load_checkpoint(path)
 
 
 def main(argv=None) -> int:
