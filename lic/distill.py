@@ -262,7 +262,9 @@ def distill_student(
     """
     dev = default_device()
     student = _student(int(N), int(teacher.M), cfg.seed, init).to(dev)
-    kd = DistillationLoss(teacher.to(dev), student, cfg.lmbda, weights, latents).to(dev)
+    # NHWC like the student (lic.train): the frozen teacher's forward is a third of a KD step
+    kd = DistillationLoss(teacher.to(dev, memory_format=torch.channels_last), student, cfg.lmbda, weights,
+                          latents).to(dev)
     seed_everything(cfg.seed + 1)  # same noise stream as train_scratch, whatever the projections drew
     info = train(student, cfg, sampler, ckpt_path, loss_fn=kd.loss_fn, extra_modules=kd.extra_modules,
                  progress=progress, desc=desc or f"KD N={N} λ={cfg.lmbda}", max_seconds=max_seconds)

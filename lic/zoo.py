@@ -37,20 +37,29 @@ _T = {"N": 128, "M": 192, "crop": 128, "batch_size": 8}
 REFERENCE: dict[str, dict] = {
     # the base teacher, from scratch at the paper's operating point
     "teacher-n128-m192-l0.0250": {**_T, "lmbda": 0.025, "lr": 3e-4, "steps": 10000, "dir": "teacher-n128-m192"},
-    # the other RD points: fine-tuned from the base (rate moves within a few hundred steps)
+    # the other RD points: fine-tuned from the base (rate moves within a few hundred steps); the two
+    # lowest λ extend the teacher curve down to the students' PSNR so BD-rates vs the teacher exist
     **{f"teacher-n128-m192-l{l:.4f}": {**_T, "lmbda": l, "lr": 1e-4, "steps": 300, "init": "teacher-n128-m192-l0.0250"}
        for l in (0.0067, 0.013, 0.0483)},
+    **{f"teacher-n128-m192-l{l:.4f}": {**_T, "lmbda": l, "lr": 1e-4, "steps": 500, "init": "teacher-n128-m192-l0.0250"}
+       for l in (0.0018, 0.0035)},
 }
+#: training steps of a student at the base λ (all students: the same budget)
+STUDENT_STEPS = 4000
 # students (paper: N is the only knob, M kept): KD and from-scratch at the same budget and seed,
-# first at the base λ, then fine-tuned to a second λ so each has an RD curve (BD-rate needs two points)
-for _N, _kinds in ((64, ("kd", "scratch")), (32, ("kd",))):
+# first at the base λ, then fine-tuned to a second λ so each has an RD curve (BD-rate needs two points).
+# N=64 is trained with two seeds (init, crops and noise all change), which measures the run-to-run noise
+# that the KD-vs-scratch difference has to exceed.
+for _N, _kinds, _seeds in ((64, ("kd", "scratch"), (0, 1)), (32, ("kd",), (0,))):
     for _k in _kinds:
-        _base = f"student-{_k}-n{_N}-m192-l0.0250"
-        REFERENCE[_base] = {**_T, "N": _N, "kind": _k, "lmbda": 0.025, "lr": 3e-4, "steps": 1200,
-                            "teacher": "teacher-n128-m192-l0.0250"}
-        REFERENCE[f"student-{_k}-n{_N}-m192-l0.0067"] = {**_T, "N": _N, "kind": _k, "lmbda": 0.0067, "lr": 1e-4,
-                                                         "steps": 200, "init": _base,
-                                                         "teacher": "teacher-n128-m192-l0.0067"}
+        for _s in _seeds:
+            _sfx = f"-s{_s}" if _s else ""
+            _base = f"student-{_k}-n{_N}-m192-l0.0250{_sfx}"
+            REFERENCE[_base] = {**_T, "N": _N, "kind": _k, "lmbda": 0.025, "lr": 3e-4, "steps": STUDENT_STEPS,
+                                "seed": _s, "teacher": "teacher-n128-m192-l0.0250"}
+            REFERENCE[f"student-{_k}-n{_N}-m192-l0.0067{_sfx}"] = {
+                **_T, "N": _N, "kind": _k, "lmbda": 0.0067, "lr": 1e-4, "steps": 300, "seed": _s, "init": _base,
+                "teacher": "teacher-n128-m192-l0.0067"}
 
 
 def _sha256(path: Path) -> str:
@@ -119,7 +128,7 @@ def train_reference(name: str, minutes: float | None = None, threads: int | None
     if threads:
         torch.set_num_threads(threads)
     cfg = TrainConfig(lmbda=r["lmbda"], steps=r["steps"], batch_size=r["batch_size"], crop=r["crop"], lr=r["lr"],
-                      ckpt_every=100)
+                      seed=r.get("seed", 0), ckpt_every=100)
     seed_everything(cfg.seed)
     sampler = CropSampler(train_dir, crop=cfg.crop, seed=cfg.seed)
     max_s = None if minutes is None else minutes * 60

@@ -132,3 +132,39 @@ def test_stage_needs_stage_01_and_keys_it():
         stage._init_model("kd", 8, 24, 0.025, "zoo")
     with pytest.raises(ParameterError, match="widths"):
         stage.run(resolve_params("02", "smoke", widths=[0]), progress=False)
+
+
+def test_noise_summary_resolves_only_effects_above_the_seed_noise():
+    import math
+
+    import pandas as pd
+
+    from lic.stages.distill import noise_summary, zoo_name
+
+    def table(kd0, kd1, kd_seed, sc_seed):
+        return pd.DataFrame([
+            {"N": 64, "comparison": "kd vs scratch", "seed": "0", "bd_rate": kd0},
+            {"N": 64, "comparison": "kd vs scratch", "seed": "1", "bd_rate": kd1},
+            {"N": 64, "comparison": "kd: seed 1 vs seed 0", "seed": "1 vs 0", "bd_rate": kd_seed},
+            {"N": 64, "comparison": "scratch: seed 1 vs seed 0", "seed": "1 vs 0", "bd_rate": sc_seed},
+        ])
+
+    (r,) = noise_summary(table(-6.0, -5.0, 1.5, -2.0))
+    assert r["resolved"] and r["kd_vs_scratch_mean"] == -5.5 and r["noise"] == 2.0
+    (r,) = noise_summary(table(-6.0, -5.0, 1.5, -7.0))  # a seed alone moves more than KD
+    assert not r["resolved"] and r["noise"] == 7.0
+    (r,) = noise_summary(table(-6.0, 0.5, 0.1, 0.1))  # seeds disagree in sign
+    assert not r["resolved"]
+    (r,) = noise_summary(table(math.nan, -5.0, 0.1, 0.1))  # no overlap: nothing is resolved
+    assert not r["resolved"] and math.isnan(r["noise"])
+    assert zoo_name("kd", 64, 192, 0.025) == "student-kd-n64-m192-l0.0250"
+    assert zoo_name("kd", 64, 192, 0.025, seed=1) == "student-kd-n64-m192-l0.0250-s1"
+
+
+def test_noise_seeds_validated():
+    from lic.stages import distill as stage
+    from lic.study import resolve_params
+
+    for bad in ([0], ["1"], [True]):
+        with pytest.raises(ParameterError, match="noise_seeds"):
+            stage._validate(resolve_params("02", "smoke", noise_seeds=bad))

@@ -7,8 +7,13 @@ with real bitstreams on Kodak; BD-rates (PSNR) are taken against the teacher (it
 per-image numbers on the same images) and against the from-scratch student. A loss-term
 ablation (latent-only / output-only / RD-only / all three) runs at one width.
 
+Run-to-run noise (``noise_seeds``): at every width with a from-scratch baseline, the KD and the
+from-scratch students are also trained (or, with a zoo init, taken from the release) with each
+extra seed — new init, crops and noise. The noise table sets the KD-vs-scratch BD-rate of every
+seed beside the seed-to-seed BD-rates of each kind, so the KD effect can be read against it.
+
 Initialisation (``init``): ``"scratch"``; ``"zoo"``, released students from ``weights/``
-(:mod:`lic.zoo`, names ``student-<kind>-n<N>-m<M>-l<λ>``, e.g. ``student-kd-n64-m192-l0.0250``),
+(:mod:`lic.zoo`, names ``student-<kind>-n<N>-m<M>-l<λ>[-s<seed>]``, e.g. ``student-kd-n64-m192-l0.0250``),
 an error naming the missing ones otherwise; ``"auto"``, released where available and scratch
 elsewhere. ``steps`` then trains (or fine-tunes) each student. The ablation students (``ablation_init``,
 ``ablation_steps``) start from scratch or, with ``"zoo"``, all from the released from-scratch student
@@ -18,7 +23,7 @@ includes the released files' checksums.
 
 Artifacts in ``artifacts/02_distillation/<key>/``: ``student_<kind>_n<N>_l<λ>.pt``
 (checkpoints, kind ``kd``/``scratch``/``abl-…``), ``train_*.pt`` (resumable training state),
-``per_image.csv``, ``rd.csv``, ``summary.csv``, ``ablation.csv``, ``rd_students``,
+``per_image.csv``, ``rd.csv``, ``summary.csv``, ``ablation.csv``, ``noise.csv``, ``rd_students``,
 ``rd_ablation``, ``complexity_bd`` (PNG + SVG), ``results.json``.
 """
 
@@ -45,18 +50,18 @@ from ..train import TrainConfig
 from . import teacher as teacher_stage
 
 __all__ = ["PRESETS", "run", "stage_handle", "load_student", "zoo_name", "rd_table", "summary_table",
-           "ablation_table", "figure_rd", "figure_ablation", "figure_complexity"]
+           "ablation_table", "noise_table", "figure_rd", "figure_ablation", "figure_complexity"]
 
-_COMMON = {"weights": dict(DEFAULT_WEIGHTS), "latents": ["y"], "scratch_baseline": True}
+_COMMON = {"weights": dict(DEFAULT_WEIGHTS), "latents": ["y"], "scratch_baseline": True, "noise_seeds": []}
 
 #: preset -> parameters (plus :data:`lic.study.COMMON`); ``lambdas`` None = the teacher's set
 PRESETS = {
     "smoke": {"widths": [8, 12], "lambdas": None, "steps": 2, "batch_size": 2, "crop": 64, "lr": 1e-4,
               "init": "scratch", **_COMMON, "ablation_width": 8, "ablation_init": "scratch", "ablation_steps": 2,
-              "kodak_limit": 2},
+              "kodak_limit": 2, "noise_seeds": [1], "scratch_baseline": [8]},
     "quick": {"widths": [32, 64], "lambdas": [0.0067, 0.025], "steps": 0, "batch_size": 8, "crop": 128,
               "lr": 1e-4, "init": "zoo", **_COMMON, "scratch_baseline": [64], "ablation_width": 64,
-              "ablation_init": "zoo", "ablation_steps": 40, "kodak_limit": 8},
+              "ablation_init": "zoo", "ablation_steps": 40, "kodak_limit": 8, "noise_seeds": [1]},
     "paper": {"widths": [16, 32, 64, 96, 112], "lambdas": None, "steps": 1_000_000, "batch_size": 16, "crop": 256,
               "lr": 1e-4, "init": "scratch", **_COMMON, "ablation_width": 64, "ablation_init": "scratch",
               "ablation_steps": 1_000_000, "kodak_limit": 24},
@@ -69,9 +74,9 @@ def _fmt(lmbda: float) -> str:
     return f"{lmbda:.4f}"
 
 
-def zoo_name(kind: str, N: int, M: int, lmbda: float) -> str:
-    """Released-weights name of a student, e.g. ``student-kd-n64-m192-l0.0250``."""
-    return f"student-{kind}-n{int(N)}-m{int(M)}-l{_fmt(lmbda)}"
+def zoo_name(kind: str, N: int, M: int, lmbda: float, seed: int = 0) -> str:
+    """Released-weights name of a student, e.g. ``student-kd-n64-m192-l0.0250`` (``-s1``: seed 1)."""
+    return f"student-{kind}-n{int(N)}-m{int(M)}-l{_fmt(lmbda)}" + (f"-s{int(seed)}" if seed else "")
 
 
 def _zoo_digest() -> str:
@@ -107,11 +112,13 @@ def _validate(p: dict) -> None:
     bad = [n for n in p["latents"] if n not in FEATURES]
     if bad:
         raise ParameterError(f"unknown latent(s) {bad}; choose from {list(FEATURES)}")
+    if any(not isinstance(s, int) or isinstance(s, bool) or s == p["seed"] for s in p["noise_seeds"]):
+        raise ParameterError(f"noise_seeds must list integer seeds other than seed={p['seed']}, got {p['noise_seeds']!r}")
     if p["ablation_width"] and (not isinstance(p["ablation_width"], int) or p["ablation_width"] < 1):
         raise ParameterError(f"ablation_width must be a positive integer or 0 (no ablation), got {p['ablation_width']!r}")
 
 
-def _init_model(kind: str, N: int, M: int, lmbda: float, init: str):
+def _init_model(kind: str, N: int, M: int, lmbda: float, init: str, seed: int = 0):
     """(model or None, label): a released student for ``init`` zoo/auto, None for scratch.
 
     Ablation students (``abl-*``) with ``init="zoo"`` all start from the released from-scratch
@@ -120,7 +127,8 @@ def _init_model(kind: str, N: int, M: int, lmbda: float, init: str):
         return None, "scratch"
     from ..zoo import available, load_pretrained
 
-    name = zoo_name("scratch" if kind.startswith("abl-") else kind, N, M, lmbda)
+    abl = kind.startswith("abl-")
+    name = zoo_name("scratch" if abl else kind, N, M, lmbda, 0 if abl else seed)
     released = available()
     if name in released:
         return load_pretrained(name), f"zoo:{name}"
@@ -182,29 +190,33 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     st.dir.mkdir(parents=True, exist_ok=True)
 
     teachers: dict[str, torch.nn.Module] = {}
-    sampler = None
     rd, per_image, models, inits, train_s = [], [], {}, {}, {}
     cplx: dict[str, dict] = {}
 
-    def student(kind: str, N: int, lmbda: float) -> str:
+    samplers: dict[int, CropSampler] = {}
+
+    def student(kind: str, N: int, lmbda: float, seed: int | None = None) -> str:
         """Train (or reuse) and evaluate one student; returns its init label."""
-        nonlocal sampler
-        tag = f"{kind}/n{N}/l{_fmt(lmbda)}"
+        seed = p["seed"] if seed is None else seed
+        sfx = "" if seed == p["seed"] else f"_s{seed}"
+        tag = f"{kind}/n{N}/l{_fmt(lmbda)}" + sfx.replace("_", "/")
         if tag in models:
             return inits[tag]
-        final = st.dir / f"student_{kind}_n{N}_l{_fmt(lmbda)}.pt"
+        final = st.dir / f"student_{kind}_n{N}_l{_fmt(lmbda)}{sfx}.pt"
         if final.exists() and not force:
             model = load_checkpoint(final)
             meta = torch.load(final, map_location="cpu", weights_only=True)
             inits[tag], train_s[tag] = meta.get("init", "cached"), meta.get("train_seconds", math.nan)
         else:
             abl = kind.startswith("abl-")
-            init_model, inits[tag] = _init_model(kind, N, M, lmbda, p["ablation_init"] if abl else p["init"])
-            sampler = sampler or CropSampler(p["train_dir"], crop=p["crop"], seed=p["seed"])
+            init_model, inits[tag] = _init_model(kind, N, M, lmbda, p["ablation_init"] if abl else p["init"], seed)
+            if seed not in samplers:
+                samplers[seed] = CropSampler(p["train_dir"], crop=p["crop"], seed=seed)
+            sampler = samplers[seed]
             steps = p["ablation_steps"] if abl else p["steps"]
             cfg = TrainConfig(lmbda=lmbda, steps=steps, batch_size=p["batch_size"], crop=p["crop"], lr=p["lr"],
-                              seed=p["seed"], ckpt_every=max(1, min(200, steps)))
-            ckpt = st.dir / f"train_{kind}_n{N}_l{_fmt(lmbda)}.pt"
+                              seed=seed, ckpt_every=max(1, min(200, steps)))
+            ckpt = st.dir / f"train_{kind}_n{N}_l{_fmt(lmbda)}{sfx}.pt"
             if force and ckpt.exists():
                 ckpt.unlink()
             if kind == "scratch":
@@ -221,19 +233,25 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
             save_checkpoint(final, model, lmbda=lmbda, kind=kind, init=inits[tag], steps=steps,
                             train_seconds=info["seconds"])
         res = evaluate_codec(model, images, progress=progress, desc=f"Kodak {tag}")
-        rd.append(rd_point(res, codec=kind, N=N, lmbda=lmbda, init=inits[tag]))
-        per_image.append(res["per_image"].assign(codec=kind, N=N, lmbda=lmbda))
+        rd.append(rd_point(res, codec=kind, N=N, lmbda=lmbda, seed=seed, init=inits[tag]))
+        per_image.append(res["per_image"].assign(codec=kind, N=N, lmbda=lmbda, seed=seed))
         models[tag] = final.name
         if str(N) not in cplx:
             cplx[str(N)] = {"720p": complexity(model, (720, 1280)), "kodak": complexity(model, (512, 768))}
         return inits[tag]
 
+    sb = p["scratch_baseline"]
+    baseline_widths = [N for N in p["widths"] if sb is True or (isinstance(sb, (list, tuple)) and N in sb)]
     for N in p["widths"]:
         for lmbda in lambdas:
             student("kd", N, lmbda)
-            sb = p["scratch_baseline"]
-            if sb is True or (isinstance(sb, (list, tuple)) and N in sb):
+            if N in baseline_widths:
                 student("scratch", N, lmbda)
+    for s in p["noise_seeds"]:
+        for N in baseline_widths:
+            for lmbda in lambdas:
+                student("kd", N, lmbda, s)
+                student("scratch", N, lmbda, s)
     ablation_kinds = {}
     if p["ablation_width"]:
         A = int(p["ablation_width"])
@@ -252,8 +270,8 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     atomic_write_text(st.dir / "per_image.csv", per_image_df.to_csv(index=False))
     atomic_write_text(st.dir / "rd.csv", rd_df.to_csv(index=False))
 
-    def curve(kind, N):
-        return rd_df[(rd_df.codec == kind) & (rd_df.N == N)]
+    def curve(kind, N, seed=p["seed"]):
+        return rd_df[(rd_df.codec == kind) & (rd_df.N == N) & (rd_df.seed == seed)]
 
     t_cplx = {"720p": r01["complexity_720p"], "kodak": r01["complexity_kodak"]}
     summary = []
@@ -289,6 +307,17 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
                              "bd_rate_vs_all": _bd(ref, c) if cfg_name != "all" else 0.0})
     ablation_df = pd.DataFrame(ablation)
     atomic_write_text(st.dir / "ablation.csv", ablation_df.to_csv(index=False))
+    noise = []
+    for N in baseline_widths if p["noise_seeds"] else []:
+        for s in [p["seed"], *p["noise_seeds"]]:
+            noise.append({"N": N, "comparison": "kd vs scratch", "seed": str(s),
+                          "bd_rate": _bd(curve("scratch", N, s), curve("kd", N, s))})
+        for kind in ("kd", "scratch"):
+            for s in p["noise_seeds"]:
+                noise.append({"N": N, "comparison": f"{kind}: seed {s} vs seed {p['seed']}",
+                              "seed": f"{s} vs {p['seed']}", "bd_rate": _bd(curve(kind, N), curve(kind, N, s))})
+    noise_df = pd.DataFrame(noise, columns=["N", "comparison", "seed", "bd_rate"])
+    atomic_write_text(st.dir / "noise.csv", noise_df.to_csv(index=False))
 
     results = {
         "figures": {},
@@ -298,6 +327,7 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
         "teacher_rd": teacher_rd[["codec", "lmbda", "bpp", "psnr", "ms_ssim"]].to_dict("records"),
         "summary": summary_df.to_dict("records"),
         "ablation": ablation_df.to_dict("records"),
+        "noise": noise_df.to_dict("records"), "noise_summary": noise_summary(noise_df),
         "ablation_width": int(p["ablation_width"] or 0),
         "models": models, "init": inits, "train_seconds": train_s,
         "complexity": cplx, "teacher_complexity": t_cplx,
@@ -337,7 +367,8 @@ def rd_table(results: dict) -> pd.DataFrame:
     """Teacher and student RD points (mean over the Kodak images), one row per (codec, N, λ)."""
     t = pd.DataFrame(results["teacher_rd"]).assign(N=results["teacher_N"], init="stage 01")
     s = pd.DataFrame(results["rd"])
-    return pd.concat([t, s], ignore_index=True)[["codec", "N", "lmbda", "init", "bpp", "psnr", "ms_ssim"]]
+    t["seed"] = s.seed.iloc[0] if "seed" in s and len(s) else None
+    return pd.concat([t, s], ignore_index=True)[["codec", "N", "lmbda", "seed", "init", "bpp", "psnr", "ms_ssim"]]
 
 
 def summary_table(results: dict) -> pd.DataFrame:
@@ -348,6 +379,30 @@ def summary_table(results: dict) -> pd.DataFrame:
     return pd.DataFrame(results["summary"])[cols].set_index("N")
 
 
+def noise_summary(noise: pd.DataFrame) -> list[dict]:
+    """Per width: mean KD-vs-scratch BD-rate over the seeds against the run-to-run noise.
+
+    ``noise`` is the larger of the largest |BD-rate| between two seeds of the same kind and the
+    spread (max - min) of the per-seed KD-vs-scratch values; the KD effect counts as resolved when
+    |mean| exceeds it and every seed agrees in sign. NaN BD-rates (no overlap) resolve nothing."""
+    out = []
+    for N, g in noise.groupby("N"):
+        kd = g[g.comparison == "kd vs scratch"].bd_rate.astype(float)
+        same = g[g.comparison != "kd vs scratch"].bd_rate.astype(float)
+        row = {"N": int(N), "seeds": len(kd), "kd_vs_scratch_mean": math.nan, "noise": math.nan, "resolved": False}
+        if len(kd) >= 2 and not (kd.isna().any() or same.isna().any()):
+            row["noise"] = max(float(same.abs().max()), float(kd.max() - kd.min()))
+            row["kd_vs_scratch_mean"] = float(kd.mean())
+            row["resolved"] = bool(abs(row["kd_vs_scratch_mean"]) > row["noise"] and (kd.gt(0).all() or kd.lt(0).all()))
+        out.append(row)
+    return out
+
+
+def noise_table(results: dict) -> pd.DataFrame:
+    """Run-to-run noise: KD-vs-scratch BD-rate per seed, seed-to-seed BD-rate per kind."""
+    return pd.DataFrame(results.get("noise", []), columns=["N", "comparison", "seed", "bd_rate"])
+
+
 def ablation_table(results: dict) -> pd.DataFrame:
     """Loss-term ablation at ``ablation_width``: mean bpp/PSNR and BD-rates."""
     cols = ["config", "terms", "kind", "N", "bpp", "psnr", "bd_rate_vs_teacher", "bd_rate_vs_all"]
@@ -356,6 +411,8 @@ def ablation_table(results: dict) -> pd.DataFrame:
 
 def _curves(results: dict, kinds) -> dict[str, pd.DataFrame]:
     rd = pd.DataFrame(results["rd"])
+    if "seed" in rd:  # the main seed's curves; the other seeds are summarised by noise_table
+        rd = rd[rd.seed == rd.seed.iloc[0]]
     curves = {f"teacher N={results['teacher_N']}": pd.DataFrame(results["teacher_rd"])}
     for kind, N in kinds:
         c = rd[(rd.codec == kind) & (rd.N == N)]

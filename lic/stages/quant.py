@@ -16,6 +16,11 @@ each quantized one PTQ-calibrated on training crops, then QAT fine-tuned for ``q
 :func:`lic.train.train`), then coded on Kodak with real bitstreams. Only ``g_a``/``g_s`` are
 quantized; ``h_a``, ``h_s`` and the entropy models stay float32 (host side).
 
+Run-to-run noise (``noise_seeds``): every row is rebuilt with each extra seed (other calibration
+crops, QAT batches and noise; the same input model) and its BD-rate against that seed's float row
+measured again; :func:`noise_table` shows the BD-rate per seed and its spread, the yardstick for
+the differences between rows.
+
 Artifacts in ``artifacts/03_gdn_quant/<key>/`` (key includes the input stage's key):
 
 * ``<row>_l<λ>.pt`` — quantized models (:func:`lic.quant.save_quantized`;
@@ -29,7 +34,8 @@ Artifacts in ``artifacts/03_gdn_quant/<key>/`` (key includes the input stage's k
   float equivalent of the quantized transform, calibrated on ``calib`` training crops);
   load with ``lic.fixedpoint.IntTransform.load``;
 * ``hybrid_l<λ>_g_a.onnx`` — QCDQ ONNX of the hybrid ``g_a``, checked with onnxruntime;
-* ``rd_quant.csv``, ``rd_quant.png/.svg``, ``gdn_ranges.png/.svg``, ``results.json``.
+* ``<row>_l<λ>_s<seed>.pt`` — the same for a noise seed;
+* ``rd_quant.csv``, ``noise.csv``, ``rd_quant.png/.svg``, ``gdn_ranges.png/.svg``, ``results.json``.
 """
 
 from __future__ import annotations
@@ -55,9 +61,9 @@ from ..study import Stage, git_commit, input_stage, resolve_params, stage_module
 from ..train import TrainConfig, seed_everything, train
 
 __all__ = ["PRESETS", "ROWS", "run", "stage_handle", "load_quantized_model", "rd_table", "ablation_table",
-           "figure", "gdn_range_figure"]
+           "noise_table", "figure", "gdn_range_figure"]
 
-_COMMON = {"source": "student", "prune_ratio": 0.3, "lr": 1e-5}
+_COMMON = {"source": "student", "prune_ratio": 0.3, "lr": 1e-5, "noise_seeds": [1]}
 #: preset -> parameters (plus :data:`lic.study.COMMON`)
 PRESETS = {
     "smoke": {**_COMMON, "width": 12, "lambdas": [0.0067, 0.025], "calib_batches": 2, "calib_batch_size": 2,
@@ -111,13 +117,13 @@ def _fmt(lmbda: float) -> str:
     return f"{lmbda:.4f}"
 
 
-def _build(row: str, base, p: dict, lmbda: float, sampler: CropSampler, st: Stage, progress: bool):
+def _build(row: str, base, p: dict, lmbda: float, sampler: CropSampler, st: Stage, progress: bool, sfx: str = ""):
     """The trained model of one ablation row (float copy, or calibrated + QAT-tuned quantized)."""
     def fit(model, steps: int, tag: str):
         if steps > 0:
             cfg = TrainConfig(lmbda=lmbda, steps=steps, batch_size=p["batch_size"], crop=p["crop"], lr=p["lr"],
                               seed=p["seed"], ckpt_every=max(1, min(200, steps)))
-            train(model, cfg, sampler, st.dir / f"{tag}_l{_fmt(lmbda)}.pt", progress=progress,
+            train(model, cfg, sampler, st.dir / f"{tag}_l{_fmt(lmbda)}{sfx}.pt", progress=progress,
                   desc=f"{tag} λ={lmbda}")
         return model
 
@@ -178,6 +184,8 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     """Run stage 03 with resolved parameters ``p``; ``upstream``: overrides given to stages 01/02."""
     if len(p["lambdas"]) < 1:
         raise ParameterError("lambdas must list at least one λ (two for BD-rates)")
+    if any(not isinstance(s, int) or isinstance(s, bool) or s == p["seed"] for s in p["noise_seeds"]):
+        raise ParameterError(f"noise_seeds must list integer seeds other than seed={p['seed']}, got {p['noise_seeds']!r}")
     src = _source_stage(p)
     st_in = input_stage(src, p["preset"], upstream)
     st = Stage("03", p, {src: st_in.key})
@@ -189,23 +197,28 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     images = load_kodak(p["kodak_dir"], limit=p["kodak_limit"])
     sampler = CropSampler(p["train_dir"], crop=p["crop"], seed=p["seed"])
     st.dir.mkdir(parents=True, exist_ok=True)
-    rd, sizes, sats, onnx_checks, int_params, models, ranges = [], {}, {}, {}, {}, {}, []
+    rd, sizes, sats, onnx_checks, int_params, models, ranges, built = [], {}, {}, {}, {}, {}, [], {}
     for lmbda in p["lambdas"]:
         base = _load_source(p, lmbda, upstream)
-        built = {}
-        for row, label in ROWS.items():
-            f = st.dir / f"{row}_l{_fmt(lmbda)}.pt"
-            if f.exists() and not force:
-                model = load_quantized(f)
-            else:
-                model = _build(row, base, p, lmbda, sampler, st, progress)
-                save_quantized(f, model, lmbda=lmbda, row=row)
-            built[row] = model
-            res = evaluate_codec(model, images, progress=progress, desc=f"{row} λ={lmbda}")
-            rd.append(rd_point(res, codec=label, row=row, lmbda=lmbda))
-            sizes.setdefault(row, model_size_bytes(model))
-            sats.setdefault(row, {})[_fmt(lmbda)] = sum(saturation_counts(model).values())
-            models.setdefault(row, {})[_fmt(lmbda)] = f.name
+        for seed in [p["seed"], *p["noise_seeds"]]:
+            main = seed == p["seed"]
+            sfx = "" if main else f"_s{seed}"
+            ps = p if main else {**p, "seed": seed}
+            samp = sampler if main else CropSampler(p["train_dir"], crop=p["crop"], seed=seed)
+            for row, label in ROWS.items():
+                f = st.dir / f"{row}_l{_fmt(lmbda)}{sfx}.pt"
+                if f.exists() and not force:
+                    model = load_quantized(f)
+                else:
+                    model = _build(row, base, ps, lmbda, samp, st, progress, sfx)
+                    save_quantized(f, model, lmbda=lmbda, row=row, seed=seed)
+                res = evaluate_codec(model, images, progress=progress, desc=f"{row} λ={lmbda}{sfx}")
+                rd.append(rd_point(res, codec=label, row=row, lmbda=lmbda, seed=seed))
+                if main:
+                    built[row] = model
+                    sizes.setdefault(row, model_size_bytes(model))
+                    sats.setdefault(row, {})[_fmt(lmbda)] = sum(saturation_counts(model).values())
+                    models.setdefault(row, {})[_fmt(lmbda)] = f.name
         hyb = built["hybrid"]
         calib = sampler.batch(2 * 10**6, p["calib_batch_size"])
         stem = st.dir / f"hybrid_l{_fmt(lmbda)}"
@@ -218,8 +231,17 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
             ranges = _range_stats(acts, built["int8"], hyb)
             hist = {k: np.histogram(np.log2(np.maximum(v, 2.0**-24)), bins=np.arange(-24, 17))[0].tolist()
                     for k, v in acts.items()}
-    rd_df = pd.DataFrame(rd)
-    atomic_write_text(st.dir / "rd_quant.csv", rd_df.to_csv(index=False))
+    all_df = pd.DataFrame(rd)
+    atomic_write_text(st.dir / "rd_quant.csv", all_df.to_csv(index=False))
+    noise = []
+    for seed, g in all_df.groupby("seed", sort=False):
+        f_ = g[g.row == "float"]
+        noise += [{"row": row, "codec": label, "seed": int(seed),
+                   "bd_rate_psnr_vs_float": bd_rate(f_.bpp, f_.psnr, g[g.row == row].bpp, g[g.row == row].psnr)}
+                  for row, label in ROWS.items() if row != "float"]
+    noise_df = pd.DataFrame(noise, columns=["row", "codec", "seed", "bd_rate_psnr_vs_float"])
+    atomic_write_text(st.dir / "noise.csv", noise_df.to_csv(index=False))
+    rd_df = all_df[all_df.seed == p["seed"]]
     ref = rd_df[rd_df.row == "float"]
     summary = []
     for row, label in ROWS.items():
@@ -233,7 +255,10 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
         })
     results = {
         "figures": {},
-        "rd": rd,
+        "rd": rd_df.to_dict("records"),
+        "rd_noise_seeds": all_df[all_df.seed != p["seed"]].to_dict("records"),
+        "noise": noise_df.to_dict("records"),
+        "seeds": [p["seed"], *p["noise_seeds"]],
         "summary": summary,
         "sizes": sizes,
         "models": models,
@@ -265,6 +290,19 @@ def ablation_table(results: dict) -> pd.DataFrame:
     return s.join(rd).reset_index()[["codec", "bpp", "psnr", "ms_ssim", "bd_rate_psnr_vs_float",
                                      "bd_rate_msssim_vs_float", "size_bytes", "size_transforms_bytes",
                                      "gdn_saturations_kodak"]]
+
+
+def noise_table(results: dict) -> pd.DataFrame:
+    """BD-rate (PSNR) vs float of every row per seed, with the spread over seeds (max - min).
+
+    A difference between two rows is larger than run-to-run noise when it exceeds both rows' spread."""
+    df = pd.DataFrame(results.get("noise", []), columns=["row", "codec", "seed", "bd_rate_psnr_vs_float"])
+    if df.empty:
+        return df
+    t = df.pivot_table(index="codec", columns="seed", values="bd_rate_psnr_vs_float", sort=False, dropna=False)
+    t.columns = [f"seed {c}" for c in t.columns]
+    t["spread"] = t.max(axis=1) - t.min(axis=1)
+    return t
 
 
 def figure(results: dict, caption: str = ""):

@@ -57,6 +57,8 @@ def rd_curves(r: dict) -> dict[str, pd.DataFrame]:
     r01, r02, r03 = r["r01"], r["r02"], r["r03"]
     curves = {f"teacher N={r02['teacher_N']} (float)": pd.DataFrame(r01["rd"])}
     rd2 = pd.DataFrame(r02["rd"])
+    if "seed" in rd2:  # the main seed (the others only enter the noise tables)
+        rd2 = rd2[rd2.seed == rd2.seed.iloc[0]]
     for (codec, n), df in rd2.groupby(["codec", "N"]):
         if codec in ("kd", "scratch"):
             curves[f"student N={n} ({'KD' if codec == 'kd' else 'from scratch'})"] = df
@@ -82,9 +84,19 @@ def headline_table(r: dict) -> pd.DataFrame:
         rows.append((f"KD student N={s['N']}: BD-rate vs teacher [%]", s["bd_rate_kd_vs_teacher"]))
         rows.append((f"KD student N={s['N']}: GFLOPs / teacher", s["gflops_vs_teacher"]))
         rows.append((f"KD student N={s['N']}: BD-rate KD vs from scratch [%]", s["bd_rate_kd_vs_scratch"]))
+    for n in r02.get("noise_summary", []):
+        rows.append((f"KD vs scratch N={n['N']}, mean of {n['seeds']} seeds [%]", n["kd_vs_scratch_mean"]))
+        rows.append((f"KD vs scratch N={n['N']}: run-to-run noise (± BD-rate %) / resolved",
+                     f"{n['noise']:.2f} / {'yes' if n['resolved'] else 'no'}"))
+    spread = {}
+    for n in r03.get("noise", []):
+        spread.setdefault(n["row"], []).append(n["bd_rate_psnr_vs_float"])
     for s in r03["summary"]:
         if s["row"] != "float":
             rows.append((f"{s['codec']}: BD-rate vs float [%]", s["bd_rate_psnr_vs_float"]))
+            v = spread.get(s["row"], [])
+            if len(v) > 1:
+                rows.append((f"{s['codec']}: spread over {len(v)} seeds [BD-rate %]", max(v) - min(v)))
     rows.append(("C-sim mismatches vs Python fixed point", r04["csim"]["mismatches"]))
     rtl = r04.get("rtl", {})
     for unit, u in (rtl.get("units") or {}).items():
