@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from pytorch_msssim import ms_ssim
 
-__all__ = ["psnr", "msssim", "bd_rate", "bd_psnr"]
+__all__ = ["psnr", "msssim", "bd_rate", "bd_psnr", "quality_at_rate"]
 
 
 def psnr(x: torch.Tensor, y: torch.Tensor, data_range: float = 1.0) -> float:
@@ -59,3 +59,19 @@ def bd_psnr(rate_anchor, dist_anchor, rate_test, dist_test) -> float:
         lambda bd, a, b, c, d: bd.bd_psnr(a, b, c, d, method="pchip", require_matching_points=False),
         rate_anchor, dist_anchor, rate_test, dist_test,
     )
+
+
+def quality_at_rate(rate, quality, at) -> "np.ndarray":
+    """A codec's quality (PSNR, ...) at the rates ``at``, read off its RD points.
+
+    Piecewise linear in log-rate between measured points (the points are sorted by rate), NaN
+    outside the measured range: a comparison "at matching bpp" is never extrapolated.
+    """
+    import numpy as np
+
+    r, q = np.asarray(rate, dtype=float), np.asarray(quality, dtype=float)
+    order = np.argsort(r)
+    r, q = np.log(r[order]), q[order]
+    x = np.log(np.asarray(at, dtype=float))
+    out = np.interp(x, r, q)
+    return np.where((x < r[0]) | (x > r[-1]), np.nan, out)

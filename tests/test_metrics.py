@@ -31,3 +31,16 @@ def test_bd_rate_undefined_cases():
     d = np.array([28.0, 31.0, 33.0, 34.5])
     assert math.isnan(bd_rate(r, d, r[:1], d[:1]))  # one point
     assert math.isnan(bd_rate(r, d, r, d + 20))  # no overlap
+
+
+def test_quality_at_rate_interpolates_in_log_rate_and_never_extrapolates():
+    import math
+
+    import numpy as np
+
+    from lic.metrics import quality_at_rate
+
+    # unsorted input; log-linear: halfway in log between 0.25 and 1.0 is 0.5
+    q = quality_at_rate([1.0, 0.25, 2.0], [34.0, 28.0, 36.0], [0.5, 0.25, 2.0, 0.1, 3.0])
+    assert np.allclose(q[:3], [31.0, 28.0, 36.0])
+    assert math.isnan(q[3]) and math.isnan(q[4])

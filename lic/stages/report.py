@@ -80,6 +80,9 @@ def headline_table(r: dict) -> pd.DataFrame:
         ("teacher BD-rate vs JPEG [%]", r01["bd_rate_vs_jpeg"]),
         ("teacher BD-rate vs WebP [%]", r01["bd_rate_vs_webp"]),
     ]
+    for m in r01.get("matching_bpp", []):
+        rows.append((f"teacher λ={m['lmbda']} ({m['bpp']:.3f} bpp): PSNR − JPEG / − WebP at that bpp [dB]",
+                     f"{m['psnr_minus_jpeg_db']:+.2f} / {m['psnr_minus_webp_db']:+.2f}"))
     for s in r02["summary"]:
         rows.append((f"KD student N={s['N']}: BD-rate vs teacher [%]", s["bd_rate_kd_vs_teacher"]))
         rows.append((f"KD student N={s['N']}: GFLOPs / teacher", s["gflops_vs_teacher"]))
