@@ -200,7 +200,8 @@ class DistillationLoss(nn.Module):
                 raise ParameterError("latent/output terms need the teacher's outputs")
         if w["latent"] > 0:
             sf, tf = student_out["features"], teacher_out["features"]
-            latent = sum(F.mse_loss(self.project(n, sf[n]), tf[n]) for n in self.latents) / len(self.latents)
+            latent = sum(F.mse_loss(self.project(n, sf[n]).float(), tf[n].float())
+                         for n in self.latents) / len(self.latents)
         if w["output"] > 0:
             # in the units of the RD distortion term (λ·255²·MSE), so the 0.2 / 0.4 weights compare
             # like with like; a raw MSE of [0,1] images would be ~10^-3 of the RD term and vanish

@@ -73,6 +73,23 @@ class HyperpriorLIC(ScaleHyperprior):
         """Constructor arguments, enough to rebuild the model."""
         return {"arch": "hyperprior", "N": int(self.N), "M": int(self.M), "gdn": self.gdn}
 
+    def forward(self, x: torch.Tensor) -> dict:
+        """``ScaleHyperprior.forward`` with the entropy models always in float32.
+
+        Identical to CompressAI's in float32. Under a bfloat16 autocast (``TrainConfig.precision``)
+        the transforms run in bf16 while the factorized prior, the Gaussian conditional (noise,
+        likelihoods, hence the rate) and ``x_hat`` stay float32, so the rate term keeps its precision.
+        """
+        y = self.g_a(x)
+        z = self.h_a(torch.abs(y))
+        with torch.autocast(x.device.type, enabled=False):
+            z_hat, z_likelihoods = self.entropy_bottleneck(z.float())
+        scales_hat = self.h_s(z_hat)
+        with torch.autocast(x.device.type, enabled=False):
+            y_hat, y_likelihoods = self.gaussian_conditional(y.float(), scales_hat.float())
+        x_hat = self.g_s(y_hat)
+        return {"x_hat": x_hat.float(), "likelihoods": {"y": y_likelihoods, "z": z_likelihoods}}
+
 
 def build_model(arch: str = "hyperprior", **kwargs) -> torch.nn.Module:
     """Instantiate a registered architecture by name."""

@@ -62,6 +62,10 @@ def _average_gradients(params, world: int) -> None:
             p.grad.div_(world)
 
 
+#: training precisions: float32, or bfloat16 autocast of the forward pass
+PRECISIONS = ("fp32", "bf16")
+
+
 @dataclass
 class TrainConfig:
     """Hyper-parameters of one training run.
@@ -77,6 +81,10 @@ class TrainConfig:
         clip_max_norm: gradient clipping (0 disables).
         seed: seeds the model init (by the caller) and the crop sampler.
         ckpt_every: checkpoint interval in steps.
+        precision: ``"fp32"`` or ``"bf16"``: the forward pass under bfloat16 autocast
+            (convolutions, GDN channel mixing; the entropy models, likelihoods, losses and the
+            optimizer stay float32, see :meth:`lic.models.HyperpriorLIC.forward`). Measured 2.6x
+            faster on a CPU with AMX-BF16 (benchmarks/train_throughput.py); parameters remain fp32.
     """
 
     lmbda: float = 0.0130
@@ -89,6 +97,7 @@ class TrainConfig:
     clip_max_norm: float = 1.0
     seed: int = 0
     ckpt_every: int = 100
+    precision: str = "fp32"
 
     def __post_init__(self):
         if not (self.lmbda > 0 and math.isfinite(self.lmbda)):
@@ -101,6 +110,8 @@ class TrainConfig:
             raise ParameterError(f"crop must be a multiple of 64 (the codec downsamples by 64), got {self.crop}")
         if not 0 < self.lr < 1:
             raise ParameterError(f"lr must be in (0, 1), got {self.lr}")
+        if self.precision not in PRECISIONS:
+            raise ParameterError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
 
 
 def default_device() -> torch.device:
@@ -180,7 +191,8 @@ def train(
     if ckpt_path.exists():
         state = torch.load(ckpt_path, map_location=device, weights_only=False)
         same = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "ckpt_every"}
-        if {k: v for k, v in state.get("train_config", {}).items() if k != "ckpt_every"} != same:
+        prev = {"precision": "fp32", **state.get("train_config", {})}  # made before precision existed
+        if {k: v for k, v in prev.items() if k != "ckpt_every"} != same:
             raise ParameterError(
                 f"{ckpt_path} was made with another training config; delete it or use another key"
             )
@@ -231,8 +243,9 @@ def train(
             x = x.contiguous(memory_format=torch.channels_last)
         opt.zero_grad(set_to_none=True)
         aux_opt.zero_grad(set_to_none=True)
-        terms = loss_fn(model, x)
-        loss = terms["loss"]
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16"):
+            terms = loss_fn(model, x)
+        loss = terms["loss"].float()
         if not torch.isfinite(loss):
             raise FloatingPointError(f"{desc}: loss became {loss.item()} at step {step}")
         loss.backward()

@@ -70,3 +70,47 @@ def test_resume_refuses_other_config(tmp_path):
     with pytest.raises(ParameterError, match="another training config"):
         train(build_model(N=8, M=12), TrainConfig(lmbda=0.02, steps=1, batch_size=1, crop=64), _sampler(),
               tmp_path / "a.pt", progress=False)
+
+
+def test_forward_equals_compressai_in_float32_and_keeps_entropy_models_float_under_bf16():
+    torch.manual_seed(0)
+    m = build_model(N=8, M=12).train()
+    x = torch.rand(2, 3, 64, 64)
+    torch.manual_seed(1)
+    ref = ScaleHyperprior.forward(m, x)
+    torch.manual_seed(1)
+    out = m(x)
+    assert torch.equal(ref["x_hat"], out["x_hat"])
+    assert all(torch.equal(ref["likelihoods"][k], out["likelihoods"][k]) for k in ("y", "z"))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        amp = m(x)
+    assert amp["x_hat"].dtype == torch.float32
+    assert all(v.dtype == torch.float32 for v in amp["likelihoods"].values())
+    # bf16 transforms move the output, but only at bf16's resolution (8 mantissa bits)
+    assert 0 < (amp["x_hat"] - out["x_hat"]).abs().max() < 0.1
+
+
+def test_bf16_training_runs_and_is_a_separate_config(tmp_path):
+    with pytest.raises(ParameterError, match="precision"):
+        TrainConfig(precision="fp16")
+    cfg = TrainConfig(lmbda=0.01, steps=2, batch_size=2, crop=64, ckpt_every=1, precision="bf16")
+    torch.manual_seed(0)
+    m = build_model(N=8, M=12)
+    before = m.g_a[0].weight.detach().clone()
+    out = train(m, cfg, _sampler(), tmp_path / "a.pt", progress=False)
+    assert out["done"] and all(torch.isfinite(torch.tensor(h["loss"])) for h in out["history"])
+    assert m.g_a[0].weight.dtype == torch.float32 and not torch.equal(before, m.g_a[0].weight)
+    with pytest.raises(ParameterError, match="another training config"):  # fp32 never resumes a bf16 run
+        train(build_model(N=8, M=12), TrainConfig(lmbda=0.01, steps=2, batch_size=2, crop=64, ckpt_every=1),
+              _sampler(), tmp_path / "a.pt", progress=False)
+
+
+def test_checkpoint_from_before_precision_existed_resumes_as_fp32(tmp_path):
+    cfg = TrainConfig(lmbda=0.01, steps=2, batch_size=1, crop=64, ckpt_every=1)
+    train(build_model(N=8, M=12), TrainConfig(lmbda=0.01, steps=1, batch_size=1, crop=64, ckpt_every=1),
+          _sampler(), tmp_path / "a.pt", progress=False)
+    state = torch.load(tmp_path / "a.pt", weights_only=False)
+    del state["train_config"]["precision"]
+    state["train_config"]["steps"] = 2
+    torch.save(state, tmp_path / "a.pt")
+    assert train(build_model(N=8, M=12), cfg, _sampler(), tmp_path / "a.pt", progress=False)["step"] == 2
