@@ -9,6 +9,11 @@ Train or continue a reference model (resumable across sessions)::
 
     python -m lic.zoo train teacher-n128-m192-l0.0250 --minutes 60
     python -m lic.zoo release teacher-n128-m192-l0.0250
+
+The ``reference`` preset is every recipe in dependency order (base teacher, its fine-tunes,
+then the students); interrupted anywhere, the same command continues where it stopped::
+
+    python -m lic.zoo train reference --threads 2 && python -m lic.zoo release reference
 """
 
 from __future__ import annotations
@@ -60,6 +65,14 @@ for _N, _kinds, _seeds in ((64, ("kd", "scratch"), (0, 1)), (32, ("kd",), (0,)))
             REFERENCE[f"student-{_k}-n{_N}-m192-l0.0067{_sfx}"] = {
                 **_T, "N": _N, "kind": _k, "lmbda": 0.0067, "lr": 1e-4, "steps": 300, "seed": _s, "init": _base,
                 "teacher": "teacher-n128-m192-l0.0067"}
+
+
+#: the ``reference`` preset: all recipes, each after the models it starts from or distils
+PRESET_REFERENCE = list(REFERENCE)
+
+
+def _expand(names: list[str]) -> list[str]:
+    return [n for name in names for n in (PRESET_REFERENCE if name == "reference" else [name])]
 
 
 def _sha256(path: Path) -> str:
@@ -190,22 +203,23 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m lic.zoo", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("train", help="train or continue a reference model (resumable)")
-    t.add_argument("name", nargs="+", choices=sorted(REFERENCE), help="one or more, trained in the order given")
+    t.add_argument("name", nargs="+", choices=["reference", *sorted(REFERENCE)],
+                   help="one or more, trained in the order given; 'reference': all, in dependency order")
     t.add_argument("--minutes", type=float, default=None, help="stop (checkpointed) after this wall time")
     t.add_argument("--threads", type=int, default=None)
     t.add_argument("--train-dir", default=None)
     r = sub.add_parser("release", help="export fp16 weights, measure on Kodak, update weights/manifest.json")
-    r.add_argument("name", nargs="+", choices=sorted(REFERENCE))
+    r.add_argument("name", nargs="+", choices=["reference", *sorted(REFERENCE)])
     r.add_argument("--limit", type=int, default=None, help="Kodak images (default all 24)")
     sub.add_parser("list", help="released models")
     a = p.parse_args(argv)
     if a.cmd == "train":
-        for name in a.name:
+        for name in _expand(a.name):
             out = train_reference(name, a.minutes, a.threads, a.train_dir)
             print(f"{name}: step {out['step']}, {out['seconds']:.0f} s, last {out['history'][-1] if out['history'] else {}}",
                   flush=True)
     elif a.cmd == "release":
-        for name in a.name:
+        for name in _expand(a.name):
             print(name, release(name, a.limit, f"python -m lic.zoo train {name}")["kodak"], flush=True)
     else:
         for k, v in available().items():

@@ -26,3 +26,20 @@ def test_released_model_reproduces_its_recorded_kodak_numbers(name, kodak_dir):
         assert got["image"] == want["image"]
         assert got["bpp"] == pytest.approx(want["bpp"], rel=5e-3)  # entropy coding of the same latents
         assert got["psnr"] == pytest.approx(want["psnr"], abs=0.02)
+
+
+def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
+    from lic.zoo import PRESET_REFERENCE, REFERENCE, _expand
+
+    assert sorted(PRESET_REFERENCE) == sorted(REFERENCE)
+    seen = set()
+    for name in PRESET_REFERENCE:
+        deps = [REFERENCE[name].get(k) for k in ("init", "teacher")]
+        assert all(d is None or d in seen for d in deps), name
+        seen.add(name)
+    assert _expand(["reference"]) == PRESET_REFERENCE
+    assert _expand(["teacher-n128-m192-l0.0250"]) == ["teacher-n128-m192-l0.0250"]
+    # the KD and the from-scratch students share budget and seed; seed 1 exists for the noise estimate
+    kd, sc = REFERENCE["student-kd-n64-m192-l0.0250"], REFERENCE["student-scratch-n64-m192-l0.0250"]
+    assert {k: v for k, v in kd.items() if k != "kind"} == {k: v for k, v in sc.items() if k != "kind"}
+    assert REFERENCE["student-kd-n64-m192-l0.0250-s1"]["seed"] == 1
