@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from lic.stages import report, teacher
+from lic.stages import distill, quant, report, teacher
 
 
 def _md(df: pd.DataFrame) -> str:
@@ -32,6 +32,22 @@ def main(argv=None) -> int:
     print()
     t = teacher.rd_table(r["r01"])
     print(_md(t.round(4)))
+    print("\nTeacher vs JPEG / WebP at matching bpp:\n")
+    print(_md(teacher.matching_bpp(r["r01"]).round(3)))
+    print("\nStage 02 students:\n")
+    print(_md(distill.rd_table(r["r02"]).round(4)))
+    print()
+    print(_md(distill.summary_table(r["r02"]).reset_index().round(4)))
+    print("\nKD vs scratch, run-to-run noise:\n")
+    print(_md(distill.noise_table(r["r02"]).round(3)))
+    print()
+    print(_md(pd.DataFrame(r["r02"].get("noise_summary", [])).round(3)))
+    print("\nStage 02 loss-term ablation:\n")
+    print(_md(distill.ablation_table(r["r02"]).round(4)))
+    print("\nStage 03 ablation and its noise:\n")
+    print(_md(quant.ablation_table(r["r03"]).round(4)))
+    print()
+    print(_md(quant.noise_table(r["r03"]).reset_index().round(3)))
     return 0
 
 
