@@ -29,7 +29,7 @@ __all__ = ["PRESETS", "run", "load_teacher", "stage_handle", "rd_table", "matchi
 PRESETS = {
     "smoke": {"N": 16, "M": 24, "lambdas": [0.0067, 0.025], "steps": 4, "batch_size": 2, "crop": 64,
               "lr": 1e-4, "init": "scratch", "kodak_limit": 2, "jpeg_qualities": [20, 60, 90]},
-    "quick": {"N": 128, "M": 192, "lambdas": [0.0018, 0.0035, 0.0067, 0.013, 0.025, 0.0483], "steps": 0,
+    "quick": {"N": 128, "M": 192, "lambdas": [0.0018, 0.0035, 0.0067, 0.025], "steps": 0,
               "batch_size": 8, "crop": 128, "lr": 1e-4, "init": "zoo", "kodak_limit": 24,
               "jpeg_qualities": [5, 10, 20, 30, 40, 50, 60, 70, 80, 90]},
     "paper": {"N": 128, "M": 192, "lambdas": [0.0018, 0.0035, 0.0067, 0.013, 0.025, 0.0483],
