@@ -195,3 +195,28 @@ def test_stage_03_smoke_on_teacher(kodak_dir):
     assert isinstance(q.g_a[1], FixedPointGDN)
     d = quant.stage_handle("smoke", up).dir
     assert (d / r["int_params"]["0.0067"]["g_a"]).exists() and (d / "gdn_ranges.svg").exists()
+
+
+def test_noise_table_spread_is_nan_when_a_seed_has_no_overlap():
+    import math
+
+    from lic.stages.quant import noise_table
+
+    rows = [{"row": "int8", "codec": "int8", "seed": 0, "bd_rate_psnr_vs_float": math.nan},
+            {"row": "int8", "codec": "int8", "seed": 1, "bd_rate_psnr_vs_float": 25.9},
+            {"row": "hybrid", "codec": "hybrid", "seed": 0, "bd_rate_psnr_vs_float": 3.8},
+            {"row": "hybrid", "codec": "hybrid", "seed": 1, "bd_rate_psnr_vs_float": 2.6}]
+    t = noise_table({"noise": rows})
+    assert math.isnan(t.loc["int8", "spread"]) and t.loc["hybrid", "spread"] == 3.8 - 2.6
+    assert list(t.columns) == ["seed 0", "seed 1", "spread"]
+    assert noise_table({"noise": []}).empty
+
+
+def test_stage_03_refuses_bad_noise_seeds():
+    from lic.errors import ParameterError
+    from lic.stages import quant
+    from lic.study import resolve_params
+
+    for bad in ([0], ["1"]):
+        with pytest.raises(ParameterError, match="noise_seeds"):
+            quant.run(resolve_params("03", "smoke", noise_seeds=bad), progress=False)

@@ -301,7 +301,7 @@ def noise_table(results: dict) -> pd.DataFrame:
         return df
     t = df.pivot_table(index="codec", columns="seed", values="bd_rate_psnr_vs_float", sort=False, dropna=False)
     t.columns = [f"seed {c}" for c in t.columns]
-    t["spread"] = t.max(axis=1) - t.min(axis=1)
+    t["spread"] = t.max(axis=1, skipna=False) - t.min(axis=1, skipna=False)  # NaN if any seed has no overlap
     return t
 
 
