@@ -41,7 +41,7 @@ def main(argv=None) -> int:
     print("\nKD vs scratch, run-to-run noise:\n")
     print(_md(distill.noise_table(r["r02"]).round(3)))
     print()
-    print(_md(pd.DataFrame(r["r02"].get("noise_summary", [])).round(3)))
+    print(_md(pd.DataFrame(distill.noise_summary(distill.noise_table(r["r02"]))).round(3)))
     print("\nStage 02 loss-term ablation:\n")
     print(_md(distill.ablation_table(r["r02"]).round(4)))
     print("\nStage 03 ablation and its noise:\n")
