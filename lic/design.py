@@ -197,7 +197,7 @@ class WidthChoice:
         if self.bd_rate is not None:
             bd = f"{self.bd_rate:+.2f} % vs teacher" + (" (interpolated)" if self.interpolated else "")
         else:
-            bd = "unknown (outside the measured widths)" if self.rd_given else "unknown (no rd given)"
+            bd = "unknown (no finite BD-rate measured at or around this width)" if self.rd_given else "unknown (no rd given)"
         return "\n".join([
             f"{head} N = {self.N}",
             f"  predicted  : {self.fps:.1f} fps with {d.cores} core(s) (width N={self.N} "

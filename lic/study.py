@@ -78,6 +78,18 @@ def presets(stage: str) -> dict[str, dict[str, Any]]:
 _NOT_KEYED = {"train_dir", "kodak_dir", "artifacts", "threads", "force", "progress"}
 
 
+def check_noise_seeds(p: dict) -> None:
+    """``p["noise_seeds"]``: integer seeds, none equal to the main ``p["seed"]`` (stages 02 and 03).
+
+    Raises:
+        ParameterError: otherwise.
+    """
+    seeds = p.get("noise_seeds") or []
+    if not isinstance(seeds, (list, tuple)) or any(
+            not isinstance(s, int) or isinstance(s, bool) or s == p["seed"] for s in seeds):
+        raise ParameterError(f"noise_seeds must list integer seeds other than seed={p['seed']}, got {seeds!r}")
+
+
 def resolve_params(stage: str, preset: str, **overrides) -> dict[str, Any]:
     """The preset's parameters for ``stage`` with non-``None`` overrides applied.
 

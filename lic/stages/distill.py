@@ -45,7 +45,7 @@ from ..fileio import atomic_write_text
 from ..metrics import bd_rate
 from ..models import load_checkpoint, save_checkpoint
 from ..plots import rd_figure, save_figure
-from ..study import Stage, git_commit, input_stage, resolve_params
+from ..study import Stage, check_noise_seeds, git_commit, input_stage, resolve_params
 from ..train import TrainConfig
 from . import teacher as teacher_stage
 
@@ -112,8 +112,7 @@ def _validate(p: dict) -> None:
     bad = [n for n in p["latents"] if n not in FEATURES]
     if bad:
         raise ParameterError(f"unknown latent(s) {bad}; choose from {list(FEATURES)}")
-    if any(not isinstance(s, int) or isinstance(s, bool) or s == p["seed"] for s in p["noise_seeds"]):
-        raise ParameterError(f"noise_seeds must list integer seeds other than seed={p['seed']}, got {p['noise_seeds']!r}")
+    check_noise_seeds(p)
     if p["ablation_width"] and (not isinstance(p["ablation_width"], int) or p["ablation_width"] < 1):
         raise ParameterError(f"ablation_width must be a positive integer or 0 (no ablation), got {p['ablation_width']!r}")
 

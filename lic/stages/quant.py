@@ -57,7 +57,7 @@ from ..plots import rd_figure, save_figure, finish_layout
 from ..prune import prune_channels
 from ..quant import (calibrate, check_onnx, export_int_params, export_onnx, load_quantized, model_size_bytes,
                      quantize_model, saturation_counts, save_quantized)
-from ..study import Stage, git_commit, input_stage, resolve_params, stage_module
+from ..study import Stage, check_noise_seeds, git_commit, input_stage, resolve_params, stage_module
 from ..train import TrainConfig, seed_everything, train
 
 __all__ = ["PRESETS", "ROWS", "run", "stage_handle", "load_quantized_model", "rd_table", "ablation_table",
@@ -184,8 +184,7 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     """Run stage 03 with resolved parameters ``p``; ``upstream``: overrides given to stages 01/02."""
     if len(p["lambdas"]) < 1:
         raise ParameterError("lambdas must list at least one λ (two for BD-rates)")
-    if any(not isinstance(s, int) or isinstance(s, bool) or s == p["seed"] for s in p["noise_seeds"]):
-        raise ParameterError(f"noise_seeds must list integer seeds other than seed={p['seed']}, got {p['noise_seeds']!r}")
+    check_noise_seeds(p)
     src = _source_stage(p)
     st_in = input_stage(src, p["preset"], upstream)
     st = Stage("03", p, {src: st_in.key})
