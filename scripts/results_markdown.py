@@ -28,26 +28,22 @@ def main(argv=None) -> int:
     r = report.load_all(a.preset)
     print(f"Measured with preset `{a.preset}`; stage keys " +
           ", ".join(f"{s}:{v['key']}" for s, v in r["stages"].items()) + f"; commit {r['stages']['04']['commit']}.\n")
-    print(_md(report.headline_table(r)))
-    print()
-    t = teacher.rd_table(r["r01"])
-    print(_md(t.round(4)))
-    print("\nTeacher vs JPEG / WebP at matching bpp:\n")
-    print(_md(teacher.matching_bpp(r["r01"]).round(3)))
-    print("\nStage 02 students:\n")
-    print(_md(distill.rd_table(r["r02"]).round(4)))
-    print()
-    print(_md(distill.summary_table(r["r02"]).reset_index().round(4)))
-    print("\nKD vs scratch, run-to-run noise:\n")
-    print(_md(distill.noise_table(r["r02"]).round(3)))
-    print()
-    print(_md(pd.DataFrame(distill.noise_summary(distill.noise_table(r["r02"]))).round(3)))
-    print("\nStage 02 loss-term ablation:\n")
-    print(_md(distill.ablation_table(r["r02"]).round(4)))
-    print("\nStage 03 ablation and its noise:\n")
-    print(_md(quant.ablation_table(r["r03"]).round(4)))
-    print()
-    print(_md(quant.noise_table(r["r03"]).reset_index().round(3)))
+    r02, noise02 = r["r02"], distill.noise_table(r["r02"])
+    tables = [
+        ("", report.headline_table(r)),
+        ("", teacher.rd_table(r["r01"]).round(4)),
+        ("Teacher vs JPEG / WebP at matching bpp:", teacher.matching_bpp(r["r01"]).round(3)),
+        ("Stage 02 students:", distill.rd_table(r02).round(4)),
+        ("", distill.summary_table(r02).reset_index().round(4)),
+        ("KD vs scratch, run-to-run noise:", noise02.round(3)),
+        ("", pd.DataFrame(distill.noise_summary(noise02)).round(3)),
+        ("Stage 02 loss-term ablation:", distill.ablation_table(r02).round(4)),
+        ("Stage 03 ablation and its noise:", quant.ablation_table(r["r03"]).round(4)),
+        ("", quant.noise_table(r["r03"]).reset_index().round(3)),
+    ]
+    for title, df in tables:
+        print(f"\n{title}\n" if title else "")
+        print(_md(df))
     return 0
 
 
