@@ -152,6 +152,7 @@ def test_noise_summary_resolves_only_effects_above_the_seed_noise():
     (r,) = noise_summary(table(-6.0, -5.0, 1.5, -2.0))
     assert r["resolved"] and r["kd_vs_scratch_mean"] == -5.5 and r["noise"] == 2.0
     assert r["paired_spread"] == 1.0 and r["seed_noise"] == 2.0
+    assert r["ci95"] == pytest.approx(12.706 * 0.5, rel=1e-3)  # t(0.975, 1 dof) * sd/sqrt(2)
     (r,) = noise_summary(table(-6.0, -5.0, 1.5, -7.0))  # a seed alone moves more than KD
     assert not r["resolved"] and r["noise"] == 7.0
     (r,) = noise_summary(table(-6.0, 0.5, 0.1, 0.1))  # seeds disagree in sign

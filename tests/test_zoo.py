@@ -3,7 +3,7 @@
 import pytest
 
 from lic.data import load_kodak
-from lic.errors import ArtifactError
+from lic.errors import ArtifactError, ParameterError
 from lic.eval import evaluate_codec
 from lic.zoo import available, load_pretrained
 
@@ -43,3 +43,26 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
     kd, sc = REFERENCE["student-kd-n64-m192-l0.0250"], REFERENCE["student-scratch-n64-m192-l0.0250"]
     assert {k: v for k, v in kd.items() if k != "kind"} == {k: v for k, v in sc.items() if k != "kind"}
     assert REFERENCE["student-kd-n64-m192-l0.0250-s1"]["seed"] == 1
+    # intermediates are trained by the preset but never released, and refused by name
+    assert "teacher-n128-m192-base" in PRESET_REFERENCE
+    assert "teacher-n128-m192-base" not in _expand(["reference"], release=True)
+    assert _expand(["reference"], release=True) == [n for n in PRESET_REFERENCE if n != "teacher-n128-m192-base"]
+    with pytest.raises(ParameterError, match="intermediate"):
+        _expand(["teacher-n128-m192-base"], release=True)
+
+
+def test_fine_tune_continues_its_init_and_records_the_phase_chain(tmp_path, monkeypatch):
+    import lic.zoo as zoo
+
+    t = {"N": 8, "M": 12, "crop": 64, "batch_size": 1, "lmbda": 0.025, "lr": 1e-4}
+    recipes = {"a": {**t, "steps": 2, "precision": "fp32", "release": False},
+               "b": {**t, "steps": 1, "precision": "bf16", "init": "a", "lmbda": 0.0067}}
+    monkeypatch.setattr(zoo, "REFERENCE", recipes)
+    monkeypatch.setattr(zoo, "PRESET_REFERENCE", list(recipes))
+    monkeypatch.setattr(zoo, "WORK_DIR", tmp_path)
+    for name in zoo._expand(["reference"]):
+        assert zoo.train_reference(name, threads=1)["done"]
+    chain = zoo.phases("b")
+    assert [(p["name"], p["steps"], p["precision"], p["lmbda"]) for p in chain] == [
+        ("a", 2, "fp32", 0.025), ("b", 1, "bf16", 0.0067)]
+    assert zoo._expand(["reference"], release=True) == ["b"]

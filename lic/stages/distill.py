@@ -385,17 +385,24 @@ def noise_summary(noise: pd.DataFrame) -> list[dict]:
     batches, so this is the noise of the paired comparison); ``seed_noise``: the largest |BD-rate|
     between two seeds of the same kind (what a new seed alone does to one model). ``noise`` is the
     larger; the effect counts as resolved when |mean| exceeds it and every seed agrees in sign.
-    NaN BD-rates (curves without overlap) resolve nothing."""
+    NaN BD-rates (curves without overlap) resolve nothing.
+
+    Also reported, not part of ``resolved``: ``ci95``, the half-width of the Student-t 95% confidence
+    interval of the mean paired difference (sd/√n · t₀.₉₇₅,ₙ₋₁), which shrinks as seeds are added."""
+    from scipy import stats
+
     out = []
     for N, g in noise.groupby("N"):
         kd = g[g.comparison == "kd vs scratch"].bd_rate.astype(float)
         same = g[g.comparison != "kd vs scratch"].bd_rate.astype(float)
         row = {"N": int(N), "seeds": len(kd), "kd_vs_scratch_mean": math.nan, "paired_spread": math.nan,
-               "seed_noise": math.nan, "noise": math.nan, "resolved": False}
+               "seed_noise": math.nan, "noise": math.nan, "resolved": False, "sd": math.nan, "ci95": math.nan}
         if len(kd) >= 2 and not (kd.isna().any() or same.isna().any()):
             row.update(kd_vs_scratch_mean=float(kd.mean()), paired_spread=float(kd.max() - kd.min()),
                        seed_noise=float(same.abs().max()))
             row["noise"] = max(row["paired_spread"], row["seed_noise"])
+            row["sd"] = float(kd.std(ddof=1))
+            row["ci95"] = float(stats.t.ppf(0.975, len(kd) - 1) * row["sd"] / math.sqrt(len(kd)))
             row["resolved"] = bool(abs(row["kd_vs_scratch_mean"]) > row["noise"] and (kd.gt(0).all() or kd.lt(0).all()))
         out.append(row)
     return out

@@ -89,7 +89,8 @@ def headline_table(r: dict) -> pd.DataFrame:
         rows.append((f"KD student N={s['N']}: GFLOPs / teacher", s["gflops_vs_teacher"]))
         rows.append((f"KD student N={s['N']}: BD-rate KD vs from scratch [%]", s["bd_rate_kd_vs_scratch"]))
     for n in noise_summary(noise_table(r02)):  # recomputed from the stored per-seed BD-rates
-        rows.append((f"KD vs scratch N={n['N']}, mean of {n['seeds']} seeds [%]", n["kd_vs_scratch_mean"]))
+        rows.append((f"KD vs scratch N={n['N']}, mean of {n['seeds']} seeds ± 95% CI [%]",
+                     f"{n['kd_vs_scratch_mean']:+.2f} ± {n['ci95']:.2f}"))
         rows.append((f"KD vs scratch N={n['N']}: paired spread / seed-to-seed noise [BD-rate %] / resolved",
                      f"{n['paired_spread']:.2f} / {n['seed_noise']:.2f} / {'yes' if n['resolved'] else 'no'}"))
     spread = {}
