@@ -31,7 +31,7 @@ import torch
 from .errors import ArtifactError, ParameterError
 from .fileio import atomic_write_bytes, read_json, write_json
 
-__all__ = ["WEIGHTS_DIR", "REFERENCE", "load_pretrained", "available", "release"]
+__all__ = ["WEIGHTS_DIR", "REFERENCE", "load_pretrained", "available", "release", "training_curve"]
 
 GOLDEN_IMAGES = 3
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
@@ -91,17 +91,55 @@ def _expand(names: list[str], release: bool = False) -> list[str]:
     return out
 
 
-def phases(name: str) -> list[dict]:
+def _chain(name: str) -> list[tuple[str, dict]]:
+    """(recipe name, training state) along the ``init`` chain of ``name``, first run first."""
+    out = []
+    while name:
+        out.append((name, torch.load(ckpt_path(name), map_location="cpu", weights_only=False)))
+        name = REFERENCE.get(name, {}).get("init")
+    return out[::-1]
+
+
+def phases(name: str, chain: list | None = None) -> list[dict]:
     """The training runs behind reference model ``name``, first to last: the ``init`` chain, each
     with its recipe name, steps done, precision, λ and lr (a released model's full provenance)."""
-    chain = []
-    while name:
-        state = torch.load(ckpt_path(name), map_location="cpu", weights_only=False)
+    out = []
+    for n, state in chain or _chain(name):
         tc = {"precision": "fp32", **state["train_config"]}
-        chain.append({"name": name, "steps": state["step"], "precision": tc["precision"], "lmbda": tc["lmbda"],
-                      "lr": tc["lr"], "seconds": round(state.get("seconds", 0.0))})
-        name = REFERENCE.get(name, {}).get("init")
-    return chain[::-1]
+        out.append({"name": n, "steps": state["step"], "precision": tc["precision"], "lmbda": tc["lmbda"],
+                    "lr": tc["lr"], "seconds": round(state.get("seconds", 0.0))})
+    return out
+
+
+def curve(name: str, chain: list | None = None, points: int = 120) -> list[dict]:
+    """Training curve over the whole ``init`` chain: ``step`` counted from scratch, loss, bpp and
+    training-crop PSNR (from the logged MSE), averaged into at most ``points`` windows."""
+    import numpy as np
+
+    rows, offset = [], 0
+    for _, state in chain or _chain(name):
+        rows += [{**h, "step": h["step"] + offset} for h in state["history"]]
+        offset += state["step"]
+    if not rows:
+        return []
+    keys = [k for k in ("loss", "bpp", "mse") if k in rows[0]]
+    out = []
+    for w in np.array_split(np.arange(len(rows)), min(points, len(rows))):
+        r = {"step": int(rows[w[-1]]["step"]), **{k: float(np.mean([rows[i][k] for i in w])) for k in keys}}
+        if "mse" in r:
+            r["psnr_train"] = float(10 * np.log10(1.0 / r["mse"]))
+        out.append({k: round(v, 5) if isinstance(v, float) else v for k, v in r.items()})
+    return out
+
+
+def training_curve(name: str):
+    """The released model's training curve (``weights/manifest.json``) as a DataFrame."""
+    import pandas as pd
+
+    entry = available().get(name)
+    if entry is None or not entry.get("curve"):
+        raise ArtifactError(f"no training curve recorded for {name!r} in {WEIGHTS_DIR / 'manifest.json'}")
+    return pd.DataFrame(entry["curve"])
 
 
 def _sha256(path: Path) -> str:
@@ -217,8 +255,9 @@ def release(name: str, eval_limit: int | None = None, command: str = "") -> dict
         "steps": state["step"],
         "train_seconds": round(state.get("seconds", 0.0)),
         # the whole init chain (a fine-tune's steps above are its own; total_steps counts from scratch)
-        "phases": (ph := phases(name)),
+        "phases": (ph := phases(name, chain := _chain(name))),
         "total_steps": sum(x["steps"] for x in ph),
+        "curve": curve(name, chain),
         "commit": _git_commit(),
         "command": command or f"python -m lic.zoo train {name}",
         "kodak": {k: round(float(v), 5) for k, v in res["mean"].items() if k in ("bpp", "psnr", "ms_ssim")},

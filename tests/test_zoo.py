@@ -66,3 +66,6 @@ def test_fine_tune_continues_its_init_and_records_the_phase_chain(tmp_path, monk
     assert [(p["name"], p["steps"], p["precision"], p["lmbda"]) for p in chain] == [
         ("a", 2, "fp32", 0.025), ("b", 1, "bf16", 0.0067)]
     assert zoo._expand(["reference"], release=True) == ["b"]
+    c = zoo.curve("b")
+    assert [r["step"] for r in c] == [2, 3]  # logged at the end of each run; b counts on from a
+    assert all(r["psnr_train"] > 0 and r["bpp"] > 0 for r in c)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
@@ -19,11 +20,12 @@ from ..eval import baselines, complexity, evaluate_codec, rd_point
 from ..fileio import atomic_write_text
 from ..metrics import bd_rate, quality_at_rate
 from ..models import build_model, load_checkpoint, save_checkpoint
-from ..plots import rd_figure, save_figure
+from ..plots import finish_layout, rd_figure, save_figure
 from ..study import Stage, git_commit, resolve_params
 from ..train import TrainConfig, default_device, seed_everything, train
 
-__all__ = ["PRESETS", "run", "load_teacher", "stage_handle", "rd_table", "matching_bpp", "figure"]
+__all__ = ["PRESETS", "run", "load_teacher", "stage_handle", "rd_table", "matching_bpp", "figure",
+           "figure_training"]
 
 #: preset -> parameters (plus :data:`lic.study.COMMON`)
 PRESETS = {
@@ -120,6 +122,8 @@ def run(p: dict, force: bool = False, progress: bool = True) -> dict:
         "timing_s_per_image": {"encode": float(per_image_df.enc_s.mean()), "decode": float(per_image_df.dec_s.mean())},
         **bd,
         "matching_bpp": match.to_dict("records"),
+        # how far the released teachers trained (weights/manifest.json): curve over the whole init chain
+        "zoo_training": _zoo_training(inits),
         "kodak_images": len(images),
         "commit": git_commit(),
         "wall_s": time.monotonic() - t_start,
@@ -127,7 +131,45 @@ def run(p: dict, force: bool = False, progress: bool = True) -> dict:
     fig = figure(results, caption=f"preset={p['preset']} N={p['N']} M={p['M']} steps={p['steps']} "
                  f"init={p['init']} Kodak n={len(images)} commit={results['commit']}")
     results["figures"]["rd"] = save_figure(fig, st.dir, "rd_teacher")
+    if results["zoo_training"]:
+        results["figures"]["training"] = save_figure(figure_training(results, caption=f"commit {results['commit']}"),
+                                                     st.dir, "training_curve")
     return st.finish(results)
+
+
+def _zoo_training(inits: dict) -> dict:
+    from ..zoo import available
+
+    out, released = {}, available()
+    for init in inits.values():
+        name = init.removeprefix("zoo:")
+        entry = released.get(name, {}) if init.startswith("zoo:") else {}
+        if entry.get("curve"):
+            out[name] = {"curve": entry["curve"], "phases": entry.get("phases", [])}
+    return out
+
+
+def figure_training(results: dict, caption: str = ""):
+    """Training curves of the released teachers: training-crop PSNR and bpp against steps from
+    scratch (every phase of the ``init`` chain), phase boundaries dotted."""
+    zt = results.get("zoo_training") or {}
+    fig, axes = plt.subplots(1, 2, figsize=(10.4, 3.8))
+    for name, z in zt.items():
+        c = pd.DataFrame(z["curve"])
+        for ax, col in zip(axes, ("psnr_train", "bpp")):
+            if col in c:
+                ax.plot(c.step, c[col], lw=1.2, label=name)
+    ends = sorted({sum(ph["steps"] for ph in z["phases"][: i + 1]) for z in zt.values()
+                   for i in range(len(z["phases"]) - 1)})
+    for ax, label in zip(axes, ("PSNR of the training crops [dB]", "bpp (training crops)")):
+        for e in ends:
+            ax.axvline(e, color="0.6", ls=":", lw=1)
+        ax.set_xlabel("training steps from scratch (8×128² crops)")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7)
+    fig.suptitle("Released teachers: training curves (dotted: a new phase, e.g. bf16 continuation or λ fine-tune)")
+    return finish_layout(fig, caption)
 
 
 def rd_table(results: dict) -> pd.DataFrame:
