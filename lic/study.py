@@ -110,8 +110,13 @@ def resolve_params(stage: str, preset: str, **overrides) -> dict[str, Any]:
 
 
 def stage_key(stage: str, params: dict, inputs: dict[str, str] | None = None) -> str:
-    """10-hex key of a stage's result-affecting parameters and its inputs' keys."""
+    """10-hex key of a stage's result-affecting parameters and its inputs' keys (with the released
+    weights' checksums when a parameter is ``"zoo"``, so a new release never reuses stale artifacts)."""
     keyed = {k: v for k, v in params.items() if k not in _NOT_KEYED and k != "preset"}
+    if any(v == "zoo" for v in keyed.values()):  # starts from weights/: a new release is a new input
+        from .zoo import fingerprint
+
+        inputs = {**(inputs or {}), "zoo": fingerprint()}
     blob = json.dumps({"stage": stage, "params": keyed, "inputs": inputs or {}}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:10]
 

@@ -174,6 +174,12 @@ def load_pretrained(name: str, verify: bool = True) -> torch.nn.Module:
     return load_checkpoint(path)
 
 
+def fingerprint() -> str:
+    """12-hex digest of every released file's SHA-256 (changes with any new release)."""
+    blob = ",".join(f"{k}:{v['sha256']}" for k, v in sorted(available().items()))
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
 def _git_commit() -> str:
     try:
         return subprocess.run(

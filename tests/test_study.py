@@ -22,6 +22,18 @@ def test_key_ignores_locations_but_not_results():
     assert stage_key("01", a) != stage_key("01", a, inputs={"00": "abc"})
 
 
+def test_key_changes_with_the_released_weights_when_starting_from_the_zoo(monkeypatch):
+    import lic.zoo
+
+    q = resolve_params("01", "quick")
+    assert q["init"] == "zoo"
+    smoke, before = resolve_params("01", "smoke"), stage_key("01", q)
+    smoke_before = stage_key("01", smoke)
+    monkeypatch.setattr(lic.zoo, "available", lambda: {"teacher-x": {"sha256": "0" * 64}})
+    assert stage_key("01", q) != before  # a new release: the quick stage reruns
+    assert stage_key("01", smoke) == smoke_before  # init="scratch" does not depend on weights/
+
+
 def test_stage_finish_and_skip(monkeypatch, tmp_path):
     monkeypatch.setenv("LIC_ARTIFACTS", str(tmp_path))
     st = Stage("01", resolve_params("01", "smoke"), {})
