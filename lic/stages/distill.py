@@ -61,7 +61,7 @@ PRESETS = {
               "kodak_limit": 2, "noise_seeds": [1], "scratch_baseline": [8]},
     "quick": {"widths": [32, 64], "lambdas": [0.0067, 0.025], "steps": 0, "batch_size": 8, "crop": 128,
               "lr": 1e-4, "init": "zoo", **_COMMON, "scratch_baseline": [64], "ablation_width": 64,
-              "ablation_init": "zoo", "ablation_steps": 40, "kodak_limit": 8, "noise_seeds": [1]},
+              "ablation_init": "zoo", "ablation_steps": 40, "kodak_limit": 8, "noise_seeds": [1, 2]},
     "paper": {"widths": [16, 32, 64, 96, 112], "lambdas": None, "steps": 1_000_000, "batch_size": 16, "crop": 256,
               "lr": 1e-4, "init": "scratch", **_COMMON, "ablation_width": 64, "ablation_init": "scratch",
               "ablation_steps": 1_000_000, "kodak_limit": 24},
