@@ -7,7 +7,7 @@ preset's budget is chosen from numbers rather than guessed. Each (steps, lr, see
 (:func:`lic.stages.quant._build`), codes the first ``--images`` Kodak images with real bitstreams
 and prints the BD-rate (PSNR) of hybrid vs float over the λ points.
 
-    python benchmarks/qat_sweep.py --configs 10:1e-5 30:5e-5 30:1e-4 --seeds 0 1 --images 8
+    python benchmarks/qat_sweep.py --configs 10:1e-5 30:5e-5 30:1e-4 10:1e-5:16 --seeds 0 1 --images 8
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--student", default="student-kd-n64-m192", help="zoo name without the λ suffix")
     ap.add_argument("--lambdas", type=float, nargs="+", default=[0.0067, 0.025])
-    ap.add_argument("--configs", nargs="+", default=["10:1e-5", "30:5e-5", "30:1e-4"], help="steps:lr")
+    ap.add_argument("--configs", nargs="+", default=["10:1e-5", "30:5e-5", "30:1e-4"],
+                    help="steps:lr[:calib_batches] (calibration batches default: the quick preset's)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     ap.add_argument("--images", type=int, default=8)
     ap.add_argument("--threads", type=int, default=2)
@@ -43,9 +44,10 @@ def main(argv=None) -> int:
     base_p = dict(PRESETS["quick"])
     rows = []
     for cfg in a.configs:
-        steps, lr = cfg.split(":")
+        steps, lr, *calib = cfg.split(":")
         for seed in a.seeds:
-            p = {**base_p, "qat_steps": int(steps), "lr": float(lr), "seed": seed}
+            p = {**base_p, "qat_steps": int(steps), "lr": float(lr), "seed": seed,
+                 "calib_batches": int(calib[0]) if calib else base_p["calib_batches"]}
             sampler = CropSampler(None, crop=p["crop"], seed=seed)
             with tempfile.TemporaryDirectory() as tmp:
                 st = SimpleNamespace(dir=Path(tmp))

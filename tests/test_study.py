@@ -69,3 +69,12 @@ def test_runner_manifest_cache_and_failure(tmp_path, monkeypatch):
                   progress=False)
     assert json.loads((tmp_path / "run3" / "manifest.json").read_text())["stages"]["01"]["status"] == "failed"
     assert res.stat().st_mtime_ns == mtime  # earlier artifacts intact
+
+
+def test_report_seed_spread_is_nan_when_a_seed_has_no_bd_rate():
+    import math
+
+    from lic.stages.report import seed_spread
+
+    assert seed_spread([4.6, 4.3]) == pytest.approx(0.3)
+    assert math.isnan(seed_spread([32.8, float("nan")]))  # not 0.0 (Python's max/min with NaN)

@@ -74,6 +74,12 @@ def rd_curves(r: dict) -> dict[str, pd.DataFrame]:
     return curves
 
 
+def seed_spread(values) -> float:
+    """max - min of per-seed BD-rates; NaN if any seed has none (no overlap), as :func:`quant.noise_table`."""
+    v = [float(x) for x in values]
+    return max(v) - min(v) if v and all(math.isfinite(x) for x in v) else math.nan
+
+
 def headline_table(r: dict) -> pd.DataFrame:
     """The study in one table: each claim of the paper next to what this run measured."""
     r01, r02, r03, r04 = r["r01"], r["r02"], r["r03"], r["r04"]
@@ -101,7 +107,7 @@ def headline_table(r: dict) -> pd.DataFrame:
             rows.append((f"{s['codec']}: BD-rate vs float [%]", s["bd_rate_psnr_vs_float"]))
             v = spread.get(s["row"], [])
             if len(v) > 1:
-                rows.append((f"{s['codec']}: spread over {len(v)} seeds [BD-rate %]", max(v) - min(v)))
+                rows.append((f"{s['codec']}: spread over {len(v)} seeds [BD-rate %]", seed_spread(v)))
     rows.append(("C-sim mismatches vs Python fixed point", r04["csim"]["mismatches"]))
     rtl = r04.get("rtl", {})
     for unit, u in (rtl.get("units") or {}).items():
