@@ -161,6 +161,13 @@ def figure_training(results: dict, caption: str = ""):
                 ax.plot(c.step, c[col], lw=1.2, label=name)
     ends = sorted({sum(ph["steps"] for ph in z["phases"][: i + 1]) for z in zt.values()
                    for i in range(len(z["phases"]) - 1)})
+    psnr = pd.concat([pd.DataFrame(z["curve"]).get("psnr_train", pd.Series(dtype=float)) for z in zt.values()])
+    if len(psnr):  # a single loss spike (one bad batch) would squash the axis: clip it, say so
+        lo = float(psnr.quantile(0.02)) - 1.0
+        if float(psnr.min()) < lo:
+            axes[0].set_ylim(bottom=lo)
+            axes[0].text(0.98, 0.03, f"clipped: a window down to {psnr.min():.1f} dB (loss spike)", ha="right",
+                         transform=axes[0].transAxes, fontsize=7, color="C3")
     for ax, label in zip(axes, ("PSNR of the training crops [dB]", "bpp (training crops)")):
         for e in ends:
             ax.axvline(e, color="0.6", ls=":", lw=1)
