@@ -69,3 +69,16 @@ def test_fine_tune_continues_its_init_and_records_the_phase_chain(tmp_path, monk
     c = zoo.curve("b")
     assert [r["step"] for r in c] == [2, 3]  # logged at the end of each run; b counts on from a
     assert all(r["psnr_train"] > 0 and r["bpp"] > 0 for r in c)
+
+
+def test_training_curve_figure_marks_phases_and_clips_a_spike():
+    from lic.stages import teacher
+
+    curve = [{"step": s, "bpp": 0.9, "psnr_train": p} for s, p in ((25, 20.0), (50, 24.0), (75, -9.0), (100, 26.0))]
+    res = {"zoo_training": {"t": {"curve": curve, "phases": [{"steps": 60}, {"steps": 40}]}}}
+    fig = teacher.figure_training(res)
+    ax = fig.axes[0]
+    assert ax.get_ylim()[0] > -9.0  # the spike window is clipped ...
+    assert any("clipped" in t.get_text() for t in ax.texts)  # ... and labelled
+    assert [line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == ":"] == [60]  # phase boundary
+    assert teacher._zoo_training({"0.0250": "scratch"}) == {}
