@@ -52,7 +52,7 @@ REFERENCE: dict[str, dict] = {
                                   "dir": "teacher-n128-m192-long"},
     # the other RD points: fine-tuned from the base (rate moves within a few hundred steps); the two
     # lowest λ extend the teacher curve down to the students' PSNR so BD-rates vs the teacher exist.
-    # Four points in all (11 MB each in fp16) keep weights/ near 80 MB.
+    # Four points in all (11 MB each in fp16; weights/ holds 99 MB with the three-seed students).
     **{f"teacher-n128-m192-l{l:.4f}": {**_T, "lmbda": l, "lr": 1e-4, "steps": 300, "init": "teacher-n128-m192-l0.0250"}
        for l in (0.0067,)},
     **{f"teacher-n128-m192-l{l:.4f}": {**_T, "lmbda": l, "lr": 1e-4, "steps": 500, "init": "teacher-n128-m192-l0.0250"}
