@@ -77,6 +77,11 @@ for _s, _N, _kinds in ((0, 64, ("kd", "scratch")), (0, 32, ("kd",)), (1, 64, ("k
             "teacher": "teacher-n128-m192-l0.0067"}
 
 
+# the next teacher phase (not released yet): 10k more bf16 steps from the released teacher, trained last so an
+# interrupted preset never delays the release above; promoting it means re-distilling the students from it.
+REFERENCE["teacher-n128-m192-p3"] = {**_T, "lmbda": 0.025, "lr": 3e-4, "steps": 10000,
+                                     "init": "teacher-n128-m192-l0.0250", "release": False}
+
 #: the ``reference`` preset: all recipes, each after the models it starts from or distils
 PRESET_REFERENCE = list(REFERENCE)
 

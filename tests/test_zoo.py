@@ -46,7 +46,8 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
     # intermediates are trained by the preset but never released, and refused by name
     assert "teacher-n128-m192-base" in PRESET_REFERENCE
     assert "teacher-n128-m192-base" not in _expand(["reference"], release=True)
-    assert _expand(["reference"], release=True) == [n for n in PRESET_REFERENCE if n != "teacher-n128-m192-base"]
+    assert _expand(["reference"], release=True) == [n for n in PRESET_REFERENCE if REFERENCE[n].get("release", True)]
+    assert "teacher-n128-m192-l0.0250" in _expand(["reference"], release=True)
     with pytest.raises(ParameterError, match="intermediate"):
         _expand(["teacher-n128-m192-base"], release=True)
 
