@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
+import os
 import subprocess
 import sys
 import time
@@ -31,7 +32,7 @@ import torch
 from .errors import ArtifactError, ParameterError
 from .fileio import atomic_write_bytes, read_json, write_json
 
-__all__ = ["WEIGHTS_DIR", "REFERENCE", "load_pretrained", "available", "release", "training_curve"]
+__all__ = ["WEIGHTS_DIR", "REFERENCE", "load_pretrained", "available", "release"]
 
 GOLDEN_IMAGES = 3
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
@@ -102,7 +103,10 @@ def _chain(name: str) -> list[tuple[str, dict]]:
     """(recipe name, training state) along the ``init`` chain of ``name``, first run first."""
     out = []
     while name:
-        out.append((name, torch.load(ckpt_path(name), map_location="cpu", weights_only=False)))
+        f = ckpt_path(name)
+        if not f.exists():
+            raise ArtifactError(f"{name} has not been trained yet ({f}): python -m lic.zoo train {name}")
+        out.append((name, torch.load(f, map_location="cpu", weights_only=False)))
         name = REFERENCE.get(name, {}).get("init")
     return out[::-1]
 
@@ -137,16 +141,6 @@ def curve(name: str, chain: list | None = None, points: int = 120) -> list[dict]
             r["psnr_train"] = float(10 * np.log10(1.0 / r["mse"]))
         out.append({k: round(v, 5) if isinstance(v, float) else v for k, v in r.items()})
     return out
-
-
-def training_curve(name: str):
-    """The released model's training curve (``weights/manifest.json``) as a DataFrame."""
-    import pandas as pd
-
-    entry = available().get(name)
-    if entry is None or not entry.get("curve"):
-        raise ArtifactError(f"no training curve recorded for {name!r} in {WEIGHTS_DIR / 'manifest.json'}")
-    return pd.DataFrame(entry["curve"])
 
 
 def _sha256(path: Path) -> str:
@@ -244,20 +238,26 @@ def train_reference(name: str, minutes: float | None = None, threads: int | None
 
 def release(name: str, eval_limit: int | None = None, command: str = "") -> dict:
     """Export the trained checkpoint as fp16, measure it on Kodak, update the manifest."""
-    from .eval import evaluate_codec
     from .data import load_kodak
+    from .eval import evaluate_codec
+    from .models import load_checkpoint
 
-    state = torch.load(ckpt_path(name), map_location="cpu", weights_only=False)
+    chain = _chain(name)  # the model's own training state last
+    state = chain[-1][1]
     model = trained_model(name)
     sd = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
     buf = io.BytesIO()
     torch.save({"config": model.config, "state_dict": sd}, buf)
     WEIGHTS_DIR.mkdir(exist_ok=True)
-    path = atomic_write_bytes(WEIGHTS_DIR / f"{name}.pt", buf.getvalue())
-    from .models import load_checkpoint
-
-    released = load_checkpoint(path)  # what users get: fp16 file, constant buffers rebuilt
-    res = evaluate_codec(released, load_kodak(limit=eval_limit))
+    # measured from a staged copy first: a failed evaluation leaves weights/ and its manifest as they were
+    staged = atomic_write_bytes(WEIGHTS_DIR / f".{name}.pt.staged", buf.getvalue())
+    try:
+        released = load_checkpoint(staged)  # what users get: fp16 file, constant buffers rebuilt
+        res = evaluate_codec(released, load_kodak(limit=eval_limit))
+        path = WEIGHTS_DIR / f"{name}.pt"
+        os.replace(staged, path)
+    finally:
+        staged.unlink(missing_ok=True)
     models = available()
     models[name] = {
         "file": path.name,
@@ -268,7 +268,7 @@ def release(name: str, eval_limit: int | None = None, command: str = "") -> dict
         "steps": state["step"],
         "train_seconds": round(state.get("seconds", 0.0)),
         # the whole init chain (a fine-tune's steps above are its own; total_steps counts from scratch)
-        "phases": (ph := phases(name, chain := _chain(name))),
+        "phases": (ph := phases(name, chain)),
         "total_steps": sum(x["steps"] for x in ph),
         "curve": curve(name, chain),
         "commit": _git_commit(),

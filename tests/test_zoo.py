@@ -83,3 +83,29 @@ def test_training_curve_figure_marks_phases_and_clips_a_spike():
     assert any("clipped" in t.get_text() for t in ax.texts)  # ... and labelled
     assert [line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == ":"] == [60]  # phase boundary
     assert teacher._zoo_training({"0.0250": "scratch"}) == {}
+
+
+def test_release_of_an_untrained_model_is_one_clear_error_and_writes_nothing(tmp_path, monkeypatch):
+    import lic.zoo as zoo
+
+    monkeypatch.setattr(zoo, "REFERENCE", {"a": {"N": 8, "M": 12, "lmbda": 0.025}})
+    monkeypatch.setattr(zoo, "WORK_DIR", tmp_path / "work")
+    monkeypatch.setattr(zoo, "WEIGHTS_DIR", tmp_path / "weights")
+    with pytest.raises(ArtifactError, match="has not been trained yet"):
+        zoo.release("a")
+    assert not (tmp_path / "weights").exists()
+
+
+def test_release_writes_weights_and_manifest_from_a_staged_copy(tmp_path, monkeypatch, kodak_dir):
+    import lic.zoo as zoo
+
+    recipes = {"a": {"N": 8, "M": 12, "crop": 64, "batch_size": 1, "lmbda": 0.025, "lr": 1e-4, "steps": 1,
+                     "precision": "fp32"}}
+    monkeypatch.setattr(zoo, "REFERENCE", recipes)
+    monkeypatch.setattr(zoo, "WORK_DIR", tmp_path / "work")
+    monkeypatch.setattr(zoo, "WEIGHTS_DIR", tmp_path / "weights")
+    zoo.train_reference("a", threads=1)
+    entry = zoo.release("a", eval_limit=1)
+    assert sorted(p.name for p in (tmp_path / "weights").iterdir()) == ["a.pt", "manifest.json"]  # no staged leftovers
+    assert entry["sha256"] == zoo._sha256(tmp_path / "weights" / "a.pt") and entry["total_steps"] == 1
+    assert zoo.load_pretrained("a") is not None

@@ -41,6 +41,7 @@ Artifacts in ``artifacts/03_gdn_quant/<key>/`` (key includes the input stage's k
 from __future__ import annotations
 
 import copy
+import math
 import time
 
 import numpy as np
@@ -300,8 +301,14 @@ def noise_table(results: dict) -> pd.DataFrame:
         return df
     t = df.pivot_table(index="codec", columns="seed", values="bd_rate_psnr_vs_float", sort=False, dropna=False)
     t.columns = [f"seed {c}" for c in t.columns]
-    t["spread"] = t.max(axis=1, skipna=False) - t.min(axis=1, skipna=False)  # NaN if any seed has no overlap
+    t["spread"] = [seed_spread(v) for v in t.to_numpy()]
     return t
+
+
+def seed_spread(values) -> float:
+    """max - min of per-seed BD-rates; NaN if any seed has none (its curve does not overlap float)."""
+    v = [float(x) for x in values]
+    return max(v) - min(v) if v and all(math.isfinite(x) for x in v) else math.nan
 
 
 def figure(results: dict, caption: str = ""):

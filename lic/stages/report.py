@@ -19,6 +19,7 @@ from ..data import kodak_md5s
 from ..plots import rd_figure, save_figure
 from ..study import Stage, git_commit, input_stage, resolve_params
 from .distill import noise_summary, noise_table
+from .quant import seed_spread
 
 __all__ = ["PRESETS", "stage_handle", "run", "load_all", "headline_table", "rd_curves", "rd_by_width", "frontier_figure",
            "caption"]
@@ -72,12 +73,6 @@ def rd_curves(r: dict) -> dict[str, pd.DataFrame]:
     for codec in ("jpeg", "webp"):
         curves[codec.upper()] = base[base.codec == codec]
     return curves
-
-
-def seed_spread(values) -> float:
-    """max - min of per-seed BD-rates; NaN if any seed has none (no overlap), as :func:`quant.noise_table`."""
-    v = [float(x) for x in values]
-    return max(v) - min(v) if v and all(math.isfinite(x) for x in v) else math.nan
 
 
 def headline_table(r: dict) -> pd.DataFrame:

@@ -153,15 +153,15 @@ def figure_training(results: dict, caption: str = ""):
     """Training curves of the released teachers: training-crop PSNR and bpp against steps from
     scratch (every phase of the ``init`` chain), phase boundaries dotted."""
     zt = results.get("zoo_training") or {}
+    curves = {name: pd.DataFrame(z["curve"]) for name, z in zt.items()}
     fig, axes = plt.subplots(1, 2, figsize=(10.4, 3.8))
-    for name, z in zt.items():
-        c = pd.DataFrame(z["curve"])
+    for name, c in curves.items():
         for ax, col in zip(axes, ("psnr_train", "bpp")):
             if col in c:
                 ax.plot(c.step, c[col], lw=1.2, label=name)
     ends = sorted({sum(ph["steps"] for ph in z["phases"][: i + 1]) for z in zt.values()
                    for i in range(len(z["phases"]) - 1)})
-    psnr = pd.concat([pd.DataFrame(z["curve"]).get("psnr_train", pd.Series(dtype=float)) for z in zt.values()])
+    psnr = pd.concat([c.get("psnr_train", pd.Series(dtype=float)) for c in curves.values()])
     if len(psnr):  # a single loss spike (one bad batch) would squash the axis: clip it, say so
         lo = float(psnr.quantile(0.02)) - 1.0
         if float(psnr.min()) < lo:
