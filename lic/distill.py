@@ -39,6 +39,7 @@ from .train import TrainConfig, default_device, seed_everything, train
 
 __all__ = [
     "FEATURES",
+    "LATENT_NORMS",
     "DEFAULT_WEIGHTS",
     "ABLATIONS",
     "normalize_weights",
@@ -50,8 +51,15 @@ __all__ = [
 ]
 
 #: matchable feature -> submodule whose output it is. ``y`` = g_a output (M channels),
-#: ``z`` = h_a output (N channels), ``g_a.k`` = k-th layer of g_a (GDN outputs, N channels).
-FEATURES: dict[str, str] = {"y": "g_a", "z": "h_a", "g_a.1": "g_a.1", "g_a.3": "g_a.3", "g_a.5": "g_a.5"}
+#: ``z`` = h_a output (N channels), ``g_a.k`` / ``g_s.k`` = k-th layer of the analysis / synthesis
+#: transform (GDN / IGDN outputs, N channels): encoder and decoder hint layers (FitNets).
+FEATURES: dict[str, str] = {"y": "g_a", "z": "h_a", "g_a.1": "g_a.1", "g_a.3": "g_a.3", "g_a.5": "g_a.5",
+                            "g_s.1": "g_s.1", "g_s.3": "g_s.3", "g_s.5": "g_s.5"}
+
+#: latent-term normalisations: ``none``, the plain MSE; ``teacher``, each feature's MSE divided by the
+#: teacher feature's mean square (scale-free, so hint layers of very different magnitudes — GDN outputs
+#: ~1e-3, ``y`` ~1 — weigh alike in the average)
+LATENT_NORMS = ("none", "teacher")
 
 #: loss weights of the paper's setting (latent, output, rate-distortion)
 DEFAULT_WEIGHTS: dict[str, float] = {"latent": 0.2, "output": 0.2, "rd": 0.4}
@@ -147,13 +155,19 @@ class DistillationLoss(nn.Module):
         lmbda: λ of the rate-distortion term.
         weights: ``{"latent", "output", "rd"}`` (default 0.2 / 0.2 / 0.4) or a 3-sequence.
         latents: features matched by the latent term, from :data:`FEATURES`; their MSEs are averaged.
+        latent_norm: ``"none"`` or ``"teacher"`` (each MSE over the teacher feature's mean square),
+            see :data:`LATENT_NORMS`.
     """
 
     def __init__(self, teacher: nn.Module, student: nn.Module, lmbda: float,
-                 weights: Mapping[str, float] | Sequence[float] | None = None, latents: Sequence[str] = ("y",)):
+                 weights: Mapping[str, float] | Sequence[float] | None = None, latents: Sequence[str] = ("y",),
+                 latent_norm: str = "none"):
         super().__init__()
         self.weights = normalize_weights(weights)
         self.latents = _check_latents(latents)
+        if latent_norm not in LATENT_NORMS:
+            raise ParameterError(f"latent_norm must be one of {LATENT_NORMS}, got {latent_norm!r}")
+        self.latent_norm = latent_norm
         if self.weights["latent"] > 0 and not self.latents:
             raise ParameterError("the latent term has a positive weight but no latents are selected")
         teacher.eval().requires_grad_(False)
@@ -179,6 +193,12 @@ class DistillationLoss(nn.Module):
         key = self._key(name)
         return self.proj[key](feat) if key in self.proj else feat
 
+    def _feature_mse(self, s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        mse = F.mse_loss(s, t)
+        if self.latent_norm == "teacher":
+            mse = mse / t.pow(2).mean().clamp_min(1e-12)  # t comes from no_grad: a constant scale
+        return mse
+
     def forward(self, x: torch.Tensor, student_out: dict, teacher_out: dict | None = None) -> dict:
         """Loss terms from already computed outputs.
 
@@ -200,7 +220,7 @@ class DistillationLoss(nn.Module):
                 raise ParameterError("latent/output terms need the teacher's outputs")
         if w["latent"] > 0:
             sf, tf = student_out["features"], teacher_out["features"]
-            latent = sum(F.mse_loss(self.project(n, sf[n]).float(), tf[n].float())
+            latent = sum(self._feature_mse(self.project(n, sf[n]).float(), tf[n].float())
                          for n in self.latents) / len(self.latents)
         if w["output"] > 0:
             # in the units of the RD distortion term (λ·255²·MSE), so the 0.2 / 0.4 weights compare
@@ -241,6 +261,7 @@ def distill_student(
     ckpt_path: str | os.PathLike,
     weights: Mapping[str, float] | Sequence[float] | None = None,
     latents: Sequence[str] = ("y",),
+    latent_norm: str = "none",
     init: nn.Module | None = None,
     progress: bool = True,
     desc: str | None = None,
@@ -254,7 +275,7 @@ def distill_student(
         cfg: training budget and λ (``cfg.seed`` seeds the student's init and the noise).
         sampler: training crops.
         ckpt_path: resumable training state (:func:`lic.train.train`).
-        weights, latents: see :class:`DistillationLoss`.
+        weights, latents, latent_norm: see :class:`DistillationLoss`.
         init: optional starting weights of the same widths (e.g. a released student).
         max_seconds: stop early (checkpointed) after this wall time; the next call resumes.
 
@@ -265,7 +286,7 @@ def distill_student(
     student = _student(int(N), int(teacher.M), cfg.seed, init).to(dev)
     # NHWC like the student (lic.train): the frozen teacher's forward is a third of a KD step
     kd = DistillationLoss(teacher.to(dev, memory_format=torch.channels_last), student, cfg.lmbda, weights,
-                          latents).to(dev)
+                          latents, latent_norm).to(dev)
     seed_everything(cfg.seed + 1)  # same noise stream as train_scratch, whatever the projections drew
     info = train(student, cfg, sampler, ckpt_path, loss_fn=kd.loss_fn, extra_modules=kd.extra_modules,
                  progress=progress, desc=desc or f"KD N={N} λ={cfg.lmbda}", max_seconds=max_seconds)

@@ -28,6 +28,7 @@ import io
 import math
 import os
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -83,8 +84,10 @@ class TrainConfig:
         ckpt_every: checkpoint interval in steps.
         precision: ``"fp32"`` or ``"bf16"``: the forward pass under bfloat16 autocast
             (convolutions, GDN channel mixing; the entropy models, likelihoods, losses and the
-            optimizer stay float32, see :meth:`lic.models.HyperpriorLIC.forward`). Measured 2.6x
-            faster on a CPU with AMX-BF16 (benchmarks/train_throughput.py); parameters remain fp32.
+            optimizer stay float32, see :meth:`lic.models.HyperpriorLIC.forward`). Measured 2.9x
+            faster than fp32 on a CPU with AMX-BF16 but 0.7-0.9x on an AVX512-BF16 CPU without AMX
+            (benchmarks/results/throughput_*.txt; :func:`bf16_is_fast` checks, ``train`` warns);
+            parameters remain fp32.
     """
 
     lmbda: float = 0.0130
@@ -112,6 +115,18 @@ class TrainConfig:
             raise ParameterError(f"lr must be in (0, 1), got {self.lr}")
         if self.precision not in PRECISIONS:
             raise ParameterError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+
+
+def bf16_is_fast(device: torch.device | str = "cpu") -> bool:
+    """Whether bfloat16 autocast speeds training up here: CUDA, or a CPU with AMX tiles (``amx_bf16``).
+    Without AMX, oneDNN's bf16 convolutions ran slower than fp32 on this project's CPUs."""
+    if torch.device(device).type == "cuda":
+        return True
+    try:
+        flags = next((ln for ln in open("/proc/cpuinfo") if ln.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "amx_bf16" in flags
 
 
 def default_device() -> torch.device:
@@ -230,7 +245,10 @@ def train(
     model.train()
     if channels_last:
         model.to(memory_format=torch.channels_last)
-    t0 = time.monotonic()
+    if cfg.precision == "bf16" and not bf16_is_fast(device) and rank == 0:
+        warnings.warn(f"{desc}: bf16 autocast on a CPU without AMX runs slower than fp32 (kept: the recipe's "
+                      "numerics are part of its config; benchmarks/train_throughput.py measures both)", stacklevel=2)
+    t0 = run_start = time.monotonic()  # t0: since the last checkpoint (time accounting); run_start: max_seconds
     bar = tqdm(total=cfg.steps, initial=step, desc=desc, disable=not progress or rank > 0, leave=False)
     main_params = [p for g in opt.param_groups for p in g["params"]]
     aux_params = [p for g in aux_opt.param_groups for p in g["params"]]
@@ -272,7 +290,7 @@ def train(
             running = {}
         bar.update(1)
         elapsed = time.monotonic() - t0
-        out_of_time = max_seconds is not None and elapsed >= max_seconds
+        out_of_time = max_seconds is not None and time.monotonic() - run_start >= max_seconds
         if world > 1:  # every rank stops at the same step
             flag = torch.tensor([float(out_of_time)])
             torch.distributed.all_reduce(flag)

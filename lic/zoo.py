@@ -203,6 +203,16 @@ def trained_model(name: str) -> torch.nn.Module:
     return load_state_dict_into(build_model(**state["config"]), state["model"]).eval()
 
 
+def source_model(name: str) -> torch.nn.Module:
+    """The model a run starts from or distils: its training checkpoint where this checkout has one,
+    else its released fp16 weights (a fresh clone continues the zoo from ``weights/``)."""
+    if ckpt_path(name).exists() or name not in available():
+        return trained_model(name)
+    print(f"{name}: no training state in {WORK_DIR}; using the released weights/{available()[name]['file']}",
+          flush=True)
+    return load_pretrained(name).float()
+
+
 def train_reference(name: str, minutes: float | None = None, threads: int | None = None, train_dir=None) -> dict:
     """Train (or continue) reference model ``name`` for up to ``minutes`` (resumable)."""
     from .data import CropSampler
@@ -219,12 +229,12 @@ def train_reference(name: str, minutes: float | None = None, threads: int | None
     seed_everything(cfg.seed)
     sampler = CropSampler(train_dir, crop=cfg.crop, seed=cfg.seed)
     max_s = None if minutes is None else minutes * 60
-    init = trained_model(r["init"]).train() if "init" in r else None
+    init = source_model(r["init"]).train() if "init" in r else None
     kind = r.get("kind", "rd")
     if kind == "kd":
         from .distill import distill_student
 
-        teacher = trained_model(r["teacher"])
+        teacher = source_model(r["teacher"])
         _, info = distill_student(teacher, r["N"], cfg, sampler, ckpt_path(name), init=init, desc=name)
         return info
     if kind == "scratch":

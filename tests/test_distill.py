@@ -170,3 +170,53 @@ def test_noise_seeds_validated():
     for bad in ([0], ["1"], [True]):
         with pytest.raises(ParameterError, match="noise_seeds"):
             stage._validate(resolve_params("02", "smoke", noise_seeds=bad))
+
+
+def test_paired_objective_reads_the_final_phase_of_both_logs():
+    import math
+
+    from lic.stages.distill import paired_objective
+
+    def log(mse_late):  # 100 steps logged every 10; the last 20 steps have another MSE
+        return [{"step": s, "mse": (mse_late if s > 80 else 0.01), "bpp": 0.5} for s in range(10, 101, 10)]
+
+    r = paired_objective(log(0.0020), log(0.0025), lmbda=0.01, tail=0.2)
+    kd, sc = 0.01 * 255**2 * 0.0020 + 0.5, 0.01 * 255**2 * 0.0025 + 0.5
+    assert r["steps"] == 100 and r["tail_steps"] == 20
+    assert r["kd_cost"] == pytest.approx(kd) and r["scratch_cost"] == pytest.approx(sc)
+    assert r["kd_vs_scratch_pct"] == pytest.approx(100 * (kd / sc - 1))
+    r = paired_objective(log(0.0020), log(0.0025), lmbda=0.01, tail=0.5)  # the tail now mixes in early steps
+    assert r["kd_vs_scratch_pct"] > 100 * (kd / sc - 1)
+    assert math.isnan(paired_objective([], log(0.002), 0.01, 0.2)["kd_vs_scratch_pct"])  # no log: no number
+
+
+def test_objective_summary_needs_a_ci_that_excludes_zero_and_agreeing_seeds():
+    import math
+
+    import pandas as pd
+
+    from lic.stages.distill import objective_summary
+
+    def table(*d):
+        return pd.DataFrame({"N": 64, "lmbda": 0.025, "seed": range(len(d)), "kd_vs_scratch_pct": d})
+
+    (r,) = objective_summary(table(-1.8, -2.3, -1.3))
+    assert r["resolved"] and r["mean_pct"] == pytest.approx(-1.8) and r["seeds"] == 3
+    assert r["ci95"] == pytest.approx(4.303 * 0.5 / math.sqrt(3), rel=1e-3) and r["p"] < 0.05
+    (r,) = objective_summary(table(-3.6, -4.4, 2.4))  # one seed reverses: not resolved
+    assert not r["resolved"] and r["p"] > 0.05
+    (r,) = objective_summary(table(-1.0, -9.0, -0.5))  # same sign, but the CI includes 0
+    assert not r["resolved"]
+    (r,) = objective_summary(table(-1.0, math.nan))
+    assert not r["resolved"] and math.isnan(r["mean_pct"])
+
+
+def test_released_log_is_the_models_own_phase(monkeypatch):
+    from lic import zoo
+    from lic.stages.distill import _released_log
+
+    curve = [{"step": s, "mse": 0.01, "bpp": 1.0} for s in (100, 200, 300, 400)]
+    monkeypatch.setattr(zoo, "available", lambda: {"m": {"curve": curve, "total_steps": 400,
+                                                          "phases": [{"steps": 300}, {"steps": 100}]}})
+    assert [r["step"] for r in _released_log("zoo:m")] == [100]  # the fine-tune: steps 301-400 of the chain
+    assert _released_log("scratch") == [] and _released_log("zoo:other") == []

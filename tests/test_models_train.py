@@ -64,6 +64,26 @@ def test_resume_equals_uninterrupted(tmp_path):
         assert torch.allclose(va, vc, atol=1e-6), k
 
 
+def test_max_seconds_counts_from_the_start_of_the_call_not_the_last_checkpoint(tmp_path):
+    # regression: the wall-time budget used to restart at every checkpoint, so with checkpoints more
+    # frequent than max_seconds a `--minutes` run never stopped
+    import time
+
+    from lic.train import rd_loss_fn
+
+    rd = rd_loss_fn(0.01)
+
+    def slow_loss(model, x):
+        time.sleep(0.05)
+        return rd(model, x)
+
+    cfg = TrainConfig(lmbda=0.01, steps=200, batch_size=1, crop=64, ckpt_every=1)
+    out = train(build_model(N=4, M=6), cfg, _sampler(), tmp_path / "t.pt", loss_fn=slow_loss, progress=False,
+                max_seconds=0.4)
+    assert not out["done"] and 1 <= out["step"] < 50
+    assert torch.load(tmp_path / "t.pt", weights_only=False)["step"] == out["step"]  # checkpointed where it stopped
+
+
 def test_resume_refuses_other_config(tmp_path):
     cfg = TrainConfig(lmbda=0.01, steps=1, batch_size=1, crop=64)
     train(build_model(N=8, M=12), cfg, _sampler(), tmp_path / "a.pt", progress=False)

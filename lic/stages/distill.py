@@ -11,6 +11,10 @@ Run-to-run noise (``noise_seeds``): at every width with a from-scratch baseline,
 from-scratch students are also trained (or, with a zoo init, taken from the release) with each
 extra seed — new init, crops and noise. The noise table sets the KD-vs-scratch BD-rate of every
 seed beside the seed-to-seed BD-rates of each kind, so the KD effect can be read against it.
+A second, paired measure reads the students' training logs (released ones from the manifest): the
+RD cost λ·255²·MSE + bpp that both optimise, over the final phase (``objective_tail``) of two runs
+that saw identical batches, per seed, with a Student-t CI (:func:`paired_objective`,
+:func:`objective_summary`) — in-distribution (training photos) where Kodak is out-of-distribution.
 
 Initialisation (``init``): ``"scratch"``; ``"zoo"``, released students from ``weights/``
 (:mod:`lic.zoo`, names ``student-<kind>-n<N>-m<M>-l<λ>[-s<seed>]``, e.g. ``student-kd-n64-m192-l0.0250``),
@@ -23,8 +27,8 @@ includes the released files' checksums.
 
 Artifacts in ``artifacts/02_distillation/<key>/``: ``student_<kind>_n<N>_l<λ>.pt``
 (checkpoints, kind ``kd``/``scratch``/``abl-…``), ``train_*.pt`` (resumable training state),
-``per_image.csv``, ``rd.csv``, ``summary.csv``, ``ablation.csv``, ``noise.csv``, ``rd_students``,
-``rd_ablation``, ``complexity_bd`` (PNG + SVG), ``results.json``.
+``per_image.csv``, ``rd.csv``, ``summary.csv``, ``ablation.csv``, ``noise.csv``, ``objective.csv``,
+``rd_students``, ``rd_ablation``, ``complexity_bd``, ``objective_kd`` (PNG + SVG), ``results.json``.
 """
 
 from __future__ import annotations
@@ -50,9 +54,11 @@ from ..train import TrainConfig
 from . import teacher as teacher_stage
 
 __all__ = ["PRESETS", "run", "stage_handle", "load_student", "zoo_name", "rd_table", "summary_table",
-           "ablation_table", "noise_table", "figure_rd", "figure_ablation", "figure_complexity"]
+           "ablation_table", "noise_table", "noise_summary", "objective_table", "objective_summary",
+           "paired_objective", "paired_objective_curve", "figure_objective", "figure_rd", "figure_ablation", "figure_complexity"]
 
-_COMMON = {"weights": dict(DEFAULT_WEIGHTS), "latents": ["y"], "scratch_baseline": True, "noise_seeds": []}
+_COMMON = {"weights": dict(DEFAULT_WEIGHTS), "latents": ["y"], "scratch_baseline": True, "noise_seeds": [],
+           "objective_tail": 0.15}
 
 #: preset -> parameters (plus :data:`lic.study.COMMON`); ``lambdas`` None = the teacher's set
 PRESETS = {
@@ -113,6 +119,8 @@ def _validate(p: dict) -> None:
     if bad:
         raise ParameterError(f"unknown latent(s) {bad}; choose from {list(FEATURES)}")
     check_noise_seeds(p)
+    if not isinstance(p["objective_tail"], (int, float)) or not 0 < p["objective_tail"] <= 1:
+        raise ParameterError(f"objective_tail must be a fraction in (0, 1], got {p['objective_tail']!r}")
     if p["ablation_width"] and (not isinstance(p["ablation_width"], int) or p["ablation_width"] < 1):
         raise ParameterError(f"ablation_width must be a positive integer or 0 (no ablation), got {p['ablation_width']!r}")
 
@@ -190,6 +198,7 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
 
     teachers: dict[str, torch.nn.Module] = {}
     rd, per_image, models, inits, train_s = [], [], {}, {}, {}
+    logs: dict[str, list[dict]] = {}  # tag -> training log (step, mse, bpp) of the model's last training phase
     cplx: dict[str, dict] = {}
 
     samplers: dict[int, CropSampler] = {}
@@ -206,6 +215,9 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
             model = load_checkpoint(final)
             meta = torch.load(final, map_location="cpu", weights_only=True)
             inits[tag], train_s[tag] = meta.get("init", "cached"), meta.get("train_seconds", math.nan)
+            ckpt = st.dir / f"train_{kind}_n{N}_l{_fmt(lmbda)}{sfx}.pt"
+            local = torch.load(ckpt, map_location="cpu", weights_only=False)["history"] if ckpt.exists() else []
+            logs[tag] = local or _released_log(inits[tag])
         else:
             abl = kind.startswith("abl-")
             init_model, inits[tag] = _init_model(kind, N, M, lmbda, p["ablation_init"] if abl else p["init"], seed)
@@ -229,6 +241,7 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
                                               latents=p["latents"], init=init_model, progress=progress,
                                               desc=f"{kind} N={N} λ={lmbda}")
             train_s[tag] = info["seconds"]
+            logs[tag] = info["history"] or _released_log(inits[tag])
             save_checkpoint(final, model, lmbda=lmbda, kind=kind, init=inits[tag], steps=steps,
                             train_seconds=info["seconds"])
         res = evaluate_codec(model, images, progress=progress, desc=f"Kodak {tag}")
@@ -316,6 +329,18 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
                 noise.append({"N": N, "comparison": f"{kind}: seed {s} vs seed {p['seed']}",
                               "seed": f"{s} vs {p['seed']}", "bd_rate": _bd(curve(kind, N), curve(kind, N, s))})
     noise_df = pd.DataFrame(noise, columns=["N", "comparison", "seed", "bd_rate"])
+    objective, objective_curves = [], []
+    for N in baseline_widths:
+        for lmbda in lambdas:
+            for s in [p["seed"], *p["noise_seeds"]]:
+                sfx = "" if s == p["seed"] else f"/s{s}"
+                kd_log, sc_log = (logs.get(f"{k}/n{N}/l{_fmt(lmbda)}{sfx}", []) for k in ("kd", "scratch"))
+                objective.append({"N": N, "lmbda": lmbda, "seed": s,
+                                  **paired_objective(kd_log, sc_log, lmbda, p["objective_tail"])})
+                objective_curves.append({"N": N, "lmbda": lmbda, "seed": s,
+                                         "curve": paired_objective_curve(kd_log, sc_log, lmbda)})
+    objective_df = pd.DataFrame(objective, columns=OBJECTIVE_COLUMNS)
+    atomic_write_text(st.dir / "objective.csv", objective_df.to_csv(index=False))
     atomic_write_text(st.dir / "noise.csv", noise_df.to_csv(index=False))
 
     results = {
@@ -327,6 +352,8 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
         "summary": summary_df.to_dict("records"),
         "ablation": ablation_df.to_dict("records"),
         "noise": noise_df.to_dict("records"), "noise_summary": noise_summary(noise_df),
+        "objective": objective_df.to_dict("records"), "objective_summary": objective_summary(objective_df),
+        "objective_curves": objective_curves, "objective_tail": float(p["objective_tail"]),
         "ablation_width": int(p["ablation_width"] or 0),
         "models": models, "init": inits, "train_seconds": train_s,
         "complexity": cplx, "teacher_complexity": t_cplx,
@@ -341,6 +368,8 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
                f"w={weights} latents={p['latents']} Kodak n={len(images)} commit={results['commit']}")
     results["figures"]["rd"] = save_figure(figure_rd(results, caption), st.dir, "rd_students")
     results["figures"]["complexity"] = save_figure(figure_complexity(results, caption), st.dir, "complexity_bd")
+    if any(c["curve"] for c in objective_curves):
+        results["figures"]["objective"] = save_figure(figure_objective(results, caption), st.dir, "objective_kd")
     if ablation:
         results["figures"]["ablation"] = save_figure(figure_ablation(results, caption), st.dir, "rd_ablation")
     plt.close("all")
@@ -406,6 +435,113 @@ def noise_summary(noise: pd.DataFrame) -> list[dict]:
             row["resolved"] = bool(abs(row["kd_vs_scratch_mean"]) > row["noise"] and (kd.gt(0).all() or kd.lt(0).all()))
         out.append(row)
     return out
+
+
+OBJECTIVE_COLUMNS = ["N", "lmbda", "seed", "steps", "tail_steps", "kd_cost", "scratch_cost", "kd_vs_scratch_pct"]
+
+
+def _released_log(init_label: str) -> list[dict]:
+    """Training log of a released model's own (last) phase from the manifest curve, steps from 0;
+    empty for anything not from the zoo."""
+    if not init_label.startswith("zoo:"):
+        return []
+    from ..zoo import available
+
+    entry = available().get(init_label.removeprefix("zoo:"), {})
+    if not entry.get("curve") or not entry.get("phases"):
+        return []
+    start = entry["total_steps"] - entry["phases"][-1]["steps"]
+    return [{**r, "step": r["step"] - start} for r in entry["curve"] if r["step"] > start]
+
+
+def paired_objective(kd_log: list[dict], scratch_log: list[dict], lmbda: float, tail: float) -> dict:
+    """KD vs from-scratch student on the objective both share, the RD cost λ·255²·MSE + bpp, read
+    from their training logs over the last ``tail`` fraction of the run.
+
+    The two runs of one seed see identical batches in the same order, and every logged value was
+    computed on a batch before the step that trains on it (progressive validation: each is an
+    unseen draw of the training distribution for the model that scores it). The tail default (0.15)
+    is the phase after the lr drop, where the models change least. This pairing removes the batch
+    noise that separates two Kodak evaluations, but measures on the training photos, not Kodak.
+    """
+    out = dict.fromkeys(OBJECTIVE_COLUMNS[3:], math.nan)
+    if not kd_log or not scratch_log:
+        return out
+    last = min(kd_log[-1]["step"], scratch_log[-1]["step"])
+    first = last - max(1, round(tail * last))
+
+    def cost(log):
+        rows = [r for r in log if first < r["step"] <= last] or [log[-1]]
+        return sum(lmbda * 255**2 * r["mse"] + r["bpp"] for r in rows) / len(rows)
+
+    kd, sc = cost(kd_log), cost(scratch_log)
+    return {"steps": last, "tail_steps": last - first, "kd_cost": kd, "scratch_cost": sc,
+            "kd_vs_scratch_pct": 100 * (kd / sc - 1)}
+
+
+def paired_objective_curve(kd_log: list[dict], scratch_log: list[dict], lmbda: float,
+                           windows: int = 24) -> list[dict]:
+    """KD-vs-scratch change of the RD cost (%) over the whole run, in ``windows`` equal step windows
+    (for the figure: the final-phase number is one end of a curve, not a chosen window)."""
+    if not kd_log or not scratch_log:
+        return []
+    last = min(kd_log[-1]["step"], scratch_log[-1]["step"])
+    out, edges = [], [round(last * i / windows) for i in range(windows + 1)]
+    for a, b in zip(edges[:-1], edges[1:]):
+        kd = [lmbda * 255**2 * r["mse"] + r["bpp"] for r in kd_log if a < r["step"] <= b]
+        sc = [lmbda * 255**2 * r["mse"] + r["bpp"] for r in scratch_log if a < r["step"] <= b]
+        if kd and sc:
+            out.append({"step": b, "pct": 100 * (sum(kd) / len(kd)) / (sum(sc) / len(sc)) - 100})
+    return out
+
+
+def figure_objective(results: dict, caption: str = ""):
+    """Per seed and λ: KD vs from-scratch training objective (%) over the run; shaded: the final
+    phase summarised by :func:`objective_summary`."""
+    curves = [c for c in results.get("objective_curves", []) if c["curve"]]
+    lambdas = sorted({c["lmbda"] for c in curves})
+    fig, axes = plt.subplots(1, max(1, len(lambdas)), figsize=(5.2 * max(1, len(lambdas)), 3.8), squeeze=False)
+    for ax, lmbda in zip(axes[0], lambdas):
+        for c in (c for c in curves if c["lmbda"] == lmbda):
+            ax.plot([r["step"] for r in c["curve"]], [r["pct"] for r in c["curve"]], marker=".",
+                    label=f"N={c['N']} seed {c['seed']}")
+            last = c["curve"][-1]["step"]
+        ax.axvspan(last * (1 - results.get("objective_tail", 0.15)), last, color="0.9", zorder=0)
+        ax.axhline(0, color="k", lw=0.8)
+        ax.set(xlabel="training step (the student's own run)", ylabel="KD vs scratch RD cost [%]",
+               title=f"λ={lmbda}: λ·255²·MSE + bpp, same batches")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    if caption:
+        fig.text(0.01, 0.005, caption, fontsize=6, color="0.4")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig
+
+
+def objective_summary(objective: pd.DataFrame) -> list[dict]:
+    """Per (N, λ): mean paired KD-vs-scratch change of the training objective over the seeds, its
+    Student-t 95% CI and two-sided p-value; ``resolved`` when the CI excludes 0 and every seed
+    agrees in sign (at least two seeds)."""
+    from scipy import stats
+
+    out = []
+    for (N, lmbda), g in objective.groupby(["N", "lmbda"]):
+        d = g.kd_vs_scratch_pct.astype(float)
+        row = {"N": int(N), "lmbda": float(lmbda), "seeds": len(d), "mean_pct": math.nan, "sd": math.nan,
+               "ci95": math.nan, "p": math.nan, "resolved": False}
+        if len(d) >= 2 and not d.isna().any():
+            sd = float(d.std(ddof=1))
+            ci = float(stats.t.ppf(0.975, len(d) - 1) * sd / math.sqrt(len(d)))
+            pval = float(stats.ttest_1samp(d, 0.0).pvalue) if sd > 0 else (0.0 if d.iloc[0] else 1.0)
+            row.update(mean_pct=float(d.mean()), sd=sd, ci95=ci, p=pval,
+                       resolved=bool(abs(d.mean()) > ci and (d.gt(0).all() or d.lt(0).all())))
+        out.append(row)
+    return out
+
+
+def objective_table(results: dict) -> pd.DataFrame:
+    """Per seed: KD vs from-scratch training objective (RD cost) over the runs' final phase."""
+    return pd.DataFrame(results.get("objective", []), columns=OBJECTIVE_COLUMNS)
 
 
 def noise_table(results: dict) -> pd.DataFrame:

@@ -18,7 +18,7 @@ import pandas as pd
 from ..data import kodak_md5s
 from ..plots import rd_figure, save_figure
 from ..study import Stage, git_commit, input_stage, resolve_params
-from .distill import noise_summary, noise_table
+from .distill import noise_summary, noise_table, objective_summary, objective_table
 from .quant import seed_spread
 
 __all__ = ["PRESETS", "stage_handle", "run", "load_all", "headline_table", "rd_curves", "rd_by_width", "frontier_figure",
@@ -94,6 +94,10 @@ def headline_table(r: dict) -> pd.DataFrame:
                      f"{n['kd_vs_scratch_mean']:+.2f} ± {n['ci95']:.2f}"))
         rows.append((f"KD vs scratch N={n['N']}: paired spread / seed-to-seed noise [BD-rate %] / resolved",
                      f"{n['paired_spread']:.2f} / {n['seed_noise']:.2f} / {'yes' if n['resolved'] else 'no'}"))
+    for o in objective_summary(objective_table(r02)):  # the paired training-log measure of the same effect
+        rows.append((f"KD vs scratch N={o['N']} λ={o['lmbda']}: training RD cost, final phase, mean of {o['seeds']} "
+                     "seeds ± 95% CI [%] / p / resolved",
+                     f"{o['mean_pct']:+.2f} ± {o['ci95']:.2f} / {o['p']:.3f} / {'yes' if o['resolved'] else 'no'}"))
     spread = {}
     for n in r03.get("noise", []):
         spread.setdefault(n["row"], []).append(n["bd_rate_psnr_vs_float"])
