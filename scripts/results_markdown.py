@@ -37,7 +37,7 @@ def main(argv=None) -> int:
         ("", distill.summary_table(r02).reset_index().round(4)),
         ("KD vs scratch, run-to-run noise:", noise02.round(3)),
         ("", pd.DataFrame(distill.noise_summary(noise02)).round(3)),
-        ("KD vs scratch, paired training objective (final phase, same batches):",
+        ("KD vs scratch, paired training objective (in-sample, final phase, same batches):",
          distill.objective_table(r02).round(3)),
         ("", pd.DataFrame(distill.objective_summary(distill.objective_table(r02))).round(4)),
         ("Stage 02 loss-term ablation:", distill.ablation_table(r02).round(4)),

@@ -220,3 +220,19 @@ def test_released_log_is_the_models_own_phase(monkeypatch):
                                                           "phases": [{"steps": 300}, {"steps": 100}]}})
     assert [r["step"] for r in _released_log("zoo:m")] == [100]  # the fine-tune: steps 301-400 of the chain
     assert _released_log("scratch") == [] and _released_log("zoo:other") == []
+
+
+def test_kodak_cost_change_uses_mean_mse_and_mean_bpp():
+    import math
+
+    import pandas as pd
+
+    from lic.stages.distill import _kodak_cost_change
+
+    rows = [{"codec": k, "N": 64, "lmbda": 0.025, "seed": 0, "image": i, "psnr": p, "bpp": b}
+            for k, ps, b in (("kd", (30.0, 20.0), 0.5), ("scratch", (30.0, 30.0), 0.6)) for i, p in enumerate(ps)]
+    df = pd.DataFrame(rows)
+    kd = 0.025 * 255**2 * (1e-3 + 1e-2) / 2 + 0.5  # mean MSE, not the MSE of the mean PSNR
+    sc = 0.025 * 255**2 * 1e-3 + 0.6
+    assert _kodak_cost_change(df, 64, 0.025, 0) == pytest.approx(100 * (kd / sc - 1))
+    assert math.isnan(_kodak_cost_change(df, 64, 0.025, 1))  # no such seed
