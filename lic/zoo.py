@@ -235,12 +235,14 @@ def train_reference(name: str, minutes: float | None = None, threads: int | None
         from .distill import distill_student
 
         teacher = source_model(r["teacher"])
-        _, info = distill_student(teacher, r["N"], cfg, sampler, ckpt_path(name), init=init, desc=name)
+        _, info = distill_student(teacher, r["N"], cfg, sampler, ckpt_path(name), init=init, desc=name,
+                                  max_seconds=max_s)
         return info
     if kind == "scratch":
         from .distill import train_scratch
 
-        _, info = train_scratch(r["N"], r["M"], cfg, sampler, ckpt_path(name), init=init, desc=name)
+        _, info = train_scratch(r["N"], r["M"], cfg, sampler, ckpt_path(name), init=init, desc=name,
+                                max_seconds=max_s)
         return info
     model = init if init is not None else build_model(N=r["N"], M=r["M"])
     return train(model, cfg, sampler, ckpt_path(name), max_seconds=max_s, desc=name)

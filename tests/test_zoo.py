@@ -109,3 +109,43 @@ def test_release_writes_weights_and_manifest_from_a_staged_copy(tmp_path, monkey
     assert sorted(p.name for p in (tmp_path / "weights").iterdir()) == ["a.pt", "manifest.json"]  # no staged leftovers
     assert entry["sha256"] == zoo._sha256(tmp_path / "weights" / "a.pt") and entry["total_steps"] == 1
     assert zoo.load_pretrained("a") is not None
+
+
+def test_a_fresh_checkout_continues_from_the_released_weights(tmp_path, monkeypatch):
+    # training state of "a" is gone (a new clone), its release is there: a fine-tune "b" starts from it,
+    # and the run's max_seconds reaches the student trainers too
+    import torch
+
+    import lic.zoo as zoo
+
+    t = {"N": 8, "M": 12, "crop": 64, "batch_size": 1, "lmbda": 0.025, "lr": 1e-4, "precision": "fp32"}
+    monkeypatch.setattr(zoo, "REFERENCE", {"a": {**t, "steps": 1},
+                                           "b": {**t, "steps": 1, "init": "a", "kind": "scratch"}})
+    monkeypatch.setattr(zoo, "WORK_DIR", tmp_path / "work")
+    monkeypatch.setattr(zoo, "WEIGHTS_DIR", tmp_path / "weights")
+    zoo.train_reference("a", threads=1)
+    zoo.release("a", eval_limit=1)
+    zoo.ckpt_path("a").unlink()
+    with pytest.raises(ArtifactError, match="has not been trained yet"):
+        zoo.trained_model("a")
+    released = zoo.source_model("a")
+    assert next(released.parameters()).dtype == torch.float32  # fp16 file, trained on in fp32
+    ref = zoo.load_pretrained("a").float().state_dict()
+    assert all(torch.equal(v, ref[k]) for k, v in released.state_dict().items())
+    out = zoo.train_reference("b", threads=1)
+    assert out["done"] and zoo.ckpt_path("b").exists()
+    monkeypatch.setattr(zoo, "available", lambda: {})  # neither trained here nor released: one clear error
+    with pytest.raises(ArtifactError, match="has not been trained yet"):
+        zoo.source_model("a")
+
+
+def test_bf16_on_a_cpu_without_amx_warns(tmp_path, monkeypatch):
+    import lic.train as tr
+    from lic.data import CropSampler
+    from lic.models import build_model
+
+    assert tr.bf16_is_fast("cuda") and isinstance(tr.bf16_is_fast("cpu"), bool)
+    monkeypatch.setattr(tr, "bf16_is_fast", lambda device="cpu": False)
+    cfg = tr.TrainConfig(lmbda=0.01, steps=1, batch_size=1, crop=64, precision="bf16")
+    with pytest.warns(UserWarning, match="without AMX"):
+        tr.train(build_model(N=4, M=6), cfg, CropSampler(crop=64, max_images=1), tmp_path / "t.pt", progress=False)
