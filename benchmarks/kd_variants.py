@@ -10,6 +10,12 @@ judged against both baselines on identical batches before any Kodak evaluation::
 
     python benchmarks/kd_variants.py --variant hints --latents y g_a.1 g_a.3 g_a.5 g_s.1 g_s.3 g_s.5 \
         --latent-norm teacher --seed 0 --minutes 4
+
+``--init pruned-teacher`` starts the student from the teacher itself, its N channels cut to the
+student's by filter L1 norm (:func:`lic.prune.prune_channels`: weight inheritance instead of a random
+init). ``--finetune`` adds the recipe's 300-step fine-tune to λ=0.0067 and ``--kodak`` evaluates both
+points on Kodak (real bitstreams) with BD-rates against the released teacher and students of that seed
+(their manifest numbers: compare with ``--kodak 24``, the images they were measured on).
 """
 
 from __future__ import annotations
@@ -43,6 +49,38 @@ def windows(rows: list[dict], edges: list[int]) -> list[float]:
     return out
 
 
+def kodak_report(a, models: dict, sfx: str) -> None:
+    """Kodak RD points of the trained variant (real bitstreams) and BD-rates against the released models."""
+    from lic.data import load_kodak
+    from lic.eval import evaluate_codec
+    from lic.metrics import bd_rate
+
+    images = load_kodak(limit=a.kodak)
+    rows = []
+    for lmbda, m in sorted(models.items()):
+        res = evaluate_codec(m.eval(), images, desc=f"Kodak {a.variant} λ={lmbda}")
+        rows.append({"model": a.variant, "lmbda": lmbda, **{k: float(res["mean"][k]) for k in ("bpp", "psnr")}})
+    released = zoo.available()
+    refs = {"teacher": [f"teacher-n128-m192-l{l:.4f}" for l in (0.0018, 0.0035, 0.0067, 0.025)],
+            **{f"released {k}": [f"student-{k}-n{a.N}-m192-l{l:.4f}{sfx}" for l in (0.0067, 0.025)]
+               for k in ("kd", "scratch")}}
+    for label, names in refs.items():
+        for n in names:
+            if n in released:
+                e = released[n]
+                rows.append({"model": label, "lmbda": e["lmbda"], "bpp": e["kodak"]["bpp"], "psnr": e["kodak"]["psnr"],
+                             "images": e.get("kodak_images")})
+    df = pd.DataFrame(rows)
+    v = df[df.model == a.variant]
+    print(f"\nKodak ({a.kodak} images; released rows: their manifest numbers)")
+    print(df.round(4).to_string(index=False))
+    for label in refs:
+        r = df[df.model == label]
+        if len(r) >= 2 and len(v) >= 2:
+            print(f"BD-rate {a.variant} vs {label}: {bd_rate(r.bpp, r.psnr, v.bpp, v.psnr):+.2f}%")
+    df.to_csv(OUT / f"kd_variant_{a.variant}{sfx}_kodak.csv", index=False)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--variant", required=True, help="name of the run (work folder, CSV rows)")
@@ -56,6 +94,9 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--precision", default=None, help="fp32 or bf16 (default: the reference recipe's)")
     p.add_argument("--scratch", action="store_true", help="train the from-scratch control instead (RD loss only)")
+    p.add_argument("--init", choices=("random", "pruned-teacher"), default="random")
+    p.add_argument("--finetune", action="store_true", help="then the recipe's 300-step fine-tune to λ=0.0067")
+    p.add_argument("--kodak", type=int, default=0, help="evaluate on this many Kodak images (0: no evaluation)")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     sfx = f"-s{a.seed}" if a.seed else ""
@@ -65,12 +106,20 @@ def main(argv=None) -> int:
     sampler = CropSampler(None, crop=cfg.crop, seed=cfg.seed)
     w = None if a.weights is None else dict(zip(("latent", "output", "rd"), a.weights))
     ckpt, max_s = WORK / f"{a.variant}{sfx}" / "train.pt", None if a.minutes is None else a.minutes * 60
-    if a.scratch:
-        _, info = train_scratch(a.N, 192, cfg, sampler, ckpt, desc=a.variant, max_seconds=max_s)
-    else:
-        teacher = zoo.load_pretrained(ref["teacher"]).float()
-        _, info = distill_student(teacher, a.N, cfg, sampler, ckpt, weights=w, latents=a.latents,
-                                  latent_norm=a.latent_norm, desc=a.variant, max_seconds=max_s)
+    teacher = zoo.load_pretrained(ref["teacher"]).float()
+    init = None
+    if a.init == "pruned-teacher":
+        from lic.prune import prune_channels
+
+        init = prune_channels(teacher, 1 - a.N / teacher.N).train()
+
+    def fit(cfg, teacher, init, ckpt, desc):
+        if a.scratch:
+            return train_scratch(a.N, 192, cfg, sampler, ckpt, init=init, desc=desc, max_seconds=max_s)
+        return distill_student(teacher, a.N, cfg, sampler, ckpt, weights=w, latents=a.latents, init=init,
+                               latent_norm=a.latent_norm, desc=desc, max_seconds=max_s)
+
+    model, info = fit(cfg, teacher, init, ckpt, a.variant)
     done = info["step"]
     edges = list(range(0, done + 1, a.window))
     rows = {"variant": windows(info["history"], edges)}
@@ -87,6 +136,19 @@ def main(argv=None) -> int:
     print(f"{a.variant} seed {a.seed}: training RD cost by step window ({done} steps, {info['seconds']:.0f} s)")
     print(df.round(3).to_string())
     OUT.mkdir(exist_ok=True)
+    if info["done"] and (a.finetune or a.kodak):
+        models = {LMBDA: model}
+        if a.finetune:
+            ft = zoo.REFERENCE[f"student-kd-n{a.N}-m192-l0.0067{sfx}"]
+            fcfg = TrainConfig(lmbda=ft["lmbda"], steps=ft["steps"], batch_size=ft["batch_size"], crop=ft["crop"],
+                               lr=ft["lr"], seed=a.seed, ckpt_every=100, precision=cfg.precision)
+            models[ft["lmbda"]], finfo = fit(fcfg, zoo.load_pretrained(ft["teacher"]).float(), model.train(),
+                                             ckpt.with_name("finetune.pt"), f"{a.variant} λ={ft['lmbda']}")
+            if not finfo["done"]:
+                print("fine-tune interrupted (checkpointed): run the same command again")
+                return 0
+        if a.kodak:
+            kodak_report(a, models, sfx)
     df.assign(variant_name=a.variant, seed=a.seed, precision=cfg.precision, steps_done=done,
               loss="scratch" if a.scratch else f"kd latents={' '.join(a.latents)} norm={a.latent_norm} w={w}").to_csv(OUT / f"kd_variant_{a.variant}{sfx}.csv", index_label="steps")
     return 0

@@ -40,6 +40,7 @@ WORK_DIR = Path(__file__).resolve().parents[1] / "artifacts" / "reference"
 
 _T = {"N": 128, "M": 192, "crop": 128, "batch_size": 8, "precision": "bf16"}
 #: name -> recipe. ``init`` names the reference model a run starts from (weights only, fresh optimizer);
+#: ``inherit`` a wider model whose channel-pruned weights it starts from (:func:`lic.prune.prune_channels`);
 #: ``dir`` the work folder; ``release: False`` marks an intermediate that is not released.
 REFERENCE: dict[str, dict] = {
     # phase 1 of the base teacher: from scratch at the paper's operating point, fp32 (stop 12's release)
@@ -77,6 +78,18 @@ for _s, _N, _kinds in ((0, 64, ("kd", "scratch")), (0, 32, ("kd",)), (1, 64, ("k
             **_T, "N": _N, "kind": _k, "lmbda": 0.0067, "lr": 1e-4, "steps": 300, "seed": _s, "init": _base,
             "teacher": "teacher-n128-m192-l0.0067"}
 
+
+# weight inheritance (release v2.1): the student starts from the λ=0.025 teacher itself, its N channels cut to
+# the student's by filter L1 norm (lic.prune.prune_channels), then trains on the same budget and batches as the
+# students above — by KD ("kd-pruned") or by the RD loss alone ("rd-pruned", the control that isolates KD).
+# Measured first with benchmarks/kd_variants.py --init pruned-teacher (the same configs, step for step).
+for _k, _loss in (("kd-pruned", "kd"), ("rd-pruned", "scratch")):
+    _base = f"student-{_k}-n64-m192-l0.0250"
+    REFERENCE[_base] = {**_T, "N": 64, "kind": _loss, "lmbda": 0.025, "lr": 3e-4, "steps": STUDENT_STEPS, "seed": 0,
+                        "teacher": "teacher-n128-m192-l0.0250", "inherit": "teacher-n128-m192-l0.0250"}
+    REFERENCE[f"student-{_k}-n64-m192-l0.0067"] = {
+        **_T, "N": 64, "kind": _loss, "lmbda": 0.0067, "lr": 1e-4, "steps": 300, "seed": 0, "init": _base,
+        "teacher": "teacher-n128-m192-l0.0067"}
 
 # the next teacher phase (not released yet): 10k more bf16 steps from the released teacher, trained last so an
 # interrupted preset never delays the release above; promoting it means re-distilling the students from it.
@@ -230,6 +243,11 @@ def train_reference(name: str, minutes: float | None = None, threads: int | None
     sampler = CropSampler(train_dir, crop=cfg.crop, seed=cfg.seed)
     max_s = None if minutes is None else minutes * 60
     init = source_model(r["init"]).train() if "init" in r else None
+    if "inherit" in r:  # the teacher's weights, its N channels pruned to the student's
+        from .prune import prune_channels
+
+        parent = source_model(r["inherit"])
+        init = prune_channels(parent, 1 - r["N"] / parent.N).train()
     kind = r.get("kind", "rd")
     if kind == "kd":
         from .distill import distill_student
@@ -283,6 +301,8 @@ def release(name: str, eval_limit: int | None = None, command: str = "") -> dict
         "phases": (ph := phases(name, chain)),
         "total_steps": sum(x["steps"] for x in ph),
         "curve": curve(name, chain),
+        # weights inherited from a wider model (channel-pruned) before the first phase, if any
+        **({"inherit": inh} if (inh := REFERENCE.get(chain[0][0], {}).get("inherit")) else {}),
         "commit": _git_commit(),
         "command": command or f"python -m lic.zoo train {name}",
         "kodak": {k: round(float(v), 5) for k, v in res["mean"].items() if k in ("bpp", "psnr", "ms_ssim")},

@@ -35,3 +35,12 @@ def test_notebook_smoke(stage, tmp_path, study_artifacts, monkeypatch):
         study_artifacts["ran"].add(earlier)
     _execute(stage, tmp_path)
     study_artifacts["ran"].add(stage)
+    if stage == "02":  # the smoke run also covers the weight-inherited (pruned-teacher) students
+        from lic.stages import distill
+
+        res = distill.stage_handle("smoke").results()
+        rd = [r for r in res["rd"] if r["codec"] in distill.PRUNED_KINDS]
+        assert {(r["codec"], r["N"]) for r in rd} == {("kd-pruned", 8), ("rd-pruned", 8)}
+        assert all(r["init"].startswith("pruned teacher") for r in rd)
+        row = next(s for s in res["summary"] if s["N"] == 8)
+        assert "bd_rate_kd_pruned_vs_rd_pruned" in row

@@ -34,7 +34,7 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
     assert sorted(PRESET_REFERENCE) == sorted(REFERENCE)
     seen = set()
     for name in PRESET_REFERENCE:
-        deps = [REFERENCE[name].get(k) for k in ("init", "teacher")]
+        deps = [REFERENCE[name].get(k) for k in ("init", "teacher", "inherit")]
         assert all(d is None or d in seen for d in deps), name
         seen.add(name)
     assert _expand(["reference"]) == PRESET_REFERENCE

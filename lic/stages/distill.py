@@ -18,6 +18,11 @@ that saw identical batches, per seed, with a Student-t CI (:func:`paired_objecti
 photos), not a held-out one: it tells whether KD optimises the student's own objective better;
 whether that carries over to unseen images is what the Kodak BD-rates above measure.
 
+Weight inheritance (``pruned_widths``, an extension of the paper): at these widths two more students
+start from the teacher itself, its N channels cut to the student's by filter L1 norm
+(:func:`lic.prune.prune_channels`), and train on the same budget by KD (``kd-pruned``) or by the RD
+loss alone (``rd-pruned``, the control that isolates KD from the inherited weights).
+
 Initialisation (``init``): ``"scratch"``; ``"zoo"``, released students from ``weights/``
 (:mod:`lic.zoo`, names ``student-<kind>-n<N>-m<M>-l<λ>[-s<seed>]``, e.g. ``student-kd-n64-m192-l0.0250``),
 an error naming the missing ones otherwise; ``"auto"``, released where available and scratch
@@ -60,16 +65,20 @@ __all__ = ["PRESETS", "run", "stage_handle", "load_student", "zoo_name", "rd_tab
            "paired_objective", "paired_objective_curve", "figure_objective", "figure_rd", "figure_ablation", "figure_complexity"]
 
 _COMMON = {"weights": dict(DEFAULT_WEIGHTS), "latents": ["y"], "scratch_baseline": True, "noise_seeds": [],
-           "objective_tail": 0.15}
+           "objective_tail": 0.15, "pruned_widths": []}
+
+#: students that inherit the teacher's weights (channels pruned to N by filter L1 norm), by their loss
+PRUNED_KINDS = {"kd-pruned": "kd", "rd-pruned": "rd"}
 
 #: preset -> parameters (plus :data:`lic.study.COMMON`); ``lambdas`` None = the teacher's set
 PRESETS = {
     "smoke": {"widths": [8, 12], "lambdas": None, "steps": 2, "batch_size": 2, "crop": 64, "lr": 1e-4,
               "init": "scratch", **_COMMON, "ablation_width": 8, "ablation_init": "scratch", "ablation_steps": 2,
-              "kodak_limit": 2, "noise_seeds": [1], "scratch_baseline": [8]},
+              "kodak_limit": 2, "noise_seeds": [1], "scratch_baseline": [8], "pruned_widths": [8]},
     "quick": {"widths": [32, 64], "lambdas": [0.0067, 0.025], "steps": 0, "batch_size": 8, "crop": 128,
               "lr": 1e-4, "init": "zoo", **_COMMON, "scratch_baseline": [64], "ablation_width": 64,
-              "ablation_init": "zoo", "ablation_steps": 40, "kodak_limit": 8, "noise_seeds": [1, 2]},
+              "ablation_init": "zoo", "ablation_steps": 40, "kodak_limit": 8, "noise_seeds": [1, 2],
+              "pruned_widths": [64]},
     "paper": {"widths": [16, 32, 64, 96, 112], "lambdas": None, "steps": 1_000_000, "batch_size": 16, "crop": 256,
               "lr": 1e-4, "init": "scratch", **_COMMON, "ablation_width": 64, "ablation_init": "scratch",
               "ablation_steps": 1_000_000, "kodak_limit": 24},
@@ -121,6 +130,9 @@ def _validate(p: dict) -> None:
     if bad:
         raise ParameterError(f"unknown latent(s) {bad}; choose from {list(FEATURES)}")
     check_noise_seeds(p)
+    pw = p["pruned_widths"]
+    if not isinstance(pw, (list, tuple)) or any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in pw):
+        raise ParameterError(f"pruned_widths must list positive integer widths, got {pw!r}")
     if not isinstance(p["objective_tail"], (int, float)) or not 0 < p["objective_tail"] <= 1:
         raise ParameterError(f"objective_tail must be a fraction in (0, 1], got {p['objective_tail']!r}")
     if p["ablation_width"] and (not isinstance(p["ablation_width"], int) or p["ablation_width"] < 1):
@@ -223,6 +235,15 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
         else:
             abl = kind.startswith("abl-")
             init_model, inits[tag] = _init_model(kind, N, M, lmbda, p["ablation_init"] if abl else p["init"], seed)
+            if kind in PRUNED_KINDS and init_model is None:  # the teacher's own weights, channels pruned to N
+                from ..prune import prune_channels
+
+                if N >= teacher_N:
+                    raise ParameterError(f"pruned_widths: N={N} is not narrower than the teacher's N={teacher_N}")
+                if _fmt(lmbda) not in teachers:
+                    teachers[_fmt(lmbda)] = teacher_stage.load_teacher(p["preset"], lmbda, **upstream.get("01", {}))
+                init_model = prune_channels(teachers[_fmt(lmbda)], 1 - N / teacher_N).train()
+                inits[tag] = f"pruned teacher λ={lmbda}"
             if seed not in samplers:
                 samplers[seed] = CropSampler(p["train_dir"], crop=p["crop"], seed=seed)
             sampler = samplers[seed]
@@ -232,8 +253,9 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
             ckpt = st.dir / f"train_{kind}_n{N}_l{_fmt(lmbda)}{sfx}.pt"
             if force and ckpt.exists():
                 ckpt.unlink()
-            if kind == "scratch":
-                model, info = train_scratch(N, M, cfg, sampler, ckpt, init=init_model, progress=progress)
+            if kind == "scratch" or PRUNED_KINDS.get(kind) == "rd":
+                model, info = train_scratch(N, M, cfg, sampler, ckpt, init=init_model, progress=progress,
+                                            desc=f"{kind} N={N} λ={lmbda}")
             else:
                 if _fmt(lmbda) not in teachers:
                     teachers[_fmt(lmbda)] = teacher_stage.load_teacher(p["preset"], lmbda, **upstream.get("01", {}))
@@ -261,6 +283,10 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
             student("kd", N, lmbda)
             if N in baseline_widths:
                 student("scratch", N, lmbda)
+    for N in p["pruned_widths"]:
+        for lmbda in lambdas:
+            for kind in PRUNED_KINDS:
+                student(kind, N, lmbda)
     for s in p["noise_seeds"]:
         for N in baseline_widths:
             for lmbda in lambdas:
@@ -305,6 +331,10 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
             "init_kd": ",".join(sorted(set(kd.init))), "init_scratch": ",".join(sorted(set(sc.init))),
             # KD vs scratch is a fair comparison only when both started alike (zoo or scratch) at every λ
             "same_init": not sc.empty and origin(kd) == origin(sc),
+            # weight inheritance (pruned teacher), by KD and by the RD loss alone: NaN where not run
+            "bd_rate_kd_pruned_vs_teacher": _bd(teacher_rd, curve("kd-pruned", N)),
+            "bd_rate_rd_pruned_vs_teacher": _bd(teacher_rd, curve("rd-pruned", N)),
+            "bd_rate_kd_pruned_vs_rd_pruned": _bd(curve("rd-pruned", N), curve("kd-pruned", N)),
         })
     summary_df = pd.DataFrame(summary)
     atomic_write_text(st.dir / "summary.csv", summary_df.to_csv(index=False))
@@ -349,7 +379,7 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     results = {
         "figures": {},
         "widths": list(p["widths"]), "lambdas": lambdas, "M": M, "teacher_N": teacher_N,
-        "weights": weights, "latents": list(p["latents"]),
+        "weights": weights, "latents": list(p["latents"]), "pruned_widths": list(p["pruned_widths"]),
         "rd": rd_df.to_dict("records"),
         "teacher_rd": teacher_rd[["codec", "lmbda", "bpp", "psnr", "ms_ssim"]].to_dict("records"),
         "summary": summary_df.to_dict("records"),
@@ -406,8 +436,8 @@ def summary_table(results: dict) -> pd.DataFrame:
     """Per width: params, GFLOPs (720p, Kodak), BD-rates vs teacher and vs scratch, inits."""
     cols = ["N", "M", "params", "params_vs_teacher", "gflops_720p", "gflops_kodak", "gflops_vs_teacher",
             "bd_rate_kd_vs_teacher", "bd_rate_scratch_vs_teacher", "bd_rate_kd_vs_scratch", "init_kd", "init_scratch",
-            "same_init"]
-    return pd.DataFrame(results["summary"])[cols].set_index("N")
+            "same_init", "bd_rate_kd_pruned_vs_teacher", "bd_rate_rd_pruned_vs_teacher", "bd_rate_kd_pruned_vs_rd_pruned"]
+    return pd.DataFrame(results["summary"]).reindex(columns=cols).set_index("N")
 
 
 def noise_summary(noise: pd.DataFrame) -> list[dict]:
@@ -593,7 +623,8 @@ def _curves(results: dict, kinds) -> dict[str, pd.DataFrame]:
 
 def figure_rd(results: dict, caption: str = ""):
     """RD curves (PSNR, MS-SSIM): teacher vs KD and from-scratch students of every width."""
-    kinds = [(k, N) for N in results["widths"] for k in ("kd", "scratch")]
+    pruned = results.get("pruned_widths", [])
+    kinds = [(k, N) for N in results["widths"] for k in ("kd", "scratch", *(PRUNED_KINDS if N in pruned else ()))]
     return rd_figure(_curves(results, kinds), title="Kodak: teacher vs students (real bitstreams)", caption=caption)
 
 

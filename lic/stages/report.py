@@ -89,6 +89,13 @@ def headline_table(r: dict) -> pd.DataFrame:
         rows.append((f"KD student N={s['N']}: BD-rate vs teacher [%]", s["bd_rate_kd_vs_teacher"]))
         rows.append((f"KD student N={s['N']}: GFLOPs / teacher", s["gflops_vs_teacher"]))
         rows.append((f"KD student N={s['N']}: BD-rate KD vs from scratch [%]", s["bd_rate_kd_vs_scratch"]))
+        if s.get("bd_rate_kd_pruned_vs_teacher") is not None and not math.isnan(s["bd_rate_kd_pruned_vs_teacher"]):
+            # weight inheritance (an extension of the paper): students from the channel-pruned teacher
+            rows.append((f"KD student N={s['N']} from the pruned teacher: BD-rate vs teacher [%]",
+                         s["bd_rate_kd_pruned_vs_teacher"]))
+            rows.append((f"RD-only student N={s['N']} from the pruned teacher: BD-rate vs teacher [%]",
+                         s["bd_rate_rd_pruned_vs_teacher"]))
+            rows.append((f"pruned-teacher init N={s['N']}: BD-rate KD vs RD-only [%]", s["bd_rate_kd_pruned_vs_rd_pruned"]))
     for n in noise_summary(noise_table(r02)):  # recomputed from the stored per-seed BD-rates
         rows.append((f"KD vs scratch N={n['N']}, mean of {n['seeds']} seeds ± 95% CI [%]",
                      f"{n['kd_vs_scratch_mean']:+.2f} ± {n['ci95']:.2f}"))
