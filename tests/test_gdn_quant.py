@@ -220,3 +220,16 @@ def test_stage_03_refuses_bad_noise_seeds():
     for bad in ([0], ["1"]):
         with pytest.raises(ParameterError, match="noise_seeds"):
             quant.run(resolve_params("03", "smoke", noise_seeds=bad), progress=False)
+
+
+def test_stage_03_names_which_student_it_quantizes():
+    from lic.errors import ParameterError
+    from lic.stages import quant
+    from lic.study import resolve_params
+
+    with pytest.raises(ParameterError, match="student_kind"):
+        quant.run(resolve_params("03", "smoke", student_kind="best"), progress=False)
+    assert resolve_params("03", "quick")["student_kind"] == "kd-pruned"  # the student one would deploy
+    # another student is another input: another key
+    assert (quant.stage_handle("smoke", {"03": {"student_kind": "kd-pruned"}}).key
+            != quant.stage_handle("smoke").key)

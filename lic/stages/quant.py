@@ -1,7 +1,8 @@
 """Stage 03: hardware-friendly GDN and hybrid quantization ablation (Brevitas), real bitstreams.
 
-Input: the stage-02 student of width ``width`` (``source="student"``) or the stage-01 teacher
-(``source="teacher"``), one float model per λ. For each λ the stage builds the ablation rows
+Input: the stage-02 student of width ``width`` and kind ``student_kind`` (``source="student"``; ``"kd"``,
+or ``"kd-pruned"``, the KD student that inherited the teacher's pruned weights — the quick preset's, the
+student one would deploy) or the stage-01 teacher (``source="teacher"``), one float model per λ. For each λ the stage builds the ablation rows
 
 =====================  =====================================================================
 ``float``              the input model fine-tuned for ``qat_steps`` unquantized (fair control)
@@ -64,7 +65,7 @@ from ..train import TrainConfig, seed_everything, train
 __all__ = ["PRESETS", "ROWS", "run", "stage_handle", "load_quantized_model", "rd_table", "ablation_table",
            "noise_table", "figure", "gdn_range_figure"]
 
-_COMMON = {"source": "student", "prune_ratio": 0.3, "lr": 1e-5, "noise_seeds": [1]}
+_COMMON = {"source": "student", "student_kind": "kd", "prune_ratio": 0.3, "lr": 1e-5, "noise_seeds": [1]}
 #: preset -> parameters (plus :data:`lic.study.COMMON`)
 PRESETS = {
     "smoke": {**_COMMON, "width": 12, "lambdas": [0.0067, 0.025], "calib_batches": 2, "calib_batch_size": 2,
@@ -72,7 +73,7 @@ PRESETS = {
               "kodak_limit": 1, "onnx_hw": 64},
     "quick": {**_COMMON, "width": 64, "lambdas": [0.0067, 0.025], "calib_batches": 4, "calib_batch_size": 4,
               "crop": 128, "qat_steps": 10, "simplified_steps": 20, "prune_steps": 20, "batch_size": 4,
-              "kodak_limit": 8, "onnx_hw": 128},
+              "kodak_limit": 8, "onnx_hw": 128, "student_kind": "kd-pruned"},
     "paper": {**_COMMON, "width": 64, "lambdas": [0.0018, 0.0035, 0.0067, 0.013, 0.025, 0.0483],
               "calib_batches": 32, "calib_batch_size": 8, "crop": 256, "qat_steps": 5000,
               "simplified_steps": 20000, "prune_steps": 20000, "batch_size": 8, "kodak_limit": 24,
@@ -93,6 +94,9 @@ ROWS = {
 def _source_stage(p: dict) -> str:
     if p["source"] not in ("student", "teacher"):
         raise ParameterError(f"source must be 'student' or 'teacher', got {p['source']!r}")
+    if p["student_kind"] not in ("kd", "scratch", "kd-pruned", "rd-pruned"):
+        raise ParameterError(f"student_kind must be 'kd', 'scratch', 'kd-pruned' or 'rd-pruned', "
+                             f"got {p['student_kind']!r}")
     return "02" if p["source"] == "student" else "01"
 
 
@@ -111,7 +115,7 @@ def _load_source(p: dict, lmbda: float, upstream: dict | None) -> torch.nn.Modul
         return load_teacher(p["preset"], lmbda, **(upstream or {}).get("01", {}))
     from .distill import load_student  # stage 02
 
-    return load_student(p["preset"], p["width"], lmbda, upstream)
+    return load_student(p["preset"], p["width"], lmbda, upstream, kind=p["student_kind"])
 
 
 def _fmt(lmbda: float) -> str:
@@ -266,12 +270,14 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
         "onnx": onnx_checks,
         "gdn_ranges": ranges,
         "gdn_hist_log2": {"bins": list(range(-24, 17)), "counts": hist},
-        "source": {"stage": src, "key": st_in.key, "kind": p["source"]},
+        "source": {"stage": src, "key": st_in.key, "kind": p["source"],
+                   **({"student_kind": p["student_kind"], "N": p["width"]} if src == "02" else {})},
         "kodak_images": len(images),
         "commit": git_commit(),
         "wall_s": time.monotonic() - t_start,
     }
-    cap = (f"preset={p['preset']} source={p['source']} qat_steps={p['qat_steps']} Kodak n={len(images)} "
+    cap = (f"preset={p['preset']} source={p['source']}"
+           f"{' ' + p['student_kind'] + ' N=' + str(p['width']) if src == '02' else ''} qat_steps={p['qat_steps']} Kodak n={len(images)} "
            f"commit={results['commit']}")
     results["figures"]["rd"] = save_figure(figure(results, caption=cap), st.dir, "rd_quant")
     results["figures"]["gdn_ranges"] = save_figure(gdn_range_figure(results, caption=cap), st.dir, "gdn_ranges")

@@ -68,7 +68,8 @@ def rd_curves(r: dict) -> dict[str, pd.DataFrame]:
     for row, label in (("hybrid", "hybrid 8/32"), ("int8", "int8 everywhere")):
         df = rd3[rd3.row == row]
         if len(df):
-            curves[f"student N={r03['source'].get('N', '')} {label}".replace("N= ", "")] = df
+            kind = r03["source"].get("student_kind", "")
+            curves[f"student N={r03['source'].get('N', '')}{' ' + kind if kind else ''} {label}".replace("N= ", "")] = df
     base = pd.DataFrame(r01["baselines"])
     for codec in ("jpeg", "webp"):
         curves[codec.upper()] = base[base.codec == codec]
