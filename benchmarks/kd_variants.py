@@ -29,6 +29,7 @@ import torch
 from lic import zoo
 from lic.data import CropSampler
 from lic.distill import distill_student, train_scratch
+from lic.metrics import rd_cost
 from lic.train import TrainConfig
 
 OUT = Path(__file__).resolve().parent / "results"
@@ -36,15 +37,11 @@ WORK = Path(__file__).resolve().parents[1] / "artifacts" / "kd_variants"
 LMBDA = 0.025
 
 
-def rd_cost(mse: float, bpp: float) -> float:
-    return LMBDA * 255**2 * mse + bpp
-
-
 def windows(rows: list[dict], edges: list[int]) -> list[float]:
     """Mean RD cost of ``rows`` (``step``, ``mse``, ``bpp``) in each window (edges[i], edges[i+1]]."""
     out = []
     for a, b in zip(edges[:-1], edges[1:]):
-        w = [rd_cost(r["mse"], r["bpp"]) for r in rows if a < r["step"] <= b]
+        w = [rd_cost(r["mse"], r["bpp"], LMBDA) for r in rows if a < r["step"] <= b]
         out.append(sum(w) / len(w) if w else float("nan"))
     return out
 
@@ -109,9 +106,9 @@ def main(argv=None) -> int:
     teacher = zoo.load_pretrained(ref["teacher"]).float()
     init = None
     if a.init == "pruned-teacher":
-        from lic.prune import prune_channels
+        from lic.prune import prune_to_width
 
-        init = prune_channels(teacher, 1 - a.N / teacher.N).train()
+        init = prune_to_width(teacher, a.N).train()
 
     def fit(cfg, teacher, init, ckpt, desc):
         if a.scratch:

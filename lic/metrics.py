@@ -26,6 +26,11 @@ def msssim(x: torch.Tensor, y: torch.Tensor) -> float:
     return float(ms_ssim(x4.float(), y4.float(), data_range=1.0, size_average=True))
 
 
+def rd_cost(mse, bpp, lmbda: float):
+    """CompressAI's rate-distortion objective λ·255²·MSE + bpp (MSE of [0, 1] images)."""
+    return lmbda * 255**2 * mse + bpp
+
+
 def _bd(fn, r1, d1, r2, d2) -> float:
     r1, d1, r2, d2 = (np.asarray(a, dtype=float) for a in (r1, d1, r2, d2))
     if min(len(r1), len(r2)) < 2:

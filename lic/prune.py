@@ -24,7 +24,7 @@ from torch import nn
 
 from .errors import ParameterError
 
-__all__ = ["filter_l1", "pruned_width", "prune_channels"]
+__all__ = ["filter_l1", "pruned_width", "prune_channels", "prune_to_width"]
 
 
 def filter_l1(m: nn.Module) -> torch.Tensor:
@@ -119,3 +119,15 @@ def prune_channels(model: nn.Module, ratio: float = 0.3) -> nn.Module:
     for k in missing:  # CDF buffers: take the new model's empty ones, update() fills them
         state[k] = new.state_dict()[k]
     return load_state_dict_into(new, state).eval()
+
+
+def prune_to_width(model: nn.Module, N: int) -> nn.Module:
+    """:func:`prune_channels` down to exactly ``N`` channels (weight inheritance: a narrow student that
+    starts from a wide teacher's strongest filters).
+
+    Raises:
+        ParameterError: ``N`` is not narrower than the model's width.
+    """
+    if not 1 <= N < int(model.N):
+        raise ParameterError(f"width N={N} is not narrower than the model's N={int(model.N)}")
+    return prune_channels(model, 1 - N / int(model.N))

@@ -244,10 +244,9 @@ def train_reference(name: str, minutes: float | None = None, threads: int | None
     max_s = None if minutes is None else minutes * 60
     init = source_model(r["init"]).train() if "init" in r else None
     if "inherit" in r:  # the teacher's weights, its N channels pruned to the student's
-        from .prune import prune_channels
+        from .prune import prune_to_width
 
-        parent = source_model(r["inherit"])
-        init = prune_channels(parent, 1 - r["N"] / parent.N).train()
+        init = prune_to_width(source_model(r["inherit"]), r["N"]).train()
     kind = r.get("kind", "rd")
     if kind == "kd":
         from .distill import distill_student

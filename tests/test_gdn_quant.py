@@ -233,3 +233,14 @@ def test_stage_03_names_which_student_it_quantizes():
     # another student is another input: another key
     assert (quant.stage_handle("smoke", {"03": {"student_kind": "kd-pruned"}}).key
             != quant.stage_handle("smoke").key)
+
+
+def test_prune_to_width_gives_exactly_that_width():
+    from lic.errors import ParameterError
+    from lic.prune import prune_to_width
+
+    torch.manual_seed(0)
+    m = build_model(N=16, M=12)
+    assert [prune_to_width(m, n).N for n in (8, 12, 15)] == [8, 12, 15]
+    with pytest.raises(ParameterError, match="not narrower"):
+        prune_to_width(m, 16)

@@ -53,7 +53,7 @@ from ..distill import ABLATIONS, DEFAULT_WEIGHTS, FEATURES, distill_student, nor
 from ..errors import ArtifactError, ParameterError
 from ..eval import complexity, evaluate_codec, rd_point
 from ..fileio import atomic_write_text
-from ..metrics import bd_rate
+from ..metrics import bd_rate, rd_cost
 from ..models import load_checkpoint, save_checkpoint
 from ..plots import rd_figure, save_figure
 from ..study import Stage, check_noise_seeds, git_commit, input_stage, resolve_params
@@ -69,6 +69,8 @@ _COMMON = {"weights": dict(DEFAULT_WEIGHTS), "latents": ["y"], "scratch_baseline
 
 #: students that inherit the teacher's weights (channels pruned to N by filter L1 norm), by their loss
 PRUNED_KINDS = {"kd-pruned": "kd", "rd-pruned": "rd"}
+#: every kind of main student (``student-<kind>-n<N>-…``): random init by KD or from scratch, or inherited
+STUDENT_KINDS = ("kd", "scratch", *PRUNED_KINDS)
 
 #: preset -> parameters (plus :data:`lic.study.COMMON`); ``lambdas`` None = the teacher's set
 PRESETS = {
@@ -217,6 +219,12 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
 
     samplers: dict[int, CropSampler] = {}
 
+    def teacher(lmbda: float) -> torch.nn.Module:
+        """The stage-01 teacher at ``lmbda``, loaded once."""
+        if _fmt(lmbda) not in teachers:
+            teachers[_fmt(lmbda)] = teacher_stage.load_teacher(p["preset"], lmbda, **upstream.get("01", {}))
+        return teachers[_fmt(lmbda)]
+
     def student(kind: str, N: int, lmbda: float, seed: int | None = None) -> str:
         """Train (or reuse) and evaluate one student; returns its init label."""
         seed = p["seed"] if seed is None else seed
@@ -236,14 +244,9 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
             abl = kind.startswith("abl-")
             init_model, inits[tag] = _init_model(kind, N, M, lmbda, p["ablation_init"] if abl else p["init"], seed)
             if kind in PRUNED_KINDS and init_model is None:  # the teacher's own weights, channels pruned to N
-                from ..prune import prune_channels
+                from ..prune import prune_to_width
 
-                if N >= teacher_N:
-                    raise ParameterError(f"pruned_widths: N={N} is not narrower than the teacher's N={teacher_N}")
-                if _fmt(lmbda) not in teachers:
-                    teachers[_fmt(lmbda)] = teacher_stage.load_teacher(p["preset"], lmbda, **upstream.get("01", {}))
-                init_model = prune_channels(teachers[_fmt(lmbda)], 1 - N / teacher_N).train()
-                inits[tag] = f"pruned teacher λ={lmbda}"
+                init_model, inits[tag] = prune_to_width(teacher(lmbda), N).train(), f"pruned teacher λ={lmbda}"
             if seed not in samplers:
                 samplers[seed] = CropSampler(p["train_dir"], crop=p["crop"], seed=seed)
             sampler = samplers[seed]
@@ -257,11 +260,9 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
                 model, info = train_scratch(N, M, cfg, sampler, ckpt, init=init_model, progress=progress,
                                             desc=f"{kind} N={N} λ={lmbda}")
             else:
-                if _fmt(lmbda) not in teachers:
-                    teachers[_fmt(lmbda)] = teacher_stage.load_teacher(p["preset"], lmbda, **upstream.get("01", {}))
                 keep = ABLATIONS[kind.removeprefix("abl-")] if kind.startswith("abl-") else tuple(weights)
                 w = {k: (v if k in keep else 0.0) for k, v in weights.items()}
-                model, info = distill_student(teachers[_fmt(lmbda)], N, cfg, sampler, ckpt, weights=w,
+                model, info = distill_student(teacher(lmbda), N, cfg, sampler, ckpt, weights=w,
                                               latents=p["latents"], init=init_model, progress=progress,
                                               desc=f"{kind} N={N} λ={lmbda}")
             train_s[tag] = info["seconds"]
@@ -481,7 +482,7 @@ def _kodak_cost_change(per_image: pd.DataFrame, N: int, lmbda: float, seed: int)
                       & (per_image.seed == seed)]
         if g.empty:
             return math.nan
-        cost[kind] = lmbda * 255**2 * float((10 ** (-g.psnr / 10)).mean()) + float(g.bpp.mean())
+        cost[kind] = rd_cost(float((10 ** (-g.psnr / 10)).mean()), float(g.bpp.mean()), lmbda)
     return 100 * (cost["kd"] / cost["scratch"] - 1)
 
 
@@ -517,7 +518,7 @@ def paired_objective(kd_log: list[dict], scratch_log: list[dict], lmbda: float, 
 
     def cost(log):
         rows = [r for r in log if first < r["step"] <= last] or [log[-1]]
-        return sum(lmbda * 255**2 * r["mse"] + r["bpp"] for r in rows) / len(rows)
+        return sum(rd_cost(r["mse"], r["bpp"], lmbda) for r in rows) / len(rows)
 
     kd, sc = cost(kd_log), cost(scratch_log)
     return {"steps": last, "tail_steps": last - first, "kd_cost": kd, "scratch_cost": sc,
@@ -533,8 +534,8 @@ def paired_objective_curve(kd_log: list[dict], scratch_log: list[dict], lmbda: f
     last = min(kd_log[-1]["step"], scratch_log[-1]["step"])
     out, edges = [], [round(last * i / windows) for i in range(windows + 1)]
     for a, b in zip(edges[:-1], edges[1:]):
-        kd = [lmbda * 255**2 * r["mse"] + r["bpp"] for r in kd_log if a < r["step"] <= b]
-        sc = [lmbda * 255**2 * r["mse"] + r["bpp"] for r in scratch_log if a < r["step"] <= b]
+        kd = [rd_cost(r["mse"], r["bpp"], lmbda) for r in kd_log if a < r["step"] <= b]
+        sc = [rd_cost(r["mse"], r["bpp"], lmbda) for r in scratch_log if a < r["step"] <= b]
         if kd and sc:
             out.append({"step": b, "pct": 100 * (sum(kd) / len(kd)) / (sum(sc) / len(sc)) - 100})
     return out

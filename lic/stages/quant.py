@@ -94,9 +94,10 @@ ROWS = {
 def _source_stage(p: dict) -> str:
     if p["source"] not in ("student", "teacher"):
         raise ParameterError(f"source must be 'student' or 'teacher', got {p['source']!r}")
-    if p["student_kind"] not in ("kd", "scratch", "kd-pruned", "rd-pruned"):
-        raise ParameterError(f"student_kind must be 'kd', 'scratch', 'kd-pruned' or 'rd-pruned', "
-                             f"got {p['student_kind']!r}")
+    from .distill import STUDENT_KINDS
+
+    if p["student_kind"] not in STUDENT_KINDS:
+        raise ParameterError(f"student_kind must be one of {STUDENT_KINDS}, got {p['student_kind']!r}")
     return "02" if p["source"] == "student" else "01"
 
 
