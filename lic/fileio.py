@@ -11,15 +11,37 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "write_json", "read_json"]
+__all__ = ["atomic_write_bytes", "atomic_write_text", "write_json", "read_json", "current_umask"]
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where the OS allows (Linux ``/proc``).
+
+    Elsewhere it is read by setting and restoring it, which is not thread-safe but brief.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to a temp file beside ``path``, fsync, then rename over ``path``."""
+    """Write ``data`` to a temp file beside ``path``, fsync, then rename over ``path``.
+
+    The file gets the mode a plain ``open(path, "w")`` would give (``0666 & ~umask``: 0644 with
+    the usual umask 022), not the 0600 of :func:`tempfile.mkstemp`, so artifacts and reports stay
+    readable by others where the umask allows it.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -33,6 +55,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    """UTF-8 text through :func:`atomic_write_bytes`."""
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
@@ -60,4 +83,5 @@ def write_json(path: str | os.PathLike, obj: Any) -> Path:
 
 
 def read_json(path: str | os.PathLike) -> Any:
+    """Parse a JSON file."""
     return json.loads(Path(path).read_text())
