@@ -252,3 +252,22 @@ class CropSampler:
                 c = c.flip(-2)
             out[i] = c.float().div_(255.0)
         return out
+
+    def batches(self, start: int, batch_size: int, world: int = 1, rank: int = 0, stop: int | None = None):
+        """Batches ``step*world + rank`` for ``step = start, start+1, ...`` (the training loop's interface,
+        shared with :class:`lic.datasets.StreamingCrops`)."""
+        step = start
+        while stop is None or step < stop:
+            yield self.batch(step * world + rank, batch_size)
+            step += 1
+
+    def skipped_counts(self) -> dict[str, int]:
+        """Nothing is ever skipped here (an image smaller than the crop is refused up front)."""
+        return {"too_small": 0, "unreadable": 0}
+
+    def state(self, step: int, batch_size: int, world: int = 1) -> dict:
+        """The position for a training checkpoint: batch ``k`` depends only on ``(seed, k)``."""
+        return {"kind": "memory", "seed": self.seed, "crop": self.crop, "next_step": int(step)}
+
+    def load_state(self, state: dict, step: int) -> None:
+        """Nothing to restore: the step alone fixes the next batch."""

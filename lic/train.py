@@ -9,16 +9,26 @@ plus the entropy bottleneck's auxiliary quantile loss, minimised by its own opti
 (as in CompressAI's ``examples/train.py``).
 
 Distributed data parallel: started under ``torchrun`` (``WORLD_SIZE`` > 1), :func:`train` joins a
-gloo process group, each rank draws its own crops (batch ``step * world + rank``), and gradients of
-all parameters, the entropy bottleneck's auxiliary quantiles included, are averaged with
-``all_reduce`` after every backward pass: the ranks stay identical, as under DDP (whose hooks do not
-see the auxiliary loss, which runs outside the forward pass). Rank 0 alone writes checkpoints::
+process group (NCCL on CUDA, each rank on GPU ``LOCAL_RANK``; gloo on CPU), each rank draws its own
+crops (batch ``step * world + rank``), and gradients of all parameters, the entropy bottleneck's
+auxiliary quantiles included, are averaged with one flattened ``all_reduce`` after every backward
+pass: the ranks stay identical, as under DDP (whose hooks do not see the auxiliary loss, which runs
+outside the forward pass). Rank 0 alone writes checkpoints; across nodes torchrun's
+``--nnodes/--rdzv-endpoint`` apply unchanged::
 
     torchrun --nproc_per_node 2 -m lic.train --N 64 --M 192 --steps 1000 --out runs/ddp/ckpt.pt
 
-Resumption: a checkpoint (model, both optimizers, step, history) is written atomically every
-``ckpt_every`` steps and at the end; batch ``k`` depends only on ``(seed, k)``
-(:class:`lic.data.CropSampler`), so an interrupted run continues exactly where it stopped.
+GPU path: ``TrainConfig.precision="amp"`` is CUDA autocast in bfloat16 where the GPU supports it,
+else float16 with a :class:`torch.amp.GradScaler` (``"fp16"`` forces the latter, on any device);
+the entropy models, likelihoods and losses stay float32 (:meth:`lic.models.HyperpriorLIC.forward`).
+TF32 matmuls/convolutions and cuDNN autotuning are enabled on CUDA, NHWC (channels_last) is the
+default, ``compile=True`` compiles the four transforms with ``torch.compile``. Evaluation stays
+exact: :func:`train` returns the model on the CPU in float32 for entropy coding.
+
+Resumption: a checkpoint (model, both optimizers, grad scaler, step, history, the data stream's
+position) is written atomically every ``ckpt_every`` steps and at the end; batch ``k`` depends only
+on ``(seed, k)`` (:class:`lic.data.CropSampler` in memory, :class:`lic.datasets.StreamingCrops`
+from disk in DataLoader workers), so an interrupted run continues exactly where it stopped.
 """
 
 from __future__ import annotations
@@ -38,33 +48,45 @@ from compressai.losses import RateDistortionLoss
 from tqdm.auto import tqdm
 
 from .data import CropSampler
+from .datasets import StreamingCrops
 from .errors import ParameterError
 from .fileio import atomic_write_bytes
 
-__all__ = ["TrainConfig", "rd_loss_fn", "configure_optimizers", "train", "seed_everything", "default_device", "main"]
+__all__ = ["TrainConfig", "PRECISIONS", "rd_loss_fn", "configure_optimizers", "train", "seed_everything",
+           "default_device", "resolve_precision", "bf16_is_fast", "main"]
 
 
 def _dist() -> tuple[int, int]:
-    """(rank, world size); joins a gloo process group when launched by torchrun."""
+    """(rank, world size); joins a process group when launched by torchrun (NCCL on CUDA, else gloo)."""
     import torch.distributed as dist
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world > 1 and not dist.is_initialized():
-        dist.init_process_group("gloo")
+        cuda = torch.cuda.is_available()
+        if cuda:
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+        dist.init_process_group("nccl" if cuda else "gloo")
     return (dist.get_rank(), dist.get_world_size()) if world > 1 else (0, 1)
 
 
 def _average_gradients(params, world: int) -> None:
+    """Mean of every rank's gradients, in one all_reduce of the flattened gradients."""
     import torch.distributed as dist
+    from torch._utils import _flatten_dense_tensors, _unflatten_dense_tensors
 
-    for p in params:
-        if p.grad is not None:
-            dist.all_reduce(p.grad)
-            p.grad.div_(world)
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads:
+        return
+    flat = _flatten_dense_tensors(grads)
+    dist.all_reduce(flat)
+    flat.div_(world)
+    for g, v in zip(grads, _unflatten_dense_tensors(flat, grads)):
+        g.copy_(v)
 
 
-#: training precisions: float32, or bfloat16 autocast of the forward pass
-PRECISIONS = ("fp32", "bf16")
+#: training precisions: float32; bfloat16 or float16 (+ GradScaler) autocast of the forward pass;
+#: ``amp``: the device's best (CUDA: bf16 where supported, else fp16; CPU: bf16 with AMX, else fp32)
+PRECISIONS = ("fp32", "bf16", "fp16", "amp")
 
 
 @dataclass
@@ -82,12 +104,13 @@ class TrainConfig:
         clip_max_norm: gradient clipping (0 disables).
         seed: seeds the model init (by the caller) and the crop sampler.
         ckpt_every: checkpoint interval in steps.
-        precision: ``"fp32"`` or ``"bf16"``: the forward pass under bfloat16 autocast
+        precision: ``"fp32"``, ``"bf16"``: the forward pass under bfloat16 autocast
             (convolutions, GDN channel mixing; the entropy models, likelihoods, losses and the
             optimizer stay float32, see :meth:`lic.models.HyperpriorLIC.forward`). Measured 2.9x
             faster than fp32 on a CPU with AMX-BF16 but 0.7-0.9x on an AVX512-BF16 CPU without AMX
             (benchmarks/results/throughput_*.txt; :func:`bf16_is_fast` checks, ``train`` warns);
-            parameters remain fp32.
+            parameters remain fp32. ``"fp16"``: float16 autocast with a GradScaler; ``"amp"``:
+            :func:`resolve_precision` picks per device (the GPU path).
     """
 
     lmbda: float = 0.0130
@@ -129,9 +152,54 @@ def bf16_is_fast(device: torch.device | str = "cpu") -> bool:
     return "amx_bf16" in flags
 
 
+def resolve_precision(precision: str, device: torch.device | str) -> tuple[torch.dtype | None, bool]:
+    """``(autocast dtype or None for float32, use a GradScaler)`` of ``precision`` on ``device``."""
+    device = torch.device(device)
+    if precision == "amp":
+        if device.type == "cuda":
+            precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+        else:
+            precision = "bf16" if bf16_is_fast(device) else "fp32"
+    return {"fp32": (None, False), "bf16": (torch.bfloat16, False), "fp16": (torch.float16, True)}[precision]
+
+
 def default_device() -> torch.device:
-    """CUDA when available (paper preset on a GPU), else the CPU."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    """CUDA when available (paper preset on a GPU; GPU ``LOCAL_RANK`` under torchrun), else the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    return torch.device("cpu")
+
+
+def _enable_fast_cuda(device: torch.device) -> None:
+    """TF32 tensor cores for float32 matmuls/convolutions and cuDNN autotuning (fixed crop sizes)."""
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True
+
+
+def _to_input(x: torch.Tensor, device: torch.device, channels_last: bool) -> torch.Tensor:
+    """A batch on ``device`` as float32 in [0, 1] (uint8 batches travel 4x smaller, converted there)."""
+    x = x.to(device, non_blocking=True)
+    if x.dtype == torch.uint8:
+        x = x.float().div_(255.0)
+    return x.contiguous(memory_format=torch.channels_last) if channels_last else x
+
+
+#: the transforms ``compile=True`` compiles in place (the entropy models stay eager)
+_COMPILED = ("g_a", "g_s", "h_a", "h_s")
+
+
+def _compile(model: torch.nn.Module, on: bool) -> None:
+    """``torch.compile`` the transforms in place (``on``), or take it off again (eager evaluation)."""
+    for name in _COMPILED:
+        m = getattr(model, name, None)
+        if m is None:
+            continue
+        if on:
+            m.compile()
+        else:
+            m._compiled_call_impl = None  # what nn.Module.compile() sets; None is eager again
 
 
 def seed_everything(seed: int) -> None:
@@ -164,10 +232,35 @@ def _lr_at(cfg: TrainConfig, step: int) -> float:
     return cfg.lr * (0.1 if step >= int(cfg.lr_drop * cfg.steps) else 1.0)
 
 
+def _restore(ckpt_path: Path, cfg: TrainConfig, device, model, extra_modules, opt, aux_opt, scaler, sampler):
+    """Load a training checkpoint into everything; returns ``(step, history, seconds)``."""
+    state = torch.load(ckpt_path, map_location=device, weights_only=False)
+    same = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "ckpt_every"}
+    prev = {"precision": "fp32", **state.get("train_config", {})}  # made before precision existed
+    if {k: v for k, v in prev.items() if k != "ckpt_every"} != same:
+        raise ParameterError(f"{ckpt_path} was made with another training config; delete it or use another key")
+    model.load_state_dict(state["model"], strict=False)
+    for name, m in extra_modules.items():
+        m.load_state_dict(state["extra"][name])
+    opt.load_state_dict(state["optimizer"])
+    aux_opt.load_state_dict(state["aux_optimizer"])
+    if state.get("scaler"):
+        scaler.load_state_dict(state["scaler"])
+    if state.get("data") and hasattr(sampler, "load_state"):
+        sampler.load_state(state["data"], state["step"])
+    torch.set_rng_state(state["rng"].cpu())
+    return state["step"], state["history"], state.get("seconds", 0.0)
+
+
+def _log_row(step: int, running: dict, seconds: float) -> dict:
+    n = running.pop("n")
+    return {"step": step, **{k: v / n for k, v in running.items()}, "wall_s": round(seconds, 3)}
+
+
 def train(
     model: torch.nn.Module,
     cfg: TrainConfig,
-    sampler: CropSampler,
+    sampler,
     ckpt_path: str | os.PathLike,
     loss_fn: Callable[[torch.nn.Module, torch.Tensor], dict] | None = None,
     extra_modules: dict[str, torch.nn.Module] | None = None,
@@ -175,13 +268,16 @@ def train(
     max_seconds: float | None = None,
     desc: str = "train",
     channels_last: bool = True,
+    compile: bool = False,
 ) -> dict:
     """Train ``model`` in place, resuming from ``ckpt_path`` if it exists.
 
     Args:
-        model: a CompressAI-style codec (``aux_loss()``, ``update()``).
+        model: a CompressAI-style codec (``aux_loss()``, ``update()``), placed on its device by the caller.
         cfg: hyper-parameters; a checkpoint made with another ``cfg`` is refused.
-        sampler: crop source (its crop size must equal ``cfg.crop``).
+        sampler: crop source with ``crop`` and ``batches(start, batch_size, world, rank, stop)``:
+            :class:`lic.data.CropSampler` (in memory) or :class:`lic.datasets.StreamingCrops` (DataLoader
+            workers); its crop size must equal ``cfg.crop``. Its ``state()`` goes into the checkpoint.
         ckpt_path: resumable checkpoint (written atomically).
         loss_fn: ``fn(model, x) -> {"loss": tensor, ...logged scalars}``; default RD loss.
         extra_modules: trainable modules outside ``model`` (e.g. KD projections), saved too.
@@ -189,9 +285,11 @@ def train(
         max_seconds: stop early (checkpointed) after this wall time; the next call resumes.
         desc: progress-bar label.
         channels_last: NHWC memory format (measured ≈1.2x faster on this CPU, see benchmarks/).
+        compile: ``torch.compile`` the transforms for the run (undone before returning).
 
     Returns:
-        ``{"step", "done", "history": [{step, loss, ...}], "seconds"}``.
+        ``{"step", "done", "history": [{step, loss, ..., wall_s}], "seconds", "skipped", "precision"}``
+        (``skipped``: training files skipped by reason).
     """
     if sampler.crop != cfg.crop:
         raise ParameterError(f"sampler crop {sampler.crop} != cfg.crop {cfg.crop}")
@@ -202,22 +300,11 @@ def train(
     opt, aux_opt = configure_optimizers(model, cfg, extra_params)
     rank, world = _dist()
     device = next(model.parameters()).device  # the caller places the model (CPU or GPU)
+    amp_dtype, use_scaler = resolve_precision(cfg.precision, device)
+    scaler = torch.amp.GradScaler(device.type, enabled=use_scaler)
     step, history, seconds = 0, [], 0.0
     if ckpt_path.exists():
-        state = torch.load(ckpt_path, map_location=device, weights_only=False)
-        same = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "ckpt_every"}
-        prev = {"precision": "fp32", **state.get("train_config", {})}  # made before precision existed
-        if {k: v for k, v in prev.items() if k != "ckpt_every"} != same:
-            raise ParameterError(
-                f"{ckpt_path} was made with another training config; delete it or use another key"
-            )
-        model.load_state_dict(state["model"], strict=False)
-        for name, m in extra_modules.items():
-            m.load_state_dict(state["extra"][name])
-        opt.load_state_dict(state["optimizer"])
-        aux_opt.load_state_dict(state["aux_optimizer"])
-        step, history, seconds = state["step"], state["history"], state.get("seconds", 0.0)
-        torch.set_rng_state(state["rng"].cpu())
+        step, history, seconds = _restore(ckpt_path, cfg, device, model, extra_modules, opt, aux_opt, scaler, sampler)
     if rank:  # distinct quantisation noise per rank
         torch.manual_seed(cfg.seed * 7919 + rank + step)
 
@@ -225,26 +312,19 @@ def train(
         if rank:
             return
         buf = io.BytesIO()
-        torch.save(
-            {
-                "model": model.state_dict(),
-                "extra": {k: m.state_dict() for k, m in extra_modules.items()},
-                "optimizer": opt.state_dict(),
-                "aux_optimizer": aux_opt.state_dict(),
-                "step": step,
-                "history": history,
-                "seconds": seconds,
-                "rng": torch.get_rng_state(),
-                "train_config": dataclasses.asdict(cfg),
-                "config": getattr(model, "config", {}),
-            },
-            buf,
-        )
+        torch.save({"model": model.state_dict(), "extra": {k: m.state_dict() for k, m in extra_modules.items()},
+                    "optimizer": opt.state_dict(), "aux_optimizer": aux_opt.state_dict(),
+                    "scaler": scaler.state_dict() if use_scaler else None, "step": step, "history": history,
+                    "seconds": seconds, "rng": torch.get_rng_state(), "train_config": dataclasses.asdict(cfg),
+                    "config": getattr(model, "config", {}), "data": sampler.state(step, cfg.batch_size, world),
+                    "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"}, buf)
         atomic_write_bytes(ckpt_path, buf.getvalue())
 
     model.train()
+    _enable_fast_cuda(device)
     if channels_last:
         model.to(memory_format=torch.channels_last)
+    _compile(model, compile)
     if cfg.precision == "bf16" and not bf16_is_fast(device) and rank == 0:
         warnings.warn(f"{desc}: bf16 autocast on a CPU without AMX runs slower than fp32 (kept: the recipe's "
                       "numerics are part of its config; benchmarks/train_throughput.py measures both)", stacklevel=2)
@@ -253,67 +333,73 @@ def train(
     main_params = [p for g in opt.param_groups for p in g["params"]]
     aux_params = [p for g in aux_opt.param_groups for p in g["params"]]
     running: dict[str, float] = {}
-    while step < cfg.steps:
-        for g in opt.param_groups:
-            g["lr"] = _lr_at(cfg, step)
-        x = sampler.batch(step * world + rank, cfg.batch_size).to(device, non_blocking=True)
-        if channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
-        opt.zero_grad(set_to_none=True)
-        aux_opt.zero_grad(set_to_none=True)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16"):
-            terms = loss_fn(model, x)
-        loss = terms["loss"].float()
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"{desc}: loss became {loss.item()} at step {step}")
-        loss.backward()
-        if world > 1:
-            _average_gradients(main_params, world)
-        if cfg.clip_max_norm > 0:
-            torch.nn.utils.clip_grad_norm_(main_params, cfg.clip_max_norm)
-        opt.step()
-        aux = model.aux_loss()
-        aux.backward()
-        if world > 1:
-            _average_gradients(aux_params, world)
-        aux_opt.step()
-        step += 1
-        for k, v in terms.items():
-            running[k] = running.get(k, 0.0) + float(v.detach() if torch.is_tensor(v) else v)
-        running["aux"] = running.get("aux", 0.0) + float(aux.detach())
-        running["n"] = running.get("n", 0) + 1
-        log_every = max(1, min(cfg.ckpt_every, 25))
-        if step % log_every == 0 or step == cfg.steps:
-            n = running.pop("n")
-            history.append({"step": step, **{k: v / n for k, v in running.items()}})
-            bar.set_postfix(loss=f"{history[-1]['loss']:.3f}", bpp=f"{history[-1].get('bpp', 0):.3f}")
-            running = {}
-        bar.update(1)
-        elapsed = time.monotonic() - t0
-        out_of_time = max_seconds is not None and time.monotonic() - run_start >= max_seconds
-        if world > 1:  # every rank stops at the same step
-            flag = torch.tensor([float(out_of_time)])
-            torch.distributed.all_reduce(flag)
-            out_of_time = bool(flag.item())
-        if step % cfg.ckpt_every == 0 or step == cfg.steps or out_of_time:
-            seconds_now = seconds + elapsed
-            seconds, t0 = seconds_now, time.monotonic()
-            save()
-        if out_of_time:
-            break
-    bar.close()
+    batches = sampler.batches(step, cfg.batch_size, world, rank, stop=cfg.steps)
+    try:
+        while step < cfg.steps:
+            for g in opt.param_groups:
+                g["lr"] = _lr_at(cfg, step)
+            x = _to_input(next(batches), device, channels_last)
+            opt.zero_grad(set_to_none=True)
+            aux_opt.zero_grad(set_to_none=True)
+            with torch.autocast(device.type, dtype=amp_dtype or torch.bfloat16, enabled=amp_dtype is not None):
+                terms = loss_fn(model, x)
+            loss = terms["loss"].float()
+            if not torch.isfinite(loss):
+                raise FloatingPointError(f"{desc}: loss became {loss.item()} at step {step}")
+            scaler.scale(loss).backward()
+            if world > 1:
+                _average_gradients(main_params, world)
+            scaler.unscale_(opt)
+            if cfg.clip_max_norm > 0:
+                torch.nn.utils.clip_grad_norm_(main_params, cfg.clip_max_norm)
+            scaler.step(opt)  # skipped (and the scale lowered) when fp16 gradients overflowed
+            scaler.update()
+            aux = model.aux_loss()
+            aux.backward()
+            if world > 1:
+                _average_gradients(aux_params, world)
+            aux_opt.step()
+            step += 1
+            for k, v in terms.items():
+                running[k] = running.get(k, 0.0) + float(v.detach() if torch.is_tensor(v) else v)
+            running["aux"] = running.get("aux", 0.0) + float(aux.detach())
+            running["n"] = running.get("n", 0) + 1
+            if step % max(1, min(cfg.ckpt_every, 25)) == 0 or step == cfg.steps:
+                history.append(_log_row(step, running, seconds + time.monotonic() - t0))
+                bar.set_postfix(loss=f"{history[-1]['loss']:.3f}", bpp=f"{history[-1].get('bpp', 0):.3f}")
+                running = {}
+            bar.update(1)
+            out_of_time = max_seconds is not None and time.monotonic() - run_start >= max_seconds
+            if world > 1:  # every rank stops at the same step
+                flag = torch.tensor([float(out_of_time)], device=device)
+                torch.distributed.all_reduce(flag)
+                out_of_time = bool(flag.item())
+            if step % cfg.ckpt_every == 0 or step == cfg.steps or out_of_time:
+                seconds, t0 = seconds + time.monotonic() - t0, time.monotonic()
+                save()
+            if out_of_time:
+                break
+    finally:
+        batches.close()  # stops the DataLoader workers
+        bar.close()
+        _compile(model, False)
     if step == cfg.steps and not ckpt_path.exists():  # steps == 0
         save()
     if world > 1:
         torch.distributed.barrier()
-    model.to("cpu", memory_format=torch.contiguous_format)  # entropy coding runs on the CPU
+    skipped = sampler.skipped_counts()
+    if any(skipped.values()) and rank == 0:
+        print(f"{desc}: skipped training files: {skipped['too_small']} smaller than the {cfg.crop}px crop, "
+              f"{skipped['unreadable']} unreadable", flush=True)
+    model.to("cpu", memory_format=torch.contiguous_format)  # entropy coding runs on the CPU, float32
     model.eval()
     model.update(force=True)
-    return {"step": step, "done": step >= cfg.steps, "history": history, "seconds": seconds}
+    return {"step": step, "done": step >= cfg.steps, "history": history, "seconds": seconds, "skipped": skipped,
+            "precision": str(amp_dtype or torch.float32).removeprefix("torch.")}
 
 
 def main(argv=None) -> int:
-    """Train one hyperprior model from the command line (works under ``torchrun``)."""
+    """Train one hyperprior model from the command line (works under ``torchrun``, on CPU or GPU)."""
     import argparse
 
     from .models import build_model
@@ -327,15 +413,23 @@ def main(argv=None) -> int:
     ap.add_argument("--crop", type=int, default=128)
     ap.add_argument("--lr", type=float, default=1e-4)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--precision", choices=PRECISIONS, default="fp32", help="amp: bf16 or fp16+GradScaler on CUDA")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="stream crops from disk with this many DataLoader workers (default: in-memory sampler)")
+    ap.add_argument("--compile", action="store_true", help="torch.compile the transforms")
     ap.add_argument("--train-dir", default=None)
     ap.add_argument("--out", required=True, help="checkpoint path (resumed if it exists)")
     a = ap.parse_args(argv)
     cfg = TrainConfig(lmbda=a.lmbda, steps=a.steps, batch_size=a.batch_size, crop=a.crop, lr=a.lr, seed=a.seed,
-                      ckpt_every=max(1, min(200, a.steps)))
+                      ckpt_every=max(1, min(200, a.steps)), precision=a.precision)
     seed_everything(cfg.seed)
-    model = build_model(N=a.N, M=a.M)
-    out = train(model, cfg, CropSampler(a.train_dir, crop=cfg.crop, seed=cfg.seed), a.out)
     rank, world = _dist()
+    model = build_model(N=a.N, M=a.M).to(default_device())
+    if a.workers is None:
+        sampler = CropSampler(a.train_dir, crop=cfg.crop, seed=cfg.seed)
+    else:
+        sampler = StreamingCrops(a.train_dir, crop=cfg.crop, seed=cfg.seed, workers=a.workers)
+    out = train(model, cfg, sampler, a.out, compile=a.compile)
     from .bitstream import model_fingerprint
 
     print(f"rank {rank}/{world}: step {out['step']} weights {model_fingerprint(model).hex()}", flush=True)

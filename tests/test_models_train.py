@@ -112,7 +112,7 @@ def test_forward_equals_compressai_in_float32_and_keeps_entropy_models_float_und
 
 def test_bf16_training_runs_and_is_a_separate_config(tmp_path):
     with pytest.raises(ParameterError, match="precision"):
-        TrainConfig(precision="fp16")
+        TrainConfig(precision="int8")
     cfg = TrainConfig(lmbda=0.01, steps=2, batch_size=2, crop=64, ckpt_every=1, precision="bf16")
     torch.manual_seed(0)
     m = build_model(N=8, M=12)
