@@ -18,9 +18,9 @@ from PIL import Image
 from torch.utils.flop_counter import FlopCounterMode
 from tqdm.auto import tqdm
 
-from .bitstream import model_fingerprint, pack, unpack
+from .codec import PAD, compress, decompress
 from .data import crop_to, pad_to_multiple, to_uint8
-from .errors import BitstreamError, DataError
+from .errors import BitstreamError
 from .metrics import msssim, psnr
 
 __all__ = [
@@ -33,44 +33,26 @@ __all__ = [
     "complexity",
 ]
 
-PAD = 64  # the hyperprior downsamples by 2^6
-
-
-def _check_image(x: torch.Tensor) -> torch.Tensor:
-    if not torch.is_tensor(x) or x.dim() != 3 or x.shape[0] != 3:
-        raise DataError(f"expected an image tensor [3, H, W], got {tuple(getattr(x, 'shape', ()))}")
-    if min(x.shape[-2:]) < PAD:
-        raise DataError(f"image {tuple(x.shape[-2:])} is smaller than {PAD} px a side")
-    if not torch.isfinite(x).all() or x.min() < 0 or x.max() > 1:
-        raise DataError("image values must be finite and in [0, 1]")
-    return x
 
 
 @torch.no_grad()
 def encode_image(model: torch.nn.Module, x: torch.Tensor) -> bytes:
-    """Compress ``[3, H, W]`` in [0, 1] into one container (padding to x64 inside)."""
-    x = _check_image(x)
-    xp, hw = pad_to_multiple(x.unsqueeze(0), PAD)
-    out = model.compress(xp)
-    strings = [s[0] for s in out["strings"]]
-    return pack(strings, hw, tuple(out["shape"]), model_fingerprint(model))
+    """Compress ``[3, H, W]`` in [0, 1] (any size >= 1x1, padded to x64 inside) into one container.
+
+    The same operation as :func:`lic.codec.compress` with a model object (a version-1 container,
+    which names no model: its bytes are what the study's bpp counts).
+    """
+    return compress(x, model)
 
 
 @torch.no_grad()
 def decode_image(model: torch.nn.Module, data: bytes) -> torch.Tensor:
-    """Decompress a container made by the same model; ``[3, H, W]`` in [0, 1].
+    """Decompress a container made by the same model; ``[3, H, W]`` in [0, 1] (:func:`lic.codec.decompress`).
 
     Raises:
         BitstreamError: corrupt/truncated file or made by another model.
     """
-    strings, hw, zhw = unpack(data, model_fingerprint(model))
-    if len(strings) != 2:
-        raise BitstreamError(f"expected 2 strings (y, z), got {len(strings)}")
-    try:
-        out = model.decompress([[s] for s in strings], torch.Size(zhw))
-    except (RuntimeError, ValueError, IndexError) as exc:
-        raise BitstreamError(f"bitstream does not decode ({exc})") from None
-    return crop_to(out["x_hat"][0], hw)
+    return decompress(data, model)
 
 
 @torch.no_grad()

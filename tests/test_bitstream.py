@@ -51,7 +51,35 @@ def test_other_model_is_refused(tiny_model):
         decode_image(other, encode_image(tiny_model, torch.rand(3, 64, 64)))
 
 
-@pytest.mark.parametrize("bad", [torch.rand(1, 64, 64), torch.rand(3, 32, 64), torch.rand(3, 64, 64) * 2])
+@pytest.mark.parametrize("bad", [torch.rand(1, 64, 64), torch.rand(3, 0, 64), torch.rand(3, 64, 64) * 2,
+                                 torch.full((3, 8, 8), float("nan"))])
 def test_bad_images_raise(tiny_model, bad):
     with pytest.raises(DataError):
         encode_image(tiny_model, bad)
+
+
+@pytest.mark.parametrize("hw", [(1, 1), (32, 64), (37, 101)])
+def test_images_under_64_px_are_padded_inside(tiny_model, hw):
+    x = torch.rand(3, *hw)
+    res = evaluate_codec(tiny_model, [("small", x)], progress=False)  # decode checked against the forward pass
+    assert decode_image(tiny_model, encode_image(tiny_model, x)).shape == x.shape
+    assert res["per_image"].iloc[0].bpp == pytest.approx(8 * res["per_image"].iloc[0].bytes / (hw[0] * hw[1]))
+
+
+def test_named_container_header_and_crc(tiny_model):
+    from lic.bitstream import model_fingerprint, pack, read_header, unpack
+
+    fp = model_fingerprint(tiny_model)
+    plain = pack([b"ab", b"c"], (5, 7), (1, 1), fp)
+    named = pack([b"ab", b"c"], (5, 7), (1, 1), fp, model="teacher-x")
+    assert len(named) == len(plain) + 1 + len("teacher-x")  # the study's version-1 bytes stay unchanged
+    h = read_header(named)
+    assert (h.version, h.model, h.image_hw, h.lengths, h.size) == (2, "teacher-x", (5, 7), (2, 1), len(named))
+    assert read_header(plain).model is None and read_header(plain).version == 1
+    assert unpack(named, fp) == unpack(plain, fp) == ([b"ab", b"c"], (5, 7), (1, 1))
+    with pytest.raises(BitstreamError, match="CRC"):
+        read_header(named[:20] + bytes([named[20] ^ 1]) + named[21:])
+    with pytest.raises(BitstreamError, match="truncated"):
+        read_header(named[:-6])
+    with pytest.raises(BitstreamError, match="255 bytes"):
+        pack([b"a"], (1, 1), (1, 1), fp, model="x" * 256)
