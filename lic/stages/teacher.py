@@ -27,7 +27,10 @@ from ..train import TrainConfig, default_device, seed_everything, train
 __all__ = ["PRESETS", "run", "load_teacher", "stage_handle", "rd_table", "matching_bpp", "figure",
            "figure_training"]
 
-#: preset -> parameters (plus :data:`lic.study.COMMON`)
+#: preset -> parameters (plus :data:`lic.study.COMMON`). ``init``: "scratch", "zoo" (released weights/),
+#: "compressai" (the paper's teacher: CompressAI's pretrained bmshj2018-hyperprior at each λ, see
+#: :func:`lic.zoo.load_compressai`; N=128/M=192 up to λ=0.025) or a checkpoint path. paper: ``precision``
+#: "amp" (CUDA bf16, else fp16 + GradScaler), ``workers``: crops streamed by DataLoader workers.
 PRESETS = {
     "smoke": {"N": 16, "M": 24, "lambdas": [0.0067, 0.025], "steps": 4, "batch_size": 2, "crop": 64,
               "lr": 1e-4, "init": "scratch", "kodak_limit": 2, "jpeg_qualities": [20, 60, 90]},
@@ -36,7 +39,7 @@ PRESETS = {
               "jpeg_qualities": [5, 10, 20, 30, 40, 50, 60, 70, 80, 90]},
     "paper": {"N": 128, "M": 192, "lambdas": [0.0018, 0.0035, 0.0067, 0.013, 0.025, 0.0483],
               "steps": 1_000_000, "batch_size": 16, "crop": 256, "lr": 1e-4, "init": "scratch", "kodak_limit": 24,
-              "jpeg_qualities": [5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95]},
+              "jpeg_qualities": [5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95], "precision": "amp", "workers": 8},
 }
 
 
@@ -49,6 +52,14 @@ def _init_model(p: dict, lmbda: float) -> tuple[torch.nn.Module, str]:
     seed_everything(p["seed"])
     if p["init"] == "scratch":
         return build_model(N=p["N"], M=p["M"]), "scratch"
+    if p["init"] == "compressai":  # the paper's teacher: CompressAI's pretrained model at this λ
+        from ..zoo import compressai_quality, load_compressai
+
+        model = load_compressai(lmbda)
+        if (int(model.N), int(model.M)) != (p["N"], p["M"]):
+            raise ParameterError(f"CompressAI's quality {compressai_quality(lmbda)} (λ={lmbda}) has N={model.N}, "
+                                 f"M={model.M}, stage 01 has N={p['N']}, M={p['M']}: set both or drop that λ")
+        return model, f"compressai:bmshj2018-hyperprior-q{compressai_quality(lmbda)}"
     if p["init"] != "zoo":
         return load_checkpoint(p["init"]), str(p["init"])  # a checkpoint path
     from ..zoo import available, load_pretrained
@@ -59,6 +70,16 @@ def _init_model(p: dict, lmbda: float) -> tuple[torch.nn.Module, str]:
         raise ArtifactError(f"no released teacher with N={p['N']}, M={p['M']} in weights/: use init='scratch'")
     name = min(cands, key=lambda k: abs(cands[k]["lmbda"] - lmbda))
     return load_pretrained(name), f"zoo:{name}"
+
+
+def _sampler(p: dict):
+    """Training crops: streamed from disk by ``p["workers"]`` DataLoader workers (paper preset: a folder of
+    any size), else the in-memory :class:`~lic.data.CropSampler` (smoke/quick: a small folder)."""
+    if p.get("workers") is None:
+        return CropSampler(p["train_dir"], crop=p["crop"], seed=p["seed"])
+    from ..datasets import StreamingCrops
+
+    return StreamingCrops(p["train_dir"], crop=p["crop"], seed=p["seed"], workers=int(p["workers"]))
 
 
 def _fmt(lmbda: float) -> str:
@@ -86,9 +107,10 @@ def run(p: dict, force: bool = False, progress: bool = True) -> dict:
         else:
             model, inits[_fmt(lmbda)] = _init_model(p, lmbda)
             if p["steps"] > 0:
-                sampler = sampler or CropSampler(p["train_dir"], crop=p["crop"], seed=p["seed"])
+                sampler = sampler or _sampler(p)
                 cfg = TrainConfig(lmbda=lmbda, steps=p["steps"], batch_size=p["batch_size"], crop=p["crop"],
-                                  lr=p["lr"], seed=p["seed"], ckpt_every=max(1, min(200, p["steps"])))
+                                  lr=p["lr"], seed=p["seed"], ckpt_every=max(1, min(200, p["steps"])),
+                                  precision=p.get("precision", "fp32"))
                 train(model.to(default_device()), cfg, sampler, st.dir / f"train_l{_fmt(lmbda)}.pt",
                       progress=progress, desc=f"teacher λ={lmbda}")
             save_checkpoint(final, model, lmbda=lmbda, init=inits[_fmt(lmbda)])
