@@ -1,0 +1,234 @@
+// One folded 5x5 stride-2 pad-2 conv layer of the pipeline (lic.fixedpoint conv):
+//
+//   line buffer : ROWS banks (one input row each, row r in bank r mod ROWS), a bank word is
+//                 a column pair (pixels 2c, 2c+1; CIN values of A_BITS each), one write and
+//                 one synchronous read port a bank (BRAM); pixels arrive one a beat, raster
+//                 order, and are written while their row is not in use (back-pressure else).
+//   window      : output pixel (oy, ox) needs input rows 2oy-2..2oy+2 and column pairs
+//                 ox-1, ox, ox+1: two pair registers (wc0, wc1) plus the bank read registers
+//                 as the third column, so moving one output pixel right is one bank read
+//                 (stride 2 = one column pair). Rows/columns outside the image read as 0.
+//                 A row starts after its 5 input rows are complete, with 2 fill cycles.
+//   MAC array   : PE conv_pe units (hls/rtl/conv_pe.v) share the SIMD activation lanes of
+//                 the window vector v[(ky*5 + kx)*CIN + c]; beat (co, ci) gives unit p the
+//                 weights of output channel co*PE+p, lanes ci*SIMD..ci*SIMD+SIMD-1.
+//                 A pixel is NCO*NCI beats (NCO = COUT/PE, NCI = 25*CIN/SIMD), II = 1.
+//   ROMs        : WFILE word co*NCI+ci = PE x SIMD int8 weights, BFILE word co = PE x
+//                 {shift, bias}; both read synchronously into the beat register.
+// Counters: busy (beats issued), stall (a beat waiting on back-pressure), starve (waiting
+// for input rows or filling the window), first/last beat cycle, clamp count, pixels out.
+`timescale 1ns / 1ps
+`default_nettype none
+
+module ga_conv_stage #(
+    parameter integer CIN        = 3,
+    parameter integer COUT       = 8,
+    parameter integer H          = 64,   // input rows (even)
+    parameter integer W          = 64,   // input columns (even)
+    parameter integer PE         = 1,
+    parameter integer SIMD       = 1,
+    parameter integer ROWS       = 7,    // line-buffer rows (>= 6)
+    parameter integer A_BITS     = 8,
+    parameter integer A_SIGNED   = 1,
+    parameter integer W_BITS     = 8,
+    parameter integer ACC_BITS   = 32,
+    parameter integer SH_BITS    = 8,
+    parameter integer OUT_BITS   = 16,
+    parameter integer OUT_SIGNED = 1,
+    parameter integer DEPTH      = 2,
+    parameter WFILE = "w.hex",
+    parameter BFILE = "b.hex"
+) (
+    input  wire                      clk,
+    input  wire                      rst,
+    input  wire [31:0]               cycle,
+    input  wire                      in_valid,
+    output wire                      in_ready,
+    input  wire [CIN*A_BITS-1:0]     in_data,
+    output wire                      out_valid,
+    input  wire                      out_ready,
+    output wire [COUT*OUT_BITS-1:0]  out_data,
+    output wire [7*32-1:0]           stats    // busy, stall, starve, first, last, sat, pixels
+);
+    localparam integer HO  = H / 2, WO = W / 2, WP = W / 2;
+    localparam integer PX  = CIN * A_BITS;              // one pixel
+    localparam integer PW  = 2 * PX;                    // one column pair
+    localparam integer NIN = 25 * CIN;
+    localparam integer NCO = COUT / PE, NCI = NIN / SIMD;
+    localparam integer CWO = (NCO > 1) ? $clog2(NCO) : 1;
+    localparam integer CWI = (NCI > 1) ? $clog2(NCI) : 1;
+    localparam integer BW  = ACC_BITS + SH_BITS;
+    localparam integer RB  = $clog2(ROWS + 1);
+
+    reg [PE*SIMD*W_BITS-1:0] wrom [0:NCO*NCI-1];
+    reg [PE*BW-1:0]          brom [0:NCO-1];
+    initial begin
+        $readmemh(WFILE, wrom);
+        $readmemh(BFILE, brom);
+    end
+
+    // ------------------------------------------------------------------ line-buffer writer
+    localparam [2:0] S_WAIT = 0, S_F1 = 1, S_F2 = 2, S_RUN = 3, S_DONE = 4;
+    reg  [2:0]  state;
+    reg  [15:0] oy, ox;
+    reg  [15:0] wr_row, wr_col;
+    reg  [RB-1:0] wr_bank;
+    reg  [PX-1:0] hold;
+    wire [16:0] rel = (state == S_DONE) ? H : (oy > 0 ? {oy, 1'b0} - 17'd2 : 17'd0);
+    assign in_ready = (wr_row < H) && ({1'b0, wr_row} < rel + ROWS);
+    wire wr_fire = in_valid & in_ready;
+    wire wr_pair = wr_fire & wr_col[0];
+    always @(posedge clk) begin
+        if (rst) begin
+            wr_row <= 0; wr_col <= 0; wr_bank <= 0;
+        end else if (wr_fire) begin
+            if (!wr_col[0]) hold <= in_data;
+            if (wr_col == W - 1) begin
+                wr_col <= 0; wr_row <= wr_row + 1;
+                wr_bank <= (wr_bank == ROWS - 1) ? {RB{1'b0}} : wr_bank + 1'b1;
+            end else wr_col <= wr_col + 1;
+        end
+    end
+
+    // ------------------------------------------------------------------ banks
+    reg  [15:0]     rd_addr;
+    wire            rd_en;
+    reg  [PW-1:0]   rdata [0:ROWS-1];
+    genvar b;
+    generate
+        for (b = 0; b < ROWS; b = b + 1) begin : g_bank
+            reg [PW-1:0] mem [0:WP-1];
+            always @(posedge clk) begin
+                if (wr_pair && wr_bank == b) mem[wr_col[15:1]] <= {in_data, hold};
+                if (rd_en) rdata[b] <= mem[rd_addr];
+            end
+        end
+    endgenerate
+
+    // ------------------------------------------------------------------ window
+    reg  [RB-1:0]  rb;                     // bank of row 2*oy-2
+    reg            rd_ok;                  // the bank registers hold an in-image column pair
+    reg  [5*PW-1:0] wc0, wc1;              // column pairs ox-1, ox (rows ky = 0..4)
+    reg  [5*PW-1:0] col3;                  // column pair ox+1 (bank registers, masked)
+    reg  [NIN*A_BITS-1:0] win;             // v[(ky*5 + kx)*CIN + c]
+    integer ky, bk, r;
+    always @* begin
+        for (ky = 0; ky < 5; ky = ky + 1) begin
+            bk = rb + ky;
+            if (bk >= ROWS) bk = bk - ROWS;
+            r = 2 * oy - 2 + ky;
+            col3[ky*PW +: PW] = (rd_ok && r >= 0 && r < H) ? rdata[bk] : {PW{1'b0}};
+            win[(ky*5 + 0)*PX +: PX] = wc0[ky*PW +: PX];
+            win[(ky*5 + 1)*PX +: PX] = wc0[ky*PW + PX +: PX];
+            win[(ky*5 + 2)*PX +: PX] = wc1[ky*PW +: PX];
+            win[(ky*5 + 3)*PX +: PX] = wc1[ky*PW + PX +: PX];
+            win[(ky*5 + 4)*PX +: PX] = col3[ky*PW +: PX];
+        end
+    end
+
+    // ------------------------------------------------------------------ fold loop
+    wire          en;                      // the PE array's global stall
+    reg [CWO-1:0] co;
+    reg [CWI-1:0] ci;
+    reg [31:0]    npix;
+    wire issue     = (state == S_RUN) & en;
+    wire last_beat = (co == NCO - 1) & (ci == NCI - 1);
+    wire adv       = issue & last_beat;
+    wire [16:0] need = ({oy, 1'b0} + 17'd3 > H) ? H : {oy, 1'b0} + 17'd3;
+    assign rd_en = (state == S_F1) | (state == S_F2) | adv;
+    always @* begin
+        case (state)
+            S_F1:    rd_addr = 0;
+            S_F2:    rd_addr = 1;
+            default: rd_addr = ox + 2;
+        endcase
+    end
+    always @(posedge clk) begin
+        if (rst) begin
+            state <= S_WAIT; oy <= 0; ox <= 0; co <= 0; ci <= 0; npix <= 0;
+            rb <= ROWS - 2; rd_ok <= 1'b0;
+        end else begin
+            if (rd_en) rd_ok <= (rd_addr < WP);
+            case (state)
+                S_WAIT: if ({1'b0, wr_row} >= need) state <= S_F1;
+                S_F1:   state <= S_F2;
+                S_F2: begin
+                    wc0 <= 0; wc1 <= col3; state <= S_RUN;
+                end
+                S_RUN: if (issue) begin
+                    ci <= (ci == NCI - 1) ? {CWI{1'b0}} : ci + 1'b1;
+                    if (ci == NCI - 1) co <= last_beat ? {CWO{1'b0}} : co + 1'b1;
+                    if (last_beat) begin
+                        npix <= npix + 1;
+                        wc0 <= wc1; wc1 <= col3;
+                        if (ox == WO - 1) begin
+                            ox <= 0; oy <= oy + 1;
+                            rb <= (rb + 2 >= ROWS) ? rb + 2 - ROWS : rb + 2;
+                            state <= (oy == HO - 1) ? S_DONE : S_WAIT;
+                        end else ox <= ox + 1;
+                    end
+                end
+                default: ;
+            endcase
+        end
+    end
+
+    // ------------------------------------------------------------------ beat register (ROM read)
+    reg                        b_v;
+    reg [PE*SIMD*W_BITS-1:0]   b_w;
+    reg [PE*BW-1:0]            b_bs;
+    reg [SIMD*A_BITS-1:0]      b_a;
+    always @(posedge clk) begin
+        if (rst) b_v <= 1'b0;
+        else if (en) b_v <= issue;
+        if (en) begin
+            b_w  <= wrom[co * NCI + ci];
+            b_bs <= brom[co];
+            b_a  <= win[ci * SIMD * A_BITS +: SIMD * A_BITS];
+        end
+    end
+
+    // ------------------------------------------------------------------ PE array
+    wire [PE-1:0]          u_ready, u_valid;
+    wire [PE*OUT_BITS-1:0] u_y;
+    wire [PE*2-1:0]        u_sat;
+    wire                   c_ready;
+    genvar p;
+    generate
+        for (p = 0; p < PE; p = p + 1) begin : g_pe
+            conv_pe #(.SIMD(SIMD), .NBEATS(NCI), .A_BITS(A_BITS), .A_SIGNED(A_SIGNED),
+                      .W_BITS(W_BITS), .ACC_BITS(ACC_BITS), .SH_BITS(SH_BITS),
+                      .OUT_BITS(OUT_BITS), .OUT_SIGNED(OUT_SIGNED)) u (
+                .clk(clk), .rst(rst), .in_valid(b_v), .in_ready(u_ready[p]), .in_a(b_a),
+                .in_w(b_w[p*SIMD*W_BITS +: SIMD*W_BITS]),
+                .in_bias(b_bs[p*BW +: ACC_BITS]), .in_shift(b_bs[p*BW + ACC_BITS +: SH_BITS]),
+                .out_valid(u_valid[p]), .out_ready(c_ready),
+                .out_y(u_y[p*OUT_BITS +: OUT_BITS]), .out_sat(u_sat[2*p +: 2]));
+        end
+    endgenerate
+    assign en = u_ready[0];  // all units share in_valid/out_ready: identical control state
+
+    wire [31:0] sat_count;
+    ga_collect #(.PE(PE), .NCO(NCO), .OB(OUT_BITS), .DEPTH(DEPTH)) u_col (
+        .clk(clk), .rst(rst), .in_valid(u_valid[0]), .in_ready(c_ready), .in_y(u_y),
+        .in_sat(u_sat), .out_valid(out_valid), .out_ready(out_ready), .out_data(out_data),
+        .sat_count(sat_count));
+
+    // ------------------------------------------------------------------ counters
+    reg [31:0] c_busy, c_stall, c_starve, c_first, c_last;
+    always @(posedge clk) begin
+        if (rst) begin
+            c_busy <= 0; c_stall <= 0; c_starve <= 0; c_first <= 0; c_last <= 0;
+        end else begin
+            if (issue) begin
+                c_busy <= c_busy + 1;
+                if (c_busy == 0) c_first <= cycle;
+                c_last <= cycle;
+            end else if (state == S_RUN) c_stall <= c_stall + 1;
+            else if (state != S_DONE) c_starve <= c_starve + 1;
+        end
+    end
+    assign stats = {npix, sat_count, c_last, c_first, c_starve, c_stall, c_busy};
+endmodule
+
+`default_nettype wire

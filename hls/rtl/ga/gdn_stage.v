@@ -1,0 +1,146 @@
+// One folded GDN / IGDN layer of the pipeline: PE gdn_units (hls/rtl/gdn_unit.v), each
+// computing one output channel i of the current pixel from SIMD (x_j, gamma_ij) lanes a beat.
+// A pixel (C values of IN_BITS) is popped from the upstream stream and held while its
+// NCO x NCI beats issue (NCO = C/PE output folds, NCI = C/SIMD input folds, fold order
+// co-major); the next pixel is loaded on the last beat, so a pixel takes NCO*NCI cycles
+// with no bubble. gamma (row i, lanes j) and beta come from ROMs initialised from
+// lic.fixedpoint's integer parameters (GFILE: word co*NCI+ci = PE x SIMD gamma lanes,
+// BFILE: word co = PE betas); the ROMs are read synchronously (BRAM) into a beat register
+// that runs under the units' global stall. Counters: busy (beats issued), stall (a beat
+// waiting on back-pressure), starve (no pixel to work on), first/last beat cycle.
+`timescale 1ns / 1ps
+`default_nettype none
+
+module ga_gdn_stage #(
+    parameter integer C         = 8,
+    parameter integer PE        = 1,
+    parameter integer SIMD      = 1,
+    parameter integer NPIX      = 16,   // pixels a frame
+    parameter integer INVERSE   = 0,
+    parameter integer STANDARD  = 0,
+    parameter integer IN_BITS   = 16,
+    parameter integer G_BITS    = 32,
+    parameter integer ACC_BITS  = 48,
+    parameter integer K         = 9,
+    parameter integer S_NUM     = 0,
+    parameter integer S_DEN     = 0,
+    parameter integer SHIFT     = 0,
+    parameter integer SQRT_FRAC = 4,
+    parameter integer OUT_BITS  = 8,
+    parameter integer DEPTH     = 2,
+    parameter GFILE = "gamma.hex",
+    parameter BFILE = "beta.hex"
+) (
+    input  wire                    clk,
+    input  wire                    rst,
+    input  wire [31:0]             cycle,
+    input  wire                    in_valid,
+    output wire                    in_ready,
+    input  wire [C*IN_BITS-1:0]    in_data,
+    output wire                    out_valid,
+    input  wire                    out_ready,
+    output wire [C*OUT_BITS-1:0]   out_data,
+    output wire [7*32-1:0]         stats     // busy, stall, starve, first, last, sat, pixels
+);
+    localparam integer NCO = C / PE;
+    localparam integer NCI = C / SIMD;
+    localparam integer CWO = (NCO > 1) ? $clog2(NCO) : 1;
+    localparam integer CWI = (NCI > 1) ? $clog2(NCI) : 1;
+    localparam integer GW  = PE * SIMD * G_BITS;
+
+    reg [GW-1:0]          grom [0:NCO*NCI-1];
+    reg [PE*ACC_BITS-1:0] brom [0:NCO-1];
+    initial begin
+        $readmemh(GFILE, grom);
+        $readmemh(BFILE, brom);
+    end
+
+    // ------------------------------------------------------------------ beat issue
+    reg               have;          // x holds a pixel
+    reg [C*IN_BITS-1:0] x;
+    reg [CWO-1:0]     co;
+    reg [CWI-1:0]     ci;
+    reg [31:0]        npix;          // pixels finished (all beats issued)
+    wire              en;            // the units' global stall
+    wire              issue = have & en;
+    wire              last_beat = (co == NCO - 1) & (ci == NCI - 1);
+    assign in_ready = ~have | (issue & last_beat);
+    wire              load = in_valid & in_ready;
+    always @(posedge clk) begin
+        if (rst) begin
+            have <= 1'b0; co <= 0; ci <= 0; npix <= 0;
+        end else begin
+            if (load) begin
+                x <= in_data;
+                have <= 1'b1;
+            end else if (issue & last_beat) have <= 1'b0;
+            if (issue) begin
+                ci <= (ci == NCI - 1) ? {CWI{1'b0}} : ci + 1'b1;
+                if (ci == NCI - 1) co <= last_beat ? {CWO{1'b0}} : co + 1'b1;
+                if (last_beat) npix <= npix + 1;
+            end
+        end
+    end
+
+    // ------------------------------------------------------------------ beat register (ROM read)
+    reg                        b_v;
+    reg [GW-1:0]               b_gamma;
+    reg [PE*ACC_BITS-1:0]      b_beta;
+    reg [SIMD*IN_BITS-1:0]     b_x;
+    reg [PE*IN_BITS-1:0]       b_xi;
+    always @(posedge clk) begin
+        if (rst) b_v <= 1'b0;
+        else if (en) b_v <= issue;
+        if (en) begin
+            b_gamma <= grom[co * NCI + ci];
+            b_beta  <= brom[co];
+            b_x     <= x[ci * SIMD * IN_BITS +: SIMD * IN_BITS];
+            b_xi    <= x[co * PE * IN_BITS +: PE * IN_BITS];
+        end
+    end
+
+    // ------------------------------------------------------------------ PE units
+    wire [PE-1:0]          u_ready, u_valid;
+    wire [PE*OUT_BITS-1:0] u_y;
+    wire [PE*2-1:0]        u_sat;
+    wire                   c_ready;
+    genvar p;
+    generate
+        for (p = 0; p < PE; p = p + 1) begin : g_pe
+            gdn_unit #(.C(C), .SIMD(SIMD), .INVERSE(INVERSE), .STANDARD(STANDARD),
+                       .IN_BITS(IN_BITS), .G_BITS(G_BITS), .ACC_BITS(ACC_BITS), .K(K),
+                       .S_NUM(S_NUM), .S_DEN(S_DEN), .SHIFT(SHIFT), .SQRT_FRAC(SQRT_FRAC),
+                       .OUT_BITS(OUT_BITS)) u (
+                .clk(clk), .rst(rst), .in_valid(b_v), .in_ready(u_ready[p]),
+                .in_xi(b_xi[p*IN_BITS +: IN_BITS]), .in_beta(b_beta[p*ACC_BITS +: ACC_BITS]),
+                .in_x(b_x), .in_gamma(b_gamma[p*SIMD*G_BITS +: SIMD*G_BITS]),
+                .out_valid(u_valid[p]), .out_ready(c_ready),
+                .out_y(u_y[p*OUT_BITS +: OUT_BITS]), .out_sat(u_sat[2*p +: 2]));
+        end
+    endgenerate
+    assign en = u_ready[0];  // all units share in_valid/out_ready: identical control state
+
+    wire [31:0] sat_count;
+    ga_collect #(.PE(PE), .NCO(NCO), .OB(OUT_BITS), .DEPTH(DEPTH)) u_col (
+        .clk(clk), .rst(rst), .in_valid(u_valid[0]), .in_ready(c_ready), .in_y(u_y),
+        .in_sat(u_sat), .out_valid(out_valid), .out_ready(out_ready), .out_data(out_data),
+        .sat_count(sat_count));
+
+    // ------------------------------------------------------------------ counters
+    reg [31:0] c_busy, c_stall, c_starve, c_first, c_last;
+    always @(posedge clk) begin
+        if (rst) begin
+            c_busy <= 0; c_stall <= 0; c_starve <= 0; c_first <= 0; c_last <= 0;
+        end else begin
+            if (issue) begin
+                c_busy <= c_busy + 1;
+                if (c_busy == 0) c_first <= cycle;
+                c_last <= cycle;
+            end else if (have) c_stall <= c_stall + 1;
+            else if (npix != NPIX) c_starve <= c_starve + 1;
+        end
+    end
+    assign stats = {npix, sat_count, c_last, c_first, c_starve, c_stall, c_busy};
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,90 @@
+// Verilator testbench of the generated g_a pipeline (ga_top): streams one frame in,
+// collects the latents, reads the per-stage counters.
+//   tb_ga <pixels.bin> <latents.bin> <stats.txt> [max_cycles]
+// pixels.bin : H*W*CIN uint8, raster order, channel innermost
+// latents.bin: HO*WO*COUT int16 (little endian), raster order, channel innermost
+// stats.txt  : "cycles N" then one line "stage k busy stall starve first last sat pixels"
+// Sizes come from ga_cfg.h, written by lic.rtl_ga next to the generated top.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+#include "Vga_top.h"
+#include "verilated.h"
+#include "ga_cfg.h"
+
+// Verilator stores ports <= 64 bits as integers and wider ones as VlWide (32-bit words).
+template <typename T> static uint64_t get_bits(const T& s, int lo, int n) {
+    return (static_cast<uint64_t>(s) >> lo) & ((n >= 64) ? ~0ull : ((1ull << n) - 1));
+}
+template <std::size_t N> static uint64_t get_bits(const VlWide<N>& s, int lo, int n) {
+    uint64_t v = 0;
+    for (int i = 0; i < n; ++i) v |= static_cast<uint64_t>((s[(lo + i) / 32] >> ((lo + i) % 32)) & 1u) << i;
+    return v;
+}
+template <typename T> static void set_bits(T& s, int lo, int n, uint64_t v) {
+    T m = static_cast<T>(((n >= 64) ? ~0ull : ((1ull << n) - 1)) << lo);
+    s = static_cast<T>((s & ~m) | (static_cast<T>(v << lo) & m));
+}
+template <std::size_t N> static void set_bits(VlWide<N>& s, int lo, int n, uint64_t v) {
+    for (int i = 0; i < n; ++i) {
+        uint32_t& w = s[(lo + i) / 32];
+        const uint32_t bit = 1u << ((lo + i) % 32);
+        w = ((v >> i) & 1u) ? (w | bit) : (w & ~bit);
+    }
+}
+
+int main(int argc, char** argv) {
+    if (argc < 4) {
+        std::fprintf(stderr, "usage: %s pixels.bin latents.bin stats.txt [max_cycles]\n", argv[0]);
+        return 2;
+    }
+    const long n_in = (long)GA_H * GA_W, n_out = (long)GA_HO * GA_WO;
+    const uint64_t max_cycles = argc > 4 ? std::strtoull(argv[4], nullptr, 10) : 2000000000ull;
+    std::vector<uint8_t> pix(n_in * GA_CIN);
+    FILE* f = std::fopen(argv[1], "rb");
+    if (!f || std::fread(pix.data(), 1, pix.size(), f) != pix.size()) {
+        std::fprintf(stderr, "cannot read %ld pixels from %s\n", n_in, argv[1]);
+        return 2;
+    }
+    std::fclose(f);
+    std::vector<int16_t> lat(n_out * GA_COUT);
+
+    VerilatedContext ctx;
+    Vga_top top(&ctx);
+    top.clk = 0; top.rst = 1; top.in_valid = 0; top.out_ready = 1;
+    for (int i = 0; i < 4; ++i) { top.clk = 0; top.eval(); top.clk = 1; top.eval(); }
+    top.rst = 0;
+    long i_in = 0, i_out = 0;
+    uint64_t cycle = 0;
+    while (i_out < n_out && cycle < max_cycles) {
+        top.clk = 0;
+        top.in_valid = i_in < n_in;
+        if (i_in < n_in)
+            for (int c = 0; c < GA_CIN; ++c) set_bits(top.in_data, 8 * c, 8, pix[i_in * GA_CIN + c]);
+        top.eval();
+        const bool in_fire = top.in_valid && top.in_ready;
+        if (top.out_valid) {
+            for (int c = 0; c < GA_COUT; ++c)
+                lat[i_out * GA_COUT + c] = (int16_t)get_bits(top.out_data, GA_OB * c, GA_OB);
+            ++i_out;
+        }
+        top.clk = 1;
+        top.eval();
+        if (in_fire) ++i_in;
+        ++cycle;
+    }
+    top.final();
+    f = std::fopen(argv[2], "wb");
+    std::fwrite(lat.data(), sizeof(int16_t), lat.size(), f);
+    std::fclose(f);
+    f = std::fopen(argv[3], "w");
+    std::fprintf(f, "cycles %llu\nin %ld\nout %ld\n", (unsigned long long)cycle, i_in, i_out);
+    for (int s = 0; s < GA_NSTAGES; ++s) {
+        std::fprintf(f, "stage %d", s);
+        for (int k = 0; k < 7; ++k) std::fprintf(f, " %llu", (unsigned long long)get_bits(top.stats, (s * 7 + k) * 32, 32));
+        std::fprintf(f, "\n");
+    }
+    std::fclose(f);
+    return i_out == n_out ? 0 : 1;
+}

@@ -1,0 +1,368 @@
+"""The whole analysis transform ``g_a`` in RTL for a folding plan, simulated with Verilator.
+
+A generated top (``ga_top``) chains hand-written, parameterised Verilog stages from
+``hls/rtl/ga/`` -- as hls4ml does, Python writes only parameters and instance lines:
+
+* ``ga_conv_stage`` (5x5/s2 conv): line buffer of column pairs, sliding window, PE
+  ``conv_pe`` units x SIMD lanes, weight / bias+shift ROMs, output collector + FIFO;
+* ``ga_gdn_stage`` (GDN): PE ``gdn_unit`` lanes x SIMD, gamma / beta ROMs, collector + FIFO;
+
+with the widths, shifts and folds of the :class:`lic.folding.FoldingPlan` and the
+:class:`lic.fixedpoint.IntTransform` (one source of truth: the ROM files are the transform's
+integer parameters, the Verilog parameters its attrs). :func:`measure` runs one image
+through the Verilator build (``hls/rtl/ga/tb_ga.cpp``) and holds the latents against
+``IntTransform.run`` bit for bit, the per-stage counters against :func:`model_cycles`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import verilator as vl
+from .errors import ParameterError
+from .fileio import atomic_write_bytes, atomic_write_text
+from .fixedpoint import IntTransform
+from .folding import FoldingPlan, LayerFold
+from .hw import HLS_DIR
+
+__all__ = ["GA_RTL_DIR", "make_plan", "balanced_plan", "model_cycles", "generate", "measure"]
+
+GA_RTL_DIR = HLS_DIR / "rtl" / "ga"
+_SOURCES = [GA_RTL_DIR / f for f in ("fifo.v", "collect.v", "conv_stage.v", "gdn_stage.v")] + \
+    [HLS_DIR / "rtl" / "conv_pe.v", HLS_DIR / "rtl" / "gdn_unit.v"]
+_STAT_FIELDS = ("busy", "stall", "starve", "first", "last", "sat", "pixels")
+ROW_OVERHEAD = 3  # conv stage cycles a row outside the fold loop: wait test + 2 window fills
+
+
+def _check_transform(t: IntTransform) -> None:
+    kinds = [l.kind for l in t.layers]
+    if not kinds or kinds[0] != "conv" or any(k not in ("conv", "gdn") for k in kinds) \
+            or kinds[-1] != "conv":
+        raise ParameterError(f"g_a RTL needs conv (gdn conv)* layers, got {kinds}")
+    a0 = t.layers[0].attrs
+    if a0["in_bits"] != 8 or a0["in_signed"]:
+        raise ParameterError("the first layer must read uint8 pixels")
+    if t.layers[-1].attrs["out_bits"] > 16:
+        raise ParameterError("latents wider than 16 bits are not supported by the testbench")
+
+
+def make_plan(t: IntTransform, hw: tuple[int, int], folds: dict[str, tuple[int, int]] | None = None,
+              fifo_depth: int = 2, linebuf_rows: int = 7, board: str = "",
+              clock_mhz: float = 0.0, resolution: tuple[int, int] = (0, 0)) -> FoldingPlan:
+    """A plan for ``t`` on an ``hw = (H, W)`` image, ``folds[name] = (pe, simd)`` (default 1, 1).
+
+    Args:
+        t: integer g_a.
+        hw: input image height and width (multiples of 16 for four stride-2 convs).
+        folds: per layer name ``(pe, simd)``.
+        fifo_depth, linebuf_rows: FIFO depth after every stage; conv line-buffer rows (>= 6).
+        board, clock_mhz, resolution: carried into the plan.
+    """
+    _check_transform(t)
+    h, w = int(hw[0]), int(hw[1])
+    if h % 16 or w % 16 or h < 16 or w < 16:
+        raise ParameterError(f"image {h}x{w}: height and width must be positive multiples of 16")
+    if linebuf_rows < 6:
+        raise ParameterError("linebuf_rows must be >= 6 (5 window rows + 1 being written)")
+    folds = folds or {}
+    layers = []
+    for l in t.layers:
+        pe, simd = folds.get(l.name, (1, 1))
+        conv = l.kind == "conv"
+        layers.append(LayerFold(
+            name=l.name, kind=l.kind, cin=l.attrs["in_ch"], cout=l.attrs["out_ch"],
+            k=5 if conv else 1, stride=2 if conv else 1, hin=h, win=w, pe=pe, simd=simd,
+            fifo_depth=fifo_depth, linebuf_rows=linebuf_rows if conv else 0,
+            linebuf_width=w if conv else 0))
+        if conv:
+            h, w = h // 2, w // 2
+    plan = FoldingPlan("g_a", tuple(layers), board=board, resolution=resolution,
+                       clock_mhz=clock_mhz)
+    return replace_cycles(plan)
+
+
+def replace_cycles(plan: FoldingPlan) -> FoldingPlan:
+    """The plan with each layer's ``cycles`` set to this architecture's model (:func:`model_cycles`)."""
+    from dataclasses import replace
+
+    m = model_cycles(plan)["layers"]
+    return replace(plan, layers=tuple(replace(l, cycles=m[l.name]) for l in plan.layers))
+
+
+def _stage_cycles(l: LayerFold) -> int:
+    nco, nci = l.folds
+    if l.kind == "conv":
+        ho, wo = l.hin // 2, l.win // 2
+        return ho * (ROW_OVERHEAD + wo * nco * nci)
+    return l.hin * l.win * nco * nci
+
+
+def balanced_plan(t: IntTransform, hw: tuple[int, int], target_cycles: int,
+                  max_lanes: dict[str, int] | None = None, **kw) -> FoldingPlan:
+    """The plan whose every stage needs at most ``target_cycles`` a frame with the fewest
+    MAC lanes (ties: the larger SIMD, as each PE lane carries its own requantiser/divider).
+
+    Raises:
+        ParameterError: a layer cannot meet the target even fully unrolled.
+    """
+    base = make_plan(t, hw, **kw)
+    folds = {}
+    for l in base.layers:
+        best = None
+        for pe in (d for d in range(1, l.cout + 1) if l.cout % d == 0):
+            for simd in (d for d in range(1, l.in_dim + 1) if l.in_dim % d == 0):
+                from dataclasses import replace
+
+                c = _stage_cycles(replace(l, pe=pe, simd=simd))
+                if c <= target_cycles:
+                    key = (pe * simd, -simd)
+                    if best is None or key < best[0]:
+                        best = (key, (pe, simd))
+        if best is None:
+            raise ParameterError(f"{l.name}: cannot reach {target_cycles} cycles a frame")
+        folds[l.name] = best[1]
+    return make_plan(t, hw, folds, **kw)
+
+
+def model_cycles(plan: FoldingPlan) -> dict:
+    """Analytic cycles of this RTL architecture for one frame.
+
+    Per stage: conv ``HO * (3 + WO * NCO * NCI)`` (3 cycles a row: row test, two window
+    fills), GDN ``pixels * NCO * NCI``. The frame: stage ``l`` starts when its first input is
+    there (conv: 3 input rows, GDN: one pixel, produced at the rate of the slowest stage up to
+    ``l - 1``; the image arrives at one pixel a cycle) and ends at
+    ``max(start + duration at the slowest upstream rate, upstream end + its last row)``.
+
+    Returns:
+        ``{"layers": {name: cycles}, "bottleneck": name, "frame": cycles}``.
+    """
+    layers = plan.layers
+    own = {l.name: _stage_cycles(l) for l in layers}
+    l0 = layers[0]
+    rows, rate_d = l0.hin, float(l0.hin * l0.win)  # upstream rows, upstream duration
+    start, end = 3.0 * l0.win, float(l0.hin * l0.win)
+    slow = rate_d
+    for l in layers:
+        nco, nci = l.folds
+        t = own[l.name]
+        if l is not l0:
+            if l.kind == "conv":
+                start += slow * 3.0 / rows
+            else:
+                start += slow / (l.hin * l.win)
+        lat = nci + (6 if l.kind == "conv" else 15)  # beat register + unit pipeline
+        slow = max(slow, float(t))
+        tail = t / (l.hin // 2) if l.kind == "conv" else nco * nci
+        end = max(start + slow, end + tail) + lat
+        start += lat
+        rows = l.hin // 2 if l.kind == "conv" else rows
+    bott = max(own, key=own.get)
+    return {"layers": own, "bottleneck": bott, "frame": int(round(end))}
+
+
+# --------------------------------------------------------------------------- generation
+
+
+def _hex_words(lanes: np.ndarray, bits: int) -> str:
+    """``$readmemh`` text: one line a row of ``lanes`` ``[words, n]`` (lane 0 = LSBs)."""
+    lanes = np.asarray(lanes, dtype=np.int64)
+    mask = (1 << bits) - 1
+    width = (lanes.shape[1] * bits + 3) // 4
+    out = []
+    for row in lanes:
+        v = 0
+        for k, x in enumerate(row.tolist()):
+            v |= (x & mask) << (k * bits)
+        out.append(f"{v:0{width}x}")
+    return "\n".join(out) + "\n"
+
+
+def _conv_roms(layer, lf: LayerFold, cfg) -> tuple[str, str]:
+    p = layer.params
+    cout, cin = p["weight"].shape[:2]
+    # window vector order v[(ky*5 + kx)*CIN + c]
+    wv = np.transpose(p["weight"], (0, 2, 3, 1)).reshape(cout, 25 * cin)
+    nco, nci = lf.folds
+    w = wv.reshape(nco, lf.pe, nci, lf.simd).transpose(0, 2, 1, 3).reshape(nco * nci, -1)
+    shift = p["out_shift"].astype(np.int64)
+    if shift.min() < -31 or shift.max() > 127:
+        raise ParameterError(f"{layer.name}: out_shift outside the conv_pe range -31..127")
+    acc = cfg.acc_bits
+    bs = (p["bias"] & ((1 << acc) - 1)) | ((shift & 0xFF) << acc)
+    return _hex_words(w, cfg.weight_bits), _hex_words(bs.reshape(nco, lf.pe), acc + 8)
+
+
+def _gdn_roms(layer, lf: LayerFold, cfg) -> tuple[str, str]:
+    g, b = layer.params["gamma"], layer.params["beta"]
+    c = g.shape[0]
+    nco, nci = lf.folds
+    gw = g.reshape(nco, lf.pe, nci, lf.simd).transpose(0, 2, 1, 3).reshape(nco * nci, -1)
+    return _hex_words(gw, cfg.gdn_bits), _hex_words(b.reshape(nco, lf.pe), layer.attrs["acc_bits"])
+
+
+def _conv_inst(k: int, layer, lf: LayerFold, cfg) -> str:
+    a = layer.attrs
+    prm = dict(CIN=lf.cin, COUT=lf.cout, H=lf.hin, W=lf.win, PE=lf.pe, SIMD=lf.simd,
+               ROWS=lf.linebuf_rows, A_BITS=a["in_bits"], A_SIGNED=int(a["in_signed"]),
+               W_BITS=cfg.weight_bits, ACC_BITS=cfg.acc_bits, SH_BITS=8, OUT_BITS=a["out_bits"],
+               OUT_SIGNED=int(a["out_signed"]), DEPTH=lf.fifo_depth)
+    return _inst("ga_conv_stage", k, prm)
+
+
+def _gdn_inst(k: int, layer, lf: LayerFold, cfg) -> str:
+    a = layer.attrs
+    if layer.kind != "gdn":
+        raise ParameterError(f"{layer.name}: only forward GDN in g_a")
+    prm = dict(C=lf.cin, PE=lf.pe, SIMD=lf.simd, NPIX=lf.hin * lf.win, INVERSE=0,
+               STANDARD=int(a["variant"] == "standard"), IN_BITS=a["in_bits"],
+               G_BITS=cfg.gdn_bits, ACC_BITS=a["acc_bits"], K=a["div_bits"], S_NUM=a["s_num"],
+               S_DEN=a["s_den"], SHIFT=0, SQRT_FRAC=a["sqrt_frac"] or 4, OUT_BITS=a["out_bits"],
+               DEPTH=lf.fifo_depth)
+    return _inst("ga_gdn_stage", k, prm)
+
+
+def _inst(module: str, k: int, prm: dict) -> str:
+    ps = ", ".join(f".{n}({int(v)})" for n, v in prm.items())
+    rom = ("WFILE", "BFILE") if module == "ga_conv_stage" else ("GFILE", "BFILE")
+    return (f"    {module} #({ps},\n        .{rom[0]}(\"roms/L{k}.a.hex\"), .{rom[1]}(\"roms/L{k}.b.hex\")) s{k} (\n"
+            f"        .clk(clk), .rst(rst), .cycle(cycle), .in_valid(v{k}), .in_ready(r{k}), .in_data(d{k}),\n"
+            f"        .out_valid(v{k + 1}), .out_ready(r{k + 1}), .out_data(d{k + 1}), .stats(stats[{k * 224} +: 224]));\n")
+
+
+def generate(t: IntTransform, plan: FoldingPlan, out_dir: str | os.PathLike) -> dict:
+    """Write ``ga_top.v``, ``ga_cfg.h`` and ``roms/L<k>.{a,b}.hex`` for ``t`` at ``plan``.
+
+    Returns:
+        ``{"top": path, "cfg": path, "dir": out_dir, "key": hash of the generated sources}``.
+    """
+    _check_transform(t)
+    if [l.name for l in t.layers] != [l.name for l in plan.layers]:
+        raise ParameterError("plan layers do not match the transform's layers")
+    for l, lf in zip(t.layers, plan.layers):
+        if (l.attrs["in_ch"], l.attrs["out_ch"]) != (lf.cin, lf.cout) or lf.kind != l.kind:
+            raise ParameterError(f"{l.name}: plan and transform disagree on kind or channels")
+        if lf.kind == "conv" and (lf.linebuf_rows < 6 or lf.linebuf_width != lf.win):
+            raise ParameterError(f"{l.name}: conv needs linebuf_rows >= 6 and width = win")
+    out = Path(out_dir)
+    cfg = t.cfg
+    widths = [plan.layers[0].cin * 8] + [l.attrs["out_ch"] * l.attrs["out_bits"] for l in t.layers]
+    n = len(t.layers)
+    body = [f"    wire v{k}, r{k};\n    wire [{widths[k] - 1}:0] d{k};\n" for k in range(n + 1)]
+    for k, (l, lf) in enumerate(zip(t.layers, plan.layers)):
+        a_txt, b_txt = (_conv_roms if l.kind == "conv" else _gdn_roms)(l, lf, cfg)
+        atomic_write_text(out / "roms" / f"L{k}.a.hex", a_txt)
+        atomic_write_text(out / "roms" / f"L{k}.b.hex", b_txt)
+        body.append((_conv_inst if l.kind == "conv" else _gdn_inst)(k, l, lf, cfg))
+    top = ("// generated by lic.rtl_ga.generate: do not edit\n`default_nettype none\n"
+           f"module ga_top (\n    input wire clk, input wire rst,\n"
+           f"    input wire in_valid, output wire in_ready, input wire [{widths[0] - 1}:0] in_data,\n"
+           f"    output wire out_valid, input wire out_ready, output wire [{widths[-1] - 1}:0] out_data,\n"
+           f"    output wire [{n * 224 - 1}:0] stats);\n"
+           "    reg [31:0] cycle;\n    always @(posedge clk) cycle <= rst ? 32'd0 : cycle + 32'd1;\n"
+           + "".join(body)
+           + f"    assign v0 = in_valid; assign in_ready = r0; assign d0 = in_data;\n"
+           f"    assign out_valid = v{n}; assign r{n} = out_ready; assign out_data = d{n};\n"
+           "endmodule\n`default_nettype wire\n")
+    first, last = plan.layers[0], plan.layers[-1]
+    hdr = (f"#pragma once\n#define GA_H {first.hin}\n#define GA_W {first.win}\n#define GA_CIN {first.cin}\n"
+           f"#define GA_HO {last.hin // 2}\n#define GA_WO {last.win // 2}\n#define GA_COUT {last.cout}\n"
+           f"#define GA_OB {t.layers[-1].attrs['out_bits']}\n#define GA_NSTAGES {n}\n")
+    atomic_write_text(out / "ga_top.v", top)
+    atomic_write_text(out / "ga_cfg.h", hdr)
+    key = hashlib.sha256((top + hdr).encode()).hexdigest()[:16]
+    return {"top": out / "ga_top.v", "cfg": out / "ga_cfg.h", "dir": out, "key": key}
+
+
+# --------------------------------------------------------------------------- simulation
+
+
+def _parse_stats(text: str, plan: FoldingPlan) -> tuple[int, dict[str, dict]]:
+    cycles, stages = 0, {}
+    for line in text.splitlines():
+        f = line.split()
+        if f and f[0] == "cycles":
+            cycles = int(f[1])
+        elif f and f[0] == "stage":
+            stages[plan.layers[int(f[1])].name] = dict(zip(_STAT_FIELDS, map(int, f[2:])))
+    if len(stages) != len(plan.layers):
+        raise ParameterError(f"simulation stats incomplete:\n{text}")
+    return cycles, stages
+
+
+def measure(t: IntTransform, plan: FoldingPlan, image: np.ndarray, work_dir: str | os.PathLike,
+            clock_mhz: float | None = None, fps_resolution: tuple[int, int] = (1280, 720),
+            build_root: str | os.PathLike | None = None, timeout: float | None = None) -> dict:
+    """Run ``image`` through the RTL of ``t`` at ``plan`` (Verilator) and check it.
+
+    Args:
+        t: integer g_a (:mod:`lic.fixedpoint`).
+        plan: its folding (:func:`make_plan`, :func:`balanced_plan` or the FPS model's).
+        image: uint8 pixels ``[3, H, W]`` with ``(H, W)`` = the plan's input grid.
+        work_dir: generated sources, ROMs, the stimulus and the simulation's outputs.
+        clock_mhz: clock for the frame rates (default: the plan's, else 200).
+        fps_resolution: ``(width, height)`` the measured cycles a pixel are scaled to.
+        build_root: Verilator build cache (default ``hls/build``).
+        timeout: wall-clock limit of the simulation in seconds.
+
+    Returns:
+        dict: ``mismatches`` (latents differing from ``t.run``), ``latents``,
+        ``cycles`` (measured, reset to last latent), ``model`` (:func:`model_cycles`),
+        ``layers`` (per stage: counters, model cycles, active span, model/measured),
+        ``saturations`` (RTL vs reference per layer), ``cycles_per_pixel``, ``fps`` at
+        ``fps_resolution`` (from the frame cycles), ``fps_interval`` (from the slowest stage's
+        active span: frames overlapping), ``clock_mhz``, ``build_s``, ``sim_wall_s``,
+        ``cached_build``, ``verilator``.
+    """
+    image = np.asarray(image)
+    first = plan.layers[0]
+    if image.shape != (first.cin, first.hin, first.win):
+        raise ParameterError(f"image shape {image.shape} != plan input {(first.cin, first.hin, first.win)}")
+    if image.min() < 0 or image.max() > 255:
+        raise ParameterError("image must hold uint8 pixel values")
+    work = Path(work_dir)
+    gen = generate(t, plan, work)
+    exe, cached, build_s = vl.build([*_SOURCES, gen["top"]], GA_RTL_DIR / "tb_ga.cpp", "ga_top",
+                                    build_root or HLS_DIR / "build", include_dirs=[work])
+    atomic_write_bytes(work / "pixels.bin", np.ascontiguousarray(
+        np.transpose(image, (1, 2, 0)).astype(np.uint8)).tobytes())
+    _, wall = vl.run(exe, ["pixels.bin", "latents.bin", "stats.txt"], cwd=work, timeout=timeout)
+    cycles, stages = _parse_stats((work / "stats.txt").read_text(), plan)
+    last = plan.layers[-1]
+    ob = t.layers[-1].attrs["out_bits"]
+    raw = np.fromfile(work / "latents.bin", dtype=np.uint16).astype(np.int64) & ((1 << ob) - 1)
+    raw = np.where(raw >= 1 << (ob - 1), raw - (1 << ob), raw)
+    y_rtl = raw.reshape(last.hin // 2, last.win // 2, last.cout).transpose(2, 0, 1)
+    t.reset_counters()
+    y_ref = t.run(image.astype(np.int64))
+    model = model_cycles(plan)
+    clock = float(clock_mhz or plan.clock_mhz or 200.0)
+    layers = {}
+    for lf in plan.layers:
+        s = stages[lf.name]
+        span = s["last"] - s["first"] + 1
+        layers[lf.name] = {**s, "span": span, "model": model["layers"][lf.name],
+                           "model_over_busy": model["layers"][lf.name] / max(s["busy"], 1),
+                           "pe": lf.pe, "simd": lf.simd, "lanes": lf.lanes}
+    bott = model["bottleneck"]
+    n_pix = first.hin * first.win
+    cpp = cycles / n_pix
+    target_pix = fps_resolution[0] * fps_resolution[1]
+    return {
+        "mismatches": int(np.count_nonzero(y_rtl != y_ref)), "n_latents": int(y_ref.size),
+        "latents": y_rtl, "cycles": cycles, "model": model,
+        "model_over_measured": model["frame"] / cycles, "layers": layers,
+        "bottleneck": bott, "bottleneck_model_over_span": model["layers"][bott] / layers[bott]["span"],
+        "saturations": {l.name: {"rtl": stages[l.name]["sat"], "ref": t.saturations[l.name]}
+                        for l in t.layers},
+        "cycles_per_pixel": cpp, "clock_mhz": clock,
+        "fps": clock * 1e6 / (cpp * target_pix),
+        "fps_interval": clock * 1e6 / (layers[bott]["span"] / n_pix * target_pix),
+        "fps_resolution": tuple(fps_resolution), "image_hw": (first.hin, first.win),
+        "build_s": build_s, "cached_build": cached, "sim_wall_s": wall,
+        "verilator": vl.verilator_version(), "plan": plan.to_dict(),
+    }
