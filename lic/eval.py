@@ -16,12 +16,12 @@ import pandas as pd
 import torch
 from PIL import Image
 from torch.utils.flop_counter import FlopCounterMode
-from tqdm.auto import tqdm
 
 from .codec import PAD, compress, decompress
 from .data import crop_to, pad_to_multiple, to_uint8
 from .errors import BitstreamError
 from .metrics import msssim, psnr
+from .progress import tqdm
 
 __all__ = [
     "encode_image",

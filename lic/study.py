@@ -27,6 +27,7 @@ from typing import Any
 
 from .errors import ArtifactError, ParameterError
 from .fileio import read_json, write_json
+from .progress import console_progress
 
 __all__ = [
     "ROOT",
@@ -253,6 +254,20 @@ def render_html(notebook: str | os.PathLike, target: str | os.PathLike) -> Path:
     return atomic_write_text(target, body)
 
 
+def _handle(stage: str, preset: str, upstream: dict, overrides: dict) -> Stage | None:
+    """The stage's artifact handle (key, done) before it runs; None where it cannot be resolved yet."""
+    try:
+        return stage_module(stage).stage_handle(preset, {**upstream, stage: _stage_params(overrides.get(stage, {}))})
+    except (ArtifactError, ParameterError, AttributeError, KeyError):
+        return None
+
+
+def _say(enabled: bool, line: str) -> None:
+    """One progress line of the runner on stderr (flushed: it interleaves with the kernel's bars)."""
+    if enabled:
+        print(line, file=sys.stderr, flush=True)
+
+
 def _parse_value(s: str):
     try:
         return json.loads(s)
@@ -274,6 +289,8 @@ def run_study(
         stages: subset of :data:`STAGES` (default all, in order).
         overrides: ``{"01": {"steps": 10}}`` per-stage parameter overrides.
         out_dir: where executed notebooks and ``manifest.json`` go (default ``runs/<preset>-<time>``).
+        progress: a line per stage on stderr, and the kernels' output streamed live: their prints on
+            stdout, their loops' progress bars (training steps, images coded) as text on stderr.
 
     Raises:
         RuntimeError: a stage failed; the message names the stage and the failing cell.
@@ -291,7 +308,8 @@ def run_study(
     manifest = {"preset": preset, "commit": git_commit(), "versions": _versions(), "data": data_manifest(),
                 "platform": platform.platform(), "cpus": os.cpu_count(), "overrides": overrides, "stages": {},
                 "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    for s in stages:
+    t_run = time.monotonic()
+    for i, s in enumerate(stages, 1):
         folder, nb, _ = STAGES[s]
         t0 = time.monotonic()
         params = {"preset": preset, **overrides.get(s, {})}
@@ -300,27 +318,35 @@ def run_study(
         upstream = {u: _stage_params(o) for u, o in overrides.items() if u < s}
         if upstream and s != "01":
             params["upstream"] = upstream
+        handle = _handle(s, preset, upstream, overrides)
+        reused = handle is not None and handle.done and not params.get("force")
+        _say(progress, f"[{i}/{len(stages)}] stage {s} · notebooks/{nb}"
+                       + (f" · key {handle.key}" if handle else "") + (" · artifact exists: reused" if reused else ""))
         try:
-            pm.execute_notebook(str(NOTEBOOKS / nb), str(out / nb), parameters=params, cwd=str(NOTEBOOKS),
-                                progress_bar=progress, kernel_name="python3")
+            with console_progress(progress):  # the kernel draws text bars; papermill streams them here
+                pm.execute_notebook(str(NOTEBOOKS / nb), str(out / nb), parameters=params, cwd=str(NOTEBOOKS),
+                                    progress_bar=False, kernel_name="python3",
+                                    stdout_file=sys.stdout if progress else None,
+                                    stderr_file=sys.stderr if progress else None)
         except pm.PapermillExecutionError as exc:
             manifest["stages"][s] = {"notebook": nb, "status": "failed", "cell": exc.exec_count,
                                      "error": f"{exc.ename}: {exc.evalue}", "seconds": time.monotonic() - t0}
             write_json(out / "manifest.json", manifest)
+            _say(progress, f"[{i}/{len(stages)}] stage {s} FAILED in cell {exc.exec_count} after "
+                           f"{time.monotonic() - t0:.1f} s")
             raise RuntimeError(f"stage {s} ({nb}) failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
         info = {"notebook": nb, "status": "ok", "params": params, "seconds": round(time.monotonic() - t0, 1)}
-        try:  # the stage's resolved parameters (seeds included), key and own wall time
-            st = stage_module(s).stage_handle(preset, {**upstream, s: _stage_params(overrides.get(s, {}))})
-            info.update(key=st.key, resolved=st.params, seed=st.params.get("seed"),
-                        stage_wall_s=st.results().get("wall_s"))
-        except (ArtifactError, ParameterError, AttributeError):
-            pass
+        handle = _handle(s, preset, upstream, overrides)  # again: a stage may resolve only once its inputs exist
+        if handle is not None and handle.done:  # the stage's resolved parameters (seeds included), key, own wall time
+            info.update(key=handle.key, resolved=handle.params, seed=handle.params.get("seed"), reused=reused,
+                        stage_wall_s=handle.results().get("wall_s"))
         if s == "05" and "key" in info:  # the report: executed notebook -> HTML, code hidden
-            info["html"] = [str(render_html(out / nb, out / "report.html"))]
-            info["html"].append(str(render_html(out / nb, stage_module(s).stage_handle(preset, upstream).dir
-                                                / "report.html")))
+            info["html"] = [str(render_html(out / nb, out / "report.html")),
+                            str(render_html(out / nb, handle.dir / "report.html"))]
         manifest["stages"][s] = info
         write_json(out / "manifest.json", manifest)
+        _say(progress, f"[{i}/{len(stages)}] stage {s} ok in {info['seconds']} s"
+                       f" (run so far {time.monotonic() - t_run:.0f} s)")
     manifest["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
     write_json(out / "manifest.json", manifest)
     return manifest

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from lic.errors import ParameterError
-from lic.study import Stage, main, resolve_params, stage_key
+from lic.study import STAGES, Stage, main, resolve_params, stage_key
 
 
 def test_resolve_params_overrides_and_errors():
@@ -78,3 +78,58 @@ def test_report_seed_spread_is_nan_when_a_seed_has_no_bd_rate():
 
     assert seed_spread([4.6, 4.3]) == pytest.approx(0.3)
     assert math.isnan(seed_spread([32.8, float("nan")]))  # not 0.0 (Python's max/min with NaN)
+
+
+def _typed_case(stage):
+    mark = pytest.mark.xfail(strict=True, reason="notebook 04's parameters cell is typed by its owner (issue 19)")
+    return pytest.param(stage, marks=mark) if stage == "04" else stage
+
+
+@pytest.mark.parametrize("stage", [_typed_case(s) for s in sorted(STAGES)])
+def test_parameter_cells_are_typed_and_parse_without_warnings(stage, caplog):
+    """papermill reads every line of each parameters cell (a typed literal, help without '=')."""
+    import logging
+
+    import papermill as pm
+
+    from lic.study import NOTEBOOK_ONLY, NOTEBOOKS, presets
+
+    with caplog.at_level(logging.WARNING, logger="papermill"):
+        params = pm.inspect_notebook(str(NOTEBOOKS / STAGES[stage][1]))
+    assert not [r.getMessage() for r in caplog.records if "Unable to parse" in r.getMessage()]
+    assert all(v["inferred_type_name"] not in (None, "None") for v in params.values()), params
+    assert all(v["help"] for v in params.values())
+    known = set(presets(stage)["quick"]) | NOTEBOOK_ONLY | {"preset"}
+    assert set(params) <= known, set(params) - known
+
+
+def test_runner_streams_progress_to_the_console(tmp_path, monkeypatch, capfd):
+    """Per-stage lines, and the kernel's loops drawn as text bars that papermill streams (not widgets)."""
+    import lic.study as study
+
+    calls = []
+
+    def fake_execute(src, dst, parameters, stdout_file=None, stderr_file=None, progress_bar=True, **kw):
+        import os
+
+        calls.append((os.environ.get("LIC_PROGRESS"), stdout_file, stderr_file, progress_bar))
+        from lic.progress import tqdm
+
+        for _ in tqdm(range(3), desc="images coded"):  # what a kernel's loop does under the runner
+            pass
+
+    import papermill
+
+    monkeypatch.setattr(papermill, "execute_notebook", fake_execute)
+    monkeypatch.setattr(study, "data_manifest", lambda: {})
+    monkeypatch.setenv("LIC_ARTIFACTS", str(tmp_path / "art"))
+    study.run_study("smoke", ["01"], {}, tmp_path / "run")
+    err = capfd.readouterr().err
+    assert calls[0][0] == "console" and calls[0][2] is not None and calls[0][3] is False
+    assert "[1/1] stage 01 · notebooks/01_teacher_baseline.ipynb" in err and "[1/1] stage 01 ok in" in err
+    assert "images coded: 100%" in err  # a text bar, kept when done
+    import os
+
+    assert os.environ.get("LIC_PROGRESS") is None  # only the kernels see console mode
+    study.run_study("smoke", ["01"], {}, tmp_path / "run2", progress=False)
+    assert calls[1][:3] == (None, None, None) and "stage 01" not in capfd.readouterr().err
