@@ -38,7 +38,10 @@ class LayerFold:
         pe, simd: output and input lanes a beat (see the module docstring).
         fifo_depth: beats of the FIFO after this stage.
         linebuf_rows, linebuf_width: line-buffer rows and pixels a row (0 for GDN/IGDN).
-        cycles: modelled cycles a frame at ``hin`` x ``win`` (0 when not modelled).
+        cycles: modelled beats a frame at ``hin`` x ``win`` (:mod:`lic.kernel_beats`; the C-sim
+            counts the same beats; 0 when not modelled).
+        in_words: stream words carrying one input pixel (``cin`` / the producer's PE).
+        dsp, bram, lut, ff: modelled resources of the stage (BRAM36).
     """
 
     name: str
@@ -55,6 +58,11 @@ class LayerFold:
     linebuf_rows: int = 0
     linebuf_width: int = 0
     cycles: int = 0
+    in_words: int = 1
+    dsp: int = 0
+    bram: int = 0
+    lut: int = 0
+    ff: int = 0
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -64,6 +72,8 @@ class LayerFold:
                 raise ParameterError(f"{self.name}: {n} must be >= 1, got {getattr(self, n)}")
         if self.cout % self.pe:
             raise ParameterError(f"{self.name}: pe={self.pe} must divide cout={self.cout}")
+        if self.cin % self.in_words:
+            raise ParameterError(f"{self.name}: in_words={self.in_words} must divide cin={self.cin}")
         if self.in_dim % self.simd:
             raise ParameterError(f"{self.name}: simd={self.simd} must divide the input vector "
                                  f"length {self.in_dim}")
@@ -77,6 +87,11 @@ class LayerFold:
         if self.kind == "deconv":
             return (-(-self.k // self.stride)) ** 2 * self.cin
         return self.cin
+
+    @property
+    def out_words(self) -> int:
+        """Stream words carrying one output pixel (PE-wide words)."""
+        return self.cout // self.pe
 
     @property
     def lanes(self) -> int:
@@ -126,6 +141,16 @@ class FoldingPlan:
         self.layer(name)
         return replace(self, layers=tuple(replace(l, **changes) if l.name == name else l
                                           for l in self.layers))
+
+    def table(self):
+        """One row a layer: lanes, folds, FIFO, line buffer, beats and resources (pandas)."""
+        import pandas as pd
+
+        return pd.DataFrame([{"layer": l.name, "kind": l.kind, "pe": l.pe, "simd": l.simd,
+                              "lanes": l.lanes, "in_words": l.in_words, "fifo_depth": l.fifo_depth,
+                              "linebuf": f"{l.linebuf_rows}x{l.linebuf_width}x{l.cin}"
+                              if l.linebuf_rows else "-", "cycles": l.cycles, "dsp": l.dsp,
+                              "bram36": l.bram, "lut": l.lut, "ff": l.ff} for l in self.layers])
 
     def to_dict(self) -> dict:
         """Plain JSON-ready dict."""

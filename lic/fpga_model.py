@@ -16,7 +16,8 @@ second per core, times the number of replicated cores.
 Conventions:
 
 * ``resolution`` is ``(width, height)``; the frame is padded to a multiple of
-  ``pad_multiple`` (64, as the codec runs) before the first layer.
+  ``pad_multiple`` before the first layer (default: 16 for g_a/g_s, 64 with the hyper
+  transforms, the shapes the codec needs; 1280x720 is not padded).
 * conv MACs: :math:`H_o W_o C_o C_i K^2` (``padding = K//2``, so :math:`H_o=\lceil H_i/s\rceil`).
 * transposed conv MACs are counted on the *input* grid, :math:`H_i W_i C_i C_o K^2`
   (every input pixel scattered through every tap; equals the output-grid count
@@ -33,9 +34,9 @@ Conventions:
 
 The allocator (:func:`allocate`) minimises the slowest stage: for a target of ``T`` cycles
 each stage takes the smallest legal :math:`P_i \ge \mathrm{MAC}_i/T`, i.e. units proportional
-to MACs (balanced stages) up to folding granularity, and ``T`` is bisected to the smallest
-value whose design fits the budget. All resources grow monotonically as ``T`` shrinks, so a
-bigger budget never gives a slower design.
+to MACs (balanced stages) up to folding granularity.
+not (bank shapes, LUTRAM thresholds), so the search tries every candidate target from the
+fastest whose DSPs fit upwards (:func:`allocate`).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from typing import Iterable, Mapping, Sequence
 import pandas as pd
 
 from .errors import ParameterError
+from .kernel_beats import CONV_LB_ROWS, DECONV_LB_ROWS, conv_beats, deconv_beats, gdn_beats
 
 __all__ = [
     "Assumptions",
@@ -68,8 +70,23 @@ __all__ = [
     "best_design",
     "throughput_table",
     "compare_measured",
+    "folding_plan",
+    "plan_design",
+    "codec_fps",
+    "YOSYS_UNITS",
     "STANDARD_RESOLUTIONS",
 ]
+
+#: Per-unit yosys counts (``synth_xilinx -family xcup``) of the hand-written RTL units, the
+#: source of the LUT/FF/DSP-per-lane assumptions (hls/rtl/README.md, :func:`lic.rtl.synthesize`).
+YOSYS_UNITS = {
+    "gdn_simd1": {"lut": 1415, "ff": 1159, "dsp": 2},
+    "gdn_simd4": {"lut": 1990, "ff": 1301, "dsp": 8},
+    "igdn_simd1": {"lut": 252, "ff": 298, "dsp": 5},
+    "igdn_simd4": {"lut": 797, "ff": 440, "dsp": 11},
+    "conv_pe_simd4": {"lut": 1218, "ff": 295, "dsp": 4},
+    "conv_pe_simd10": {"lut": 1442, "ff": 390, "dsp": 10},
+}
 
 STANDARD_RESOLUTIONS = {
     "1920x1080": (1920, 1080),
@@ -89,18 +106,30 @@ def _a(default, unit: str, help: str):
 class Assumptions:
     """Every constant of the model, with its unit and meaning (see :func:`describe`)."""
 
-    clock_mhz: float = _a(200.0, "MHz", "programmable-logic clock of the pipeline")
-    int8_macs_per_dsp: int = _a(1, "MAC/DSP", "int8 MAC units per DSP48E2; 2 with INT8 "
-                                "packing (Xilinx WP486), 1 is the honest default for HLS")
-    dsp_per_mul32: int = _a(4, "DSP", "DSP48E2 per 32x32-bit multiply of the GDN datapath "
-                            "(4 for the full 64-bit product, 3 if only low 32 bits are kept)")
+    clock_mhz: float = _a(200.0, "MHz", "programmable-logic clock of the pipeline; a board "
+                          "parameter (data/boards/*.yaml clock_mhz, checked against its "
+                          "clock_range_mhz by folding_plan)")
+    int8_macs_per_dsp: int = _a(2, "MAC/DSP", "int8 MACs per DSP48E2: 2 when the two MACs share "
+                                "an operand (PE lanes share the activation) and are packed in one "
+                                "27x18 multiply, as Xilinx WP486 'Deep Learning with INT8 "
+                                "Optimization on Xilinx Devices' and the DPU do; 1 = no packing "
+                                "(what yosys infers from hls/rtl/conv_pe.v)")
+    dsp_per_mul32: int = _a(2, "DSP", "DSP48E2 per GDN MAC (32-bit gamma x 16-bit operand): "
+                            "2 measured by yosys on hls/rtl/gdn_unit.v (YOSYS_UNITS); a full "
+                            "32x32 product would take 4")
     dsp_per_nonlinear: int = _a(0, "DSP", "DSP48E2 per rsqrt/sqrt/divide unit (LUT-based by default)")
-    lut_per_mac8: int = _a(20, "LUT", "LUTs per int8 MAC unit beside its DSP (adder tree, "
-                           "accumulator, mux); rough, calibrate against synthesis")
-    lut_per_mac32: int = _a(80, "LUT", "LUTs per 32-bit GDN MAC/multiply unit beside its DSPs "
-                            "(wide accumulators); rough")
-    lut_per_nonlinear: int = _a(2000, "LUT", "LUTs per pipelined 32-bit divide/rsqrt unit, II=1; rough")
-    lut_per_stage: int = _a(1000, "LUT", "fixed LUTs a stage (sliding window, FIFOs, control)")
+    lut_per_mac8: int = _a(37, "LUT", "LUTs per int8 MAC lane beside its DSP (adder tree, "
+                           "accumulator); yosys marginal cost a lane (YOSYS_UNITS)")
+    lut_per_mac32: int = _a(190, "LUT", "LUTs per 32-bit GDN MAC lane beside its DSPs (wide adder "
+                            "tree and accumulator); yosys marginal cost a lane (YOSYS_UNITS)")
+    lut_per_nonlinear: int = _a(1335, "LUT", "LUTs per pipelined divide/sqrt unit, II=1; yosys "
+                                "GDN unit minus its MAC (YOSYS_UNITS)")
+    lut_per_stage: int = _a(1070, "LUT", "fixed LUTs a stage (requantiser, clamps, control); "
+                            "yosys conv PE fixed part (YOSYS_UNITS)")
+    ff_per_mac8: int = _a(16, "FF", "flip-flops per int8 MAC lane; yosys (YOSYS_UNITS)")
+    ff_per_mac32: int = _a(47, "FF", "flip-flops per GDN MAC lane; yosys (YOSYS_UNITS)")
+    ff_per_nonlinear: int = _a(1100, "FF", "flip-flops per pipelined divide/sqrt unit; yosys")
+    ff_per_stage: int = _a(250, "FF", "fixed flip-flops a stage; yosys conv PE fixed part")
     act_bits: int = _a(8, "bit", "activation width streamed between conv stages")
     weight_bits: int = _a(8, "bit", "conv/deconv weight width (hybrid quantization)")
     bias_bits: int = _a(32, "bit", "conv/deconv bias width")
@@ -112,27 +141,32 @@ class Assumptions:
     uram_port_bits: int = _a(72, "bit", "read width of one URAM288 port")
     weights_on_chip: bool = _a(True, "-", "all weights resident on chip (no DDR weight streaming)")
     weight_memory: str = _a("bram", "-", "where weights live: 'bram' or 'uram'; line buffers are BRAM")
-    weight_banking: str = _a("partition", "-", "'partition': one weight memory per MAC lane (cyclic "
-                             "ARRAY_PARTITION by PE*SIMD, as hls/src); 'reshape': wide words, "
-                             "blocks = max(capacity, P*bits/port)")
+    weight_banking: str = _a("finn", "-", "'finn': one memory a PE lane holding SIMD-wide words "
+                             "(hls/src: weights [PE][SIMD][fold], partitioned on PE, reshaped on "
+                             "SIMD, as FINN's MVAU); 'partition': one memory a MAC lane; "
+                             "'reshape': one wide memory, blocks = max(capacity, P*bits/port)")
     lutram_max_depth: int = _a(64, "words", "a weight bank this shallow or less goes to LUTRAM "
                                "(1 LUT per 64 x 1 bit) instead of a BRAM18")
-    line_buffer_extra_rows: int = _a(1, "rows", "rows buffered beyond the minimum K-1 (conv) / "
-                                     "ceil(K/s)-1 (deconv); 1 = hls/src kernels (load overlaps "
-                                     "compute), 0 = textbook. bits = rows*W_in*C_in*act_bits")
+    schedule: str = _a("kernel", "-", "'kernel': cycles are the beats of hls/src's loops "
+                       "(lic.kernel_beats: fold steps, window loads and input reads overlapped, "
+                       "prologue) and line buffers their 7/4 rows; 'mac': iters*folds only")
+    line_buffer_extra_rows: int = _a(1, "rows", "schedule='mac' only: rows beyond K-1 (conv) / "
+                                     "ceil(K/s)-1 (deconv)")
     deconv_schedule: str = _a("phase_uniform", "-", "'phase_uniform': ceil(K/s)^2*C_in tap slots a "
                               "output pixel (hls/src/deconv.h, 36 slots per input pixel for K=5, "
                               "s=2); 'input_grid': K^2 taps per input pixel (no idle slots)")
-    pad_multiple: int = _a(64, "px", "frame padded to this multiple before g_a (codec convention)")
+    pad_multiple: int = _a(0, "px", "frame padded to this multiple before the first layer; 0 = "
+                           "what the hardware needs: 16 for g_a/g_s alone (four stride-2 "
+                           "layers), 64 with h_a/h_s (the codec's hyperprior shapes)")
     folding: str = _a("exact", "-", "'exact': PE | out-dim, SIMD | in-dim (FINN rule, hls/src); "
                       "'ceil': any PE/SIMD, ceil(in/SIMD)*ceil(out/PE) iterations; 'ideal': "
                       "ceil(slots/P) for any P, no fold overhead")
     stage_overhead_cycles: int = _a(64, "cycles", "per-stage, per-frame pipeline depth/fill overhead")
     row_overhead_cycles: int = _a(0, "cycles", "extra cycles per row of a stage's loop nest")
     fold_overhead_cycles: int = _a(0, "cycles", "extra cycles per (pixel, output fold): loop "
-                                   "entry/exit, write-back, un-pipelined GDN tail; 0 = flattened loops")
-    serial_input_load: bool = _a(False, "-", "input rows loaded in a loop that does not overlap "
-                                 "compute (+H_in*W_in*C_in cycles a frame, as hls/src today)")
+                                   "entry/exit; 0 = flattened loops (hls/src)")
+    serial_input_load: bool = _a(False, "-", "schedule='mac': input rows loaded in a loop that "
+                                 "does not overlap compute (+H_in*W_in*C_in cycles a frame)")
     frame_overlap: bool = _a(True, "-", "frames overlap in the pipeline: FPS = clock / slowest "
                              "stage; False: FPS = clock / frame latency")
     max_cores: int = _a(8, "cores", "most replicated pipelines considered")
@@ -144,7 +178,9 @@ class Assumptions:
     def __post_init__(self):
         if self.gdn not in ("standard", "simplified"):
             raise ParameterError(f"gdn must be 'standard' or 'simplified', got {self.gdn!r}")
-        for name, ok in (("weight_memory", ("bram", "uram")), ("weight_banking", ("partition", "reshape")),
+        for name, ok in (("weight_memory", ("bram", "uram")),
+                         ("weight_banking", ("finn", "partition", "reshape")),
+                         ("schedule", ("kernel", "mac")),
                          ("deconv_schedule", ("phase_uniform", "input_grid")),
                          ("folding", ("exact", "ceil", "ideal"))):
             if getattr(self, name) not in ok:
@@ -154,7 +190,7 @@ class Assumptions:
             if isinstance(v, (int, float)) and not isinstance(v, bool) and v < 0:
                 raise ParameterError(f"assumption {f.name} must be >= 0, got {v}")
         for name in ("clock_mhz", "int8_macs_per_dsp", "bram_bits", "bram_port_bits",
-                     "uram_bits", "uram_port_bits", "pad_multiple", "max_cores"):
+                     "uram_bits", "uram_port_bits", "max_cores"):
             if getattr(self, name) <= 0:
                 raise ParameterError(f"assumption {name} must be > 0")
 
@@ -400,10 +436,11 @@ def codec_layers(N: int, M: int = 192, resolution: tuple[int, int] = (1280, 720)
     w0, h0 = (int(v) for v in resolution)
     if w0 < 1 or h0 < 1:
         raise ParameterError(f"resolution must be positive, got {resolution}")
-    m = a.pad_multiple
+    tlist = _expand_transforms(transforms, hyper)
+    m = a.pad_multiple or (64 if {"h_a", "h_s"} & set(tlist) else 16)
     H, W = -(-h0 // m) * m, -(-w0 // m) * m
     out: list[Layer] = []
-    for t in _expand_transforms(transforms, hyper):
+    for t in tlist:
         if t == "g_a":
             h, w, chans = H, W, [3, N, N, N, M]
             for i in range(4):
@@ -511,10 +548,29 @@ def _overhead(layer: Layer, a: Assumptions) -> int:
     return a.stage_overhead_cycles + a.row_overhead_cycles * layer.grid_rows + load
 
 
-def _weight_memory(layer: Layer, P: int, a: Assumptions) -> tuple[int, int, int]:
-    """(BRAM36, URAM, LUT) holding the layer's weights and biases for ``P`` MAC lanes."""
+_BRAM18_SHAPES = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36))
+
+
+def bram18_for(width_bits: int, depth: int) -> int:
+    """BRAM18 blocks for one memory ``width_bits`` wide and ``depth`` deep (best aspect ratio
+    of the UltraScale+ RAMB18E2; two BRAM18 make one BRAM36)."""
+    if width_bits <= 0 or depth <= 0:
+        return 0
+    return min(-(-depth // d) * -(-width_bits // w) for d, w in _BRAM18_SHAPES)
+
+
+def _bank(width_bits: int, depth: int, a: Assumptions) -> tuple[int, int]:
+    """(BRAM18, LUT) of one memory: LUTRAM when at most ``lutram_max_depth`` deep."""
+    if depth <= a.lutram_max_depth:
+        return 0, -(-depth // 64) * width_bits
+    return bram18_for(width_bits, depth), 0
+
+
+def _weight_memory(layer: Layer, pe: int, simd: int, a: Assumptions) -> tuple[int, int, int]:
+    """(BRAM36, URAM, LUT) holding the layer's weights and biases for ``pe`` x ``simd`` lanes."""
     if not a.weights_on_chip:
         return 0, 0, 0
+    P = pe * simd
     wb = a.gdn_bits if layer.is_gdn else a.weight_bits
     bb = a.gdn_bits if layer.is_gdn else a.bias_bits
     lut = -(-layer.biases // 64) * bb  # biases / beta: small, LUTRAM
@@ -523,6 +579,10 @@ def _weight_memory(layer: Layer, P: int, a: Assumptions) -> tuple[int, int, int]
         return 0, max(-(-total // a.uram_bits), -(-(P * wb) // a.uram_port_bits)), lut
     if a.weight_banking == "reshape":
         return max(-(-total // a.bram_bits), -(-(P * wb) // a.bram_port_bits)), 0, lut
+    if a.weight_banking == "finn":  # pe memories of simd-wide words, depth = folds
+        depth = -(-layer.weights // P)
+        b18, l = _bank(simd * wb, depth, a)
+        return -(-(pe * b18) // 2), 0, lut + pe * l
     banks = min(P, layer.weights)
     depth = -(-layer.weights // banks)
     if depth <= a.lutram_max_depth:
@@ -537,21 +597,68 @@ def _compute_cycles(layer: Layer, pe: int, simd: int, a: Assumptions) -> int:
     return layer.iters * (-(-layer.in_dim // simd)) * (-(-layer.out_dim // pe))
 
 
-def stage_for_units(layer: Layer, pe: int, simd: int, a: Assumptions | None = None) -> Stage:
+def _folds(layer: Layer, pe: int, simd: int) -> int:
+    return (-(-layer.in_dim // simd)) * (-(-layer.out_dim // pe))
+
+
+def _kernel_beats(layer: Layer, pe: int, simd: int, in_words: int) -> int:
+    """Beats a frame of the hls/src kernel (:mod:`lic.kernel_beats`)."""
+    F = _folds(layer, pe, simd)
+    if layer.is_gdn:
+        return gdn_beats(layer.hin, layer.win, F, in_words)
+    if layer.kind == "conv" and (layer.k, layer.stride) == (5, 2):
+        return conv_beats(layer.hin, layer.win, F, in_words)
+    if layer.kind == "deconv" and (layer.k, layer.stride) == (5, 2) and layer.iters == layer.hout * layer.wout:
+        return deconv_beats(layer.hin, layer.win, F, in_words)
+    # 3x3/s1 convs of the hyper transforms (no hls/src kernel yet): folds plus input words
+    return max(layer.iters * F, layer.hin * layer.win * in_words)
+
+
+def _kernel_resources(layer: Layer, pe: int, simd: int, in_words: int, a: Assumptions) -> Resources:
+    """DSP / BRAM36 / LUT / URAM / FF of the hls/src kernel with ``pe`` x ``simd`` lanes."""
+    P = pe * simd
+    wbram, wuram, wlut = _weight_memory(layer, pe, simd, a)
+    sf = -(-layer.in_dim // simd)
+    mux = simd * (a.gdn_bits if layer.is_gdn else a.act_bits) * (-(-(sf - 1) // 3)) if sf > 1 else 0
+    if layer.is_gdn:
+        nl = pe  # one rsqrt/sqrt/divide unit an output lane
+        mu = (layer.cin // in_words if a.gdn == "standard" else 0) + (pe if layer.kind == "igdn" else 0)
+        dsp = (P + mu) * a.dsp_per_mul32 + nl * a.dsp_per_nonlinear
+        lut = (P + mu) * a.lut_per_mac32 + nl * a.lut_per_nonlinear + a.lut_per_stage + mux
+        ff = P * a.ff_per_mac32 + nl * a.ff_per_nonlinear + a.ff_per_stage + 2 * layer.cin * a.gdn_bits
+        return Resources(dsp, wbram, lut + wlut, wuram, ff)
+    taps = layer.k * layer.k if layer.kind == "conv" else (-(-layer.k // layer.stride)) ** 2
+    rows = CONV_LB_ROWS if layer.kind == "conv" else DECONV_LB_ROWS
+    if layer.stride == 1:
+        rows = layer.k + 1
+    b18, lb_lut = _bank(layer.cin * a.act_bits, layer.win, a)
+    lb_bram = -(-(rows * b18) // 2)
+    dsp = -(-P // a.int8_macs_per_dsp)
+    lut = P * a.lut_per_mac8 + a.lut_per_stage + mux + rows * lb_lut
+    ff = P * a.ff_per_mac8 + a.ff_per_stage + 2 * taps * layer.cin * a.act_bits
+    return Resources(dsp, lb_bram + wbram, lut + wlut, wuram, ff)
+
+
+def stage_for_units(layer: Layer, pe: int, simd: int, a: Assumptions | None = None,
+                    in_words: int | None = None) -> Stage:
     """Cost of ``layer`` run with ``pe`` x ``simd`` MAC lanes.
 
-    Compute cycles are ``iters * ceil(in_dim/simd) * ceil(out_dim/pe)`` (= ``slots / P`` under
-    exact folding). GDN non-linear units and elementwise multipliers are sized so they never
-    slow the stage down: ``ceil(ops / compute_cycles)``.
+    With ``schedule="kernel"`` (default) the cycles are the beats of the hls/src kernel
+    (:mod:`lic.kernel_beats`) plus ``stage_overhead_cycles``; with ``"mac"`` they are
+    ``iters * ceil(in_dim/simd) * ceil(out_dim/pe)`` (= ``slots / P`` under exact folding)
+    plus overheads. GDN: one non-linear unit an output lane (PE) under ``"kernel"``.
 
     Args:
         layer: the layer.
         pe: output parallelism (divides ``layer.out_dim`` under exact folding).
         simd: input parallelism (divides ``layer.in_dim`` under exact folding).
         a: assumptions.
+        in_words: stream words carrying one input pixel (``cin / width`` of the producer's
+            words, its PE); default 1 (a whole pixel a beat).
     """
     a = a or Assumptions()
     pe, simd = int(pe), int(simd)
+    in_words = 1 if in_words is None else int(in_words)
     if a.folding == "ideal" and pe == 1 and 1 <= simd <= layer.in_dim * layer.out_dim:
         pass  # ideal folding: P = simd lanes in any arrangement
     elif pe < 1 or simd < 1 or pe > layer.out_dim or simd > layer.in_dim:
@@ -560,18 +667,33 @@ def stage_for_units(layer: Layer, pe: int, simd: int, a: Assumptions | None = No
     if a.folding == "exact" and (layer.out_dim % pe or layer.in_dim % simd):
         raise ParameterError(f"{layer.name}: pe={pe} must divide {layer.out_dim} and simd={simd} "
                              f"divide {layer.in_dim} (folding='exact')")
+    if in_words < 1 or layer.cin % in_words:
+        raise ParameterError(f"{layer.name}: in_words={in_words} must divide cin={layer.cin}")
+    if a.schedule == "kernel" and a.folding != "ideal":
+        comp = _kernel_beats(layer, pe, simd, in_words)
+        res = _kernel_resources(layer, pe, simd, in_words, a)
+        nl = pe if layer.is_gdn else 0
+        mu = 0
+        if layer.is_gdn:
+            mu = (layer.cin // in_words if a.gdn == "standard" else 0) + (pe if layer.kind == "igdn" else 0)
+        cycles = comp + a.stage_overhead_cycles
+        fill_rows = 1 if layer.is_gdn else 3
+        fill = int(math.ceil(comp * min(1.0, fill_rows / layer.hin))) + a.stage_overhead_cycles
+        return Stage(layer, pe, simd, nl, mu, comp, cycles, fill, res)
     P = pe * simd
     comp = _compute_cycles(layer, pe, simd, a)
     nl = -(-layer.nonlinear // comp) if layer.nonlinear else 0
     mu = -(-layer.elementwise // comp) if layer.elementwise else 0
-    wbram, wuram, wlut = _weight_memory(layer, P, a)
+    wbram, wuram, wlut = _weight_memory(layer, pe, simd, a)
     if layer.is_gdn:
         dsp = (P + mu) * a.dsp_per_mul32 + nl * a.dsp_per_nonlinear
         lut = (P + mu) * a.lut_per_mac32 + nl * a.lut_per_nonlinear + a.lut_per_stage
+        ff = P * a.ff_per_mac32 + nl * a.ff_per_nonlinear + a.ff_per_stage
         lb_bram = 0
     else:
         dsp = -(-P // a.int8_macs_per_dsp)
         lut = P * a.lut_per_mac8 + a.lut_per_stage
+        ff = P * a.ff_per_mac8 + a.ff_per_stage
         base = layer.k - 1 if layer.kind == "conv" else -(-layer.k // layer.stride) - 1
         rows = base + a.line_buffer_extra_rows
         lb_bits = rows * layer.win * layer.cin * a.act_bits
@@ -586,12 +708,13 @@ def stage_for_units(layer: Layer, pe: int, simd: int, a: Assumptions | None = No
         fill_frac = min(1.0, fill_rows / layer.hin)
     fill = int(math.ceil((comp + fold) * fill_frac)) + a.stage_overhead_cycles
     return Stage(layer, pe, simd, nl, mu, comp, cycles, fill,
-                 Resources(dsp, lb_bram + wbram, lut + wlut, wuram))
+                 Resources(dsp, lb_bram + wbram, lut + wlut, wuram, ff))
 
 
-def _min_stage(layer: Layer, target: int, a: Assumptions) -> Stage | None:
+def _min_stage(layer: Layer, target: int, a: Assumptions, in_words: int = 1) -> Stage | None:
     """Cheapest stage of ``layer`` (fewest MAC lanes) taking <= ``target`` cycles; None if none."""
-    budget = target - _overhead(layer, a)
+    kernel = a.schedule == "kernel" and a.folding != "ideal"
+    budget = target - (a.stage_overhead_cycles if kernel else _overhead(layer, a))
     if budget <= 0:
         return None
     if a.folding == "ideal":  # any P (recorded as pe=1, simd=P); cycles fall with P
@@ -615,10 +738,22 @@ def _min_stage(layer: Layer, target: int, a: Assumptions) -> Stage | None:
     i = bisect.bisect_left(neg_its, -need_it)  # first option with iterations <= need_it
     for j in range(i, len(Ps)):
         pe, simd = ps[j]
+        if kernel:  # beats >= iters * folds: the first options may still be too slow
+            s = stage_for_units(layer, pe, simd, a, in_words)
+            if s.cycles <= target:
+                return s
+            continue
         fold = layer.iters * (-(-layer.out_dim // pe)) * a.fold_overhead_cycles
         if layer.iters * -neg_its[j] + fold <= budget:
             return stage_for_units(layer, pe, simd, a)
     return None
+
+
+def _in_words(prev: Stage | None, layer: Layer) -> int:
+    """Stream words an input pixel of ``layer``: ``cin / prev.pe`` when chained, else 1."""
+    if prev is None or prev.layer.cout != layer.cin or prev.layer.transform != layer.transform:
+        return 1
+    return layer.cin // prev.pe
 
 
 @dataclass(frozen=True)
@@ -681,7 +816,7 @@ class PipelineDesign:
         for s in self.stages:
             l = s.layer
             rows.append({"name": l.name, "kind": l.kind, "macs": l.macs, "pe": s.pe,
-                         "simd": s.simd, "units": s.units, "nonlinear_units": s.nonlinear_units,
+                         "simd": s.simd, "units": s.units, "lanes": s.units, "nonlinear_units": s.nonlinear_units,
                          "mult_units": s.mult_units, "cycles": s.cycles,
                          "utilisation": s.cycles / T, **s.resources.as_dict()})
         return pd.DataFrame(rows)
@@ -707,9 +842,9 @@ def design_for_cycles(layers: Sequence[Layer], target_cycles: int, a: Assumption
         The design, or None when some stage cannot go that fast even fully unrolled.
     """
     a = a or Assumptions()
-    stages = []
+    stages: list[Stage] = []
     for l in layers:
-        s = _min_stage(l, int(target_cycles), a)
+        s = _min_stage(l, int(target_cycles), a, _in_words(stages[-1] if stages else None, l))
         if s is None:
             return None
         stages.append(s)
@@ -730,8 +865,11 @@ def design_from_parallelism(layers: Sequence[Layer], parallelism: Mapping[str, t
     unknown = sorted(set(parallelism) - {l.name for l in layers})
     if unknown:
         raise ParameterError(f"parallelism for unknown layer(s) {unknown}")
-    return PipelineDesign(tuple(stage_for_units(l, *parallelism.get(l.name, (1, 1)), a=a)
-                                for l in layers), a, cores)
+    stages: list[Stage] = []
+    for l in layers:
+        iw = _in_words(stages[-1] if stages else None, l)
+        stages.append(stage_for_units(l, *parallelism.get(l.name, (1, 1)), a=a, in_words=iw))
+    return PipelineDesign(tuple(stages), a, cores)
 
 
 def _cycle_bounds(layers: Sequence[Layer], a: Assumptions) -> tuple[int, int]:
@@ -741,25 +879,54 @@ def _cycle_bounds(layers: Sequence[Layer], a: Assumptions) -> tuple[int, int]:
     return lo, hi
 
 
-def _bisect_fastest(layers, a, cores, ok) -> PipelineDesign | None:
-    """Smallest target T whose design satisfies ``ok`` (monotone in T)."""
-    lo, hi = _cycle_bounds(layers, a)
-    best = design_for_cycles(layers, hi, a, cores)
-    if best is None or not ok(best):
-        return None
-    while lo < hi:
+@lru_cache(maxsize=256)
+def _candidates(layers: tuple[Layer, ...], a: Assumptions) -> tuple[int, ...]:
+    """Every cycle count a stage can take (each layer's Pareto foldings, each input word
+    width its producer's foldings allow): the only targets at which a design changes."""
+    if a.folding == "ideal":
+        lo, hi = _cycle_bounds(layers, a)
+        return tuple(range(lo, hi + 1, max(1, (hi - lo) // 4096)))
+    out: set[int] = set()
+    prev_pes = {1}
+    for l in layers:
+        _, _, ps = _options(l.in_dim, l.out_dim, a.folding)
+        words = {1} | {l.cin // p for p in prev_pes if l.cin % p == 0}
+        for pe, simd in ps:
+            for iw in words:
+                out.add(stage_for_units(l, pe, simd, a, iw).cycles)
+        prev_pes = {pe for pe, _ in ps}
+    return tuple(sorted(out))
+
+
+def _scan_fastest(layers, a, cores, ok, ok_dsp) -> PipelineDesign | None:
+    """Design at the smallest candidate target satisfying ``ok``.
+
+    DSPs only grow as the target shrinks (each stage takes the fewest lanes that meet it),
+    so the first target whose DSPs fit is bisected; BRAM (bank shapes, LUTRAM thresholds)
+    and LUTs are not monotone, so from there every candidate is tried in ascending order.
+    """
+    cands = _candidates(tuple(layers), a)
+    lo, hi = 0, len(cands)
+    while lo < hi:  # first candidate with a design whose DSPs fit
         mid = (lo + hi) // 2
-        d = design_for_cycles(layers, mid, a, cores)
-        if d is not None and ok(d):
-            best, hi = d, mid
+        d = design_for_cycles(layers, cands[mid], a, cores)
+        if d is not None and ok_dsp(d):
+            hi = mid
         else:
             lo = mid + 1
-    return best
+    for T in cands[lo:]:
+        d = design_for_cycles(layers, T, a, cores)
+        if d is not None and ok(d):
+            return d
+    return None
 
 
 def allocate(layers: Sequence[Layer], budget: Resources | int, a: Assumptions | None = None,
              cores: int = 1) -> PipelineDesign | None:
     """Fastest single pipeline whose resources fit ``budget`` (stages balanced by MACs).
+
+    Every candidate target is tried from the fastest whose DSPs fit upwards (BRAM is not
+    monotone in the target), so no fitting design at a smaller target is missed.
 
     Args:
         layers: the pipeline's layers.
@@ -772,8 +939,10 @@ def allocate(layers: Sequence[Layer], budget: Resources | int, a: Assumptions | 
     """
     a = a or Assumptions()
     if isinstance(budget, int):
-        return _bisect_fastest(layers, a, cores, lambda d: d.core_resources.dsp <= budget)
-    return _bisect_fastest(layers, a, cores, lambda d: d.core_resources.fits(budget))
+        ok = lambda d: d.core_resources.dsp <= budget  # noqa: E731
+        return _scan_fastest(layers, a, cores, ok, ok)
+    return _scan_fastest(layers, a, cores, lambda d: d.core_resources.fits(budget),
+                         lambda d: d.core_resources.dsp <= budget.dsp)
 
 
 def _shell(a: Assumptions) -> Resources:
@@ -807,22 +976,12 @@ def best_design(layers: Sequence[Layer], budget: Resources, a: Assumptions | Non
             d = allocate(layers, avail.split(c), a, cores=c)
             if d is not None and (best is None or d.fps > best.fps):
                 best = d
-        else:
-            d = design_for_cycles(layers, lo, a, c)  # fastest possible core
-            if d is None or d.fps < fps:
-                continue
-            # slowest (cheapest) core design that still reaches fps: bisect on T downwards
-            lo_t, hi_t = d.cycles, hi
-            good = d
-            while lo_t < hi_t:
-                mid = (lo_t + hi_t + 1) // 2
-                x = design_for_cycles(layers, mid, a, c)
-                if x is not None and x.fps >= fps:
-                    good, lo_t = x, mid
-                else:
-                    hi_t = mid - 1
-            if good.core_resources.times(c).fits(avail):
-                return good
+        else:  # the slowest (cheapest) fitting core design that still reaches fps
+            tmax = int(c * a.clock_mhz * 1e6 / float(fps))
+            for T in reversed([t for t in _candidates(tuple(layers), a) if t <= tmax]):
+                x = design_for_cycles(layers, T, a, c)
+                if x is not None and x.fps >= fps and x.core_resources.times(c).fits(avail):
+                    return x
     return best
 
 
@@ -896,3 +1055,109 @@ def compare_measured(design: PipelineDesign, measured: Mapping[str, float],
                      "in_model": True})
     return pd.DataFrame(rows, columns=["layer", "model_cycles", "measured_cycles", "ratio",
                                        "error_pct", "in_model"])
+
+
+def _fifo_depth(stage: Stage) -> int:
+    """FIFO after a stage: two pixels of its PE-wide output words, a power of two >= 2."""
+    words = max(1, stage.layer.cout // stage.pe)
+    return 1 << max(1, (2 * words - 1).bit_length())
+
+
+def plan_design(design: PipelineDesign, transform: str, board: str = "",
+                resolution: tuple[int, int] = (0, 0)):
+    """The :class:`lic.folding.FoldingPlan` of a modelled pipeline (one core).
+
+    Args:
+        design: from :func:`best_design` / :func:`design_from_parallelism`.
+        transform: ``"g_a"``, ``"g_s"``, ``"h_a"`` or ``"h_s"``.
+        board: board key recorded on the plan.
+        resolution: ``(width, height)`` recorded on the plan.
+    """
+    from .folding import FoldingPlan, LayerFold
+
+    folds = []
+    prev = None
+    for s in design.stages:
+        l = s.layer
+        conv = not l.is_gdn
+        rows = (CONV_LB_ROWS if l.kind == "conv" else DECONV_LB_ROWS) if conv else 0
+        folds.append(LayerFold(
+            name=l.name, kind=l.kind, cin=l.cin, cout=l.cout, k=l.k, stride=l.stride,
+            hin=l.hin, win=l.win, pe=s.pe, simd=s.simd, fifo_depth=_fifo_depth(s),
+            linebuf_rows=rows, linebuf_width=l.win if conv else 0, cycles=s.compute_cycles,
+            in_words=_in_words(prev, l), dsp=s.resources.dsp, bram=s.resources.bram,
+            lut=s.resources.lut, ff=s.resources.ff))
+        prev = s
+    a = design.assumptions
+    notes = {"fps": design.fps, "cycles": design.cycles, "cores": design.cores,
+             "bottleneck": design.bottleneck, "stage_overhead_cycles": a.stage_overhead_cycles,
+             "resources": design.resources.as_dict(), "label": "modelled (lic.fpga_model)"}
+    return FoldingPlan(transform=transform, layers=tuple(folds), board=board,
+                       resolution=tuple(resolution), clock_mhz=a.clock_mhz, notes=notes)
+
+
+def folding_plan(N: int, M: int = 192, board="zcu102", resolution: tuple[int, int] = (1280, 720),
+                 clock_mhz: float | None = None, transform: str = "g_a", utilisation: float = 0.8,
+                 assumptions: Assumptions | None = None, fps: float | None = None):
+    """The model's folding plan for one transform on a board, resolution and clock.
+
+    Args:
+        N, M: transform and latent widths.
+        board: board key (:mod:`lic.boards`) or a :class:`lic.boards.Board`.
+        resolution: ``(width, height)``.
+        clock_mhz: pipeline clock; default the board's planning clock; must lie in the
+            board's ``clock_range_mhz``.
+        transform: ``"g_a"``, ``"g_s"``, ``"h_a"`` or ``"h_s"`` (one pipeline).
+        utilisation: fraction of every board resource the design may use.
+        assumptions: model constants (the clock is overridden).
+        fps: None for the fastest fitting design, else the cheapest reaching ``fps``.
+
+    Returns:
+        :class:`lic.folding.FoldingPlan`; ``notes`` hold fps, cycles, cores, resources.
+
+    Raises:
+        ParameterError: clock outside the board's range, or no design fits.
+    """
+    from .boards import load_board
+
+    b = load_board(board)
+    clock = float(clock_mhz or b.clock_mhz)
+    lo, hi = b.clock_range_mhz
+    if not lo <= clock <= hi:
+        raise ParameterError(f"clock {clock:g} MHz outside {b.name}'s range {lo:g}..{hi:g} MHz")
+    if transform not in ("g_a", "g_s", "h_a", "h_s"):
+        raise ParameterError(f"transform must be one of g_a, g_s, h_a, h_s, got {transform!r}")
+    a = replace(assumptions or Assumptions(), clock_mhz=clock)
+    layers = codec_layers(N, M, resolution, transform, a=a)
+    d = best_design(layers, b.budget(utilisation), a, fps=fps)
+    if d is None:
+        raise ParameterError(f"N={N} {transform} at {resolution[0]}x{resolution[1]} does not fit "
+                             f"{b.name} at {utilisation:.0%}" + (f" at {fps:g} fps" if fps else ""))
+    return plan_design(d, transform, b.name, resolution)
+
+
+def codec_fps(N: int, M: int = 192, board="zcu102", resolution: tuple[int, int] = (1280, 720),
+              clock_mhz: float | None = None, utilisation: float = 0.8,
+              assumptions: Assumptions | None = None) -> pd.DataFrame:
+    """Encoder and decoder throughput, each alone on the board (one bitstream each).
+
+    Rows: ``g_a``, ``g_s``, ``h_a``, ``h_s`` (each alone), ``encoder`` (g_a + h_a + h_s in one
+    pipeline) and ``decoder`` (h_s + g_s).
+
+    Args:
+        N, M, board, resolution, clock_mhz, utilisation, assumptions: as :func:`folding_plan`.
+    """
+    from .boards import load_board
+
+    b = load_board(board)
+    a = replace(assumptions or Assumptions(), clock_mhz=float(clock_mhz or b.clock_mhz))
+    rows = []
+    for name, tr, hyper in (("g_a", "g_a", False), ("g_s", "g_s", False), ("h_a", "h_a", False),
+                            ("h_s", "h_s", False), ("encoder", "g_a", True),
+                            ("decoder", "g_s", True)):
+        d = best_design(codec_layers(N, M, resolution, tr, hyper, a), b.budget(utilisation), a)
+        r = d.resources if d else Resources()
+        rows.append({"pipeline": name, "fps": d.fps if d else 0.0, "cores": d.cores if d else 0,
+                     "cycles": d.cycles if d else None, "bottleneck": d.bottleneck if d else None,
+                     **r.as_dict(), "clock_mhz": a.clock_mhz, "label": "modelled (lic.fpga_model)"})
+    return pd.DataFrame(rows)

@@ -146,3 +146,13 @@ def test_explorer_widget_builds():
 
     w = explorer_widget(RD, "zcu102", (640, 360), 30, widths=[16, 64])
     w.children[1].children[0].value = 10  # moving the fps slider redraws
+
+
+def test_cli_zcu102_720p_43fps_picks_n64_or_wider(capsys):
+    """Issue 16 goal: python -m lic.design --board zcu102 --resolution 1280x720 --fps 43."""
+    from lic.design import choose_width, main
+
+    assert main(["--board", "zcu102", "--resolution", "1280x720", "--fps", "43"]) == 0
+    assert "N = " in capsys.readouterr().out
+    c = choose_width("zcu102", (1280, 720), 43)
+    assert c.fits and c.N >= 64 and c.fps >= 43

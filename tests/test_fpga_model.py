@@ -10,8 +10,13 @@ from lic.fpga_model import (Assumptions, Layer, Resources, allocate, assumptions
                             design_from_parallelism, layer_table, stage_for_units,
                             throughput_table)
 
+# the model before issue 16 (MAC-count schedule, one MAC a DSP, 4 DSP a GDN MAC, one memory a
+# lane, 64-px padding): the hand-computed cases below use its constants
+LEGACY = dict(schedule="mac", weight_banking="partition", int8_macs_per_dsp=1, dsp_per_mul32=4,
+              lut_per_mac8=20, lut_per_mac32=80, lut_per_nonlinear=2000, lut_per_stage=1000,
+              pad_multiple=64)
 # no overheads, 100 MHz: cycles and FPS are pure MAC arithmetic
-A0 = assumptions(stage_overhead_cycles=0, clock_mhz=100.0, shell_bram=0, shell_lut=0)
+A0 = assumptions(stage_overhead_cycles=0, clock_mhz=100.0, shell_bram=0, shell_lut=0, **LEGACY)
 
 
 def test_conv_8x8_hand_computed():
@@ -180,7 +185,9 @@ def test_assumptions_are_data():
     for name in a.as_dict():
         assert name in text
     assert len(a.table()) == len(a.as_dict())
-    assert a.int8_macs_per_dsp == 1  # honest default, no DSP packing
+    assert a.int8_macs_per_dsp == 2  # packed int8 MACs (WP486), an assumption with its source
+    assert "WP486" in a.table().set_index("name").loc["int8_macs_per_dsp", "meaning"]
+    assert a.dsp_per_mul32 == 2  # yosys, hls/rtl/gdn_unit.v
     with pytest.raises(ParameterError):
         assumptions(not_a_knob=1)
     with pytest.raises(ParameterError):
@@ -207,3 +214,84 @@ def test_folding_modes_and_kernel_overheads():
     s = stage_for_units(l, 2, 25, assumptions(A0, fold_overhead_cycles=3, serial_input_load=True))
     assert s.compute_cycles == 96
     assert s.cycles == 96 + 16 * 2 * 3 + 8 * 8 * 3
+
+
+# ---------------------------------------------------------------- issue 16: kernel beats, search, plan
+from lic.kernel_beats import conv_beats, deconv_beats, gdn_beats  # noqa: E402
+
+
+def test_kernel_beats_hand_computed():
+    # GDN: read pixel 0 (2 words), 3 pixels of max(4 folds, 2 reads), last pixel 4 folds
+    assert gdn_beats(2, 2, 4, 2) == 2 + 3 * 4 + 4
+    # conv 4x4 input: prologue 3 rows x 4 px + 3 window columns = 15; output row 0 reads row 3
+    # (2 px an output pixel), loads 1 then 3 columns; row 1 reads nothing
+    assert conv_beats(4, 4, 10, 1) == 15 + 20 + 20
+    assert conv_beats(4, 4, 1, 1) == 15 + (2 + 3) + (1 + 1)
+    # deconv 2x2 input -> 4x4: prologue 2 rows x 2 px + 2 columns; no row is read ahead
+    # (i+2 >= 2); loads: x=1 -> col 2 (absent) 0, last pixel of rows 0..2 -> 2 columns
+    assert deconv_beats(2, 2, 3, 1) == 6 + 3 * (3 + 3 + 3 + 3) + (3 * 4)
+    assert deconv_beats(2, 2, 1, 1) == 6 + 3 * (1 + 1 + 1 + 2) + 4
+
+
+def test_search_finds_faster_design_when_bram_is_not_monotone():
+    """Issue 16: at T = 9.46 M cycles N=64 g_a needs 762 BRAM36 (> 713 left on 80% of a ZCU102),
+    at T = 7.86 M it fits with 702; the bisection stopped at 9.83 M (20.3 fps)."""
+    a = assumptions(**LEGACY)
+    layers = codec_layers(64, 192, (1280, 720), a=a)
+    avail = Resources(2520, 912, 274080).scaled(0.8) - Resources(0, a.shell_bram, a.shell_lut)
+    assert avail.bram == 713
+    slow = design_for_cycles(layers, 9_460_000, a)
+    assert slow.core_resources.bram == 762 and not slow.core_resources.fits(avail)
+    fast = design_for_cycles(layers, 7_864_384, a)
+    assert fast.core_resources.fits(avail) and fast.core_resources.bram == 702
+    d = allocate(layers, avail, a)
+    assert d.cycles == 7_864_384 and d.core_resources.dsp == 1996
+    assert d.fps == pytest.approx(200e6 / 7_864_384)  # 25.4 fps, not 20.3
+
+
+def test_kernel_schedule_stage_and_in_words():
+    a = assumptions(stage_overhead_cycles=0)
+    l = Layer.conv("c", 8, 4, 8, 8)
+    s = stage_for_units(l, 2, 40, a, in_words=2)
+    assert s.compute_cycles == conv_beats(8, 8, (4 // 2) * (200 // 40), 2)
+    assert s.compute_cycles >= l.iters * 10
+    # the line buffer (7 rows of 8 px x 64 bit) and 2 PE banks of 40x8 bit x 5 words: LUTRAM
+    assert s.resources.bram == 0 and s.resources.dsp == 40
+    g = Layer.gdn("g", 8, 4, 4)
+    sg = stage_for_units(g, 2, 4, a, in_words=4)
+    assert sg.compute_cycles == gdn_beats(4, 4, 8, 4) and sg.nonlinear_units == 2
+    d = design_from_parallelism([l, Layer.gdn("g1", 4, 4, 4)], {"c": (2, 40), "g1": (1, 4)}, a)
+    assert d.stages[1].compute_cycles == gdn_beats(4, 4, 4, 2)  # 4 channels in 2-wide words
+    with pytest.raises(ParameterError):
+        stage_for_units(l, 2, 40, a, in_words=3)
+
+
+def test_padding_only_where_needed():
+    a = Assumptions()
+    assert codec_layers(64, 192, (1280, 720), a=a)[0].hin == 720
+    assert codec_layers(64, 192, (1280, 720), "g_a", hyper=True, a=a)[0].hin == 768
+    assert codec_layers(64, 192, (100, 50), a=a)[0].win == 112
+
+
+def test_folding_plan_zcu102_goal():
+    """N=64 g_a at 1280x720 on 80% of a ZCU102 at its 200 MHz planning clock: >= 43 fps."""
+    from lic.folding import FoldingPlan
+    from lic.fpga_model import codec_fps, folding_plan
+
+    p = folding_plan(64, 192, "zcu102", (1280, 720), utilisation=0.8)
+    assert p.notes["fps"] >= 43 and p.clock_mhz == 200.0
+    budget = Resources(2520, 912, 274080).scaled(0.8)
+    assert Resources(**{k: v for k, v in p.notes["resources"].items()}).fits(budget)
+    assert [l.name for l in p.layers] == [f"g_a.{i}" for i in range(7)]
+    assert max(l.cycles for l in p.layers) + p.notes["stage_overhead_cycles"] == p.notes["cycles"]
+    for prev, l in zip(p.layers, p.layers[1:]):
+        assert l.in_words == l.cin // prev.pe  # PE-wide words between stages
+    assert all(l.linebuf_rows == 7 and l.linebuf_width == l.win for l in p.layers if l.kind == "conv")
+    assert FoldingPlan.from_dict(p.to_dict()) == p
+    assert sum(p.table()["dsp"]) == p.notes["resources"]["dsp"]
+    with pytest.raises(ParameterError, match="outside"):
+        folding_plan(64, clock_mhz=400)
+    t = codec_fps(16, 192, "zcu102", (640, 360)).set_index("pipeline")
+    assert set(t.index) == {"g_a", "g_s", "h_a", "h_s", "encoder", "decoder"}
+    assert t.loc["encoder", "fps"] <= t.loc["g_a", "fps"] + 1e-9
+    assert (t["label"] == "modelled (lic.fpga_model)").all()
