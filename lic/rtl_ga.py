@@ -133,36 +133,46 @@ def model_cycles(plan: FoldingPlan) -> dict:
     """Analytic cycles of this RTL architecture for one frame.
 
     Per stage: conv ``HO * (3 + WO * NCO * NCI)`` (3 cycles a row: row test, two window
-    fills), GDN ``pixels * NCO * NCI``. The frame: stage ``l`` starts when its first input is
+    fills; with a 6-row line buffer plus one upstream row time a row), GDN
+    ``pixels * NCO * NCI``. The frame: stage ``l`` starts when its first input is
     there (conv: 3 input rows, GDN: one pixel, produced at the rate of the slowest stage up to
     ``l - 1``; the image arrives at one pixel a cycle) and ends at
-    ``max(start + duration at the slowest upstream rate, upstream end + its last row)``.
+    ``max(start + its own cycles, upstream end + its last row or pixel)`` plus its latency.
 
     Returns:
         ``{"layers": {name: cycles}, "bottleneck": name, "frame": cycles}``.
     """
     layers = plan.layers
     own = {l.name: _stage_cycles(l) for l in layers}
+    eff = {}
     l0 = layers[0]
     rows, rate_d = l0.hin, float(l0.hin * l0.win)  # upstream rows, upstream duration
     start, end = 3.0 * l0.win, float(l0.hin * l0.win)
-    slow = rate_d
+    slow = prev = rate_d
     for l in layers:
         nco, nci = l.folds
         t = own[l.name]
+        if l.kind == "conv" and l.linebuf_rows < 7:
+            # 6 rows: the second new input row of the next output row is written only
+            # after the current one is done: one upstream row time a row
+            # (the upstream stage's own row time; slower producers further up are
+            # accounted for by "upstream end + last row" below)
+            row, row_in = t / (l.hin // 2), max(float(l.win), prev / l.hin)
+            t = (l.hin // 2 - 1) * max(row + row_in, 2 * row_in) + row
         if l is not l0:
             if l.kind == "conv":
                 start += slow * 3.0 / rows
             else:
                 start += slow / (l.hin * l.win)
         lat = nci + (6 if l.kind == "conv" else 15)  # beat register + unit pipeline
-        slow = max(slow, float(t))
+        slow, prev = max(slow, float(t)), float(t)
+        eff[l.name] = int(round(t))
         tail = t / (l.hin // 2) if l.kind == "conv" else nco * nci
-        end = max(start + slow, end + tail) + lat
+        end = max(start + t, end + tail) + lat
         start += lat
         rows = l.hin // 2 if l.kind == "conv" else rows
-    bott = max(own, key=own.get)
-    return {"layers": own, "bottleneck": bott, "frame": int(round(end))}
+    bott = max(eff, key=eff.get)
+    return {"layers": eff, "bottleneck": bott, "frame": int(round(end))}
 
 
 # --------------------------------------------------------------------------- generation
