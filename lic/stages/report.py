@@ -1,10 +1,12 @@
 """Stage 05: the report — every stage's tables and figures in one place, each caption stating
 the preset, the stage's parameter key, the git commit and the Kodak checksum digest.
 
-It reads the finished artifacts of stages 01-04 (never notebook globals), builds the combined
-figures (RD curves of teacher / students / quantized vs JPEG and WebP, the width-for-board
-frontier on every board) and the tables. The study runner renders the executed notebook to
-``report.html`` (nbconvert, code hidden) beside ``results.json``.
+It reads the finished artifacts of stages 01-04 (never notebook globals) and writes every figure
+the report shows as PNG and SVG (RD curves of all codecs, complexity of every student kind,
+the stage figures, the width-for-board frontier). The headline table puts each claim of the paper
+next to what this run measured and what it was measured against; a generated paragraph says what
+the run shows. Tables go through :mod:`lic.tables` (rounded, units, ``n/a``, no index, split when
+wide). The study runner renders the executed notebook to ``report.html`` (nbconvert, code hidden).
 """
 
 from __future__ import annotations
@@ -16,17 +18,25 @@ import time
 import pandas as pd
 
 from ..data import kodak_md5s
-from ..plots import rd_figure, save_figure
+from ..plots import finish_layout, rd_figure, save_figure
 from ..study import Stage, git_commit, input_stage, resolve_params
+from ..tables import NO_OVERLAP, fmt, tables_of
 from .distill import noise_summary, noise_table, objective_summary, objective_table
 from .quant import seed_spread
 
-__all__ = ["PRESETS", "stage_handle", "run", "load_all", "headline_table", "rd_curves", "rd_by_width", "frontier_figure",
-           "caption"]
+__all__ = ["PRESETS", "stage_handle", "run", "load_all", "headline_table", "summary_paragraph", "rd_curves",
+           "rd_by_width", "deployable", "complexity_figure", "width_tables", "frontier_figure", "hardware_tables",
+           "caption", "show_figure", "seed_spread"]
 
 _P = {"boards": ["zcu102", "zcu104", "kv260", "u250"], "resolution": [1280, 720], "fps": 30, "utilisation": 0.8}
 PRESETS = {"smoke": dict(_P), "quick": dict(_P), "paper": dict(_P)}
 UPSTREAM = ("01", "02", "03", "04")
+#: student kinds of stage 02, in the order the report prefers one to deploy (weights inherited first)
+KIND_LABEL = {"kd-pruned": "KD from the pruned teacher", "rd-pruned": "RD-only from the pruned teacher",
+              "kd": "KD from random init", "scratch": "RD-only from random init"}
+DEPLOY_ORDER = ("kd-pruned", "kd", "rd-pruned", "scratch")
+#: keys of stage 04's results that are provenance, not hardware results
+_HW_SKIP = ("commit", "key", "stage", "preset", "figures", "wall_s", "source", "params", "vcd")
 
 
 def _inputs(preset: str, upstream: dict | None, check: bool) -> dict[str, Stage]:
@@ -50,112 +60,294 @@ def kodak_digest() -> str:
 def caption(results: dict, stage: str) -> str:
     """Provenance line of a figure or table: preset, stage key, commit, data checksum."""
     s = results["stages"][stage]
-    return (f"preset={results['preset']} · stage {stage} key={s['key']} · commit {s['commit']} · "
-            f"Kodak n={s.get('kodak_images', '?')} md5:{results['kodak_md5']}")
+    n = f"Kodak n={s['kodak_images']} " if s.get("kodak_images") else "Kodak "
+    return f"preset={results['preset']} · stage {stage} key={s['key']} · commit {s['commit']} · {n}md5:{results['kodak_md5']}"
+
+
+def _ok(v) -> bool:
+    return v is not None and isinstance(v, (int, float)) and math.isfinite(v)
+
+
+def _bd(v, digits: int = 2) -> str:
+    """A BD-rate for the report: ``+8.85 %`` or ``n/a (curves do not overlap)``."""
+    return f"{v:+.{digits}f} %" if _ok(v) else NO_OVERLAP
+
+
+def _main_seed(rd: pd.DataFrame) -> pd.DataFrame:
+    return rd[rd.seed == rd.seed.iloc[0]] if "seed" in rd and len(rd) else rd
 
 
 def rd_curves(r: dict) -> dict[str, pd.DataFrame]:
-    """label -> RD points: teacher, KD students, scratch students, hybrid quantized, JPEG, WebP."""
+    """label -> RD points: teacher, every student kind (main seed), the quantized rows, JPEG, WebP."""
     r01, r02, r03 = r["r01"], r["r02"], r["r03"]
     curves = {f"teacher N={r02['teacher_N']} (float)": pd.DataFrame(r01["rd"])}
-    rd2 = pd.DataFrame(r02["rd"])
-    if "seed" in rd2:  # the main seed (the others only enter the noise tables)
-        rd2 = rd2[rd2.seed == rd2.seed.iloc[0]]
+    rd2 = _main_seed(pd.DataFrame(r02["rd"]))
     for (codec, n), df in rd2.groupby(["codec", "N"]):
-        if codec in ("kd", "scratch"):
-            curves[f"student N={n} ({'KD' if codec == 'kd' else 'from scratch'})"] = df
-    rd3 = pd.DataFrame(r03["rd"])
-    for row, label in (("hybrid", "hybrid 8/32"), ("int8", "int8 everywhere")):
-        df = rd3[rd3.row == row]
-        if len(df):
-            kind = r03["source"].get("student_kind", "")
-            curves[f"student N={r03['source'].get('N', '')}{' ' + kind if kind else ''} {label}".replace("N= ", "")] = df
+        if codec in KIND_LABEL:
+            curves[f"student N={n}, {KIND_LABEL[codec]}"] = df
+    rd3 = _main_seed(pd.DataFrame(r03["rd"]))
+    src = r03["source"]
+    who = (f"student N={src.get('N', '')}, {KIND_LABEL.get(src.get('student_kind'), src.get('student_kind', ''))},"
+           if src.get("kind") == "student" else "teacher")
+    for row, lab in (("hybrid", "hybrid 8/32"), ("int8", "int8 everywhere")):
+        if (rd3.row == row).any():
+            curves[f"{who} {lab}"] = rd3[rd3.row == row]
     base = pd.DataFrame(r01["baselines"])
     for codec in ("jpeg", "webp"):
         curves[codec.upper()] = base[base.codec == codec]
     return curves
 
 
-def headline_table(r: dict) -> pd.DataFrame:
-    """The study in one table: each claim of the paper next to what this run measured."""
-    r01, r02, r03, r04 = r["r01"], r["r02"], r["r03"], r["r04"]
-    rows = [
-        ("teacher BD-rate vs JPEG [%]", r01["bd_rate_vs_jpeg"]),
-        ("teacher BD-rate vs WebP [%]", r01["bd_rate_vs_webp"]),
-    ]
-    for m in r01.get("matching_bpp", []):
-        rows.append((f"teacher λ={m['lmbda']} ({m['bpp']:.3f} bpp): PSNR − JPEG / − WebP at that bpp [dB]",
-                     f"{m['psnr_minus_jpeg_db']:+.2f} / {m['psnr_minus_webp_db']:+.2f}"))
+def _kinds_bd(s: dict) -> dict[str, float | None]:
+    """kind -> BD-rate vs teacher of one stage-02 summary row."""
+    return {k: s.get(f"bd_rate_{k.replace('-', '_')}_vs_teacher") for k in KIND_LABEL}
+
+
+def deployable(r02: dict) -> dict[int, tuple[str, float]]:
+    """Width -> (kind, BD-rate vs teacher) of the student one would deploy at that width: the first
+    kind of :data:`DEPLOY_ORDER` measured there with a finite BD-rate."""
+    out = {}
     for s in r02["summary"]:
-        rows.append((f"KD student N={s['N']}: BD-rate vs teacher [%]", s["bd_rate_kd_vs_teacher"]))
-        rows.append((f"KD student N={s['N']}: GFLOPs / teacher", s["gflops_vs_teacher"]))
-        rows.append((f"KD student N={s['N']}: BD-rate KD vs from scratch [%]", s["bd_rate_kd_vs_scratch"]))
-        if s.get("bd_rate_kd_pruned_vs_teacher") is not None and not math.isnan(s["bd_rate_kd_pruned_vs_teacher"]):
-            # weight inheritance (an extension of the paper): students from the channel-pruned teacher
-            rows.append((f"KD student N={s['N']} from the pruned teacher: BD-rate vs teacher [%]",
-                         s["bd_rate_kd_pruned_vs_teacher"]))
-            rows.append((f"RD-only student N={s['N']} from the pruned teacher: BD-rate vs teacher [%]",
-                         s["bd_rate_rd_pruned_vs_teacher"]))
-            rows.append((f"pruned-teacher init N={s['N']}: BD-rate KD vs RD-only [%]", s["bd_rate_kd_pruned_vs_rd_pruned"]))
-    for n in noise_summary(noise_table(r02)):  # recomputed from the stored per-seed BD-rates
-        rows.append((f"KD vs scratch N={n['N']}, mean of {n['seeds']} seeds ± 95% CI [%]",
-                     f"{n['kd_vs_scratch_mean']:+.2f} ± {n['ci95']:.2f}"))
-        rows.append((f"KD vs scratch N={n['N']}: paired spread / seed-to-seed noise [BD-rate %] / resolved",
-                     f"{n['paired_spread']:.2f} / {n['seed_noise']:.2f} / {'yes' if n['resolved'] else 'no'}"))
-    for o in objective_summary(objective_table(r02)):  # the paired training-log measure of the same effect
-        rows.append((f"KD vs scratch N={o['N']} λ={o['lmbda']}: training RD cost (in-sample), final phase, mean of {o['seeds']} "
-                     "seeds ± 95% CI [%] / p / resolved",
-                     f"{o['mean_pct']:+.2f} ± {o['ci95']:.2f} / {o['p']:.3f} / {'yes' if o['resolved'] else 'no'}"))
-        rows.append((f"KD vs scratch N={o['N']} λ={o['lmbda']}: the same RD cost on Kodak (real bits), mean ± 95% CI "
-                     "[%] / resolved", f"{o['kodak_mean_pct']:+.2f} ± {o['kodak_ci95']:.2f} / "
-                     f"{'yes' if o['kodak_resolved'] else 'no'}"))
-    spread = {}
-    for n in r03.get("noise", []):
-        spread.setdefault(n["row"], []).append(n["bd_rate_psnr_vs_float"])
-    for s in r03["summary"]:
-        if s["row"] != "float":
-            rows.append((f"{s['codec']}: BD-rate vs float [%]", s["bd_rate_psnr_vs_float"]))
-            v = spread.get(s["row"], [])
-            if len(v) > 1:
-                rows.append((f"{s['codec']}: spread over {len(v)} seeds [BD-rate %]", seed_spread(v)))
-    rows.append(("C-sim mismatches vs Python fixed point", r04["csim"]["mismatches"]))
-    rtl = r04.get("rtl", {})
-    for unit, u in (rtl.get("units") or {}).items():
-        rows.append((f"RTL {unit}: mismatches / vectors", f"{u.get('mismatches')} / {u.get('vectors')}"))
-    for res, t in r04["throughput"].items():
-        rows.append((f"FPS at {res} on {r04['board']['name']} (model, {t['cores']} cores)", t["fps"]))
-    for c in r04.get("codec_vs_float", [])[:4]:
-        rows.append((f"{c['image']}: PSNR accelerator latents − float [dB]", c["psnr_delta"]))
-    return pd.DataFrame(rows, columns=["quantity", "measured"])
+        bd = _kinds_bd(s)
+        kind = next((k for k in DEPLOY_ORDER if _ok(bd[k])), None)
+        if kind is not None:
+            out[int(s["N"])] = (kind, float(bd[kind]))
+    return out
 
 
 def rd_by_width(r02: dict) -> dict[int, float]:
-    """Width -> BD-rate vs teacher of the KD students (for the width-for-board explorer)."""
-    return {int(s["N"]): float(s["bd_rate_kd_vs_teacher"]) for s in r02["summary"]
-            if s["bd_rate_kd_vs_teacher"] is not None and not math.isnan(s["bd_rate_kd_vs_teacher"])}
+    """Width -> measured BD-rate vs teacher of the deployable student (see :func:`deployable`)."""
+    return {n: bd for n, (_, bd) in deployable(r02).items()}
+
+
+def _claims(r: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """The paper's claims (abstract of arXiv 2503.04832, paraphrased) with (quantity, measured, anchor) rows."""
+    r01, r02, r03, r04 = r["r01"], r["r02"], r["r03"], r["r04"]
+    tN, n = r02["teacher_N"], r["stages"]["01"].get("kodak_images", "?")
+    out = [("Learned image compression beats standardised codecs in RD efficiency", [
+        (f"teacher N={tN}: BD-rate (PSNR) vs JPEG", _bd(r01["bd_rate_vs_jpeg"]), f"JPEG 4:2:0 (Pillow), same {n} Kodak images"),
+        (f"teacher N={tN}: BD-rate (PSNR) vs WebP", _bd(r01["bd_rate_vs_webp"]), f"WebP method 6 (Pillow), same {n} images")])]
+    kd = []
+    for s in r02["summary"]:
+        g = s.get("gflops_vs_teacher")
+        for kind, bd in _kinds_bd(s).items():
+            if bd is None:
+                continue
+            kd.append((f"student N={s['N']}, {KIND_LABEL[kind]}: BD-rate vs teacher at {fmt(g)}× its GFLOPs",
+                       _bd(bd), f"teacher N={tN} (float), same images"))
+    for x in noise_summary(noise_table(r02)):
+        verdict = "resolved" if x["resolved"] else "not resolved above seed noise"
+        kd.append((f"KD vs RD-only student N={x['N']}, mean of {x['seeds']} seeds ± 95% CI",
+                   f"{_bd(x['kd_vs_scratch_mean'])} ± {fmt(x['ci95'])} ({verdict})" if _ok(x["kd_vs_scratch_mean"])
+                   else NO_OVERLAP, "RD-only student, same init, batches and steps"))
+    for o in objective_summary(objective_table(r02)):
+        kd.append((f"KD vs RD-only N={o['N']} λ={o['lmbda']}: training RD cost, final phase (in-sample)",
+                   f"{o['mean_pct']:+.2f} ± {fmt(o['ci95'])} % (p={o['p']:.3f}, {'resolved' if o['resolved'] else 'not resolved'})",
+                   "RD-only twin on identical batches"))
+    out.append(("A student distilled by changing one width N keeps RD efficiency at lower complexity", kd))
+    spread: dict = {}
+    for x in r03.get("noise", []):
+        spread.setdefault(x["row"], []).append(x["bd_rate_psnr_vs_float"])
+    q = []
+    for s in r03["summary"]:
+        if s["row"] == "float":
+            continue
+        v, sp = s["bd_rate_psnr_vs_float"], seed_spread(spread.get(s["row"], []))
+        q.append((f"{s['codec']}: BD-rate vs float", _bd(v) + (f" (spread over seeds {fmt(sp)})" if _ok(sp) and _ok(v) else ""),
+                  "the same student in float32 (same fine-tuning)"))
+    out.append(("The hardware-friendly GDN keeps RD efficiency after quantization (hybrid 8/32)", q))
+    hw = [("C-sim vs Python fixed point: mismatching values",
+           f"{fmt(r04['csim']['mismatches'])} of {fmt(r04['csim']['values'])}", "lic.fixedpoint (bit-level spec)")]
+    for unit, u in ((r04.get("rtl") or {}).get("units") or {}).items():
+        hw.append((f"RTL {unit} (Icarus Verilog): mismatching vectors", f"{fmt(u.get('mismatches'))} of {fmt(u.get('vectors'))}",
+                   "Python reference and C-sim"))
+    target = (r["stages"]["04"].get("params") or {}).get("fps_target")
+    for res, t in (r04.get("throughput") or {}).items():
+        hw.append((f"{res} on {r04['board']['name']}: frames per second ({t['cores']} core(s), analytical model)",
+                   f"{fmt(t['fps'])} fps", f"real-time target {fmt(target)} fps" if target else "real-time target"))
+    for c in r04.get("codec_vs_float", [])[:4]:
+        hw.append((f"{c['image']}: PSNR with accelerator latents − float", f"{c['psnr_delta']:+.3f} dB", "float model"))
+    out.append(("A pipelined FPGA design runs the codec in real time, close to the float model", hw))
+    comp = [k for k in r04 if any(w in k for w in ("published", "comparison", "prior"))]
+    out.append(("It outperforms all earlier FPGA implementations of LIC", [
+        ("comparison with published FPGA designs", f"see section 5 ({', '.join(comp)})" if comp
+         else "not measured in this run (stage 04 gives no published-design table)", "published FPGA LIC designs")]))
+    return out
+
+
+def headline_table(r: dict) -> pd.DataFrame:
+    """The study in one table: each claim of the paper, what this run measured, and its anchor."""
+    rows = []
+    for claim, items in _claims(r):
+        for i, (q, v, a) in enumerate(items):
+            rows.append({"paper's claim": claim if i == 0 else "", "quantity": q, "our measured": v, "anchor": a})
+    return pd.DataFrame(rows, columns=["paper's claim", "quantity", "our measured", "anchor"])
+
+
+def summary_paragraph(r: dict, chosen: dict | None = None) -> str:
+    """A few sentences of what this run shows, generated from its numbers (Markdown)."""
+    r01, r02, r03, r04 = r["r01"], r["r02"], r["r03"], r["r04"]
+    n, tN = r["stages"]["01"].get("kodak_images", "?"), r02["teacher_N"]
+    out = [f"Preset `{r['preset']}`, {n} Kodak images, every rate from the bytes of real files."]
+    j, w = r01["bd_rate_vs_jpeg"], r01["bd_rate_vs_webp"]
+    if _ok(j) and _ok(w):
+        word = lambda v: f"{abs(v):.1f} % {'fewer' if v < 0 else 'more'} bits"  # noqa: E731
+        out.append(f"At equal PSNR the teacher (N={tN}) needs {word(j)} than JPEG and {word(w)} than WebP.")
+    else:
+        out.append("The teacher's RD curve does not overlap JPEG's or WebP's in PSNR, so no BD-rate is given.")
+    dep = deployable(r02)
+    if dep:
+        N = max(dep)
+        kind, bd = dep[N]
+        g = next(s.get("gflops_vs_teacher") for s in r02["summary"] if int(s["N"]) == N)
+        out.append(f"The widest measured student to deploy, N={N} ({KIND_LABEL[kind]}), costs {bd:+.1f} % BD-rate "
+                   f"against the teacher at {fmt(g)}× its GFLOPs per 720p frame.")
+    for x in noise_summary(noise_table(r02)):
+        if _ok(x["kd_vs_scratch_mean"]):
+            out.append(f"KD vs RD-only training at N={x['N']}: {x['kd_vs_scratch_mean']:+.1f} ± {x['ci95']:.1f} % over "
+                       f"{x['seeds']} seeds, {'larger' if x['resolved'] else 'not larger'} than the seed-to-seed noise.")
+    q = {s["row"]: s["bd_rate_psnr_vs_float"] for s in r03["summary"]}
+    for row, what in (("hybrid", "8-bit convolutions with a 32-bit GDN (hybrid)"), ("int8", "8 bits everywhere")):
+        if row in q:
+            out.append(f"Quantizing to {what} costs {q[row]:+.1f} % BD-rate against float." if _ok(q[row]) else
+                       f"Quantized to {what}, the RD curve does not overlap float's in PSNR (no BD-rate).")
+    c = r04["csim"]
+    out.append(f"The HLS C-simulation {'matches' if c['mismatches'] == 0 else 'does NOT match'} the Python fixed-point "
+               f"reference ({fmt(c['mismatches'])} mismatches in {fmt(c['values'])} values).")
+    res, t = next(iter((r04.get("throughput") or {"-": None}).items()))
+    if t:
+        out.append(f"The analytical model predicts {fmt(t['fps'])} fps at {res} on {r04['board']['name']} "
+                   f"({t['cores']} core(s)) — a model, not a measurement on a board.")
+    if chosen:
+        fits = [f"{b} N={c['N']}" for b, c in chosen.items() if c.get("fits")]
+        out.append("Widest measured width that meets the frame-rate target: " + (", ".join(fits) if fits else "none") + ".")
+    if r["preset"] != "paper":
+        out.append(f"Budgets of the `{r['preset']}` preset are short; read differences of a few % against the noise rows.")
+    return " ".join(out)
+
+
+def complexity_figure(r02: dict, caption: str = ""):
+    """BD-rate vs teacher against GFLOPs per 720p frame for every student kind (pruned-teacher ones
+    included); kinds whose curves do not overlap the teacher's are listed as such."""
+    import matplotlib.pyplot as plt
+
+    tc = r02["teacher_complexity"]["720p"]
+    fig, ax = plt.subplots(figsize=(7.2, 4.4))
+    missing = []
+    for i, kind in enumerate(KIND_LABEL):
+        pts = [(s["gflops_720p"], _kinds_bd(s)[kind], s["N"]) for s in r02["summary"] if _kinds_bd(s)[kind] is not None]
+        ok = [(x, y, n) for x, y, n in pts if _ok(y)]
+        missing += [f"{KIND_LABEL[kind]} N={n}" for _, y, n in pts if not _ok(y)]
+        if ok:
+            x, y, ns = zip(*sorted(ok))
+            ax.plot(x, y, marker="osD^"[i], ls="-" if len(ok) > 1 else "none", ms=7, label=KIND_LABEL[kind])
+            for xi, yi, n in ok:
+                ax.annotate(f"N={n}", (xi, yi), textcoords="offset points", xytext=(5, 4), fontsize=7)
+    ax.plot([tc["gflops"]], [0.0], "k*", ms=12, label=f"teacher N={r02['teacher_N']}")
+    ax.axhline(0, color="0.6", lw=0.8)
+    ax.set_xlabel("GFLOPs per 720p frame")
+    ax.set_ylabel("BD-rate vs teacher [%] (PSNR)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    if missing:
+        ax.text(0.01, 0.98, "n/a (curves do not overlap): " + ", ".join(missing), transform=ax.transAxes,
+                fontsize=7, va="top", color="C3", wrap=True)
+    ax.set_title("Complexity vs RD cost of every student kind")
+    return finish_layout(fig, caption)
+
+
+def _widths(r02: dict) -> list[int]:
+    return sorted(set(deployable(r02)) | {int(r02["teacher_N"])})
+
+
+def width_tables(r: dict, p: dict) -> dict[str, pd.DataFrame]:
+    """Width for board from measured students only, and the other candidate widths apart.
+
+    Returns:
+        ``{"chosen": one row per board (widest measured width that meets the target), "measured":
+        every measured width on every board, "interpolated": the paper's other widths, whose BD-rate
+        is interpolated in N between measured ones (never measured here)}``.
+    """
+    from ..design import STUDENT_WIDTHS, choose_width, frontier
+
+    r02, res = r["r02"], tuple(p["resolution"])
+    dep, tN = deployable(r02), int(r02["teacher_N"])
+    rd, ws = rd_by_width(r02), _widths(r02)
+    kind_of = {**{n: KIND_LABEL[k] for n, (k, _) in dep.items()}, tN: "teacher"}
+    chosen, measured, interp = [], [], []
+    others = sorted(n for n in set(STUDENT_WIDTHS) - set(ws) if n < tN)  # students are narrower than the teacher
+    for b in p["boards"]:
+        c = choose_width(b, res, p["fps"], ws, rd, utilisation=p["utilisation"], teacher_N=tN, suggest=False)
+        chosen.append({"board": b, "fits": c.fits, "N": c.N, "student": kind_of.get(c.N, "–"), "fps": c.fps,
+                       "fps_max": c.fps_max, "bd_rate_vs_teacher": c.bd_rate,
+                       "DSP used": c.resources.dsp if c.fits else None, "BRAM36 used": c.resources.bram if c.fits else None,
+                       "LUT used": c.resources.lut if c.fits else None})
+        t = frontier(b, res, ws, rd, fps=p["fps"], utilisation=p["utilisation"], teacher_N=tN)
+        measured += [{"board": b, "N": x.N, "student": kind_of.get(x.N), "fps_max": x.fps_max, "meets_fps": x.meets_fps,
+                      "bd_rate_vs_teacher": x.bd_rate, "dsp_pct": x.dsp_pct, "bram_pct": x.bram_pct, "lut_pct": x.lut_pct}
+                     for x in t.itertuples()]
+        if others:
+            t = frontier(b, res, others, rd, fps=p["fps"], utilisation=p["utilisation"], teacher_N=tN)
+            interp += [{"board": b, "N": x.N, "fps_max": x.fps_max, "meets_fps": x.meets_fps,
+                        "bd_rate_interpolated_not_measured": x.bd_rate if x.interpolated else None}
+                       for x in t.itertuples()]
+    return {"chosen": pd.DataFrame(chosen), "measured": pd.DataFrame(measured), "interpolated": pd.DataFrame(interp)}
 
 
 def frontier_figure(r: dict, p: dict):
-    """RD-vs-throughput frontier of every board (one panel each), chosen width marked."""
+    """RD-vs-throughput frontier of every board (one panel each) over the measured widths; the
+    chosen width starred."""
     import matplotlib.pyplot as plt
 
     from ..design import choose_width, frontier, plot_frontier
 
-    rd = rd_by_width(r["r02"]) or None
-    widths = sorted({16, 32, 64, 96, 112, 128} | {int(s["N"]) for s in r["r02"]["summary"]})
+    r02 = r["r02"]
+    rd, ws, tN = rd_by_width(r02), _widths(r02), int(r02["teacher_N"])
     fig, axes = plt.subplots(1, len(p["boards"]), figsize=(4.2 * len(p["boards"]), 3.8), squeeze=False)
     chosen = {}
     for ax, b in zip(axes[0], p["boards"]):
-        table = frontier(b, tuple(p["resolution"]), widths, rd, fps=p["fps"], utilisation=p["utilisation"])
-        ch = choose_width(b, tuple(p["resolution"]), p["fps"], widths, rd, utilisation=p["utilisation"])
+        table = frontier(b, tuple(p["resolution"]), ws, rd, fps=p["fps"], utilisation=p["utilisation"], teacher_N=tN)
+        ch = choose_width(b, tuple(p["resolution"]), p["fps"], ws, rd, utilisation=p["utilisation"], teacher_N=tN)
         chosen[b] = ch.as_dict()
         plot_frontier(table, p["fps"], ch.N if ch.fits else None, ax=ax, title=b)
     fig.tight_layout()
     return fig, chosen
 
 
+def show_figure(results: dict, name: str) -> None:
+    """Display one of the report's saved figures (its PNG; the SVG lies beside it)."""
+    from IPython.display import Image, display
+
+    f = results["figures"].get(name)
+    if f:
+        display(Image(filename=f["png"]))
+
+
+def hardware_tables(r04: dict) -> list[tuple[str, pd.DataFrame]]:
+    """Every table stage 04 gives (whatever it adds later), nested records split out."""
+    return tables_of(r04, skip=_HW_SKIP)
+
+
+def _figures(r: dict, p: dict, folder) -> tuple[dict, dict]:
+    """Build and save (PNG + SVG) every figure of the report; returns (paths, chosen widths)."""
+    from .distill import figure_objective
+    from .hls import fps_figure
+    from .quant import figure as quant_figure, gdn_range_figure
+
+    figs = {"rd_all": rd_figure(rd_curves(r), title="Kodak, real bitstreams: every codec of the study",
+                                caption=caption(r, "03")),
+            "complexity_students": complexity_figure(r["r02"], caption(r, "02"))}
+    if not objective_table(r["r02"]).dropna().empty:
+        figs["objective_kd"] = figure_objective(r["r02"], caption=caption(r, "02"))
+    figs["rd_quant"] = quant_figure(r["r03"], caption=caption(r, "03"))
+    figs["gdn_ranges"] = gdn_range_figure(r["r03"], caption=caption(r, "03"))
+    figs["fps"] = fps_figure(r["r04"], caption=caption(r, "04"))
+    figs["frontier_boards"], chosen = frontier_figure(r, p)
+    return {name: save_figure(f, folder, name) for name, f in figs.items()}, chosen
+
+
 def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | None = None) -> dict:
-    """Collect stages 01-04 into the report's tables and figures."""
+    """Collect stages 01-04 into the report's tables and figures (every figure PNG + SVG)."""
     ins = _inputs(p["preset"], upstream, check=True)
     st = Stage("05", p, {s: x.key for s, x in ins.items()})
     if st.done and not force:
@@ -168,14 +360,11 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
                            "params": x.params} for s, x in ins.items()}}
     r = {**res, **meta}
     st.dir.mkdir(parents=True, exist_ok=True)
-    figs = {}
-    fig = rd_figure(rd_curves(r), title="Kodak, real bitstreams: teacher, students, quantized vs JPEG/WebP",
-                    caption=caption(r, "03"))
-    figs["rd_all"] = save_figure(fig, st.dir, "rd_all")
-    fig, chosen = frontier_figure(r, p)
-    figs["frontier"] = save_figure(fig, st.dir, "frontier_boards")
-    out = {**meta, "headline": headline_table(r).to_dict("records"), "chosen_width": chosen,
-           "rd_by_width": rd_by_width(r["r02"]), "figures": figs, "wall_s": time.monotonic() - t0}
+    figs, chosen = _figures(r, p, st.dir)
+    dep = deployable(r["r02"])
+    out = {**meta, "headline": headline_table(r).to_dict("records"), "summary": summary_paragraph(r, chosen),
+           "chosen_width": chosen, "rd_by_width": rd_by_width(r["r02"]),
+           "rd_by_width_kind": {n: k for n, (k, _) in dep.items()}, "figures": figs, "wall_s": time.monotonic() - t0}
     return st.finish(out)
 
 
@@ -184,6 +373,6 @@ def load_all(preset: str, upstream: dict | None = None) -> dict:
     ins = _inputs(preset, upstream, check=True)
     r = {f"r{s}": x.results() for s, x in ins.items()}
     r.update(preset=preset, kodak_md5=kodak_digest(),
-             stages={s: {"key": x.key, "commit": r[f"r{s}"].get("commit"),
+             stages={s: {"key": x.key, "commit": r[f"r{s}"].get("commit"), "params": x.params,
                          "kodak_images": r[f"r{s}"].get("kodak_images")} for s, x in ins.items()})
     return r
