@@ -37,7 +37,8 @@ __all__ = ["WEIGHTS_DIR", "REFERENCE", "COMPRESSAI_LAMBDAS", "compressai_quality
 
 GOLDEN_IMAGES = 3
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
-WORK_DIR = Path(__file__).resolve().parents[1] / "artifacts" / "reference"
+#: training states of the recipes (``$LIC_ZOO_WORK`` moves them, e.g. into a GPU job's output folder)
+WORK_DIR = Path(os.environ.get("LIC_ZOO_WORK") or Path(__file__).resolve().parents[1] / "artifacts" / "reference")
 
 _T = {"N": 128, "M": 192, "crop": 128, "batch_size": 8, "precision": "bf16"}
 #: name -> recipe. ``init`` names the reference model a run starts from (weights only, fresh optimizer);
@@ -100,11 +101,24 @@ REFERENCE["teacher-n128-m192-p3"] = {**_T, "lmbda": 0.025, "lr": 3e-4, "steps": 
 #: the ``reference`` preset: all recipes, each after the models it starts from or distils
 PRESET_REFERENCE = list(REFERENCE)
 
+# the GPU continuation (scripts/device_run.sh, the ``gpu`` preset): the released teacher, then the released
+# KD student from the pruned teacher distilled from it, at the paper's 16 x 256² batches, streamed by DataLoader
+# workers, CUDA autocast (bf16, else fp16 + GradScaler). lr 1e-4 dropped 10x for the last 15%; a run stopped by
+# --minutes before that keeps 1e-4. Not part of the CPU ``reference`` preset.
+_G = {**_T, "crop": 256, "batch_size": 16, "precision": "amp", "workers": 8, "gpu": True}
+REFERENCE["teacher-n128-m192-l0.0250-gpu"] = {**_G, "lmbda": 0.025, "lr": 1e-4, "steps": 4000,
+                                              "init": "teacher-n128-m192-l0.0250"}
+REFERENCE["student-kd-pruned-n64-m192-l0.0250-gpu"] = {
+    **_G, "N": 64, "kind": "kd", "lmbda": 0.025, "lr": 1e-4, "steps": 4000, "seed": 0,
+    "init": "student-kd-pruned-n64-m192-l0.0250", "teacher": "teacher-n128-m192-l0.0250-gpu"}
+PRESET_GPU = [n for n in REFERENCE if REFERENCE[n].get("gpu")]
+
 
 def _expand(names: list[str], release: bool = False) -> list[str]:
     """Recipe names in the order given; ``reference`` expands to the preset. For ``release``,
     intermediates (``release: False``) are left out of the preset and refused by name."""
-    out = [n for name in names for n in (PRESET_REFERENCE if name == "reference" else [name])]
+    presets = {"reference": PRESET_REFERENCE, "gpu": PRESET_GPU}
+    out = [n for name in names for n in presets.get(name, [name])]
     if release:
         internal = [n for n in names if REFERENCE.get(n, {}).get("release", True) is False]
         if internal:
@@ -113,11 +127,16 @@ def _expand(names: list[str], release: bool = False) -> list[str]:
     return out
 
 
-def _chain(name: str) -> list[tuple[str, dict]]:
-    """(recipe name, training state) along the ``init`` chain of ``name``, first run first."""
+def _chain(name: str) -> list[tuple[str, dict | None]]:
+    """(recipe name, training state) along the ``init`` chain of ``name``, first run first. A released
+    model this checkout holds no training state of ends the chain with state ``None`` (its manifest
+    entry then tells its own phases and curve)."""
     out = []
     while name:
         f = ckpt_path(name)
+        if not f.exists() and out and name in available():
+            out.append((name, None))
+            break
         if not f.exists():
             raise ArtifactError(f"{name} has not been trained yet ({f}): python -m lic.zoo train {name}")
         out.append((name, torch.load(f, map_location="cpu", weights_only=False)))
@@ -130,9 +149,13 @@ def phases(name: str, chain: list | None = None) -> list[dict]:
     with its recipe name, steps done, precision, λ and lr (a released model's full provenance)."""
     out = []
     for n, state in chain or _chain(name):
+        if state is None:  # released, trained elsewhere: its recorded phases
+            out += available()[n]["phases"]
+            continue
         tc = {"precision": "fp32", **state["train_config"]}
         out.append({"name": n, "steps": state["step"], "precision": tc["precision"], "lmbda": tc["lmbda"],
-                    "lr": tc["lr"], "seconds": round(state.get("seconds", 0.0))})
+                    "lr": tc["lr"], "seconds": round(state.get("seconds", 0.0)), "batch_size": tc["batch_size"],
+                    "crop": tc["crop"], "device": state.get("device"), "processes": state.get("world", 1)})
     return out
 
 
@@ -142,7 +165,11 @@ def curve(name: str, chain: list | None = None, points: int = 120) -> list[dict]
     import numpy as np
 
     rows, offset = [], 0
-    for _, state in chain or _chain(name):
+    for n, state in chain or _chain(name):
+        if state is None:  # released, trained elsewhere: its recorded (already windowed) curve
+            rows += [dict(r) for r in available()[n].get("curve", [])]
+            offset += available()[n].get("total_steps", rows[-1]["step"] if rows else 0)
+            continue
         rows += [{**h, "step": h["step"] + offset} for h in state["history"]]
         offset += state["step"]
     if not rows:
@@ -161,9 +188,9 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def available() -> dict[str, dict]:
+def available(weights_dir: Path | None = None) -> dict[str, dict]:
     """Released models: name -> manifest entry (empty if nothing is released)."""
-    f = WEIGHTS_DIR / "manifest.json"
+    f = Path(weights_dir or WEIGHTS_DIR) / "manifest.json"
     return read_json(f)["models"] if f.exists() else {}
 
 
@@ -278,21 +305,31 @@ def source_model(name: str) -> torch.nn.Module:
     return load_pretrained(name).float()
 
 
-def train_reference(name: str, minutes: float | None = None, threads: int | None = None, train_dir=None) -> dict:
-    """Train (or continue) reference model ``name`` for up to ``minutes`` (resumable)."""
+def train_reference(name: str, minutes: float | None = None, threads: int | None = None, train_dir=None,
+                    **overrides) -> dict:
+    """Train (or continue) reference model ``name`` for up to ``minutes`` (resumable).
+
+    ``overrides`` replace recipe fields (``steps``, ``batch_size``, ``crop``, ``workers``): dry runs of
+    the GPU recipes on a CPU, a smaller GPU. A recipe with ``workers`` streams its crops
+    (:class:`lic.datasets.StreamingCrops`); the others keep the in-memory sampler their batches came from.
+    """
     from .data import CropSampler
+    from .datasets import StreamingCrops
     from .models import build_model
-    from .train import TrainConfig, seed_everything, train
+    from .train import TrainConfig, default_device, seed_everything, train
 
     if name not in REFERENCE:
         raise ParameterError(f"unknown reference model {name!r}; known: {sorted(REFERENCE)}")
-    r = REFERENCE[name]
+    r = {**REFERENCE[name], **{k: v for k, v in overrides.items() if v is not None}}
     if threads:
         torch.set_num_threads(threads)
     cfg = TrainConfig(lmbda=r["lmbda"], steps=r["steps"], batch_size=r["batch_size"], crop=r["crop"], lr=r["lr"],
-                      seed=r.get("seed", 0), ckpt_every=100, precision=r["precision"])
+                      seed=r.get("seed", 0), ckpt_every=min(100, max(1, r["steps"])), precision=r["precision"])
     seed_everything(cfg.seed)
-    sampler = CropSampler(train_dir, crop=cfg.crop, seed=cfg.seed)
+    if r.get("workers") is not None:
+        sampler = StreamingCrops(train_dir, crop=cfg.crop, seed=cfg.seed, workers=int(r["workers"]))
+    else:
+        sampler = CropSampler(train_dir, crop=cfg.crop, seed=cfg.seed)
     max_s = None if minutes is None else minutes * 60
     init = source_model(r["init"]).train() if "init" in r else None
     if "inherit" in r:  # the teacher's weights, its N channels pruned to the student's
@@ -314,11 +351,12 @@ def train_reference(name: str, minutes: float | None = None, threads: int | None
                                 max_seconds=max_s)
         return info
     model = init if init is not None else build_model(N=r["N"], M=r["M"])
-    return train(model, cfg, sampler, ckpt_path(name), max_seconds=max_s, desc=name)
+    return train(model.to(default_device()), cfg, sampler, ckpt_path(name), max_seconds=max_s, desc=name)
 
 
-def release(name: str, eval_limit: int | None = None, command: str = "") -> dict:
-    """Export the trained checkpoint as fp16, measure it on Kodak, update the manifest."""
+def release(name: str, eval_limit: int | None = None, command: str = "", weights_dir: Path | None = None) -> dict:
+    """Export the trained checkpoint as fp16, measure it on Kodak, update the manifest of ``weights_dir``
+    (default ``weights/``; a GPU job releases into its output folder)."""
     from .data import load_kodak
     from .eval import evaluate_codec
     from .models import load_checkpoint
@@ -329,17 +367,18 @@ def release(name: str, eval_limit: int | None = None, command: str = "") -> dict
     sd = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
     buf = io.BytesIO()
     torch.save({"config": model.config, "state_dict": sd}, buf)
-    WEIGHTS_DIR.mkdir(exist_ok=True)
+    wdir = Path(weights_dir or WEIGHTS_DIR)
+    wdir.mkdir(parents=True, exist_ok=True)
     # measured from a staged copy first: a failed evaluation leaves weights/ and its manifest as they were
-    staged = atomic_write_bytes(WEIGHTS_DIR / f".{name}.pt.staged", buf.getvalue())
+    staged = atomic_write_bytes(wdir / f".{name}.pt.staged", buf.getvalue())
     try:
         released = load_checkpoint(staged)  # what users get: fp16 file, constant buffers rebuilt
         res = evaluate_codec(released, load_kodak(limit=eval_limit))
-        path = WEIGHTS_DIR / f"{name}.pt"
+        path = wdir / f"{name}.pt"
         os.replace(staged, path)
     finally:
         staged.unlink(missing_ok=True)
-    models = available()
+    models = available(wdir)
     models[name] = {
         "file": path.name,
         "sha256": _sha256(path),
@@ -354,6 +393,8 @@ def release(name: str, eval_limit: int | None = None, command: str = "") -> dict
         "curve": curve(name, chain),
         # weights inherited from a wider model (channel-pruned) before the first phase, if any
         **({"inherit": inh} if (inh := REFERENCE.get(chain[0][0], {}).get("inherit")) else {}),
+        # where the model's own last phase trained (older states: not recorded)
+        "hardware": {"device": state.get("device"), "processes": state.get("world", 1), "torch": torch.__version__},
         "commit": _git_commit(),
         "command": command or f"python -m lic.zoo train {name}",
         "kodak": {k: round(float(v), 5) for k, v in res["mean"].items() if k in ("bpp", "psnr", "ms_ssim")},
@@ -362,7 +403,7 @@ def release(name: str, eval_limit: int | None = None, command: str = "") -> dict
         "kodak_images": len(res["per_image"]),
         "released": time.strftime("%Y-%m-%d"),
     }
-    write_json(WEIGHTS_DIR / "manifest.json", {"models": models})
+    write_json(wdir / "manifest.json", {"models": models})
     return models[name]
 
 
@@ -370,24 +411,29 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m lic.zoo", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("train", help="train or continue a reference model (resumable)")
-    t.add_argument("name", nargs="+", choices=["reference", *sorted(REFERENCE)],
-                   help="one or more, trained in the order given; 'reference': all, in dependency order")
-    t.add_argument("--minutes", type=float, default=None, help="stop (checkpointed) after this wall time")
+    t.add_argument("name", nargs="+", choices=["reference", "gpu", *sorted(REFERENCE)],
+                   help="one or more, trained in the order given; 'reference': all CPU recipes, in dependency "
+                        "order; 'gpu': the GPU continuation (scripts/device_run.sh)")
+    t.add_argument("--minutes", type=float, default=None, help="stop (checkpointed) after this wall time, per model")
     t.add_argument("--threads", type=int, default=None)
     t.add_argument("--train-dir", default=None)
+    for flag in ("steps", "batch-size", "crop", "workers"):
+        t.add_argument(f"--{flag}", type=int, default=None, help="override the recipe's (dry runs, smaller GPUs)")
     r = sub.add_parser("release", help="export fp16 weights, measure on Kodak, update weights/manifest.json")
-    r.add_argument("name", nargs="+", choices=["reference", *sorted(REFERENCE)])
+    r.add_argument("name", nargs="+", choices=["reference", "gpu", *sorted(REFERENCE)])
     r.add_argument("--limit", type=int, default=None, help="Kodak images (default all 24)")
+    r.add_argument("--weights-dir", type=Path, default=None, help="release there instead of weights/")
     sub.add_parser("list", help="released models")
     a = p.parse_args(argv)
     if a.cmd == "train":
         for name in _expand(a.name):
-            out = train_reference(name, a.minutes, a.threads, a.train_dir)
+            out = train_reference(name, a.minutes, a.threads, a.train_dir, steps=a.steps, batch_size=a.batch_size,
+                                  crop=a.crop, workers=a.workers)
             print(f"{name}: step {out['step']}, {out['seconds']:.0f} s, last {out['history'][-1] if out['history'] else {}}",
                   flush=True)
     elif a.cmd == "release":
         for name in _expand(a.name, release=True):
-            print(name, release(name, a.limit, f"python -m lic.zoo train {name}")["kodak"], flush=True)
+            print(name, release(name, a.limit, f"python -m lic.zoo train {name}", a.weights_dir)["kodak"], flush=True)
     else:
         for k, v in available().items():
             print(k, v["kodak"], v["steps"])

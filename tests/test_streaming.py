@@ -70,6 +70,9 @@ def test_batches_do_not_depend_on_workers_start_or_rank(messy):
     two = StreamingCrops(messy, crop=64, seed=3, workers=2)
     ref = list(one.batches(0, 3, stop=8))
     assert all(torch.equal(a, b) for a, b in zip(ref, two.batches(0, 3, stop=8)))
+    uncached = StreamingCrops(messy, crop=64, seed=3, workers=0, cache_mb=0)  # crop-then-convert path
+    assert all(torch.equal(a, b) for a, b in zip(ref, uncached.batches(0, 3, stop=8)))
+    assert one._cached > 0 and uncached._cached == 0
     assert all(torch.equal(a, b) for a, b in zip(ref[5:], two.batches(5, 3, stop=8)))  # resumed at step 5
     r0, r1 = list(two.batches(0, 3, world=2, rank=0, stop=4)), list(two.batches(0, 3, world=2, rank=1, stop=4))
     assert all(torch.equal(ref[2 * i], r0[i]) and torch.equal(ref[2 * i + 1], r1[i]) for i in range(4))

@@ -31,7 +31,9 @@ def test_released_model_reproduces_its_recorded_kodak_numbers(name, kodak_dir):
 def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
     from lic.zoo import PRESET_REFERENCE, REFERENCE, _expand
 
-    assert sorted(PRESET_REFERENCE) == sorted(REFERENCE)
+    from lic.zoo import PRESET_GPU
+
+    assert sorted(PRESET_REFERENCE + PRESET_GPU) == sorted(REFERENCE) and not set(PRESET_REFERENCE) & set(PRESET_GPU)
     seen = set()
     for name in PRESET_REFERENCE:
         deps = [REFERENCE[name].get(k) for k in ("init", "teacher", "inherit")]

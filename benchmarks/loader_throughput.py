@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Cost of the training-data path: streamed crops vs a fixed tensor vs the in-memory sampler.
+
+Each run is :func:`lic.train.train` itself (N=128, M=192, channels_last, fp32, 8x128² crops unless told)
+fed by one of three sources, and the time of each batch handed to the loop is recorded, so the rate is
+the training loop's own steady state (the first ``--warmup`` steps left out; the rate with them is
+reported too). Sources:
+
+- ``fixed``: the same preloaded batch every step (no data cost at all: the ceiling);
+- ``stream``: :class:`lic.datasets.StreamingCrops` with ``--workers`` DataLoader worker processes;
+- ``memory``: :class:`lic.data.CropSampler` (decoded into memory up front, crops cut in the loop).
+
+The sources run interleaved, ``--rounds`` times in turn, so a machine shared with other jobs slows
+all of them alike; every round's ratio to ``fixed`` is written, with the median and the spread::
+
+    .venv/bin/python benchmarks/loader_throughput.py --rounds 3 --steps 40 --out benchmarks/results/loader_throughput.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from lic.data import CropSampler
+from lic.datasets import StreamingCrops
+from lic.fileio import write_json
+from lic.models import build_model
+from lic.train import TrainConfig, train
+
+
+class Timed:
+    """Wraps a sampler: records when each batch reaches the training loop."""
+
+    def __init__(self, inner):
+        self.inner, self.crop, self.stamps = inner, inner.crop, []
+
+    def batches(self, *args, **kw):
+        for x in self.inner.batches(*args, **kw):
+            self.stamps.append(time.monotonic())
+            yield x
+
+    def __getattr__(self, name):  # skipped_counts, state, load_state
+        return getattr(self.inner, name)
+
+
+class Fixed:
+    """One preloaded batch, every step (the loop without any data cost)."""
+
+    def __init__(self, batch: torch.Tensor):
+        self.x, self.crop = batch, batch.shape[-1]
+
+    def batches(self, start, batch_size, world=1, rank=0, stop=None):
+        while True:
+            yield self.x
+
+    def skipped_counts(self):
+        return {"too_small": 0, "unreadable": 0}
+
+    def state(self, *a):
+        return {"kind": "fixed"}
+
+
+def run_once(source, a, tmp: Path) -> dict:
+    torch.manual_seed(0)
+    model = build_model(N=a.N, M=a.M)
+    cfg = TrainConfig(lmbda=0.013, steps=a.steps, batch_size=a.batch, crop=a.crop, ckpt_every=10**6)
+    timed = Timed(source)
+    t0 = time.monotonic()
+    train(model, cfg, timed, tmp / f"{time.monotonic_ns()}.pt", progress=False)
+    s = timed.stamps  # batch k handed over at s[k]; step k ends before s[k+1]
+    steady = (len(s) - 1 - a.warmup) / (s[-1] - s[a.warmup])
+    return {"steps_per_s": steady, "steps_per_s_with_start": len(s) / (s[-1] - t0)}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--N", type=int, default=128)
+    ap.add_argument("--M", type=int, default=192)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--crop", type=int, default=128)
+    ap.add_argument("--steps", type=int, default=40)
+    ap.add_argument("--warmup", type=int, default=8)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=None, help="torch threads of the trainer (default: torch's)")
+    ap.add_argument("--sources", nargs="+", default=["fixed", "stream", "memory"])
+    ap.add_argument("--train-dir", default=None)
+    ap.add_argument("--out", default=None)
+    a = ap.parse_args(argv)
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    make = {
+        "fixed": lambda: Fixed(CropSampler(a.train_dir, crop=a.crop, seed=0).batch(0, a.batch)),
+        "stream": lambda: StreamingCrops(a.train_dir, crop=a.crop, seed=0, workers=a.workers),
+        "memory": lambda: CropSampler(a.train_dir, crop=a.crop, seed=0),
+    }
+    rows = []
+    with tempfile.TemporaryDirectory() as d:
+        for r in range(a.rounds):
+            for name in a.sources:  # interleaved: each round measures every source once
+                res = run_once(make[name](), a, Path(d))
+                rows.append({"round": r, "source": name, **res})
+                print(f"round {r} {name:7s} {res['steps_per_s']:.3f} steps/s "
+                      f"({res['steps_per_s_with_start']:.3f} with start-up)", flush=True)
+    summary = {}
+    for name in a.sources:
+        if name == "fixed":
+            continue
+        ratios = [x["steps_per_s"] / f["steps_per_s"] for x, f in zip(
+            [x for x in rows if x["source"] == name], [x for x in rows if x["source"] == "fixed"])]
+        summary[name] = {"ratio_to_fixed_per_round": [round(v, 4) for v in ratios],
+                         "median_ratio": round(statistics.median(ratios), 4),
+                         "cost_pct_median": round(100 * (1 - statistics.median(ratios)), 2),
+                         "ratio_min": round(min(ratios), 4), "ratio_max": round(max(ratios), 4)}
+        print(f"{name}: steady-state rate / fixed = {summary[name]['median_ratio']:.3f} (median of {len(ratios)}, "
+              f"range {summary[name]['ratio_min']:.3f}-{summary[name]['ratio_max']:.3f})", flush=True)
+    out = {"args": vars(a), "rows": rows, "summary": summary, "torch_threads": torch.get_num_threads(),
+           "cpu_count": os.cpu_count(), "machine": platform.processor() or platform.machine(),
+           "loadavg_end": os.getloadavg(), "date": time.strftime("%Y-%m-%d %H:%M")}
+    if a.out:
+        write_json(a.out, out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
