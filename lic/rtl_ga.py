@@ -30,7 +30,8 @@ from .fixedpoint import IntTransform
 from .folding import FoldingPlan, LayerFold
 from .hw import HLS_DIR
 
-__all__ = ["GA_RTL_DIR", "make_plan", "balanced_plan", "model_cycles", "generate", "measure"]
+__all__ = ["GA_RTL_DIR", "make_plan", "balanced_plan", "regrid", "model_cycles", "generate",
+           "measure"]
 
 GA_RTL_DIR = HLS_DIR / "rtl" / "ga"
 _SOURCES = [GA_RTL_DIR / f for f in ("fifo.v", "collect.v", "conv_stage.v", "gdn_stage.v")] + \
@@ -92,6 +93,25 @@ def replace_cycles(plan: FoldingPlan) -> FoldingPlan:
 
     m = model_cycles(plan)["layers"]
     return replace(plan, layers=tuple(replace(l, cycles=m[l.name]) for l in plan.layers))
+
+
+def regrid(t: IntTransform, plan: FoldingPlan, hw: tuple[int, int]) -> FoldingPlan:
+    """``plan``'s folds (e.g. :func:`lic.fpga_model.folding_plan`'s, sized for 1280x720) on
+    an ``hw = (H, W)`` image: same PE, SIMD and line-buffer rows a layer; the FIFO depth in
+    PE-wide words becomes ``max(2, depth * pe / cout)`` whole pixels (this RTL's FIFO word).
+    The source plan's per-layer ``cycles`` go to ``notes["source_cycles"]``.
+    """
+    folds = {l.name: (l.pe, l.simd) for l in plan.layers}
+    new = make_plan(t, hw, folds, board=plan.board, clock_mhz=plan.clock_mhz,
+                    resolution=plan.resolution)
+    from dataclasses import replace
+
+    layers = tuple(replace(n, fifo_depth=max(2, o.fifo_depth * o.pe // o.cout),
+                           linebuf_rows=max(6, o.linebuf_rows) if n.kind == "conv" else 0)
+                   for n, o in zip(new.layers, plan.layers))
+    notes = {**plan.notes, "source_cycles": {l.name: l.cycles for l in plan.layers},
+             "source_hw": (plan.layers[0].hin, plan.layers[0].win)}
+    return replace_cycles(replace(new, layers=layers, notes=notes))
 
 
 def _stage_cycles(l: LayerFold) -> int:
@@ -215,16 +235,16 @@ def _gdn_roms(layer, lf: LayerFold, cfg) -> tuple[str, str]:
     return _hex_words(gw, cfg.gdn_bits), _hex_words(b.reshape(nco, lf.pe), layer.attrs["acc_bits"])
 
 
-def _conv_inst(k: int, layer, lf: LayerFold, cfg) -> str:
+def _conv_inst(k: int, layer, lf: LayerFold, cfg, rom_dir: str = "roms") -> str:
     a = layer.attrs
     prm = dict(CIN=lf.cin, COUT=lf.cout, H=lf.hin, W=lf.win, PE=lf.pe, SIMD=lf.simd,
                ROWS=lf.linebuf_rows, A_BITS=a["in_bits"], A_SIGNED=int(a["in_signed"]),
                W_BITS=cfg.weight_bits, ACC_BITS=cfg.acc_bits, SH_BITS=8, OUT_BITS=a["out_bits"],
                OUT_SIGNED=int(a["out_signed"]), DEPTH=lf.fifo_depth)
-    return _inst("ga_conv_stage", k, prm)
+    return _inst("ga_conv_stage", k, prm, rom_dir)
 
 
-def _gdn_inst(k: int, layer, lf: LayerFold, cfg) -> str:
+def _gdn_inst(k: int, layer, lf: LayerFold, cfg, rom_dir: str = "roms") -> str:
     a = layer.attrs
     if layer.kind != "gdn":
         raise ParameterError(f"{layer.name}: only forward GDN in g_a")
@@ -233,13 +253,13 @@ def _gdn_inst(k: int, layer, lf: LayerFold, cfg) -> str:
                G_BITS=cfg.gdn_bits, ACC_BITS=a["acc_bits"], K=a["div_bits"], S_NUM=a["s_num"],
                S_DEN=a["s_den"], SHIFT=0, SQRT_FRAC=a["sqrt_frac"] or 4, OUT_BITS=a["out_bits"],
                DEPTH=lf.fifo_depth)
-    return _inst("ga_gdn_stage", k, prm)
+    return _inst("ga_gdn_stage", k, prm, rom_dir)
 
 
-def _inst(module: str, k: int, prm: dict) -> str:
+def _inst(module: str, k: int, prm: dict, rom_dir: str = "roms") -> str:
     ps = ", ".join(f".{n}({int(v)})" for n, v in prm.items())
     rom = ("WFILE", "BFILE") if module == "ga_conv_stage" else ("GFILE", "BFILE")
-    return (f"    {module} #({ps},\n        .{rom[0]}(\"roms/L{k}.a.hex\"), .{rom[1]}(\"roms/L{k}.b.hex\")) s{k} (\n"
+    return (f"    {module} #({ps},\n        .{rom[0]}(\"{rom_dir}/L{k}.a.hex\"), .{rom[1]}(\"{rom_dir}/L{k}.b.hex\")) s{k} (\n"
             f"        .clk(clk), .rst(rst), .cycle(cycle), .in_valid(v{k}), .in_ready(r{k}), .in_data(d{k}),\n"
             f"        .out_valid(v{k + 1}), .out_ready(r{k + 1}), .out_data(d{k + 1}), .stats(stats[{k * 224} +: 224]));\n")
 

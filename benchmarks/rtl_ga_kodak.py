@@ -1,0 +1,93 @@
+"""Benchmark (issue 17): the released N=64 student's g_a in RTL on a full Kodak image.
+
+The integer g_a is a post-training quantisation (:func:`lic.fixedpoint.quantize_transform`,
+the accelerator's hybrid format: int8 convs, 32-bit standard GDN) of a released student,
+calibrated on training-photo crops (the stage-03 artifact of a full run is not needed). The
+folding is :func:`lic.fpga_model.folding_plan`'s for the board at 1280x720, put on the
+Kodak grid by :func:`lic.rtl_ga.regrid` (same PE/SIMD a layer). The RTL runs under Verilator;
+the latents are compared bit for bit with ``IntTransform.run``; frames per second at
+1280x720 come from the measured cycles a pixel at the stated clock.
+
+    nice -n 10 .venv/bin/python benchmarks/rtl_ga_kodak.py [--image kodim01] [--clock 200]
+
+Writes ``benchmarks/results/rtl_ga_kodak.json`` (and prints the per-layer table).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from lic import data, fixedpoint, fpga_model, rtl_ga, zoo
+from lic.fileio import write_json
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--student", default="student-kd-pruned-n64-m192-l0.0067")
+    ap.add_argument("--image", default="kodim01", help="Kodak image name (768x512 or 512x768)")
+    ap.add_argument("--board", default="zcu102")
+    ap.add_argument("--clock", type=float, default=None, help="MHz (default: the board's)")
+    ap.add_argument("--calib-crops", type=int, default=8)
+    ap.add_argument("--train-dir", default=str(ROOT.parent / "shared" / "data" / "photos"))
+    ap.add_argument("--kodak-dir", default=str(ROOT.parent / "shared" / "data" / "kodak"))
+    ap.add_argument("--work", default=str(ROOT / "artifacts" / "rtl_ga_kodak"))
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "rtl_ga_kodak.json"))
+    args = ap.parse_args(argv)
+    torch.manual_seed(0)
+    model = zoo.load_pretrained(args.student)
+    n, m = model.g_a[0].out_channels, model.g_a[-1].out_channels
+    calib = data.CropSampler(args.train_dir, crop=256, seed=17, max_images=32).batch(0, args.calib_crops)
+    ga = fixedpoint.quantize_transform(model.g_a, calib, role="analysis")
+    x = data.load_image(Path(args.kodak_dir) / f"{args.image}.png")
+    pix = fixedpoint.image_to_int(x if x.dim() == 3 else x[0]).astype(np.int64)
+    src = fpga_model.folding_plan(n, m, board=args.board, resolution=(1280, 720),
+                                  clock_mhz=args.clock)
+    plan = rtl_ga.regrid(ga, src, pix.shape[1:])
+    t0 = time.time()
+    r = rtl_ga.measure(ga, plan, pix, args.work, clock_mhz=src.clock_mhz)
+    hw = pix.shape[1] * pix.shape[2]
+    scale = 1280 * 720 / hw
+    rows = []
+    for name, s in r["layers"].items():
+        fm = plan.notes["source_cycles"][name]
+        own = s["span"] - s["stall"]  # the stage's cycles less downstream back-pressure
+        rows.append({"layer": name, "pe": s["pe"], "simd": s["simd"], "busy": s["busy"],
+                     "stall": s["stall"], "starve": s["starve"], "span": s["span"],
+                     "own": own, "rtl_model": s["model"], "rtl_model_over_own": s["model"] / own,
+                     "fpga_model_720p": fm, "measured_own_720p": round(own * scale),
+                     "fpga_model_over_measured": fm / (own * scale)})
+    out = {
+        "student": args.student, "image": args.image, "image_hw": list(pix.shape[1:]),
+        "quantisation": "PTQ lic.fixedpoint.quantize_transform, "
+                        f"{args.calib_crops} training crops of 256 px (seed 17)",
+        "board": src.board, "clock_mhz": src.clock_mhz, "N": n, "M": m,
+        "mismatches": r["mismatches"], "n_latents": r["n_latents"],
+        "saturations": r["saturations"],
+        "cycles_frame": r["cycles"], "cycles_per_pixel": r["cycles_per_pixel"],
+        "rtl_model_frame": r["model"]["frame"], "rtl_model_over_measured": r["model_over_measured"],
+        "fps_720p_frame": r["fps"], "fps_720p_interval": r["fps_interval"],
+        "fpga_model_fps_720p": src.notes.get("fps"), "fpga_model_cycles_720p": src.notes.get("cycles"),
+        "fpga_model_resources": src.notes.get("resources"),
+        "goal_fps": 43.0, "goal_met": bool(r["fps"] >= 43.0),
+        "layers": rows, "bottleneck": r["bottleneck"],
+        "verilator": r["verilator"], "build_s": r["build_s"], "cached_build": r["cached_build"],
+        "sim_wall_s": r["sim_wall_s"], "total_wall_s": time.time() - t0, "plan": r["plan"],
+    }
+    write_json(args.out, out)
+    print(json.dumps({k: v for k, v in out.items() if k not in ("plan", "layers")}, indent=1,
+                     default=str))
+    for row in rows:
+        print(row)
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""yosys resources of the g_a RTL pipeline (``hls/rtl/ga``), one stage at a time.
+
+Each stage of a :class:`lic.folding.FoldingPlan` is synthesised on its own with
+``synth_xilinx -family xcup`` (UltraScale+: DSP48E2, RAMB36E2/RAMB18E2, LUT, FF) at its
+folding, with its ROMs initialised from the integer transform (``$readmemh`` at synthesis),
+and the stages are added up: the inter-stage glue is the stages' own FIFOs, so the sum is
+the design less the top's cycle counter. A stage that takes longer than ``timeout`` is
+reported as not synthesised rather than estimated.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+from .errors import ParameterError
+from .fileio import atomic_write_text
+from .fixedpoint import IntTransform
+from .folding import FoldingPlan
+from .hw import ToolError
+from .rtl import _parse_stat, require_tools
+from . import rtl_ga
+
+__all__ = ["synth_stage", "synth_plan"]
+
+_LUT = re.compile(r"^(LUT\d|SRL\w*|RAM\d+[MX]\w*|RAM\d+S\w*)$")
+_FF = re.compile(r"^FD[A-Z]*$")
+
+
+def _wrapper(t: IntTransform, plan: FoldingPlan, k: int, rom_dir: Path) -> str:
+    layer, lf = t.layers[k], plan.layers[k]
+    win = (lf.cin * 8 if k == 0 else lf.cin * t.layers[k - 1].attrs["out_bits"])
+    wout = lf.cout * layer.attrs["out_bits"]
+    inst = (rtl_ga._conv_inst if layer.kind == "conv" else rtl_ga._gdn_inst)(
+        k, layer, lf, t.cfg, str(rom_dir))
+    return ("`default_nettype none\nmodule stage_top (\n    input wire clk, input wire rst, "
+            "input wire [31:0] cycle,\n"
+            f"    input wire v{k}, output wire r{k}, input wire [{win - 1}:0] d{k},\n"
+            f"    output wire v{k + 1}, input wire r{k + 1}, output wire [{wout - 1}:0] d{k + 1},\n"
+            f"    output wire [{(k + 1) * 224 - 1}:0] stats);\n{inst}endmodule\n")
+
+
+def synth_stage(t: IntTransform, plan: FoldingPlan, name: str, work_dir: str | os.PathLike,
+                timeout: float = 900) -> dict:
+    """Synthesise stage ``name`` of ``plan`` (yosys ``synth_xilinx -family xcup``).
+
+    Returns:
+        ``{"layer", "kind", "pe", "simd", "lanes", "lut", "ff", "dsp", "bram36", "carry",
+        "cells", "synth_s"}`` (``bram36`` = RAMB36E2 + RAMB18E2 / 2).
+
+    Raises:
+        ToolError: yosys missing, failing or slower than ``timeout``.
+    """
+    yosys = require_tools("yosys")["yosys"]
+    names = [l.name for l in plan.layers]
+    if name not in names:
+        raise ParameterError(f"plan has no layer {name!r}")
+    k = names.index(name)
+    work = Path(work_dir).resolve()
+    gen = rtl_ga.generate(t, plan, work)  # the ROM files
+    top = work / f"stage_{k}.v"
+    atomic_write_text(top, _wrapper(t, plan, k, gen["dir"] / "roms"))
+    stat = work / f"stage_{k}.stat"
+    srcs = " ".join(str(s) for s in rtl_ga._SOURCES)
+    script = (f"read_verilog -defer {srcs} {top}\nhierarchy -top stage_top\n"
+              "synth_xilinx -family xcup -flatten -noiopad -noclkbuf -top stage_top\n"
+              f"tee -q -o {stat} stat\n")
+    ys = work / f"stage_{k}.ys"
+    atomic_write_text(ys, script)
+    t0 = time.perf_counter()
+    try:
+        res = subprocess.run([yosys, "-q", "-l", str(ys.with_suffix(".log")), "-s", str(ys)],
+                             capture_output=True, text=True, timeout=timeout, cwd=work)
+    except subprocess.TimeoutExpired as e:
+        raise ToolError(f"yosys took more than {timeout:.0f} s on {name}") from e
+    if res.returncode != 0:
+        raise ToolError(f"yosys failed on {name}:\n{res.stderr[-3000:]}{res.stdout[-2000:]}")
+    cells = _parse_stat(stat.read_text())
+    lf = plan.layers[k]
+    return {"layer": name, "kind": lf.kind, "pe": lf.pe, "simd": lf.simd, "lanes": lf.lanes,
+            "lut": sum(v for c, v in cells.items() if _LUT.match(c)),
+            "ff": sum(v for c, v in cells.items() if _FF.match(c)),
+            "dsp": cells.get("DSP48E2", 0),
+            "bram36": cells.get("RAMB36E2", 0) + cells.get("RAMB18E2", 0) / 2,
+            "carry": cells.get("CARRY8", 0) + cells.get("CARRY4", 0),
+            "cells": cells, "synth_s": time.perf_counter() - t0}
+
+
+def synth_plan(t: IntTransform, plan: FoldingPlan, work_dir: str | os.PathLike,
+               layers: list[str] | None = None, timeout: float = 900) -> dict:
+    """:func:`synth_stage` for ``layers`` (default all) and their sum.
+
+    Returns:
+        ``{"stages": [row, ...], "total": {lut, ff, dsp, bram36}, "failed": {name: reason}}``;
+        the total covers the synthesised stages only.
+    """
+    rows, failed = [], {}
+    for name in layers or [l.name for l in plan.layers]:
+        try:
+            rows.append(synth_stage(t, plan, name, Path(work_dir) / name, timeout))
+        except ToolError as e:
+            failed[name] = str(e).splitlines()[0]
+    total = {k: sum(r[k] for r in rows) for k in ("lut", "ff", "dsp", "bram36")}
+    return {"stages": rows, "total": total, "failed": failed}
