@@ -40,7 +40,7 @@ _WORDS = {"bd": "BD", "psnr": "PSNR", "ms": "MS", "ssim": "SSIM", "kd": "KD", "g
 _UNITS = [(r"(^|_)bd_rate|_pct$|(^|_)pct_|share_", "%"), (r"psnr", "dB"), (r"_ms$", "ms"),
           (r"(^|_)(enc|dec|build|wall|sim|train|stage_wall|elapsed)_s$|seconds", "s"), (r"(^|_)bytes", "B"),
           (r"mhz", "MHz")]
-_SIGNED = re.compile(r"bd_rate|delta|minus|_pct$|^mean_pct|_vs_.*_pct")
+_SIGNED = re.compile(r"bd_rate|delta|minus|error_pct|^mean_pct|_vs_.*_pct")
 #: columns shown as given (parameters, not measurements): no rounding to significant digits
 _EXACT = re.compile(r"^(lmbda|lambda|λ|seed|n|m|quality|setting|steps|tail_steps|width|seeds)$", re.I)
 #: columns that identify a row: moved to the front, repeated in every part of a split table

@@ -133,8 +133,9 @@ def _claims(r: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
         for kind, bd in _kinds_bd(s).items():
             if bd is None:
                 continue
-            kd.append((f"student N={s['N']}, {KIND_LABEL[kind]}: BD-rate vs teacher at {fmt(g)}× its GFLOPs",
-                       _bd(bd), f"teacher N={tN} (float), same images"))
+            at = f" at {g:.3g}× its GFLOPs" if _ok(g) else ""
+            kd.append((f"student N={s['N']}, {KIND_LABEL[kind]}: BD-rate vs teacher{at}", _bd(bd),
+                       f"teacher N={tN} (float), same images"))
     for x in noise_summary(noise_table(r02)):
         verdict = "resolved" if x["resolved"] else "not resolved above seed noise"
         kd.append((f"KD vs RD-only student N={x['N']}, mean of {x['seeds']} seeds ± 95% CI",
@@ -201,7 +202,7 @@ def summary_paragraph(r: dict, chosen: dict | None = None) -> str:
         kind, bd = dep[N]
         g = next(s.get("gflops_vs_teacher") for s in r02["summary"] if int(s["N"]) == N)
         out.append(f"The widest measured student to deploy, N={N} ({KIND_LABEL[kind]}), costs {bd:+.1f} % BD-rate "
-                   f"against the teacher at {fmt(g)}× its GFLOPs per 720p frame.")
+                   f"against the teacher at {g:.3g}× its GFLOPs per 720p frame.")
     for x in noise_summary(noise_table(r02)):
         if _ok(x["kd_vs_scratch_mean"]):
             out.append(f"KD vs RD-only training at N={x['N']}: {x['kd_vs_scratch_mean']:+.1f} ± {x['ci95']:.1f} % over "
@@ -257,7 +258,13 @@ def complexity_figure(r02: dict, caption: str = ""):
 
 
 def _widths(r02: dict) -> list[int]:
-    return sorted(set(deployable(r02)) | {int(r02["teacher_N"])})
+    """Widths trained in stage 02 (whether or not their BD-rate exists) and the teacher's."""
+    return sorted({int(s["N"]) for s in r02["summary"]} | {int(r02["teacher_N"])})
+
+
+def _measured_bd(rd: dict, N, tN: int):
+    """BD-rate vs teacher measured at exactly ``N`` (0 for the teacher), never interpolated."""
+    return 0.0 if N == tN else rd.get(N)
 
 
 def width_tables(r: dict, p: dict) -> dict[str, pd.DataFrame]:
@@ -273,18 +280,19 @@ def width_tables(r: dict, p: dict) -> dict[str, pd.DataFrame]:
     r02, res = r["r02"], tuple(p["resolution"])
     dep, tN = deployable(r02), int(r02["teacher_N"])
     rd, ws = rd_by_width(r02), _widths(r02)
-    kind_of = {**{n: KIND_LABEL[k] for n, (k, _) in dep.items()}, tN: "teacher"}
+    kind_of = {**{int(s["N"]): KIND_LABEL["kd"] for s in r02["summary"]},
+               **{n: KIND_LABEL[k] for n, (k, _) in dep.items()}, tN: "teacher"}
     chosen, measured, interp = [], [], []
     others = sorted(n for n in set(STUDENT_WIDTHS) - set(ws) if n < tN)  # students are narrower than the teacher
     for b in p["boards"]:
         c = choose_width(b, res, p["fps"], ws, rd, utilisation=p["utilisation"], teacher_N=tN, suggest=False)
         chosen.append({"board": b, "fits": c.fits, "N": c.N, "student": kind_of.get(c.N, "–"), "fps": c.fps,
-                       "fps_max": c.fps_max, "bd_rate_vs_teacher": c.bd_rate,
+                       "fps_max": c.fps_max, "bd_rate_vs_teacher": _measured_bd(rd, c.N, tN) if c.fits else None,
                        "DSP used": c.resources.dsp if c.fits else None, "BRAM36 used": c.resources.bram if c.fits else None,
                        "LUT used": c.resources.lut if c.fits else None})
         t = frontier(b, res, ws, rd, fps=p["fps"], utilisation=p["utilisation"], teacher_N=tN)
         measured += [{"board": b, "N": x.N, "student": kind_of.get(x.N), "fps_max": x.fps_max, "meets_fps": x.meets_fps,
-                      "bd_rate_vs_teacher": x.bd_rate, "dsp_pct": x.dsp_pct, "bram_pct": x.bram_pct, "lut_pct": x.lut_pct}
+                      "bd_rate_vs_teacher": _measured_bd(rd, x.N, tN), "dsp_pct": x.dsp_pct, "bram_pct": x.bram_pct, "lut_pct": x.lut_pct}
                      for x in t.itertuples()]
         if others:
             t = frontier(b, res, others, rd, fps=p["fps"], utilisation=p["utilisation"], teacher_N=tN)

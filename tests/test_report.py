@@ -1,0 +1,165 @@
+"""The report: formatted tables (lic.tables), the headline and summary, width for board from measured
+students, and the rendered HTML laid out in headless Chromium with no table wider than the page."""
+
+import math
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from lic import tables
+from lic.stages import report
+
+
+def test_fmt_rounds_signs_and_says_na():
+    assert tables.fmt(46.623732) == "46.6" and tables.fmt(0.000123) == "1.23e-04" and tables.fmt(1234.5) == "1,234"
+    assert tables.fmt(8.8512, signed=True) == "+8.85" and tables.fmt(-14.4, signed=True) == "-14.4"
+    assert tables.fmt(math.nan) == "n/a" and tables.fmt(None) == "n/a" and tables.fmt(np.float64("nan")) == "n/a"
+    assert tables.fmt(True) == "yes" and tables.fmt(np.bool_(False)) == "no" and tables.fmt(8.0) == "8"
+    assert tables.fmt(0.0067, digits=None) == "0.0067"  # a parameter, as given
+
+
+def test_format_frame_no_index_no_dict_cells_units():
+    df = pd.DataFrame({"N": [32, 64], "lmbda": [0.0067, 0.025], "bd_rate_kd_vs_teacher": [122.12, math.nan],
+                       "psnr": [27.7123, 30.1], "res": [{"dsp": 12, "lut": 3.5}, {"dsp": 7}]}).set_index("N")
+    f = tables.format_frame(df)
+    assert list(f.columns) == ["N", "λ", "BD-rate KD vs teacher [%]", "PSNR [dB]", "res DSP", "res LUT"]
+    assert f.iloc[0].tolist() == ["32", "0.0067", "+122", "27.7", "12", "3.50"]
+    assert f.iloc[1, 2] == "n/a" and f.iloc[1, 5] == "n/a"
+    html = tables.to_html(df, "cap")
+    assert "<th></th>" not in html and "{" not in html and "nan" not in html.lower().replace("n/a", "")
+
+
+def test_split_wide_repeats_the_key_and_fits_the_budget():
+    wide = pd.DataFrame({"unit": ["conv", "gdn"], **{f"cells_LUT{i}": [123456, 7] for i in range(30)}})
+    f = tables.format_frame(wide)
+    blocks = tables.split_wide(f, max_cols=12, max_chars=100)
+    assert len(blocks) > 1 and all(b.columns[0] == "unit" for b in blocks)
+    assert sum(len(b.columns) - 1 for b in blocks) == 30
+    assert all(sum(tables._width(b[c], c) for c in b.columns) <= 100 or len(b.columns) == 2 for b in blocks)
+    narrow = tables.format_frame(wide.iloc[:, :4])
+    assert len(tables.split_wide(narrow)) == 1
+    assert tables.to_html(wide, "RTL").count("<table") == len(blocks)
+
+
+def test_tables_of_splits_nested_records_out():
+    r04 = {"commit": "abc", "csim": {"mismatches": 0, "values": 10, "rows": [{"input": "random", "g_a_values": 4}]},
+           "rtl": {"status": "ok", "units": {"conv": {"mismatches": 0, "vectors": 5, "runs": [{"set": "a", "SIMD": 4}]},
+                                             "gdn": {"mismatches": 1, "vectors": 6, "runs": [{"set": "b", "SIMD": 1}]}}},
+           "published_designs": [{"design": "X", "fps": 30.0}]}
+    got = dict(report.hardware_tables(r04))
+    assert set(got) == {"C-sim rows", "RTL units", "RTL units runs", "published designs", "other values"}
+    runs = got["RTL units runs"]
+    assert runs[""].tolist() == ["conv", "gdn"] and runs["SIMD"].tolist() == [4, 1]
+    assert "runs" not in got["RTL units"].columns
+    facts = got["other values"].set_index("quantity")["value"]
+    assert facts["C-sim mismatches"] == "0" and facts["RTL status"] == "ok" and "commit" not in facts
+
+
+def _results(bd_kd_pruned=8.85):
+    """Stage results shaped like the artifacts (a quick-like run), numbers made up for the test."""
+    teacher = pd.DataFrame({"codec": "teacher", "lmbda": [0.0067, 0.025], "bpp": [0.6, 0.95], "psnr": [30.7, 32.5],
+                            "ms_ssim": [0.96, 0.98]})
+    summ = lambda N, g, kd, sc, kp: {"N": N, "gflops_720p": 100 * g, "gflops_vs_teacher": g,  # noqa: E731
+                                     "bd_rate_kd_vs_teacher": kd, "bd_rate_scratch_vs_teacher": sc,
+                                     "bd_rate_kd_pruned_vs_teacher": kp, "bd_rate_rd_pruned_vs_teacher": kp and kp + 3}
+    r02 = {"teacher_N": 128, "teacher_complexity": {"720p": {"gflops": 100.0, "params": 7e6}},
+           "summary": [summ(32, 0.087, math.nan, None, None), summ(64, 0.283, 122.1, 131.5, bd_kd_pruned)],
+           "noise": [], "objective": [], "rd": []}
+    r03 = {"summary": [{"row": "float", "codec": "float32", "bd_rate_psnr_vs_float": 0.0},
+                       {"row": "hybrid", "codec": "hybrid 8 + 32-bit GDN", "bd_rate_psnr_vs_float": 3.72},
+                       {"row": "int8", "codec": "int8 everywhere", "bd_rate_psnr_vs_float": math.nan}],
+           "noise": [{"row": "hybrid", "bd_rate_psnr_vs_float": v} for v in (3.72, 3.85)], "source": {}, "rd": []}
+    r04 = {"csim": {"mismatches": 0, "values": 38016}, "board": {"name": "zcu102"},
+           "throughput": {"1280x720": {"fps": 20.31, "cores": 1}}, "codec_vs_float": [{"image": "kodim01", "psnr_delta": -0.019}],
+           "rtl": {"units": {"conv": {"mismatches": 0, "vectors": 10592}}}}
+    return {"r01": {"bd_rate_vs_jpeg": -14.4, "bd_rate_vs_webp": 46.6, "rd": teacher.to_dict("records")},
+            "r02": r02, "r03": r03, "r04": r04, "preset": "quick", "kodak_md5": "x",
+            "stages": {s: {"key": "k", "commit": "c", "kodak_images": 24, "params": {"fps_target": 30}}
+                       for s in ("01", "02", "03", "04")}}
+
+
+def test_headline_table_claims_units_and_na():
+    h = report.headline_table(_results())
+    assert list(h.columns) == ["paper's claim", "quantity", "our measured", "anchor"]
+    cell = dict(zip(h.quantity, h["our measured"]))
+    assert cell["teacher N=128: BD-rate (PSNR) vs JPEG"] == "-14.40 %"
+    assert cell["student N=64, KD from the pruned teacher: BD-rate vs teacher at 0.283× its GFLOPs"] == "+8.85 %"
+    assert cell["student N=32, KD from random init: BD-rate vs teacher at 0.087× its GFLOPs"] == tables.NO_OVERLAP
+    assert cell["hybrid 8 + 32-bit GDN: BD-rate vs float"] == "+3.72 % (spread over seeds 0.130)"
+    assert cell["int8 everywhere: BD-rate vs float"] == tables.NO_OVERLAP
+    assert cell["C-sim vs Python fixed point: mismatching values"] == "0 of 38,016"
+    assert cell["1280x720 on zcu102: frames per second (1 core(s), analytical model)"] == "20.3 fps"
+    assert not h.isna().any().any() and "nan" not in h.to_string().lower().replace("n/a", "")
+    assert (h["paper's claim"] != "").sum() == 5  # each claim once, on its first row
+
+
+def test_summary_paragraph_and_width_for_board_use_the_deployable_student():
+    r = _results()
+    assert report.deployable(r["r02"]) == {64: ("kd-pruned", 8.85)}  # N=32 has no finite BD-rate
+    text = report.summary_paragraph(r)
+    assert "14.4 % fewer bits than JPEG" in text and "46.6 % more bits than WebP" in text
+    assert "N=64 (KD from the pruned teacher), costs +8.8 %" in text and "0.283×" in text
+    p = report.resolve_params("05", "quick")
+    wt = report.width_tables(r, p)
+    assert set(wt["measured"].N) == {32, 64, 128}  # trained students and the teacher only
+    assert wt["measured"][wt["measured"].N == 32].bd_rate_vs_teacher.isna().all()  # no overlap: n/a, not interpolated
+    assert (wt["measured"][wt["measured"].N == 64].bd_rate_vs_teacher == 8.85).all()  # not the random-init +122
+    inter = wt["interpolated"]
+    assert set(inter.N) == {16, 96, 112} and inter[inter.N == 16].bd_rate_interpolated_not_measured.isna().all()
+    assert inter[inter.N == 96].bd_rate_interpolated_not_measured.iloc[0] == pytest.approx(8.85 * (1 - 32 / 64))
+    assert report.deployable(_results(bd_kd_pruned=None)["r02"]) == {64: ("kd", 122.1)}
+
+
+def test_complexity_figure_shows_every_student_kind():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    fig = report.complexity_figure(_results()["r02"])
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert {"KD from the pruned teacher", "RD-only from the pruned teacher", "KD from random init",
+            "RD-only from random init"} <= set(labels)
+    assert any("n/a (curves do not overlap)" in t.get_text() and "N=32" in t.get_text() for t in fig.axes[0].texts)
+
+
+def _page(tmp_path, cells) -> str:
+    """A notebook of HTML outputs rendered by the study's own nbconvert path (report.html's)."""
+    from lic.study import render_html
+
+    nb = nbformat.v4.new_notebook()
+    for html in cells:
+        c = nbformat.v4.new_code_cell("x")
+        c.outputs = [nbformat.v4.new_output("display_data", {"text/html": html, "text/plain": "x"})]
+        nb.cells.append(c)
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, str(path))
+    return str(render_html(path, tmp_path / "page.html"))
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from lic.htmlcheck import chromium as find
+
+    exe = find()
+    if exe is None:
+        pytest.skip("headless Chromium not installed (Debian: apt-get install chromium; scripts/setup.sh does it)")
+    return exe
+
+
+def test_chromium_no_table_wider_than_the_page(tmp_path, chromium):
+    """The report's table rendering at 1024 px: wide tables split, long text wraps; a raw DataFrame
+    dump of the same table overflows (so the check can fail)."""
+    from lic.htmlcheck import measure
+
+    r = _results()
+    rtl_runs = pd.DataFrame({"unit": ["conv", "gdn", "igdn"] * 3,
+                             **{f"params.{k}_BITS": np.arange(9) * 7 for k in "ABCDEFGHIJKLMNOP"},
+                             **{f"cells.LUT{i}": np.arange(9) * 1234.5 for i in range(14)}})
+    good = _page(tmp_path, [tables.CSS, tables.to_html(report.headline_table(r), "headline", max_chars=10**6),
+                            tables.to_html(rtl_runs, "RTL runs")])
+    m = measure(good, width=1024)
+    assert m["tables"] >= 3 and m["bad"] == [] and m["page_scroll_width"] <= m["page"]
+    bad = _page(tmp_path, [rtl_runs.to_html()])
+    m = measure(bad, width=1024)
+    assert m["bad"], "a raw 31-column DataFrame dump must be caught as wider than the page"
