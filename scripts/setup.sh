@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv with the pinned requirements and the lic package (editable), plus the open
-# hardware tools (g++, iverilog, yosys) from Debian when they are missing and apt is usable.
+# hardware tools (g++, iverilog, yosys) and headless Chromium (report layout test, screenshots)
+# from Debian when they are missing and apt is usable.
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,12 +23,13 @@ missing=()
 command -v g++ >/dev/null || missing+=(g++)
 command -v iverilog >/dev/null || missing+=(iverilog)
 command -v yosys >/dev/null || missing+=(yosys)
+command -v chromium >/dev/null || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing Debian packages: ${missing[*]}"
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "note: ${missing[*]} not found; hardware tests will be skipped (apt-get install ${missing[*]})" >&2
+    echo "note: ${missing[*]} not found; the tests needing them will be skipped (apt-get install ${missing[*]})" >&2
   fi
 fi
 echo "setup ok: $(.venv/bin/python -c 'import torch, compressai, brevitas; print("torch", torch.__version__, "compressai", compressai.__version__, "brevitas", brevitas.__version__)')"
