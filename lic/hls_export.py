@@ -6,12 +6,20 @@ the kernel bodies (``conv.h``, ``deconv.h``, ``gdn.h``, ``top.cpp``) are fixed C
 The generated ``parameters.h`` defines, for every layer ``k`` of g_a (prefix ``ga``) and
 g_s (``gs``, optional, then ``LIC_HAS_GS`` is defined):
 
-* ``<p>_l<k>_in_t`` / ``<p>_l<k>_out_t``: ``ap_int<b>``/``ap_uint<b>`` stream types;
-* ``struct <p>_l<k>_config``: sizes, parallelism (``pe`` output channels and ``simd`` input
-  lanes per cycle), ranges for saturation, shifts, and the layer id of the C-sim counters
-  (g_a layer ``k`` -> ``k``, g_s layer ``k`` -> ``8 + k``);
-* conv/deconv: ``<p>_l<k>_w`` (``[out][ky][kx][in]``), ``_b`` (bias), ``_shift`` (requant);
-  gdn/igdn: ``<p>_l<k>_gamma`` (``[i][j]``), ``_beta``.
+* ``<p>_l<k>_in_t`` / ``<p>_l<k>_out_t``: ``ap_int<b>``/``ap_uint<b>`` value types and
+  ``_in_word_t`` / ``_out_word_t``: the stream words (``lic::word``: ``in_ch/in_words`` values in,
+  ``pe`` values out; layer ``k``'s output word is layer ``k+1``'s input word);
+* ``struct <p>_l<k>_config``: sizes, folding (``pe`` output lanes, ``simd`` input lanes,
+  ``nf``/``sf``/``folds``), ``in_words``, ``fifo_depth``, ``lb_width`` (the layer's own line
+  buffer), ``grid_log2`` (the layer's grid from the frame size), ranges for saturation,
+  shifts, and the layer id of the C-sim counters (g_a layer ``k`` -> ``k``, g_s -> ``8 + k``);
+* conv/deconv: ``<p>_l<k>_w`` (``[PE][SIMD][folds]``, :func:`fold_matrix`; deconv: one block
+  a output phase, :func:`deconv_phase_matrix`), ``_b`` / ``_shift`` (``[PE][NF]``);
+  gdn/igdn: ``<p>_l<k>_gamma`` (``[PE][SIMD][folds]``), ``_beta`` (``[PE][NF]``);
+* ``<p>_axis_in_t`` / ``<p>_axis_out_t``: the tops' AXI4-Stream beats (``hls::axis``, TLAST).
+
+A :class:`lic.folding.FoldingPlan` (``plans=``) sets every layer's PE, SIMD, FIFO depth and
+line-buffer width, so the C++ is the design the model describes.
 """
 
 from __future__ import annotations
@@ -26,7 +34,8 @@ from .errors import ParameterError
 from .fileio import atomic_write_text
 from .fixedpoint import IntLayer, IntTransform
 
-__all__ = ["write_headers", "write_tb_data", "GS_LAYER_OFFSET", "DEFAULT_MAX_WIDTH", "layer_parallelism"]
+__all__ = ["write_headers", "write_tb_data", "GS_LAYER_OFFSET", "DEFAULT_MAX_WIDTH", "layer_parallelism",
+           "fold_matrix", "fold_vector", "deconv_phase_matrix", "plan_parallelism"]
 
 GS_LAYER_OFFSET = 8
 DEFAULT_MAX_WIDTH = 768  # widest Kodak image; sizes the conv line buffers
@@ -49,19 +58,49 @@ def _storage_typedef(name: str, bits: int, signed: bool) -> str:
 
 
 def _array(ctype: str, name: str, values: np.ndarray, per_line: int = 24) -> str:
-    flat = [str(int(v)) for v in np.asarray(values).reshape(-1)]
+    """A C array with ``values``' shape (flat initialiser, row-major)."""
+    values = np.asarray(values)
+    flat = [str(int(v)) for v in values.reshape(-1)]
     lines = [", ".join(flat[k : k + per_line]) for k in range(0, len(flat), per_line)]
     body = ",\n    ".join(lines)
-    return f"static const {ctype} {name}[{len(flat)}] = {{\n    {body}}};\n"
+    dims = "".join(f"[{d}]" for d in (values.shape or (1,)))
+    return f"static const {ctype} {name}{dims} = {{\n    {body}}};\n"
+
+
+def fold_matrix(m: np.ndarray, pe: int, simd: int) -> np.ndarray:
+    """``[out][in]`` -> ``[PE][SIMD][NF*SF]`` with ``o = nf*PE + p``, ``j = sf*SIMD + s`` and fold
+    ``nf*SF + sf`` (FINN's MVAU weight layout)."""
+    out, din = m.shape
+    nf, sf = out // pe, din // simd
+    return m.reshape(nf, pe, sf, simd).transpose(1, 3, 0, 2).reshape(pe, simd, nf * sf)
+
+
+def fold_vector(v: np.ndarray, pe: int) -> np.ndarray:
+    """``[out]`` -> ``[PE][NF]`` with ``o = nf*PE + p``."""
+    return np.asarray(v).reshape(-1, pe).T
+
+
+def deconv_phase_matrix(w_okk: np.ndarray) -> np.ndarray:
+    """``[O][5][5][I]`` -> ``[4][O][9*I]``: per output phase ``(y%2)*2 + x%2`` the weights of
+    taps ``t`` (``ky = y%2 + 2(t//3)``, ``kx = x%2 + 2(t%3)``; 0 outside the kernel)."""
+    o, k, _, i = w_okk.shape
+    out = np.zeros((4, o, 9, i), dtype=np.int64)
+    for py in range(2):
+        for px in range(2):
+            for t in range(9):
+                ky, kx = py + 2 * (t // 3), px + 2 * (t % 3)
+                if ky < k and kx < k:
+                    out[py * 2 + px, :, t, :] = w_okk[:, ky, kx, :]
+    return out.reshape(4, o, 9 * i)
 
 
 def layer_parallelism(layer: IntLayer, pe: int = 1, simd: int = 1) -> tuple[int, int]:
-    """Validate ``(pe, simd)`` for a layer: pe | out_ch, simd | taps * in_ch (GDN: simd | C)."""
+    """Validate ``(pe, simd)`` for a layer: pe | out_ch, simd | taps * in_ch (GDN: both | C)."""
     a = layer.attrs
     if layer.kind in ("gdn", "igdn"):
-        if a["in_ch"] % simd:
-            raise ParameterError(f"{layer.name}: simd={simd} must divide {a['in_ch']}")
-        return 1, simd
+        if a["in_ch"] % simd or a["in_ch"] % pe:
+            raise ParameterError(f"{layer.name}: pe={pe} and simd={simd} must divide {a['in_ch']}")
+        return pe, simd
     taps = 25 if layer.kind == "conv" else 9
     if a["out_ch"] % pe or (taps * a["in_ch"]) % simd:
         raise ParameterError(f"{layer.name}: pe={pe} must divide {a['out_ch']} and "
@@ -70,22 +109,30 @@ def layer_parallelism(layer: IntLayer, pe: int = 1, simd: int = 1) -> tuple[int,
 
 
 def _layer_block(prefix: str, k: int, layer: IntLayer, cfg, layer_id: int, pe: int, simd: int,
-                 max_width: int) -> str:
+                 in_words: int, lb_width: int, grid_log2: int, fifo_depth: int) -> str:
     a, p = layer.attrs, layer.params
     n = f"{prefix}_l{k}"
     in_t, out_t = _ctype(a["in_bits"], a["in_signed"]), _ctype(a["out_bits"], a["out_signed"])
     lo, hi = layer.out_range
+    gdn = layer.kind in ("gdn", "igdn")
+    din = a["in_ch"] * (1 if gdn else 25 if layer.kind == "conv" else 9)
+    nf, sf = a["out_ch"] // pe, din // simd
+    folds = nf * sf * (4 if layer.kind == "deconv" else 1)
     out = [f"// ---- {layer.name}: {layer.kind} {a['in_ch']}->{a['out_ch']} "
-           f"(in frac {a['in_frac']}, out frac {a['out_frac']})\n",
-           f"typedef {in_t} {n}_in_t;\n", f"typedef {out_t} {n}_out_t;\n"]
+           f"(in frac {a['in_frac']}, out frac {a['out_frac']}), PE={pe} SIMD={simd}\n",
+           f"typedef {in_t} {n}_in_t;\n", f"typedef {out_t} {n}_out_t;\n",
+           f"typedef lic::word<{n}_in_t, {a['in_ch'] // in_words}> {n}_in_word_t;\n",
+           f"typedef lic::word<{n}_out_t, {pe}> {n}_out_word_t;\n"]
     common = [
         f"    static const int layer_id = {layer_id};",
         f"    static const long long out_min = {lo}LL;",
         f"    static const long long out_max = {hi}LL;",
-        f"    static const unsigned max_width = {max_width};",
-        f"    static const unsigned simd = {simd};",
+        f"    static const unsigned pe = {pe}, simd = {simd}, in_words = {in_words};",
+        f"    static const unsigned nf = {nf}, sf = {sf}, folds = {folds};",
+        f"    static const unsigned fifo_depth = {fifo_depth};",
+        f"    static const int grid_log2 = {grid_log2};",
     ]
-    if layer.kind in ("conv", "deconv"):
+    if not gdn:
         acc_lo, acc_hi = -(1 << (cfg.acc_bits - 1)), (1 << (cfg.acc_bits - 1)) - 1
         w = p["weight"]
         w_okk = np.transpose(w, (0, 2, 3, 1)) if layer.kind == "conv" else np.transpose(w, (1, 2, 3, 0))
@@ -93,8 +140,7 @@ def _layer_block(prefix: str, k: int, layer: IntLayer, cfg, layer_id: int, pe: i
             f"    static const unsigned in_ch = {a['in_ch']};",
             f"    static const unsigned out_ch = {a['out_ch']};",
             "    static const unsigned kernel = 5, stride = 2, pad = 2;",
-            f"    static const unsigned pe = {pe};",
-            f"    static const unsigned fifo_depth = {max(2, a['out_ch'])};",
+            f"    static const unsigned lb_width = {lb_width};",
             f"    static const long long acc_min = {acc_lo}LL;",
             f"    static const long long acc_max = {acc_hi}LL;",
             _storage_typedef("weight_t", cfg.weight_bits, True),
@@ -103,14 +149,19 @@ def _layer_block(prefix: str, k: int, layer: IntLayer, cfg, layer_id: int, pe: i
         ]) + "\n};\n")
         if np.abs(p["out_shift"]).max() > 127:
             raise ParameterError(f"{layer.name}: requantisation shift does not fit 8 bits")
-        out.append(_array(f"{n}_config::weight_t", f"{n}_w", w_okk))
-        out.append(_array(f"{n}_config::bias_t", f"{n}_b", p["bias"]))
-        out.append(_array(f"{n}_config::shift_t", f"{n}_shift", p["out_shift"]))
+        if layer.kind == "conv":
+            wf = fold_matrix(w_okk.reshape(a["out_ch"], -1), pe, simd)
+        else:
+            wf = np.concatenate([fold_matrix(m, pe, simd) for m in deconv_phase_matrix(w_okk)], axis=2)
+        out.append(_array(f"{n}_config::weight_t", f"{n}_w", wf))
+        out.append(_array(f"{n}_config::bias_t", f"{n}_b", fold_vector(p["bias"], pe)))
+        out.append(_array(f"{n}_config::shift_t", f"{n}_shift", fold_vector(p["out_shift"], pe)))
     else:
         std = a["variant"] == "standard"
         t = a["sqrt_frac"]
         out.append(f"struct {n}_config {{\n" + "\n".join(common + [
             f"    static const unsigned ch = {a['in_ch']};",
+            f"    static const unsigned in_ch = {a['in_ch']}, out_ch = {a['out_ch']};",
             f"    static const bool inverse = {'true' if layer.kind == 'igdn' else 'false'};",
             f"    static const bool standard = {'true' if std else 'false'};",
             f"    static const int acc_bits = {a['acc_bits']};",
@@ -123,8 +174,8 @@ def _layer_block(prefix: str, k: int, layer: IntLayer, cfg, layer_id: int, pe: i
             _storage_typedef("gamma_t", cfg.gdn_bits, False),
             _storage_typedef("beta_t", a["acc_bits"], False),
         ]) + "\n};\n")
-        out.append(_array(f"{n}_config::gamma_t", f"{n}_gamma", p["gamma"]))
-        out.append(_array(f"{n}_config::beta_t", f"{n}_beta", p["beta"]))
+        out.append(_array(f"{n}_config::gamma_t", f"{n}_gamma", fold_matrix(np.asarray(p["gamma"]), pe, simd)))
+        out.append(_array(f"{n}_config::beta_t", f"{n}_beta", fold_vector(p["beta"], pe)))
     return "".join(out)
 
 
@@ -134,12 +185,51 @@ def _check_topology(t: IntTransform, kinds: list[str]) -> None:
         raise ParameterError(f"{t.name}: the HLS top expects layers {kinds}, got {got}")
 
 
+def plan_parallelism(plan) -> dict[str, tuple[int, int]]:
+    """``{layer name: (pe, simd)}`` of a :class:`lic.folding.FoldingPlan`."""
+    return {l.name: (l.pe, l.simd) for l in plan.layers}
+
+
+def _fifo_depth(out_words: int) -> int:
+    return 1 << max(1, (2 * out_words - 1).bit_length())
+
+
+def _transform_block(prefix: str, t: IntTransform, off: int, parallel: dict, plan_layers: dict,
+                     max_width: int) -> list[str]:
+    parts, prev_pe = [], None
+    for k, layer in enumerate(t.layers):
+        a = layer.attrs
+        lf = plan_layers.get(layer.name)
+        pe, simd = layer_parallelism(layer, *((lf.pe, lf.simd) if lf else parallel.get(layer.name, (1, 1))))
+        in_words = 1 if prev_pe is None else a["in_ch"] // prev_pe
+        g = (k + 1) // 2  # stride-2 layers before this one
+        if prefix == "ga":
+            lb = max_width
+            for _ in range(g):
+                lb = (lb + 1) // 2
+            grid = g
+        else:
+            lb, grid = (-(-max_width // 16)) << g, -g
+        if lf is not None and lf.linebuf_width:
+            lb = max(lb, lf.linebuf_width)
+        depth = lf.fifo_depth if lf is not None else _fifo_depth(a["out_ch"] // pe)
+        parts.append(_layer_block(prefix, k, layer, t.cfg, off + k, pe, simd, in_words, lb, grid, depth))
+        parts.append("\n")
+        prev_pe = pe
+    first, last = t.layers[0].attrs, t.layers[-1].attrs
+    parts.append(f"// AXI4-Stream ports of the {t.name} top: one input pixel a beat, PE-wide output words\n"
+                 f"typedef hls::axis<ap_uint<{first['in_ch'] * first['in_bits']}>, 0, 0, 0> {prefix}_axis_in_t;\n"
+                 f"typedef hls::axis<ap_uint<{prev_pe * last['out_bits']}>, 0, 0, 0> {prefix}_axis_out_t;\n\n")
+    return parts
+
+
 def write_headers(
     ga: IntTransform,
     gs: IntTransform | None = None,
     out_dir: str | os.PathLike = "hls/generated",
     max_width: int = DEFAULT_MAX_WIDTH,
     parallel: dict[str, tuple[int, int]] | None = None,
+    plans=None,
 ) -> Path:
     """Write ``parameters.h`` for ``ga`` (and ``gs``) into ``out_dir``; returns its path.
 
@@ -147,14 +237,21 @@ def write_headers(
         ga: integer analysis transform (conv, gdn, conv, gdn, conv, gdn, conv).
         gs: optional integer synthesis transform (deconv, igdn, ...).
         out_dir: output folder (git-ignored ``hls/generated`` by default).
-        max_width: widest input image the line buffers hold.
-        parallel: ``{layer name: (pe, simd)}``; default (1, 1) everywhere.
+        max_width: widest input image (g_a) / output image (g_s) the line buffers must hold.
+        parallel: ``{layer name: (pe, simd)}`` for layers no plan names; default (1, 1).
+        plans: :class:`lic.folding.FoldingPlan` objects (e.g. :func:`lic.fpga_model.folding_plan`)
+            whose layers set PE, SIMD, FIFO depths and line-buffer widths (at least
+            ``max_width``'s) of the layers they name.
     """
     parallel = parallel or {}
+    plan_layers = {}
+    for plan in ([plans] if hasattr(plans, "layers") else list(plans or [])):
+        plan_layers.update({l.name: l for l in plan.layers})
     _check_topology(ga, _GA_KINDS)
     parts = [
         "// Generated by lic.hls_export - do not edit.\n",
-        "#ifndef LIC_PARAMETERS_H_\n#define LIC_PARAMETERS_H_\n\n#include <stdint.h>\n#include \"ap_int.h\"\n\n",
+        "#ifndef LIC_PARAMETERS_H_\n#define LIC_PARAMETERS_H_\n\n#include <stdint.h>\n#include \"ap_int.h\"\n"
+        "#include \"lic_types.h\"\n\n",
     ]
     blocks = [("ga", ga, 0)]
     if gs is not None:
@@ -162,10 +259,7 @@ def write_headers(
         parts.append("#define LIC_HAS_GS 1\n\n")
         blocks.append(("gs", gs, GS_LAYER_OFFSET))
     for prefix, t, off in blocks:
-        for k, layer in enumerate(t.layers):
-            pe, simd = layer_parallelism(layer, *parallel.get(layer.name, (1, 1)))
-            parts.append(_layer_block(prefix, k, layer, t.cfg, off + k, pe, simd, max_width))
-            parts.append("\n")
+        parts += _transform_block(prefix, t, off, parallel, plan_layers, max_width)
     parts.append("#endif\n")
     text = "".join(parts)
     path = Path(out_dir) / "parameters.h"

@@ -15,7 +15,7 @@ import importlib.util
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 HLS_DIR = Path(__file__).resolve().parent.parent / "hls"
-_SOURCES = ["src/lic_types.h", "src/stream.h", "src/conv.h", "src/deconv.h", "src/gdn.h",
+_SOURCES = ["src/lic_types.h", "src/stream.h", "src/axis.h", "src/conv.h", "src/deconv.h", "src/gdn.h",
             "src/top.h", "src/top.cpp", "tb/lic_bridge.cpp"]
 
 
@@ -101,9 +101,21 @@ def build_csim(gen_dir: str | os.PathLike, build_root: str | os.PathLike | None 
 
 @dataclass
 class CSimResult:
+    """Output and per-layer counters of one C-sim call (layer name -> count).
+
+    ``cycles``: beats of the kernel's II=1 loops (prologue included), what
+    :mod:`lic.kernel_beats` and the plan's ``cycles`` predict; ``words_in`` / ``words_out``:
+    stream words read / written; ``mem_reads``: weight-memory words read (one a PE memory a
+    fold beat); ``conflicts``: beats in which a memory bank was read or written twice.
+    """
+
     output: np.ndarray  # [C, H, W] int64
-    cycles: dict[str, int]  # pipelined-loop iterations per layer name
+    cycles: dict[str, int]
     saturations: dict[str, int]
+    words_in: dict[str, int] = field(default_factory=dict)
+    words_out: dict[str, int] = field(default_factory=dict)
+    mem_reads: dict[str, int] = field(default_factory=dict)
+    conflicts: dict[str, int] = field(default_factory=dict)
 
 
 class CSim:
@@ -112,16 +124,18 @@ class CSim:
     Args:
         ga, gs: the integer transforms the headers are generated from.
         work_dir: where ``generated/`` and ``build/`` go (default: ``hls/``).
-        max_width: line-buffer width (widest input image).
-        parallel: ``{layer name: (pe, simd)}``.
+        max_width: widest image the line buffers must hold.
+        parallel: ``{layer name: (pe, simd)}`` for layers no plan names.
+        plans: :class:`lic.folding.FoldingPlan` objects setting PE, SIMD, FIFO depths and
+            line buffers (:func:`lic.hls_export.write_headers`).
     """
 
     def __init__(self, ga: IntTransform, gs: IntTransform | None = None,
                  work_dir: str | os.PathLike | None = None, max_width: int = 768,
-                 parallel: dict | None = None, opt: str = "-O2"):
+                 parallel: dict | None = None, opt: str = "-O2", plans=None):
         work = Path(work_dir) if work_dir else HLS_DIR
         self.ga, self.gs = ga, gs
-        self.header = write_headers(ga, gs, work / "generated", max_width, parallel)
+        self.header = write_headers(ga, gs, work / "generated", max_width, parallel, plans)
         self.lib_path = build_csim(work / "generated", work / "build", opt=opt)
         self.lib = ctypes.CDLL(str(self.lib_path))
         i32p = np.ctypeslib.ndpointer(np.int32, flags="C_CONTIGUOUS")
@@ -140,12 +154,14 @@ class CSim:
             out.update({GS_LAYER_OFFSET + k: l.name for k, l in enumerate(self.gs.layers)})
         return out
 
-    def _counters(self) -> tuple[dict[str, int], dict[str, int]]:
-        cyc = np.zeros(self.n_slots, dtype=np.int64)
-        sat = np.zeros(self.n_slots, dtype=np.int64)
-        self.lib.lic_get_counters(cyc.ctypes.data_as(ctypes.c_void_p), sat.ctypes.data_as(ctypes.c_void_p))
+    def _counters(self) -> list[dict[str, int]]:
+        """cycles, saturations, words in, words out, memory reads, conflicts (per layer)."""
+        arrs = [np.zeros(self.n_slots, dtype=np.int64) for _ in range(6)]
+        ptr = [a.ctypes.data_as(ctypes.c_void_p) for a in arrs]
+        self.lib.lic_get_counters(ptr[0], ptr[1])
+        self.lib.lic_get_beat_counters(*ptr[2:])
         names = self._names()
-        return ({n: int(cyc[i]) for i, n in names.items()}, {n: int(sat[i]) for i, n in names.items()})
+        return [{n: int(a[i]) for i, n in names.items()} for a in arrs]
 
     def _call(self, fn, args_pre: list, x: np.ndarray, out_shape: tuple[int, int, int]) -> CSimResult:
         x = np.asarray(x)
@@ -157,11 +173,16 @@ class CSim:
         out = np.zeros(oh * ow * oc, dtype=np.int32)
         self.lib.lic_reset_counters()
         n = fn(*args_pre, inp.reshape(-1), out, out.size, h, w)
+        if n == -3:
+            raise ParameterError(f"input {h}x{w} is wider than the design's line buffers "
+                                 f"(build the C-sim with a larger max_width or plan)")
+        if n == -2:
+            raise ToolError("C-sim output stream: TLAST not on exactly the last beat")
         if n != out.size:
             raise ToolError(f"C-sim wrote {n} values, expected {out.size}")
-        cyc, sat = self._counters()
+        cyc, sat, win, wout, mem, conf = self._counters()
         y = np.transpose(out.reshape(oh, ow, oc), (2, 0, 1)).astype(np.int64)
-        return CSimResult(y, cyc, sat)
+        return CSimResult(y, cyc, sat, win, wout, mem, conf)
 
     @staticmethod
     def _out_shape(layers, k0: int, k1: int, h: int, w: int) -> tuple[int, int, int]:

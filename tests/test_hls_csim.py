@@ -10,6 +10,9 @@ from lic import fixedpoint as fp
 from lic import hw
 from lic.models import build_model
 
+from lic.fpga_model import assumptions, codec_layers, design_from_parallelism, plan_design
+from lic.kernel_beats import conv_beats
+
 from test_fixedpoint import to_simplified
 
 torch.set_num_threads(1)
@@ -26,7 +29,7 @@ def design(request, tmp_path_factory):
         to_simplified(model)
     calib = torch.rand(2, 3, 64, 64)
     ga, gs = fp.quantize_codec(model, calib)
-    sim = hw.CSim(ga, gs, work_dir=tmp_path_factory.mktemp(f"hls-{request.param}"), max_width=64, opt="-O1")
+    sim = hw.CSim(ga, gs, work_dir=tmp_path_factory.mktemp(f"hls-{request.param}"), max_width=256, opt="-O1")
     return model, ga, gs, sim
 
 
@@ -64,8 +67,11 @@ def test_analysis_top_bit_exact(design):
         got = sim.run(pix)
         assert np.array_equal(got.output, ref)
         assert ref.shape == (M, h // 16, w // 16)
-        # layer 0 cost: (H/2)(W/2) pixels x N outputs x 25*3 taps at PE = SIMD = 1
-        assert got.cycles["g_a.0"] == (h // 2) * (w // 2) * N * 75
+        # layer 0 at PE = SIMD = 1: (H/2)(W/2) pixels x N outputs x 25*3 taps fold beats, plus
+        # the prologue (3 input rows, 3 window columns)
+        assert got.cycles["g_a.0"] == (h // 2) * (w // 2) * N * 75 + 3 * w + 3
+        assert got.cycles["g_a.0"] == conv_beats(h, w, N * 75, 1)
+        assert all(v == 0 for v in got.conflicts.values())
 
 
 def test_synthesis_top_bit_exact(design):
@@ -102,3 +108,86 @@ def test_missing_compiler_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("CXX", "no-such-compiler-xyz")
     with pytest.raises(hw.ToolError, match="not found"):
         hw.CSim(ga, None, work_dir=tmp_path, max_width=64)
+
+
+# ------------------------------------------------------------------ folded design vs the model
+# PE/SIMD with SIMD > C_in (several taps a word), in_words > 1 (narrow producer words), PE | C
+FOLDS = {"g_a.0": (4, 15), "g_a.1": (2, 4), "g_a.2": (8, 40), "g_a.3": (8, 8), "g_a.4": (1, 200),
+         "g_a.5": (4, 2), "g_a.6": (3, 20),
+         "g_s.0": (2, 27), "g_s.1": (4, 2), "g_s.2": (8, 24), "g_s.3": (1, 8), "g_s.4": (2, 9),
+         "g_s.5": (8, 8), "g_s.6": (3, 72)}
+H, W = 48, 64
+
+
+def _plans(h, w):
+    a = assumptions()
+    out = []
+    for t in ("g_a", "g_s"):
+        d = design_from_parallelism(codec_layers(N, M, (w, h), t, a=a),
+                                    {k: v for k, v in FOLDS.items() if k.startswith(t)}, a)
+        out.append(plan_design(d, t, "", (w, h)))
+    return out
+
+
+@pytest.fixture(scope="module")
+def folded(tmp_path_factory):
+    torch.manual_seed(0)
+    model = build_model(N=N, M=M).eval()
+    ga, gs = fp.quantize_codec(model, torch.rand(2, 3, 64, 64))
+    plans = _plans(H, W)
+    sim = hw.CSim(ga, gs, work_dir=tmp_path_factory.mktemp("hls-folded"), max_width=W, opt="-O1",
+                  plans=plans)
+    return ga, gs, sim, plans
+
+
+def _check_beats(got, plan):
+    """Beats, words, weight reads and bank conflicts of every layer equal the model's plan."""
+    for l in plan.layers:
+        n = l.name
+        F = l.folds[0] * l.folds[1]
+        ho, wo = (-(-l.hin // 2), -(-l.win // 2)) if l.kind == "conv" else \
+            (2 * l.hin, 2 * l.win) if l.kind == "deconv" else (l.hin, l.win)
+        assert got.cycles[n] == l.cycles, n  # the model's per-layer cycles are the C-sim's beats
+        assert got.words_in[n] == l.hin * l.win * l.in_words, n
+        assert got.words_out[n] == ho * wo * l.out_words, n
+        assert got.mem_reads[n] == ho * wo * F * l.pe, n  # one word a PE memory a fold beat
+        assert got.conflicts[n] == 0, n  # no bank read twice in a beat, no line-buffer hazard
+
+
+def test_folded_analysis_bit_exact_and_beats_equal_model(folded):
+    ga, _, sim, (pa, _) = folded
+    assert [l.in_words for l in pa.layers] == [1, 2, 4, 1, 1, 8, 2]
+    pix = np.random.default_rng(4).integers(0, 256, size=(3, H, W))
+    ga.reset_counters()
+    got = sim.run(pix)
+    assert np.array_equal(got.output, ga.run(pix))
+    _check_beats(got, pa)
+    assert {l.name: got.saturations[l.name] for l in ga.layers} == \
+        {l.name: ga.saturations[l.name] for l in ga.layers}
+
+
+def test_folded_synthesis_bit_exact_and_beats_equal_model(folded):
+    _, gs, sim, (_, ps) = folded
+    y = np.random.default_rng(5).integers(-20, 21, size=(M, H // 16, W // 16))
+    got = sim.run(y, "g_s")
+    assert np.array_equal(got.output, gs.run(y))
+    _check_beats(got, ps)
+
+
+def test_folded_layers_on_odd_shapes(folded):
+    ga, gs, sim, _ = folded
+    rng = np.random.default_rng(6)
+    for t, tr in ((ga, "g_a"), (gs, "g_s")):
+        for k, layer in enumerate(t.layers):
+            x = _random_input(layer, rng, (5, 3) if tr == "g_s" else (7, 7), 1.0)
+            got = sim.run_layer(k, x, tr)
+            assert np.array_equal(got.output, t.run_layer(k, x)), layer.name
+            assert got.conflicts[layer.name] == 0
+
+
+def test_too_wide_input_is_a_clear_error(folded):
+    _, _, sim, _ = folded
+    from lic.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="wider than"):
+        sim.run(np.zeros((3, 16, 2 * W), dtype=np.int64))

@@ -46,3 +46,10 @@ def test_parameters_from_env_and_argv():
 def test_bad_argument_fails():
     with pytest.raises(hw.ToolError, match="bad argument"):
         hw.tcl_dry_run(args=["bogus=1"])
+
+
+def test_directives_keep_pipelining_on():
+    """Issue 16: directives.tcl turned automatic pipelining off (config_compile -pipeline_loops 0)."""
+    calls = hw.tcl_dry_run()
+    cc = [c for c in calls if c[0] == "config_compile"]
+    assert cc and all("-pipeline_loops" not in c for c in cc)

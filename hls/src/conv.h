@@ -1,9 +1,23 @@
-// 2-D convolution, 5x5, stride 2, zero padding 2, with a K-row line buffer (streaming).
-// Stream order: raster (y, x), channels innermost. Bit-exact with lic.fixedpoint ("conv"):
+// 2-D convolution, 5x5, stride 2, zero padding 2: a FINN-style matrix-vector unit behind a
+// sliding-window line buffer. Bit-exact with lic.fixedpoint ("conv"):
 //   acc  = b[o] + sum_{ky,kx,i} a[i, 2y-2+ky, 2x-2+kx] * w[o,ky,kx,i]      (exact)
 //   acc  = sat(acc, CONFIG_T::acc_min, acc_max)
 //   out  = sat(rshift_round(acc, shift[o]), CONFIG_T::out_min, out_max)
-// Weights are laid out [out_ch][ky][kx][in_ch] (hls_export reorders PyTorch's [O][I][ky][kx]).
+//
+// Streams: raster order; an input pixel is CONFIG_T::in_words words of in_ch/in_words values
+// (the producer's PE), an output pixel out_ch/pe words of pe values.
+// Folding: output channel o = nf*PE + p, window element idx = sf*SIMD + s (idx = (ky*5+kx)*in_ch
+// + i), NF = out_ch/PE, SF = 25*in_ch/SIMD. Weights are stored weights[PE][SIMD][NF*SF]: PE lane p
+// owns memory p (partitioned), its SIMD lanes own fixed slices of that memory's word (reshaped),
+// so every lane's memory is known at compile time and read once a beat.
+// Line buffer: 7 rows (5 in the window, 2 read ahead) of lb_width pixels, one memory a row
+// holding whole pixels (in_ch values a word). Window: 5x5 pixels in registers, double-buffered.
+//
+// Schedule (lic/kernel_beats.py counts the same beats): a prologue reads input rows 0..2 and
+// loads the first window; then every output pixel takes B = max(F, L, I) beats of one II=1
+// loop, in which it does fold step b < F (PE x SIMD MACs), reads input word b < I of rows
+// 2oy+3, 2oy+4 (columns 2ox, 2ox+1) and, in its last L beats, loads the next window's new
+// columns (one column = one read of 5 row memories).
 #ifndef LIC_CONV_H_
 #define LIC_CONV_H_
 
@@ -12,75 +26,151 @@
 namespace lic {
 
 template <class data_T, class res_T, typename CONFIG_T>
-void conv2d_s2(hls::stream<data_T>& in, hls::stream<res_T>& out, int height, int width,
-               const typename CONFIG_T::weight_t weights[CONFIG_T::out_ch * 25 * CONFIG_T::in_ch],
-               const typename CONFIG_T::bias_t biases[CONFIG_T::out_ch],
-               const typename CONFIG_T::shift_t shifts[CONFIG_T::out_ch]) {
-    const int K = 5;
-    const int IN = CONFIG_T::in_ch, OUT = CONFIG_T::out_ch;
-    const int PE = CONFIG_T::pe, SIMD = CONFIG_T::simd;
-    const int NFOLD_O = OUT / PE, NFOLD_I = (K * K * IN) / SIMD;
-    static data_T line_buf[K][CONFIG_T::max_width][IN];
-#pragma HLS ARRAY_PARTITION variable=line_buf cyclic factor=CONFIG_T::simd dim=3
-#pragma HLS ARRAY_PARTITION variable=weights cyclic factor=CONFIG_T::pe * CONFIG_T::simd dim=1
+void conv2d_s2(hls::stream<word<data_T, CONFIG_T::in_ch / CONFIG_T::in_words> >& in,
+               hls::stream<word<res_T, CONFIG_T::pe> >& out, int frame_h, int frame_w,
+               const typename CONFIG_T::weight_t weights[CONFIG_T::pe][CONFIG_T::simd][CONFIG_T::folds],
+               const typename CONFIG_T::bias_t biases[CONFIG_T::pe][CONFIG_T::nf],
+               const typename CONFIG_T::shift_t shifts[CONFIG_T::pe][CONFIG_T::nf]) {
+    const int K = 5, R = 7;
+    const int IN = CONFIG_T::in_ch, PE = CONFIG_T::pe, SIMD = CONFIG_T::simd;
+    const int IW = CONFIG_T::in_words, INW = IN / IW;
+    const int NF = CONFIG_T::nf, SF = CONFIG_T::sf, F = NF * SF;
+    const int ID = CONFIG_T::layer_id;
+#pragma HLS ARRAY_PARTITION variable=weights complete dim=1
+#pragma HLS ARRAY_RESHAPE variable=weights complete dim=2
+#pragma HLS ARRAY_PARTITION variable=biases complete dim=1
+#pragma HLS ARRAY_PARTITION variable=shifts complete dim=1
+    static data_T lb[R][CONFIG_T::lb_width][IN];
+#pragma HLS ARRAY_PARTITION variable=lb complete dim=1
+#pragma HLS ARRAY_RESHAPE variable=lb complete dim=3
+    data_T win[K][K][IN], nxt[K][K][IN];
+#pragma HLS ARRAY_PARTITION variable=win complete dim=0
+#pragma HLS ARRAY_PARTITION variable=nxt complete dim=0
+    wide_t acc[PE];
+#pragma HLS ARRAY_PARTITION variable=acc complete
+    LIC_BANKS(lb_banks, R, ID);
+    LIC_BANKS(w_banks, PE, ID);
+    LIC_LB_TRACK(lb_track, R, ID);
 
+    const int height = grid_dim<CONFIG_T::grid_log2>(frame_h);
+    const int width = grid_dim<CONFIG_T::grid_log2>(frame_w);
     const int out_h = (height + 1) / 2, out_w = (width + 1) / 2;
-    int next_row = 0;
+
+    // ---- prologue: input rows 0..2, then the window of output pixel (0, 0)
+    const int pro_rows = height < 3 ? height : 3;
+CONV_PROLOGUE:
+    for (int b = 0; b < pro_rows * width * IW; b++) {
+#pragma HLS PIPELINE II=1
+        LIC_COUNT_CYCLE(ID);
+        const int r = b / (width * IW), c = (b / IW) % width, k = b % IW;
+        LIC_LB_WRITTEN(lb_track, r, r, c, k == IW - 1);
+        word<data_T, INW> wd = in.read();
+        LIC_COUNT(g_words_in, ID, 1);
+        for (int j = 0; j < INW; j++) lb[r][c][k * INW + j] = wd.v[j];
+    }
+    for (int ky = 0; ky < K; ky++)
+        for (int kx = 0; kx < K; kx++)
+            for (int i = 0; i < IN; i++) win[ky][kx][i] = 0;
+    const int first_cols = width < 3 ? width : 3;
+CONV_FIRST_WINDOW:
+    for (int c = 0; c < first_cols; c++) {
+#pragma HLS PIPELINE II=1
+        LIC_COUNT_CYCLE(ID);
+        for (int ky = 0; ky < K; ky++) {
+            const int iy = ky - 2;
+            if (iy >= 0 && iy < height) LIC_LB_CHECK(lb_track, iy % R, iy, c);
+            for (int i = 0; i < IN; i++) win[ky][c + 2][i] = (iy >= 0 && iy < height) ? lb[iy % R][c][i] : (data_T)0;
+        }
+    }
+
 CONV_ROWS:
     for (int oy = 0; oy < out_h; oy++) {
 #pragma HLS LOOP_TRIPCOUNT min=1 max=1024
-        int need = 2 * oy + 2 < height - 1 ? 2 * oy + 2 : height - 1;
-    CONV_LOAD_ROW:
-        for (; next_row <= need; next_row++) {
-#pragma HLS LOOP_TRIPCOUNT min=1 max=3
-        CONV_LOAD_PX:
-            for (int x = 0; x < width * IN; x++) {
-#pragma HLS PIPELINE II=1
-#pragma HLS LOOP_TRIPCOUNT min=1 max=CONFIG_T::max_width * CONFIG_T::in_ch
-                line_buf[next_row % K][x / IN][x % IN] = in.read();
-            }
-        }
+        int rd = 0;  // words of rows 2oy+3, 2oy+4 read so far (I words an output pixel)
     CONV_COLS:
         for (int ox = 0; ox < out_w; ox++) {
-#pragma HLS LOOP_TRIPCOUNT min=1 max=CONFIG_T::max_width / 2
-        CONV_FOLD_O:
-            for (int fo = 0; fo < NFOLD_O; fo++) {
-                wide_t acc[PE];
-#pragma HLS ARRAY_PARTITION variable=acc complete
-            CONV_INIT:
-                for (int p = 0; p < PE; p++) {
-#pragma HLS UNROLL
-                    acc[p] = (wide_t)biases[fo * PE + p];
-                }
-            CONV_FOLD_I:
-                for (int t = 0; t < NFOLD_I; t++) {
+#pragma HLS LOOP_TRIPCOUNT min=1 max=CONFIG_T::lb_width / 2
+            // input words read ahead this pixel: rows 2oy+3, 2oy+4 x columns 2ox, 2ox+1
+            const int nr = (2 * oy + 3 < height) + (2 * oy + 4 < height);
+            const int nc = (2 * ox < width) + (2 * ox + 1 < width);
+            const int I = nr * nc * IW;
+            // next window: same row -> shift by 2 columns, load 2ox+3, 2ox+4; else a new row
+            const bool same_row = ox + 1 < out_w, new_row = !same_row && oy + 1 < out_h;
+            const int ny = same_row ? oy : oy + 1;
+            int L = 0, col0 = 0, kx0 = 0;
+            if (same_row) {
+                L = (2 * ox + 3 < width) + (2 * ox + 4 < width);
+                col0 = 2 * ox + 3;
+                kx0 = 3;
+                for (int ky = 0; ky < K; ky++)
+                    for (int kx = 0; kx < K; kx++)
+                        for (int i = 0; i < IN; i++) nxt[ky][kx][i] = kx < 3 ? win[ky][kx + 2][i] : (data_T)0;
+            } else if (new_row) {
+                L = width < 3 ? width : 3;
+                col0 = 0;
+                kx0 = 2;
+                for (int ky = 0; ky < K; ky++)
+                    for (int kx = 0; kx < K; kx++)
+                        for (int i = 0; i < IN; i++) nxt[ky][kx][i] = 0;
+            }
+            const int B = F > L ? (F > I ? F : I) : (L > I ? L : I);
+        CONV_BEATS:
+            for (int b = 0; b < B; b++) {
 #pragma HLS PIPELINE II=1
-                    LIC_COUNT_CYCLE(CONFIG_T::layer_id);
-                CONV_PE:
-                    for (int p = 0; p < PE; p++) {
-#pragma HLS UNROLL
-                    CONV_SIMD:
-                        for (int s = 0; s < SIMD; s++) {
-#pragma HLS UNROLL
-                            const int idx = t * SIMD + s;
-                            const int i = idx % IN, kk = idx / IN;
-                            const int iy = 2 * oy - 2 + kk / K, ix = 2 * ox - 2 + kk % K;
-                            wide_t a = 0;
-                            if (iy >= 0 && iy < height && ix >= 0 && ix < width)
-                                a = (wide_t)line_buf[iy % K][ix][i];
-                            acc[p] += a * (wide_t)weights[(fo * PE + p) * K * K * IN + idx];
+#pragma HLS LOOP_TRIPCOUNT min=1 max=CONFIG_T::folds
+                LIC_COUNT_CYCLE(ID);
+                LIC_BANK_CLEAR(lb_banks);
+                LIC_BANK_CLEAR(w_banks);
+                if (b < I) {  // read ahead: the next word of rows 2oy+3, 2oy+4 in stream (raster) order
+                    const int r = 2 * oy + 3 + rd / (width * IW), c = (rd / IW) % width, k = rd % IW;
+                    rd++;
+                    LIC_LB_WRITTEN(lb_track, r % R, r, c, k == IW - 1);
+                    word<data_T, INW> wd = in.read();
+                    LIC_COUNT(g_words_in, ID, 1);
+                    LIC_BANK_WRITE(lb_banks, r % R);
+                    for (int j = 0; j < INW; j++) lb[r % R][c][k * INW + j] = wd.v[j];
+                }
+                if (b >= B - L) {  // one new window column: one read of each of the 5 rows used
+                    const int q = b - (B - L), c = col0 + q;
+                    for (int ky = 0; ky < K; ky++) {
+                        const int iy = 2 * ny - 2 + ky;
+                        if (iy >= 0 && iy < height) {
+                            LIC_BANK_READ(lb_banks, iy % R);
+                            LIC_LB_CHECK(lb_track, iy % R, iy, c);
+                            for (int i = 0; i < IN; i++) nxt[ky][kx0 + q][i] = lb[iy % R][c][i];
                         }
                     }
                 }
-            CONV_WRITE:
-                for (int p = 0; p < PE; p++) {
-#pragma HLS PIPELINE II=1
-                    const int o = fo * PE + p;
-                    wide_t v = sat<CONFIG_T::layer_id>(acc[p], CONFIG_T::acc_min, CONFIG_T::acc_max);
-                    v = rshift_round(v, (int)shifts[o]);
-                    out.write((res_T)sat<CONFIG_T::layer_id>(v, CONFIG_T::out_min, CONFIG_T::out_max));
+                if (b < F) {  // fold step: PE x SIMD MACs, one word of each PE memory
+                    const int nf = b / SF, sf = b % SF;
+                    if (sf == 0)
+                        for (int p = 0; p < PE; p++) acc[p] = (wide_t)biases[p][nf];
+                CONV_PE:
+                    for (int p = 0; p < PE; p++) {
+                        LIC_BANK_READ(w_banks, p);
+                        LIC_COUNT(g_mem_reads, ID, 1);
+                    CONV_SIMD:
+                        for (int s = 0; s < SIMD; s++) {
+                            const int idx = sf * SIMD + s;
+                            const int kk = idx / IN, i = idx % IN;
+                            acc[p] += (wide_t)win[kk / K][kk % K][i] * (wide_t)weights[p][s][b];
+                        }
+                    }
+                    if (sf == SF - 1) {
+                        word<res_T, PE> o;
+                        for (int p = 0; p < PE; p++) {
+                            wide_t v = sat<ID>(acc[p], CONFIG_T::acc_min, CONFIG_T::acc_max);
+                            v = rshift_round(v, (int)shifts[p][nf]);
+                            o.v[p] = (res_T)sat<ID>(v, CONFIG_T::out_min, CONFIG_T::out_max);
+                        }
+                        out.write(o);
+                        LIC_COUNT(g_words_out, ID, 1);
+                    }
                 }
             }
+            for (int ky = 0; ky < K; ky++)
+                for (int kx = 0; kx < K; kx++)
+                    for (int i = 0; i < IN; i++) win[ky][kx][i] = nxt[ky][kx][i];
         }
     }
 }

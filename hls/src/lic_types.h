@@ -13,18 +13,93 @@ namespace lic {
 
 typedef int64_t wide_t;  // exact intermediate (accumulator + guard bits, GDN products)
 
+// A stream word: N values moved in one beat (FINN: SIMD-wide input, PE-wide output words).
+template <class T, int N>
+struct word {
+    T v[N];
+};
+
 #ifndef __SYNTHESIS__
-// C-sim instrumentation: per-layer pipelined-iteration (cycle) and saturation counters,
-// indexed by CONFIG_T::layer_id (0..LIC_MAX_LAYERS-1).
+// C-sim instrumentation, indexed by CONFIG_T::layer_id (0..LIC_MAX_LAYERS-1):
+//   g_cycles      beats of the kernel's II=1 loops (prologue included) = modelled cycles
+//   g_saturations clamped values
+//   g_words_in / g_words_out   stream words read / written
+//   g_mem_reads   weight-memory words read (one a PE bank a fold beat)
+//   g_conflicts   beats in which one memory bank was read (or written) more than once
 #define LIC_MAX_LAYERS 32
 extern long long g_cycles[LIC_MAX_LAYERS];
 extern long long g_saturations[LIC_MAX_LAYERS];
+extern long long g_words_in[LIC_MAX_LAYERS];
+extern long long g_words_out[LIC_MAX_LAYERS];
+extern long long g_mem_reads[LIC_MAX_LAYERS];
+extern long long g_conflicts[LIC_MAX_LAYERS];
 #define LIC_COUNT_CYCLE(id) (::lic::g_cycles[(id)] += 1)
 #define LIC_COUNT_SAT(id) (::lic::g_saturations[(id)] += 1)
+#define LIC_COUNT(arr, id, n) (::lic::arr[(id)] += (n))
+
+// Per-beat access record of NB memory banks: a bank read (or written) twice in one beat is a
+// conflict (a BRAM has one read and one write port here).
+template <int NB>
+struct BankCheck {
+    int reads[NB], writes[NB];
+    int id;
+    explicit BankCheck(int layer) : id(layer) { clear(); }
+    void clear() {
+        for (int b = 0; b < NB; b++) reads[b] = writes[b] = 0;
+    }
+    void read(int b) {
+        if (++reads[b] == 2) g_conflicts[id] += 1;
+    }
+    void write(int b) {
+        if (++writes[b] == 2) g_conflicts[id] += 1;
+    }
+};
+// Line-buffer hazard check: which input row each row memory holds and how many of its
+// columns are complete; a window load of a row/column not yet written counts as a conflict.
+template <int R>
+struct LineTrack {
+    int row[R], cols[R];
+    int id;
+    explicit LineTrack(int layer) : id(layer) {
+        for (int r = 0; r < R; r++) row[r] = -1, cols[r] = 0;
+    }
+    void written(int bank, int r, int c, bool done) {
+        if (row[bank] != r) row[bank] = r, cols[bank] = 0;
+        if (done) cols[bank] = c + 1;
+    }
+    void check(int bank, int r, int c) {
+        if (row[bank] != r || c >= cols[bank]) g_conflicts[id] += 1;
+    }
+};
+#define LIC_LB_TRACK(name, nb, id) ::lic::LineTrack<(nb)> name(id)
+#define LIC_LB_WRITTEN(name, bank, r, c, done) name.written(bank, r, c, done)
+#define LIC_LB_CHECK(name, bank, r, c) name.check(bank, r, c)
+#define LIC_BANKS(name, nb, id) ::lic::BankCheck<(nb)> name(id)
+#define LIC_BANK_CLEAR(name) name.clear()
+#define LIC_BANK_READ(name, b) name.read(b)
+#define LIC_BANK_WRITE(name, b) name.write(b)
 #else
 #define LIC_COUNT_CYCLE(id)
 #define LIC_COUNT_SAT(id)
+#define LIC_COUNT(arr, id, n)
+#define LIC_LB_TRACK(name, nb, id)
+#define LIC_LB_WRITTEN(name, bank, r, c, done)
+#define LIC_LB_CHECK(name, bank, r, c)
+#define LIC_BANKS(name, nb, id)
+#define LIC_BANK_CLEAR(name)
+#define LIC_BANK_READ(name, b)
+#define LIC_BANK_WRITE(name, b)
 #endif
+
+// Grid size of a layer's input from the frame size: G > 0 stride-2 convs before it (ceil of
+// successive halvings), G < 0 stride-2 transposed convs before it (doublings).
+template <int G>
+inline int grid_dim(int n) {
+#pragma HLS INLINE
+    if (G < 0) return n << (-G);
+    for (int k = 0; k < G; k++) n = (n + 1) / 2;
+    return n;
+}
 
 inline wide_t rshift_round(wide_t v, int s) {
 #pragma HLS INLINE

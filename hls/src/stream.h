@@ -1,10 +1,12 @@
-// Minimal hls::stream for g++ C-simulation; Vitis HLS synthesis uses the real header.
+// Minimal hls::stream and hls::axis for g++ C-simulation; Vitis HLS synthesis uses the real headers.
 #ifndef LIC_STREAM_H_
 #define LIC_STREAM_H_
 
 #ifdef __SYNTHESIS__
+#include "ap_axi_sdata.h"
 #include "hls_stream.h"
 #else
+#include "ap_int.h"
 #include <deque>
 #include <stdexcept>
 
@@ -30,6 +32,15 @@ class stream {
 
   private:
     std::deque<T> q_;
+};
+
+// AXI4-Stream beat (the subset of Vitis' ap_axi_sdata.h the tops use): TDATA, TKEEP, TSTRB, TLAST.
+template <typename T, int WUser, int WId, int WDest>
+struct axis {
+    T data;
+    ap_uint<(T::width + 7) / 8> keep;
+    ap_uint<(T::width + 7) / 8> strb;
+    ap_uint<1> last;
 };
 
 }  // namespace hls

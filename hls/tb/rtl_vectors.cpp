@@ -14,6 +14,10 @@
 namespace lic {
 long long g_cycles[LIC_MAX_LAYERS];
 long long g_saturations[LIC_MAX_LAYERS];
+long long g_words_in[LIC_MAX_LAYERS];
+long long g_words_out[LIC_MAX_LAYERS];
+long long g_mem_reads[LIC_MAX_LAYERS];
+long long g_conflicts[LIC_MAX_LAYERS];
 }  // namespace lic
 
 #define RTLVEC_MAX_CH 16
@@ -24,7 +28,9 @@ namespace {
 template <bool INV, bool STD>
 struct gdn_cfg {
     static const int layer_id = 0;
-    static const unsigned ch = RTLVEC_MAX_CH, simd = 1, max_width = RTLVEC_MAX_W;
+    static const unsigned ch = RTLVEC_MAX_CH, pe = 1, simd = 1, in_words = 1;
+    static const unsigned nf = RTLVEC_MAX_CH, sf = RTLVEC_MAX_CH, folds = RTLVEC_MAX_CH * RTLVEC_MAX_CH;
+    static const int grid_log2 = 0;
     static const bool inverse = INV, standard = STD;
     static const int sqrt_bits = 56, div_bits = 9;  // acc_bits 48, sqrt_frac 4; div 8+1
     static int acc_bits, sqrt_frac, s_num, s_den, shift;
@@ -42,8 +48,10 @@ template <bool I, bool S> long long gdn_cfg<I, S>::out_max;
 
 struct conv_cfg {
     static const int layer_id = 0;
-    static const unsigned in_ch = RTLVEC_MAX_CH, out_ch = RTLVEC_MAX_CH, pe = 1, simd = 1;
-    static const unsigned max_width = RTLVEC_MAX_W;
+    static const unsigned in_ch = RTLVEC_MAX_CH, out_ch = RTLVEC_MAX_CH, pe = 1, simd = 1, in_words = 1;
+    static const unsigned nf = RTLVEC_MAX_CH, sf = 25 * RTLVEC_MAX_CH, folds = nf * sf;
+    static const unsigned lb_width = RTLVEC_MAX_W;
+    static const int grid_log2 = 0;
     static long long acc_min, acc_max, out_min, out_max;
     typedef ap_int<8> weight_t;
     typedef ap_int<32> bias_t;
@@ -61,16 +69,21 @@ long run_gdn(int npix, const int* x, const long long* gamma, const long long* be
     cfg::acc_bits = acc_bits; cfg::sqrt_frac = sqrt_frac;
     cfg::s_num = s_num; cfg::s_den = s_den; cfg::shift = shift;
     cfg::out_min = lo; cfg::out_max = hi;
-    static typename cfg::gamma_t g[RTLVEC_MAX_CH * RTLVEC_MAX_CH];
-    static typename cfg::beta_t b[RTLVEC_MAX_CH];
-    for (int k = 0; k < RTLVEC_MAX_CH * RTLVEC_MAX_CH; k++) g[k] = (unsigned long long)gamma[k];
-    for (int k = 0; k < RTLVEC_MAX_CH; k++) b[k] = (unsigned long long)beta[k];
-    hls::stream<act_t> si;
-    hls::stream<res_t> so;
-    for (long k = 0; k < (long)npix * RTLVEC_MAX_CH; k++) si.write((act_t)x[k]);
+    // PE = SIMD = 1: the [PE][SIMD][folds] layout is the flat [i][j] / [i] order
+    static typename cfg::gamma_t g[1][1][RTLVEC_MAX_CH * RTLVEC_MAX_CH];
+    static typename cfg::beta_t b[1][RTLVEC_MAX_CH];
+    for (int k = 0; k < RTLVEC_MAX_CH * RTLVEC_MAX_CH; k++) g[0][0][k] = (unsigned long long)gamma[k];
+    for (int k = 0; k < RTLVEC_MAX_CH; k++) b[0][k] = (unsigned long long)beta[k];
+    hls::stream<lic::word<act_t, RTLVEC_MAX_CH> > si;
+    hls::stream<lic::word<res_t, 1> > so;
+    for (long px = 0; px < npix; px++) {
+        lic::word<act_t, RTLVEC_MAX_CH> wd;
+        for (int j = 0; j < RTLVEC_MAX_CH; j++) wd.v[j] = (act_t)x[px * RTLVEC_MAX_CH + j];
+        si.write(wd);
+    }
     lic::gdn<act_t, res_t, cfg>(si, so, 1, npix, g, b);
     long n = 0;
-    while (!so.empty()) { res_t v = so.read(); out[n++] = (int)v.to_int64(); }
+    while (!so.empty()) { res_t v = so.read().v[0]; out[n++] = (int)v.to_int64(); }
     return n;
 }
 
@@ -114,17 +127,22 @@ long rtlvec_conv(int h, int w, const int* x, const int* weights, const long long
     conv_cfg::acc_min = acc_min; conv_cfg::acc_max = acc_max;
     conv_cfg::out_min = out_min; conv_cfg::out_max = out_max;
     const int N = RTLVEC_MAX_CH;
-    static conv_cfg::weight_t wt[N * 25 * N];
-    static conv_cfg::bias_t bt[N];
-    static conv_cfg::shift_t st[N];
-    for (int k = 0; k < N * 25 * N; k++) wt[k] = weights[k];
-    for (int k = 0; k < N; k++) { bt[k] = bias[k]; st[k] = shift[k]; }
-    hls::stream<act_t> si;
-    hls::stream<res_t> so;
-    for (long k = 0; k < (long)h * w * N; k++) si.write((act_t)x[k]);
+    // PE = SIMD = 1: the [PE][SIMD][folds] layout is the flat [o][ky][kx][i] order
+    static conv_cfg::weight_t wt[1][1][N * 25 * N];
+    static conv_cfg::bias_t bt[1][N];
+    static conv_cfg::shift_t st[1][N];
+    for (int k = 0; k < N * 25 * N; k++) wt[0][0][k] = weights[k];
+    for (int k = 0; k < N; k++) { bt[0][k] = bias[k]; st[0][k] = shift[k]; }
+    hls::stream<lic::word<act_t, N> > si;
+    hls::stream<lic::word<res_t, 1> > so;
+    for (long px = 0; px < (long)h * w; px++) {
+        lic::word<act_t, N> wd;
+        for (int j = 0; j < N; j++) wd.v[j] = (act_t)x[px * N + j];
+        si.write(wd);
+    }
     lic::conv2d_s2<act_t, res_t, conv_cfg>(si, so, h, w, wt, bt, st);
     long n = 0;
-    while (!so.empty()) { res_t v = so.read(); out[n++] = (int)v.to_int64(); }
+    while (!so.empty()) { res_t v = so.read().v[0]; out[n++] = (int)v.to_int64(); }
     return n;
 }
 
