@@ -9,8 +9,11 @@ the latents are compared bit for bit with ``IntTransform.run``; frames per secon
 1280x720 come from the measured cycles a pixel at the stated clock.
 
     nice -n 10 .venv/bin/python benchmarks/rtl_ga_kodak.py [--image kodim01] [--clock 200]
+    nice -n 10 .venv/bin/python benchmarks/rtl_ga_kodak.py --synth g_a.0,g_a.5
 
-Writes ``benchmarks/results/rtl_ga_kodak.json`` (and prints the per-layer table).
+Writes ``benchmarks/results/rtl_ga_kodak.json`` (and prints the per-layer table); with
+``--synth`` instead yosys ``synth_xilinx`` resources of the named stages at their folding
+next to the model's, in ``benchmarks/results/rtl_ga_synth.json``.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lic import data, fixedpoint, fpga_model, rtl_ga, zoo
+from lic import data, fixedpoint, fpga_model, rtl_ga, rtl_ga_synth, zoo
 from lic.fileio import write_json
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +42,10 @@ def main(argv=None) -> dict:
     ap.add_argument("--train-dir", default=str(ROOT.parent / "shared" / "data" / "photos"))
     ap.add_argument("--kodak-dir", default=str(ROOT.parent / "shared" / "data" / "kodak"))
     ap.add_argument("--work", default=str(ROOT / "artifacts" / "rtl_ga_kodak"))
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "rtl_ga_kodak.json"))
+    ap.add_argument("--out", default=None, help="results JSON (default benchmarks/results/"
+                    "rtl_ga_kodak.json, with --synth rtl_ga_synth.json)")
+    ap.add_argument("--synth", default="", help="comma-separated stages to synthesise instead")
+    ap.add_argument("--synth-timeout", type=float, default=1800)
     args = ap.parse_args(argv)
     torch.manual_seed(0)
     model = zoo.load_pretrained(args.student)
@@ -51,6 +57,9 @@ def main(argv=None) -> dict:
     src = fpga_model.folding_plan(n, m, board=args.board, resolution=(1280, 720),
                                   clock_mhz=args.clock)
     plan = rtl_ga.regrid(ga, src, pix.shape[1:])
+    if args.synth:
+        return synth(args, ga, plan, src)
+    args.out = args.out or str(ROOT / "benchmarks" / "results" / "rtl_ga_kodak.json")
     t0 = time.time()
     r = rtl_ga.measure(ga, plan, pix, args.work, clock_mhz=src.clock_mhz)
     hw = pix.shape[1] * pix.shape[2]
@@ -86,6 +95,23 @@ def main(argv=None) -> dict:
                      default=str))
     for row in rows:
         print(row)
+    return out
+
+
+def synth(args, ga, plan, src) -> dict:
+    """yosys resources of the named stages (at the Kodak grid: line buffers 768 px wide)."""
+    names = [n.strip() for n in args.synth.split(",") if n.strip()]
+    r = rtl_ga_synth.synth_plan(ga, plan, Path(args.work) / "synth", names, args.synth_timeout)
+    model = {l.name: {"dsp": l.dsp, "bram36": l.bram, "lut": l.lut, "ff": l.ff}
+             for l in src.layers}
+    for row in r["stages"]:
+        row["model"] = model[row["layer"]]
+        row.pop("cells", None)
+    out = {"student": args.student, "board": src.board, "image": args.image,
+           "synth": "yosys synth_xilinx -family xcup -flatten (UltraScale+), one stage at a time",
+           **r, "model_total": src.notes.get("resources"), "plan": plan.to_dict()}
+    write_json(args.out or ROOT / "benchmarks" / "results" / "rtl_ga_synth.json", out)
+    print(json.dumps({k: out[k] for k in ("stages", "total", "failed")}, indent=1, default=str))
     return out
 
 
