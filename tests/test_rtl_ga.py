@@ -98,3 +98,18 @@ def test_ga_bad_inputs(real, tmp_path):
     with pytest.raises(ParameterError):
         rtl_ga.generate(ga, rtl_ga.make_plan(ga, (32, 32)).with_layer("g_a.1", cin=4, cout=4,
                                                                        pe=1, simd=1), tmp_path)
+
+
+def test_ga_n8_standard_gdn(tmp_path):
+    """The deployed (hybrid) student's GDN is the standard one: x^2 and the pipelined isqrt."""
+    try:
+        from lic import verilator
+
+        verilator.verilator_bin()
+    except ToolError as e:
+        pytest.skip(str(e))
+    ga, _, pix = rtl.demo_transforms(N=8, M=12, seed=1, size=64, variant="standard")
+    assert {l.attrs["variant"] for l in ga.layers if l.kind == "gdn"} == {"standard"}
+    plan = rtl_ga.balanced_plan(ga, (64, 64), target_cycles=20_000)
+    r = rtl_ga.measure(ga, plan, pix, tmp_path)
+    _check(r)
