@@ -113,3 +113,20 @@ def test_ga_n8_standard_gdn(tmp_path):
     plan = rtl_ga.balanced_plan(ga, (64, 64), target_cycles=20_000)
     r = rtl_ga.measure(ga, plan, pix, tmp_path)
     _check(r)
+
+
+def test_ga_fpga_model_plan(real, tmp_path):
+    """lic.fpga_model's plan drives the RTL (the shared FoldingPlan): bit-exact, and each
+    stage's measured cycles (span less back-pressure) within 10 % of the model's."""
+    from lic import fpga_model
+
+    ga, _, pix = real
+    src = fpga_model.folding_plan(8, 12, "zcu102", (64, 64))
+    plan = rtl_ga.regrid(ga, src, (64, 64))
+    assert [(l.pe, l.simd) for l in plan.layers] == [(l.pe, l.simd) for l in src.layers]
+    r = rtl_ga.measure(ga, plan, pix, tmp_path)
+    _check(r)
+    for l in src.layers:
+        s = r["layers"][l.name]
+        own = s["span"] - s["stall"]
+        assert abs(l.cycles / own - 1) <= 0.10, (l.name, l.cycles, own)
