@@ -25,6 +25,26 @@ def _execute(stage, out_dir):
     errors = [o for c in out.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
     assert Path(out_dir / nb).exists()
+    return out_dir / nb
+
+
+def _check_report(executed, tmp_path):
+    from lic.htmlcheck import chromium, measure
+    from lic.stages import report
+    from lic.study import render_html
+
+    res = report.stage_handle("smoke").results()
+    assert {"rd_all", "complexity_students", "frontier_boards", "fps"} <= set(res["figures"])
+    assert all(Path(f[ext]).stat().st_size > 0 for f in res["figures"].values() for ext in ("png", "svg"))
+    html = render_html(executed, tmp_path / "report.html")
+    import re
+
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html.read_text())
+    assert cells and not {"nan", "NaN", "None"} & set(cells)  # missing values read n/a
+    if chromium() is None:
+        pytest.skip("headless Chromium not installed: report layout not checked")
+    m = measure(html, width=1024)
+    assert m["tables"] > 10 and m["bad"] == [] and m["page_scroll_width"] <= m["page"], m["bad"][:3]
 
 
 @pytest.mark.parametrize("stage", sorted(STAGES))
@@ -33,8 +53,10 @@ def test_notebook_smoke(stage, tmp_path, study_artifacts, monkeypatch):
     for earlier in sorted(s for s in STAGES if s < stage and s not in study_artifacts["ran"]):  # run alone (-k)
         _execute(earlier, tmp_path)
         study_artifacts["ran"].add(earlier)
-    _execute(stage, tmp_path)
+    executed = _execute(stage, tmp_path)
     study_artifacts["ran"].add(stage)
+    if stage == "05":  # the report as the runner renders it: every figure PNG + SVG, nothing wider than the page
+        _check_report(executed, tmp_path)
     if stage == "02":  # the smoke run also covers the weight-inherited (pruned-teacher) students
         from lic.stages import distill
 

@@ -143,7 +143,8 @@ def _claims(r: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
                    else NO_OVERLAP, "RD-only student, same init, batches and steps"))
     for o in objective_summary(objective_table(r02)):
         kd.append((f"KD vs RD-only N={o['N']} λ={o['lmbda']}: training RD cost, final phase (in-sample)",
-                   f"{o['mean_pct']:+.2f} ± {fmt(o['ci95'])} % (p={o['p']:.3f}, {'resolved' if o['resolved'] else 'not resolved'})",
+                   f"{fmt(o['mean_pct'], True)} ± {fmt(o['ci95'])} % (p={o['p']:.3f}, "
+                   f"{'resolved' if o['resolved'] else 'not resolved'})",
                    "RD-only twin on identical batches"))
     out.append(("A student distilled by changing one width N keeps RD efficiency at lower complexity", kd))
     spread: dict = {}
@@ -286,14 +287,14 @@ def width_tables(r: dict, p: dict) -> dict[str, pd.DataFrame]:
     others = sorted(n for n in set(STUDENT_WIDTHS) - set(ws) if n < tN)  # students are narrower than the teacher
     for b in p["boards"]:
         c = choose_width(b, res, p["fps"], ws, rd, utilisation=p["utilisation"], teacher_N=tN, suggest=False)
+        used = c.resources if c.fits else None
         chosen.append({"board": b, "fits": c.fits, "N": c.N, "student": kind_of.get(c.N, "–"), "fps": c.fps,
                        "fps_max": c.fps_max, "bd_rate_vs_teacher": _measured_bd(rd, c.N, tN) if c.fits else None,
-                       "DSP used": c.resources.dsp if c.fits else None, "BRAM36 used": c.resources.bram if c.fits else None,
-                       "LUT used": c.resources.lut if c.fits else None})
+                       "DSP used": used and used.dsp, "BRAM36 used": used and used.bram, "LUT used": used and used.lut})
         t = frontier(b, res, ws, rd, fps=p["fps"], utilisation=p["utilisation"], teacher_N=tN)
-        measured += [{"board": b, "N": x.N, "student": kind_of.get(x.N), "fps_max": x.fps_max, "meets_fps": x.meets_fps,
-                      "bd_rate_vs_teacher": _measured_bd(rd, x.N, tN), "dsp_pct": x.dsp_pct, "bram_pct": x.bram_pct, "lut_pct": x.lut_pct}
-                     for x in t.itertuples()]
+        measured += [{"board": b, "N": x.N, "student": kind_of.get(x.N), "fps_max": x.fps_max,
+                      "meets_fps": x.meets_fps, "bd_rate_vs_teacher": _measured_bd(rd, x.N, tN),
+                      "dsp_pct": x.dsp_pct, "bram_pct": x.bram_pct, "lut_pct": x.lut_pct} for x in t.itertuples()]
         if others:
             t = frontier(b, res, others, rd, fps=p["fps"], utilisation=p["utilisation"], teacher_N=tN)
             interp += [{"board": b, "N": x.N, "fps_max": x.fps_max, "meets_fps": x.meets_fps,
