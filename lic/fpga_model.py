@@ -574,17 +574,20 @@ def _weight_memory(layer: Layer, pe: int, simd: int, a: Assumptions) -> tuple[in
     wb = a.gdn_bits if layer.is_gdn else a.weight_bits
     bb = a.gdn_bits if layer.is_gdn else a.bias_bits
     lut = -(-layer.biases // 64) * bb  # biases / beta: small, LUTRAM
-    total = layer.weights * wb
+    words = layer.weights
+    if a.schedule == "kernel" and layer.kind == "deconv" and layer.iters == layer.hout * layer.wout:
+        words = 4 * layer.in_dim * layer.out_dim  # one 9-tap block an output phase (deconv.h)
+    total = words * wb
     if a.weight_memory == "uram":
         return 0, max(-(-total // a.uram_bits), -(-(P * wb) // a.uram_port_bits)), lut
     if a.weight_banking == "reshape":
         return max(-(-total // a.bram_bits), -(-(P * wb) // a.bram_port_bits)), 0, lut
     if a.weight_banking == "finn":  # pe memories of simd-wide words, depth = folds
-        depth = -(-layer.weights // P)
+        depth = -(-words // P)
         b18, l = _bank(simd * wb, depth, a)
         return -(-(pe * b18) // 2), 0, lut + pe * l
-    banks = min(P, layer.weights)
-    depth = -(-layer.weights // banks)
+    banks = min(P, words)
+    depth = -(-words // banks)
     if depth <= a.lutram_max_depth:
         return 0, 0, lut + banks * -(-depth // 64) * wb
     bram18 = banks * -(-(depth * wb) // (a.bram_bits // 2))

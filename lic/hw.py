@@ -75,7 +75,9 @@ def build_csim(gen_dir: str | os.PathLike, build_root: str | os.PathLike | None 
     if not header.is_file():
         raise ParameterError(f"{header}: missing (run lic.hls_export.write_headers first)")
     cxx = _cxx()
-    flags = ["-std=c++14", opt, "-fPIC", "-shared", "-w"]
+    # -fno-gnu-unique: each design's template statics (line buffers) stay in its own library when
+    # several C-sims are loaded into one process (same config names, different sizes)
+    flags = ["-std=c++14", opt, "-fPIC", "-shared", "-w", "-fno-gnu-unique"]
     h = hashlib.sha256()
     for rel in _SOURCES:
         h.update(rel.encode() + b"\0" + (HLS_DIR / rel).read_bytes())

@@ -191,3 +191,41 @@ def test_too_wide_input_is_a_clear_error(folded):
 
     with pytest.raises(ParameterError, match="wider than"):
         sim.run(np.zeros((3, 16, 2 * W), dtype=np.int64))
+
+
+def test_stage04_tables_label_modelled_and_measured(folded):
+    """Stage 04's beats table (C-sim vs model) and comparison table, as the notebook shows them."""
+    from lic.published import PUBLISHED, comparison_table, our_rows
+    from lic.stages import hls as stage
+
+    ga, gs, sim, plans = folded
+    pix = np.random.default_rng(7).integers(0, 256, size=(3, H, W))
+    ra = sim.run(pix)
+    rs = sim.run(ga.run(pix), "g_s")
+    rows = stage._beats_rows(N, M, (W, H), assumptions(), {k: v for k, v in FOLDS.items()},
+                             {"g_a": ra, "g_s": rs})
+    assert len(rows) == 14 and all(r["equal"] and r["bank_conflicts"] == 0 for r in rows)
+    assert {r["label"] for r in rows} == {stage.MEASURED}
+    plan_rows = stage._plan_rows({"g_a": plans[0], "g_s": plans[1]})
+    assert {r["label"] for r in plan_rows} == {stage.MODELLED} and len(plan_rows) == 14
+    ours = our_rows(16, 192, "zcu102", (640, 360))
+    t = comparison_table(ours)
+    assert len(t) == len(PUBLISHED) + len(ours)
+    assert all(r["source"] for r in PUBLISHED)  # every external row names its source
+    mine = t[t.design.str.startswith("this work")]
+    assert set(mine.label) >= {"modelled (lic.fpga_model)"}
+    assert (mine.gops_per_dsp > 0).all()
+
+
+def test_two_designs_in_one_process(tmp_path):
+    """Line buffers are template statics: a second design with wider ones, loaded into the same
+    process, must not bind to the first library's (-fno-gnu-unique)."""
+    torch.manual_seed(1)
+    model = build_model(N=N, M=M).eval()
+    ga, gs = fp.quantize_codec(model, torch.rand(1, 3, 32, 32))
+    narrow = hw.CSim(ga, None, work_dir=tmp_path / "narrow", max_width=16, opt="-O1")
+    wide = hw.CSim(ga, None, work_dir=tmp_path / "wide", max_width=160, opt="-O1")
+    pix = np.random.default_rng(8).integers(0, 256, size=(3, 32, 160))
+    assert np.array_equal(wide.run(pix).output, ga.run(pix))
+    small = pix[:, :16, :16]
+    assert np.array_equal(narrow.run(small).output, ga.run(small))

@@ -6,6 +6,9 @@
 #define LIC_TYPES_H_
 
 #include <stdint.h>
+#ifndef AP_INT_MAX_W
+#define AP_INT_MAX_W 4096  // AXI4-Stream words of a latent vector (M x 16 bit) exceed 1024 bits
+#endif
 #include "ap_int.h"
 #include "stream.h"
 

@@ -22,20 +22,27 @@ from ..fileio import atomic_write_text
 from ..plots import finish_layout, save_figure
 from ..study import Stage, git_commit, input_stage, resolve_params
 
-__all__ = ["PRESETS", "stage_handle", "run", "fps_sweep", "fps_figure"]
+__all__ = ["PRESETS", "stage_handle", "run", "fps_sweep", "fps_figure", "plan_layer_table",
+           "comparison_table", "beats_table", "codec_fps_table", "MODELLED", "MEASURED"]
+
+MODELLED = "modelled (lic.fpga_model)"
+MEASURED = "measured (C-sim beats)"
 
 #: preset -> parameters (plus :data:`lic.study.COMMON`)
 PRESETS = {
     "smoke": {"source": "quant", "lmbda": 0.025, "width": None, "calib_crops": 2, "calib_crop": 64,
               "csim_random": 2, "csim_shape": [64, 64], "csim_kodak": 1, "csim_crop": 64, "parallel": {},
+              "csim_folding": "plan",
               "board": "zcu102", "utilisation": 0.8, "clock_mhz": None, "transforms": "g_a", "fps_target": 30,
               "resolutions": [[1280, 720], [1920, 1080]], "rtl": True, "rtl_vectors": 2000},
     "quick": {"source": "quant", "lmbda": 0.025, "width": None, "calib_crops": 8, "calib_crop": 128,
               "csim_random": 2, "csim_shape": [64, 64], "csim_kodak": 2, "csim_crop": 128, "parallel": {},
+              "csim_folding": "plan",
               "board": "zcu102", "utilisation": 0.8, "clock_mhz": None, "transforms": "g_a", "fps_target": 30,
               "resolutions": [[1280, 720], [1920, 1080]], "rtl": True, "rtl_vectors": 10000},
     "paper": {"source": "quant", "lmbda": 0.025, "width": None, "calib_crops": 32, "calib_crop": 256,
               "csim_random": 4, "csim_shape": [128, 128], "csim_kodak": 24, "csim_crop": 256, "parallel": {},
+              "csim_folding": "plan",
               "board": "zcu102", "utilisation": 0.8, "clock_mhz": None, "transforms": "g_a", "fps_target": 30,
               "resolutions": [[1280, 720], [1920, 1080]], "rtl": True, "rtl_vectors": 100000},
 }
@@ -89,8 +96,11 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     """Run stage 04 with resolved parameters ``p``."""
     from ..boards import load_board
     from ..fixedpoint import evaluate_int_codec, image_to_int
-    from ..fpga_model import assumptions, best_design, codec_layers, compare_measured, design_from_parallelism
+    from ..fpga_model import (assumptions, best_design, codec_fps, codec_layers, compare_measured,
+                              design_from_parallelism, folding_plan)
     from ..hw import CSim, tcl_dry_run
+    from ..published import comparison_table as published_table
+    from ..published import our_rows
 
     src = _input(p, upstream)
     st = Stage("04", p, {src.stage: src.key})
@@ -105,10 +115,17 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     gs.save(st.dir / "int_g_s.npz")
     N, M = int(model.N), int(model.M)
 
+    # --- the folding plans the model chooses for the board (one a transform)
+    board = load_board(p["board"])
+    clock = float(p["clock_mhz"] or board.clock_mhz)
+    res0 = tuple(p["resolutions"][0])
+    plans = {t: folding_plan(N, M, board, res0, clock, t, p["utilisation"]) for t in ("g_a", "g_s", "h_a", "h_s")}
+    csim_plans = [plans["g_a"], plans["g_s"]] if p.get("csim_folding", "plan") == "plan" and not p["parallel"] else None
+
     # --- bit-exact C-simulation: random tensors and Kodak crops through the dataflow tops
     t_build = time.monotonic()
     csim = CSim(ga, gs, work_dir=st.dir / "hls", max_width=max(p["csim_crop"], p["csim_shape"][1]),
-                parallel=p["parallel"] or None)
+                parallel=p["parallel"] or None, plans=csim_plans)
     build_s = time.monotonic() - t_build
     rng = np.random.default_rng(p["seed"])
     h, w = p["csim_shape"]
@@ -128,7 +145,7 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
                      "g_a_mismatches": _mismatches(sim.output, ref_y), "g_s_values": int(ref_x.size),
                      "g_s_mismatches": _mismatches(sim_s.output, ref_x)})
         if cycles is None:
-            cycles = {"shape": x.shape, "g_a": sim.cycles}
+            cycles = {"shape": x.shape, "g_a": sim.cycles, "g_s": sim_s.cycles, "sims": {"g_a": sim, "g_s": sim_s}}
         if name != "random":
             xf = torch.from_numpy(np.asarray(x, dtype=np.float32) / 255.0).unsqueeze(0)
             r = evaluate_int_codec(model, xf, ga, gs, y_int=sim.output[None])
@@ -137,8 +154,7 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     atomic_write_text(st.dir / "csim.csv", csim_df.to_csv(index=False))
 
     # --- analytical throughput model on the board, cross-checked with the C-sim cycle counters
-    board = load_board(p["board"])
-    a = assumptions(clock_mhz=float(p["clock_mhz"] or board.clock_mhz))
+    a = assumptions(clock_mhz=clock)
     budget = board.budget(p["utilisation"])
     designs = {}
     for res in p["resolutions"]:
@@ -152,9 +168,12 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     atomic_write_text(st.dir / "layers.csv", layer_df.to_csv(index=False))
     sweep = fps_sweep(N, M, tuple(p["resolutions"][0]), board, a, p["transforms"])
     _, ch, cw = cycles["shape"]
+    par = {l.name: (l.pe, l.simd) for t in ("g_a", "g_s") for l in plans[t].layers} if csim_plans \
+        else {k: tuple(v) for k, v in (p["parallel"] or {}).items()}
     csim_design = design_from_parallelism(codec_layers(N, M, (cw, ch), transforms="g_a", a=a),
-                                          p["parallel"] or {}, a)
+                                          {k: v for k, v in par.items() if k.startswith("g_a")}, a)
     cross = compare_measured(csim_design, cycles["g_a"], column="compute_cycles")
+    beats = _beats_rows(N, M, (cw, ch), a, par, cycles["sims"])
 
     # --- RTL co-simulation with open tools (iverilog, yosys), when installed
     rtl = {"status": "disabled"}
@@ -178,13 +197,20 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
         "codec_vs_float": kodak_cmp,
         "saturations": {"g_a": {k: int(v) for k, v in ga.saturations.items()},
                         "g_s": {k: int(v) for k, v in gs.saturations.items()}},
-        "throughput": {r: d.summary() for r, d in designs.items()},
+        "throughput": {r: {**d.summary(), "label": MODELLED} for r, d in designs.items()},
         "realtime": {r: bool(d.fps >= p["fps_target"]) for r, d in designs.items()},
         "board": {"name": board.name, "part": board.part, "budget": budget.as_dict(), "clock_mhz": a.clock_mhz},
         "assumptions": a.as_dict(),
         "layers": layer_df.to_dict("records"),
         "fps_sweep": sweep.to_dict("records"),
         "model_vs_csim_cycles": cross.to_dict("records"),
+        "folding_plan": {t: pl.to_dict() for t, pl in plans.items()},
+        "csim_folding": "plan" if csim_plans else "parallel",
+        "plan_layers": _plan_rows(plans),
+        "codec_fps": codec_fps(N, M, board, res0, clock, p["utilisation"], a).to_dict("records"),
+        "beats_vs_model": beats,
+        "comparison": published_table(our_rows(N, M, board.name, res0, clock, p["utilisation"], a)
+                                      ).to_dict("records"),
         "rtl": rtl,
         "tcl_dry_run": {"commands": [c[0] for c in tcl]},
         "commit": git_commit(),
@@ -195,6 +221,54 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     results["figures"]["fps"] = save_figure(fig, st.dir, "fps_vs_parallelism")
     results["wall_s"] = time.monotonic() - t0
     return st.finish(results)
+
+
+def _plan_rows(plans: dict) -> list[dict]:
+    rows = []
+    for t, pl in plans.items():
+        for r in pl.table().to_dict("records"):
+            rows.append({"transform": t, **r, "fps": pl.notes["fps"], "label": MODELLED})
+    return rows
+
+
+def _beats_rows(N, M, res, a, par, sims) -> list[dict]:
+    """C-sim beats, words and bank conflicts a layer next to the model's cycles (same folding)."""
+    from ..fpga_model import codec_layers, design_from_parallelism
+
+    rows = []
+    for t in ("g_a", "g_s"):
+        d = design_from_parallelism(codec_layers(N, M, res, t, a=a),
+                                    {k: v for k, v in par.items() if k.startswith(t)}, a)
+        sim = sims[t]
+        for s in d.stages:
+            n = s.layer.name
+            rows.append({"layer": n, "pe": s.pe, "simd": s.simd, "model_cycles": s.compute_cycles,
+                         "csim_beats": sim.cycles[n], "equal": sim.cycles[n] == s.compute_cycles,
+                         "words_in": sim.words_in[n], "words_out": sim.words_out[n],
+                         "weight_reads": sim.mem_reads[n], "bank_conflicts": sim.conflicts[n],
+                         "label": MEASURED})
+    return rows
+
+
+def plan_layer_table(results: dict) -> pd.DataFrame:
+    """Per-layer folding plan (g_a, g_s, h_a, h_s): lanes, FIFO, line buffer, cycles, DSP,
+    BRAM36, LUT, FF — labelled modelled."""
+    return pd.DataFrame(results.get("plan_layers", []))
+
+
+def comparison_table(results: dict) -> pd.DataFrame:
+    """Published FPGA LIC designs next to ours (:mod:`lic.published`), every number sourced."""
+    return pd.DataFrame(results.get("comparison", []))
+
+
+def beats_table(results: dict) -> pd.DataFrame:
+    """C-sim beats a layer vs the model's cycles at the C-sim's frame size and folding."""
+    return pd.DataFrame(results.get("beats_vs_model", []))
+
+
+def codec_fps_table(results: dict) -> pd.DataFrame:
+    """Modelled FPS of g_a, g_s, h_a, h_s, encoder and decoder, each alone on the board."""
+    return pd.DataFrame(results.get("codec_fps", []))
 
 
 def fps_sweep(N: int, M: int, resolution, board, a, transforms="g_a", steps: int = 8) -> pd.DataFrame:
