@@ -18,7 +18,7 @@ import time
 import pandas as pd
 
 from ..data import kodak_md5s
-from ..plots import finish_layout, rd_figure, save_figure
+from ..plots import rd_figure, save_figure, student_complexity_figure
 from ..study import Stage, git_commit, input_stage, resolve_params
 from ..tables import NO_OVERLAP, fmt, tables_of
 from .distill import noise_summary, noise_table, objective_summary, objective_table
@@ -231,31 +231,10 @@ def summary_paragraph(r: dict, chosen: dict | None = None) -> str:
 def complexity_figure(r02: dict, caption: str = ""):
     """BD-rate vs teacher against GFLOPs per 720p frame for every student kind (pruned-teacher ones
     included); kinds whose curves do not overlap the teacher's are listed as such."""
-    import matplotlib.pyplot as plt
-
-    tc = r02["teacher_complexity"]["720p"]
-    fig, ax = plt.subplots(figsize=(7.2, 4.4))
-    missing = []
-    for i, kind in enumerate(KIND_LABEL):
-        pts = [(s["gflops_720p"], _kinds_bd(s)[kind], s["N"]) for s in r02["summary"] if _kinds_bd(s)[kind] is not None]
-        ok = [(x, y, n) for x, y, n in pts if _ok(y)]
-        missing += [f"{KIND_LABEL[kind]} N={n}" for _, y, n in pts if not _ok(y)]
-        if ok:
-            x, y, ns = zip(*sorted(ok))
-            ax.plot(x, y, marker="osD^"[i], ls="-" if len(ok) > 1 else "none", ms=7, label=KIND_LABEL[kind])
-            for xi, yi, n in ok:
-                ax.annotate(f"N={n}", (xi, yi), textcoords="offset points", xytext=(5, 4), fontsize=7)
-    ax.plot([tc["gflops"]], [0.0], "k*", ms=12, label=f"teacher N={r02['teacher_N']}")
-    ax.axhline(0, color="0.6", lw=0.8)
-    ax.set_xlabel("GFLOPs per 720p frame")
-    ax.set_ylabel("BD-rate vs teacher [%] (PSNR)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    if missing:
-        ax.text(0.01, 0.98, "n/a (curves do not overlap): " + ", ".join(missing), transform=ax.transAxes,
-                fontsize=7, va="top", color="C3", wrap=True)
-    ax.set_title("Complexity vs RD cost of every student kind")
-    return finish_layout(fig, caption)
+    points = {KIND_LABEL[k]: [(s["gflops_720p"], _kinds_bd(s)[k], s["N"]) for s in r02["summary"]
+                              if _kinds_bd(s)[k] is not None] for k in KIND_LABEL}
+    return student_complexity_figure(points, r02["teacher_complexity"]["720p"]["gflops"], r02["teacher_N"],
+                                     caption=caption)
 
 
 def _widths(r02: dict) -> list[int]:
