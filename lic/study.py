@@ -359,6 +359,7 @@ def main(argv=None) -> int:
     p.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("STAGE.NAME", "VALUE"),
                    help="override one parameter, e.g. -p 01.steps 10 (value parsed as JSON if it can be)")
     p.add_argument("--out", default=None, help="folder for executed notebooks and manifest.json")
+    p.add_argument("--quiet", action="store_true", help="no per-stage lines, no streamed kernel output")
     a = p.parse_args(argv)
     overrides: dict[str, dict] = {}
     try:
@@ -367,7 +368,7 @@ def main(argv=None) -> int:
                 raise ParameterError(f"override {name!r} must be STAGE.NAME, e.g. 01.steps")
             s, k = name.split(".", 1)
             overrides.setdefault(s, {})[k] = _parse_value(value)
-        m = run_study(a.preset, a.stages, overrides, a.out)
+        m = run_study(a.preset, a.stages, overrides, a.out, progress=not a.quiet)
     except (ParameterError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
