@@ -201,7 +201,7 @@ class WidthChoice:
         return "\n".join([
             f"{head} N = {self.N}",
             f"  predicted  : {self.fps:.1f} fps with {d.cores} core(s) (width N={self.N} "
-            f"reaches up to {self.fps_max:.1f} fps on this board)",
+            f"reaches up to {self.fps_max:.1f} fps on this board; modelled, lic.fpga_model)",
             f"  BD-rate    : {bd}",
             f"  resources  : DSP {r.dsp}/{b.dsp}, BRAM36 {r.bram}/{b.bram}, "
             f"LUT {r.lut}/{b.lut}, URAM {r.uram}/{b.uram}",
@@ -572,7 +572,7 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"(--show-assumptions lists all)")
     print(c.summary())
     cols = ["N", "fps_max", "cores", "dsp", "bram", "lut", "bd_rate", "interpolated", "meets_fps"]
-    print("\nfrontier (highest FPS each width reaches on this board):")
+    print("\nfrontier (highest FPS each width reaches on this board; modelled, lic.fpga_model):")
     print(c.table[cols].to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     if args.show_assumptions:
         print("\nassumptions:\n" + describe(make_assumptions(a, clock_mhz=clock)))

@@ -88,6 +88,22 @@ YOSYS_UNITS = {
     "conv_pe_simd10": {"lut": 1442, "ff": 390, "dsp": 10},
 }
 
+
+def _lane(unit_a: str, unit_b: str, lanes: int, what: str) -> int:
+    """Marginal cost of one more lane between two yosys runs of a unit (rounded)."""
+    return round((YOSYS_UNITS[unit_b][what] - YOSYS_UNITS[unit_a][what]) / lanes)
+
+
+_Y_LUT8 = _lane("conv_pe_simd4", "conv_pe_simd10", 6, "lut")  # 37
+_Y_FF8 = _lane("conv_pe_simd4", "conv_pe_simd10", 6, "ff")  # 16
+_Y_LUT32 = _lane("gdn_simd1", "gdn_simd4", 3, "lut")  # 192
+_Y_FF32 = _lane("gdn_simd1", "gdn_simd4", 3, "ff")  # 47
+_Y_DSP32 = YOSYS_UNITS["gdn_simd4"]["dsp"] // 4  # 2
+_Y_LUT_STAGE = YOSYS_UNITS["conv_pe_simd4"]["lut"] - 4 * _Y_LUT8  # 1070
+_Y_FF_STAGE = YOSYS_UNITS["conv_pe_simd4"]["ff"] - 4 * _Y_FF8  # 231
+_Y_LUT_NL = YOSYS_UNITS["gdn_simd1"]["lut"] - _Y_LUT32  # 1223: divider + control
+_Y_FF_NL = YOSYS_UNITS["gdn_simd1"]["ff"] - _Y_FF32  # 1112
+
 STANDARD_RESOLUTIONS = {
     "1920x1080": (1920, 1080),
     "1280x720": (1280, 720),
@@ -114,22 +130,22 @@ class Assumptions:
                                 "27x18 multiply, as Xilinx WP486 'Deep Learning with INT8 "
                                 "Optimization on Xilinx Devices' and the DPU do; 1 = no packing "
                                 "(what yosys infers from hls/rtl/conv_pe.v)")
-    dsp_per_mul32: int = _a(2, "DSP", "DSP48E2 per GDN MAC (32-bit gamma x 16-bit operand): "
+    dsp_per_mul32: int = _a(_Y_DSP32, "DSP", "DSP48E2 per GDN MAC (32-bit gamma x 16-bit operand): "
                             "2 measured by yosys on hls/rtl/gdn_unit.v (YOSYS_UNITS); a full "
                             "32x32 product would take 4")
     dsp_per_nonlinear: int = _a(0, "DSP", "DSP48E2 per rsqrt/sqrt/divide unit (LUT-based by default)")
-    lut_per_mac8: int = _a(37, "LUT", "LUTs per int8 MAC lane beside its DSP (adder tree, "
+    lut_per_mac8: int = _a(_Y_LUT8, "LUT", "LUTs per int8 MAC lane beside its DSP (adder tree, "
                            "accumulator); yosys marginal cost a lane (YOSYS_UNITS)")
-    lut_per_mac32: int = _a(190, "LUT", "LUTs per 32-bit GDN MAC lane beside its DSPs (wide adder "
+    lut_per_mac32: int = _a(_Y_LUT32, "LUT", "LUTs per 32-bit GDN MAC lane beside its DSPs (wide adder "
                             "tree and accumulator); yosys marginal cost a lane (YOSYS_UNITS)")
-    lut_per_nonlinear: int = _a(1335, "LUT", "LUTs per pipelined divide/sqrt unit, II=1; yosys "
-                                "GDN unit minus its MAC (YOSYS_UNITS)")
-    lut_per_stage: int = _a(1070, "LUT", "fixed LUTs a stage (requantiser, clamps, control); "
+    lut_per_nonlinear: int = _a(_Y_LUT_NL, "LUT", "LUTs per pipelined divide/sqrt unit, II=1: yosys "
+                                "GDN unit (SIMD=1) minus one MAC lane (YOSYS_UNITS)")
+    lut_per_stage: int = _a(_Y_LUT_STAGE, "LUT", "fixed LUTs a stage (requantiser, clamps, control); "
                             "yosys conv PE fixed part (YOSYS_UNITS)")
-    ff_per_mac8: int = _a(16, "FF", "flip-flops per int8 MAC lane; yosys (YOSYS_UNITS)")
-    ff_per_mac32: int = _a(47, "FF", "flip-flops per GDN MAC lane; yosys (YOSYS_UNITS)")
-    ff_per_nonlinear: int = _a(1100, "FF", "flip-flops per pipelined divide/sqrt unit; yosys")
-    ff_per_stage: int = _a(250, "FF", "fixed flip-flops a stage; yosys conv PE fixed part")
+    ff_per_mac8: int = _a(_Y_FF8, "FF", "flip-flops per int8 MAC lane; yosys (YOSYS_UNITS)")
+    ff_per_mac32: int = _a(_Y_FF32, "FF", "flip-flops per GDN MAC lane; yosys (YOSYS_UNITS)")
+    ff_per_nonlinear: int = _a(_Y_FF_NL, "FF", "flip-flops per pipelined divide/sqrt unit; yosys")
+    ff_per_stage: int = _a(_Y_FF_STAGE, "FF", "fixed flip-flops a stage; yosys conv PE fixed part")
     act_bits: int = _a(8, "bit", "activation width streamed between conv stages")
     weight_bits: int = _a(8, "bit", "conv/deconv weight width (hybrid quantization)")
     bias_bits: int = _a(32, "bit", "conv/deconv bias width")
@@ -1116,7 +1132,8 @@ def folding_plan(N: int, M: int = 192, board="zcu102", resolution: tuple[int, in
         fps: None for the fastest fitting design, else the cheapest reaching ``fps``.
 
     Returns:
-        :class:`lic.folding.FoldingPlan`; ``notes`` hold fps, cycles, cores, resources.
+        :class:`lic.folding.FoldingPlan` of one pipeline; ``notes`` hold the design's fps,
+        cycles, ``cores`` (replicated pipelines the fps and ``resources`` count) and label.
 
     Raises:
         ParameterError: clock outside the board's range, or no design fits.
