@@ -163,3 +163,10 @@ def test_chromium_no_table_wider_than_the_page(tmp_path, chromium):
     bad = _page(tmp_path, [rtl_runs.to_html()])
     m = measure(bad, width=1024)
     assert m["bad"], "a raw 31-column DataFrame dump must be caught as wider than the page"
+
+
+
+def test_a_report_artifact_from_before_the_summary_is_rebuilt():
+    """A cached stage-05 result without the new fields is not served to the new notebook."""
+    assert not report._current({"headline": [], "chosen_width": {}})  # the old format
+    assert report._current({"headline": [], "summary": "x", "rd_by_width_kind": {}})
