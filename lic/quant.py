@@ -12,6 +12,13 @@ reference (:mod:`lic.fixedpoint`) and the HLS kernels rescale with shifts:
   (Brevitas ``Int8WeightPerChannelFixedPoint``); bit width by ``weight_bit_width=``.
 * :class:`ActQuant` — signed, per tensor, PoT scale from calibration statistics
   (Brevitas ``Int8ActPerTensorFixedPoint``); bit width by ``input_bit_width=``.
+* :class:`WeightQuantMSE` / :class:`ActQuantMSE` — the same grids, but the power-of-two scale
+  minimises the quantization MSE (clipping a few outliers for a finer step) instead of covering
+  the maximum (Brevitas ``...FixedPointMSE``); chosen by :attr:`QuantScheme.weight_scale` /
+  :attr:`QuantScheme.act_scale`. Either way the result is a power-of-two grid, so the integer
+  reference stays exact: :func:`lic.fixedpoint.quantize_transform` finds the same shifts.
+* bias correction (:attr:`QuantScheme.bias_correction`, Brevitas ``bias_correction_mode``): after
+  calibration each conv's bias absorbs the mean output shift its quantized weights cause.
 
 Placement: every conv/deconv gets ``WeightQuant``; its input gets ``ActQuant`` except the two
 inputs that are already integers (``g_a``: the 8-bit image ``p/255``, folded exactly into the
@@ -30,10 +37,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from brevitas.graph.calibrate import calibration_mode
+from brevitas.graph.calibrate import bias_correction_mode, calibration_mode
 from brevitas.nn import QuantConv2d, QuantConvTranspose2d
 from brevitas.quant import Int8ActPerTensorFixedPoint
-from brevitas.quant.fixed_point import Int8WeightPerChannelFixedPoint
+from brevitas.quant.fixed_point import (Int8ActPerTensorFixedPointMSE, Int8WeightPerChannelFixedPoint,
+                                        Int8WeightPerChannelFixedPointMSE)
 from compressai.layers import GDN, GDN1
 from torch import nn
 
@@ -44,6 +52,8 @@ from .gdn import FixedPointGDN, effective_params, gdn_formula, gdn_modules, repl
 __all__ = [
     "WeightQuant",
     "ActQuant",
+    "WeightQuantMSE",
+    "ActQuantMSE",
     "QuantScheme",
     "SCHEMES",
     "quantize_model",
@@ -67,6 +77,18 @@ class ActQuant(Int8ActPerTensorFixedPoint):
     """Per-tensor power-of-two activation quantizer, scale initialised by PTQ calibration."""
 
 
+class WeightQuantMSE(Int8WeightPerChannelFixedPointMSE):
+    """:class:`WeightQuant` whose per-channel power-of-two scale minimises the weights' MSE."""
+
+
+class ActQuantMSE(Int8ActPerTensorFixedPointMSE):
+    """:class:`ActQuant` whose power-of-two scale minimises the calibration activations' MSE."""
+
+
+_WEIGHT_QUANTS = {"max": WeightQuant, "mse": WeightQuantMSE}
+_ACT_QUANTS = {"percentile": ActQuant, "mse": ActQuantMSE}
+
+
 @dataclass(frozen=True)
 class QuantScheme:
     """Bit widths of one quantization scheme.
@@ -76,12 +98,24 @@ class QuantScheme:
         act_bits: conv inputs (``None``: float).
         gdn_word_bits: GDN word width (``None``: float GDN).
         gdn_frac_bits: GDN fractional bits (``None``: power-of-two per quantity from its range).
+        weight_scale: ``"max"`` (scale covers max |w|) or ``"mse"`` (scale minimises the MSE).
+        act_scale: ``"percentile"`` (99.999th percentile of |x|) or ``"mse"``.
+        bias_correction: correct conv biases for the quantized weights' mean error after calibration.
     """
 
     weight_bits: int | None = 8
     act_bits: int | None = 8
     gdn_word_bits: int | None = 32
     gdn_frac_bits: int | None = 16
+    weight_scale: str = "max"
+    act_scale: str = "percentile"
+    bias_correction: bool = False
+
+    def __post_init__(self):
+        if self.weight_scale not in _WEIGHT_QUANTS:
+            raise ParameterError(f"weight_scale must be one of {sorted(_WEIGHT_QUANTS)}, got {self.weight_scale!r}")
+        if self.act_scale not in _ACT_QUANTS:
+            raise ParameterError(f"act_scale must be one of {sorted(_ACT_QUANTS)}, got {self.act_scale!r}")
 
     def bits(self) -> dict:
         return asdict(self)
@@ -106,8 +140,8 @@ def _scheme(scheme: str | QuantScheme | None) -> QuantScheme | None:
 
 
 def _quant_conv(m: nn.Module, s: QuantScheme, quant_input: bool) -> nn.Module:
-    kw = dict(weight_quant=WeightQuant, weight_bit_width=s.weight_bits, bias=m.bias is not None,
-              input_quant=ActQuant if quant_input and s.act_bits else None)
+    kw = dict(weight_quant=_WEIGHT_QUANTS[s.weight_scale], weight_bit_width=s.weight_bits, bias=m.bias is not None,
+              input_quant=_ACT_QUANTS[s.act_scale] if quant_input and s.act_bits else None)
     if kw["input_quant"] is not None:
         kw["input_bit_width"] = s.act_bits
     if isinstance(m, nn.ConvTranspose2d):
@@ -173,6 +207,10 @@ def calibrate(qmodel: nn.Module, sampler, batches: int = 4, batch_size: int = 4)
         with calibration_mode(qmodel.g_a), calibration_mode(qmodel.g_s):
             for x in _batches(sampler, batches, batch_size):
                 qmodel(x)
+        if (getattr(qmodel, "quant_scheme", None) or {}).get("bias_correction"):
+            with bias_correction_mode(qmodel.g_a), bias_correction_mode(qmodel.g_s):
+                for x in _batches(sampler, batches, batch_size):
+                    qmodel(x)
     finally:
         set_observing(qmodel, False)
     for _, m in gdn_modules(qmodel):

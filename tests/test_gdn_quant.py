@@ -244,3 +244,26 @@ def test_prune_to_width_gives_exactly_that_width():
     assert [prune_to_width(m, n).N for n in (8, 12, 15)] == [8, 12, 15]
     with pytest.raises(ParameterError, match="not narrower"):
         prune_to_width(m, 16)
+
+
+def test_mse_scales_and_bias_correction_stay_on_the_accelerators_grid(tiny_model, sampler, tmp_path):
+    from dataclasses import replace
+
+    from lic.fixedpoint import IntTransform
+    from lic.errors import ParameterError
+    from lic.quant import SCHEMES, QuantScheme
+
+    s = replace(SCHEMES["hybrid"], weight_scale="mse", act_scale="mse", bias_correction=True)
+    q = calibrate(quantize_model(tiny_model, s), sampler, batches=2, batch_size=2)
+    plain = calibrate(quantize_model(tiny_model, "hybrid"), sampler, batches=2, batch_size=2)
+    assert not torch.equal(q.g_a[2].bias, plain.g_a[2].bias)  # bias correction moved the biases
+    w = q.g_a[2].quant_weight()
+    codes = (w.value / w.scale).round().detach()
+    assert torch.all(torch.log2(w.scale) == torch.round(torch.log2(w.scale)))  # still power-of-two scales
+    assert codes.abs().max() <= 127
+    files = export_int_params(q, tmp_path / "q", sampler.batch(10, 2))
+    np.testing.assert_array_equal(IntTransform.load(files["g_a"]).layers[2].params["weight"], codes.numpy())
+    save_quantized(tmp_path / "q.pt", q)
+    assert load_quantized(tmp_path / "q.pt").quant_scheme["weight_scale"] == "mse"
+    with pytest.raises(ParameterError, match="weight_scale"):
+        QuantScheme(weight_scale="minmax")
