@@ -637,27 +637,19 @@ def figure_ablation(results: dict, caption: str = ""):
 
 
 def figure_complexity(results: dict, caption: str = ""):
-    """BD-rate vs teacher against parameters and GFLOPs per 720p frame, one point per width."""
+    """BD-rate vs teacher against GFLOPs per 720p frame, one line per student kind (random-init KD and
+    from-scratch at every width, KD and RD-only from the pruned teacher at ``pruned_widths``)."""
+    from ..plots import student_complexity_figure
+
     s = pd.DataFrame(results["summary"])
-    tc = results["teacher_complexity"]["720p"]
-    fig, axes = plt.subplots(1, 2, figsize=(10.4, 4))
-    for ax, (col, tval, label) in zip(axes, [("params", tc["params"], "parameters [M]"),
-                                             ("gflops_720p", tc["gflops"], "GFLOPs per 720p frame")]):
-        scale = 1e6 if col == "params" else 1.0
-        for which, marker in (("kd", "o"), ("scratch", "s")):
-            y = s[f"bd_rate_{which}_vs_teacher"]
-            ax.plot(s[col] / scale, y, marker=marker, ls="-", label=f"{which} students")
-            for x_, y_, n in zip(s[col] / scale, y, s.N):
-                if math.isfinite(y_):
-                    ax.annotate(f"N={n}", (x_, y_), textcoords="offset points", xytext=(4, 4), fontsize=7)
-        ax.plot([tval / scale], [0.0], "k*", ms=10, label=f"teacher N={results['teacher_N']}")
-        ax.set_xlabel(label)
-        ax.set_ylabel("BD-rate vs teacher [%] (PSNR)")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    if s[["bd_rate_kd_vs_teacher", "bd_rate_scratch_vs_teacher"]].isna().all().all():
-        fig.text(0.5, 0.5, "BD-rate NaN: " + results["bd_note"], ha="center", fontsize=8, color="C3")
-    fig.suptitle("Complexity vs RD cost of the students")
-    fig.text(0.01, 0.005, caption, fontsize=7, color="0.35", va="bottom")
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
-    return fig
+    pruned = set(results.get("pruned_widths", []))
+    kinds = {"kd": "KD (random init)", "scratch": "from scratch", "kd-pruned": "KD from the pruned teacher",
+             "rd-pruned": "RD-only from the pruned teacher"}
+    points = {}
+    for kind, label in kinds.items():
+        col = f"bd_rate_{kind.replace('-', '_')}_vs_teacher"
+        rows = s if kind in ("kd", "scratch") else s[s.N.isin(pruned)]
+        if col in s and not rows.empty:
+            points[label] = [(r.gflops_720p, getattr(r, col), r.N) for r in rows.itertuples()]
+    return student_complexity_figure(points, results["teacher_complexity"]["720p"]["gflops"],
+                                     results["teacher_N"], caption=caption)
