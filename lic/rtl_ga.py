@@ -34,10 +34,19 @@ __all__ = ["GA_RTL_DIR", "make_plan", "balanced_plan", "regrid", "model_cycles",
            "measure"]
 
 GA_RTL_DIR = HLS_DIR / "rtl" / "ga"
-_SOURCES = [GA_RTL_DIR / f for f in ("fifo.v", "collect.v", "conv_stage.v", "gdn_stage.v")] + \
+_SOURCES = [GA_RTL_DIR / f for f in ("fifo.v", "collect.v", "mac_pe.v", "conv_stage.v",
+                                     "gdn_stage.v")] + \
     [HLS_DIR / "rtl" / "conv_pe.v", HLS_DIR / "rtl" / "gdn_unit.v"]
 _STAT_FIELDS = ("busy", "stall", "starve", "first", "last", "sat", "pixels")
 ROW_OVERHEAD = 3  # conv stage cycles a row outside the fold loop: wait test + 2 window fills
+FANIN = 4  # conv PE adder tree: inputs a registered level (ga_mac_pe)
+
+
+def _tree_levels(simd: int) -> int:
+    n, k = simd, 0
+    while n > 1:
+        n, k = -(-n // FANIN), k + 1
+    return k
 
 
 def _check_transform(t: IntTransform) -> None:
@@ -187,7 +196,8 @@ def model_cycles(plan: FoldingPlan) -> dict:
                 start += slow * 3.0 / rows
             else:
                 start += slow / (l.hin * l.win)
-        lat = nci + (6 if l.kind == "conv" else 15)  # beat register + unit pipeline
+        # beat register + unit pipeline (+ the conv PE's adder-tree levels)
+        lat = nci + (6 + _tree_levels(l.simd) if l.kind == "conv" else 15)
         slow, prev = max(slow, float(t)), float(t)
         eff[l.name] = int(round(t))
         tail = t / (l.hin // 2) if l.kind == "conv" else nco * nci
@@ -243,7 +253,7 @@ def _conv_inst(k: int, layer, lf: LayerFold, cfg, rom_dir: str = "roms") -> str:
     prm = dict(CIN=lf.cin, COUT=lf.cout, H=lf.hin, W=lf.win, PE=lf.pe, SIMD=lf.simd,
                ROWS=lf.linebuf_rows, A_BITS=a["in_bits"], A_SIGNED=int(a["in_signed"]),
                W_BITS=cfg.weight_bits, ACC_BITS=cfg.acc_bits, SH_BITS=8, OUT_BITS=a["out_bits"],
-               OUT_SIGNED=int(a["out_signed"]), DEPTH=lf.fifo_depth)
+               OUT_SIGNED=int(a["out_signed"]), DEPTH=lf.fifo_depth, FANIN=FANIN)
     return _inst("ga_conv_stage", k, prm, rom_dir)
 
 

@@ -9,7 +9,8 @@
 //                 as the third column, so moving one output pixel right is one bank read
 //                 (stride 2 = one column pair). Rows/columns outside the image read as 0.
 //                 A row starts after its 5 input rows are complete, with 2 fill cycles.
-//   MAC array   : PE conv_pe units (hls/rtl/conv_pe.v) share the SIMD activation lanes of
+//   MAC array   : PE ga_mac_pe units (conv_pe's arithmetic, pipelined adder tree; FANIN=1:
+//                 conv_pe itself, hls/rtl/conv_pe.v) share the SIMD activation lanes of
 //                 the window vector v[(ky*5 + kx)*CIN + c]; beat (co, ci) gives unit p the
 //                 weights of output channel co*PE+p, lanes ci*SIMD..ci*SIMD+SIMD-1.
 //                 A pixel is NCO*NCI beats (NCO = COUT/PE, NCI = 25*CIN/SIMD), II = 1.
@@ -36,6 +37,8 @@ module ga_conv_stage #(
     parameter integer OUT_BITS   = 16,
     parameter integer OUT_SIGNED = 1,
     parameter integer DEPTH      = 2,
+    parameter integer FANIN      = 4,    // > 1: ga_mac_pe (registered FANIN-input adder
+                                         // tree a level); 1: conv_pe (one combinational sum)
     parameter WFILE = "w.hex",
     parameter BFILE = "b.hex"
 ) (
@@ -196,14 +199,25 @@ module ga_conv_stage #(
     genvar p;
     generate
         for (p = 0; p < PE; p = p + 1) begin : g_pe
-            conv_pe #(.SIMD(SIMD), .NBEATS(NCI), .A_BITS(A_BITS), .A_SIGNED(A_SIGNED),
-                      .W_BITS(W_BITS), .ACC_BITS(ACC_BITS), .SH_BITS(SH_BITS),
-                      .OUT_BITS(OUT_BITS), .OUT_SIGNED(OUT_SIGNED)) u (
-                .clk(clk), .rst(rst), .in_valid(b_v), .in_ready(u_ready[p]), .in_a(b_a),
-                .in_w(b_w[p*SIMD*W_BITS +: SIMD*W_BITS]),
-                .in_bias(b_bs[p*BW +: ACC_BITS]), .in_shift(b_bs[p*BW + ACC_BITS +: SH_BITS]),
-                .out_valid(u_valid[p]), .out_ready(c_ready),
-                .out_y(u_y[p*OUT_BITS +: OUT_BITS]), .out_sat(u_sat[2*p +: 2]));
+            if (FANIN > 1) begin : g_tree
+                ga_mac_pe #(.SIMD(SIMD), .NBEATS(NCI), .A_BITS(A_BITS), .A_SIGNED(A_SIGNED),
+                            .W_BITS(W_BITS), .ACC_BITS(ACC_BITS), .SH_BITS(SH_BITS),
+                            .OUT_BITS(OUT_BITS), .OUT_SIGNED(OUT_SIGNED), .FANIN(FANIN)) u (
+                    .clk(clk), .rst(rst), .in_valid(b_v), .in_ready(u_ready[p]), .in_a(b_a),
+                    .in_w(b_w[p*SIMD*W_BITS +: SIMD*W_BITS]),
+                    .in_bias(b_bs[p*BW +: ACC_BITS]), .in_shift(b_bs[p*BW + ACC_BITS +: SH_BITS]),
+                    .out_valid(u_valid[p]), .out_ready(c_ready),
+                    .out_y(u_y[p*OUT_BITS +: OUT_BITS]), .out_sat(u_sat[2*p +: 2]));
+            end else begin : g_flat
+                conv_pe #(.SIMD(SIMD), .NBEATS(NCI), .A_BITS(A_BITS), .A_SIGNED(A_SIGNED),
+                          .W_BITS(W_BITS), .ACC_BITS(ACC_BITS), .SH_BITS(SH_BITS),
+                          .OUT_BITS(OUT_BITS), .OUT_SIGNED(OUT_SIGNED)) u (
+                    .clk(clk), .rst(rst), .in_valid(b_v), .in_ready(u_ready[p]), .in_a(b_a),
+                    .in_w(b_w[p*SIMD*W_BITS +: SIMD*W_BITS]),
+                    .in_bias(b_bs[p*BW +: ACC_BITS]), .in_shift(b_bs[p*BW + ACC_BITS +: SH_BITS]),
+                    .out_valid(u_valid[p]), .out_ready(c_ready),
+                    .out_y(u_y[p*OUT_BITS +: OUT_BITS]), .out_sat(u_sat[2*p +: 2]));
+            end
         end
     endgenerate
     assign en = u_ready[0];  // all units share in_valid/out_ready: identical control state
