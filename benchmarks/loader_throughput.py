@@ -80,6 +80,24 @@ def run_once(source, a, tmp: Path) -> dict:
     return {"steps_per_s": steady, "steps_per_s_with_start": len(s) / (s[-1] - t0)}
 
 
+def data_cost(a, batches: int = 20) -> dict:
+    """Milliseconds of one process's CPU time per batch of each data source on its own (no training):
+    the work the DataLoader workers (or the training process, for ``memory``) do per step."""
+    def per_batch(src, start):
+        for k in range(start):  # warm: decode (and cache) what the timed batches will use
+            src.batch(k, a.batch)
+        t = time.process_time()
+        for k in range(start, start + batches):
+            src.batch(k, a.batch)
+        return round(1000 * (time.process_time() - t) / batches, 3)
+
+    n = len(CropSampler(a.train_dir, crop=a.crop).images)
+    warm = -(-2 * n // a.batch)  # two epochs: every file decoded once before timing
+    return {"memory_ms": per_batch(CropSampler(a.train_dir, crop=a.crop, seed=0), 0),
+            "stream_cached_ms": per_batch(StreamingCrops(a.train_dir, crop=a.crop, workers=0), warm),
+            "stream_uncached_ms": per_batch(StreamingCrops(a.train_dir, crop=a.crop, workers=0, cache_mb=0), 0)}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--N", type=int, default=128)
@@ -94,7 +112,12 @@ def main(argv=None) -> int:
     ap.add_argument("--sources", nargs="+", default=["fixed", "stream", "memory"])
     ap.add_argument("--train-dir", default=None)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--data-cost-only", action="store_true", help="only the per-batch CPU cost of each source")
     a = ap.parse_args(argv)
+    cost = data_cost(a)
+    print(f"CPU ms per batch of {a.batch}x{a.crop}²: {cost}", flush=True)
+    if a.data_cost_only:
+        return 0
     if a.threads:
         torch.set_num_threads(a.threads)
     make = {
@@ -122,7 +145,7 @@ def main(argv=None) -> int:
                          "ratio_min": round(min(ratios), 4), "ratio_max": round(max(ratios), 4)}
         print(f"{name}: steady-state rate / fixed = {summary[name]['median_ratio']:.3f} (median of {len(ratios)}, "
               f"range {summary[name]['ratio_min']:.3f}-{summary[name]['ratio_max']:.3f})", flush=True)
-    out = {"args": vars(a), "rows": rows, "summary": summary, "torch_threads": torch.get_num_threads(),
+    out = {"args": vars(a), "rows": rows, "summary": summary, "data_cpu_ms_per_batch": cost, "torch_threads": torch.get_num_threads(),
            "cpu_count": os.cpu_count(), "machine": platform.processor() or platform.machine(),
            "loadavg_end": os.getloadavg(), "date": time.strftime("%Y-%m-%d %H:%M")}
     if a.out:

@@ -79,6 +79,10 @@ def _digest(files: list[Path], root: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def _worker_init(_: int) -> None:
+    torch.set_num_threads(1)  # decode workers: one thread each, the trainer keeps the cores
+
+
 class _Skip(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -206,14 +210,11 @@ class StreamingCrops(Dataset):
 
     def loader(self, start: int, batch_size: int, world: int = 1, rank: int = 0, stop: int | None = None):
         """A DataLoader over batches ``step*world + rank``, ``step`` from ``start`` (to ``stop``)."""
-        def init(_):
-            torch.set_num_threads(1)  # decode workers: one thread each, the trainer keeps the cores
-
         # an own generator: the loader's base seed must not draw from the global RNG (the noise stream)
         kw = {"num_workers": self.workers, "pin_memory": self.pin_memory, "collate_fn": collate_crops,
               "generator": torch.Generator().manual_seed(self.seed)}
         if self.workers:
-            kw.update(prefetch_factor=self.prefetch, worker_init_fn=init)
+            kw.update(prefetch_factor=self.prefetch, worker_init_fn=_worker_init)
         return DataLoader(self, batch_sampler=BatchIndices(start, batch_size, world, rank, stop), **kw)
 
     def batches(self, start: int, batch_size: int, world: int = 1, rank: int = 0,

@@ -324,7 +324,7 @@ def train_reference(name: str, minutes: float | None = None, threads: int | None
     if threads:
         torch.set_num_threads(threads)
     cfg = TrainConfig(lmbda=r["lmbda"], steps=r["steps"], batch_size=r["batch_size"], crop=r["crop"], lr=r["lr"],
-                      seed=r.get("seed", 0), ckpt_every=min(100, max(1, r["steps"])), precision=r["precision"])
+                      seed=r.get("seed", 0), ckpt_every=min(100, max(1, r["steps"] // 2)), precision=r["precision"])
     seed_everything(cfg.seed)
     if r.get("workers") is not None:
         sampler = StreamingCrops(train_dir, crop=cfg.crop, seed=cfg.seed, workers=int(r["workers"]))

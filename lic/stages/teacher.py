@@ -24,7 +24,7 @@ from ..plots import finish_layout, rd_figure, save_figure
 from ..study import Stage, git_commit, resolve_params
 from ..train import TrainConfig, default_device, seed_everything, train
 
-__all__ = ["PRESETS", "run", "load_teacher", "stage_handle", "rd_table", "matching_bpp", "figure",
+__all__ = ["PRESETS", "run", "load_teacher", "stage_handle", "training_sampler", "rd_table", "matching_bpp", "figure",
            "figure_training"]
 
 #: preset -> parameters (plus :data:`lic.study.COMMON`). ``init``: "scratch", "zoo" (released weights/),
@@ -37,8 +37,11 @@ PRESETS = {
     "quick": {"N": 128, "M": 192, "lambdas": [0.0018, 0.0035, 0.0067, 0.025], "steps": 0,
               "batch_size": 8, "crop": 128, "lr": 1e-4, "init": "zoo", "kodak_limit": 24,
               "jpeg_qualities": [5, 10, 20, 30, 40, 50, 60, 70, 80, 90]},
-    "paper": {"N": 128, "M": 192, "lambdas": [0.0018, 0.0035, 0.0067, 0.013, 0.025, 0.0483],
-              "steps": 1_000_000, "batch_size": 16, "crop": 256, "lr": 1e-4, "init": "scratch", "kodak_limit": 24,
+    # the paper's teacher: CompressAI's pretrained bmshj2018-hyperprior, quality 1-5 (N=128, M=192; quality 6+
+    # has M=320, which the students' M=192 cannot distil). Training from scratch instead (-p 01.init '"scratch"'
+    # -p 01.steps 1000000) streams 16 x 256² crops by 8 DataLoader workers under CUDA autocast.
+    "paper": {"N": 128, "M": 192, "lambdas": [0.0018, 0.0035, 0.0067, 0.013, 0.025],
+              "steps": 0, "batch_size": 16, "crop": 256, "lr": 1e-4, "init": "compressai", "kodak_limit": 24,
               "jpeg_qualities": [5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95], "precision": "amp", "workers": 8},
 }
 
@@ -72,7 +75,7 @@ def _init_model(p: dict, lmbda: float) -> tuple[torch.nn.Module, str]:
     return load_pretrained(name), f"zoo:{name}"
 
 
-def _sampler(p: dict):
+def training_sampler(p: dict):
     """Training crops: streamed from disk by ``p["workers"]`` DataLoader workers (paper preset: a folder of
     any size), else the in-memory :class:`~lic.data.CropSampler` (smoke/quick: a small folder)."""
     if p.get("workers") is None:
@@ -107,7 +110,7 @@ def run(p: dict, force: bool = False, progress: bool = True) -> dict:
         else:
             model, inits[_fmt(lmbda)] = _init_model(p, lmbda)
             if p["steps"] > 0:
-                sampler = sampler or _sampler(p)
+                sampler = sampler or training_sampler(p)
                 cfg = TrainConfig(lmbda=lmbda, steps=p["steps"], batch_size=p["batch_size"], crop=p["crop"],
                                   lr=p["lr"], seed=p["seed"], ckpt_every=max(1, min(200, p["steps"])),
                                   precision=p.get("precision", "fp32"))
