@@ -126,8 +126,8 @@ class Assumptions:
                           "parameter (data/boards/*.yaml clock_mhz, checked against its "
                           "clock_range_mhz by folding_plan)")
     int8_macs_per_dsp: int = _a(2, "MAC/DSP", "int8 MACs per DSP48E2: 2 when the two MACs share "
-                                "an operand (PE lanes share the activation) and are packed in one "
-                                "27x18 multiply, as Xilinx WP486 'Deep Learning with INT8 "
+                                "an operand (two PE lanes share the activation; conv_dsp) and are "
+                                "packed in one 27x18 multiply (hls/src lic::mul2_shared), as Xilinx WP486 'Deep Learning with INT8 "
                                 "Optimization on Xilinx Devices' and the DPU do; 1 = no packing "
                                 "(what yosys infers from hls/rtl/conv_pe.v)")
     dsp_per_mul32: int = _a(_Y_DSP32, "DSP", "DSP48E2 per GDN MAC (32-bit gamma x 16-bit operand): "
@@ -327,6 +327,8 @@ class Layer:
         iters, in_dim, out_dim: the schedule, ``iters`` matrix-vector products of
             ``in_dim`` -> ``out_dim`` a frame (SIMD folds ``in_dim``, PE folds ``out_dim``);
             ``slots = iters*in_dim*out_dim`` >= ``macs`` (deconv idle tap slots).
+        in_bits: width of the input activations (16 for the latents g_s and the hyper
+            transforms read); decides whether two MACs pack into one DSP.
     """
 
     name: str
@@ -348,6 +350,7 @@ class Layer:
     iters: int = 0
     in_dim: int = 0
     out_dim: int = 0
+    in_bits: int = 8
 
     @classmethod
     def conv(cls, name: str, cin: int, cout: int, hin: int, win: int, k: int = 5,
@@ -470,19 +473,20 @@ def codec_layers(N: int, M: int = 192, resolution: tuple[int, int] = (1280, 720)
             for i in range(4):
                 lay = Layer.deconv(f"g_s.{2 * i}", chans[i], chans[i + 1], h, w, transform=t,
                                    schedule=a.deconv_schedule)
-                out.append(lay)
+                out.append(replace(lay, in_bits=16) if i == 0 else lay)  # reads the latents
                 h, w = lay.hout, lay.wout
                 if i < 3:
                     out.append(Layer.gdn(f"g_s.{2 * i + 1}", N, h, w, True, a.gdn, t))
         elif t == "h_a":
             h, w = H // 16, W // 16
-            l0 = Layer.conv("h_a.0", M, N, h, w, k=3, stride=1, transform=t)
+            l0 = replace(Layer.conv("h_a.0", M, N, h, w, k=3, stride=1, transform=t), in_bits=16)
             l1 = Layer.conv("h_a.2", N, N, l0.hout, l0.wout, transform=t)
             l2 = Layer.conv("h_a.4", N, N, l1.hout, l1.wout, transform=t)
             out += [l0, l1, l2]
         else:  # h_s
             h, w = H // 64, W // 64
-            l0 = Layer.deconv("h_s.0", N, N, h, w, transform=t, schedule=a.deconv_schedule)
+            l0 = replace(Layer.deconv("h_s.0", N, N, h, w, transform=t, schedule=a.deconv_schedule),
+                         in_bits=16)
             l1 = Layer.deconv("h_s.2", N, N, l0.hout, l0.wout, transform=t,
                               schedule=a.deconv_schedule)
             l2 = Layer.conv("h_s.4", N, M, l1.hout, l1.wout, k=3, stride=1, transform=t)
@@ -616,6 +620,15 @@ def _compute_cycles(layer: Layer, pe: int, simd: int, a: Assumptions) -> int:
     return layer.iters * (-(-layer.in_dim // simd)) * (-(-layer.out_dim // pe))
 
 
+def conv_dsp(layer: Layer, pe: int, simd: int, a: Assumptions) -> int:
+    """DSP48E2 of a conv/deconv stage: ``simd * ceil(pe / int8_macs_per_dsp)``. Two MACs pack
+    into one 27x18 multiply only when they share the activation (PE lanes of one SIMD lane,
+    WP486) and the product of an int8 weight and the activation fits 17 bits (``in_bits <= 9``);
+    PE = 1 stages and 16-bit inputs take one DSP a MAC."""
+    k = a.int8_macs_per_dsp if layer.in_bits <= 9 else 1
+    return simd * -(-pe // k)
+
+
 def _folds(layer: Layer, pe: int, simd: int) -> int:
     return (-(-layer.in_dim // simd)) * (-(-layer.out_dim // pe))
 
@@ -652,7 +665,7 @@ def _kernel_resources(layer: Layer, pe: int, simd: int, in_words: int, a: Assump
         rows = layer.k + 1
     b18, lb_lut = _bank(layer.cin * a.act_bits, layer.win, a)
     lb_bram = -(-(rows * b18) // 2)
-    dsp = -(-P // a.int8_macs_per_dsp)
+    dsp = conv_dsp(layer, pe, simd, a)
     lut = P * a.lut_per_mac8 + a.lut_per_stage + mux + rows * lb_lut
     ff = P * a.ff_per_mac8 + a.ff_per_stage + 2 * taps * layer.cin * a.act_bits
     return Resources(dsp, lb_bram + wbram, lut + wlut, wuram, ff)
@@ -710,7 +723,7 @@ def stage_for_units(layer: Layer, pe: int, simd: int, a: Assumptions | None = No
         ff = P * a.ff_per_mac32 + nl * a.ff_per_nonlinear + a.ff_per_stage
         lb_bram = 0
     else:
-        dsp = -(-P // a.int8_macs_per_dsp)
+        dsp = conv_dsp(layer, pe, simd, a)
         lut = P * a.lut_per_mac8 + a.lut_per_stage
         ff = P * a.ff_per_mac8 + a.ff_per_stage
         base = layer.k - 1 if layer.kind == "conv" else -(-layer.k // layer.stride) - 1
@@ -731,7 +744,9 @@ def stage_for_units(layer: Layer, pe: int, simd: int, a: Assumptions | None = No
 
 
 def _min_stage(layer: Layer, target: int, a: Assumptions, in_words: int = 1) -> Stage | None:
-    """Cheapest stage of ``layer`` (fewest MAC lanes) taking <= ``target`` cycles; None if none."""
+    """Cheapest stage of ``layer`` taking <= ``target`` cycles (fewest DSPs, then LUTs, BRAM,
+    lanes: :func:`_cost`); None if none. The feasible set only grows with ``target``, so the
+    DSPs of the chosen stage never grow as the target relaxes."""
     kernel = a.schedule == "kernel" and a.folding != "ideal"
     budget = target - (a.stage_overhead_cycles if kernel else _overhead(layer, a))
     if budget <= 0:
@@ -750,22 +765,49 @@ def _min_stage(layer: Layer, target: int, a: Assumptions, in_words: int = 1) -> 
             else:
                 lo = mid + 1
         return stage_for_units(layer, *split(lo), a)
-    Ps, neg_its, ps = _options(layer.in_dim, layer.out_dim, a.folding)
-    need_it = budget // layer.iters  # iterations a product may take, ignoring fold overhead
-    if need_it < 1:
-        return None
-    i = bisect.bisect_left(neg_its, -need_it)  # first option with iterations <= need_it
-    for j in range(i, len(Ps)):
-        pe, simd = ps[j]
-        if kernel:  # beats >= iters * folds: the first options may still be too slow
-            s = stage_for_units(layer, pe, simd, a, in_words)
-            if s.cycles <= target:
-                return s
-            continue
-        fold = layer.iters * (-(-layer.out_dim // pe)) * a.fold_overhead_cycles
-        if layer.iters * -neg_its[j] + fold <= budget:
-            return stage_for_units(layer, pe, simd, a)
-    return None
+    cycles, best = _stage_table(layer, a, in_words)
+    i = bisect.bisect_right(cycles, target) - 1
+    return best[i] if i >= 0 else None
+
+
+@lru_cache(maxsize=4096)
+def _stage_table(layer: Layer, a: Assumptions, in_words: int) -> tuple[list[int], list[Stage]]:
+    """Every folding of ``layer`` sorted by cycles, with the cheapest (:func:`_cost`) stage
+    among those at most that slow: ``_min_stage`` is then one bisection."""
+    stages = sorted((_stage(layer, pe, simd, a, in_words)
+                     for _, pe, simd in _combos(layer.in_dim, layer.out_dim, a.folding)),
+                    key=lambda x: (x.cycles, _cost(x)))
+    cycles, best = [], []
+    for x in stages:
+        if best and _cost(best[-1]) <= _cost(x):
+            x = best[-1]
+        cycles.append(stages[len(cycles)].cycles)
+        best.append(x)
+    return cycles, best
+
+
+def _cost(s: Stage) -> tuple:
+    """Order of preference among stages that meet a target: DSPs, then LUTs, BRAM, lanes."""
+    r = s.resources
+    return (r.dsp, r.lut, r.bram, s.units)
+
+
+@lru_cache(maxsize=1 << 16)
+def _stage(layer: Layer, pe: int, simd: int, a: Assumptions, in_words: int) -> Stage:
+    return stage_for_units(layer, pe, simd, a, in_words)
+
+
+@lru_cache(maxsize=4096)
+def _combos(in_dim: int, out_dim: int, folding: str) -> tuple[tuple[int, int, int], ...]:
+    """Every legal ``(iterations, pe, simd)`` of a layer: all divisor pairs under exact folding
+    (several foldings with the same lanes differ in DSPs: packing needs PE >= 2), the Pareto
+    options of :func:`_options` otherwise."""
+    if folding == "exact":
+        sv = [d for d in range(1, in_dim + 1) if in_dim % d == 0]
+        pv = [d for d in range(1, out_dim + 1) if out_dim % d == 0]
+        return tuple(sorted(((in_dim // sm) * (out_dim // pe), pe, sm) for sm in sv for pe in pv))
+    _, its, ps = _options(in_dim, out_dim, folding)
+    return tuple((-it, pe, sm) for it, (pe, sm) in zip(its, ps))
 
 
 def _in_words(prev: Stage | None, layer: Layer) -> int:
@@ -908,12 +950,12 @@ def _candidates(layers: tuple[Layer, ...], a: Assumptions) -> tuple[int, ...]:
     out: set[int] = set()
     prev_pes = {1}
     for l in layers:
-        _, _, ps = _options(l.in_dim, l.out_dim, a.folding)
+        combos = _combos(l.in_dim, l.out_dim, a.folding)
         words = {1} | {l.cin // p for p in prev_pes if l.cin % p == 0}
-        for pe, simd in ps:
+        for _, pe, simd in combos:
             for iw in words:
-                out.add(stage_for_units(l, pe, simd, a, iw).cycles)
-        prev_pes = {pe for pe, _ in ps}
+                out.add(_stage(l, pe, simd, a, iw).cycles)
+        prev_pes = {pe for _, pe, _ in combos}
     return tuple(sorted(out))
 
 

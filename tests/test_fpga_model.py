@@ -234,16 +234,17 @@ def test_kernel_beats_hand_computed():
 
 
 def test_search_finds_faster_design_when_bram_is_not_monotone():
-    """Issue 16: at T = 9.46 M cycles N=64 g_a needs 762 BRAM36 (> 713 left on 80% of a ZCU102),
-    at T = 7.86 M it fits with 702; the bisection stopped at 9.83 M (20.3 fps)."""
+    """Issue 16: at T = 9.46 M cycles N=64 g_a needs more BRAM36 than the 713 left on 80% of a
+    ZCU102 (762 with the old fewest-lanes stages, 733 with the cheapest ones), at T = 7.86 M it
+    fits (702 / 681 BRAM36); the bisection stopped at 9.83 M (20.3 fps)."""
     a = assumptions(**LEGACY)
     layers = codec_layers(64, 192, (1280, 720), a=a)
     avail = Resources(2520, 912, 274080).scaled(0.8) - Resources(0, a.shell_bram, a.shell_lut)
     assert avail.bram == 713
     slow = design_for_cycles(layers, 9_460_000, a)
-    assert slow.core_resources.bram == 762 and not slow.core_resources.fits(avail)
+    assert slow.core_resources.bram > 713 and not slow.core_resources.fits(avail)
     fast = design_for_cycles(layers, 7_864_384, a)
-    assert fast.core_resources.fits(avail) and fast.core_resources.bram == 702
+    assert fast.core_resources.fits(avail) and fast.core_resources.bram <= 702
     d = allocate(layers, avail, a)
     assert d.cycles == 7_864_384 and d.core_resources.dsp == 1996
     assert d.fps == pytest.approx(200e6 / 7_864_384)  # 25.4 fps, not 20.3
