@@ -621,12 +621,12 @@ def _compute_cycles(layer: Layer, pe: int, simd: int, a: Assumptions) -> int:
 
 
 def conv_dsp(layer: Layer, pe: int, simd: int, a: Assumptions) -> int:
-    """DSP48E2 of a conv/deconv stage: ``simd * ceil(pe / int8_macs_per_dsp)``. Two MACs pack
-    into one 27x18 multiply only when they share the activation (PE lanes of one SIMD lane,
-    WP486) and the product of an int8 weight and the activation fits 17 bits (``in_bits <= 9``);
-    PE = 1 stages and 16-bit inputs take one DSP a MAC."""
-    k = a.int8_macs_per_dsp if layer.in_bits <= 9 else 1
-    return simd * -(-pe // k)
+    """DSP48E2 of a conv/deconv stage: ``simd * pe / int8_macs_per_dsp``. Two MACs pack into one
+    27x18 multiply (hls/src ``lic::mul2_shared``) only when they share the activation (pairs of
+    PE lanes of one SIMD lane, WP486: PE even) and an int8 weight times the activation fits 17
+    bits (``in_bits <= 9``); odd-PE stages and 16-bit inputs take one DSP a MAC."""
+    k = a.int8_macs_per_dsp if layer.in_bits <= 9 and pe % a.int8_macs_per_dsp == 0 else 1
+    return simd * (pe // k)
 
 
 def _folds(layer: Layer, pe: int, simd: int) -> int:

@@ -140,6 +140,7 @@ def _layer_block(prefix: str, k: int, layer: IntLayer, cfg, layer_id: int, pe: i
             f"    static const unsigned in_ch = {a['in_ch']};",
             f"    static const unsigned out_ch = {a['out_ch']};",
             "    static const unsigned kernel = 5, stride = 2, pad = 2;",
+            f"    static const unsigned pack = {_pack(a, pe, cfg)};",
             f"    static const unsigned lb_width = {lb_width};",
             f"    static const long long acc_min = {acc_lo}LL;",
             f"    static const long long acc_max = {acc_hi}LL;",
@@ -192,6 +193,12 @@ def plan_parallelism(plan) -> dict[str, tuple[int, int]]:
 
 def _fifo_depth(out_words: int) -> int:
     return 1 << max(1, (2 * out_words - 1).bit_length())
+
+
+def _pack(a: dict, pe: int, cfg) -> int:
+    """2 when PE lanes pair up on one DSP multiply (``lic::mul2_shared``): PE even, activations
+    of at most 9 bits and int8 weights, so ``|w a| < 2^17``; else 1 (``lic.fpga_model.conv_dsp``)."""
+    return 2 if pe % 2 == 0 and a["in_bits"] <= 9 and cfg.weight_bits <= 8 else 1
 
 
 def _transform_block(prefix: str, t: IntTransform, off: int, parallel: dict, plan_layers: dict,

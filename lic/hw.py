@@ -108,7 +108,8 @@ class CSimResult:
     ``cycles``: beats of the kernel's II=1 loops (prologue included), what
     :mod:`lic.kernel_beats` and the plan's ``cycles`` predict; ``words_in`` / ``words_out``:
     stream words read / written; ``mem_reads``: weight-memory words read (one a PE memory a
-    fold beat); ``conflicts``: beats in which a memory bank was read or written twice.
+    fold beat); ``conflicts``: beats in which a memory bank was read or written twice;
+    ``mults``: multiplies issued (a packed pair of int8 MACs counts once: one DSP48E2).
     """
 
     output: np.ndarray  # [C, H, W] int64
@@ -118,6 +119,7 @@ class CSimResult:
     words_out: dict[str, int] = field(default_factory=dict)
     mem_reads: dict[str, int] = field(default_factory=dict)
     conflicts: dict[str, int] = field(default_factory=dict)
+    mults: dict[str, int] = field(default_factory=dict)
 
 
 class CSim:
@@ -157,8 +159,8 @@ class CSim:
         return out
 
     def _counters(self) -> list[dict[str, int]]:
-        """cycles, saturations, words in, words out, memory reads, conflicts (per layer)."""
-        arrs = [np.zeros(self.n_slots, dtype=np.int64) for _ in range(6)]
+        """cycles, saturations, words in, words out, memory reads, conflicts, multiplies."""
+        arrs = [np.zeros(self.n_slots, dtype=np.int64) for _ in range(7)]
         ptr = [a.ctypes.data_as(ctypes.c_void_p) for a in arrs]
         self.lib.lic_get_counters(ptr[0], ptr[1])
         self.lib.lic_get_beat_counters(*ptr[2:])
@@ -182,9 +184,9 @@ class CSim:
             raise ToolError("C-sim output stream: TLAST not on exactly the last beat")
         if n != out.size:
             raise ToolError(f"C-sim wrote {n} values, expected {out.size}")
-        cyc, sat, win, wout, mem, conf = self._counters()
+        cyc, sat, win, wout, mem, conf, mults = self._counters()
         y = np.transpose(out.reshape(oh, ow, oc), (2, 0, 1)).astype(np.int64)
-        return CSimResult(y, cyc, sat, win, wout, mem, conf)
+        return CSimResult(y, cyc, sat, win, wout, mem, conf, mults)
 
     @staticmethod
     def _out_shape(layers, k0: int, k1: int, h: int, w: int) -> tuple[int, int, int]:

@@ -152,6 +152,9 @@ def _check_beats(got, plan):
         assert got.words_out[n] == ho * wo * l.out_words, n
         assert got.mem_reads[n] == ho * wo * F * l.pe, n  # one word a PE memory a fold beat
         assert got.conflicts[n] == 0, n  # no bank read twice in a beat, no line-buffer hazard
+        # multiplies a fold beat = the model's DSPs (conv: packed int8 pairs count once)
+        per_beat = l.dsp if l.kind in ("conv", "deconv") else l.lanes
+        assert got.mults[n] == ho * wo * F * per_beat, n
 
 
 def test_folded_analysis_bit_exact_and_beats_equal_model(folded):

@@ -31,6 +31,7 @@ void deconv2d_s2(hls::stream<word<data_T, CONFIG_T::in_ch / CONFIG_T::in_words> 
     const int IW = CONFIG_T::in_words, INW = IN / IW;
     const int NF = CONFIG_T::nf, SF = CONFIG_T::sf, F = NF * SF;
     const int ID = CONFIG_T::layer_id;
+    const int PACK = CONFIG_T::pack;  // 2: int8 MAC pairs in one DSP48E2 (lic::mul2_shared)
 #pragma HLS ARRAY_PARTITION variable=weights complete dim=1
 #pragma HLS ARRAY_RESHAPE variable=weights complete dim=2
 #pragma HLS ARRAY_PARTITION variable=biases complete dim=1
@@ -137,15 +138,26 @@ DECONV_ROWS:
                     const int nf = b / SF, sf = b % SF;
                     if (sf == 0)
                         for (int p = 0; p < PE; p++) acc[p] = (wide_t)biases[p][nf];
-                DECONV_PE:
-                    for (int p = 0; p < PE; p++) {
-                        LIC_BANK_READ(w_banks, p);
-                        LIC_COUNT(g_mem_reads, ID, 1);
+                DECONV_PE:  // PACK = 2: PE lanes p, p+1 share each activation in one DSP multiply
+                    for (int p = 0; p < PE; p += PACK) {
+                        for (int q = 0; q < PACK; q++) {
+                            LIC_BANK_READ(w_banks, p + q);
+                            LIC_COUNT(g_mem_reads, ID, 1);
+                        }
                     DECONV_SIMD:
                         for (int s = 0; s < SIMD; s++) {
                             const int idx = sf * SIMD + s;
                             const int t = idx / IN, i = idx % IN;
-                            acc[p] += (wide_t)win[2 - t / 3][2 - t % 3][i] * (wide_t)weights[p][s][ph * F + b];
+                            const wide_t a = (wide_t)win[2 - t / 3][2 - t % 3][i];
+                            LIC_COUNT(g_mults, ID, 1);
+                            if (PACK == 2) {
+                                wide_t hi, lo;
+                                mul2_shared(a, (wide_t)weights[p][s][ph * F + b], (wide_t)weights[p + 1][s][ph * F + b], hi, lo);
+                                acc[p] += hi;
+                                acc[p + 1] += lo;
+                            } else {
+                                acc[p] += a * (wide_t)weights[p][s][ph * F + b];
+                            }
                         }
                     }
                     if (sf == SF - 1) {

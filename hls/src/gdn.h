@@ -105,7 +105,10 @@ GDN_PIXELS:
                     LIC_BANK_READ(w_banks, p);
                     LIC_COUNT(g_mem_reads, ID, 1);
                 GDN_SIMD:
-                    for (int s = 0; s < SIMD; s++) d[p] += (wide_t)gamma[p][s][b] * mb[sf * SIMD + s];
+                    for (int s = 0; s < SIMD; s++) {
+                        LIC_COUNT(g_mults, ID, 1);
+                        d[p] += (wide_t)gamma[p][s][b] * mb[sf * SIMD + s];
+                    }
                 }
                 if (sf == SF - 1) {
                     word<res_T, PE> o;

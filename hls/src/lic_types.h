@@ -29,6 +29,7 @@ struct word {
 //   g_words_in / g_words_out   stream words read / written
 //   g_mem_reads   weight-memory words read (one a PE bank a fold beat)
 //   g_conflicts   beats in which one memory bank was read (or written) more than once
+//   g_mults       multiplies issued (a packed pair of int8 MACs counts once: one DSP48E2)
 #define LIC_MAX_LAYERS 32
 extern long long g_cycles[LIC_MAX_LAYERS];
 extern long long g_saturations[LIC_MAX_LAYERS];
@@ -36,6 +37,7 @@ extern long long g_words_in[LIC_MAX_LAYERS];
 extern long long g_words_out[LIC_MAX_LAYERS];
 extern long long g_mem_reads[LIC_MAX_LAYERS];
 extern long long g_conflicts[LIC_MAX_LAYERS];
+extern long long g_mults[LIC_MAX_LAYERS];
 #define LIC_COUNT_CYCLE(id) (::lic::g_cycles[(id)] += 1)
 #define LIC_COUNT_SAT(id) (::lic::g_saturations[(id)] += 1)
 #define LIC_COUNT(arr, id, n) (::lic::arr[(id)] += (n))
@@ -120,6 +122,18 @@ inline wide_t sat(wide_t v, wide_t lo, wide_t hi) {
 }
 
 // k-iteration restoring divider: min(num / den, 2^k - 1); ovf when num >= den << k.
+// Two int8 products that share the activation in one 27x18 multiply (Xilinx WP486 INT8
+// packing): (w_hi 2^18 + w_lo) a = (w_hi a) 2^18 + w_lo a. With |a| <= 256 and |w| <= 127,
+// |w_lo a| < 2^17, so the low 18 bits hold w_lo a (sign-extended) and the rest is w_hi a.
+inline void mul2_shared(wide_t a, wide_t w_hi, wide_t w_lo, wide_t& p_hi, wide_t& p_lo) {
+#pragma HLS INLINE
+    const wide_t prod = (w_hi * ((wide_t)1 << 18) + w_lo) * a;  // one DSP48E2 multiply
+    wide_t lo = prod & 0x3FFFF;
+    if (lo & 0x20000) lo -= 0x40000;
+    p_lo = lo;
+    p_hi = (prod - lo) >> 18;
+}
+
 template <int K>
 inline uint64_t restoring_divide(uint64_t num, uint64_t den, bool& ovf) {
 #pragma HLS INLINE

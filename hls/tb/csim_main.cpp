@@ -18,6 +18,7 @@ long long g_words_in[LIC_MAX_LAYERS];
 long long g_words_out[LIC_MAX_LAYERS];
 long long g_mem_reads[LIC_MAX_LAYERS];
 long long g_conflicts[LIC_MAX_LAYERS];
+long long g_mults[LIC_MAX_LAYERS];
 }  // namespace lic
 #endif
 

@@ -16,6 +16,7 @@ long long g_words_in[LIC_MAX_LAYERS];
 long long g_words_out[LIC_MAX_LAYERS];
 long long g_mem_reads[LIC_MAX_LAYERS];
 long long g_conflicts[LIC_MAX_LAYERS];
+long long g_mults[LIC_MAX_LAYERS];
 }  // namespace lic
 
 namespace {
@@ -124,6 +125,7 @@ void lic_reset_counters() {
     std::memset(lic::g_words_out, 0, sizeof(lic::g_words_out));
     std::memset(lic::g_mem_reads, 0, sizeof(lic::g_mem_reads));
     std::memset(lic::g_conflicts, 0, sizeof(lic::g_conflicts));
+    std::memset(lic::g_mults, 0, sizeof(lic::g_mults));
 }
 
 void lic_get_counters(long long* cycles, long long* saturations) {
@@ -131,9 +133,10 @@ void lic_get_counters(long long* cycles, long long* saturations) {
     std::memcpy(saturations, lic::g_saturations, sizeof(lic::g_saturations));
 }
 
-// words read / written, weight-memory words read, bank conflicts (one slot a layer each)
+// words read / written, weight-memory words read, bank conflicts, multiplies (a slot a layer)
 void lic_get_beat_counters(long long* words_in, long long* words_out, long long* mem_reads,
-                           long long* conflicts) {
+                           long long* conflicts, long long* mults) {
+    std::memcpy(mults, lic::g_mults, sizeof(lic::g_mults));
     std::memcpy(words_in, lic::g_words_in, sizeof(lic::g_words_in));
     std::memcpy(words_out, lic::g_words_out, sizeof(lic::g_words_out));
     std::memcpy(mem_reads, lic::g_mem_reads, sizeof(lic::g_mem_reads));

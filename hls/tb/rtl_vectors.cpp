@@ -18,6 +18,7 @@ long long g_words_in[LIC_MAX_LAYERS];
 long long g_words_out[LIC_MAX_LAYERS];
 long long g_mem_reads[LIC_MAX_LAYERS];
 long long g_conflicts[LIC_MAX_LAYERS];
+long long g_mults[LIC_MAX_LAYERS];
 }  // namespace lic
 
 #define RTLVEC_MAX_CH 16
@@ -50,7 +51,7 @@ struct conv_cfg {
     static const int layer_id = 0;
     static const unsigned in_ch = RTLVEC_MAX_CH, out_ch = RTLVEC_MAX_CH, pe = 1, simd = 1, in_words = 1;
     static const unsigned nf = RTLVEC_MAX_CH, sf = 25 * RTLVEC_MAX_CH, folds = nf * sf;
-    static const unsigned lb_width = RTLVEC_MAX_W;
+    static const unsigned lb_width = RTLVEC_MAX_W, pack = 1;
     static const int grid_log2 = 0;
     static long long acc_min, acc_max, out_min, out_max;
     typedef ap_int<8> weight_t;
