@@ -799,8 +799,9 @@ def model_vs_yosys(resources: dict[str, dict], cfgs: dict[str, GdnConfig | ConvC
         if isinstance(cfg, ConvConfig):
             row(unit, "LUT", P * a.lut_per_mac8, r["lut"], "lut_per_mac8", a.lut_per_mac8,
                 r["lut"] / P)
-            row(unit, "DSP", -(-P // a.int8_macs_per_dsp), r["dsp"], "int8_macs_per_dsp",
-                a.int8_macs_per_dsp, P / r["dsp"] if r["dsp"] else float("inf"))
+            # one PE: no two lanes share an activation, so no int8 packing (fpga_model.conv_dsp)
+            row(unit, "DSP", P, r["dsp"], "int8_macs_per_dsp (PE=1: unpacked)", 1,
+                P / r["dsp"] if r["dsp"] else float("inf"))
         else:
             nl, ew = gdn_ops(cfg.variant, cfg.inverse)
             mac_lut = (P + ew) * a.lut_per_mac32
@@ -819,9 +820,9 @@ def model_vs_yosys(resources: dict[str, dict], cfgs: dict[str, GdnConfig | ConvC
                 (wr["lut"] - r["lut"]) / dP, "lut_per_mac8" if conv else "lut_per_mac32",
                 a.lut_per_mac8 if conv else a.lut_per_mac32, (wr["lut"] - r["lut"]) / dP)
             row(unit, f"DSP/lane ({P}->{wcfg.simd})",
-                1 / a.int8_macs_per_dsp if conv else a.dsp_per_mul32, (wr["dsp"] - r["dsp"]) / dP,
-                "1/int8_macs_per_dsp" if conv else "dsp_per_mul32",
-                1 / a.int8_macs_per_dsp if conv else a.dsp_per_mul32, (wr["dsp"] - r["dsp"]) / dP)
+                1 if conv else a.dsp_per_mul32, (wr["dsp"] - r["dsp"]) / dP,
+                "DSP per unpacked int8 MAC" if conv else "dsp_per_mul32",
+                1 if conv else a.dsp_per_mul32, (wr["dsp"] - r["dsp"]) / dP)
             row(unit, f"FF/lane ({P}->{wcfg.simd})", float("nan"), (wr["ff"] - r["ff"]) / dP,
                 "-", float("nan"), float("nan"))
     df = pd.DataFrame(rows)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lic import fpga_model, hw, rtl
+from lic import hw, rtl
 
 N_VECTORS = 10_000
 
@@ -137,13 +137,8 @@ def test_yosys_resources_and_model_table(work):
     df = rtl.model_vs_yosys(res, cfgs)
     assert set(df.unit) == {"conv", "igdn"}
     row = df[(df.unit == "conv") & (df.resource == "DSP")].iloc[0]
-    # the hand-written PE does not pack two int8 MACs into a DSP48E2 (yosys: 1 MAC a DSP); the
-    # model assumes the packing (WP486) by default, so it predicts half the DSPs
-    assert row.yosys == 4 and row.implied == 1.0
-    assert row.model == 4 / fpga_model.Assumptions().int8_macs_per_dsp
-    unpacked = rtl.model_vs_yosys(res, cfgs, a=fpga_model.assumptions(int8_macs_per_dsp=1))
-    row = unpacked[(unpacked.unit == "conv") & (unpacked.resource == "DSP")].iloc[0]
-    assert row.model == 4 and row.ratio == 1.0
+    # one PE: no two MACs share an activation, so the model packs nothing (fpga_model.conv_dsp)
+    assert row.model == 4 and row.yosys == 4 and row.ratio == 1.0
 
 
 def test_cosim_report_api(tmp_path):
