@@ -37,7 +37,8 @@ GA_RTL_DIR = HLS_DIR / "rtl" / "ga"
 _SOURCES = [GA_RTL_DIR / f for f in ("fifo.v", "collect.v", "mac_pe.v", "conv_stage.v",
                                      "gdn_stage.v")] + \
     [HLS_DIR / "rtl" / "conv_pe.v", HLS_DIR / "rtl" / "gdn_unit.v"]
-_STAT_FIELDS = ("busy", "stall", "starve", "first", "last", "sat", "pixels")
+_STAT_FIELDS = ("busy", "stall", "starve", "fill", "first", "last", "sat", "pixels", "last0")
+_SW = 32 * len(_STAT_FIELDS)  # stats bits a stage
 ROW_OVERHEAD = 3  # conv stage cycles a row outside the fold loop: wait test + 2 window fills
 FANIN = 4  # conv PE adder tree: inputs a registered level (ga_mac_pe)
 
@@ -171,8 +172,11 @@ def model_cycles(plan: FoldingPlan) -> dict:
     ``l - 1``; the image arrives at one pixel a cycle) and ends at
     ``max(start + its own cycles, upstream end + its last row or pixel)`` plus its latency.
 
+    Frames streamed back to back: one every ``interval`` = the slowest stage's cycles (or the
+    input's, one pixel a cycle).
+
     Returns:
-        ``{"layers": {name: cycles}, "bottleneck": name, "frame": cycles}``.
+        ``{"layers": {name: cycles}, "bottleneck": name, "frame": cycles, "interval": cycles}``.
     """
     layers = plan.layers
     own = {l.name: _stage_cycles(l) for l in layers}
@@ -205,7 +209,8 @@ def model_cycles(plan: FoldingPlan) -> dict:
         start += lat
         rows = l.hin // 2 if l.kind == "conv" else rows
     bott = max(eff, key=eff.get)
-    return {"layers": eff, "bottleneck": bott, "frame": int(round(end))}
+    return {"layers": eff, "bottleneck": bott, "frame": int(round(end)),
+            "interval": max(eff[bott], l0.hin * l0.win)}
 
 
 # --------------------------------------------------------------------------- generation
@@ -274,7 +279,7 @@ def _inst(module: str, k: int, prm: dict, rom_dir: str = "roms") -> str:
     rom = ("WFILE", "BFILE") if module == "ga_conv_stage" else ("GFILE", "BFILE")
     return (f"    {module} #({ps},\n        .{rom[0]}(\"{rom_dir}/L{k}.a.hex\"), .{rom[1]}(\"{rom_dir}/L{k}.b.hex\")) s{k} (\n"
             f"        .clk(clk), .rst(rst), .cycle(cycle), .in_valid(v{k}), .in_ready(r{k}), .in_data(d{k}),\n"
-            f"        .out_valid(v{k + 1}), .out_ready(r{k + 1}), .out_data(d{k + 1}), .stats(stats[{k * 224} +: 224]));\n")
+            f"        .out_valid(v{k + 1}), .out_ready(r{k + 1}), .out_data(d{k + 1}), .stats(stats[{k * _SW} +: {_SW}]));\n")
 
 
 def generate(t: IntTransform, plan: FoldingPlan, out_dir: str | os.PathLike) -> dict:
@@ -305,7 +310,7 @@ def generate(t: IntTransform, plan: FoldingPlan, out_dir: str | os.PathLike) -> 
            f"module ga_top (\n    input wire clk, input wire rst,\n"
            f"    input wire in_valid, output wire in_ready, input wire [{widths[0] - 1}:0] in_data,\n"
            f"    output wire out_valid, input wire out_ready, output wire [{widths[-1] - 1}:0] out_data,\n"
-           f"    output wire [{n * 224 - 1}:0] stats);\n"
+           f"    output wire [{n * _SW - 1}:0] stats);\n"
            "    reg [31:0] cycle;\n    always @(posedge clk) cycle <= rst ? 32'd0 : cycle + 32'd1;\n"
            + "".join(body)
            + f"    assign v0 = in_valid; assign in_ready = r0; assign d0 = in_data;\n"
@@ -324,23 +329,24 @@ def generate(t: IntTransform, plan: FoldingPlan, out_dir: str | os.PathLike) -> 
 # --------------------------------------------------------------------------- simulation
 
 
-def _parse_stats(text: str, plan: FoldingPlan) -> tuple[int, dict[str, dict]]:
-    cycles, stages = 0, {}
+def _parse_stats(text: str, plan: FoldingPlan) -> tuple[list[int], dict[str, dict]]:
+    ends, stages = [], {}
     for line in text.splitlines():
         f = line.split()
-        if f and f[0] == "cycles":
-            cycles = int(f[1])
+        if f and f[0] == "frame":
+            ends.append(int(f[2]))
         elif f and f[0] == "stage":
             stages[plan.layers[int(f[1])].name] = dict(zip(_STAT_FIELDS, map(int, f[2:])))
     if len(stages) != len(plan.layers):
         raise ParameterError(f"simulation stats incomplete:\n{text}")
-    return cycles, stages
+    return ends, stages
 
 
 def measure(t: IntTransform, plan: FoldingPlan, image: np.ndarray, work_dir: str | os.PathLike,
             clock_mhz: float | None = None, fps_resolution: tuple[int, int] = (1280, 720),
-            build_root: str | os.PathLike | None = None, timeout: float | None = None) -> dict:
-    """Run ``image`` through the RTL of ``t`` at ``plan`` (Verilator) and check it.
+            frames: int = 2, build_root: str | os.PathLike | None = None,
+            timeout: float | None = None) -> dict:
+    """Stream ``image`` ``frames`` times through the RTL of ``t`` at ``plan`` (Verilator).
 
     Args:
         t: integer g_a (:mod:`lic.fixedpoint`).
@@ -349,19 +355,21 @@ def measure(t: IntTransform, plan: FoldingPlan, image: np.ndarray, work_dir: str
         work_dir: generated sources, ROMs, the stimulus and the simulation's outputs.
         clock_mhz: clock for the frame rates (default: the plan's, else 200).
         fps_resolution: ``(width, height)`` the measured cycles a pixel are scaled to.
+        frames: frames streamed back to back (>= 2 measures the frame interval).
         build_root: Verilator build cache (default ``hls/build``).
         timeout: wall-clock limit of the simulation in seconds.
 
-    ``t``'s saturation counters are reset and hold this image's counts afterwards.
+    ``t``'s saturation counters are reset and hold one frame's counts afterwards.
 
     Returns:
-        dict: ``mismatches`` (latents differing from ``t.run``), ``latents``,
-        ``cycles`` (measured, reset to last latent), ``model`` (:func:`model_cycles`),
-        ``layers`` (per stage: counters, model cycles, active span, model/measured),
-        ``saturations`` (RTL vs reference per layer), ``cycles_per_pixel``, ``fps`` at
-        ``fps_resolution`` (from the frame cycles), ``fps_interval`` (from the slowest stage's
-        active span: frames overlapping), ``clock_mhz``, ``build_s``, ``sim_wall_s``,
-        ``cached_build``, ``verilator``.
+        dict: ``mismatches`` (latents of all frames differing from ``t.run``), ``latents``
+        (frame 0), ``cycles`` (frame 0: reset to its last latent), ``interval`` (cycles
+        between the last latents of the last two frames), ``model`` (:func:`model_cycles`),
+        ``layers`` (per stage and frame: busy, stall, starve, fill, ``span0`` = frame 0's first
+        to last beat, ``work`` = busy + fill, the model's cycles), ``saturations`` (RTL a
+        frame vs reference), ``cycles_per_pixel`` and ``fps`` (from ``interval``, frames
+        overlapping), ``fps_latency`` (from ``cycles``: one frame alone), ``clock_mhz``,
+        ``build_s``, ``sim_wall_s``, ``cached_build``, ``verilator``, ``plan``.
     """
     image = np.asarray(image)
     first = plan.layers[0]
@@ -369,19 +377,22 @@ def measure(t: IntTransform, plan: FoldingPlan, image: np.ndarray, work_dir: str
         raise ParameterError(f"image shape {image.shape} != plan input {(first.cin, first.hin, first.win)}")
     if image.min() < 0 or image.max() > 255:
         raise ParameterError("image must hold uint8 pixel values")
+    if int(frames) < 1:
+        raise ParameterError(f"frames must be >= 1, got {frames}")
     work = Path(work_dir)
     gen = generate(t, plan, work)
     exe, cached, build_s = vl.build([*_SOURCES, gen["top"]], GA_RTL_DIR / "tb_ga.cpp", "ga_top",
                                     build_root or HLS_DIR / "build", include_dirs=[work])
     atomic_write_bytes(work / "pixels.bin", np.ascontiguousarray(
         np.transpose(image, (1, 2, 0)).astype(np.uint8)).tobytes())
-    _, wall = vl.run(exe, ["pixels.bin", "latents.bin", "stats.txt"], cwd=work, timeout=timeout)
-    cycles, stages = _parse_stats((work / "stats.txt").read_text(), plan)
+    _, wall = vl.run(exe, ["pixels.bin", "latents.bin", "stats.txt", str(int(frames))], cwd=work,
+                     timeout=timeout)
+    ends, stages = _parse_stats((work / "stats.txt").read_text(), plan)
     last = plan.layers[-1]
     ob = t.layers[-1].attrs["out_bits"]
     raw = np.fromfile(work / "latents.bin", dtype=np.uint16).astype(np.int64) & ((1 << ob) - 1)
     raw = np.where(raw >= 1 << (ob - 1), raw - (1 << ob), raw)
-    y_rtl = raw.reshape(last.hin // 2, last.win // 2, last.cout).transpose(2, 0, 1)
+    y_rtl = raw.reshape(frames, last.hin // 2, last.win // 2, last.cout).transpose(0, 3, 1, 2)
     t.reset_counters()
     y_ref = t.run(image.astype(np.int64))
     model = model_cycles(plan)
@@ -389,24 +400,26 @@ def measure(t: IntTransform, plan: FoldingPlan, image: np.ndarray, work_dir: str
     layers = {}
     for lf in plan.layers:
         s = stages[lf.name]
-        span = s["last"] - s["first"] + 1
-        layers[lf.name] = {**s, "span": span, "model": model["layers"][lf.name],
-                           "model_over_busy": model["layers"][lf.name] / max(s["busy"], 1),
+        per = {k: s[k] / frames for k in ("busy", "stall", "starve", "fill", "sat", "pixels")}
+        work_c = per["busy"] + per["fill"]
+        layers[lf.name] = {**per, "span0": s["last0"] - s["first"] + 1, "work": work_c,
+                           "model": model["layers"][lf.name],
+                           "model_over_work": model["layers"][lf.name] / max(work_c, 1),
                            "pe": lf.pe, "simd": lf.simd, "lanes": lf.lanes}
-    bott = model["bottleneck"]
     n_pix = first.hin * first.win
-    cpp = cycles / n_pix
+    interval = ends[-1] - ends[-2] if frames >= 2 else ends[0]
     target_pix = fps_resolution[0] * fps_resolution[1]
     return {
-        "mismatches": int(np.count_nonzero(y_rtl != y_ref)), "n_latents": int(y_ref.size),
-        "latents": y_rtl, "cycles": cycles, "model": model,
-        "model_over_measured": model["frame"] / cycles, "layers": layers,
-        "bottleneck": bott, "bottleneck_model_over_span": model["layers"][bott] / layers[bott]["span"],
-        "saturations": {l.name: {"rtl": stages[l.name]["sat"], "ref": t.saturations[l.name]}
+        "mismatches": int(np.count_nonzero(y_rtl != y_ref[None])), "n_latents": int(y_rtl.size),
+        "frames": int(frames), "latents": y_rtl[0], "cycles": ends[0], "interval": interval,
+        "frame_ends": ends, "model": model, "model_over_measured": model["frame"] / ends[0],
+        "interval_model_over_measured": model["interval"] / interval, "layers": layers,
+        "bottleneck": model["bottleneck"],
+        "saturations": {l.name: {"rtl": layers[l.name]["sat"], "ref": t.saturations[l.name]}
                         for l in t.layers},
-        "cycles_per_pixel": cpp, "clock_mhz": clock,
-        "fps": clock * 1e6 / (cpp * target_pix),
-        "fps_interval": clock * 1e6 / (layers[bott]["span"] / n_pix * target_pix),
+        "cycles_per_pixel": interval / n_pix, "clock_mhz": clock,
+        "fps": clock * 1e6 / (interval / n_pix * target_pix),
+        "fps_latency": clock * 1e6 / (ends[0] / n_pix * target_pix),
         "fps_resolution": tuple(fps_resolution), "image_hw": (first.hin, first.win),
         "build_s": build_s, "cached_build": cached, "sim_wall_s": wall,
         "verilator": vl.verilator_version(), "plan": plan.to_dict(),

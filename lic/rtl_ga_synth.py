@@ -40,7 +40,7 @@ def _wrapper(t: IntTransform, plan: FoldingPlan, k: int, rom_dir: Path) -> str:
             "input wire [31:0] cycle,\n"
             f"    input wire v{k}, output wire r{k}, input wire [{win - 1}:0] d{k},\n"
             f"    output wire v{k + 1}, input wire r{k + 1}, output wire [{wout - 1}:0] d{k + 1},\n"
-            f"    output wire [{(k + 1) * 224 - 1}:0] stats);\n{inst}endmodule\n")
+            f"    output wire [{(k + 1) * rtl_ga._SW - 1}:0] stats);\n{inst}endmodule\n")
 
 
 def synth_stage(t: IntTransform, plan: FoldingPlan, name: str, work_dir: str | os.PathLike,

@@ -16,8 +16,12 @@
 //                 A pixel is NCO*NCI beats (NCO = COUT/PE, NCI = 25*CIN/SIMD), II = 1.
 //   ROMs        : WFILE word co*NCI+ci = PE x SIMD int8 weights, BFILE word co = PE x
 //                 {shift, bias}; both read synchronously into the beat register.
+// Frames follow each other with no gap: row counters are absolute (frame f's row r is row
+// f*H + r of the stream), so the writer fills the next frame's first rows while the last
+// output rows of a frame are computed.
 // Counters: busy (beats issued), stall (a beat waiting on back-pressure), starve (waiting
-// for input rows or filling the window), first/last beat cycle, clamp count, pixels out.
+// for input rows), fill (row start: window fill), first/last beat cycle, clamp count,
+// pixels out, cycle of the last beat of frame 0.
 `timescale 1ns / 1ps
 `default_nettype none
 
@@ -51,7 +55,7 @@ module ga_conv_stage #(
     output wire                      out_valid,
     input  wire                      out_ready,
     output wire [COUT*OUT_BITS-1:0]  out_data,
-    output wire [7*32-1:0]           stats    // busy, stall, starve, first, last, sat, pixels
+    output wire [9*32-1:0]           stats    // see the counters at the end
 );
     localparam integer HO  = H / 2, WO = W / 2, WP = W / 2;
     localparam integer PX  = CIN * A_BITS;              // one pixel
@@ -71,14 +75,16 @@ module ga_conv_stage #(
     end
 
     // ------------------------------------------------------------------ line-buffer writer
-    localparam [2:0] S_WAIT = 0, S_F1 = 1, S_F2 = 2, S_RUN = 3, S_DONE = 4;
+    localparam [2:0] S_WAIT = 0, S_F1 = 1, S_F2 = 2, S_RUN = 3;
     reg  [2:0]  state;
     reg  [15:0] oy, ox;
-    reg  [15:0] wr_row, wr_col;
+    reg  [31:0] wr_row;                    // rows written since reset (all frames)
+    reg  [31:0] base;                      // stream row of the current frame's row 0
+    reg  [15:0] wr_col;
     reg  [RB-1:0] wr_bank;
     reg  [PX-1:0] hold;
-    wire [16:0] rel = (state == S_DONE) ? H : (oy > 0 ? {oy, 1'b0} - 17'd2 : 17'd0);
-    assign in_ready = (wr_row < H) && ({1'b0, wr_row} < rel + ROWS);
+    wire [31:0] rel = base + (oy > 0 ? {oy, 1'b0} - 32'd2 : 32'd0);  // rows no longer needed
+    assign in_ready = wr_row < rel + ROWS;
     wire wr_fire = in_valid & in_ready;
     wire wr_pair = wr_fire & wr_col[0];
     always @(posedge clk) begin
@@ -137,7 +143,7 @@ module ga_conv_stage #(
     wire issue     = (state == S_RUN) & en;
     wire last_beat = (co == NCO - 1) & (ci == NCI - 1);
     wire adv       = issue & last_beat;
-    wire [16:0] need = ({oy, 1'b0} + 17'd3 > H) ? H : {oy, 1'b0} + 17'd3;
+    wire [31:0] need = base + (({oy, 1'b0} + 17'd3 > H) ? H : {oy, 1'b0} + 17'd3);
     assign rd_en = (state == S_F1) | (state == S_F2) | adv;
     always @* begin
         case (state)
@@ -148,12 +154,12 @@ module ga_conv_stage #(
     end
     always @(posedge clk) begin
         if (rst) begin
-            state <= S_WAIT; oy <= 0; ox <= 0; co <= 0; ci <= 0; npix <= 0;
+            state <= S_WAIT; oy <= 0; ox <= 0; co <= 0; ci <= 0; npix <= 0; base <= 0;
             rb <= ROWS - 2; rd_ok <= 1'b0;
         end else begin
             if (rd_en) rd_ok <= (rd_addr < WP);
             case (state)
-                S_WAIT: if ({1'b0, wr_row} >= need) state <= S_F1;
+                S_WAIT: if (wr_row >= need) state <= S_F1;
                 S_F1:   state <= S_F2;
                 S_F2: begin
                     wc0 <= 0; wc1 <= col3; state <= S_RUN;
@@ -165,9 +171,13 @@ module ga_conv_stage #(
                         npix <= npix + 1;
                         wc0 <= wc1; wc1 <= col3;
                         if (ox == WO - 1) begin
-                            ox <= 0; oy <= oy + 1;
+                            ox <= 0; state <= S_WAIT;
+                            // rows are continuous across frames: row 0 of the next frame
+                            // follows row H-1, so the bank index just moves on
                             rb <= (rb + 2 >= ROWS) ? rb + 2 - ROWS : rb + 2;
-                            state <= (oy == HO - 1) ? S_DONE : S_WAIT;
+                            if (oy == HO - 1) begin
+                                oy <= 0; base <= base + H;
+                            end else oy <= oy + 1;
                         end else ox <= ox + 1;
                     end
                 end
@@ -229,20 +239,23 @@ module ga_conv_stage #(
         .sat_count(sat_count));
 
     // ------------------------------------------------------------------ counters
-    reg [31:0] c_busy, c_stall, c_starve, c_first, c_last;
+    reg [31:0] c_busy, c_stall, c_starve, c_fill, c_first, c_last, c_last0;
     always @(posedge clk) begin
         if (rst) begin
-            c_busy <= 0; c_stall <= 0; c_starve <= 0; c_first <= 0; c_last <= 0;
+            c_busy <= 0; c_stall <= 0; c_starve <= 0; c_fill <= 0; c_first <= 0; c_last <= 0;
+            c_last0 <= 0;
         end else begin
             if (issue) begin
                 c_busy <= c_busy + 1;
                 if (c_busy == 0) c_first <= cycle;
                 c_last <= cycle;
+                if (base == 0) c_last0 <= cycle;
             end else if (state == S_RUN) c_stall <= c_stall + 1;
-            else if (state != S_DONE) c_starve <= c_starve + 1;
+            else if (state == S_WAIT && wr_row < need) c_starve <= c_starve + 1;
+            else c_fill <= c_fill + 1;
         end
     end
-    assign stats = {npix, sat_count, c_last, c_first, c_starve, c_stall, c_busy};
+    assign stats = {c_last0, npix, sat_count, c_last, c_first, c_fill, c_starve, c_stall, c_busy};
 endmodule
 
 `default_nettype wire

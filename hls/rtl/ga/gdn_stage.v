@@ -15,7 +15,7 @@ module ga_gdn_stage #(
     parameter integer C         = 8,
     parameter integer PE        = 1,
     parameter integer SIMD      = 1,
-    parameter integer NPIX      = 16,   // pixels a frame
+    parameter integer NPIX      = 16,   // pixels a frame (frames follow with no gap)
     parameter integer INVERSE   = 0,
     parameter integer STANDARD  = 0,
     parameter integer IN_BITS   = 16,
@@ -40,7 +40,7 @@ module ga_gdn_stage #(
     output wire                    out_valid,
     input  wire                    out_ready,
     output wire [C*OUT_BITS-1:0]   out_data,
-    output wire [7*32-1:0]         stats     // busy, stall, starve, first, last, sat, pixels
+    output wire [9*32-1:0]         stats     // see the counters at the end
 );
     localparam integer NCO = C / PE;
     localparam integer NCI = C / SIMD;
@@ -127,20 +127,23 @@ module ga_gdn_stage #(
         .sat_count(sat_count));
 
     // ------------------------------------------------------------------ counters
-    reg [31:0] c_busy, c_stall, c_starve, c_first, c_last;
+    // busy (beats issued), stall (a beat waiting on back-pressure), starve (no pixel: input),
+    // fill (0: no row starts), first/last beat cycle, clamps, pixels, last beat of frame 0
+    reg [31:0] c_busy, c_stall, c_starve, c_first, c_last, c_last0;
     always @(posedge clk) begin
         if (rst) begin
-            c_busy <= 0; c_stall <= 0; c_starve <= 0; c_first <= 0; c_last <= 0;
+            c_busy <= 0; c_stall <= 0; c_starve <= 0; c_first <= 0; c_last <= 0; c_last0 <= 0;
         end else begin
             if (issue) begin
                 c_busy <= c_busy + 1;
                 if (c_busy == 0) c_first <= cycle;
                 c_last <= cycle;
+                if (npix < NPIX) c_last0 <= cycle;
             end else if (have) c_stall <= c_stall + 1;
-            else if (npix != NPIX) c_starve <= c_starve + 1;
+            else c_starve <= c_starve + 1;
         end
     end
-    assign stats = {npix, sat_count, c_last, c_first, c_starve, c_stall, c_busy};
+    assign stats = {c_last0, npix, sat_count, c_last, c_first, 32'd0, c_starve, c_stall, c_busy};
 endmodule
 
 `default_nettype wire

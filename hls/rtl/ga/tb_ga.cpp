@@ -1,9 +1,11 @@
 // Verilator testbench of the generated g_a pipeline (ga_top): streams one frame in,
 // collects the latents, reads the per-stage counters.
-//   tb_ga <pixels.bin> <latents.bin> <stats.txt> [max_cycles]
+//   tb_ga <pixels.bin> <latents.bin> <stats.txt> [frames] [max_cycles]
 // pixels.bin : H*W*CIN uint8, raster order, channel innermost
-// latents.bin: HO*WO*COUT int16 (little endian), raster order, channel innermost
-// stats.txt  : "cycles N" then one line "stage k busy stall starve first last sat pixels"
+// latents.bin: frames x HO*WO*COUT int16 (little endian), raster order, channel innermost
+// stats.txt  : "cycles N", "frame f <cycle of its last latent>", then a line a stage:
+//              "stage k busy stall starve fill first last sat pixels last0"
+// The same image is streamed `frames` times back to back (one pixel a cycle while accepted).
 // Sizes come from ga_cfg.h, written by lic.rtl_ga next to the generated top.
 #include <cstdint>
 #include <cstdio>
@@ -36,19 +38,22 @@ template <std::size_t N> static void set_bits(VlWide<N>& s, int lo, int n, uint6
 
 int main(int argc, char** argv) {
     if (argc < 4) {
-        std::fprintf(stderr, "usage: %s pixels.bin latents.bin stats.txt [max_cycles]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s pixels.bin latents.bin stats.txt [frames] [max_cycles]\n", argv[0]);
         return 2;
     }
-    const long n_in = (long)GA_H * GA_W, n_out = (long)GA_HO * GA_WO;
-    const uint64_t max_cycles = argc > 4 ? std::strtoull(argv[4], nullptr, 10) : 2000000000ull;
-    std::vector<uint8_t> pix(n_in * GA_CIN);
+    const long frames = argc > 4 ? std::atol(argv[4]) : 1;
+    const long n_px = (long)GA_H * GA_W, n_lat = (long)GA_HO * GA_WO;
+    const long n_in = n_px * frames, n_out = n_lat * frames;
+    const uint64_t max_cycles = argc > 5 ? std::strtoull(argv[5], nullptr, 10) : 4000000000ull;
+    std::vector<uint8_t> pix(n_px * GA_CIN);
     FILE* f = std::fopen(argv[1], "rb");
     if (!f || std::fread(pix.data(), 1, pix.size(), f) != pix.size()) {
-        std::fprintf(stderr, "cannot read %ld pixels from %s\n", n_in, argv[1]);
+        std::fprintf(stderr, "cannot read %ld pixels from %s\n", n_px, argv[1]);
         return 2;
     }
     std::fclose(f);
     std::vector<int16_t> lat(n_out * GA_COUT);
+    std::vector<uint64_t> frame_end(frames, 0);
 
     VerilatedContext ctx;
     Vga_top top(&ctx);
@@ -61,13 +66,14 @@ int main(int argc, char** argv) {
         top.clk = 0;
         top.in_valid = i_in < n_in;
         if (i_in < n_in)
-            for (int c = 0; c < GA_CIN; ++c) set_bits(top.in_data, 8 * c, 8, pix[i_in * GA_CIN + c]);
+            for (int c = 0; c < GA_CIN; ++c) set_bits(top.in_data, 8 * c, 8, pix[(i_in % n_px) * GA_CIN + c]);
         top.eval();
         const bool in_fire = top.in_valid && top.in_ready;
         if (top.out_valid) {
             for (int c = 0; c < GA_COUT; ++c)
                 lat[i_out * GA_COUT + c] = (int16_t)get_bits(top.out_data, GA_OB * c, GA_OB);
             ++i_out;
+            if (i_out % n_lat == 0) frame_end[i_out / n_lat - 1] = cycle;
         }
         top.clk = 1;
         top.eval();
@@ -80,9 +86,10 @@ int main(int argc, char** argv) {
     std::fclose(f);
     f = std::fopen(argv[3], "w");
     std::fprintf(f, "cycles %llu\nin %ld\nout %ld\n", (unsigned long long)cycle, i_in, i_out);
+    for (long k = 0; k < frames; ++k) std::fprintf(f, "frame %ld %llu\n", k, (unsigned long long)frame_end[k]);
     for (int s = 0; s < GA_NSTAGES; ++s) {
         std::fprintf(f, "stage %d", s);
-        for (int k = 0; k < 7; ++k) std::fprintf(f, " %llu", (unsigned long long)get_bits(top.stats, (s * 7 + k) * 32, 32));
+        for (int k = 0; k < 9; ++k) std::fprintf(f, " %llu", (unsigned long long)get_bits(top.stats, (s * 9 + k) * 32, 32));
         std::fprintf(f, "\n");
     }
     std::fclose(f);
