@@ -69,6 +69,7 @@ def _rows(tag, sim, plans, crops, ga, gs):
                                        "model_cycles": model[n], "equal": beats == model[n],
                                        "words_in": r.words_in[n], "words_out": r.words_out[n],
                                        "weight_reads": r.mem_reads[n], "conflicts": r.conflicts[n],
+                                       "multiplies": r.mults[n],
                                        "label": "measured (C-sim beats)"})
     return out, layers
 
