@@ -37,6 +37,7 @@ def throughput(state: dict) -> dict:
             "crops_per_s": round(rate * tc["batch_size"], 3),
             "mpx_per_s": round(rate * tc["batch_size"] * tc["crop"] ** 2 / 1e6, 3),
             "batch_size": tc["batch_size"], "crop": tc["crop"], "precision": tc.get("precision", "fp32"),
+            "autocast": state.get("autocast"),
             "device": state.get("device"), "processes": state.get("world", 1),
             "skipped": (state.get("data") or {}).get("skipped", {})}
 

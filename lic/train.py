@@ -317,7 +317,8 @@ def train(
                     "scaler": scaler.state_dict() if use_scaler else None, "step": step, "history": history,
                     "seconds": seconds, "rng": torch.get_rng_state(), "train_config": dataclasses.asdict(cfg),
                     "config": getattr(model, "config", {}), "data": sampler.state(step, cfg.batch_size, world),
-                    "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu", "world": world},
+                    "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu", "world": world,
+                    "autocast": str(amp_dtype or torch.float32).removeprefix("torch.")},
                    buf)
         atomic_write_bytes(ckpt_path, buf.getvalue())
 

@@ -132,3 +132,17 @@ def test_compiled_training_matches_eager(tmp_path):
         models.append(m)
     for (k, va), vb in zip(models[0].state_dict().items(), models[1].state_dict().values()):
         assert torch.allclose(va, vb, atol=1e-4), k
+
+
+def test_smoke_preset_stage01_through_the_streaming_path(kodak_dir, tmp_path):
+    from lic.stages import teacher as stage01
+    from lic.study import Stage, resolve_params
+
+    p = {**resolve_params("01", "smoke", kodak_dir=str(kodak_dir), artifacts=str(tmp_path)), "workers": 2}
+    res = stage01.run(p, progress=False)
+    st = Stage("01", p, {})
+    for lmbda in p["lambdas"]:
+        state = torch.load(st.dir / f"train_l{lmbda:.4f}.pt", weights_only=False)
+        assert state["step"] == p["steps"] and state["data"]["kind"] == "stream"
+        assert state["data"]["samples_drawn"] == p["steps"] * p["batch_size"]
+    assert [r["lmbda"] for r in res["rd"]] == p["lambdas"] and all(r["bpp"] > 0 for r in res["rd"])
