@@ -37,14 +37,27 @@ module ga_mac_pe #(
     output wire [OUT_BITS-1:0]      out_y,
     output wire [1:0]               out_sat
 );
-    function integer levels(input integer n);   // tree levels to reduce n terms to one
-        integer m;
+    function integer nterms(input integer k);   // partial sums at tree level k
+        integer q;
         begin
-            levels = 0; m = n;
-            while (m > 1) begin m = (m + FANIN - 1) / FANIN; levels = levels + 1; end
+            nterms = SIMD;
+            for (q = 0; q < k; q = q + 1) nterms = (nterms + FANIN - 1) / FANIN;
         end
     endfunction
-    localparam integer NL  = levels(SIMD);
+    function integer levels(input integer dummy);  // levels to reduce SIMD terms to one
+        begin
+            levels = 0;
+            while (nterms(levels) > 1) levels = levels + 1;
+        end
+    endfunction
+    function integer offset(input integer k);    // first term of level k in `tree`
+        integer q;
+        begin
+            offset = 0;
+            for (q = 0; q < k; q = q + 1) offset = offset + nterms(q);
+        end
+    endfunction
+    localparam integer NL  = levels(0);
     localparam integer CW  = (NBEATS > 1) ? $clog2(NBEATS) : 1;
     localparam integer AX  = A_BITS + (A_SIGNED ? 0 : 1);
     localparam integer PW  = AX + W_BITS;
@@ -69,15 +82,16 @@ module ga_mac_pe #(
         else if (fire) beat <= last ? {CW{1'b0}} : beat + 1'b1;
 
     // ------------------------------------------------------------------ products + tree
-    // node[k][i]: level k partial sums (level 0: the products); side band per level
-    reg signed [AW-1:0]       node [0:NL][0:SIMD-1];
+    // tree[offset(k) + i]: term i of level k (level 0: the products); side band per level
+    localparam integer NT = offset(NL + 1);
+    reg [NT*AW-1:0]           tree;
     reg                       t_v [0:NL], t_first [0:NL], t_last [0:NL];
     reg signed [ACC_BITS-1:0] t_bias [0:NL];
     reg signed [SH_BITS-1:0]  t_shift [0:NL];
-    integer l, k, i, j, n, m;
+    integer l, k;
     reg signed [AX-1:0]     al;
     reg signed [W_BITS-1:0] wl;
-    reg signed [AW-1:0]     s;
+    reg signed [AW-1:0]     pr;
     always @(posedge clk) begin
         if (rst) for (k = 0; k <= NL; k = k + 1) t_v[k] <= 1'b0;
         else if (en) begin
@@ -86,33 +100,41 @@ module ga_mac_pe #(
         end
         if (en) begin
             t_first[0] <= first; t_last[0] <= last; t_bias[0] <= in_bias; t_shift[0] <= in_shift;
+            for (k = 1; k <= NL; k = k + 1) begin
+                t_first[k] <= t_first[k-1]; t_last[k] <= t_last[k-1];
+                t_bias[k] <= t_bias[k-1]; t_shift[k] <= t_shift[k-1];
+            end
             for (l = 0; l < SIMD; l = l + 1) begin
                 if (A_SIGNED) al = $signed(in_a[l*A_BITS +: A_BITS]);
                 else          al = $signed({1'b0, in_a[l*A_BITS +: A_BITS]});
                 wl = in_w[l*W_BITS +: W_BITS];
-                node[0][l] <= al * wl;
-            end
-            n = SIMD;
-            for (k = 1; k <= NL; k = k + 1) begin
-                m = (n + FANIN - 1) / FANIN;
-                for (i = 0; i < m; i = i + 1) begin
-                    s = 0;
-                    for (j = 0; j < FANIN; j = j + 1)
-                        if (i * FANIN + j < n) s = s + node[k-1][i*FANIN + j];
-                    node[k][i] <= s;
-                end
-                n = m;
-                t_first[k] <= t_first[k-1]; t_last[k] <= t_last[k-1];
-                t_bias[k] <= t_bias[k-1]; t_shift[k] <= t_shift[k-1];
+                pr = al * wl;
+                tree[l*AW +: AW] <= pr;
             end
         end
     end
+    genvar gk, gi;
+    generate
+        for (gk = 1; gk <= NL; gk = gk + 1) begin : g_lvl
+            localparam integer NP = nterms(gk - 1), OP = offset(gk - 1), OC = offset(gk);
+            for (gi = 0; gi < nterms(gk); gi = gi + 1) begin : g_node
+                integer j;
+                reg signed [AW-1:0] s;
+                always @* begin
+                    s = 0;
+                    for (j = 0; j < FANIN; j = j + 1)
+                        if (gi * FANIN + j < NP) s = s + $signed(tree[(OP + gi*FANIN + j)*AW +: AW]);
+                end
+                always @(posedge clk) if (en) tree[(OC + gi)*AW +: AW] <= s;
+            end
+        end
+    endgenerate
     wire                       p_v     = t_v[NL];
     wire                       p_first = t_first[NL];
     wire                       p_last  = t_last[NL];
     wire signed [ACC_BITS-1:0] p_bias  = t_bias[NL];
     wire signed [SH_BITS-1:0]  p_shift = t_shift[NL];
-    wire signed [AW-1:0]       lane_sum = node[NL][0];
+    wire signed [AW-1:0]       lane_sum = tree[offset(NL)*AW +: AW];
 
     // ------------------------------------------------------------------ accumulate
     reg  signed [AW-1:0]      acc;
