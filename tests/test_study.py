@@ -80,12 +80,7 @@ def test_report_seed_spread_is_nan_when_a_seed_has_no_bd_rate():
     assert math.isnan(seed_spread([32.8, float("nan")]))  # not 0.0 (Python's max/min with NaN)
 
 
-def _typed_case(stage):
-    mark = pytest.mark.xfail(strict=True, reason="notebook 04's parameters cell is typed by its owner (issue 19)")
-    return pytest.param(stage, marks=mark) if stage == "04" else stage
-
-
-@pytest.mark.parametrize("stage", [_typed_case(s) for s in sorted(STAGES)])
+@pytest.mark.parametrize("stage", sorted(STAGES))
 def test_parameter_cells_are_typed_and_parse_without_warnings(stage, caplog):
     """papermill reads every line of each parameters cell (a typed literal, help without '=')."""
     import logging
