@@ -70,7 +70,7 @@ def test_fine_tune_continues_its_init_and_records_the_phase_chain(tmp_path, monk
         ("a", 2, "fp32", 0.025), ("b", 1, "bf16", 0.0067)]
     assert zoo._expand(["reference"], release=True) == ["b"]
     c = zoo.curve("b")
-    assert [r["step"] for r in c] == [2, 3]  # logged at the end of each run; b counts on from a
+    assert [r["step"] for r in c] == [1, 2, 3]  # logged every half run (a: 2 steps, b: 1); b counts on from a
     assert all(r["psnr_train"] > 0 and r["bpp"] > 0 for r in c)
 
 
