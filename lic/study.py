@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ArtifactError, ParameterError
+from .errors import ArtifactError, DataError, ParameterError
 from .fileio import read_json, write_json
 from .progress import console_progress
 
@@ -56,8 +56,9 @@ STAGES: dict[str, tuple[str, str, str]] = {
     "05": ("05_report", "05_report.ipynb", "report"),
 }
 
-#: parameters every stage has; ``None`` data dirs fall back to $LIC_TRAIN_DIR / $LIC_KODAK_DIR
-COMMON = {"seed": 0, "train_dir": None, "kodak_dir": None, "artifacts": None, "threads": None}
+#: parameters every stage has; ``None`` data dirs fall back to $LIC_TRAIN_DIR / $LIC_KODAK_DIR.
+#: ``eval_sets``: image folders evaluated beside Kodak (see :mod:`lic.evalsets`; keyed by content)
+COMMON = {"seed": 0, "train_dir": None, "kodak_dir": None, "artifacts": None, "threads": None, "eval_sets": []}
 PRESET_NAMES = ("smoke", "quick", "paper")
 
 
@@ -112,8 +113,21 @@ def resolve_params(stage: str, preset: str, **overrides) -> dict[str, Any]:
 
 def stage_key(stage: str, params: dict, inputs: dict[str, str] | None = None) -> str:
     """10-hex key of a stage's result-affecting parameters and its inputs' keys (with the released
-    weights' checksums when a parameter is ``"zoo"``, so a new release never reuses stale artifacts)."""
+    weights' checksums when a parameter is ``"zoo"``, so a new release never reuses stale artifacts).
+
+    ``eval_sets`` enters by content (each set's name and :func:`lic.evalsets.fingerprint`), not by
+    path, and not at all when empty: a stage without extra sets keeps its earlier key.
+
+    Raises:
+        ParameterError, DataError: a malformed ``eval_sets`` entry, or a set folder that cannot be read.
+    """
     keyed = {k: v for k, v in params.items() if k not in _NOT_KEYED and k != "preset"}
+    if "eval_sets" in keyed:
+        from .evalsets import key_of
+
+        sets = key_of(keyed.pop("eval_sets"))
+        if sets:
+            keyed["eval_sets"] = sets
     if any(v == "zoo" for v in keyed.values()):  # starts from weights/: a new release is a new input
         from .zoo import fingerprint
 
@@ -258,7 +272,7 @@ def _handle(stage: str, preset: str, upstream: dict, overrides: dict) -> Stage |
     """The stage's artifact handle (key, done) before it runs; None where it cannot be resolved yet."""
     try:
         return stage_module(stage).stage_handle(preset, {**upstream, stage: _stage_params(overrides.get(stage, {}))})
-    except (ArtifactError, ParameterError, AttributeError, KeyError):
+    except (ArtifactError, ParameterError, DataError, AttributeError, KeyError):
         return None
 
 

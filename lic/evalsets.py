@@ -1,0 +1,223 @@
+"""Evaluation sets: Kodak (always first, checksummed) and any folders of images beside it.
+
+A stage parameter ``eval_sets`` lists extra sets, each a folder path or a dict
+``{"path": folder, "name": label, "md5sums": md5sum-format file}`` (``name`` defaults to the
+folder's name). A set is checksummed when ``md5sums`` is given or the folder holds an
+``MD5SUMS`` file: every listed file must exist with its MD5, and only the listed images are
+used. Images may have any size >= 1x1 and any PIL mode (:func:`lic.data.load_image` converts
+the mode; :mod:`lic.codec` pads inside and crops back).
+
+Stage keys hash each set by :func:`fingerprint` (its name, sorted file names and their MD5s), never
+by its path: changing an image reruns the stages, moving the folder does not.
+
+Example::
+
+    sets = load_eval_sets(["/data/clic", {"path": "/data/tecnick", "name": "Tecnick"}], None, 24)
+    for s in sets:
+        print(s.name, len(s.images))
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import torch
+
+from .data import _md5, list_images, load_image, load_kodak, read_md5sums, verify_md5
+from .errors import DataError, ParameterError
+from .plots import finish_layout
+
+__all__ = ["KODAK", "MD5SUMS", "EvalSet", "parse_entries", "set_names", "fingerprint", "key_of", "load_eval_sets",
+           "extra_sets", "rd_figure_sets", "side_by_side"]
+
+#: name of the primary set (stage tables label its rows with it)
+KODAK = "kodak"
+#: a checksum list found in a set's folder is verified without being named
+MD5SUMS = "MD5SUMS"
+
+
+@dataclass
+class EvalSet:
+    """One evaluation set: ``images`` as ``[(stem, [3, H, W] tensor in [0, 1])]``."""
+
+    name: str
+    root: Path
+    images: list[tuple[str, torch.Tensor]] = field(repr=False)
+    checksummed: bool = False
+
+    def info(self) -> dict:
+        """JSON-able description (for ``results.json``): name, folder, image count and sizes."""
+        sizes = sorted({f"{x.shape[-1]}x{x.shape[-2]}" for _, x in self.images})
+        return {"name": self.name, "root": str(self.root), "images": len(self.images), "checksummed": self.checksummed,
+                "sizes": sizes[:8] + (["…"] if len(sizes) > 8 else [])}
+
+
+def parse_entries(entries: Any) -> list[dict]:
+    """``eval_sets`` -> ``[{"path": Path, "name": str, "md5sums": Path | None}]`` (no file is read).
+
+    Raises:
+        ParameterError: not a list, an entry neither a path string nor a dict with ``path``, unknown
+            dict keys, or two sets with the same name (``kodak`` included).
+    """
+    if entries in (None, ()):
+        return []
+    if not isinstance(entries, (list, tuple)):
+        raise ParameterError(f"eval_sets must be a list of folders or {{path, name, md5sums}} dicts, got {entries!r}")
+    out, seen = [], {KODAK}
+    for e in entries:
+        if isinstance(e, (str, os.PathLike)):
+            e = {"path": e}
+        if not isinstance(e, dict) or not e.get("path") or not isinstance(e["path"], (str, os.PathLike)):
+            raise ParameterError(f"eval_sets entry {e!r}: give a folder path or a dict with a 'path'")
+        unknown = set(e) - {"path", "name", "md5sums"}
+        if unknown:
+            raise ParameterError(f"eval_sets entry {e!r}: unknown key(s) {sorted(unknown)}; known: path, name, md5sums")
+        path = Path(e["path"]).expanduser()
+        name = str(e.get("name") or path.name)
+        if name.lower() in seen:
+            raise ParameterError(f"eval_sets: two sets are named {name!r} (Kodak is {KODAK!r}); give each a 'name'")
+        seen.add(name.lower())
+        out.append({"path": path, "name": name, "md5sums": Path(e["md5sums"]).expanduser() if e.get("md5sums") else None})
+    return out
+
+
+def set_names(entries: Any) -> list[str]:
+    """Names of the sets of ``eval_sets`` (Kodak first)."""
+    return [KODAK] + [e["name"] for e in parse_entries(entries)]
+
+
+def _files(e: dict) -> tuple[list[Path], dict[str, str] | None]:
+    """The set's image files and its checksum list (``None``: none given nor found).
+
+    Raises:
+        DataError: missing folder, no images, unreadable checksum list, a listed file missing or differing.
+    """
+    root = e["path"]
+    if not root.is_dir():
+        raise DataError(f"eval set {e['name']!r}: folder {root} does not exist")
+    sums_file = e["md5sums"] or (root / MD5SUMS if (root / MD5SUMS).is_file() else None)
+    if sums_file is None:
+        try:
+            return list_images(root), None
+        except DataError as exc:
+            raise DataError(f"eval set {e['name']!r}: {exc}") from None
+    try:
+        sums = read_md5sums(sums_file)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"eval set {e['name']!r}: cannot read checksum list {sums_file} ({exc})") from None
+    if not sums:
+        raise DataError(f"eval set {e['name']!r}: checksum list {sums_file} lists no file")
+    try:
+        verify_md5(root, sums)
+    except DataError as exc:
+        raise DataError(f"eval set {e['name']!r}: {str(exc).replace('the Kodak original', 'its checksum list')}"
+                        .replace(" (see data/fetch_kodak.py)", f" (listed in {sums_file})")) from None
+    return [root / n for n in sorted(sums)], sums
+
+
+_MD5_CACHE: dict[tuple[str, int, int], str] = {}
+
+
+def _md5_cached(f: Path) -> str:
+    st = f.stat()
+    k = (str(f.resolve()), st.st_size, st.st_mtime_ns)
+    if k not in _MD5_CACHE:
+        _MD5_CACHE[k] = _md5(f)
+    return _MD5_CACHE[k]
+
+
+def fingerprint(entry: dict) -> str:
+    """16-hex digest of one parsed set's content: its sorted file names and their MD5s.
+
+    Raises:
+        DataError: as :func:`load_eval_sets` for a missing folder, no images or a checksum mismatch.
+    """
+    files, sums = _files(entry)
+    digests = sums if sums is not None else {f.name: _md5_cached(f) for f in files}
+    blob = json.dumps(sorted(digests.items()))
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def key_of(entries: Any) -> list[dict] | None:
+    """What a stage key hashes for ``eval_sets``: ``[{name, content}]``; ``None`` when empty (a stage
+    without extra sets keeps the key it had before the parameter existed)."""
+    parsed = parse_entries(entries)
+    return [{"name": e["name"], "content": fingerprint(e)} for e in parsed] or None
+
+
+def load_eval_sets(entries: Any, kodak_dir: str | os.PathLike | None = None,
+                   kodak_limit: int | None = None) -> list[EvalSet]:
+    """Kodak (checksummed, first ``kodak_limit`` images) followed by every set of ``entries``.
+
+    Args:
+        entries: the ``eval_sets`` parameter (see the module docstring).
+        kodak_dir: Kodak folder (default ``$LIC_KODAK_DIR``).
+        kodak_limit: Kodak images kept (extra sets are always used whole).
+
+    Raises:
+        ParameterError: a malformed entry (:func:`parse_entries`).
+        DataError: a missing folder, a folder without images, a checksum mismatch or an unreadable
+            image; the message names the set and the file.
+    """
+    parsed = parse_entries(entries)  # bad entries fail before Kodak is read
+    kodak = load_kodak(kodak_dir, limit=kodak_limit)
+    from .data import resolve_dir
+
+    out = [EvalSet(KODAK, resolve_dir(kodak_dir, "LIC_KODAK_DIR", "Kodak"), kodak, checksummed=True)]
+    for e in parsed:
+        files, sums = _files(e)
+        images = []
+        for f in files:
+            try:
+                images.append((f.stem, load_image(f)))
+            except DataError as exc:
+                raise DataError(f"eval set {e['name']!r}: {exc}") from None
+        out.append(EvalSet(e["name"], e["path"], images, checksummed=sums is not None))
+    return out
+
+
+def extra_sets(sets: Sequence[EvalSet]) -> list[EvalSet]:
+    """The sets beside Kodak."""
+    return [s for s in sets if s.name != KODAK]
+
+
+def rd_figure_sets(curves: dict[str, dict[str, pd.DataFrame]], metrics: Iterable[str] = ("psnr", "ms_ssim"),
+                   title: str = "", caption: str = ""):
+    """RD curves with one row of panels per set (``set -> label -> DataFrame[bpp, metrics]``)."""
+    metrics = list(metrics)
+    labels = {"psnr": "PSNR [dB]", "ms_ssim": "MS-SSIM"}
+    fig, axes = plt.subplots(len(curves), len(metrics), figsize=(5.2 * len(metrics), 3.6 * len(curves)), squeeze=False)
+    for row, (name, by_label) in zip(axes, curves.items()):
+        for ax, metric in zip(row, metrics):
+            for label, df in by_label.items():
+                d = df.sort_values("bpp")
+                style = "--" if label.lower().startswith(("jpeg", "webp")) else "-"
+                ax.plot(d["bpp"], d[metric], style, marker="o", ms=4, label=label)
+            ax.set_title(name, fontsize=9)
+            ax.set_xlabel("bits per pixel (from file bytes)")
+            ax.set_ylabel(labels.get(metric, metric))
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
+    return finish_layout(fig, caption)
+
+
+def side_by_side(rows: Sequence[dict], index: Sequence[str], value: str, order: Sequence[str] | None = None) -> pd.DataFrame:
+    """Long rows ``{set, *index, value}`` -> one column per set (``order``: set names, Kodak first),
+    the index as ordinary columns (for :mod:`lic.tables`)."""
+    df = pd.DataFrame(list(rows))
+    if df.empty:
+        return pd.DataFrame(columns=[*index])
+    t = df.pivot_table(index=list(index), columns="set", values=value, sort=False, dropna=False, aggfunc="first")
+    sets = [s for s in (order or []) if s in t.columns] + [s for s in t.columns if s not in (order or [])]
+    t = t[sets]
+    t.columns = [f"{value} · {s}" for s in sets]
+    return t.reset_index()
