@@ -196,6 +196,10 @@ def rd_figure_sets(curves: dict[str, dict[str, pd.DataFrame]], metrics: Iterable
     fig, axes = plt.subplots(len(curves), len(metrics), figsize=(5.2 * len(metrics), 3.6 * len(curves)), squeeze=False)
     for row, (name, by_label) in zip(axes, curves.items()):
         for ax, metric in zip(row, metrics):
+            if not any(df[metric].notna().any() for df in by_label.values()):
+                ax.text(0.5, 0.5, f"{labels.get(metric, metric)} n/a on this set"
+                        + (" (needs images > 160 px a side)" if metric == "ms_ssim" else ""),
+                        ha="center", va="center", transform=ax.transAxes, fontsize=8, color="C3")
             for label, df in by_label.items():
                 d = df.sort_values("bpp")
                 style = "--" if label.lower().startswith(("jpeg", "webp")) else "-"

@@ -1,9 +1,10 @@
 """Stage 01: teacher baseline — train (or fine-tune from the zoo) per λ, evaluate with real
-bitstreams on Kodak, compare with JPEG and WebP.
+bitstreams on Kodak and every set of ``eval_sets`` (:mod:`lic.evalsets`), compare with JPEG and WebP.
 
 Artifacts in ``artifacts/01_teacher/<key>/``: ``teacher_l<λ>.pt`` (checkpoints),
-``train_l<λ>.pt`` (resumable training state), ``per_image.csv``, ``baselines.csv``,
-``rd_teacher.png/.svg``, ``results.json``.
+``train_l<λ>.pt`` (resumable training state), ``per_image.csv``, ``baselines.csv`` (Kodak),
+``per_image_sets.csv``, ``baselines_sets.csv`` (the sets beside Kodak, column ``set``),
+``rd_teacher.png/.svg`` (a row of panels per set), ``results.json``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
-from ..data import CropSampler, load_kodak
+from ..data import CropSampler
 from ..errors import ArtifactError, ParameterError
 from ..eval import baselines, complexity, evaluate_codec, rd_point
+from ..evalsets import KODAK, extra_sets, load_eval_sets, rd_figure_sets, side_by_side
 from ..fileio import atomic_write_text
 from ..metrics import bd_rate, quality_at_rate
 from ..models import build_model, load_checkpoint, save_checkpoint
@@ -25,7 +27,7 @@ from ..study import Stage, git_commit, resolve_params
 from ..train import TrainConfig, default_device, seed_everything, train
 
 __all__ = ["PRESETS", "run", "load_teacher", "stage_handle", "training_sampler", "rd_table", "matching_bpp", "figure",
-           "figure_training"]
+           "figure_training", "bd_sets_table"]
 
 #: preset -> parameters (plus :data:`lic.study.COMMON`). ``init``: "scratch", "zoo" (released weights/),
 #: "compressai" (the paper's teacher: CompressAI's pretrained bmshj2018-hyperprior at each λ, see
@@ -99,10 +101,12 @@ def run(p: dict, force: bool = False, progress: bool = True) -> dict:
     if p.get("threads"):
         torch.set_num_threads(int(p["threads"]))
     t_start = time.monotonic()
-    images = load_kodak(p["kodak_dir"], limit=p["kodak_limit"])
+    sets = load_eval_sets(p.get("eval_sets"), p["kodak_dir"], p["kodak_limit"])
+    images, extra = sets[0].images, extra_sets(sets)
     st.dir.mkdir(parents=True, exist_ok=True)
     sampler = None
     rd, per_image, models, inits = [], [], {}, {}
+    rd_extra, per_image_extra = [], []
     for lmbda in p["lambdas"]:
         final = st.dir / f"teacher_l{_fmt(lmbda)}.pt"
         if final.exists() and not force:
@@ -120,8 +124,16 @@ def run(p: dict, force: bool = False, progress: bool = True) -> dict:
         res = evaluate_codec(model, images, progress=progress, desc=f"Kodak λ={lmbda}")
         rd.append(rd_point(res, codec="teacher", lmbda=lmbda))
         per_image.append(res["per_image"].assign(codec="teacher", lmbda=lmbda))
+        for s in extra:
+            res = evaluate_codec(model, s.images, progress=progress, desc=f"{s.name} λ={lmbda}")
+            rd_extra.append(rd_point(res, set=s.name, codec="teacher", lmbda=lmbda))
+            per_image_extra.append(res["per_image"].assign(set=s.name, codec="teacher", lmbda=lmbda))
         models[_fmt(lmbda)] = final.name
     base = baselines(images, p["jpeg_qualities"])
+    base_extra = [baselines(s.images, p["jpeg_qualities"]).assign(set=s.name) for s in extra]
+    if extra:
+        atomic_write_text(st.dir / "per_image_sets.csv", pd.concat(per_image_extra, ignore_index=True).to_csv(index=False))
+        atomic_write_text(st.dir / "baselines_sets.csv", pd.concat(base_extra, ignore_index=True).to_csv(index=False))
     per_image_df = pd.concat(per_image, ignore_index=True)
     atomic_write_text(st.dir / "per_image.csv", per_image_df.to_csv(index=False))
     atomic_write_text(st.dir / "baselines.csv", base.to_csv(index=False))
@@ -150,16 +162,35 @@ def run(p: dict, force: bool = False, progress: bool = True) -> dict:
         # how far the released teachers trained (weights/manifest.json): curve over the whole init chain
         "zoo_training": _zoo_training(inits),
         "kodak_images": len(images),
+        # every evaluation set (Kodak first): RD points and BD-rates vs JPEG / WebP on each
+        "eval_sets": [s.info() for s in sets],
+        "rd_sets": _rd_sets(rd, base, rd_extra, base_extra),
+        "bd_sets": [{"set": KODAK, **bd}] + [{"set": s.name, **_bd_baselines(pd.DataFrame([r for r in rd_extra
+                                              if r["set"] == s.name]), b)} for s, b in zip(extra, base_extra)],
         "commit": git_commit(),
         "wall_s": time.monotonic() - t_start,
     }
-    fig = figure(results, caption=f"preset={p['preset']} N={p['N']} M={p['M']} steps={p['steps']} "
-                 f"init={p['init']} Kodak n={len(images)} commit={results['commit']}")
+    fig = figure(results, caption=f"preset={p['preset']} N={p['N']} M={p['M']} steps={p['steps']} init={p['init']} "
+                 + " ".join(f"{s.name} n={len(s.images)}" for s in sets) + f" commit={results['commit']}")
     results["figures"]["rd"] = save_figure(fig, st.dir, "rd_teacher")
     if results["zoo_training"]:
         results["figures"]["training"] = save_figure(figure_training(results, caption=f"commit {results['commit']}"),
                                                      st.dir, "training_curve")
     return st.finish(results)
+
+
+def _bd_baselines(rd: pd.DataFrame, base: pd.DataFrame) -> dict:
+    """BD-rate (PSNR) of the teacher's RD points vs JPEG and WebP measured on the same images."""
+    return {f"bd_rate_vs_{c}": bd_rate(base[base.codec == c].bpp, base[base.codec == c].psnr, rd.bpp, rd.psnr)
+            for c in ("jpeg", "webp")}
+
+
+def _rd_sets(rd: list, base: pd.DataFrame, rd_extra: list, base_extra: list) -> list[dict]:
+    """Teacher and baseline points of every set as rows ``set, codec, setting, bpp, psnr, ms_ssim``."""
+    frames = [pd.DataFrame(rd).assign(set=KODAK), base.assign(set=KODAK), pd.DataFrame(rd_extra), *base_extra]
+    df = pd.concat([f.rename(columns={"lmbda": "setting", "quality": "setting"}) for f in frames if not f.empty],
+                   ignore_index=True)
+    return df[["set", "codec", "setting", "bpp", "psnr", "ms_ssim"]].to_dict("records")
 
 
 def _zoo_training(inits: dict) -> dict:
@@ -205,10 +236,22 @@ def figure_training(results: dict, caption: str = ""):
 
 
 def rd_table(results: dict) -> pd.DataFrame:
-    """Teacher points and baseline points as one table (mean over Kodak)."""
+    """Teacher points and baseline points as one table (mean over each set's images), column ``set``
+    first (``kodak``, then every set of ``eval_sets``)."""
+    if results.get("rd_sets"):
+        return pd.DataFrame(results["rd_sets"])[["set", "codec", "setting", "bpp", "psnr", "ms_ssim"]]
     t = pd.DataFrame(results["rd"]).rename(columns={"lmbda": "setting"})
     b = pd.DataFrame(results["baselines"]).rename(columns={"quality": "setting"})
-    return pd.concat([t, b], ignore_index=True)[["codec", "setting", "bpp", "psnr", "ms_ssim"]]
+    return pd.concat([t, b], ignore_index=True).assign(set=KODAK)[["set", "codec", "setting", "bpp", "psnr", "ms_ssim"]]
+
+
+def bd_sets_table(results: dict) -> pd.DataFrame:
+    """BD-rate (PSNR) of the teacher vs JPEG and vs WebP, one column per evaluation set."""
+    rows = results.get("bd_sets") or [{"set": KODAK, "bd_rate_vs_jpeg": results["bd_rate_vs_jpeg"],
+                                       "bd_rate_vs_webp": results["bd_rate_vs_webp"]}]
+    long = [{"set": r["set"], "anchor": c.upper(), "bd_rate_psnr": r[f"bd_rate_vs_{c}"]} for r in rows
+            for c in ("jpeg", "webp")]
+    return side_by_side(long, ["anchor"], "bd_rate_psnr", [r["set"] for r in rows])
 
 
 def matching_bpp(results: dict) -> pd.DataFrame:
@@ -220,7 +263,15 @@ def matching_bpp(results: dict) -> pd.DataFrame:
 
 
 def figure(results: dict, caption: str = ""):
-    """RD curves (PSNR and MS-SSIM) of the teacher vs JPEG and WebP."""
+    """RD curves (PSNR and MS-SSIM) of the teacher vs JPEG and WebP; a row of panels per set when
+    ``eval_sets`` added sets beside Kodak."""
+    if len(results.get("eval_sets") or []) > 1:
+        df = pd.DataFrame(results["rd_sets"])
+        curves = {s["name"]: {lab: df[(df.set == s["name"]) & (df.codec == c)]
+                              for c, lab in (("teacher", "teacher (ours)"), ("jpeg", "JPEG"), ("webp", "WEBP"))}
+                  for s in results["eval_sets"]}
+        return rd_figure_sets(curves, title="Every evaluation set: teacher vs JPEG / WebP (real bitstreams)",
+                              caption=caption)
     base = pd.DataFrame(results["baselines"])
     curves = {"teacher (ours)": pd.DataFrame(results["rd"])}
     for codec in ("jpeg", "webp"):
