@@ -51,12 +51,13 @@ class EvalSet:
     root: Path
     images: list[tuple[str, torch.Tensor]] = field(repr=False)
     checksummed: bool = False
+    content: str = ""  #: :func:`fingerprint` of the files (empty for Kodak: its MD5 list is the project's)
 
     def info(self) -> dict:
-        """JSON-able description (for ``results.json``): name, folder, image count and sizes."""
+        """JSON-able description (for ``results.json``): name, folder, image count, sizes, content digest."""
         sizes = sorted({f"{x.shape[-1]}x{x.shape[-2]}" for _, x in self.images})
         return {"name": self.name, "root": str(self.root), "images": len(self.images), "checksummed": self.checksummed,
-                "sizes": sizes[:8] + (["…"] if len(sizes) > 8 else [])}
+                "sizes": sizes[:8] + (["…"] if len(sizes) > 8 else []), "content": self.content}
 
 
 def parse_entries(entries: Any) -> list[dict]:
@@ -133,13 +134,16 @@ def _md5_cached(f: Path) -> str:
     return _MD5_CACHE[k]
 
 
-def fingerprint(entry: dict) -> str:
+def fingerprint(entry: dict, files: tuple | None = None) -> str:
     """16-hex digest of one parsed set's content: its sorted file names and their MD5s.
+
+    Args:
+        files: ``_files(entry)`` when already listed.
 
     Raises:
         DataError: as :func:`load_eval_sets` for a missing folder, no images or a checksum mismatch.
     """
-    files, sums = _files(entry)
+    files, sums = files or _files(entry)
     digests = sums if sums is not None else {f.name: _md5_cached(f) for f in files}
     blob = json.dumps(sorted(digests.items()))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -179,7 +183,8 @@ def load_eval_sets(entries: Any, kodak_dir: str | os.PathLike | None = None,
                 images.append((f.stem, load_image(f)))
             except DataError as exc:
                 raise DataError(f"eval set {e['name']!r}: {exc}") from None
-        out.append(EvalSet(e["name"], e["path"], images, checksummed=sums is not None))
+        out.append(EvalSet(e["name"], e["path"], images, checksummed=sums is not None,
+                           content=fingerprint(e, (files, sums))))
     return out
 
 
@@ -220,8 +225,11 @@ def side_by_side(rows: Sequence[dict], index: Sequence[str], value: str, order: 
     df = pd.DataFrame(list(rows))
     if df.empty:
         return pd.DataFrame(columns=[*index])
-    t = df.pivot_table(index=list(index), columns="set", values=value, sort=False, dropna=False, aggfunc="first")
-    sets = [s for s in (order or []) if s in t.columns] + [s for s in t.columns if s not in (order or [])]
+    keys = list(dict.fromkeys(map(tuple, df[list(index)].itertuples(index=False))))  # rows as first seen
+    t = df.drop_duplicates([*index, "set"]).set_index([*index, "set"])[value].unstack("set")
+    t = t.reindex(pd.MultiIndex.from_tuples(keys, names=list(index)) if len(index) > 1 else [k[0] for k in keys])
+    seen = list(dict.fromkeys(df["set"]))
+    sets = [s for s in (order or []) if s in seen] + [s for s in seen if s not in (order or [])]
     t = t[sets]
     t.columns = [f"{value} · {s}" for s in sets]
     return t.reset_index()

@@ -32,6 +32,12 @@ of their width (never from a KD student, which has already seen all three terms)
 configurations fine-tune the same weights with the same budget. With a zoo init, the stage key
 includes the released files' checksums.
 
+Other evaluation sets (``eval_sets``, :mod:`lic.evalsets`): every main-seed student (KD, from scratch,
+pruned kinds; not the noise seeds or the ablation) and the teacher are also coded on each set beside
+Kodak; :func:`sets_table` gives the BD-rates vs teacher per set side by side, :func:`figure_sets` the
+RD curves with a row of panels per set (``per_image_sets.csv``, ``rd_students_sets``). The Kodak
+tables above are unchanged by it.
+
 Artifacts in ``artifacts/02_distillation/<key>/``: ``student_<kind>_n<N>_l<λ>.pt``
 (checkpoints, kind ``kd``/``scratch``/``abl-…``), ``train_*.pt`` (resumable training state),
 ``per_image.csv``, ``rd.csv``, ``summary.csv``, ``ablation.csv``, ``noise.csv``, ``objective.csv``,
@@ -48,10 +54,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
-from ..data import CropSampler, load_kodak
+from ..data import CropSampler
 from ..distill import ABLATIONS, DEFAULT_WEIGHTS, FEATURES, distill_student, normalize_weights, train_scratch
 from ..errors import ArtifactError, ParameterError
 from ..eval import complexity, evaluate_codec, rd_point
+from ..evalsets import KODAK, EvalSet, extra_sets, load_eval_sets, rd_figure_sets, side_by_side
 from ..fileio import atomic_write_text
 from ..metrics import bd_rate, rd_cost
 from ..models import load_checkpoint, save_checkpoint
@@ -62,7 +69,8 @@ from . import teacher as teacher_stage
 
 __all__ = ["PRESETS", "run", "stage_handle", "load_student", "zoo_name", "rd_table", "summary_table",
            "ablation_table", "noise_table", "noise_summary", "objective_table", "objective_summary",
-           "paired_objective", "paired_objective_curve", "figure_objective", "figure_rd", "figure_ablation", "figure_complexity"]
+           "paired_objective", "paired_objective_curve", "figure_objective", "figure_rd", "figure_ablation", "figure_complexity",
+           "sets_table", "figure_sets"]
 
 _COMMON = {"weights": dict(DEFAULT_WEIGHTS), "latents": ["y"], "scratch_baseline": True, "noise_seeds": [],
            "objective_tail": 0.15, "pruned_widths": []}
@@ -162,10 +170,24 @@ def _init_model(kind: str, N: int, M: int, lmbda: float, init: str, seed: int = 
                         f"use init='auto' (scratch where missing) or init='scratch'")
 
 
-def _teacher_rd(t01: Stage, r01: dict, images, upstream: dict, progress: bool) -> pd.DataFrame:
-    """Teacher RD points on exactly ``images``: stage-01 per-image rows, re-measured if absent."""
+def _teacher_rows(t01: Stage, r01: dict, s: EvalSet | None) -> pd.DataFrame:
+    """Stage 01's per-image teacher rows of Kodak (``s`` None) or of set ``s`` (only where stage 01
+    coded a set of the same name and content)."""
+    if s is None:
+        return pd.read_csv(t01.dir / "per_image.csv", dtype={"image": str})
+    same = any(e["name"] == s.name and e.get("content") == s.content for e in r01.get("eval_sets", []))
+    f = t01.dir / "per_image_sets.csv"
+    if not same or not f.exists():
+        return pd.DataFrame(columns=["codec", "image", "lmbda", "bpp", "psnr", "ms_ssim"])
+    df = pd.read_csv(f, dtype={"image": str, "set": str})
+    return df[df.set == s.name]
+
+
+def _teacher_rd(t01: Stage, r01: dict, images, upstream: dict, progress: bool, s: EvalSet | None = None) -> pd.DataFrame:
+    """Teacher RD points on exactly ``images`` (Kodak, or set ``s``): stage-01 per-image rows,
+    re-measured if absent."""
     names = [n for n, _ in images]
-    df = pd.read_csv(t01.dir / "per_image.csv", dtype={"image": str})
+    df = _teacher_rows(t01, r01, s)
     df = df[(df.codec == "teacher") & df.image.isin(names)]
     lambdas = sorted(float(k) for k in r01["models"])
     if all(set(df[df.lmbda.map(_fmt) == _fmt(l)].image) == set(names) for l in lambdas):
@@ -173,7 +195,8 @@ def _teacher_rd(t01: Stage, r01: dict, images, upstream: dict, progress: bool) -
     rows = []
     for l in lambdas:
         model = teacher_stage.load_teacher(t01.params["preset"], l, **upstream.get("01", {}))
-        rows.append(rd_point(evaluate_codec(model, images, progress=progress, desc=f"teacher λ={l}"),
+        rows.append(rd_point(evaluate_codec(model, images, progress=progress, desc=f"teacher λ={l}"
+                                            + (f" {s.name}" if s else "")),
                              codec="teacher", lmbda=l))
     return pd.DataFrame(rows)
 
@@ -208,12 +231,15 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
         raise ParameterError(f"λ {missing} not in the stage-01 teacher set {teacher_lambdas}")
     M, teacher_N = int(t01.params["M"]), int(t01.params["N"])
     weights = normalize_weights(p["weights"])
-    images = load_kodak(p["kodak_dir"], limit=p["kodak_limit"])
+    sets = load_eval_sets(p.get("eval_sets"), p["kodak_dir"], p["kodak_limit"])
+    images, extra = sets[0].images, extra_sets(sets)
     teacher_rd = _teacher_rd(t01, r01, images, upstream, progress)
+    teacher_sets = {s.name: _teacher_rd(t01, r01, s.images, upstream, progress, s) for s in extra}
     st.dir.mkdir(parents=True, exist_ok=True)
 
     teachers: dict[str, torch.nn.Module] = {}
     rd, per_image, models, inits, train_s = [], [], {}, {}, {}
+    rd_extra, per_image_extra = [], []  # main-seed students on the sets beside Kodak
     logs: dict[str, list[dict]] = {}  # tag -> training log (step, mse, bpp) of the model's last training phase
     cplx: dict[str, dict] = {}
 
@@ -272,6 +298,10 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
         res = evaluate_codec(model, images, progress=progress, desc=f"Kodak {tag}")
         rd.append(rd_point(res, codec=kind, N=N, lmbda=lmbda, seed=seed, init=inits[tag]))
         per_image.append(res["per_image"].assign(codec=kind, N=N, lmbda=lmbda, seed=seed))
+        for s in extra if seed == p["seed"] and not kind.startswith("abl-") else ():
+            res = evaluate_codec(model, s.images, progress=progress, desc=f"{s.name} {tag}")
+            rd_extra.append(rd_point(res, set=s.name, codec=kind, N=N, lmbda=lmbda, seed=seed, init=inits[tag]))
+            per_image_extra.append(res["per_image"].assign(set=s.name, codec=kind, N=N, lmbda=lmbda, seed=seed))
         models[tag] = final.name
         if str(N) not in cplx:
             cplx[str(N)] = {"720p": complexity(model, (720, 1280)), "kodak": complexity(model, (512, 768))}
@@ -310,6 +340,8 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     per_image_df = pd.concat(per_image, ignore_index=True)
     atomic_write_text(st.dir / "per_image.csv", per_image_df.to_csv(index=False))
     atomic_write_text(st.dir / "rd.csv", rd_df.to_csv(index=False))
+    if per_image_extra:
+        atomic_write_text(st.dir / "per_image_sets.csv", pd.concat(per_image_extra, ignore_index=True).to_csv(index=False))
 
     def curve(kind, N, seed=p["seed"]):
         return rd_df[(rd_df.codec == kind) & (rd_df.N == N) & (rd_df.seed == seed)]
@@ -395,6 +427,11 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
                     if len(lambdas) < 2 else
                     "BD-rate (PSNR, pchip): negative = fewer bits than the anchor; NaN = curves do not overlap"),
         "kodak_images": len(images),
+        "eval_sets": [s.info() for s in sets],
+        "rd_sets": _rd_sets(rd_extra, teacher_sets),
+        "sets_bd": _sets_bd({KODAK: (teacher_rd, rd_df[rd_df.seed == p["seed"]]),
+                             **{n: (t, ex[ex.set == n]) for ex in [pd.DataFrame(rd_extra)] for n, t in teacher_sets.items()}},
+                            sorted({*p["widths"], *p["pruned_widths"]})),
         "commit": git_commit(),
         "wall_s": time.monotonic() - t_start,
     }
@@ -402,12 +439,64 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
                f"w={weights} latents={p['latents']} Kodak n={len(images)} commit={results['commit']}")
     results["figures"]["rd"] = save_figure(figure_rd(results, caption), st.dir, "rd_students")
     results["figures"]["complexity"] = save_figure(figure_complexity(results, caption), st.dir, "complexity_bd")
+    if extra:
+        cap_sets = caption + " | " + " ".join(f"{s.name} n={len(s.images)}" for s in extra)
+        results["figures"]["rd_sets"] = save_figure(figure_sets(results, cap_sets), st.dir, "rd_students_sets")
     if any(c["curve"] for c in objective_curves):
         results["figures"]["objective"] = save_figure(figure_objective(results, caption), st.dir, "objective_kd")
     if ablation:
         results["figures"]["ablation"] = save_figure(figure_ablation(results, caption), st.dir, "rd_ablation")
     plt.close("all")
     return st.finish(results)
+
+
+#: the BD-rates of stage 02's summary that :func:`sets_table` repeats on every set
+SET_COMPARISONS = {"kd vs teacher": ("teacher", "kd"), "scratch vs teacher": ("teacher", "scratch"),
+                   "kd-pruned vs teacher": ("teacher", "kd-pruned"), "rd-pruned vs teacher": ("teacher", "rd-pruned"),
+                   "kd vs scratch": ("scratch", "kd")}
+
+
+def _rd_sets(rd_extra: list[dict], teacher_sets: dict[str, pd.DataFrame]) -> list[dict]:
+    """RD points on the sets beside Kodak: the teacher's and every main-seed student's, column ``set``."""
+    t = [df[["lmbda", "bpp", "psnr", "ms_ssim"]].assign(set=name, codec="teacher") for name, df in teacher_sets.items()]
+    df = pd.concat([*t, pd.DataFrame(rd_extra)], ignore_index=True)
+    return df.to_dict("records") if not df.empty else []
+
+
+def _sets_bd(by_set: dict[str, tuple[pd.DataFrame, pd.DataFrame]], widths) -> list[dict]:
+    """Long rows ``set, N, comparison, bd_rate`` (PSNR) of :data:`SET_COMPARISONS` for every width
+    and set where both curves were measured; ``by_set``: name -> (teacher RD, main-seed students' RD)."""
+    out = []
+    for name, (teacher, rd) in by_set.items():
+        for N in widths:
+            cur = lambda k: rd[(rd.N == N) & (rd.codec == k)] if not rd.empty else rd  # noqa: E731
+            for comp, (a, b) in SET_COMPARISONS.items():
+                anchor = teacher if a == "teacher" else cur(a)
+                if not cur(b).empty and not anchor.empty:
+                    out.append({"set": name, "N": N, "comparison": comp, "bd_rate": _bd(anchor, cur(b))})
+    return out
+
+
+def sets_table(results: dict) -> pd.DataFrame:
+    """BD-rate (PSNR) of every student kind vs the teacher (and KD vs scratch) per width, one column
+    per evaluation set (Kodak first; n/a where the curves do not overlap)."""
+    rows = results.get("sets_bd") or []
+    order = [s["name"] for s in results.get("eval_sets", [])] or [KODAK]
+    return side_by_side(rows, ["N", "comparison"], "bd_rate", order)
+
+
+def figure_sets(results: dict, caption: str = ""):
+    """RD curves of the teacher and the main-seed students, a row of panels per evaluation set."""
+    rd = pd.DataFrame(results.get("rd_sets") or [])
+    per_set = {KODAK: _curves(results, [(k, N) for N in results["widths"] for k in STUDENT_KINDS])}
+    for s in results.get("eval_sets", [])[1:]:
+        d = rd[rd.set == s["name"]] if not rd.empty else rd
+        curves = {f"teacher N={results['teacher_N']}": d[d.codec == "teacher"]}
+        for (kind, N), c in d[d.codec != "teacher"].groupby(["codec", "N"], sort=False):
+            curves[f"{kind} N={N}"] = c
+        per_set[s["name"]] = curves
+    return rd_figure_sets(per_set, title="Teacher vs students on every evaluation set (real bitstreams)",
+                          caption=caption)
 
 
 def load_student(preset: str, N: int, lmbda: float, upstream: dict | None = None, kind: str = "kd") -> torch.nn.Module:
