@@ -36,7 +36,9 @@ Artifacts in ``artifacts/03_gdn_quant/<key>/`` (key includes the input stage's k
   load with ``lic.fixedpoint.IntTransform.load``;
 * ``hybrid_l<λ>_g_a.onnx`` — QCDQ ONNX of the hybrid ``g_a``, checked with onnxruntime;
 * ``<row>_l<λ>_s<seed>.pt`` — the same for a noise seed;
-* ``rd_quant.csv``, ``noise.csv``, ``rd_quant.png/.svg``, ``gdn_ranges.png/.svg``, ``results.json``.
+* ``rd_quant.csv``, ``noise.csv``, ``rd_quant.png/.svg``, ``gdn_ranges.png/.svg``, ``results.json``;
+* ``rd_quant_sets.csv``: the main seed's rows coded on every set of ``eval_sets`` beside Kodak
+  (:mod:`lic.evalsets`); :func:`sets_table` sets each row's BD-rate vs float per set side by side.
 """
 
 from __future__ import annotations
@@ -49,9 +51,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..data import CropSampler, load_kodak, pad_to_multiple
+from ..data import CropSampler, pad_to_multiple
 from ..errors import ParameterError
 from ..eval import evaluate_codec, rd_point
+from ..evalsets import KODAK, extra_sets, load_eval_sets, side_by_side
 from ..fileio import atomic_write_text
 from ..gdn import FixedPointGDN, gdn_modules, replace_gdn
 from ..metrics import bd_rate
@@ -63,7 +66,7 @@ from ..study import Stage, check_noise_seeds, git_commit, input_stage, resolve_p
 from ..train import TrainConfig, seed_everything, train
 
 __all__ = ["PRESETS", "ROWS", "run", "stage_handle", "load_quantized_model", "rd_table", "ablation_table",
-           "noise_table", "figure", "gdn_range_figure"]
+           "noise_table", "figure", "gdn_range_figure", "sets_table"]
 
 _COMMON = {"source": "student", "student_kind": "kd", "prune_ratio": 0.3, "lr": 1e-5, "noise_seeds": [1]}
 #: preset -> parameters (plus :data:`lic.study.COMMON`)
@@ -199,7 +202,8 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     if p.get("threads"):
         torch.set_num_threads(int(p["threads"]))
     t_start = time.monotonic()
-    images = load_kodak(p["kodak_dir"], limit=p["kodak_limit"])
+    sets = load_eval_sets(p.get("eval_sets"), p["kodak_dir"], p["kodak_limit"])
+    images, extra, rd_extra = sets[0].images, extra_sets(sets), []
     sampler = CropSampler(p["train_dir"], crop=p["crop"], seed=p["seed"])
     st.dir.mkdir(parents=True, exist_ok=True)
     rd, sizes, sats, onnx_checks, int_params, models, ranges, built = [], {}, {}, {}, {}, {}, [], {}
@@ -220,6 +224,9 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
                 res = evaluate_codec(model, images, progress=progress, desc=f"{row} λ={lmbda}{sfx}")
                 rd.append(rd_point(res, codec=label, row=row, lmbda=lmbda, seed=seed))
                 if main:
+                    for s in extra:
+                        res = evaluate_codec(model, s.images, progress=progress, desc=f"{s.name} {row} λ={lmbda}")
+                        rd_extra.append(rd_point(res, set=s.name, codec=label, row=row, lmbda=lmbda, seed=seed))
                     built[row] = model
                     sizes.setdefault(row, model_size_bytes(model))
                     sats.setdefault(row, {})[_fmt(lmbda)] = sum(saturation_counts(model).values())
@@ -258,8 +265,13 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
             "size_bytes": sizes[row]["total"], "size_transforms_bytes": sizes[row]["transforms"],
             "gdn_saturations_kodak": int(sum(sats[row].values())),
         })
+    if rd_extra:
+        atomic_write_text(st.dir / "rd_quant_sets.csv", pd.DataFrame(rd_extra).to_csv(index=False))
     results = {
         "figures": {},
+        "eval_sets": [s.info() for s in sets],
+        "rd_sets": rd_extra,
+        "sets_bd": _sets_bd(rd_df.assign(set=KODAK), *(pd.DataFrame(rd_extra),) if rd_extra else ()),
         "rd": rd_df.to_dict("records"),
         "rd_noise_seeds": all_df[all_df.seed != p["seed"]].to_dict("records"),
         "noise": noise_df.to_dict("records"),
@@ -283,6 +295,34 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     results["figures"]["rd"] = save_figure(figure(results, caption=cap), st.dir, "rd_quant")
     results["figures"]["gdn_ranges"] = save_figure(gdn_range_figure(results, caption=cap), st.dir, "gdn_ranges")
     return st.finish(results)
+
+
+def _sets_bd(*frames: pd.DataFrame) -> list[dict]:
+    """Long rows ``set, codec, bd_rate_psnr_vs_float, bd_rate_msssim_vs_float`` of every row on every set."""
+    out = []
+    for df in frames:
+        for name, g in df.groupby("set", sort=False):
+            ref = g[g.row == "float"]
+            for row, label in ROWS.items():
+                d = g[g.row == row]
+                if d.empty:
+                    continue
+                bd = {}
+                for m, col in (("psnr", "psnr"), ("msssim", "ms_ssim")):
+                    if row == "float":  # the anchor itself: 0, or n/a where the metric is (MS-SSIM of small images)
+                        bd[m] = 0.0 if ref[col].notna().any() else math.nan
+                    else:
+                        bd[m] = bd_rate(ref.bpp, ref[col], d.bpp, d[col])
+                out.append({"set": name, "codec": label, "bd_rate_psnr_vs_float": bd["psnr"],
+                            "bd_rate_msssim_vs_float": bd["msssim"]})
+    return out
+
+
+def sets_table(results: dict, metric: str = "psnr") -> pd.DataFrame:
+    """Each ablation row's BD-rate vs float (``metric`` psnr or msssim), one column per evaluation set."""
+    rows = results.get("sets_bd") or [{"set": KODAK, **r} for r in results["summary"]]
+    order = [s["name"] for s in results.get("eval_sets", [])] or [KODAK]
+    return side_by_side(rows, ["codec"], f"bd_rate_{metric}_vs_float", order)
 
 
 def rd_table(results: dict) -> pd.DataFrame:
