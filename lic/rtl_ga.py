@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -102,8 +102,6 @@ def make_plan(t: IntTransform, hw: tuple[int, int], folds: dict[str, tuple[int, 
 
 def replace_cycles(plan: FoldingPlan) -> FoldingPlan:
     """The plan with each layer's ``cycles`` set to this architecture's model (:func:`model_cycles`)."""
-    from dataclasses import replace
-
     m = model_cycles(plan)["layers"]
     return replace(plan, layers=tuple(replace(l, cycles=m[l.name]) for l in plan.layers))
 
@@ -117,8 +115,6 @@ def regrid(t: IntTransform, plan: FoldingPlan, hw: tuple[int, int]) -> FoldingPl
     folds = {l.name: (l.pe, l.simd) for l in plan.layers}
     new = make_plan(t, hw, folds, board=plan.board, clock_mhz=plan.clock_mhz,
                     resolution=plan.resolution)
-    from dataclasses import replace
-
     layers = tuple(replace(n, fifo_depth=max(2, o.fifo_depth * o.pe // o.cout),
                            linebuf_rows=max(6, o.linebuf_rows) if n.kind == "conv" else 0)
                    for n, o in zip(new.layers, plan.layers))
@@ -149,8 +145,6 @@ def balanced_plan(t: IntTransform, hw: tuple[int, int], target_cycles: int,
         best = None
         for pe in (d for d in range(1, l.cout + 1) if l.cout % d == 0):
             for simd in (d for d in range(1, l.in_dim + 1) if l.in_dim % d == 0):
-                from dataclasses import replace
-
                 c = _stage_cycles(replace(l, pe=pe, simd=simd))
                 if c <= target_cycles:
                     key = (pe * simd, -simd)
