@@ -7,6 +7,10 @@ the stage figures, the width-for-board frontier). The headline table puts each c
 next to what this run measured and what it was measured against; a generated paragraph says what
 the run shows. Tables go through :mod:`lic.tables` (rounded, units, ``n/a``, no index, split when
 wide). The study runner renders the executed notebook to ``report.html`` (nbconvert, code hidden).
+
+Evaluation sets beside Kodak (each stage's ``eval_sets``, :mod:`lic.evalsets`): :func:`eval_set_tables`
+sets each stage's BD-rates per set side by side; the report's own ``eval_sets`` (entries as the
+stages got them) narrows them to those sets (empty: every set a stage evaluated).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from .quant import seed_spread
 
 __all__ = ["PRESETS", "stage_handle", "run", "load_all", "headline_table", "summary_paragraph", "rd_curves",
            "rd_by_width", "deployable", "complexity_figure", "width_tables", "frontier_figure", "hardware_tables",
-           "caption", "show_figure", "seed_spread"]
+           "caption", "show_figure", "seed_spread", "eval_set_tables"]
 
 _P = {"boards": ["zcu102", "zcu104", "kv260", "u250"], "resolution": [1280, 720], "fps": 30, "utilisation": 0.8}
 PRESETS = {"smoke": dict(_P), "quick": dict(_P), "paper": dict(_P)}
@@ -316,6 +320,56 @@ def hardware_tables(r04: dict) -> list[tuple[str, pd.DataFrame]]:
     return tables_of(r04, skip=_HW_SKIP)
 
 
+#: results fields holding per-set rows (``set`` column) or set descriptions (``name``)
+_SET_FIELDS = {"rd_sets": "set", "bd_sets": "set", "sets_bd": "set", "eval_sets": "name"}
+
+
+def _only_sets(res: dict, names: list[str] | None) -> dict:
+    """``res`` with its per-set rows narrowed to ``names`` (None: all)."""
+    if not names:
+        return res
+    return {**res, **{k: [x for x in res[k] if x.get(c) in names] for k, c in _SET_FIELDS.items() if res.get(k)}}
+
+
+def _set_names(p: dict | None) -> list[str] | None:
+    from ..evalsets import KODAK, parse_entries
+
+    entries = (p or {}).get("eval_sets") or []
+    return [KODAK, *(e["name"] for e in parse_entries(entries))] if entries else None
+
+
+def eval_set_tables(r: dict, p: dict | None = None) -> list[tuple[str, pd.DataFrame]]:
+    """Each stage's BD-rates on every evaluation set, one column per set (Kodak first), plus the sets
+    themselves; empty when no stage evaluated a set beside Kodak.
+
+    Args:
+        p: the report's parameters; its ``eval_sets`` (entries as the stages got them) keeps only
+            those sets.
+    """
+    from .distill import sets_table as distill_sets
+    from .quant import sets_table as quant_sets
+    from .teacher import bd_sets_table
+
+    names = _set_names(p)
+    res = {s: _only_sets(r[f"r{s}"], names) for s in ("01", "02", "03")}
+    if all(len(x.get("eval_sets") or []) <= 1 for x in res.values()):
+        return []
+    described = {}
+    for s, x in res.items():
+        for e in x.get("eval_sets") or []:
+            d = described.setdefault(e["name"], {**{k: v for k, v in e.items() if k != "root"}, "stages": []})
+            d["stages"].append(s)
+    out = [("evaluation sets (Kodak checksummed against the project's list; content = digest of names + MD5s)",
+            pd.DataFrame(described.values()))]
+    if len(res["01"].get("eval_sets") or []) > 1:
+        out.append(("teacher vs JPEG / WebP: BD-rate (PSNR) on each set", bd_sets_table(res["01"])))
+    if len(res["02"].get("eval_sets") or []) > 1:
+        out.append(("students vs teacher (main seed): BD-rate (PSNR) on each set", distill_sets(res["02"])))
+    if len(res["03"].get("eval_sets") or []) > 1:
+        out.append(("quantization / GDN rows vs float: BD-rate (PSNR) on each set", quant_sets(res["03"])))
+    return out
+
+
 def _figures(r: dict, p: dict, folder) -> tuple[dict, dict]:
     """Build and save (PNG + SVG) every figure of the report; returns (paths, chosen widths)."""
     from .distill import figure_objective
@@ -331,6 +385,15 @@ def _figures(r: dict, p: dict, folder) -> tuple[dict, dict]:
     figs["gdn_ranges"] = gdn_range_figure(r["r03"], caption=caption(r, "03"))
     figs["fps"] = fps_figure(r["r04"], caption=caption(r, "04"))
     figs["frontier_boards"], chosen = frontier_figure(r, p)
+    names = _set_names(p)
+    if len(_only_sets(r["r01"], names).get("eval_sets") or []) > 1:  # a row of panels per evaluation set
+        from .teacher import figure as teacher_figure
+
+        figs["rd_sets_teacher"] = teacher_figure(_only_sets(r["r01"], names), caption=caption(r, "01"))
+    if len(_only_sets(r["r02"], names).get("eval_sets") or []) > 1:
+        from .distill import figure_sets
+
+        figs["rd_sets_students"] = figure_sets(_only_sets(r["r02"], names), caption=caption(r, "02"))
     return {name: save_figure(f, folder, name) for name, f in figs.items()}, chosen
 
 
