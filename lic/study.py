@@ -308,6 +308,7 @@ def run_study(
 
     Raises:
         RuntimeError: a stage failed; the message names the stage and the failing cell.
+        ParameterError, DataError: a bad parameter or evaluation set, before any stage runs.
     """
     import papermill as pm
 
@@ -316,7 +317,9 @@ def run_study(
     for s in stages:
         if s not in STAGES:
             raise ParameterError(f"unknown stage {s!r}; stages: {list(STAGES)}")
-        resolve_params(s, preset, **_stage_params(overrides.get(s, {})))  # validate names before running anything
+        ps = resolve_params(s, preset, **_stage_params(overrides.get(s, {})))  # validate names before running anything
+        if ps.get("eval_sets"):
+            stage_key(s, ps)  # and the evaluation sets: a missing folder or a checksum mismatch fails here
     out = Path(out_dir or ROOT / "runs" / f"{preset}-{time.strftime('%Y%m%d-%H%M%S')}")
     out.mkdir(parents=True, exist_ok=True)
     manifest = {"preset": preset, "commit": git_commit(), "versions": _versions(), "data": data_manifest(),
@@ -383,7 +386,7 @@ def main(argv=None) -> int:
             s, k = name.split(".", 1)
             overrides.setdefault(s, {})[k] = _parse_value(value)
         m = run_study(a.preset, a.stages, overrides, a.out, progress=not a.quiet)
-    except (ParameterError, RuntimeError) as exc:
+    except (ParameterError, DataError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for s, info in m["stages"].items():

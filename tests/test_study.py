@@ -128,3 +128,32 @@ def test_runner_streams_progress_to_the_console(tmp_path, monkeypatch, capfd):
     assert os.environ.get("LIC_PROGRESS") is None  # only the kernels see console mode
     study.run_study("smoke", ["01"], {}, tmp_path / "run2", progress=False)
     assert calls[1][:3] == (None, None, None) and "stage 01" not in capfd.readouterr().err
+
+
+def test_bad_evaluation_set_fails_before_any_stage_with_one_line(tmp_path, capsys):
+    """A missing set folder, or a set whose MD5SUMS does not match, stops the runner up front (exit 2)."""
+    assert main(["--preset", "smoke", "--stages", "01", "02", "-p", "02.eval_sets",
+                 json.dumps([str(tmp_path / "missing")]), "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: eval set 'missing': folder") and "does not exist" in err[0]
+    assert not (tmp_path / "run").exists()  # nothing ran, not even stage 01
+    s = tmp_path / "mine"
+    s.mkdir()
+    from PIL import Image
+
+    Image.new("RGB", (3, 2)).save(s / "a.png")
+    (s / "MD5SUMS").write_text("0" * 32 + "  a.png\n")
+    assert main(["--preset", "smoke", "--stages", "01", "-p", "01.eval_sets", json.dumps([str(s)])]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "eval set 'mine'" in err[0] and "a.png: MD5 mismatch" in err[0]
+
+
+def test_stage_run_rejects_a_bad_evaluation_set(tmp_path):
+    from lic.errors import DataError
+    from lic.stages import teacher
+
+    p = resolve_params("01", "smoke", eval_sets=[{"path": str(tmp_path / "nope"), "name": "x"}])
+    with pytest.raises(DataError, match=r"eval set 'x': folder .*nope does not exist"):
+        teacher.run(p, progress=False)
+    with pytest.raises(ParameterError, match="unknown key"):
+        teacher.run({**p, "eval_sets": [{"path": str(tmp_path), "size": 3}]}, progress=False)
