@@ -488,12 +488,15 @@ def sets_table(results: dict) -> pd.DataFrame:
 def figure_sets(results: dict, caption: str = ""):
     """RD curves of the teacher and the main-seed students, a row of panels per evaluation set."""
     rd = pd.DataFrame(results.get("rd_sets") or [])
-    per_set = {KODAK: _curves(results, [(k, N) for N in results["widths"] for k in STUDENT_KINDS])}
+    kinds = [(k, N) for N in sorted({*results["widths"], *results.get("pruned_widths", [])}) for k in STUDENT_KINDS]
+    per_set = {KODAK: _curves(results, kinds)}  # the same labels in the same order (colours) on every set
     for s in results.get("eval_sets", [])[1:]:
         d = rd[rd.set == s["name"]] if not rd.empty else rd
         curves = {f"teacher N={results['teacher_N']}": d[d.codec == "teacher"]}
-        for (kind, N), c in d[d.codec != "teacher"].groupby(["codec", "N"], sort=False):
-            curves[f"{kind} N={N}"] = c
+        for kind, N in kinds:
+            c = d[(d.codec == kind) & (d.N == N)]
+            if not c.empty:
+                curves[f"{kind} N={N}"] = c
         per_set[s["name"]] = curves
     return rd_figure_sets(per_set, title="Teacher vs students on every evaluation set (real bitstreams)",
                           caption=caption)
