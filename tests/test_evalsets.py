@@ -144,7 +144,7 @@ def test_smoke_stages_01_to_03_on_an_extra_set(odd_set, tmp_path, monkeypatch):
     tables = report.eval_set_tables({"r01": r01, "r02": r02, "r03": r03}, {"eval_sets": []})
     assert len(tables) == 4 and all("odd" in " ".join(map(str, df.columns)) or "odd" in df.to_string()
                                     for _, df in tables)
-    assert all("<table" in to_html(df, title) for title, df in tables)
+    _check_layout(tables, tmp_path)
     assert report.eval_set_tables({"r01": {**r01, "eval_sets": r01["eval_sets"][:1]}, "r02": {}, "r03": {}}) == []
 
     keys = {s: stage_module(s).stage_handle("smoke", up).key for s in ("01", "02", "03")}
@@ -154,3 +154,24 @@ def test_smoke_stages_01_to_03_on_an_extra_set(odd_set, tmp_path, monkeypatch):
 
 def _same(a, b) -> bool:
     return (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b)
+
+
+def _check_layout(tables, tmp_path):
+    """The per-set tables as the report shows them (lic.tables, its CSS), in headless Chromium at 1024 px:
+    none wider than the page, also with eight sets side by side."""
+    from lic.htmlcheck import chromium, measure
+    from lic.tables import CSS, to_html
+
+    wide = []
+    for title, df in tables[1:]:
+        cols = [c for c in df.columns if " · " in str(c)]
+        extra = {f"{c.split(' · ')[0]} · a longer set name {i}": df[c] for c in cols[-1:] for i in range(6)}
+        wide.append((title + " (8 sets)", df.assign(**extra)))
+    body = "".join(f"<h3>{t}</h3>" + to_html(df, t) for t, df in [*tables, *wide])
+    page = tmp_path / "sets.html"
+    page.write_text(f"<html><head>{CSS}</head><body>{body}</body></html>")
+    assert body.count("<table") >= len(tables) * 2 - 1
+    if chromium() is None:
+        pytest.skip("headless Chromium not installed: layout of the per-set tables not checked")
+    m = measure(page, width=1024)
+    assert m["tables"] >= len(tables) * 2 - 1 and m["bad"] == [] and m["page_scroll_width"] <= m["page"], m["bad"][:3]

@@ -360,7 +360,8 @@ def eval_set_tables(r: dict, p: dict | None = None) -> list[tuple[str, pd.DataFr
             d = described.setdefault(e["name"], {**{k: v for k, v in e.items() if k != "root"}, "stages": []})
             d["stages"].append(s)
     out = [("evaluation sets (Kodak checksummed against the project's list; content = digest of names + MD5s)",
-            pd.DataFrame(described.values()))]
+            pd.DataFrame(described.values()).reindex(columns=["name", "images", "sizes", "checksummed", "content",
+                                                               "stages"]))]
     if len(res["01"].get("eval_sets") or []) > 1:
         out.append(("teacher vs JPEG / WebP: BD-rate (PSNR) on each set", bd_sets_table(res["01"])))
     if len(res["02"].get("eval_sets") or []) > 1:
