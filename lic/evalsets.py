@@ -51,7 +51,7 @@ class EvalSet:
     root: Path
     images: list[tuple[str, torch.Tensor]] = field(repr=False)
     checksummed: bool = False
-    content: str = ""  #: :func:`fingerprint` of the files (empty for Kodak: its MD5 list is the project's)
+    content: str = ""  #: digest of the sorted file names and MD5s (:func:`fingerprint`)
 
     def info(self) -> dict:
         """JSON-able description (for ``results.json``): name, folder, image count, sizes, content digest."""
@@ -144,9 +144,11 @@ def fingerprint(entry: dict, files: tuple | None = None) -> str:
         DataError: as :func:`load_eval_sets` for a missing folder, no images or a checksum mismatch.
     """
     files, sums = files or _files(entry)
-    digests = sums if sums is not None else {f.name: _md5_cached(f) for f in files}
-    blob = json.dumps(sorted(digests.items()))
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    return _digest(sums if sums is not None else {f.name: _md5_cached(f) for f in files})
+
+
+def _digest(md5s: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(sorted(md5s.items())).encode()).hexdigest()[:16]
 
 
 def key_of(entries: Any) -> list[dict] | None:
@@ -171,10 +173,13 @@ def load_eval_sets(entries: Any, kodak_dir: str | os.PathLike | None = None,
             image; the message names the set and the file.
     """
     parsed = parse_entries(entries)  # bad entries fail before Kodak is read
-    kodak = load_kodak(kodak_dir, limit=kodak_limit)
-    from .data import resolve_dir
+    kodak = load_kodak(kodak_dir, limit=kodak_limit)  # verified against the project's MD5 list
+    from .data import kodak_md5s, resolve_dir
 
-    out = [EvalSet(KODAK, resolve_dir(kodak_dir, "LIC_KODAK_DIR", "Kodak"), kodak, checksummed=True)]
+    sums = kodak_md5s()
+    used = {n: d for n, d in sums.items() if Path(n).stem in {k for k, _ in kodak}}
+    out = [EvalSet(KODAK, resolve_dir(kodak_dir, "LIC_KODAK_DIR", "Kodak"), kodak, checksummed=True,
+                   content=_digest(used))]
     for e in parsed:
         files, sums = _files(e)
         images = []
