@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from lic import data, fixedpoint, fpga_model, rtl_ga, rtl_ga_synth, zoo
+from lic.boards import load_board
 from lic.fileio import write_json
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,6 +49,8 @@ def main(argv=None) -> dict:
                     "rtl_ga_kodak.json, with --synth rtl_ga_synth.json)")
     ap.add_argument("--synth", default="", help="comma-separated stages to synthesise instead")
     ap.add_argument("--synth-timeout", type=float, default=1800)
+    ap.add_argument("--combine", default="", help="comma-separated --synth result files: "
+                    "write rtl_ga_synth.json with the whole design scaled from them")
     args = ap.parse_args(argv)
     torch.manual_seed(0)
     model = zoo.load_pretrained(args.student)
@@ -61,6 +64,8 @@ def main(argv=None) -> dict:
     plan = rtl_ga.regrid(ga, src, pix.shape[1:])
     if args.synth:
         return synth(args, ga, plan, src)
+    if args.combine:
+        return combine(args, plan, src)
     args.out = args.out or str(ROOT / "benchmarks" / "results" / "rtl_ga_kodak.json")
     t0 = time.time()
     r = rtl_ga.measure(ga, plan, pix, args.work, clock_mhz=src.clock_mhz)
@@ -118,6 +123,31 @@ def synth(args, ga, plan, src) -> dict:
            **r, "model_total": src.notes.get("resources"), "plan": plan.to_dict()}
     write_json(args.out or ROOT / "benchmarks" / "results" / "rtl_ga_synth.json", out)
     print(json.dumps({k: out[k] for k in ("stages", "total", "failed")}, indent=1, default=str))
+    return out
+
+
+def combine(args, plan, src) -> dict:
+    """Synthesised stages (``--synth`` outputs) + the whole design scaled from them by lanes."""
+    from lic.fileio import read_json
+
+    measured = [row for f in args.combine.split(",") for row in read_json(f)["stages"]]
+    est = rtl_ga_synth.scale_to_plan(plan, measured)
+    model = {l.name: {"dsp": l.dsp, "bram36": l.bram, "lut": l.lut, "ff": l.ff}
+             for l in src.layers}
+    for row in est["stages"]:
+        row["model"] = model[row["layer"]]
+    b = load_board(src.board)
+    r = b.resources
+    out = {"student": args.student, "board": src.board,
+           "synth": "yosys 0.23 synth_xilinx -family xcup -flatten, one stage at a time; LUT = "
+                    "LUT1-6 + SRL + LUTRAM cells; bram36 = RAMB36E2 + RAMB18E2/2",
+           "synthesised": measured, "whole_design_scaled": est,
+           "model_total": src.notes.get("resources"),
+           "board_budget": {"dsp": r.dsp, "bram36": r.bram, "lut": r.lut, "ff": r.ff},
+           "plan": plan.to_dict()}
+    write_json(args.out or ROOT / "benchmarks" / "results" / "rtl_ga_synth.json", out)
+    print(json.dumps({k: out[k] for k in ("whole_design_scaled", "model_total", "board_budget")},
+                     indent=1, default=str))
     return out
 
 

@@ -24,7 +24,7 @@ from .hw import ToolError
 from .rtl import _parse_stat, require_tools
 from . import rtl_ga
 
-__all__ = ["synth_stage", "synth_plan"]
+__all__ = ["synth_stage", "synth_plan", "scale_to_plan"]
 
 _LUT = re.compile(r"^(LUT\d|SRL\w*|RAM\d+[MX]\w*|RAM\d+S\w*)$")
 _FF = re.compile(r"^FD[A-Z]*$")
@@ -105,3 +105,41 @@ def synth_plan(t: IntTransform, plan: FoldingPlan, work_dir: str | os.PathLike,
             failed[name] = str(e).splitlines()[0]
     total = {k: sum(r[k] for r in rows) for k in ("lut", "ff", "dsp", "bram36")}
     return {"stages": rows, "total": total, "failed": failed}
+
+
+def scale_to_plan(plan: FoldingPlan, measured: list[dict]) -> dict:
+    """Whole-design estimate from synthesised stages: each stage of ``plan`` takes the yosys
+    DSP/LUT/FF counts of the synthesised stage of its kind scaled by MAC lanes (``pe * simd``;
+    exact for DSPs, which are per lane; LUT/FF include per-PE and per-stage parts, so a
+    rough figure); block RAM is not scaled. A synthesised stage keeps its own counts. An
+    extrapolation, labelled as such per row.
+
+    Args:
+        plan: the design's folding.
+        measured: rows of :func:`synth_stage` (at least one a kind in ``plan``).
+
+    Returns:
+        ``{"stages": [{layer, kind, lanes, lut, ff, dsp, bram36, source}], "total": {...}}``.
+
+    Raises:
+        ParameterError: a kind of ``plan`` has no synthesised stage.
+    """
+    by_name = {r["layer"]: r for r in measured}
+    by_kind = {r["kind"]: r for r in measured}
+    rows = []
+    for lf in plan.layers:
+        if lf.name in by_name:
+            r, src = by_name[lf.name], "yosys"
+        elif lf.kind in by_kind:
+            r, src = by_kind[lf.kind], f"scaled from {by_kind[lf.kind]['layer']} by lanes"
+        else:
+            raise ParameterError(f"{lf.name}: no synthesised {lf.kind} stage to scale from")
+        f = lf.lanes / r["lanes"] if src != "yosys" else 1.0
+        rows.append({"layer": lf.name, "kind": lf.kind, "pe": lf.pe, "simd": lf.simd,
+                     "lanes": lf.lanes, "source": src,
+                     **{k: round(r[k] * f, 1) for k in ("lut", "ff", "dsp")},
+                     # block RAM follows weights and line buffers, not lanes: not scaled
+                     "bram36": r["bram36"] if src == "yosys" else None})
+    total = {k: round(sum(r[k] for r in rows), 1) for k in ("lut", "ff", "dsp")}
+    total["bram36_synthesised_stages"] = sum(r["bram36"] for r in rows if r["bram36"] is not None)
+    return {"stages": rows, "total": total}
