@@ -7,7 +7,6 @@ Builds are cached in ``hls/build/vl-<hash>``: a re-run only simulates (< 1 s a f
 import copy
 import shutil
 
-import numpy as np
 import pytest
 
 from lic import rtl, rtl_ga
