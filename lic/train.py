@@ -45,7 +45,7 @@ from typing import Callable
 
 import torch
 from compressai.losses import RateDistortionLoss
-from tqdm.auto import tqdm
+from .progress import tqdm
 
 from .data import CropSampler
 from .datasets import StreamingCrops
