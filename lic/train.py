@@ -45,12 +45,12 @@ from typing import Callable
 
 import torch
 from compressai.losses import RateDistortionLoss
-from .progress import tqdm
 
 from .data import CropSampler
 from .datasets import StreamingCrops
 from .errors import ParameterError
 from .fileio import atomic_write_bytes
+from .progress import tqdm
 
 __all__ = ["TrainConfig", "PRECISIONS", "rd_loss_fn", "configure_optimizers", "train", "seed_everything",
            "default_device", "resolve_precision", "bf16_is_fast", "main"]
