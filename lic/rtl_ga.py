@@ -30,8 +30,8 @@ from .fixedpoint import IntTransform
 from .folding import FoldingPlan, LayerFold
 from .hw import HLS_DIR
 
-__all__ = ["GA_RTL_DIR", "make_plan", "balanced_plan", "regrid", "model_cycles", "generate",
-           "measure"]
+__all__ = ["GA_RTL_DIR", "conv_pack", "gamma_bits", "make_plan", "balanced_plan", "regrid",
+           "model_cycles", "generate", "measure"]
 
 GA_RTL_DIR = HLS_DIR / "rtl" / "ga"
 _SOURCES = [GA_RTL_DIR / f for f in ("fifo.v", "collect.v", "mac_pe.v", "conv_stage.v",
@@ -41,6 +41,17 @@ _STAT_FIELDS = ("busy", "stall", "starve", "fill", "first", "last", "sat", "pixe
 _SW = 32 * len(_STAT_FIELDS)  # stats bits a stage
 ROW_OVERHEAD = 3  # conv stage cycles a row outside the fold loop: wait test + 2 window fills
 FANIN = 4  # conv PE adder tree: inputs a registered level (ga_mac_pe)
+INT8_PACK = 1  # conv: two int8 MACs sharing an activation in one DSP multiply where legal
+
+
+def conv_pack(layer, lf: LayerFold, cfg) -> int:
+    """Output channels a conv MAC unit computes with one multiply a SIMD lane (WP486 INT8
+    packing in ``ga_mac_pe``): 2 when ``INT8_PACK``, PE is even, the activations fit 9 bits
+    as signed and the weights 8 bits (:func:`lic.fpga_model.conv_dsp`'s rule), else 1."""
+    a = layer.attrs
+    ax = a["in_bits"] + (0 if a["in_signed"] else 1)
+    ok = INT8_PACK and FANIN > 1 and lf.pe % 2 == 0 and ax <= 9 and cfg.weight_bits <= 8
+    return 2 if ok else 1
 
 
 def _tree_levels(simd: int) -> int:
@@ -239,12 +250,23 @@ def _conv_roms(layer, lf: LayerFold, cfg) -> tuple[str, str]:
     return _hex_words(w, cfg.weight_bits), _hex_words(bs.reshape(nco, lf.pe), acc + 8)
 
 
+def gamma_bits(layer, cfg) -> int:
+    """Width of the GDN stage's gamma words: the fewest bits holding every (unsigned) gamma
+    of ``layer``, at most ``cfg.gdn_bits``. Exact (the values are zero-extended either way)
+    and narrows the gamma x m product: with gamma < 2^17 a 17 x 31 product is 2 DSP48E2
+    tiles instead of the 32 x 31 product's 4."""
+    g = np.asarray(layer.params["gamma"], dtype=np.int64)
+    if g.size and (g.min() < 0 or int(g.max()) >= 1 << cfg.gdn_bits):
+        raise ParameterError(f"{layer.name}: gamma outside 0..2^{cfg.gdn_bits}-1")
+    return max(1, min(cfg.gdn_bits, int(g.max()).bit_length() if g.size else 1))
+
+
 def _gdn_roms(layer, lf: LayerFold, cfg) -> tuple[str, str]:
     g, b = layer.params["gamma"], layer.params["beta"]
-    c = g.shape[0]
     nco, nci = lf.folds
     gw = g.reshape(nco, lf.pe, nci, lf.simd).transpose(0, 2, 1, 3).reshape(nco * nci, -1)
-    return _hex_words(gw, cfg.gdn_bits), _hex_words(b.reshape(nco, lf.pe), layer.attrs["acc_bits"])
+    return (_hex_words(gw, gamma_bits(layer, cfg)),
+            _hex_words(b.reshape(nco, lf.pe), layer.attrs["acc_bits"]))
 
 
 def _conv_inst(k: int, layer, lf: LayerFold, cfg, rom_dir: str = "roms") -> str:
@@ -252,7 +274,8 @@ def _conv_inst(k: int, layer, lf: LayerFold, cfg, rom_dir: str = "roms") -> str:
     prm = dict(CIN=lf.cin, COUT=lf.cout, H=lf.hin, W=lf.win, PE=lf.pe, SIMD=lf.simd,
                ROWS=lf.linebuf_rows, A_BITS=a["in_bits"], A_SIGNED=int(a["in_signed"]),
                W_BITS=cfg.weight_bits, ACC_BITS=cfg.acc_bits, SH_BITS=8, OUT_BITS=a["out_bits"],
-               OUT_SIGNED=int(a["out_signed"]), DEPTH=lf.fifo_depth, FANIN=FANIN)
+               OUT_SIGNED=int(a["out_signed"]), DEPTH=lf.fifo_depth, FANIN=FANIN,
+               INT8_PACK=INT8_PACK)
     return _inst("ga_conv_stage", k, prm, rom_dir)
 
 
@@ -262,7 +285,7 @@ def _gdn_inst(k: int, layer, lf: LayerFold, cfg, rom_dir: str = "roms") -> str:
         raise ParameterError(f"{layer.name}: only forward GDN in g_a")
     prm = dict(C=lf.cin, PE=lf.pe, SIMD=lf.simd, NPIX=lf.hin * lf.win, INVERSE=0,
                STANDARD=int(a["variant"] == "standard"), IN_BITS=a["in_bits"],
-               G_BITS=cfg.gdn_bits, ACC_BITS=a["acc_bits"], K=a["div_bits"], S_NUM=a["s_num"],
+               G_BITS=gamma_bits(layer, cfg), ACC_BITS=a["acc_bits"], K=a["div_bits"], S_NUM=a["s_num"],
                S_DEN=a["s_den"], SHIFT=0, SQRT_FRAC=a["sqrt_frac"] or 4, OUT_BITS=a["out_bits"],
                DEPTH=lf.fifo_depth)
     return _inst("ga_gdn_stage", k, prm, rom_dir)

@@ -130,3 +130,40 @@ def test_ga_fpga_model_plan(real, tmp_path):
     model = max(l.cycles for l in src.layers)
     measured = r["interval"]
     assert abs(model / measured - 1) <= 0.10, (model, measured)
+
+
+def test_ga_int8_packing_extremes(real, tmp_path):
+    """WP486 packing (two int8 MACs a DSP multiply, ga_mac_pe PACK=2) at the extreme codes:
+    weights only -128 / 127, pixels only 0 / 255, GDN outputs pushed to -128 / 127 (s_num
+    raised), on even-PE (packed) and odd-PE (one MAC a multiply) stages: bit-exact, clamps
+    counted alike."""
+    import numpy as np
+
+    ga, _, pix = real
+    ext = copy.deepcopy(ga)
+    rng = np.random.default_rng(5)
+    for l in ext.layers:
+        if l.kind == "conv":
+            w = l.params["weight"]
+            new = np.where(rng.random(w.shape) < 0.5, -128, 127).astype(w.dtype)
+            # same output scale: shift by log2 of the growth of the weights' L1 norm
+            grow = np.abs(new).sum() / max(1, np.abs(w).sum())
+            l.params["weight"] = new
+            l.params["out_shift"] = l.params["out_shift"] + int(np.ceil(np.log2(grow)))
+        else:
+            l.attrs["s_num"] += 3  # GDN quotients x 8: outputs at -128 / 127 often
+    img = np.where(rng.random(pix.shape) < 0.5, 0, 255).astype(pix.dtype)
+    folds = {"g_a.0": (2, 15), "g_a.1": (2, 2), "g_a.2": (4, 8), "g_a.3": (1, 8),
+             "g_a.4": (1, 10), "g_a.5": (2, 4), "g_a.6": (3, 8)}
+    plan = rtl_ga.make_plan(ext, (64, 64), folds)
+    packs = {l.name: rtl_ga.conv_pack(l, lf, ext.cfg) for l, lf in zip(ext.layers, plan.layers)
+             if l.kind == "conv"}
+    assert packs == {"g_a.0": 2, "g_a.2": 2, "g_a.4": 1, "g_a.6": 1}
+    ext.reset_counters()
+    y0 = ext.run(img.astype(np.int64), upto=1)
+    lo, hi = ext.layers[0].out_range
+    assert np.mean((y0 > lo) & (y0 < hi)) > 0.1  # not all clamped: products matter
+    a1 = ext.run(img.astype(np.int64), upto=2)
+    assert a1.min() == -128 and a1.max() == 127  # the packed g_a.2 sees both int8 ends
+    r = rtl_ga.measure(ext, plan, img, tmp_path)
+    _check(r)

@@ -10,7 +10,8 @@
 //                 (stride 2 = one column pair). Rows/columns outside the image read as 0.
 //                 A row starts after its 5 input rows are complete, with 2 fill cycles.
 //   MAC array   : PE ga_mac_pe units (conv_pe's arithmetic, pipelined adder tree; FANIN=1:
-//                 conv_pe itself, hls/rtl/conv_pe.v) share the SIMD activation lanes of
+//                 conv_pe itself, hls/rtl/conv_pe.v; PE even and int8: PE/2 units of two
+//                 channels, one DSP multiply a SIMD lane, WP486) share the SIMD activation lanes of
 //                 the window vector v[(ky*5 + kx)*CIN + c]; beat (co, ci) gives unit p the
 //                 weights of output channel co*PE+p, lanes ci*SIMD..ci*SIMD+SIMD-1.
 //                 A pixel is NCO*NCI beats (NCO = COUT/PE, NCI = 25*CIN/SIMD), II = 1.
@@ -43,6 +44,7 @@ module ga_conv_stage #(
     parameter integer DEPTH      = 2,
     parameter integer FANIN      = 4,    // > 1: ga_mac_pe (registered FANIN-input adder
                                          // tree a level); 1: conv_pe (one combinational sum)
+    parameter integer INT8_PACK  = 1,    // 1: two MACs a DSP multiply where legal (see PE array)
     parameter WFILE = "w.hex",
     parameter BFILE = "b.hex"
 ) (
@@ -202,22 +204,37 @@ module ga_conv_stage #(
     end
 
     // ------------------------------------------------------------------ PE array
-    wire [PE-1:0]          u_ready, u_valid;
+    // INT8_PACK and PE even and activations <= 9 bits as signed and int8 weights (and the
+    // tree PE): PE/2 ga_mac_pe units with PACK = 2, unit u computing channels 2u, 2u+1 with
+    // one DSP multiply a SIMD lane (lic.fpga_model conv_dsp's rule); else PE units of one.
+    localparam integer AXS  = A_BITS + (A_SIGNED ? 0 : 1);
+    localparam integer PACK = (INT8_PACK != 0 && FANIN > 1 && PE % 2 == 0 && AXS <= 9
+                               && W_BITS <= 8) ? 2 : 1;
+    localparam integer NU   = PE / PACK;
+    wire [NU-1:0]          u_ready, u_valid;
     wire [PE*OUT_BITS-1:0] u_y;
     wire [PE*2-1:0]        u_sat;
     wire                   c_ready;
-    genvar p;
+    genvar p, q;
     generate
-        for (p = 0; p < PE; p = p + 1) begin : g_pe
+        for (p = 0; p < NU; p = p + 1) begin : g_pe
             if (FANIN > 1) begin : g_tree
+                wire [PACK*ACC_BITS-1:0] bias;
+                wire [PACK*SH_BITS-1:0]  shift;
+                for (q = 0; q < PACK; q = q + 1) begin : g_bs
+                    assign bias[q*ACC_BITS +: ACC_BITS] = b_bs[(p*PACK + q)*BW +: ACC_BITS];
+                    assign shift[q*SH_BITS +: SH_BITS]  = b_bs[(p*PACK + q)*BW + ACC_BITS +: SH_BITS];
+                end
                 ga_mac_pe #(.SIMD(SIMD), .NBEATS(NCI), .A_BITS(A_BITS), .A_SIGNED(A_SIGNED),
                             .W_BITS(W_BITS), .ACC_BITS(ACC_BITS), .SH_BITS(SH_BITS),
-                            .OUT_BITS(OUT_BITS), .OUT_SIGNED(OUT_SIGNED), .FANIN(FANIN)) u (
+                            .OUT_BITS(OUT_BITS), .OUT_SIGNED(OUT_SIGNED), .FANIN(FANIN),
+                            .PACK(PACK)) u (
                     .clk(clk), .rst(rst), .in_valid(b_v), .in_ready(u_ready[p]), .in_a(b_a),
-                    .in_w(b_w[p*SIMD*W_BITS +: SIMD*W_BITS]),
-                    .in_bias(b_bs[p*BW +: ACC_BITS]), .in_shift(b_bs[p*BW + ACC_BITS +: SH_BITS]),
+                    .in_w(b_w[p*PACK*SIMD*W_BITS +: PACK*SIMD*W_BITS]),
+                    .in_bias(bias), .in_shift(shift),
                     .out_valid(u_valid[p]), .out_ready(c_ready),
-                    .out_y(u_y[p*OUT_BITS +: OUT_BITS]), .out_sat(u_sat[2*p +: 2]));
+                    .out_y(u_y[p*PACK*OUT_BITS +: PACK*OUT_BITS]),
+                    .out_sat(u_sat[2*PACK*p +: 2*PACK]));
             end else begin : g_flat
                 conv_pe #(.SIMD(SIMD), .NBEATS(NCI), .A_BITS(A_BITS), .A_SIGNED(A_SIGNED),
                           .W_BITS(W_BITS), .ACC_BITS(ACC_BITS), .SH_BITS(SH_BITS),

@@ -8,7 +8,16 @@
 // II = 1 beat, one global stall (en = !out_valid | out_ready), one result every NBEATS
 // beats; bias/shift ride on a job's first beat and travel down the tree with it. The sums
 // are exact (the tree is wide enough for SIMD products), so the order of addition does not
-// change a bit. Interface and parameters as conv_pe, plus FANIN.
+// change a bit. Interface and parameters as conv_pe, plus FANIN and PACK.
+//
+// PACK = 2 (Xilinx WP486 INT8 packing, hls/src lic::mul2_shared, lic.fpga_model conv_dsp):
+// the unit computes TWO output channels (q = 0, 1: weights in_w[q*SIMD*W_BITS +: ...],
+// bias/shift/out_y/out_sat field q) that share the activations; each SIMD lane is ONE
+// signed multiply (w1 * 2^18 + w0) * a (27 x AX bits: one DSP48E2), split exactly:
+//   lo = sign-extended bits 17..0 = w0 * a  (|w0 * a| <= 2^7 * 2^8 < 2^17 when W_BITS <= 8
+//        and AX <= 9: activations of at most 9 bits as signed),
+//   hi = (p - lo) >> 18 = (p >>> 18) + p[17]  (the borrow of the signed low half) = w1 * a.
+// Legal only for W_BITS <= 8 and AX <= 9 (checked at elaboration).
 `timescale 1ns / 1ps
 `default_nettype none
 
@@ -22,20 +31,105 @@ module ga_mac_pe #(
     parameter integer SH_BITS    = 8,
     parameter integer OUT_BITS   = 16,
     parameter integer OUT_SIGNED = 1,
-    parameter integer FANIN      = 4    // adder inputs a tree level (one register a level)
+    parameter integer FANIN      = 4,   // adder inputs a tree level (one register a level)
+    parameter integer PACK       = 1    // output channels a unit (2: one DSP multiply two MACs)
 ) (
-    input  wire                     clk,
-    input  wire                     rst,
-    input  wire                     in_valid,
-    output wire                     in_ready,
-    input  wire [SIMD*A_BITS-1:0]   in_a,
-    input  wire [SIMD*W_BITS-1:0]   in_w,
-    input  wire [ACC_BITS-1:0]      in_bias,
-    input  wire [SH_BITS-1:0]       in_shift,
-    output wire                     out_valid,
-    input  wire                     out_ready,
-    output wire [OUT_BITS-1:0]      out_y,
-    output wire [1:0]               out_sat
+    input  wire                          clk,
+    input  wire                          rst,
+    input  wire                          in_valid,
+    output wire                          in_ready,
+    input  wire [SIMD*A_BITS-1:0]        in_a,
+    input  wire [PACK*SIMD*W_BITS-1:0]   in_w,
+    input  wire [PACK*ACC_BITS-1:0]      in_bias,
+    input  wire [PACK*SH_BITS-1:0]       in_shift,
+    output wire                          out_valid,
+    input  wire                          out_ready,
+    output wire [PACK*OUT_BITS-1:0]      out_y,
+    output wire [PACK*2-1:0]             out_sat
+);
+    localparam integer CW = (NBEATS > 1) ? $clog2(NBEATS) : 1;
+    localparam integer AX = A_BITS + (A_SIGNED ? 0 : 1);
+    localparam integer PW = AX + W_BITS;
+    localparam integer XW = 27 + AX;           // packed product width
+
+    wire en;
+    wire [PACK-1:0] t_ov;
+    assign en       = ~t_ov[0] | out_ready;     // all tails share the control: identical state
+    assign in_ready = en;
+    wire fire = in_valid & en;
+    reg [CW-1:0] beat;
+    wire first = (beat == 0);
+    wire last  = (beat == NBEATS - 1);
+    always @(posedge clk)
+        if (rst) beat <= 0;
+        else if (fire) beat <= last ? {CW{1'b0}} : beat + 1'b1;
+
+    // ------------------------------------------------------------------ products (combinational)
+    wire [PACK*SIMD*PW-1:0] prod;              // field (q*SIMD + l): channel q, lane l
+    genvar gl, gq;
+    generate
+        if (PACK != 1 && !(PACK == 2 && W_BITS <= 8 && AX <= 9)) begin : g_bad
+            // elaboration error: PACK must be 1, or 2 with W_BITS <= 8 and AX <= 9
+            ga_mac_pe_illegal_PACK_for_these_widths u_bad ();
+        end
+        for (gl = 0; gl < SIMD; gl = gl + 1) begin : g_mul
+            wire signed [AX-1:0] a = A_SIGNED ? $signed(in_a[gl*A_BITS +: A_BITS])
+                                              : $signed({1'b0, in_a[gl*A_BITS +: A_BITS]});
+            if (PACK == 2) begin : g_pack
+                wire signed [W_BITS-1:0] w0 = in_w[gl*W_BITS +: W_BITS];
+                wire signed [W_BITS-1:0] w1 = in_w[(SIMD + gl)*W_BITS +: W_BITS];
+                wire signed [26:0]       wp = ($signed({{(27-W_BITS){w1[W_BITS-1]}}, w1}) <<< 18)
+                                              + $signed(w0);
+                wire signed [XW-1:0]     pp = wp * a;              // one DSP48E2 (27 x AX)
+                wire signed [17:0]       lo = pp[17:0];
+                wire signed [PW-1:0]     hi = pp[18 +: PW] + {{(PW-1){1'b0}}, pp[17]};
+                assign prod[gl*PW +: PW]          = lo;            // sign-extended: w0 * a
+                assign prod[(SIMD + gl)*PW +: PW] = hi;            // w1 * a
+            end else begin : g_one
+                for (gq = 0; gq < PACK; gq = gq + 1) begin : g_q
+                    wire signed [W_BITS-1:0] w = in_w[(gq*SIMD + gl)*W_BITS +: W_BITS];
+                    wire signed [PW-1:0]     m = a * w;
+                    assign prod[(gq*SIMD + gl)*PW +: PW] = m;
+                end
+            end
+        end
+        for (gq = 0; gq < PACK; gq = gq + 1) begin : g_tail
+            ga_mac_tail #(.SIMD(SIMD), .PW(PW), .NBEATS(NBEATS), .ACC_BITS(ACC_BITS),
+                          .SH_BITS(SH_BITS), .OUT_BITS(OUT_BITS), .OUT_SIGNED(OUT_SIGNED),
+                          .FANIN(FANIN)) u (
+                .clk(clk), .rst(rst), .en(en), .fire(fire), .first(first), .last(last),
+                .prod(prod[gq*SIMD*PW +: SIMD*PW]), .bias(in_bias[gq*ACC_BITS +: ACC_BITS]),
+                .shift(in_shift[gq*SH_BITS +: SH_BITS]), .o_v(t_ov[gq]),
+                .o_y(out_y[gq*OUT_BITS +: OUT_BITS]), .o_sat(out_sat[2*gq +: 2]));
+        end
+    endgenerate
+    assign out_valid = t_ov[0];
+endmodule
+
+// One output channel of ga_mac_pe after the products: registered product vector, adder tree,
+// accumulator, saturation + rounding shift, output clamp (conv_pe's arithmetic).
+module ga_mac_tail #(
+    parameter integer SIMD       = 4,
+    parameter integer PW         = 17,   // signed product width
+    parameter integer NBEATS     = 50,
+    parameter integer ACC_BITS   = 32,
+    parameter integer SH_BITS    = 8,
+    parameter integer OUT_BITS   = 16,
+    parameter integer OUT_SIGNED = 1,
+    parameter integer FANIN      = 4
+) (
+    input  wire                  clk,
+    input  wire                  rst,
+    input  wire                  en,
+    input  wire                  fire,
+    input  wire                  first,
+    input  wire                  last,
+    input  wire [SIMD*PW-1:0]    prod,
+    input  wire [ACC_BITS-1:0]   bias,
+    input  wire [SH_BITS-1:0]    shift,
+    output reg                   o_v,
+    output reg  [OUT_BITS-1:0]   o_y,
+    output reg  [1:0]            o_sat
 );
     function integer nterms(input integer k);   // partial sums at tree level k
         integer q;
@@ -58,9 +152,6 @@ module ga_mac_pe #(
         end
     endfunction
     localparam integer NL  = levels(0);
-    localparam integer CW  = (NBEATS > 1) ? $clog2(NBEATS) : 1;
-    localparam integer AX  = A_BITS + (A_SIGNED ? 0 : 1);
-    localparam integer PW  = AX + W_BITS;
     localparam integer GB  = $clog2(SIMD * NBEATS + 1) + 1;
     localparam integer AW  = ((PW > ACC_BITS) ? PW : ACC_BITS) + GB;
     localparam integer RS_MAX = ACC_BITS + 1;
@@ -71,16 +162,6 @@ module ga_mac_pe #(
     localparam signed [VW-1:0] OUT_MAX = OUT_SIGNED ? (64'sd1 <<< (OUT_BITS - 1)) - 1 : (64'sd1 <<< OUT_BITS) - 1;
     localparam signed [VW-1:0] OUT_MIN = OUT_SIGNED ? -(64'sd1 <<< (OUT_BITS - 1)) : 64'sd0;
 
-    wire en;
-    assign in_ready = en;
-    wire fire = in_valid & en;
-    reg [CW-1:0] beat;
-    wire first = (beat == 0);
-    wire last  = (beat == NBEATS - 1);
-    always @(posedge clk)
-        if (rst) beat <= 0;
-        else if (fire) beat <= last ? {CW{1'b0}} : beat + 1'b1;
-
     // ------------------------------------------------------------------ products + tree
     // tree[offset(k) + i]: term i of level k (level 0: the products); side band per level
     localparam integer NT = offset(NL + 1);
@@ -89,9 +170,6 @@ module ga_mac_pe #(
     reg signed [ACC_BITS-1:0] t_bias [0:NL];
     reg signed [SH_BITS-1:0]  t_shift [0:NL];
     integer l, k;
-    reg signed [AX-1:0]     al;
-    reg signed [W_BITS-1:0] wl;
-    reg signed [AW-1:0]     pr;
     always @(posedge clk) begin
         if (rst) for (k = 0; k <= NL; k = k + 1) t_v[k] <= 1'b0;
         else if (en) begin
@@ -99,18 +177,13 @@ module ga_mac_pe #(
             for (k = 1; k <= NL; k = k + 1) t_v[k] <= t_v[k-1];
         end
         if (en) begin
-            t_first[0] <= first; t_last[0] <= last; t_bias[0] <= in_bias; t_shift[0] <= in_shift;
+            t_first[0] <= first; t_last[0] <= last; t_bias[0] <= bias; t_shift[0] <= shift;
             for (k = 1; k <= NL; k = k + 1) begin
                 t_first[k] <= t_first[k-1]; t_last[k] <= t_last[k-1];
                 t_bias[k] <= t_bias[k-1]; t_shift[k] <= t_shift[k-1];
             end
-            for (l = 0; l < SIMD; l = l + 1) begin
-                if (A_SIGNED) al = $signed(in_a[l*A_BITS +: A_BITS]);
-                else          al = $signed({1'b0, in_a[l*A_BITS +: A_BITS]});
-                wl = in_w[l*W_BITS +: W_BITS];
-                pr = al * wl;
-                tree[l*AW +: AW] <= pr;
-            end
+            for (l = 0; l < SIMD; l = l + 1)
+                tree[l*AW +: AW] <= {{(AW-PW){prod[l*PW + PW - 1]}}, prod[l*PW +: PW]};
         end
     end
     genvar gk, gi;
@@ -179,9 +252,6 @@ module ga_mac_pe #(
 
     // ------------------------------------------------------------------ output clamp
     wire o_hi = r_y > OUT_MAX, o_lo = r_y < OUT_MIN;
-    reg                o_v;
-    reg [OUT_BITS-1:0] o_y;
-    reg [1:0]          o_sat;
     always @(posedge clk) begin
         if (rst) o_v <= 1'b0;
         else if (en) o_v <= r_v;
@@ -190,10 +260,6 @@ module ga_mac_pe #(
             o_sat <= {1'b0, r_asat} + {1'b0, o_hi | o_lo};
         end
     end
-    assign en        = ~o_v | out_ready;
-    assign out_valid = o_v;
-    assign out_y     = o_y;
-    assign out_sat   = o_sat;
 endmodule
 
 `default_nettype wire
