@@ -85,7 +85,8 @@ def parse_entries(entries: Any) -> list[dict]:
         if name.lower() in seen:
             raise ParameterError(f"eval_sets: two sets are named {name!r} (Kodak is {KODAK!r}); give each a 'name'")
         seen.add(name.lower())
-        out.append({"path": path, "name": name, "md5sums": Path(e["md5sums"]).expanduser() if e.get("md5sums") else None})
+        sums = Path(e["md5sums"]).expanduser() if e.get("md5sums") else None
+        out.append({"path": path, "name": name, "md5sums": sums})
     return out
 
 
@@ -224,7 +225,8 @@ def rd_figure_sets(curves: dict[str, dict[str, pd.DataFrame]], metrics: Iterable
     return finish_layout(fig, caption)
 
 
-def side_by_side(rows: Sequence[dict], index: Sequence[str], value: str, order: Sequence[str] | None = None) -> pd.DataFrame:
+def side_by_side(rows: Sequence[dict], index: Sequence[str], value: str,
+                 order: Sequence[str] | None = None) -> pd.DataFrame:
     """Long rows ``{set, *index, value}`` -> one column per set (``order``: set names, Kodak first),
     the index as ordinary columns (for :mod:`lic.tables`)."""
     df = pd.DataFrame(list(rows))

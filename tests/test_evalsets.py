@@ -100,11 +100,10 @@ def test_stage_key_follows_set_content_not_path(odd_set, tmp_path):
 def test_smoke_stages_01_to_03_on_an_extra_set(odd_set, tmp_path, monkeypatch):
     """Stages 01-03 (smoke, through papermill) code the odd-size/odd-mode set beside Kodak: per-set rows,
     tables side by side, a figure panel per set; editing one image changes the keys of all three."""
+    import shutil
+
     from lic.stages import distill, quant, report, teacher
     from lic.study import run_study, stage_module
-    from lic.tables import to_html
-
-    import shutil
 
     monkeypatch.setenv("LIC_ARTIFACTS", str(tmp_path / "art"))
     odd = tmp_path / "odd"

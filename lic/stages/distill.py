@@ -340,8 +340,10 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     per_image_df = pd.concat(per_image, ignore_index=True)
     atomic_write_text(st.dir / "per_image.csv", per_image_df.to_csv(index=False))
     atomic_write_text(st.dir / "rd.csv", rd_df.to_csv(index=False))
+    extra_rd = pd.DataFrame(rd_extra)
     if per_image_extra:
-        atomic_write_text(st.dir / "per_image_sets.csv", pd.concat(per_image_extra, ignore_index=True).to_csv(index=False))
+        atomic_write_text(st.dir / "per_image_sets.csv",
+                          pd.concat(per_image_extra, ignore_index=True).to_csv(index=False))
 
     def curve(kind, N, seed=p["seed"]):
         return rd_df[(rd_df.codec == kind) & (rd_df.N == N) & (rd_df.seed == seed)]
@@ -430,7 +432,7 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
         "eval_sets": [s.info() for s in sets],
         "rd_sets": _rd_sets(rd_extra, teacher_sets),
         "sets_bd": _sets_bd({KODAK: (teacher_rd, rd_df[rd_df.seed == p["seed"]]),
-                             **{n: (t, ex[ex.set == n]) for ex in [pd.DataFrame(rd_extra)] for n, t in teacher_sets.items()}},
+                             **{n: (t, extra_rd[extra_rd.set == n]) for n, t in teacher_sets.items()}},
                             sorted({*p["widths"], *p["pruned_widths"]})),
         "commit": git_commit(),
         "wall_s": time.monotonic() - t_start,

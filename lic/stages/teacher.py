@@ -132,7 +132,8 @@ def run(p: dict, force: bool = False, progress: bool = True) -> dict:
     base = baselines(images, p["jpeg_qualities"])
     base_extra = [baselines(s.images, p["jpeg_qualities"]).assign(set=s.name) for s in extra]
     if extra:
-        atomic_write_text(st.dir / "per_image_sets.csv", pd.concat(per_image_extra, ignore_index=True).to_csv(index=False))
+        atomic_write_text(st.dir / "per_image_sets.csv",
+                          pd.concat(per_image_extra, ignore_index=True).to_csv(index=False))
         atomic_write_text(st.dir / "baselines_sets.csv", pd.concat(base_extra, ignore_index=True).to_csv(index=False))
     per_image_df = pd.concat(per_image, ignore_index=True)
     atomic_write_text(st.dir / "per_image.csv", per_image_df.to_csv(index=False))
