@@ -65,7 +65,7 @@ def main(argv=None) -> dict:
     if args.synth:
         return synth(args, ga, plan, src)
     if args.combine:
-        return combine(args, plan, src)
+        return combine(args, ga, plan, src)
     args.out = args.out or str(ROOT / "benchmarks" / "results" / "rtl_ga_kodak.json")
     t0 = time.time()
     r = rtl_ga.measure(ga, plan, pix, args.work, clock_mhz=src.clock_mhz)
@@ -126,12 +126,23 @@ def synth(args, ga, plan, src) -> dict:
     return out
 
 
-def combine(args, plan, src) -> dict:
+def combine(args, ga, plan, src) -> dict:
     """Synthesised stages (``--synth`` outputs) + the whole design scaled from them by lanes."""
     from lic.fileio import read_json
 
-    measured = [row for f in args.combine.split(",") for row in read_json(f)["stages"]]
-    est = rtl_ga_synth.scale_to_plan(plan, measured)
+    measured = []
+    for f in args.combine.split(","):
+        d = read_json(f)
+        if "cases" in d:  # benchmarks/rtl_ga_synth_small.py: demo-codec stages, renamed so
+            # that they never stand for the plan's layer of the same name
+            for row in d["cases"]:
+                if row.get("int8_pack", 1):
+                    measured.append({**row, "layer": f"small:{row['case']}"})
+        else:
+            measured += d["stages"]
+    packs = {l.name: rtl_ga.conv_pack(l, lf, ga.cfg)
+             for l, lf in zip(ga.layers, plan.layers) if l.kind == "conv"}
+    est = rtl_ga_synth.scale_to_plan(plan, measured, packs)
     model = {l.name: {"dsp": l.dsp, "bram36": l.bram, "lut": l.lut, "ff": l.ff}
              for l in src.layers}
     for row in est["stages"]:
@@ -139,14 +150,23 @@ def combine(args, plan, src) -> dict:
     b = load_board(src.board)
     r = b.resources
     out = {"student": args.student, "board": src.board,
+           "gamma_bits": {l.name: rtl_ga.gamma_bits(l, ga.cfg) for l in ga.layers if l.kind == "gdn"},
+           "conv_pack": packs,
            "synth": "yosys 0.23 synth_xilinx -family xcup -flatten, one stage at a time; LUT = "
                     "LUT1-6 + SRL + LUTRAM cells; bram36 = RAMB36E2 + RAMB18E2/2",
            "synthesised": measured, "whole_design_scaled": est,
            "model_total": src.notes.get("resources"),
            "board_budget": {"dsp": r.dsp, "bram36": r.bram, "lut": r.lut, "ff": r.ff},
            "plan": plan.to_dict()}
+    tot = est["total"]
+    out["utilisation"] = {k: {"used": tot[k], "budget": out["board_budget"][k],
+                              "fraction": tot[k] / out["board_budget"][k],
+                              "fits_80pct": tot[k] <= 0.8 * out["board_budget"][k],
+                              "fits_100pct": tot[k] <= out["board_budget"][k]}
+                          for k in ("dsp", "lut", "ff")}
     write_json(args.out or ROOT / "benchmarks" / "results" / "rtl_ga_synth.json", out)
-    print(json.dumps({k: out[k] for k in ("whole_design_scaled", "model_total", "board_budget")},
+    print(json.dumps({k: out[k] for k in ("whole_design_scaled", "model_total", "board_budget",
+                                          "utilisation")},
                      indent=1, default=str))
     return out
 

@@ -4,7 +4,8 @@ Synthesises (``synth_xilinx -family xcup``) a few SMALL stages of the N=8/M=12 d
 (``lic.rtl.demo_transforms``, standard GDN, 64x64 grid) to check the DSP48E2 count a MAC
 lane: a conv stage with even PE (WP486 INT8 packing: expect lanes / 2), the same with
 packing off (``rtl_ga.INT8_PACK = 0``: expect lanes), an odd-PE conv (expect lanes), and a
-standard-GDN stage with PE = 2 (gamma narrowed to its values' width, ``rtl_ga.gamma_bits``).
+standard-GDN stage with PE = 2 and 1 (gamma narrowed to its values' width,
+``rtl_ga.gamma_bits``): DSPs = a x SIMD (squares) + b x lanes (products).
 
     nice -n 10 .venv/bin/python benchmarks/rtl_ga_synth_small.py conv_pack conv_nopack ...
 
@@ -26,6 +27,7 @@ CASES = {  # name: (layer, pe, simd, int8_pack)
     "conv_nopack": ("g_a.2", 4, 8, 0),
     "conv_odd": ("g_a.6", 3, 8, 1),
     "gdn_pe2": ("g_a.3", 2, 4, 1),
+    "gdn_pe1": ("g_a.3", 1, 4, 1),
 }
 
 

@@ -107,16 +107,35 @@ def synth_plan(t: IntTransform, plan: FoldingPlan, work_dir: str | os.PathLike,
     return {"stages": rows, "total": total, "failed": failed}
 
 
-def scale_to_plan(plan: FoldingPlan, measured: list[dict]) -> dict:
-    """Whole-design estimate from synthesised stages: each stage of ``plan`` takes the yosys
-    DSP/LUT/FF counts of the synthesised stage of its kind scaled by MAC lanes (``pe * simd``;
-    exact for DSPs, which are per lane; LUT/FF include per-PE and per-stage parts, so a
-    rough figure); block RAM is not scaled. A synthesised stage keeps its own counts. An
-    extrapolation, labelled as such per row.
+def _gdn_dsp_model(rows: list[dict]) -> tuple[float, float]:
+    """DSP48E2 of a GDN stage as ``a * simd + b * pe * simd``: ``a`` the x^2 squares (one a
+    SIMD lane: the PE units square the same x_j and yosys merges them), ``b`` the gamma
+    products (one a MAC lane). Solved from two synthesised GDN stages of different PE;
+    from one, every DSP is charged to the lanes (``a = 0``: an overestimate when PE > 1)."""
+    for r1 in rows:
+        for r2 in rows:
+            det = r1["simd"] * r2["lanes"] - r2["simd"] * r1["lanes"]
+            if det:
+                a = (r1["dsp"] * r2["lanes"] - r2["dsp"] * r1["lanes"]) / det
+                b = (r1["simd"] * r2["dsp"] - r2["simd"] * r1["dsp"]) / det
+                return a, b
+    return 0.0, rows[0]["dsp"] / rows[0]["lanes"]
+
+
+def scale_to_plan(plan: FoldingPlan, measured: list[dict], packs: dict[str, int] | None = None) -> dict:
+    """Whole-design estimate from synthesised stages. DSPs per multiplier: a conv stage takes
+    the DSPs a multiply of the synthesised conv stage(s) (``dsp / (lanes / pack)``) times its
+    own multiplies (``lanes / pack``, ``packs[name]``: :func:`lic.rtl_ga.conv_pack`, default 1);
+    a GDN stage ``a * simd + b * lanes`` (:func:`_gdn_dsp_model`). LUT/FF: the synthesised
+    stage of its kind scaled by MAC lanes (``pe * simd``; per-PE and per-stage parts make it a
+    rough figure); block RAM is not scaled. A synthesised stage of the same name keeps its
+    own counts. An extrapolation, labelled as such per row.
 
     Args:
         plan: the design's folding.
-        measured: rows of :func:`synth_stage` (at least one a kind in ``plan``).
+        measured: rows of :func:`synth_stage` (at least one a kind in ``plan``); a row may
+            carry ``pack`` (its conv multiplies = lanes / pack).
+        packs: per conv layer of ``plan``, MACs a multiply.
 
     Returns:
         ``{"stages": [{layer, kind, lanes, lut, ff, dsp, bram36, source}], "total": {...}}``.
@@ -124,22 +143,37 @@ def scale_to_plan(plan: FoldingPlan, measured: list[dict]) -> dict:
     Raises:
         ParameterError: a kind of ``plan`` has no synthesised stage.
     """
+    packs = packs or {}
     by_name = {r["layer"]: r for r in measured}
-    by_kind = {r["kind"]: r for r in measured}
+    kinds: dict[str, list[dict]] = {}
+    for r in measured:
+        kinds.setdefault(r["kind"], []).append(r)
     rows = []
     for lf in plan.layers:
         if lf.name in by_name:
-            r, src = by_name[lf.name], "yosys"
-        elif lf.kind in by_kind:
-            r, src = by_kind[lf.kind], f"scaled from {by_kind[lf.kind]['layer']} by lanes"
-        else:
+            r = by_name[lf.name]
+            rows.append({"layer": lf.name, "kind": lf.kind, "pe": lf.pe, "simd": lf.simd,
+                         "lanes": lf.lanes, "source": "yosys",
+                         **{k: r[k] for k in ("lut", "ff", "dsp", "bram36")}})
+            continue
+        if lf.kind not in kinds:
             raise ParameterError(f"{lf.name}: no synthesised {lf.kind} stage to scale from")
-        f = lf.lanes / r["lanes"] if src != "yosys" else 1.0
+        rs = kinds[lf.kind]
+        r = max(rs, key=lambda x: x["lanes"])  # LUT/FF: the largest synthesised stage
+        f = lf.lanes / r["lanes"]
+        if lf.kind == "conv":
+            per_mult = sum(x["dsp"] for x in rs) / sum(x["lanes"] / x.get("pack", 1) for x in rs)
+            dsp = per_mult * lf.lanes / packs.get(lf.name, 1)
+        else:
+            a, b = _gdn_dsp_model(rs)
+            dsp = a * lf.simd + b * lf.lanes
         rows.append({"layer": lf.name, "kind": lf.kind, "pe": lf.pe, "simd": lf.simd,
-                     "lanes": lf.lanes, "source": src,
-                     **{k: round(r[k] * f, 1) for k in ("lut", "ff", "dsp")},
+                     "lanes": lf.lanes, "pack": packs.get(lf.name, 1) if lf.kind == "conv" else None,
+                     "source": f"scaled from {', '.join(x['layer'] for x in rs)}",
+                     "lut": round(r["lut"] * f, 1), "ff": round(r["ff"] * f, 1),
+                     "dsp": round(dsp, 1),
                      # block RAM follows weights and line buffers, not lanes: not scaled
-                     "bram36": r["bram36"] if src == "yosys" else None})
+                     "bram36": None})
     total = {k: round(sum(r[k] for r in rows), 1) for k in ("lut", "ff", "dsp")}
     total["bram36_synthesised_stages"] = sum(r["bram36"] for r in rows if r["bram36"] is not None)
     return {"stages": rows, "total": total}

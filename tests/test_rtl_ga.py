@@ -167,3 +167,29 @@ def test_ga_int8_packing_extremes(real, tmp_path):
     assert a1.min() == -128 and a1.max() == 127  # the packed g_a.2 sees both int8 ends
     r = rtl_ga.measure(ext, plan, img, tmp_path)
     _check(r)
+
+
+def test_scale_to_plan_dsp_per_multiply():
+    """Whole-design DSPs from small synthesised stages: conv per multiply (lanes / pack),
+    GDN squares a SIMD lane + products a MAC lane solved from two stages of different PE."""
+    from lic import rtl_ga_synth
+
+    ga, _, _ = rtl.demo_transforms(N=8, M=12, seed=0, size=64)
+    plan = rtl_ga.make_plan(ga, (64, 64), {"g_a.0": (4, 15), "g_a.1": (4, 8), "g_a.2": (2, 8),
+                                           "g_a.3": (1, 8), "g_a.4": (1, 8), "g_a.5": (2, 2),
+                                           "g_a.6": (6, 8)})
+    row = dict(lut=1000, ff=500, bram36=1)
+    measured = [dict(layer="c", kind="conv", pe=4, simd=8, lanes=32, dsp=16, pack=2, **row),
+                dict(layer="g1", kind="gdn", pe=1, simd=4, lanes=4, dsp=12, **row),   # 4a + 4b
+                dict(layer="g2", kind="gdn", pe=2, simd=4, lanes=8, dsp=20, **row)]   # 4a + 8b
+    packs = {l.name: rtl_ga.conv_pack(l, lf, ga.cfg) for l, lf in zip(ga.layers, plan.layers)
+             if l.kind == "conv"}
+    assert packs == {"g_a.0": 2, "g_a.2": 2, "g_a.4": 1, "g_a.6": 2}
+    est = rtl_ga_synth.scale_to_plan(plan, measured, packs)
+    dsp = {r["layer"]: r["dsp"] for r in est["stages"]}
+    # conv: 1 DSP a multiply; GDN: a = 1 (square), b = 2 (product)
+    assert dsp == {"g_a.0": 30, "g_a.1": 8 + 64, "g_a.2": 8, "g_a.3": 8 + 16, "g_a.4": 8,
+                   "g_a.5": 2 + 8, "g_a.6": 24}
+    assert est["total"]["dsp"] == sum(dsp.values())
+    with pytest.raises(ParameterError):
+        rtl_ga_synth.scale_to_plan(plan, measured[:1], packs)

@@ -144,11 +144,21 @@ module ga_mac_tail #(
             while (nterms(levels) > 1) levels = levels + 1;
         end
     endfunction
-    function integer offset(input integer k);    // first term of level k in `tree`
+    function integer lw(input integer k);        // exact width of a level-k partial sum:
+        integer n, b;                            // PW + ceil(log2(products it adds))
+        begin
+            n = 1;
+            for (b = 0; b < k && n < SIMD; b = b + 1) n = n * FANIN;
+            if (n > SIMD) n = SIMD;
+            lw = PW;
+            for (b = 1; b < n; b = b * 2) lw = lw + 1;
+        end
+    endfunction
+    function integer offset(input integer k);    // first bit of level k in `tree`
         integer q;
         begin
             offset = 0;
-            for (q = 0; q < k; q = q + 1) offset = offset + nterms(q);
+            for (q = 0; q < k; q = q + 1) offset = offset + nterms(q) * lw(q);
         end
     endfunction
     localparam integer NL  = levels(0);
@@ -163,9 +173,10 @@ module ga_mac_tail #(
     localparam signed [VW-1:0] OUT_MIN = OUT_SIGNED ? -(64'sd1 <<< (OUT_BITS - 1)) : 64'sd0;
 
     // ------------------------------------------------------------------ products + tree
-    // tree[offset(k) + i]: term i of level k (level 0: the products); side band per level
+    // tree[offset(k) + i*lw(k) +: lw(k)]: term i of level k (level 0: the products), each
+    // just wide enough for its exact sum (a narrow tree); side band per level
     localparam integer NT = offset(NL + 1);
-    reg [NT*AW-1:0]           tree;
+    reg [NT-1:0]              tree;
     reg                       t_v [0:NL], t_first [0:NL], t_last [0:NL];
     reg signed [ACC_BITS-1:0] t_bias [0:NL];
     reg signed [SH_BITS-1:0]  t_shift [0:NL];
@@ -182,23 +193,23 @@ module ga_mac_tail #(
                 t_first[k] <= t_first[k-1]; t_last[k] <= t_last[k-1];
                 t_bias[k] <= t_bias[k-1]; t_shift[k] <= t_shift[k-1];
             end
-            for (l = 0; l < SIMD; l = l + 1)
-                tree[l*AW +: AW] <= {{(AW-PW){prod[l*PW + PW - 1]}}, prod[l*PW +: PW]};
+            tree[SIMD*PW-1:0] <= prod;
         end
     end
     genvar gk, gi;
     generate
         for (gk = 1; gk <= NL; gk = gk + 1) begin : g_lvl
             localparam integer NP = nterms(gk - 1), OP = offset(gk - 1), OC = offset(gk);
+            localparam integer WP = lw(gk - 1), WC = lw(gk);
             for (gi = 0; gi < nterms(gk); gi = gi + 1) begin : g_node
                 integer j;
-                reg signed [AW-1:0] s;
+                reg signed [WC-1:0] s;
                 always @* begin
                     s = 0;
                     for (j = 0; j < FANIN; j = j + 1)
-                        if (gi * FANIN + j < NP) s = s + $signed(tree[(OP + gi*FANIN + j)*AW +: AW]);
+                        if (gi * FANIN + j < NP) s = s + $signed(tree[OP + (gi*FANIN + j)*WP +: WP]);
                 end
-                always @(posedge clk) if (en) tree[(OC + gi)*AW +: AW] <= s;
+                always @(posedge clk) if (en) tree[OC + gi*WC +: WC] <= s;
             end
         end
     endgenerate
@@ -207,7 +218,9 @@ module ga_mac_tail #(
     wire                       p_last  = t_last[NL];
     wire signed [ACC_BITS-1:0] p_bias  = t_bias[NL];
     wire signed [SH_BITS-1:0]  p_shift = t_shift[NL];
-    wire signed [AW-1:0]       lane_sum = tree[offset(NL)*AW +: AW];
+    localparam integer WL = lw(NL);
+    wire signed [WL-1:0]       tree_out = tree[offset(NL) +: WL];
+    wire signed [AW-1:0]       lane_sum = tree_out;   // sign-extended
 
     // ------------------------------------------------------------------ accumulate
     reg  signed [AW-1:0]      acc;
