@@ -357,11 +357,16 @@ def eval_set_tables(r: dict, p: dict | None = None) -> list[tuple[str, pd.DataFr
     described = {}
     for s, x in res.items():
         for e in x.get("eval_sets") or []:
-            d = described.setdefault(e["name"], {**{k: v for k, v in e.items() if k != "root"}, "stages": []})
+            sizes = [z for z in e.get("sizes", []) if z != "…"]
+            more = "+" if len(sizes) < len(e.get("sizes", [])) else ""
+            shown = ", ".join(sizes) if len(sizes) <= 2 else f"{sizes[0]} … {sizes[-1]} ({len(sizes)}{more} sizes)"
+            d = described.setdefault(e["name"], {**{k: v for k, v in e.items() if k != "root"}, "sizes": shown,
+                                                 "stages": []})
             d["stages"].append(s)
-    out = [("evaluation sets (Kodak checksummed against the project's list; content = digest of names + MD5s)",
-            pd.DataFrame(described.values()).reindex(columns=["name", "images", "sizes", "checksummed", "content",
-                                                               "stages"]))]
+    out = [("evaluation sets (verified: MD5s checked, Kodak against the project's list; "
+            "content: digest of names + MD5s)",
+            pd.DataFrame(described.values()).rename(columns={"checksummed": "verified"})
+            .reindex(columns=["name", "images", "sizes", "verified", "content", "stages"]))]
     if len(res["01"].get("eval_sets") or []) > 1:
         out.append(("teacher vs JPEG / WebP: BD-rate (PSNR) on each set", bd_sets_table(res["01"])))
     if len(res["02"].get("eval_sets") or []) > 1:
