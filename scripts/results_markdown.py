@@ -1,42 +1,94 @@
 #!/usr/bin/env python3
-"""Markdown tables of a finished run (for the README): the report's summary and headline table and
-the tables of stages 01-03, formatted as in ``report.html`` (lic.tables), read from a preset's artifacts.
+"""RESULTS.md of a finished run: the report's summary and headline table, the tables of stages 01-04
+(formatted as in ``report.html`` by lic.tables), the run's wall time per stage and the released weights,
+all read from the preset's artifacts, the run's ``manifest.json`` and ``weights/manifest.json``.
 
-    .venv/bin/python scripts/results_markdown.py --preset quick
+    .venv/bin/python scripts/results_markdown.py --preset quick --run runs/quick-<time> --out RESULTS.md
 """
 
 import argparse
+import io
+from contextlib import redirect_stdout
+from pathlib import Path
 
-from lic.stages import distill, quant, report, teacher
+import pandas as pd
+
+from lic.fileio import atomic_write_text, read_json
+from lic.stages import distill, hls, quant, report, teacher
 from lic.tables import to_markdown
+from lic.zoo import available
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--preset", default="quick")
-    a = ap.parse_args(argv)
-    r = report.load_all(a.preset)
-    print(f"Measured with preset `{a.preset}`; stage keys " +
-          ", ".join(f"{s}:{v['key']}" for s, v in r["stages"].items()) + f"; commit {r['stages']['04']['commit']}.\n")
+def _run_table(run: Path) -> pd.DataFrame:
+    m = read_json(run / "manifest.json")
+    rows = [{"stage": s, "notebook": v["notebook"], "status": v["status"], "key": v.get("key", ""),
+             "wall time [s]": v["seconds"]} for s, v in m["stages"].items()]
+    rows.append({"stage": "all", "notebook": "", "status": "", "key": "",
+                 "wall time [s]": sum(r["wall time [s]"] for r in rows)})
+    print(f"Run `{run.name}`: preset `{m['preset']}`, commit {m['commit']}, {m['cpus']} CPUs, {m['platform']}.\n")
+    return pd.DataFrame(rows)
+
+
+def _weights_table() -> pd.DataFrame:
+    rows = []
+    for name, e in sorted(available().items()):
+        k = e.get("kodak", {})
+        rows.append({"model": name, "total steps": e.get("total_steps", e.get("steps")), "Kodak images": e.get("kodak_images"),
+                     "bpp": k.get("bpp"), "PSNR [dB]": k.get("psnr"), "MS-SSIM": k.get("ms_ssim")})
+    return pd.DataFrame(rows)
+
+
+def write(preset: str, run: Path | None) -> None:
+    """Print the whole Markdown document."""
+    r = report.load_all(preset)
+    print(f"# Results of the latest `{preset}` run\n\nWritten by `scripts/results_markdown.py` from the artifacts; "
+          "every number is measured by the run unless its row says modelled.\n")
+    if run is not None:
+        print("## Wall time per stage\n")
+        print(to_markdown(_run_table(run)))
+    print(f"\nStage keys " + ", ".join(f"{s}:{v['key']}" for s, v in r["stages"].items())
+          + f"; commit {r['stages']['04']['commit']}.\n")
     print(report.summary_paragraph(r) + "\n")
-    r02, noise02 = r["r02"], distill.noise_table(r["r02"])
+    r02, noise02, r04 = r["r02"], distill.noise_table(r["r02"]), r["r04"]
     tables = [
-        ("", report.headline_table(r)),
-        ("Teacher RD points:", teacher.rd_table(r["r01"])),
+        ("## Headline", report.headline_table(r)),
+        ("## Teacher RD points", teacher.rd_table(r["r01"])),
         ("Teacher vs JPEG / WebP at matching bpp:", teacher.matching_bpp(r["r01"])),
-        ("Stage 02 students:", distill.rd_table(r02)),
+        ("## Students (stage 02)", distill.rd_table(r02)),
         ("", distill.summary_table(r02)),
         ("KD vs scratch, run-to-run noise:", noise02),
         ("", distill.noise_summary(noise02)),
         ("KD vs scratch, paired training objective (in-sample, final phase, same batches):", distill.objective_table(r02)),
         ("", distill.objective_summary(distill.objective_table(r02))),
-        ("Stage 02 loss-term ablation:", distill.ablation_table(r02)),
-        ("Stage 03 ablation and its noise:", quant.ablation_table(r["r03"])),
+        ("Loss-term ablation:", distill.ablation_table(r02)),
+        ("## Quantization (stage 03) and its noise", quant.ablation_table(r["r03"])),
         ("", quant.noise_table(r["r03"])),
+        ("## Accelerator (stage 04): the whole g_a in RTL, measured (Verilator) next to modelled", hls.rtl_ga_summary(r04)),
+        ("", hls.rtl_ga_table(r04)),
+        ("Folding plan and resources (modelled, lic.fpga_model):", hls.plan_layer_table(r04)),
+        ("Encoder / decoder frame rates (modelled):", hls.codec_fps_table(r04)),
+        ("C-sim beats vs the model's cycles (measured, C-sim):", hls.beats_table(r04)),
+        ("Published FPGA LIC designs next to ours (sources in the table):", hls.comparison_table(r04)),
+        ("## Released weights (`weights/manifest.json`, Kodak measured at release)", _weights_table()),
     ]
     for title, df in tables:
         print(f"\n{title}\n" if title else "")
-        print(to_markdown(df))
+        print(to_markdown(df) if len(df) else "(none)")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--preset", default="quick")
+    ap.add_argument("--run", type=Path, default=None, help="runs/<run> folder of the study runner (wall times)")
+    ap.add_argument("--out", type=Path, default=None, help="write here (atomically) instead of stdout")
+    a = ap.parse_args(argv)
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        write(a.preset, a.run)
+    if a.out:
+        atomic_write_text(a.out, buf.getvalue())
+    else:
+        print(buf.getvalue(), end="")
     return 0
 
 

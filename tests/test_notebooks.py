@@ -66,3 +66,14 @@ def test_notebook_smoke(stage, tmp_path, study_artifacts, monkeypatch):
         assert all(r["init"].startswith("pruned teacher") for r in rd)
         row = next(s for s in res["summary"] if s["N"] == 8)
         assert "bd_rate_kd_pruned_vs_rd_pruned" in row
+    if stage == "04":  # the whole g_a in RTL (Verilator): bit-exact, and the model predicts its cycles
+        from lic.stages import hls
+
+        r = hls.stage_handle("smoke").results()["rtl_ga"]
+        if r["status"].startswith("skipped"):
+            pytest.skip(r["status"])
+        assert r["status"] == "ok" and r["mismatches"] == 0 and r["latents"] > 0
+        assert 0.9 <= r["model_over_measured"] <= 1.1, r  # one core's cycles a pixel, model vs Verilator
+        slowest = max(r["layers"], key=lambda l: l["measured_busy_plus_fill"])  # the stage that sets the rate
+        assert abs(slowest["fpga_model_over_measured"] - 1) <= 0.1, slowest
+        assert all(l["rtl_model_over_measured"] == 1 for l in r["layers"])  # the RTL's own cycle model: exact

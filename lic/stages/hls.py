@@ -23,10 +23,12 @@ from ..plots import finish_layout, save_figure
 from ..study import Stage, git_commit, input_stage, resolve_params
 
 __all__ = ["PRESETS", "stage_handle", "run", "fps_sweep", "fps_figure", "plan_layer_table",
-           "comparison_table", "beats_table", "codec_fps_table", "MODELLED", "MEASURED"]
+           "comparison_table", "beats_table", "codec_fps_table", "rtl_ga_table", "rtl_ga_summary",
+           "MODELLED", "MEASURED", "MEASURED_RTL"]
 
 MODELLED = "modelled (lic.fpga_model)"
 MEASURED = "measured (C-sim beats)"
+MEASURED_RTL = "measured (Verilator, cycle-accurate RTL of g_a)"
 
 #: preset -> parameters (plus :data:`lic.study.COMMON`)
 PRESETS = {
@@ -34,17 +36,20 @@ PRESETS = {
               "csim_random": 2, "csim_shape": [64, 64], "csim_kodak": 1, "csim_crop": 64, "parallel": {},
               "csim_folding": "plan",
               "board": "zcu102", "utilisation": 0.8, "clock_mhz": None, "transforms": "g_a", "fps_target": 30,
-              "resolutions": [[1280, 720], [1920, 1080]], "rtl": True, "rtl_vectors": 2000},
+              "resolutions": [[1280, 720], [1920, 1080]], "rtl": True, "rtl_vectors": 2000,
+              "rtl_ga": True, "rtl_ga_crop": 64},
     "quick": {"source": "quant", "lmbda": 0.025, "width": None, "calib_crops": 8, "calib_crop": 128,
               "csim_random": 2, "csim_shape": [64, 64], "csim_kodak": 2, "csim_crop": 128, "parallel": {},
               "csim_folding": "plan",
               "board": "zcu102", "utilisation": 0.8, "clock_mhz": None, "transforms": "g_a", "fps_target": 30,
-              "resolutions": [[1280, 720], [1920, 1080]], "rtl": True, "rtl_vectors": 10000},
+              "resolutions": [[1280, 720], [1920, 1080]], "rtl": True, "rtl_vectors": 10000,
+              "rtl_ga": True, "rtl_ga_crop": 128},
     "paper": {"source": "quant", "lmbda": 0.025, "width": None, "calib_crops": 32, "calib_crop": 256,
               "csim_random": 4, "csim_shape": [128, 128], "csim_kodak": 24, "csim_crop": 256, "parallel": {},
               "csim_folding": "plan",
               "board": "zcu102", "utilisation": 0.8, "clock_mhz": None, "transforms": "g_a", "fps_target": 30,
-              "resolutions": [[1280, 720], [1920, 1080]], "rtl": True, "rtl_vectors": 100000},
+              "resolutions": [[1280, 720], [1920, 1080]], "rtl": True, "rtl_vectors": 100000,
+              "rtl_ga": True, "rtl_ga_crop": 512},
 }
 
 
@@ -189,6 +194,7 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
                 raise
             rtl = {"status": f"skipped: {exc}"}
 
+    rtl_ga = _rtl_ga(p, ga, plans["g_a"], kodak, st, N, M, a) if p.get("rtl_ga") else {"status": "disabled"}
     tcl = tcl_dry_run()
     results = {
         "source": {"stage": src.stage, "key": src.key, "N": N, "M": M},
@@ -212,6 +218,7 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
         "comparison": published_table(our_rows(N, M, board.name, res0, clock, p["utilisation"], a)
                                       ).to_dict("records"),
         "rtl": rtl,
+        "rtl_ga": rtl_ga,
         "tcl_dry_run": {"commands": [c[0] for c in tcl]},
         "commit": git_commit(),
         "figures": {},
@@ -221,6 +228,72 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     results["figures"]["fps"] = save_figure(fig, st.dir, "fps_vs_parallelism")
     results["wall_s"] = time.monotonic() - t0
     return st.finish(results)
+
+
+def _rtl_ga(p: dict, ga, plan, kodak: list, st: Stage, N: int, M: int, a) -> dict:
+    """The whole g_a in RTL (:mod:`lic.rtl_ga`) at the board plan's folding, simulated cycle by cycle with
+    Verilator on a centre crop of the first Kodak image, two frames streamed back to back: mismatches vs
+    :mod:`lic.fixedpoint`, measured cycles a frame and a pixel, FPS at the headline resolution, and the
+    model's cycles a layer beside the measured ones. A missing Verilator is reported, not fatal."""
+    from ..fixedpoint import image_to_int
+    from ..hw import ToolError
+    from ..rtl_ga import measure, regrid
+    from ..verilator import verilator_bin
+
+    c = int(p["rtl_ga_crop"])
+    if c < 16 or c % 16:
+        raise ParameterError(f"rtl_ga_crop must be a multiple of 16 (g_a downsamples by 16), got {c}")
+    name, img = kodak[0]
+    if min(img.shape[1:]) < c:
+        raise ParameterError(f"rtl_ga_crop={c} is larger than {name} ({img.shape[1]}x{img.shape[2]})")
+    y0, x0 = (img.shape[1] - c) // 2, (img.shape[2] - c) // 2
+    x = image_to_int(img[:, y0 : y0 + c, x0 : x0 + c])
+    res = tuple(p["resolutions"][0])
+    try:
+        verilator_bin()
+    except ToolError as exc:  # the tool is missing: say so; a failing build or simulation raises
+        return {"status": f"skipped: {exc}"}
+    m = measure(ga, regrid(ga, plan, (c, c)), x, st.dir / "rtl_ga", clock_mhz=plan.clock_mhz,
+                fps_resolution=res, frames=2)
+    cores = int(plan.notes.get("cores", 1))  # the RTL is one core; the plan may replicate it
+    model_cpp = float(plan.notes["cycles"]) / (res[0] * res[1])  # one core's cycles a pixel at `res`
+    from ..fpga_model import codec_layers, design_from_parallelism
+
+    fm = design_from_parallelism(codec_layers(N, M, (c, c), transforms="g_a", a=a),
+                                 {l.name: (l.pe, l.simd) for l in plan.layers}, a)
+    fm_cycles = {s_.layer.name: s_.compute_cycles for s_ in fm.stages}
+    layers = [{"layer": k, "pe": v["pe"], "simd": v["simd"], "measured_busy_plus_fill": v["work"],
+               "fpga_model_cycles": fm_cycles[k], "fpga_model_over_measured": fm_cycles[k] / max(v["work"], 1),
+               "rtl_model_cycles": v["model"], "rtl_model_over_measured": v["model_over_work"],
+               "stall": v["stall"], "starve": v["starve"], "label": MEASURED_RTL}
+              for k, v in m["layers"].items()]
+    return {"status": "ok", "label": MEASURED_RTL, "image": f"{name} centre {c}x{c}", "N": N,
+            "mismatches": int(m["mismatches"]), "latents": int(m["n_latents"]),
+            "cycles_first_frame": int(m["cycles"]), "interval_cycles": int(m["interval"]),
+            "cycles_per_pixel": float(m["cycles_per_pixel"]), "cycles_per_pixel_modelled": model_cpp,
+            "model_over_measured": model_cpp / float(m["cycles_per_pixel"]), "clock_mhz": float(m["clock_mhz"]),
+            "resolution": f"{res[0]}x{res[1]}", "fps_measured_one_core": float(m["fps"]),
+            "fps_latency_measured": float(m["fps_latency"]), "cores": cores,
+            "fps_measured": float(m["fps"]) * cores, "fps_modelled": float(plan.notes["fps"]), "layers": layers,
+            "build_s": float(m["build_s"]), "sim_wall_s": float(m["sim_wall_s"]), "verilator": m["verilator"]}
+
+
+def rtl_ga_summary(results: dict) -> pd.DataFrame:
+    """The RTL g_a's measured cycles a pixel and frame rate next to the model's (one row), or its status.
+
+    The RTL is one core: ``fps_measured`` is its measured rate times the cores the plan replicates."""
+    r = results.get("rtl_ga", {})
+    if r.get("status") != "ok":
+        return pd.DataFrame([{"rtl_ga": r.get("status", "not run")}])
+    keys = ["image", "mismatches", "latents", "interval_cycles", "cycles_per_pixel", "cycles_per_pixel_modelled",
+            "model_over_measured", "clock_mhz", "resolution", "fps_measured_one_core", "cores", "fps_measured",
+            "fps_modelled", "sim_wall_s"]
+    return pd.DataFrame([{k: r.get(k) for k in keys} | {"label": r["label"]}])
+
+
+def rtl_ga_table(results: dict) -> pd.DataFrame:
+    """Per layer of the RTL g_a: the model's cycles next to the measured busy + fill cycles a frame."""
+    return pd.DataFrame(results.get("rtl_ga", {}).get("layers", []))
 
 
 def _plan_rows(plans: dict) -> list[dict]:
