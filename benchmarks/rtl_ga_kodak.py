@@ -51,6 +51,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--synth-timeout", type=float, default=1800)
     ap.add_argument("--combine", default="", help="comma-separated --synth result files: "
                     "write rtl_ga_synth.json with the whole design scaled from them")
+    ap.add_argument("--combine-lut", default="", help="comma-separated --synth result files "
+                    "used for LUT/FF scaling only (with --combine)")
     args = ap.parse_args(argv)
     torch.manual_seed(0)
     model = zoo.load_pretrained(args.student)
@@ -131,6 +133,11 @@ def combine(args, ga, plan, src) -> dict:
     from lic.fileio import read_json
 
     measured = []
+    for f in [x for x in args.combine_lut.split(",") if x]:
+        # larger stages of an earlier revision: their LUT/FF scale better than small stages';
+        # renamed and kept out of the DSP figures (no int8 packing, 32-bit gamma then)
+        measured += [{**row, "layer": f"lut-only:{row['layer']}", "lut_only": True}
+                     for row in read_json(f)["stages"]]
     for f in args.combine.split(","):
         d = read_json(f)
         if "cases" in d:  # benchmarks/rtl_ga_synth_small.py: demo-codec stages, renamed so

@@ -126,15 +126,16 @@ def scale_to_plan(plan: FoldingPlan, measured: list[dict], packs: dict[str, int]
     """Whole-design estimate from synthesised stages. DSPs per multiplier: a conv stage takes
     the DSPs a multiply of the synthesised conv stage(s) (``dsp / (lanes / pack)``) times its
     own multiplies (``lanes / pack``, ``packs[name]``: :func:`lic.rtl_ga.conv_pack`, default 1);
-    a GDN stage ``a * simd + b * lanes`` (:func:`_gdn_dsp_model`). LUT/FF: the synthesised
-    stage of its kind scaled by MAC lanes (``pe * simd``; per-PE and per-stage parts make it a
+    a GDN stage ``a * simd + b * lanes`` (:func:`_gdn_dsp_model`). LUT/FF: the largest
+    synthesised stage of its kind scaled by MAC lanes (``pe * simd``; per-PE and per-stage parts make it a
     rough figure); block RAM is not scaled. A synthesised stage of the same name keeps its
     own counts. An extrapolation, labelled as such per row.
 
     Args:
         plan: the design's folding.
         measured: rows of :func:`synth_stage` (at least one a kind in ``plan``); a row may
-            carry ``pack`` (its conv multiplies = lanes / pack).
+            carry ``pack`` (its conv multiplies = lanes / pack) and ``lut_only`` (used for
+            LUT/FF only, e.g. a larger stage of an earlier revision).
         packs: per conv layer of ``plan``, MACs a multiply.
 
     Returns:
@@ -158,8 +159,8 @@ def scale_to_plan(plan: FoldingPlan, measured: list[dict], packs: dict[str, int]
             continue
         if lf.kind not in kinds:
             raise ParameterError(f"{lf.name}: no synthesised {lf.kind} stage to scale from")
-        rs = kinds[lf.kind]
-        r = max(rs, key=lambda x: x["lanes"])  # LUT/FF: the largest synthesised stage
+        r = max(kinds[lf.kind], key=lambda x: x["lanes"])  # LUT/FF: the largest stage
+        rs = [x for x in kinds[lf.kind] if not x.get("lut_only")] or kinds[lf.kind]
         f = lf.lanes / r["lanes"]
         if lf.kind == "conv":
             per_mult = sum(x["dsp"] for x in rs) / sum(x["lanes"] / x.get("pack", 1) for x in rs)
@@ -169,7 +170,8 @@ def scale_to_plan(plan: FoldingPlan, measured: list[dict], packs: dict[str, int]
             dsp = a * lf.simd + b * lf.lanes
         rows.append({"layer": lf.name, "kind": lf.kind, "pe": lf.pe, "simd": lf.simd,
                      "lanes": lf.lanes, "pack": packs.get(lf.name, 1) if lf.kind == "conv" else None,
-                     "source": f"scaled from {', '.join(x['layer'] for x in rs)}",
+                     "source": f"DSP from {', '.join(x['layer'] for x in rs)}; LUT/FF "
+                               f"scaled by lanes from {r['layer']}",
                      "lut": round(r["lut"] * f, 1), "ff": round(r["ff"] * f, 1),
                      "dsp": round(dsp, 1),
                      # block RAM follows weights and line buffers, not lanes: not scaled
