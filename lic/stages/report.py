@@ -171,6 +171,14 @@ def _claims(r: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
     for res, t in (r04.get("throughput") or {}).items():
         hw.append((f"{res} on {r04['board']['name']}: frames per second ({t['cores']} core(s), analytical model)",
                    f"{fmt(t['fps'])} fps", f"real-time target {fmt(target)} fps" if target else "real-time target"))
+    g = r04.get("rtl_ga") or {}
+    if g.get("status") == "ok":
+        hw.append((f"whole g_a in RTL, {g['image']} (cycle-accurate, Verilator): mismatching latents",
+                   f"{fmt(g['mismatches'])} of {fmt(g['latents'])}", "lic.fixedpoint (bit-level spec)"))
+        hw.append((f"{g['resolution']} on {r04['board']['name']}: frames per second measured in RTL simulation "
+                   f"({g.get('cores', 1)} core(s), {fmt(g.get('clock_mhz'))} MHz)",
+                   f"{fmt(g.get('fps_measured'))} fps (cycles a pixel, model / measured {fmt(g.get('model_over_measured'))})",
+                   f"analytical model: {fmt(g.get('fps_modelled'))} fps"))
     for c in r04.get("codec_vs_float", [])[:4]:
         hw.append((f"{c['image']}: PSNR with accelerator latents − float", f"{c['psnr_delta']:+.3f} dB", "float model"))
     out.append(("A pipelined FPGA design runs the codec in real time, close to the float model", hw))
