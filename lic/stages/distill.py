@@ -91,7 +91,7 @@ PRESETS = {
               "pruned_widths": [64]},
     "paper": {"widths": [16, 32, 64, 96, 112], "lambdas": None, "steps": 1_000_000, "batch_size": 16, "crop": 256,
               "lr": 1e-4, "init": "scratch", **_COMMON, "ablation_width": 64, "ablation_init": "scratch",
-              "ablation_steps": 1_000_000, "kodak_limit": 24},
+              "ablation_steps": 1_000_000, "kodak_limit": 24, "precision": "amp", "workers": 8},
 }
 
 _INITS = ("scratch", "zoo", "auto")
@@ -243,7 +243,7 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     logs: dict[str, list[dict]] = {}  # tag -> training log (step, mse, bpp) of the model's last training phase
     cplx: dict[str, dict] = {}
 
-    samplers: dict[int, CropSampler] = {}
+    samplers: dict = {}  # seed -> CropSampler or StreamingCrops
 
     def teacher(lmbda: float) -> torch.nn.Module:
         """The stage-01 teacher at ``lmbda``, loaded once."""
@@ -274,11 +274,11 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
 
                 init_model, inits[tag] = prune_to_width(teacher(lmbda), N).train(), f"pruned teacher λ={lmbda}"
             if seed not in samplers:
-                samplers[seed] = CropSampler(p["train_dir"], crop=p["crop"], seed=seed)
+                samplers[seed] = teacher_stage.training_sampler({**p, "seed": seed})  # streamed from disk when p["workers"] is set
             sampler = samplers[seed]
             steps = p["ablation_steps"] if abl else p["steps"]
             cfg = TrainConfig(lmbda=lmbda, steps=steps, batch_size=p["batch_size"], crop=p["crop"], lr=p["lr"],
-                              seed=seed, ckpt_every=max(1, min(200, steps)))
+                              seed=seed, ckpt_every=max(1, min(200, steps)), precision=p.get("precision", "fp32"))
             ckpt = st.dir / f"train_{kind}_n{N}_l{_fmt(lmbda)}{sfx}.pt"
             if force and ckpt.exists():
                 ckpt.unlink()
