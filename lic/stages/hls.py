@@ -91,6 +91,12 @@ def _load_models(p: dict, src: Stage, upstream: dict | None):
     return model, ga, gs
 
 
+def _centre_crop(img: torch.Tensor, c: int) -> torch.Tensor:
+    """The ``c`` x ``c`` centre of a ``[3, H, W]`` image (the C-sim's and the RTL's Kodak inputs)."""
+    y0, x0 = (img.shape[1] - c) // 2, (img.shape[2] - c) // 2
+    return img[:, y0 : y0 + c, x0 : x0 + c]
+
+
 def _mismatches(a: np.ndarray, b: np.ndarray) -> int:
     if a.shape != b.shape:
         return int(max(a.size, b.size))
@@ -138,8 +144,7 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     kodak = load_kodak(p["kodak_dir"], limit=p["csim_kodak"])
     c = p["csim_crop"]
     for name, img in kodak:
-        y0, x0 = (img.shape[1] - c) // 2, (img.shape[2] - c) // 2
-        cases.append((name, image_to_int(img[:, y0 : y0 + c, x0 : x0 + c])))
+        cases.append((name, image_to_int(_centre_crop(img, c))))
     rows, cycles, kodak_cmp = [], None, []
     for name, x in cases:
         ref_y = ga.run(x)
@@ -238,6 +243,7 @@ def _rtl_ga(p: dict, ga, plan, kodak: list, st: Stage, N: int, M: int, a) -> dic
     from ..fixedpoint import image_to_int
     from ..hw import ToolError
     from ..rtl_ga import measure, regrid
+    from ..fpga_model import codec_layers, design_from_parallelism
     from ..verilator import verilator_bin
 
     c = int(p["rtl_ga_crop"])
@@ -246,8 +252,7 @@ def _rtl_ga(p: dict, ga, plan, kodak: list, st: Stage, N: int, M: int, a) -> dic
     name, img = kodak[0]
     if min(img.shape[1:]) < c:
         raise ParameterError(f"rtl_ga_crop={c} is larger than {name} ({img.shape[1]}x{img.shape[2]})")
-    y0, x0 = (img.shape[1] - c) // 2, (img.shape[2] - c) // 2
-    x = image_to_int(img[:, y0 : y0 + c, x0 : x0 + c])
+    x = image_to_int(_centre_crop(img, c))
     res = tuple(p["resolutions"][0])
     try:
         verilator_bin()
@@ -257,8 +262,6 @@ def _rtl_ga(p: dict, ga, plan, kodak: list, st: Stage, N: int, M: int, a) -> dic
                 fps_resolution=res, frames=2)
     cores = int(plan.notes.get("cores", 1))  # the RTL is one core; the plan may replicate it
     model_cpp = float(plan.notes["cycles"]) / (res[0] * res[1])  # one core's cycles a pixel at `res`
-    from ..fpga_model import codec_layers, design_from_parallelism
-
     fm = design_from_parallelism(codec_layers(N, M, (c, c), transforms="g_a", a=a),
                                  {l.name: (l.pe, l.simd) for l in plan.layers}, a)
     fm_cycles = {s_.layer.name: s_.compute_cycles for s_ in fm.stages}
