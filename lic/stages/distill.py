@@ -54,6 +54,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
+from ..specs import lambda_tag
 from ..data import CropSampler
 from ..distill import ABLATIONS, DEFAULT_WEIGHTS, FEATURES, distill_student, normalize_weights, train_scratch
 from ..errors import ArtifactError, ParameterError
@@ -97,13 +98,9 @@ PRESETS = {
 _INITS = ("scratch", "zoo", "auto")
 
 
-def _fmt(lmbda: float) -> str:
-    return f"{lmbda:.4f}"
-
-
 def zoo_name(kind: str, N: int, M: int, lmbda: float, seed: int = 0) -> str:
     """Released-weights name of a student, e.g. ``student-kd-n64-m192-l0.0250`` (``-s1``: seed 1)."""
-    return f"student-{kind}-n{int(N)}-m{int(M)}-l{_fmt(lmbda)}" + (f"-s{int(seed)}" if seed else "")
+    return f"student-{kind}-n{int(N)}-m{int(M)}-l{lambda_tag(lmbda)}" + (f"-s{int(seed)}" if seed else "")
 
 
 def _zoo_digest() -> str:
@@ -190,7 +187,7 @@ def _teacher_rd(t01: Stage, r01: dict, images, upstream: dict, progress: bool, s
     df = _teacher_rows(t01, r01, s)
     df = df[(df.codec == "teacher") & df.image.isin(names)]
     lambdas = sorted(float(k) for k in r01["models"])
-    if all(set(df[df.lmbda.map(_fmt) == _fmt(l)].image) == set(names) for l in lambdas):
+    if all(set(df[df.lmbda.map(lambda_tag) == lambda_tag(l)].image) == set(names) for l in lambdas):
         return df.groupby("lmbda", as_index=False)[["bpp", "psnr", "ms_ssim"]].mean().assign(codec="teacher")
     rows = []
     for l in lambdas:
@@ -226,7 +223,7 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     r01 = t01.results()
     teacher_lambdas = sorted(float(k) for k in r01["models"])
     lambdas = [float(l) for l in (p["lambdas"] or teacher_lambdas)]
-    missing = [l for l in lambdas if _fmt(l) not in r01["models"]]
+    missing = [l for l in lambdas if lambda_tag(l) not in r01["models"]]
     if missing:
         raise ParameterError(f"λ {missing} not in the stage-01 teacher set {teacher_lambdas}")
     M, teacher_N = int(t01.params["M"]), int(t01.params["N"])
@@ -247,23 +244,23 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
 
     def teacher(lmbda: float) -> torch.nn.Module:
         """The stage-01 teacher at ``lmbda``, loaded once."""
-        if _fmt(lmbda) not in teachers:
-            teachers[_fmt(lmbda)] = teacher_stage.load_teacher(p["preset"], lmbda, **upstream.get("01", {}))
-        return teachers[_fmt(lmbda)]
+        if lambda_tag(lmbda) not in teachers:
+            teachers[lambda_tag(lmbda)] = teacher_stage.load_teacher(p["preset"], lmbda, **upstream.get("01", {}))
+        return teachers[lambda_tag(lmbda)]
 
     def student(kind: str, N: int, lmbda: float, seed: int | None = None) -> str:
         """Train (or reuse) and evaluate one student; returns its init label."""
         seed = p["seed"] if seed is None else seed
         sfx = "" if seed == p["seed"] else f"_s{seed}"
-        tag = f"{kind}/n{N}/l{_fmt(lmbda)}" + sfx.replace("_", "/")
+        tag = f"{kind}/n{N}/l{lambda_tag(lmbda)}" + sfx.replace("_", "/")
         if tag in models:
             return inits[tag]
-        final = st.dir / f"student_{kind}_n{N}_l{_fmt(lmbda)}{sfx}.pt"
+        final = st.dir / f"student_{kind}_n{N}_l{lambda_tag(lmbda)}{sfx}.pt"
         if final.exists() and not force:
             model = load_checkpoint(final)
             meta = torch.load(final, map_location="cpu", weights_only=True)
             inits[tag], train_s[tag] = meta.get("init", "cached"), meta.get("train_seconds", math.nan)
-            ckpt = st.dir / f"train_{kind}_n{N}_l{_fmt(lmbda)}{sfx}.pt"
+            ckpt = st.dir / f"train_{kind}_n{N}_l{lambda_tag(lmbda)}{sfx}.pt"
             local = torch.load(ckpt, map_location="cpu", weights_only=False)["history"] if ckpt.exists() else []
             logs[tag] = local or _released_log(inits[tag])
         else:
@@ -279,7 +276,7 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
             steps = p["ablation_steps"] if abl else p["steps"]
             cfg = TrainConfig(lmbda=lmbda, steps=steps, batch_size=p["batch_size"], crop=p["crop"], lr=p["lr"],
                               seed=seed, ckpt_every=max(1, min(200, steps)), precision=p.get("precision", "fp32"))
-            ckpt = st.dir / f"train_{kind}_n{N}_l{_fmt(lmbda)}{sfx}.pt"
+            ckpt = st.dir / f"train_{kind}_n{N}_l{lambda_tag(lmbda)}{sfx}.pt"
             if force and ckpt.exists():
                 ckpt.unlink()
             if kind == "scratch" or PRUNED_KINDS.get(kind) == "rd":
@@ -330,7 +327,7 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
             kind = f"abl-{cfg_name}"
             if (cfg_name == "all" and A in p["widths"] and p["ablation_init"] == "scratch"
                     and p["ablation_steps"] == p["steps"]
-                    and all(inits[f"kd/n{A}/l{_fmt(l)}"] == "scratch" for l in lambdas)):
+                    and all(inits[f"kd/n{A}/l{lambda_tag(l)}"] == "scratch" for l in lambdas)):
                 kind = "kd"  # the main KD student is this configuration already
             ablation_kinds[cfg_name] = kind
             for lmbda in lambdas:
@@ -352,7 +349,7 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     summary = []
     for N in p["widths"]:
         kd, sc = curve("kd", N), curve("scratch", N)
-        origin = lambda c: {_fmt(l): i.split(":")[0] for l, i in zip(c.lmbda, c.init)}  # noqa: E731
+        origin = lambda c: {lambda_tag(l): i.split(":")[0] for l, i in zip(c.lmbda, c.init)}  # noqa: E731
         summary.append({
             "N": N, "M": M,
             "params": cplx[str(N)]["720p"]["params"],
@@ -401,7 +398,7 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
         for lmbda in lambdas:
             for s in [p["seed"], *p["noise_seeds"]]:
                 sfx = "" if s == p["seed"] else f"/s{s}"
-                kd_log, sc_log = (logs.get(f"{k}/n{N}/l{_fmt(lmbda)}{sfx}", []) for k in ("kd", "scratch"))
+                kd_log, sc_log = (logs.get(f"{k}/n{N}/l{lambda_tag(lmbda)}{sfx}", []) for k in ("kd", "scratch"))
                 objective.append({"N": N, "lmbda": lmbda, "seed": s,
                                   **paired_objective(kd_log, sc_log, lmbda, p["objective_tail"]),
                                   "kodak_kd_vs_scratch_pct": _kodak_cost_change(per_image_df, N, lmbda, s)})
@@ -512,7 +509,7 @@ def load_student(preset: str, N: int, lmbda: float, upstream: dict | None = None
     """
     st = stage_handle(preset, upstream)
     res = st.results()
-    tag = f"{kind}/n{int(N)}/l{_fmt(lmbda)}"
+    tag = f"{kind}/n{int(N)}/l{lambda_tag(lmbda)}"
     name = res["models"].get(tag)
     if name is None:
         raise ArtifactError(f"stage 02 ({preset}) has no student {tag}; it has {sorted(res['models'])}")

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..specs import lambda_tag
 from ..data import CropSampler, pad_to_multiple
 from ..errors import ParameterError
 from ..eval import evaluate_codec, rd_point
@@ -122,17 +123,13 @@ def _load_source(p: dict, lmbda: float, upstream: dict | None) -> torch.nn.Modul
     return load_student(p["preset"], p["width"], lmbda, upstream, kind=p["student_kind"])
 
 
-def _fmt(lmbda: float) -> str:
-    return f"{lmbda:.4f}"
-
-
 def _build(row: str, base, p: dict, lmbda: float, sampler: CropSampler, st: Stage, progress: bool, sfx: str = ""):
     """The trained model of one ablation row (float copy, or calibrated + QAT-tuned quantized)."""
     def fit(model, steps: int, tag: str):
         if steps > 0:
             cfg = TrainConfig(lmbda=lmbda, steps=steps, batch_size=p["batch_size"], crop=p["crop"], lr=p["lr"],
                               seed=p["seed"], ckpt_every=max(1, min(200, steps)))
-            train(model, cfg, sampler, st.dir / f"{tag}_l{_fmt(lmbda)}{sfx}.pt", progress=progress,
+            train(model, cfg, sampler, st.dir / f"{tag}_l{lambda_tag(lmbda)}{sfx}.pt", progress=progress,
                   desc=f"{tag} λ={lmbda}")
         return model
 
@@ -215,7 +212,7 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
             ps = p if main else {**p, "seed": seed}
             samp = sampler if main else CropSampler(p["train_dir"], crop=p["crop"], seed=seed)
             for row, label in ROWS.items():
-                f = st.dir / f"{row}_l{_fmt(lmbda)}{sfx}.pt"
+                f = st.dir / f"{row}_l{lambda_tag(lmbda)}{sfx}.pt"
                 if f.exists() and not force:
                     model = load_quantized(f)
                 else:
@@ -229,15 +226,15 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
                         rd_extra.append(rd_point(res, set=s.name, codec=label, row=row, lmbda=lmbda, seed=seed))
                     built[row] = model
                     sizes.setdefault(row, model_size_bytes(model))
-                    sats.setdefault(row, {})[_fmt(lmbda)] = sum(saturation_counts(model).values())
-                    models.setdefault(row, {})[_fmt(lmbda)] = f.name
+                    sats.setdefault(row, {})[lambda_tag(lmbda)] = sum(saturation_counts(model).values())
+                    models.setdefault(row, {})[lambda_tag(lmbda)] = f.name
         hyb = built["hybrid"]
         calib = sampler.batch(2 * 10**6, p["calib_batch_size"])
-        stem = st.dir / f"hybrid_l{_fmt(lmbda)}"
-        int_params[_fmt(lmbda)] = {k: v.rsplit("/", 1)[-1] for k, v in export_int_params(hyb, stem, calib).items()}
+        stem = st.dir / f"hybrid_l{lambda_tag(lmbda)}"
+        int_params[lambda_tag(lmbda)] = {k: v.rsplit("/", 1)[-1] for k, v in export_int_params(hyb, stem, calib).items()}
         x_onnx = sampler.batch(3 * 10**6, 1)[..., : p["onnx_hw"], : p["onnx_hw"]]
         onnx_path = export_onnx(hyb.g_a, stem.with_name(stem.name + "_g_a.onnx"), x_onnx)
-        onnx_checks[_fmt(lmbda)] = {"file": onnx_path.name, **check_onnx(onnx_path, hyb.g_a, x_onnx)}
+        onnx_checks[lambda_tag(lmbda)] = {"file": onnx_path.name, **check_onnx(onnx_path, hyb.g_a, x_onnx)}
         if lmbda == p["lambdas"][0]:
             acts = _gdn_inputs(base, images[0][1])
             ranges = _range_stats(acts, built["int8"], hyb)
@@ -399,7 +396,7 @@ def load_quantized_model(preset: str, lmbda: float, row: str = "hybrid", upstrea
 
     st = stage_handle(preset, upstream)
     res = st.results()
-    name = res["models"].get(row, {}).get(_fmt(lmbda))
+    name = res["models"].get(row, {}).get(lambda_tag(lmbda))
     if name is None:
         raise ArtifactError(f"stage 03 ({preset}) has no {row} model at λ={lmbda}")
     return _load(st.dir / name)

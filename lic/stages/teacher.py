@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
+from ..specs import lambda_tag
 from ..data import CropSampler
 from ..errors import ArtifactError, ParameterError
 from ..eval import baselines, complexity, evaluate_codec, rd_point
@@ -87,10 +88,6 @@ def training_sampler(p: dict):
     return StreamingCrops(p["train_dir"], crop=p["crop"], seed=p["seed"], workers=int(p["workers"]))
 
 
-def _fmt(lmbda: float) -> str:
-    return f"{lmbda:.4f}"
-
-
 def run(p: dict, force: bool = False, progress: bool = True) -> dict:
     """Run stage 01 with resolved parameters ``p`` (see :data:`lic.study.PRESETS`)."""
     if not p["lambdas"]:
@@ -108,19 +105,19 @@ def run(p: dict, force: bool = False, progress: bool = True) -> dict:
     rd, per_image, models, inits = [], [], {}, {}
     rd_extra, per_image_extra = [], []
     for lmbda in p["lambdas"]:
-        final = st.dir / f"teacher_l{_fmt(lmbda)}.pt"
+        final = st.dir / f"teacher_l{lambda_tag(lmbda)}.pt"
         if final.exists() and not force:
-            model, inits[_fmt(lmbda)] = load_checkpoint(final), "cached"
+            model, inits[lambda_tag(lmbda)] = load_checkpoint(final), "cached"
         else:
-            model, inits[_fmt(lmbda)] = _init_model(p, lmbda)
+            model, inits[lambda_tag(lmbda)] = _init_model(p, lmbda)
             if p["steps"] > 0:
                 sampler = sampler or training_sampler(p)
                 cfg = TrainConfig(lmbda=lmbda, steps=p["steps"], batch_size=p["batch_size"], crop=p["crop"],
                                   lr=p["lr"], seed=p["seed"], ckpt_every=max(1, min(200, p["steps"])),
                                   precision=p.get("precision", "fp32"))
-                train(model.to(default_device()), cfg, sampler, st.dir / f"train_l{_fmt(lmbda)}.pt",
+                train(model.to(default_device()), cfg, sampler, st.dir / f"train_l{lambda_tag(lmbda)}.pt",
                       progress=progress, desc=f"teacher λ={lmbda}")
-            save_checkpoint(final, model, lmbda=lmbda, init=inits[_fmt(lmbda)])
+            save_checkpoint(final, model, lmbda=lmbda, init=inits[lambda_tag(lmbda)])
         res = evaluate_codec(model, images, progress=progress, desc=f"Kodak λ={lmbda}")
         rd.append(rd_point(res, codec="teacher", lmbda=lmbda))
         per_image.append(res["per_image"].assign(codec="teacher", lmbda=lmbda))
@@ -128,7 +125,7 @@ def run(p: dict, force: bool = False, progress: bool = True) -> dict:
             res = evaluate_codec(model, s.images, progress=progress, desc=f"{s.name} λ={lmbda}")
             rd_extra.append(rd_point(res, set=s.name, codec="teacher", lmbda=lmbda))
             per_image_extra.append(res["per_image"].assign(set=s.name, codec="teacher", lmbda=lmbda))
-        models[_fmt(lmbda)] = final.name
+        models[lambda_tag(lmbda)] = final.name
     base = baselines(images, p["jpeg_qualities"])
     base_extra = [baselines(s.images, p["jpeg_qualities"]).assign(set=s.name) for s in extra]
     if extra:
@@ -288,7 +285,7 @@ def load_teacher(preset: str, lmbda: float, **overrides) -> torch.nn.Module:
     """
     st = stage_handle(preset, {"01": overrides})
     res = st.results()
-    name = res["models"].get(_fmt(lmbda))
+    name = res["models"].get(lambda_tag(lmbda))
     if name is None:
         raise ArtifactError(f"stage 01 ({preset}) has no teacher at λ={lmbda}; it has {sorted(res['models'])}")
     return load_checkpoint(st.dir / name)
