@@ -56,13 +56,14 @@ import torch
 
 from ..specs import lambda_tag
 from ..data import CropSampler
-from ..distill import ABLATIONS, DEFAULT_WEIGHTS, FEATURES, distill_student, normalize_weights, train_scratch
+from ..distill import ABLATIONS, FEATURES, distill_student, normalize_weights, train_scratch
 from ..errors import ArtifactError, ParameterError
 from ..eval import complexity, evaluate_codec, rd_point
 from ..evalsets import KODAK, EvalSet, extra_sets, load_eval_sets, rd_figure_sets, side_by_side
 from ..fileio import atomic_write_text
 from ..metrics import bd_rate, rd_cost
 from ..models import load_checkpoint, save_checkpoint
+from ..params import stage_presets
 from ..plots import rd_figure, save_figure
 from ..study import Stage, check_noise_seeds, git_commit, input_stage, resolve_params
 from ..train import TrainConfig
@@ -73,27 +74,13 @@ __all__ = ["PRESETS", "run", "stage_handle", "load_student", "zoo_name", "rd_tab
            "paired_objective", "paired_objective_curve", "figure_objective", "figure_rd", "figure_ablation", "figure_complexity",
            "sets_table", "figure_sets"]
 
-_COMMON = {"weights": dict(DEFAULT_WEIGHTS), "latents": ["y"], "scratch_baseline": True, "noise_seeds": [],
-           "objective_tail": 0.15, "pruned_widths": []}
-
 #: students that inherit the teacher's weights (channels pruned to N by filter L1 norm), by their loss
 PRUNED_KINDS = {"kd-pruned": "kd", "rd-pruned": "rd"}
 #: every kind of main student (``student-<kind>-n<N>-…``): random init by KD or from scratch, or inherited
 STUDENT_KINDS = ("kd", "scratch", *PRUNED_KINDS)
 
-#: preset -> parameters (plus :data:`lic.study.COMMON`); ``lambdas`` None = the teacher's set
-PRESETS = {
-    "smoke": {"widths": [8, 12], "lambdas": None, "steps": 2, "batch_size": 2, "crop": 64, "lr": 1e-4,
-              "init": "scratch", **_COMMON, "ablation_width": 8, "ablation_init": "scratch", "ablation_steps": 2,
-              "kodak_limit": 2, "noise_seeds": [1], "scratch_baseline": [8], "pruned_widths": [8]},
-    "quick": {"widths": [32, 64], "lambdas": [0.0067, 0.025], "steps": 0, "batch_size": 8, "crop": 128,
-              "lr": 1e-4, "init": "zoo", **_COMMON, "scratch_baseline": [64], "ablation_width": 64,
-              "ablation_init": "zoo", "ablation_steps": 40, "kodak_limit": 8, "noise_seeds": [1, 2],
-              "pruned_widths": [64]},
-    "paper": {"widths": [16, 32, 64, 96, 112], "lambdas": None, "steps": 1_000_000, "batch_size": 16, "crop": 256,
-              "lr": 1e-4, "init": "scratch", **_COMMON, "ablation_width": 64, "ablation_init": "scratch",
-              "ablation_steps": 1_000_000, "kodak_limit": 24, "precision": "amp", "workers": 8},
-}
+#: preset -> parameters (plus :data:`lic.study.COMMON`), from the typed table :data:`lic.params.STAGE_PARAMS`
+PRESETS = stage_presets("02")
 
 _INITS = ("scratch", "zoo", "auto")
 

@@ -19,6 +19,7 @@ import torch
 from ..data import CropSampler, load_kodak
 from ..errors import ParameterError
 from ..fileio import atomic_write_text
+from ..params import stage_presets
 from ..plots import finish_layout, save_figure
 from ..study import Stage, git_commit, input_stage, resolve_params
 
@@ -30,27 +31,8 @@ MODELLED = "modelled (lic.fpga_model)"
 MEASURED = "measured (C-sim beats)"
 MEASURED_RTL = "measured (Verilator, cycle-accurate RTL of g_a)"
 
-#: preset -> parameters (plus :data:`lic.study.COMMON`)
-PRESETS = {
-    "smoke": {"source": "quant", "lmbda": 0.025, "width": None, "calib_crops": 2, "calib_crop": 64,
-              "csim_random": 2, "csim_shape": [64, 64], "csim_kodak": 1, "csim_crop": 64, "parallel": {},
-              "csim_folding": "plan",
-              "board": "zcu102", "utilisation": 0.8, "clock_mhz": None, "transforms": "g_a", "fps_target": 30,
-              "resolutions": [[1280, 720], [1920, 1080]], "rtl": True, "rtl_vectors": 2000,
-              "rtl_ga": True, "rtl_ga_crop": 64},
-    "quick": {"source": "quant", "lmbda": 0.025, "width": None, "calib_crops": 8, "calib_crop": 128,
-              "csim_random": 2, "csim_shape": [64, 64], "csim_kodak": 2, "csim_crop": 128, "parallel": {},
-              "csim_folding": "plan",
-              "board": "zcu102", "utilisation": 0.8, "clock_mhz": None, "transforms": "g_a", "fps_target": 30,
-              "resolutions": [[1280, 720], [1920, 1080]], "rtl": True, "rtl_vectors": 10000,
-              "rtl_ga": True, "rtl_ga_crop": 128},
-    "paper": {"source": "quant", "lmbda": 0.025, "width": None, "calib_crops": 32, "calib_crop": 256,
-              "csim_random": 4, "csim_shape": [128, 128], "csim_kodak": 24, "csim_crop": 256, "parallel": {},
-              "csim_folding": "plan",
-              "board": "zcu102", "utilisation": 0.8, "clock_mhz": None, "transforms": "g_a", "fps_target": 30,
-              "resolutions": [[1280, 720], [1920, 1080]], "rtl": True, "rtl_vectors": 100000,
-              "rtl_ga": True, "rtl_ga_crop": 512},
-}
+#: preset -> parameters (plus :data:`lic.study.COMMON`), from the typed table :data:`lic.params.STAGE_PARAMS`
+PRESETS = stage_presets("04")
 
 
 def _input(p: dict, upstream: dict | None, check: bool = True) -> Stage:

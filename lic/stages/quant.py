@@ -59,6 +59,7 @@ from ..evalsets import KODAK, extra_sets, load_eval_sets, side_by_side
 from ..fileio import atomic_write_text
 from ..gdn import FixedPointGDN, gdn_modules, replace_gdn
 from ..metrics import bd_rate
+from ..params import stage_presets
 from ..plots import rd_figure, save_figure, finish_layout
 from ..prune import prune_channels
 from ..quant import (calibrate, check_onnx, export_int_params, export_onnx, load_quantized, model_size_bytes,
@@ -69,20 +70,8 @@ from ..train import TrainConfig, seed_everything, train
 __all__ = ["PRESETS", "ROWS", "run", "stage_handle", "load_quantized_model", "rd_table", "ablation_table",
            "noise_table", "figure", "gdn_range_figure", "sets_table"]
 
-_COMMON = {"source": "student", "student_kind": "kd", "prune_ratio": 0.3, "lr": 1e-5, "noise_seeds": [1]}
-#: preset -> parameters (plus :data:`lic.study.COMMON`)
-PRESETS = {
-    "smoke": {**_COMMON, "width": 12, "lambdas": [0.0067, 0.025], "calib_batches": 2, "calib_batch_size": 2,
-              "crop": 64, "qat_steps": 2, "simplified_steps": 2, "prune_steps": 2, "batch_size": 2,
-              "kodak_limit": 1, "onnx_hw": 64},
-    "quick": {**_COMMON, "width": 64, "lambdas": [0.0067, 0.025], "calib_batches": 4, "calib_batch_size": 4,
-              "crop": 128, "qat_steps": 10, "simplified_steps": 20, "prune_steps": 20, "batch_size": 4,
-              "kodak_limit": 8, "onnx_hw": 128, "student_kind": "kd-pruned"},
-    "paper": {**_COMMON, "width": 64, "lambdas": [0.0018, 0.0035, 0.0067, 0.013, 0.025, 0.0483],
-              "calib_batches": 32, "calib_batch_size": 8, "crop": 256, "qat_steps": 5000,
-              "simplified_steps": 20000, "prune_steps": 20000, "batch_size": 8, "kodak_limit": 24,
-              "onnx_hw": 256},
-}
+#: preset -> parameters (plus :data:`lic.study.COMMON`), from the typed table :data:`lic.params.STAGE_PARAMS`
+PRESETS = stage_presets("03")
 
 #: ablation row -> label shown in tables and figures
 ROWS = {

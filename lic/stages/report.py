@@ -22,6 +22,7 @@ import time
 import pandas as pd
 
 from ..data import kodak_md5s
+from ..params import stage_presets
 from ..plots import rd_figure, save_figure, student_complexity_figure
 from ..study import Stage, git_commit, input_stage, resolve_params
 from ..tables import NO_OVERLAP, fmt, tables_of
@@ -32,8 +33,7 @@ __all__ = ["PRESETS", "stage_handle", "run", "load_all", "headline_table", "summ
            "rd_by_width", "deployable", "complexity_figure", "width_tables", "frontier_figure", "hardware_tables",
            "caption", "show_figure", "seed_spread", "eval_set_tables"]
 
-_P = {"boards": ["zcu102", "zcu104", "kv260", "u250"], "resolution": [1280, 720], "fps": 30, "utilisation": 0.8}
-PRESETS = {"smoke": dict(_P), "quick": dict(_P), "paper": dict(_P)}
+PRESETS = stage_presets("05")  # preset -> parameters, from :data:`lic.params.STAGE_PARAMS`
 UPSTREAM = ("01", "02", "03", "04")
 #: student kinds of stage 02, in the order the report prefers one to deploy (weights inherited first)
 KIND_LABEL = {"kd-pruned": "KD from the pruned teacher", "rd-pruned": "RD-only from the pruned teacher",

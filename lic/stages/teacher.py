@@ -23,6 +23,7 @@ from ..evalsets import KODAK, extra_sets, load_eval_sets, rd_figure_sets, side_b
 from ..fileio import atomic_write_text
 from ..metrics import bd_rate, quality_at_rate
 from ..models import build_model, load_checkpoint, save_checkpoint
+from ..params import stage_presets
 from ..plots import finish_layout, rd_figure, save_figure
 from ..study import Stage, git_commit, resolve_params
 from ..train import TrainConfig, default_device, seed_everything, train
@@ -30,23 +31,8 @@ from ..train import TrainConfig, default_device, seed_everything, train
 __all__ = ["PRESETS", "run", "load_teacher", "stage_handle", "training_sampler", "rd_table", "matching_bpp", "figure",
            "figure_training", "bd_sets_table"]
 
-#: preset -> parameters (plus :data:`lic.study.COMMON`). ``init``: "scratch", "zoo" (released weights/),
-#: "compressai" (the paper's teacher: CompressAI's pretrained bmshj2018-hyperprior at each λ, see
-#: :func:`lic.zoo.load_compressai`; N=128/M=192 up to λ=0.025) or a checkpoint path. paper: ``precision``
-#: "amp" (CUDA bf16, else fp16 + GradScaler), ``workers``: crops streamed by DataLoader workers.
-PRESETS = {
-    "smoke": {"N": 16, "M": 24, "lambdas": [0.0067, 0.025], "steps": 4, "batch_size": 2, "crop": 64,
-              "lr": 1e-4, "init": "scratch", "kodak_limit": 2, "jpeg_qualities": [20, 60, 90]},
-    "quick": {"N": 128, "M": 192, "lambdas": [0.0018, 0.0035, 0.0067, 0.025], "steps": 0,
-              "batch_size": 8, "crop": 128, "lr": 1e-4, "init": "zoo", "kodak_limit": 24,
-              "jpeg_qualities": [5, 10, 20, 30, 40, 50, 60, 70, 80, 90]},
-    # the paper's teacher: CompressAI's pretrained bmshj2018-hyperprior, quality 1-5 (N=128, M=192; quality 6+
-    # has M=320, which the students' M=192 cannot distil). Training from scratch instead (-p 01.init '"scratch"'
-    # -p 01.steps 1000000) streams 16 x 256² crops by 8 DataLoader workers under CUDA autocast.
-    "paper": {"N": 128, "M": 192, "lambdas": [0.0018, 0.0035, 0.0067, 0.013, 0.025],
-              "steps": 0, "batch_size": 16, "crop": 256, "lr": 1e-4, "init": "compressai", "kodak_limit": 24,
-              "jpeg_qualities": [5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95], "precision": "amp", "workers": 8},
-}
+#: preset -> parameters (plus :data:`lic.study.COMMON`), from the typed table :data:`lic.params.STAGE_PARAMS`
+PRESETS = stage_presets("01")
 
 
 def stage_handle(preset: str = "quick", upstream: dict | None = None) -> Stage:
