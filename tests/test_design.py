@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 
 from lic.boards import Board, list_boards, load_board
-from lic.design import (bd_rate_at, choose_width, frontier, load_rd, main, plot_frontier,
+from lic.design import (Target, bd_rate_at, choose_width, frontier, load_rd, main, plot_frontier,
                         static_table)
 from lic.errors import ParameterError
 
@@ -41,17 +41,27 @@ def test_bd_rate_lookup_and_interpolation():
 
 
 def test_choose_width_answer():
-    c = choose_width("zcu102", (1280, 720), 30, rd=RD)
+    c = choose_width(Target("zcu102", (1280, 720), 30), rd=RD)
     assert c.fits and c.N in (16, 32, 64, 96, 112)
     assert c.fps >= 30 and c.fps_max >= c.fps
     assert c.resources.fits(c.budget)
     assert c.bd_rate == RD[c.N] and not c.interpolated
     assert "N = " in c.summary()
     json.dumps(c.as_dict())
-    c2 = choose_width("zcu102", (1280, 720), 30, widths=[c.N, c.N + 8], rd=RD)
-    if c2.N == c.N + 8:
-        assert c2.interpolated
-    assert choose_width("zcu102", (1280, 720), 30).bd_rate is None
+    c2 = choose_width(Target("zcu102", (1280, 720), 30), widths=[16, 24], rd=RD)
+    assert c2.N == 24 and c2.interpolated  # N=24 is not measured: between 16 and 32
+    assert c2.bd_rate == pytest.approx(RD[16] + (RD[32] - RD[16]) / 2)
+    assert choose_width(Target("zcu102", (1280, 720), 30)).bd_rate is None
+
+
+def test_target_checks_and_needs_fps_to_choose():
+    t = Target("zcu102", ("640", 360.0), 30)
+    assert t.resolution == (640, 360) and t.fps == 30.0
+    for bad in ({"resolution": (0, 360)}, {"resolution": "720p"}, {"fps": 0}, {"utilisation": 1.5}):
+        with pytest.raises(ParameterError):
+            Target("zcu102", **bad)
+    with pytest.raises(ParameterError, match="frame rate"):
+        choose_width(Target("zcu102"))
 
 
 def _scaled(board: Board, f: float) -> Board:
@@ -64,34 +74,34 @@ def test_monotone_in_budget_and_fps():
     for fps in (10, 30, 60):
         prev = 0
         for f in (0.1, 0.25, 0.5, 1.0, 2.0, 4.0):
-            c = choose_width(_scaled(base, f), (640, 360), fps, widths, utilisation=1.0,
+            c = choose_width(Target(_scaled(base, f), (640, 360), fps, utilisation=1.0), widths,
                              suggest=False)
             n = c.N or 0
             assert n >= prev, (fps, f)
             prev = n
     prev = 10**9
     for fps in (5, 15, 30, 60, 120, 240):
-        n = choose_width(base, (640, 360), fps, widths, suggest=False).N or 0
+        n = choose_width(Target(base, (640, 360), fps), widths, suggest=False).N or 0
         assert n <= prev
         prev = n
 
 
 def test_nothing_fits_gives_suggestions():
-    c = choose_width("kv260", (1920, 1080), 500, widths=[16, 32])
+    c = choose_width(Target("kv260", (1920, 1080), 500), widths=[16, 32])
     assert not c.fits and c.N is None and c.design is None
     kinds = {s.kind for s in c.suggestions}
     assert "fps" in kinds
     s = next(s for s in c.suggestions if s.kind == "fps")
-    assert choose_width("kv260", (1920, 1080), s.value, widths=[16, 32], suggest=False).fits
+    assert choose_width(Target("kv260", (1920, 1080), s.value), widths=[16, 32], suggest=False).fits
     assert "no width fits" in c.summary()
 
 
 def test_frontier_and_static_table():
-    t = frontier("zcu102", (640, 360), [16, 48, 64], rd=RD, fps=30)
+    t = frontier(Target("zcu102", (640, 360), 30), [16, 48, 64], rd=RD)
     assert list(t["N"]) == [16, 48, 64]
     assert t.set_index("N").loc[48, "interpolated"]
     assert (t["fps_max"].diff().dropna() <= 0).all()  # wider is never faster
-    st = static_table("zcu102", (640, 360), 30, [16, 32, 64], RD)
+    st = static_table(Target("zcu102", (640, 360), 30), [16, 32, 64], RD)
     assert st["chosen"].sum() == 1
 
 
@@ -99,8 +109,19 @@ def test_plot_frontier_draws(tmp_path):
     import matplotlib
 
     matplotlib.use("Agg")
-    t = frontier("zcu102", (640, 360), [16, 48, 64], rd=RD)
+    t = frontier(Target("zcu102", (640, 360)), [16, 48, 64], rd=RD)
+    assert "meets_fps" not in t  # no frame rate asked for
     fig = plot_frontier(t, fps=30, chosen=64)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and ax.get_ylabel() == "BD-rate vs teacher [%]"
+    assert sorted(a.get_text() for a in ax.texts) == ["N=16", "N=48", "N=64"]
+    target = [ln for ln in ax.lines if ln.get_label() == "target 30 fps"]
+    assert len(target) == 1 and list(target[0].get_xdata()) == [30, 30]  # the target as a vertical line
+    labels = {c.get_label(): [tuple(map(float, xy)) for xy in c.get_offsets()] for c in ax.collections}
+    x = t.set_index("N")
+    assert sorted(y for _, y in labels["measured"]) == [RD[64], RD[16]]  # measured widths: filled points
+    assert labels["interpolated"] == [pytest.approx((x.loc[48, "fps_max"], x.loc[48, "bd_rate"]))]  # hollow
+    assert labels["chosen N=64"] == [pytest.approx((x.loc[64, "fps_max"], RD[64]))]  # the star
     fig.savefig(tmp_path / "f.png")
 
 
@@ -144,7 +165,7 @@ def test_explorer_widget_builds():
     matplotlib.use("Agg")
     from lic.design import explorer_widget
 
-    w = explorer_widget(RD, "zcu102", (640, 360), 30, widths=[16, 64])
+    w = explorer_widget(RD, Target("zcu102", (640, 360), 30), widths=[16, 64])
     w.children[1].children[0].value = 10  # moving the fps slider redraws
 
 
@@ -154,5 +175,5 @@ def test_cli_zcu102_720p_43fps_picks_n64_or_wider(capsys):
 
     assert main(["--board", "zcu102", "--resolution", "1280x720", "--fps", "43"]) == 0
     assert "N = " in capsys.readouterr().out
-    c = choose_width("zcu102", (1280, 720), 43)
+    c = choose_width(Target("zcu102", (1280, 720), 43))
     assert c.fits and c.N >= 64 and c.fps >= 43

@@ -8,11 +8,13 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..kernel_beats import CONV_LB_ROWS, DECONV_LB_ROWS
-from .core import Assumptions, Resources, codec_layers
-from .search import PipelineDesign, _in_words, best_design
+from .core import Assumptions, codec_layers
+from .search import PipelineDesign, _in_words, best_design, design_row
 from .stage import Stage
 
 __all__ = ["folding_plan", "plan_design", "codec_fps"]
+
+
 def _fifo_depth(stage: Stage) -> int:
     """FIFO after a stage: two pixels of its PE-wide output words, a power of two >= 2."""
     words = max(1, stage.layer.cout // stage.pe)
@@ -113,9 +115,7 @@ def codec_fps(N: int, M: int = 192, board="zcu102", resolution: tuple[int, int] 
                             ("h_s", "h_s", False), ("encoder", "g_a", True),
                             ("decoder", "g_s", True)):
         d = best_design(codec_layers(N, M, resolution, tr, hyper, a), b.budget(utilisation), a)
-        r = d.resources if d else Resources()
-        rows.append({"pipeline": name, "fps": d.fps if d else 0.0, "cores": d.cores if d else 0,
-                     "cycles": d.cycles if d else None, "bottleneck": d.bottleneck if d else None,
-                     **r.as_dict(), "clock_mhz": a.clock_mhz, "label": "modelled (lic.fpga_model)"})
+        rows.append({"pipeline": name, **design_row(d), "clock_mhz": a.clock_mhz,
+                     "label": "modelled (lic.fpga_model)"})
     return pd.DataFrame(rows)
 

@@ -13,7 +13,10 @@ from ..errors import ParameterError
 from .core import Assumptions, Layer, Resources, codec_layers
 from .stage import Stage, _options, _overhead, stage_for_units
 
-__all__ = ["PipelineDesign", "design_for_cycles", "design_from_parallelism", "allocate", "best_design", "throughput_table", "compare_measured"]
+__all__ = ["PipelineDesign", "design_for_cycles", "design_from_parallelism", "allocate", "best_design",
+           "best_designs", "design_row", "throughput_table", "compare_measured"]
+
+
 def _min_stage(layer: Layer, target: int, a: Assumptions, in_words: int = 1) -> Stage | None:
     """Cheapest stage of ``layer`` taking <= ``target`` cycles (fewest DSPs, then LUTs, BRAM,
     lanes: :func:`_cost`); None if none. The feasible set only grows with ``target``, so the
@@ -317,6 +320,39 @@ def best_design(layers: Sequence[Layer], budget: Resources, a: Assumptions | Non
     return best
 
 
+def best_designs(widths: Iterable[int], budget: Resources, a: Assumptions | None = None, M: int = 192,
+                 resolutions: Iterable[tuple[int, int]] = ((1280, 720),), transforms: str | Iterable[str] = "g_a",
+                 hyper: bool = False) -> list[tuple[int, tuple[int, int], PipelineDesign | None]]:
+    """The highest-FPS design on ``budget`` (:func:`best_design`) of each width at each resolution.
+
+    The one "for each width, the best design" loop: :func:`throughput_table`, :func:`lic.design.frontier`
+    and stage 04 each make their rows from it.
+
+    Args:
+        widths: transform widths N.
+        budget: device resources (e.g. ``load_board("zcu102").budget(0.8)``).
+        a: assumptions.
+        M: latent width.
+        resolutions: ``(width, height)`` pairs.
+        transforms: see :func:`codec_layers`.
+        hyper: see :func:`codec_layers`.
+
+    Returns:
+        ``(N, resolution, design)`` width by width, each width's resolutions in order; ``design`` is None
+        where nothing fits.
+    """
+    a = a or Assumptions()
+    res = [tuple(r) for r in resolutions]
+    return [(N, r, best_design(codec_layers(N, M, r, transforms, hyper, a), budget, a)) for N in widths for r in res]
+
+
+def design_row(d: PipelineDesign | None) -> dict:
+    """``fps, cores, cycles, bottleneck`` and the resources of a design (0 fps, no resources if None)."""
+    r = d.resources if d else Resources()
+    return {"fps": d.fps if d else 0.0, "cores": d.cores if d else 0, "cycles": d.cycles if d else None,
+            "bottleneck": d.bottleneck if d else None, **r.as_dict()}
+
+
 def throughput_table(widths: Iterable[int], budget: Resources, M: int = 192,
                      resolutions: Iterable[tuple[int, int]] = ((1280, 720), (1920, 1080)),
                      transforms: str | Iterable[str] = "g_a", hyper: bool = False,
@@ -331,19 +367,15 @@ def throughput_table(widths: Iterable[int], budget: Resources, M: int = 192,
         transforms: see :func:`codec_layers`.
         hyper: see :func:`codec_layers`.
         a: assumptions.
+
+    Returns:
+        Columns ``N, resolution, fps, cores`` and, where a design fits, ``cycles, bottleneck`` and its
+        resources.
     """
-    a = a or Assumptions()
     rows = []
-    for N in widths:
-        for res in resolutions:
-            d = best_design(codec_layers(N, M, res, transforms, hyper, a), budget, a)
-            row = {"N": N, "resolution": f"{res[0]}x{res[1]}"}
-            if d is None:
-                row.update({"fps": 0.0, "cores": 0})
-            else:
-                row.update({"fps": d.fps, "cores": d.cores, "cycles": d.cycles,
-                            "bottleneck": d.bottleneck, **d.resources.as_dict()})
-            rows.append(row)
+    for N, res, d in best_designs(widths, budget, a, M, resolutions, transforms, hyper):
+        row = {"N": N, "resolution": f"{res[0]}x{res[1]}", **design_row(d)}
+        rows.append(row if d is not None else {k: row[k] for k in ("N", "resolution", "fps", "cores")})
     return pd.DataFrame(rows)
 
 

@@ -30,7 +30,7 @@ from .distill import noise_summary, noise_table, objective_summary, objective_ta
 from .quant import seed_spread
 
 __all__ = ["PRESETS", "stage_handle", "run", "load_all", "headline_table", "summary_paragraph", "rd_curves",
-           "rd_by_width", "deployable", "complexity_figure", "width_tables", "frontier_figure", "hardware_tables",
+           "rd_by_width", "stored_rd_by_width", "deployable", "complexity_figure", "width_tables", "frontier_figure", "hardware_tables",
            "caption", "show_figure", "seed_spread", "eval_set_tables"]
 
 PRESETS = stage_presets("05")  # preset -> parameters, from :data:`lic.params.STAGE_PARAMS`
@@ -122,6 +122,11 @@ def deployable(r02: dict) -> dict[int, tuple[str, float]]:
 def rd_by_width(r02: dict) -> dict[int, float]:
     """Width -> measured BD-rate vs teacher of the deployable student (see :func:`deployable`)."""
     return {n: bd for n, (_, bd) in deployable(r02).items()}
+
+
+def stored_rd_by_width(r05: dict) -> dict[int, float]:
+    """Width -> BD-rate vs teacher that a finished report stored (:func:`rd_by_width` of its stage 02)."""
+    return {int(n): bd for n, bd in r05["rd_by_width"].items()}
 
 
 def _claims(r: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
@@ -259,6 +264,13 @@ def _measured_bd(rd: dict, N, tN: int):
     return 0.0 if N == tN else rd.get(N)
 
 
+def _target(p: dict, board: str):
+    """The report's :class:`lic.design.Target` on ``board``: its resolution, frame rate and utilisation."""
+    from ..design import Target
+
+    return Target(board, tuple(p["resolution"]), p["fps"], utilisation=p["utilisation"])
+
+
 def width_tables(r: dict, p: dict) -> dict[str, pd.DataFrame]:
     """Width for board from measured students only, and the other candidate widths apart.
 
@@ -269,7 +281,7 @@ def width_tables(r: dict, p: dict) -> dict[str, pd.DataFrame]:
     """
     from ..design import STUDENT_WIDTHS, choose_width, frontier
 
-    r02, res = r["r02"], tuple(p["resolution"])
+    r02 = r["r02"]
     dep, tN = deployable(r02), int(r02["teacher_N"])
     rd, ws = rd_by_width(r02), _widths(r02)
     kind_of = {**{int(s["N"]): KIND_LABEL["kd"] for s in r02["summary"]},
@@ -277,17 +289,18 @@ def width_tables(r: dict, p: dict) -> dict[str, pd.DataFrame]:
     chosen, measured, interp = [], [], []
     others = sorted(n for n in set(STUDENT_WIDTHS) - set(ws) if n < tN)  # students are narrower than the teacher
     for b in p["boards"]:
-        c = choose_width(b, res, p["fps"], ws, rd, utilisation=p["utilisation"], teacher_N=tN, suggest=False)
+        target = _target(p, b)
+        c = choose_width(target, ws, rd, tN, suggest=False)
         used = c.resources if c.fits else None
         chosen.append({"board": b, "fits": c.fits, "N": c.N, "student": kind_of.get(c.N, "–"), "fps": c.fps,
                        "fps_max": c.fps_max, "bd_rate_vs_teacher": _measured_bd(rd, c.N, tN) if c.fits else None,
                        "DSP used": used and used.dsp, "BRAM36 used": used and used.bram, "LUT used": used and used.lut})
-        t = frontier(b, res, ws, rd, fps=p["fps"], utilisation=p["utilisation"], teacher_N=tN)
+        t = frontier(target, ws, rd, tN)
         measured += [{"board": b, "N": x.N, "student": kind_of.get(x.N), "fps_max": x.fps_max,
                       "meets_fps": x.meets_fps, "bd_rate_vs_teacher": _measured_bd(rd, x.N, tN),
                       "dsp_pct": x.dsp_pct, "bram_pct": x.bram_pct, "lut_pct": x.lut_pct} for x in t.itertuples()]
         if others:
-            t = frontier(b, res, others, rd, fps=p["fps"], utilisation=p["utilisation"], teacher_N=tN)
+            t = frontier(target, others, rd, tN)
             interp += [{"board": b, "N": x.N, "fps_max": x.fps_max, "meets_fps": x.meets_fps,
                         "bd_rate_interpolated_not_measured": x.bd_rate if x.interpolated else None}
                        for x in t.itertuples()]
@@ -306,10 +319,11 @@ def frontier_figure(r: dict, p: dict):
     fig, axes = plt.subplots(1, len(p["boards"]), figsize=(4.2 * len(p["boards"]), 3.8), squeeze=False)
     chosen = {}
     for ax, b in zip(axes[0], p["boards"]):
-        table = frontier(b, tuple(p["resolution"]), ws, rd, fps=p["fps"], utilisation=p["utilisation"], teacher_N=tN)
-        ch = choose_width(b, tuple(p["resolution"]), p["fps"], ws, rd, utilisation=p["utilisation"], teacher_N=tN)
+        target = _target(p, b)
+        table = frontier(target, ws, rd, tN)
+        ch = choose_width(target, ws, rd, tN)
         chosen[b] = ch.as_dict()
-        plot_frontier(table, p["fps"], ch.N if ch.fits else None, ax=ax, title=b)
+        plot_frontier(table, target.fps, ch.N if ch.fits else None, ax=ax, title=b)
     fig.tight_layout()
     return fig, chosen
 
