@@ -3,17 +3,23 @@
 Each row names a parameter, its type, what it means and its value in each preset. From these tables
 come each stage's ``PRESETS`` (:func:`stage_presets`), :data:`lic.study.COMMON`, the type checks of
 :func:`lic.study.resolve_params`, the parsing of ``python -m lic.study -p STAGE.NAME VALUE``, the
-notebooks' ``parameters`` cells and ``docs/PARAMETERS.md`` (both generated, see :mod:`lic.paramdoc`).
+notebooks' ``parameters`` cells and ``docs/PARAMETERS.md`` (both generated from here)::
 
     python -m lic.params --check   # the notebooks' parameters cells and the docs equal the tables
     python -m lic.params --write   # regenerate them from the tables
+
+A notebook's next cell takes the values back without naming them again:
+``p = resolve_params("01", preset, **overrides("01", globals()))``.
 """
 
 from __future__ import annotations
 
+import argparse
 import copy
 import json
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Dict, List, Mapping, Union
 
 from .errors import ParameterError
@@ -35,6 +41,11 @@ __all__ = [
     "check_value",
     "parse_value",
     "overrides",
+    "parameters_cell",
+    "markdown",
+    "check",
+    "write",
+    "main",
 ]
 
 PRESET_NAMES = ("smoke", "quick", "paper")
@@ -120,7 +131,7 @@ STAGE_PARAMS: dict[str, tuple[Param, ...]] = {
         Param("crop", int, "crop size in pixels", 64, 128, 256),
         Param("lr", float, "Adam learning rate", 1e-4),
         Param("init", str, '"scratch", "zoo" (released weights/), "compressai" (the paper\'s teacher: CompressAI\'s '
-              "pretrained bmshj2018-hyperprior at each λ, N=128/M=192 up to λ=0.025) or a checkpoint path",
+              "pretrained bmshj2018-hyperprior at each λ: N 128, M 192, λ up to 0.025) or a checkpoint path",
               "scratch", "zoo", "compressai"),
         Param("kodak_limit", int, "number of Kodak images (24: all)", 2, 24),
         Param("jpeg_qualities", List[int], "Pillow quality sweep for JPEG and WebP", [20, 60, 90],
@@ -221,7 +232,7 @@ STAGE_PARAMS: dict[str, tuple[Param, ...]] = {
 NOTES: dict[str, str] = {
     "01": "paper: the paper's teacher, CompressAI's pretrained bmshj2018-hyperprior at quality 1-5 (N=128, M=192; "
           "quality 6+ has M=320, which the students' M=192 cannot distil). Training from scratch instead "
-          "(`-p 01.init '\"scratch\"' -p 01.steps 1000000`) streams 16 × 256² crops by 8 DataLoader workers under "
+          "(`-p 01.init scratch -p 01.steps 1000000`) streams 16 × 256² crops by 8 DataLoader workers under "
           "CUDA autocast.",
     "02": "Students are distilled from the stage-01 teacher; `lambdas` None takes the teacher's set.",
     "05": "Stage 05 reports the run of stages 01-04 with the same preset (and `upstream` overrides).",
@@ -339,3 +350,129 @@ def overrides(stage: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
         ParameterError: unknown stage.
     """
     return {name: namespace[name] for name in params_of(stage) if name in namespace}
+
+
+# --- generated text: the notebooks' parameters cells and docs/PARAMETERS.md -------------------------------
+
+_TYPING = "from typing import Any, Dict, List, Optional, Union  # the annotations papermill reads (typed parameters)"
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "PARAMETERS.md"
+
+
+def _literal(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else repr(value)
+
+
+def parameters_cell(stage: str) -> str:
+    """The source of a stage notebook's ``parameters`` cell: one typed line with a ``# help`` each; a stage
+    parameter defaults to ``None`` (the preset's value), a notebook-only one to its own default.
+
+    Raises:
+        ParameterError: unknown stage.
+    """
+    lines = [_TYPING]
+    for p in notebook_params(stage):
+        if p.name in NOTEBOOK_ONLY | {"preset"} and p.smoke is not None:
+            lines.append(f"{p.name}: {annotation(p.type)} = {_literal(p.smoke)}  # {p.doc}")
+        else:
+            lines.append(f"{p.name}: Optional[{annotation(p.type)}] = None  # {p.doc}")
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    return "—" if value is UNSET else f"`{json.dumps(value, ensure_ascii=False)}`"
+
+
+def _row(p: Param, presets: bool = True) -> str:
+    values = [_cell(p.value(pr)) for pr in PRESET_NAMES] if presets else [_cell(p.smoke)]
+    cells = [f"`{p.name}`", f"`{annotation(p.type)}`", *values, p.doc]
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+
+def markdown() -> str:
+    """``docs/PARAMETERS.md``: a table per stage (name, type, smoke, quick, paper, meaning), the common and
+    the notebook-only parameters."""
+    from .study import STAGES
+
+    head = "| name | type | smoke | quick | paper | meaning |\n|---|---|---|---|---|---|"
+    out = ["# Parameters", "",
+           "Generated from the tables of `lic/params.py` by `python -m lic.params --write` (do not edit by hand;",
+           "`python -m lic.params --check` runs in the tests). Override a parameter in a notebook's `parameters`",
+           "cell (every `None` falls back to the preset) or on the command line: `python -m lic.study --preset",
+           "quick -p 02.widths '[32, 64]'` (the value is read as the parameter's type: JSON, plain text for a",
+           "string). A value of another type stops the run with one line. — : the preset leaves it unset.", ""]
+    for stage, (folder, nb, _) in STAGES.items():
+        out += [f"## {stage} · `{folder}` · `notebooks/{nb}`", ""]
+        out += [NOTES[stage], ""] if stage in NOTES else []
+        out += [head, *(_row(p) for p in _stage(stage)), ""]
+    out += ["## Every stage", "", "Each stage has these too (`lic.study.COMMON`); locations and `threads` stay out "
+            "of the artifact key.", "", head, *(_row(p) for p in COMMON_PARAMS), "",
+            "## Notebook only", "", "Steer a run, never part of a stage's parameters or key (`upstream` from stage 02 "
+            "on, `interactive` in 05).", "", "| name | type | default | meaning |\n|---|---|---|---|",
+            *(_row(p, presets=False) for p in NOTEBOOK_PARAMS), ""]
+    return "\n".join(out)
+
+
+def _notebooks() -> dict[str, Path]:
+    from .study import NOTEBOOKS, STAGES
+
+    return {stage: NOTEBOOKS / nb for stage, (_, nb, _) in STAGES.items()}
+
+
+def _parameters_cell_of(nb: dict) -> dict:
+    cells = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise ParameterError(f"a notebook needs exactly one cell tagged 'parameters', found {len(cells)}")
+    return cells[0]
+
+
+def check() -> list[str]:
+    """What differs from the tables: a line per notebook whose parameters cell is stale, and the docs."""
+    problems = []
+    for stage, path in _notebooks().items():
+        cell = _parameters_cell_of(json.loads(path.read_text(encoding="utf-8")))
+        if "".join(cell["source"]) != parameters_cell(stage):
+            problems.append(f"{path.name}: the parameters cell differs from lic.params (run python -m lic.params --write)")
+    if not DOCS.exists() or DOCS.read_text(encoding="utf-8") != markdown():
+        problems.append(f"{DOCS.name}: differs from lic.params (run python -m lic.params --write)")
+    return problems
+
+
+def write() -> list[Path]:
+    """Regenerate the notebooks' parameters cells (nothing else in them) and ``docs/PARAMETERS.md``; return
+    the files that changed."""
+    from .fileio import atomic_write_text
+
+    changed = []
+    for stage, path in _notebooks().items():
+        raw = path.read_text(encoding="utf-8")  # read right before writing: other cells may be edited meanwhile
+        nb = json.loads(raw)
+        text = parameters_cell(stage)
+        _parameters_cell_of(nb)["source"] = text.splitlines(keepends=True)
+        new = json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+        if new != raw:
+            changed.append(atomic_write_text(path, new))
+    if not DOCS.exists() or DOCS.read_text(encoding="utf-8") != markdown():
+        DOCS.parent.mkdir(parents=True, exist_ok=True)
+        changed.append(atomic_write_text(DOCS, markdown()))
+    return changed
+
+
+def main(argv=None) -> int:
+    """``python -m lic.params --check | --write``: exit 0 when current (or written), 1 when stale."""
+    a = argparse.ArgumentParser(prog="python -m lic.params", description=main.__doc__)
+    g = a.add_mutually_exclusive_group(required=True)
+    g.add_argument("--check", action="store_true", help="the notebooks' parameters cells and the docs are current")
+    g.add_argument("--write", action="store_true", help="regenerate them from the tables")
+    args = a.parse_args(argv)
+    if args.write:
+        for path in write():
+            print(f"wrote {path}")
+        return 0
+    problems = check()
+    for line in problems:
+        print(line, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

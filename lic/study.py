@@ -8,12 +8,13 @@ Run the study (papermill executes ``notebooks/0N_*.ipynb`` in order)::
 
     python -m lic.study --preset quick
     python -m lic.study --preset smoke --stages 01 -p 01.steps 5
+
+Every parameter, its type, meaning and preset values is in :mod:`lic.params` (``docs/PARAMETERS.md``).
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import hashlib
 import json
 import os
@@ -27,6 +28,7 @@ from typing import Any
 
 from .errors import ArtifactError, DataError, ParameterError
 from .fileio import read_json, write_json
+from .params import NOTEBOOK_ONLY, PRESET_NAMES, check_value, common_defaults, params_of, parse_value, stage_presets
 from .progress import console_progress
 
 __all__ = [
@@ -56,14 +58,17 @@ STAGES: dict[str, tuple[str, str, str]] = {
     "05": ("05_report", "05_report.ipynb", "report"),
 }
 
-#: parameters every stage has; ``None`` data dirs fall back to $LIC_TRAIN_DIR / $LIC_KODAK_DIR.
-#: ``eval_sets``: image folders evaluated beside Kodak (see :mod:`lic.evalsets`; keyed by content)
-COMMON = {"seed": 0, "train_dir": None, "kodak_dir": None, "artifacts": None, "threads": None, "eval_sets": []}
-PRESET_NAMES = ("smoke", "quick", "paper")
+#: parameters every stage has (:data:`lic.params.COMMON_PARAMS`); ``None`` data dirs fall back to
+#: $LIC_TRAIN_DIR / $LIC_KODAK_DIR. ``eval_sets``: image folders evaluated beside Kodak (keyed by content)
+COMMON = common_defaults()
 
 
 def stage_module(stage: str):
-    """The ``lic.stages`` module of a stage (defines ``PRESETS`` and ``run``)."""
+    """The ``lic.stages`` module of a stage (defines ``PRESETS`` and ``run``).
+
+    Raises:
+        ParameterError: unknown stage.
+    """
     import importlib
 
     if stage not in STAGES:
@@ -72,8 +77,12 @@ def stage_module(stage: str):
 
 
 def presets(stage: str) -> dict[str, dict[str, Any]]:
-    """preset -> parameters of one stage (``COMMON`` included)."""
-    return {k: {**COMMON, **v} for k, v in stage_module(stage).PRESETS.items()}
+    """preset -> parameters of one stage (``COMMON`` included), from the table :mod:`lic.params`.
+
+    Raises:
+        ParameterError: unknown stage.
+    """
+    return {k: {**common_defaults(), **v} for k, v in stage_presets(stage).items()}
 
 
 #: parameters that never change a result (locations, threads) and so stay out of the key
@@ -95,16 +104,20 @@ def check_noise_seeds(p: dict) -> None:
 def resolve_params(stage: str, preset: str, **overrides) -> dict[str, Any]:
     """The preset's parameters for ``stage`` with non-``None`` overrides applied.
 
+    Overrides are checked against the stage's table (:func:`lic.params.params_of`): a parameter a
+    preset leaves unset (``precision`` outside paper) may still be given.
+
     Raises:
-        ParameterError: unknown preset, stage or parameter name.
+        ParameterError: unknown preset, stage or parameter name, or a value of the wrong type.
     """
     table = presets(stage)
     if preset not in table:
         raise ParameterError(f"unknown preset {preset!r}; choose one of {sorted(table)}")
-    p = copy.deepcopy(table[preset])
+    p, known = table[preset], params_of(stage)
     for k, v in overrides.items():
-        if k not in p:
-            raise ParameterError(f"stage {stage} has no parameter {k!r}; known: {sorted(p)}")
+        if k not in known:
+            raise ParameterError(f"stage {stage} has no parameter {k!r}; known: {sorted(known)}")
+        check_value(stage, k, v)
         if v is not None:
             p[k] = v
     p["preset"] = preset
@@ -244,10 +257,6 @@ def data_manifest() -> dict:
     return out
 
 
-#: notebook parameters that steer a run but are not stage parameters (not keyed, not validated)
-NOTEBOOK_ONLY = {"force", "interactive", "upstream"}
-
-
 def _stage_params(overrides: dict) -> dict:
     return {k: v for k, v in overrides.items() if k not in NOTEBOOK_ONLY}
 
@@ -282,11 +291,18 @@ def _say(enabled: bool, line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
 
-def _parse_value(s: str):
-    try:
-        return json.loads(s)
-    except json.JSONDecodeError:
-        return s
+def _check_overrides(preset: str, stages: list[str], overrides: dict[str, dict]) -> None:
+    """Validate every stage's overrides (names, types, evaluation sets) before anything runs.
+
+    Raises:
+        ParameterError, DataError: an unknown stage or parameter, a bad value or evaluation set.
+    """
+    for s in stages:
+        if s not in STAGES:
+            raise ParameterError(f"unknown stage {s!r}; stages: {list(STAGES)}")
+        ps = resolve_params(s, preset, **_stage_params(overrides.get(s, {})))
+        if ps.get("eval_sets"):
+            stage_key(s, ps)  # a missing set folder or a checksum mismatch fails here
 
 
 def run_study(
@@ -314,12 +330,7 @@ def run_study(
 
     stages = stages or list(STAGES)
     overrides = overrides or {}
-    for s in stages:
-        if s not in STAGES:
-            raise ParameterError(f"unknown stage {s!r}; stages: {list(STAGES)}")
-        ps = resolve_params(s, preset, **_stage_params(overrides.get(s, {})))  # validate names before running anything
-        if ps.get("eval_sets"):
-            stage_key(s, ps)  # and the evaluation sets: a missing folder or a checksum mismatch fails here
+    _check_overrides(preset, stages, overrides)
     out = Path(out_dir or ROOT / "runs" / f"{preset}-{time.strftime('%Y%m%d-%H%M%S')}")
     out.mkdir(parents=True, exist_ok=True)
     manifest = {"preset": preset, "commit": git_commit(), "versions": _versions(), "data": data_manifest(),
@@ -374,7 +385,8 @@ def main(argv=None) -> int:
     p.add_argument("--preset", default="quick", choices=PRESET_NAMES)
     p.add_argument("--stages", nargs="*", default=None, help=f"subset of {list(STAGES)}")
     p.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("STAGE.NAME", "VALUE"),
-                   help="override one parameter, e.g. -p 01.steps 10 (value parsed as JSON if it can be)")
+                   help="override one parameter, e.g. -p 01.steps 10 (value read as the parameter's type: JSON, "
+                        "text for a string; see docs/PARAMETERS.md)")
     p.add_argument("--out", default=None, help="folder for executed notebooks and manifest.json")
     p.add_argument("--quiet", action="store_true", help="no per-stage lines, no streamed kernel output")
     a = p.parse_args(argv)
@@ -384,7 +396,7 @@ def main(argv=None) -> int:
             if "." not in name:
                 raise ParameterError(f"override {name!r} must be STAGE.NAME, e.g. 01.steps")
             s, k = name.split(".", 1)
-            overrides.setdefault(s, {})[k] = _parse_value(value)
+            overrides.setdefault(s, {})[k] = parse_value(s, k, value)
         m = run_study(a.preset, a.stages, overrides, a.out, progress=not a.quiet)
     except (ParameterError, DataError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -87,15 +88,82 @@ def test_parameter_cells_are_typed_and_parse_without_warnings(stage, caplog):
 
     import papermill as pm
 
-    from lic.study import NOTEBOOK_ONLY, NOTEBOOKS, presets
+    from lic.params import NOTEBOOK_ONLY, annotation, notebook_params, params_of
+    from lic.study import NOTEBOOKS
 
     with caplog.at_level(logging.WARNING, logger="papermill"):
         params = pm.inspect_notebook(str(NOTEBOOKS / STAGES[stage][1]))
     assert not [r.getMessage() for r in caplog.records if "Unable to parse" in r.getMessage()]
     assert all(v["inferred_type_name"] not in (None, "None") for v in params.values()), params
     assert all(v["help"] for v in params.values())
-    known = set(presets(stage)["quick"]) | NOTEBOOK_ONLY | {"preset"}
+    known = set(params_of(stage)) | NOTEBOOK_ONLY | {"preset"}
     assert set(params) <= known, set(params) - known
+    rows = notebook_params(stage)  # every parameter of the table, in its order, with its type and help
+    assert list(params) == [p.name for p in rows] and set(params_of(stage)) <= set(params)
+    for p in rows:
+        assert params[p.name]["help"] == p.doc and annotation(p.type) in params[p.name]["inferred_type_name"]
+
+
+def test_parameters_cells_and_docs_are_generated_from_the_tables():
+    """``python -m lic.params --check``: each notebook's parameters cell and docs/PARAMETERS.md are current,
+    and the cell after it takes the values back by name from the table (nothing listed twice)."""
+    from lic.params import check, main as params_main
+    from lic.study import NOTEBOOKS
+
+    assert check() == [] and params_main(["--check"]) == 0
+    for stage, (_, nb, _) in STAGES.items():
+        cells = [c for c in json.loads((NOTEBOOKS / nb).read_text())["cells"] if c["cell_type"] == "code"]
+        assert "parameters" in cells[0]["metadata"]["tags"]
+        assert f'p = resolve_params("{stage}", preset, **overrides("{stage}", globals()))' in "".join(cells[1]["source"])
+
+
+def test_presets_come_from_the_typed_tables():
+    """Every preset value is of its row's type (None: derived), every stage key is a row, and the stage
+    modules' PRESETS are the table's."""
+    from lic.distill import DEFAULT_WEIGHTS
+    from lic.params import UNSET, check_value, params_of, stage_presets
+    from lic.study import COMMON, presets, stage_module
+
+    for stage in STAGES:
+        rows = params_of(stage)
+        assert stage_module(stage).PRESETS == stage_presets(stage)
+        for preset, p in presets(stage).items():
+            assert set(p) <= set(rows) and {k: p[k] for k in COMMON} == COMMON
+            for name, value in p.items():
+                check_value(stage, name, value)
+                assert value is not UNSET
+    assert presets("02")["quick"]["weights"] == DEFAULT_WEIGHTS  # the table's default KD loss weights
+
+
+def test_overrides_are_checked_against_the_table_types():
+    p = resolve_params("02", "smoke", lr=1, scratch_baseline=True, weights={"rd": 1.0}, eval_sets=[{"path": "x"}])
+    assert p["lr"] == 1 and p["scratch_baseline"] is True  # an int is a float; Union[bool, List[int]]
+    for name, bad, kind in (("steps", "7", "int"), ("steps", True, "int"), ("lambdas", [0.1, "a"], "List[float]"),
+                            ("weights", {"rd": "1"}, "Dict[str, float]"), ("scratch_baseline", 3, "Union")):
+        with pytest.raises(ParameterError, match=re.escape(f"stage 02 parameter '{name}' must be {kind}")) as err:
+            resolve_params("02", "smoke", **{name: bad})
+        assert "\n" not in str(err.value)
+    q = resolve_params("01", "quick", precision="bf16")  # a parameter the preset leaves unset may be given
+    assert q["precision"] == "bf16" and "precision" not in resolve_params("01", "quick")
+    assert stage_key("01", resolve_params("01", "quick", precision=None)) == stage_key("01", resolve_params("01", "quick"))
+
+
+def test_cli_values_are_read_as_the_parameter_type(capsys):
+    from lic.params import overrides, parse_value
+
+    assert parse_value("01", "init", "scratch") == "scratch" and parse_value("01", "init", '"zoo"') == "zoo"
+    assert parse_value("01", "init", "123") == "123"  # a string parameter keeps its text
+    assert parse_value("01", "steps", "5") == 5 and parse_value("02", "widths", "[32, 64]") == [32, 64]
+    assert parse_value("01", "force", "true") is True and parse_value("01", "nope", "x") == "x"
+    with pytest.raises(ParameterError, match=r"-p 01.steps: 'five' is no int"):
+        parse_value("01", "steps", "five")
+    assert main(["--preset", "smoke", "--stages", "01", "-p", "01.steps", "five"]) == 2
+    assert main(["--preset", "smoke", "--stages", "01", "-p", "01.steps", "2.5"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: -p 01.steps: 'five' is no int (give a JSON value)",
+                   "error: stage 01 parameter 'steps' must be int, got float 2.5"]
+    ns = {"preset": "smoke", "steps": 3, "force": True, "display": print, "N": None}
+    assert overrides("01", ns) == {"steps": 3, "N": None}  # only the stage's parameters, by name
 
 
 def test_runner_streams_progress_to_the_console(tmp_path, monkeypatch, capfd):
