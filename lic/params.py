@@ -45,6 +45,7 @@ __all__ = [
     "markdown",
     "check",
     "write",
+    "DOCS",
     "main",
 ]
 
@@ -69,6 +70,14 @@ class Param:
     a one-line meaning and its value in each preset (:data:`UNSET`: left out of that preset).
 
     For notebook-only parameters (not in any preset) ``smoke`` holds the notebook's default.
+
+    Attributes:
+        name: the parameter's name in the preset dict, the notebook and ``-p STAGE.NAME``.
+        type: a ``typing`` annotation of its values (``int``, ``List[float]``, ``Union[bool, List[int]]``).
+        doc: one line: the notebook's ``# help`` and the docs' meaning (no ``=``: papermill would not parse it).
+        smoke: value in the smoke preset.
+        quick: value in the quick preset (default: the smoke value).
+        paper: value in the paper preset (default: the quick value).
     """
 
     name: str

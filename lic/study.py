@@ -36,11 +36,16 @@ __all__ = [
     "STAGES",
     "COMMON",
     "presets",
+    "stage_module",
+    "check_noise_seeds",
     "input_stage",
     "resolve_params",
     "stage_key",
     "stage_dir",
+    "artifacts_root",
     "Stage",
+    "git_commit",
+    "data_manifest",
     "run_study",
     "render_html",
     "main",
@@ -150,6 +155,7 @@ def stage_key(stage: str, params: dict, inputs: dict[str, str] | None = None) ->
 
 
 def artifacts_root(params: dict | None = None) -> Path:
+    """Where artifacts go: ``params["artifacts"]``, else $LIC_ARTIFACTS, else ``artifacts/``."""
     root = (params or {}).get("artifacts") or os.environ.get("LIC_ARTIFACTS") or ROOT / "artifacts"
     return Path(root)
 
@@ -216,6 +222,7 @@ def input_stage(stage: str, preset: str, upstream: dict[str, dict] | None = None
 
 
 def git_commit() -> str:
+    """The checkout's short commit, ``-dirty`` when tracked files differ, ``unknown`` outside git."""
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
