@@ -408,7 +408,8 @@ def markdown() -> str:
            "`python -m lic.params --check` runs in the tests). Override a parameter in a notebook's `parameters`",
            "cell (every `None` falls back to the preset) or on the command line: `python -m lic.study --preset",
            "quick -p 02.widths '[32, 64]'` (the value is read as the parameter's type: JSON, plain text for a",
-           "string). A value of another type stops the run with one line. — : the preset leaves it unset.", ""]
+           "string). A value of another type stops the run with one line. Values are shown as `-p` takes them",
+           "(JSON: `null` is None, `true` True); — : the preset leaves the parameter unset.", ""]
     for stage, (folder, nb, _) in STAGES.items():
         out += [f"## {stage} · `{folder}` · `notebooks/{nb}`", ""]
         out += [NOTES[stage], ""] if stage in NOTES else []
