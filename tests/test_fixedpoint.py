@@ -166,7 +166,7 @@ def test_save_load_round_trip(tmp_path):
         fp.IntTransform.load(bad)
 
 
-def test_evaluate_int_codec_keys():
+def test_evaluate_int_codec_compares_integer_latents_with_float():
     torch.manual_seed(0)
     m = to_simplified(build_model(N=8, M=12)).eval()
     x = torch.rand(1, 3, 64, 64)
@@ -174,4 +174,22 @@ def test_evaluate_int_codec_keys():
     r = fp.evaluate_int_codec(m, x, ga, gs)
     for k in ("psnr_float", "psnr_int", "bpp_float", "bpp_int", "psnr_delta", "bpp_delta", "psnr_int_gs"):
         assert math.isfinite(r[k])
+    assert r["psnr_delta"] == r["psnr_int"] - r["psnr_float"] and r["bpp_delta"] == r["bpp_int"] - r["bpp_float"]
     assert r["latent_mismatch_frac"] <= 0.05
+    pix = fp.image_to_int(x)
+    with torch.no_grad():
+        y_float = torch.round(m.g_a(torch.from_numpy(pix.astype(np.float32) / 255.0))).numpy()
+    y_int = ga.run(pix)
+    assert r["latent_mismatch_frac"] == pytest.approx(np.mean(y_int != y_float))
+    assert r["latent_max_abs_diff"] == np.abs(y_int - y_float).max()
+    mse = np.mean((gs.run(y_int).astype(np.float64) - pix) ** 2)  # g_s in integers: uint8 pixels out
+    assert r["psnr_int_gs"] == pytest.approx(10 * math.log10(255.0**2 / mse))
+    # the float latents given as "integer" ones: the same codec, nothing differs
+    same = fp.evaluate_int_codec(m, x, ga, y_int=y_float.astype(np.int64))
+    assert same["psnr_int"] == same["psnr_float"] and same["bpp_int"] == same["bpp_float"]
+    assert same["latent_mismatch_frac"] == 0 and same["latent_max_abs_diff"] == 0 and "psnr_int_gs" not in same
+    off = y_float.astype(np.int64)
+    off[0, 0, 0, 0] += 3  # one latent off by 3
+    one = fp.evaluate_int_codec(m, x, ga, y_int=off)
+    assert one["latent_mismatch_frac"] == pytest.approx(1 / off.size) and one["latent_max_abs_diff"] == 3
+    assert one["bpp_float"] == same["bpp_float"] and one["bpp_int"] != same["bpp_int"]
