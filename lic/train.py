@@ -41,7 +41,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 import torch
 from compressai.losses import RateDistortionLoss
@@ -52,8 +52,8 @@ from .errors import ParameterError
 from .fileio import atomic_write_bytes
 from .progress import tqdm
 
-__all__ = ["TrainConfig", "PRECISIONS", "rd_loss_fn", "configure_optimizers", "train", "seed_everything",
-           "default_device", "resolve_precision", "bf16_is_fast", "main"]
+__all__ = ["TrainConfig", "PRECISIONS", "train_config", "rd_loss_fn", "configure_optimizers", "train",
+           "seed_everything", "default_device", "resolve_precision", "bf16_is_fast", "main"]
 
 
 def _dist() -> tuple[int, int]:
@@ -106,10 +106,11 @@ class TrainConfig:
         ckpt_every: checkpoint interval in steps.
         precision: ``"fp32"``, ``"bf16"``: the forward pass under bfloat16 autocast
             (convolutions, GDN channel mixing; the entropy models, likelihoods, losses and the
-            optimizer stay float32, see :meth:`lic.models.HyperpriorLIC.forward`). Measured 2.9x
-            faster than fp32 on a CPU with AMX-BF16 but 0.7-0.9x on an AVX512-BF16 CPU without AMX
-            (benchmarks/results/throughput_*.txt; :func:`bf16_is_fast` checks, ``train`` warns);
-            parameters remain fp32. ``"fp16"``: float16 autocast with a GradScaler; ``"amp"``:
+            optimizer stay float32, see :meth:`lic.models.HyperpriorLIC.forward`). Steps/s against
+            NHWC fp32, 2 threads: 2.88x (N=128) and 2.19x (N=64) on a CPU with AMX-BF16
+            (benchmarks/results/throughput_2026-11-25b.txt), 0.88x and 0.70x on an AVX512-BF16 CPU
+            without AMX (throughput_2026-11-25c-noamx.txt); :func:`bf16_is_fast` checks, ``train``
+            warns. Parameters remain fp32. ``"fp16"``: float16 autocast with a GradScaler; ``"amp"``:
             :func:`resolve_precision` picks per device (the GPU path).
     """
 
@@ -140,9 +141,31 @@ class TrainConfig:
             raise ParameterError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
 
 
+#: the fields :func:`train_config` reads from a stage's parameters, a recipe or a command line
+_RUN_FIELDS = ("lmbda", "steps", "batch_size", "crop", "lr", "seed", "precision")
+
+
+def train_config(params: Mapping, **fields) -> TrainConfig:
+    """The one way a run's :class:`TrainConfig` is assembled: ``lmbda``, ``steps``, ``batch_size``,
+    ``crop``, ``lr``, ``seed`` and ``precision`` where ``params`` (a stage's parameters, a zoo recipe,
+    parsed arguments) has them, ``fields`` replacing or adding any field. Unless given, ``ckpt_every``
+    is every 200 steps, at most once a run.
+
+    Raises:
+        ParameterError: a field is missing or invalid (:class:`TrainConfig`).
+    """
+    f = {k: params[k] for k in _RUN_FIELDS if k in params and params[k] is not None}
+    f.update(fields)
+    if "steps" not in f:
+        raise ParameterError("a training run needs its number of steps")
+    f.setdefault("ckpt_every", max(1, min(200, f["steps"])))
+    return TrainConfig(**f)
+
+
 def bf16_is_fast(device: torch.device | str = "cpu") -> bool:
     """Whether bfloat16 autocast speeds training up here: CUDA, or a CPU with AMX tiles (``amx_bf16``).
-    Without AMX, oneDNN's bf16 convolutions ran slower than fp32 on this project's CPUs."""
+    Without AMX, bf16 autocast trained at 0.70-0.88x the fp32 steps/s (oneDNN's bf16 convolutions,
+    benchmarks/results/throughput_2026-11-25c-noamx.txt)."""
     if torch.device(device).type == "cuda":
         return True
     try:
@@ -284,7 +307,9 @@ def train(
         progress: show a tqdm bar.
         max_seconds: stop early (checkpointed) after this wall time; the next call resumes.
         desc: progress-bar label.
-        channels_last: NHWC memory format (measured ≈1.2x faster on this CPU, see benchmarks/).
+        channels_last: NHWC memory format. Steps/s against NCHW, fp32, 2 threads: 0.87x (N=128) and
+            1.14x (N=64) on a CPU without AMX (benchmarks/results/throughput_2026-11-25c-noamx.txt),
+            0.97x and 1.10x with AMX (throughput_2026-11-25b.txt).
         compile: ``torch.compile`` the transforms for the run (undone before returning).
 
     Returns:
@@ -422,8 +447,7 @@ def main(argv=None) -> int:
     ap.add_argument("--train-dir", default=None)
     ap.add_argument("--out", required=True, help="checkpoint path (resumed if it exists)")
     a = ap.parse_args(argv)
-    cfg = TrainConfig(lmbda=a.lmbda, steps=a.steps, batch_size=a.batch_size, crop=a.crop, lr=a.lr, seed=a.seed,
-                      ckpt_every=max(1, min(200, a.steps)), precision=a.precision)
+    cfg = train_config(vars(a))
     seed_everything(cfg.seed)
     rank, world = _dist()
     model = build_model(N=a.N, M=a.M).to(default_device())
