@@ -65,7 +65,7 @@ from ..prune import prune_channels
 from ..quant import (calibrate, check_onnx, export_int_params, export_onnx, load_quantized, model_size_bytes,
                      quantize_model, saturation_counts, save_quantized)
 from ..study import Stage, check_noise_seeds, git_commit, input_stage, resolve_params, stage_module
-from ..train import TrainConfig, seed_everything, train
+from ..train import seed_everything, train, train_config
 
 __all__ = ["PRESETS", "ROWS", "run", "stage_handle", "load_quantized_model", "rd_table", "ablation_table",
            "noise_table", "figure", "gdn_range_figure", "sets_table"]
@@ -116,8 +116,7 @@ def _build(row: str, base, p: dict, lmbda: float, sampler: CropSampler, st: Stag
     """The trained model of one ablation row (float copy, or calibrated + QAT-tuned quantized)."""
     def fit(model, steps: int, tag: str):
         if steps > 0:
-            cfg = TrainConfig(lmbda=lmbda, steps=steps, batch_size=p["batch_size"], crop=p["crop"], lr=p["lr"],
-                              seed=p["seed"], ckpt_every=max(1, min(200, steps)))
+            cfg = train_config(p, lmbda=lmbda, steps=steps, precision="fp32")
             train(model, cfg, sampler, st.dir / f"{tag}_l{lambda_tag(lmbda)}{sfx}.pt", progress=progress,
                   desc=f"{tag} λ={lmbda}")
         return model

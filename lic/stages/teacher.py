@@ -26,7 +26,7 @@ from ..models import build_model, load_checkpoint, save_checkpoint
 from ..params import stage_presets
 from ..plots import finish_layout, rd_figure, save_figure
 from ..study import Stage, git_commit, resolve_params
-from ..train import TrainConfig, default_device, seed_everything, train
+from ..train import default_device, seed_everything, train, train_config
 
 __all__ = ["PRESETS", "run", "load_teacher", "stage_handle", "training_sampler", "rd_table", "matching_bpp", "figure",
            "figure_training", "bd_sets_table"]
@@ -98,9 +98,7 @@ def run(p: dict, force: bool = False, progress: bool = True) -> dict:
             model, inits[lambda_tag(lmbda)] = _init_model(p, lmbda)
             if p["steps"] > 0:
                 sampler = sampler or training_sampler(p)
-                cfg = TrainConfig(lmbda=lmbda, steps=p["steps"], batch_size=p["batch_size"], crop=p["crop"],
-                                  lr=p["lr"], seed=p["seed"], ckpt_every=max(1, min(200, p["steps"])),
-                                  precision=p.get("precision", "fp32"))
+                cfg = train_config(p, lmbda=lmbda)
                 train(model.to(default_device()), cfg, sampler, st.dir / f"train_l{lambda_tag(lmbda)}.pt",
                       progress=progress, desc=f"teacher λ={lmbda}")
             save_checkpoint(final, model, lmbda=lmbda, init=inits[lambda_tag(lmbda)])
