@@ -18,7 +18,9 @@ as ``extra_modules`` so they are optimised and checkpointed with the student.
 
 The from-scratch baseline (:func:`train_scratch`) builds the same student from the same seed
 and trains it with the RD loss alone on the same batches and budget, so the benefit of KD is
-measured rather than assumed.
+measured rather than assumed. :func:`fit` trains a student described by a
+:class:`lic.specs.StudentSpec`: it makes the one choice between KD and the RD loss alone, and
+between a random init, given weights and the pruned teacher's weights.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from torch import nn
 from .data import CropSampler
 from .errors import ParameterError
 from .models import build_model, load_state_dict_into
+from .specs import StudentSpec
 from .train import TrainConfig, default_device, seed_everything, train
 
 __all__ = [
@@ -48,6 +51,7 @@ __all__ = [
     "DistillationLoss",
     "distill_student",
     "train_scratch",
+    "fit",
 ]
 
 #: matchable feature -> submodule whose output it is. ``y`` = g_a output (M channels),
@@ -311,3 +315,59 @@ def train_scratch(
     info = train(student, cfg, sampler, ckpt_path, progress=progress, desc=desc or f"scratch N={N} λ={cfg.lmbda}",
                  max_seconds=max_seconds)
     return student, info
+
+
+def fit(
+    spec: StudentSpec,
+    teacher: nn.Module | None,
+    sampler: CropSampler,
+    ckpt_path: str | os.PathLike,
+    cfg: TrainConfig | None = None,
+    init: nn.Module | None = None,
+    weights: Mapping[str, float] | Sequence[float] | None = None,
+    latents: Sequence[str] = ("y",),
+    latent_norm: str = "none",
+    progress: bool = True,
+    desc: str | None = None,
+    max_seconds: float | None = None,
+) -> tuple[nn.Module, dict]:
+    """Train the student ``spec`` describes: by KD from ``teacher`` or by the RD loss alone
+    (``spec.loss``), starting from ``init``, else from the teacher's weights pruned to ``spec.N``
+    (``spec.inherits``, :func:`lic.prune.prune_to_width`), else from the random init of ``spec.seed``.
+
+    Args:
+        spec: the student.
+        teacher: the trained codec it distils or inherits from; may be None for an RD-only
+            student that inherits nothing.
+        sampler: training crops.
+        ckpt_path: resumable training state (:func:`lic.train.train`).
+        cfg: the training run; default ``spec.train_config()``.
+        init: starting weights of the student's widths (a released student, a fine-tune's base).
+        weights: KD loss weights (:func:`normalize_weights`); an ``abl-<config>`` student keeps only
+            the terms of :data:`ABLATIONS` ``[config]``, the others set to 0.
+        latents, latent_norm: see :class:`DistillationLoss`.
+        progress, desc, max_seconds: see :func:`lic.train.train` (``desc`` default ``spec.label``).
+
+    Returns:
+        ``(student, train_info)``; the student is in eval mode with updated CDFs.
+
+    Raises:
+        ParameterError: ``spec`` needs a teacher and none is given.
+    """
+    if teacher is None and (spec.loss == "kd" or (init is None and spec.inherits)):
+        raise ParameterError(f"{spec.name} needs a teacher (loss {spec.loss}, inherits: {spec.inherits})")
+    if init is None and spec.inherits:  # the teacher's own weights, its N channels pruned to the student's
+        from .prune import prune_to_width
+
+        init = prune_to_width(teacher, spec.N).train()
+    cfg = cfg or spec.train_config()
+    desc = desc or spec.label
+    if spec.loss == "rd":
+        return train_scratch(spec.N, spec.M, cfg, sampler, ckpt_path, init=init, progress=progress, desc=desc,
+                             max_seconds=max_seconds)
+    w = normalize_weights(weights)
+    if spec.ablation:
+        keep = ABLATIONS[spec.ablation]
+        w = {k: (v if k in keep else 0.0) for k, v in w.items()}
+    return distill_student(teacher, spec.N, cfg, sampler, ckpt_path, weights=w, latents=latents,
+                           latent_norm=latent_norm, init=init, progress=progress, desc=desc, max_seconds=max_seconds)

@@ -19,6 +19,7 @@ then the students); interrupted anywhere, the same command continues where it st
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import io
 import os
@@ -31,9 +32,11 @@ import torch
 
 from .errors import ArtifactError, ParameterError
 from .fileio import atomic_write_bytes, read_json, write_json
+from .specs import StudentSpec, lambda_tag
 
-__all__ = ["WEIGHTS_DIR", "REFERENCE", "COMPRESSAI_LAMBDAS", "compressai_quality", "load_compressai", "load_pretrained",
-           "available", "release"]
+__all__ = ["WEIGHTS_DIR", "REFERENCE", "STUDENTS", "STUDENT_STEPS", "PRESET_REFERENCE", "PRESET_GPU",
+           "COMPRESSAI_LAMBDAS", "compressai_quality", "load_compressai", "load_pretrained", "available",
+           "released_log", "train_reference", "release"]
 
 GOLDEN_IMAGES = 3
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
@@ -41,62 +44,65 @@ WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 WORK_DIR = Path(os.environ.get("LIC_ZOO_WORK") or Path(__file__).resolve().parents[1] / "artifacts" / "reference")
 
 _T = {"N": 128, "M": 192, "crop": 128, "batch_size": 8, "precision": "bf16"}
+#: the teacher every student at the base λ distils (its fine-tunes distil the teacher of their λ)
+TEACHER = "teacher-n128-m192-l0.0250"
 #: name -> recipe. ``init`` names the reference model a run starts from (weights only, fresh optimizer);
 #: ``inherit`` a wider model whose channel-pruned weights it starts from (:func:`lic.prune.prune_channels`);
-#: ``dir`` the work folder; ``release: False`` marks an intermediate that is not released.
+#: ``dir`` the work folder; ``release: False`` marks an intermediate that is not released. The students'
+#: rows are :meth:`lic.specs.StudentSpec.recipe` of :data:`STUDENTS`.
 REFERENCE: dict[str, dict] = {
-    # phase 1 of the base teacher: from scratch at the paper's operating point, fp32 (stop 12's release)
+    # phase 1 of the base teacher: from scratch at the paper's operating point, fp32
     "teacher-n128-m192-base": {**_T, "lmbda": 0.025, "lr": 3e-4, "steps": 10000, "precision": "fp32",
                                "dir": "teacher-n128-m192", "release": False},
-    # phase 2: continued in bf16 autocast (2.9x the fp32 steps/s on this CPU, benchmarks/), lr restarted
-    # at 3e-4 and dropped 10x for the last 15%. (Started as a 20k-step schedule and shortened to 10k at step
-    # 5,800 — the same run step for step, as both keep lr 3e-4 until 8,500 — when Kodak showed +0.06 dB
-    # after 5,600 steps at the high lr: the students got the time instead, 6,000 steps each.)
-    "teacher-n128-m192-l0.0250": {**_T, "lmbda": 0.025, "lr": 3e-4, "steps": 10000, "init": "teacher-n128-m192-base",
-                                  "dir": "teacher-n128-m192-long"},
+    # phase 2: continued in bf16 autocast (on a CPU with AMX-BF16 2.88x the steps/s of NHWC fp32 at N=128,
+    # benchmarks/results/throughput_2026-11-25b.txt; without AMX 0.88x, throughput_2026-11-25c-noamx.txt),
+    # lr restarted at 3e-4 and dropped 10x for the last 15%. The released run followed a 20k-step schedule
+    # up to step 5,800, then this one: the two are the same step for step, both keep lr 3e-4 until 8,500.
+    TEACHER: {**_T, "lmbda": 0.025, "lr": 3e-4, "steps": 10000, "init": "teacher-n128-m192-base",
+              "dir": "teacher-n128-m192-long"},
     # the other RD points: fine-tuned from the base (rate moves within a few hundred steps); the two
     # lowest λ extend the teacher curve down to the students' PSNR so BD-rates vs the teacher exist.
-    # Four points in all (11 MB each in fp16; weights/ holds 99 MB with the three-seed students).
-    **{f"teacher-n128-m192-l{l:.4f}": {**_T, "lmbda": l, "lr": 1e-4, "steps": 300, "init": "teacher-n128-m192-l0.0250"}
+    # Four points in all (11 MB each in fp16, the N=64 students 4.1 MB; weights/ holds 112 MB, du -sh weights).
+    **{f"teacher-n128-m192-l{lambda_tag(l)}": {**_T, "lmbda": l, "lr": 1e-4, "steps": 300, "init": TEACHER}
        for l in (0.0067,)},
-    **{f"teacher-n128-m192-l{l:.4f}": {**_T, "lmbda": l, "lr": 1e-4, "steps": 500, "init": "teacher-n128-m192-l0.0250"}
+    **{f"teacher-n128-m192-l{lambda_tag(l)}": {**_T, "lmbda": l, "lr": 1e-4, "steps": 500, "init": TEACHER}
        for l in (0.0018, 0.0035)},
 }
 #: training steps of a student at the base λ (all students: the same budget)
 STUDENT_STEPS = 6000
-# students (paper: N is the only knob, M kept): KD and from-scratch at the same budget and seed,
-# first at the base λ, then fine-tuned to a second λ so each has an RD curve (BD-rate needs two points).
-# N=64 is trained with three seeds (init, crops and noise all change), which measures the run-to-run noise
-# that the KD-vs-scratch difference has to exceed. Ordered by seed, so an interrupted preset has the
-# complete seed-0 sweep first.
-for _s, _N, _kinds in ((0, 64, ("kd", "scratch")), (0, 32, ("kd",)), (1, 64, ("kd", "scratch")),
-                       (2, 64, ("kd", "scratch"))):
-    for _k in _kinds:
-        _sfx = f"-s{_s}" if _s else ""
-        _base = f"student-{_k}-n{_N}-m192-l0.0250{_sfx}"
-        REFERENCE[_base] = {**_T, "N": _N, "kind": _k, "lmbda": 0.025, "lr": 3e-4, "steps": STUDENT_STEPS,
-                            "seed": _s, "teacher": "teacher-n128-m192-l0.0250"}
-        REFERENCE[f"student-{_k}-n{_N}-m192-l0.0067{_sfx}"] = {
-            **_T, "N": _N, "kind": _k, "lmbda": 0.0067, "lr": 1e-4, "steps": 300, "seed": _s, "init": _base,
-            "teacher": "teacher-n128-m192-l0.0067"}
+#: the base-λ training of every reference student (the teacher's crops, batches and precision)
+_S = {"M": 192, "lmbda": 0.025, "lr": 3e-4, "steps": STUDENT_STEPS, "batch_size": 8, "crop": 128,
+      "precision": "bf16", "teacher": TEACHER}
 
 
-# weight inheritance (release v2.1): the student starts from the λ=0.025 teacher itself, its N channels cut to
-# the student's by filter L1 norm (lic.prune.prune_channels), then trains on the same budget and batches as the
-# students above — by KD ("kd-pruned") or by the RD loss alone ("rd-pruned", the control that isolates KD).
-# Measured first with benchmarks/kd_variants.py --init pruned-teacher (the same configs, step for step).
-for _k, _loss in (("kd-pruned", "kd"), ("rd-pruned", "scratch")):
-    _base = f"student-{_k}-n64-m192-l0.0250"
-    REFERENCE[_base] = {**_T, "N": 64, "kind": _loss, "lmbda": 0.025, "lr": 3e-4, "steps": STUDENT_STEPS, "seed": 0,
-                        "teacher": "teacher-n128-m192-l0.0250", "inherit": "teacher-n128-m192-l0.0250"}
-    REFERENCE[f"student-{_k}-n64-m192-l0.0067"] = {
-        **_T, "N": 64, "kind": _loss, "lmbda": 0.0067, "lr": 1e-4, "steps": 300, "seed": 0, "init": _base,
-        "teacher": "teacher-n128-m192-l0.0067"}
+def _with_fine_tune(base: StudentSpec) -> list[StudentSpec]:
+    """``base`` and its 300-step fine-tune to λ=0.0067 from it (BD-rate needs two RD points)."""
+    return [base, dataclasses.replace(base, lmbda=0.0067, lr=1e-4, steps=300, init=base.name,
+                                      teacher="teacher-n128-m192-l0.0067")]
+
+
+#: the released students, each after what it starts from. Paper: N is the only knob, M kept. KD and
+#: from-scratch at the same budget and seed; N=64 with three seeds (init, crops and noise all change),
+#: which measures the run-to-run noise the KD-vs-scratch difference has to exceed; ordered by seed, so an
+#: interrupted preset has the complete seed-0 sweep first. Then weight inheritance (release v2.1): the
+#: student starts from the λ=0.025 teacher itself, its N channels cut to the student's by filter L1 norm
+#: (lic.prune.prune_channels), and trains on the same budget by KD ("kd-pruned") or by the RD loss alone
+#: ("rd-pruned", the control that isolates KD); measured first with benchmarks/kd_variants.py --init
+#: pruned-teacher (the same configs, step for step).
+STUDENTS: list[StudentSpec] = [
+    *_with_fine_tune(StudentSpec("kd", 64, seed=0, **_S)), *_with_fine_tune(StudentSpec("scratch", 64, seed=0, **_S)),
+    *_with_fine_tune(StudentSpec("kd", 32, seed=0, **_S)),
+    *_with_fine_tune(StudentSpec("kd", 64, seed=1, **_S)), *_with_fine_tune(StudentSpec("scratch", 64, seed=1, **_S)),
+    *_with_fine_tune(StudentSpec("kd", 64, seed=2, **_S)), *_with_fine_tune(StudentSpec("scratch", 64, seed=2, **_S)),
+    *_with_fine_tune(StudentSpec("kd-pruned", 64, seed=0, **_S)),
+    *_with_fine_tune(StudentSpec("rd-pruned", 64, seed=0, **_S)),
+]
+REFERENCE.update({s.name: s.recipe() for s in STUDENTS})
 
 # the next teacher phase (not released yet): 10k more bf16 steps from the released teacher, trained last so an
 # interrupted preset never delays the release above; promoting it means re-distilling the students from it.
-REFERENCE["teacher-n128-m192-p3"] = {**_T, "lmbda": 0.025, "lr": 3e-4, "steps": 10000,
-                                     "init": "teacher-n128-m192-l0.0250", "release": False}
+REFERENCE["teacher-n128-m192-p3"] = {**_T, "lmbda": 0.025, "lr": 3e-4, "steps": 10000, "init": TEACHER,
+                                     "release": False}
 
 #: the ``reference`` preset: all recipes, each after the models it starts from or distils
 PRESET_REFERENCE = list(REFERENCE)
@@ -105,12 +111,12 @@ PRESET_REFERENCE = list(REFERENCE)
 # KD student from the pruned teacher distilled from it, at the paper's 16 x 256² batches, streamed by DataLoader
 # workers, CUDA autocast (bf16, else fp16 + GradScaler). lr 1e-4 dropped 10x for the last 15%; a run stopped by
 # --minutes before that keeps 1e-4. Not part of the CPU ``reference`` preset.
-_G = {**_T, "crop": 256, "batch_size": 16, "precision": "amp", "workers": 8, "gpu": True}
-REFERENCE["teacher-n128-m192-l0.0250-gpu"] = {**_G, "lmbda": 0.025, "lr": 1e-4, "steps": 4000,
-                                              "init": "teacher-n128-m192-l0.0250"}
-REFERENCE["student-kd-pruned-n64-m192-l0.0250-gpu"] = {
-    **_G, "N": 64, "kind": "kd", "lmbda": 0.025, "lr": 1e-4, "steps": 4000, "seed": 0,
-    "init": "student-kd-pruned-n64-m192-l0.0250", "teacher": "teacher-n128-m192-l0.0250-gpu"}
+_G = {"crop": 256, "batch_size": 16, "precision": "amp", "workers": 8, "gpu": True}
+REFERENCE[f"{TEACHER}-gpu"] = {**_T, **_G, "lmbda": 0.025, "lr": 1e-4, "steps": 4000, "init": TEACHER}
+#: the GPU continuation of the released KD student from the pruned teacher
+GPU_STUDENT = StudentSpec("kd-pruned", 64, lmbda=0.025, lr=1e-4, steps=4000, seed=0, **_G,
+                          init="student-kd-pruned-n64-m192-l0.0250", teacher=f"{TEACHER}-gpu")
+REFERENCE[GPU_STUDENT.name] = GPU_STUDENT.recipe()
 PRESET_GPU = [n for n in REFERENCE if REFERENCE[n].get("gpu")]
 
 
@@ -281,6 +287,7 @@ def _git_commit() -> str:
 
 
 def ckpt_path(name: str) -> Path:
+    """The resumable training state of recipe ``name`` (``$LIC_ZOO_WORK/<dir or name>/train.pt``)."""
     return WORK_DIR / REFERENCE.get(name, {}).get("dir", name) / "train.pt"
 
 
@@ -312,19 +319,27 @@ def train_reference(name: str, minutes: float | None = None, threads: int | None
     ``overrides`` replace recipe fields (``steps``, ``batch_size``, ``crop``, ``workers``): dry runs of
     the GPU recipes on a CPU, a smaller GPU. A recipe with ``workers`` streams its crops
     (:class:`lic.datasets.StreamingCrops`); the others keep the in-memory sampler their batches came from.
+    A student's recipe is trained by :func:`lic.distill.fit`, a teacher's with the RD loss.
+
+    Returns:
+        :func:`lic.train.train`'s info.
+
+    Raises:
+        ParameterError: unknown recipe name.
+        ArtifactError: a model it starts from or distils has been neither trained here nor released.
     """
     from .data import CropSampler
     from .datasets import StreamingCrops
+    from .distill import fit
     from .models import build_model
-    from .train import TrainConfig, default_device, seed_everything, train
+    from .train import default_device, seed_everything, train, train_config
 
     if name not in REFERENCE:
         raise ParameterError(f"unknown reference model {name!r}; known: {sorted(REFERENCE)}")
     r = {**REFERENCE[name], **{k: v for k, v in overrides.items() if v is not None}}
     if threads:
         torch.set_num_threads(threads)
-    cfg = TrainConfig(lmbda=r["lmbda"], steps=r["steps"], batch_size=r["batch_size"], crop=r["crop"], lr=r["lr"],
-                      seed=r.get("seed", 0), ckpt_every=min(100, max(1, r["steps"] // 2)), precision=r["precision"])
+    cfg = train_config(r, ckpt_every=min(100, max(1, r["steps"] // 2)))
     seed_everything(cfg.seed)
     if r.get("workers") is not None:
         sampler = StreamingCrops(train_dir, crop=cfg.crop, seed=cfg.seed, workers=int(r["workers"]))
@@ -332,26 +347,22 @@ def train_reference(name: str, minutes: float | None = None, threads: int | None
         sampler = CropSampler(train_dir, crop=cfg.crop, seed=cfg.seed)
     max_s = None if minutes is None else minutes * 60
     init = source_model(r["init"]).train() if "init" in r else None
-    if "inherit" in r:  # the teacher's weights, its N channels pruned to the student's
-        from .prune import prune_to_width
+    if "kind" not in r:  # a teacher
+        model = init if init is not None else build_model(N=r["N"], M=r["M"])
+        return train(model.to(default_device()), cfg, sampler, ckpt_path(name), max_seconds=max_s, desc=name)
+    spec = StudentSpec.from_recipe(r)
+    teacher = source_model(spec.teacher) if spec.uses_teacher else None
+    return fit(spec, teacher, sampler, ckpt_path(name), cfg=cfg, init=init, desc=name, max_seconds=max_s)[1]
 
-        init = prune_to_width(source_model(r["inherit"]), r["N"]).train()
-    kind = r.get("kind", "rd")
-    if kind == "kd":
-        from .distill import distill_student
 
-        teacher = source_model(r["teacher"])
-        _, info = distill_student(teacher, r["N"], cfg, sampler, ckpt_path(name), init=init, desc=name,
-                                  max_seconds=max_s)
-        return info
-    if kind == "scratch":
-        from .distill import train_scratch
-
-        _, info = train_scratch(r["N"], r["M"], cfg, sampler, ckpt_path(name), init=init, desc=name,
-                                max_seconds=max_s)
-        return info
-    model = init if init is not None else build_model(N=r["N"], M=r["M"])
-    return train(model.to(default_device()), cfg, sampler, ckpt_path(name), max_seconds=max_s, desc=name)
+def released_log(name: str) -> list[dict]:
+    """Training log of released model ``name``'s own (last) phase, from its manifest curve, steps
+    counted from the start of that phase; empty when ``name`` is not released or has no curve."""
+    entry = available().get(name, {})
+    if not entry.get("curve") or not entry.get("phases"):
+        return []
+    start = entry["total_steps"] - entry["phases"][-1]["steps"]
+    return [{**r, "step": r["step"] - start} for r in entry["curve"] if r["step"] > start]
 
 
 def release(name: str, eval_limit: int | None = None, command: str = "", weights_dir: Path | None = None) -> dict:
@@ -408,6 +419,7 @@ def release(name: str, eval_limit: int | None = None, command: str = "", weights
 
 
 def main(argv=None) -> int:
+    """``python -m lic.zoo train|release|list`` (see the module docstring)."""
     p = argparse.ArgumentParser(prog="python -m lic.zoo", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("train", help="train or continue a reference model (resumable)")
@@ -429,8 +441,8 @@ def main(argv=None) -> int:
         for name in _expand(a.name):
             out = train_reference(name, a.minutes, a.threads, a.train_dir, steps=a.steps, batch_size=a.batch_size,
                                   crop=a.crop, workers=a.workers)
-            print(f"{name}: step {out['step']}, {out['seconds']:.0f} s, last {out['history'][-1] if out['history'] else {}}",
-                  flush=True)
+            last = out["history"][-1] if out["history"] else {}
+            print(f"{name}: step {out['step']}, {out['seconds']:.0f} s, last {last}", flush=True)
     elif a.cmd == "release":
         for name in _expand(a.name, release=True):
             print(name, release(name, a.limit, f"python -m lic.zoo train {name}", a.weights_dir)["kodak"], flush=True)

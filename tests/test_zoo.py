@@ -43,7 +43,9 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
     assert _expand(["teacher-n128-m192-l0.0250"]) == ["teacher-n128-m192-l0.0250"]
     # the KD and the from-scratch students share budget and seed; seed 1 exists for the noise estimate
     kd, sc = REFERENCE["student-kd-n64-m192-l0.0250"], REFERENCE["student-scratch-n64-m192-l0.0250"]
-    assert {k: v for k, v in kd.items() if k != "kind"} == {k: v for k, v in sc.items() if k != "kind"}
+    assert (kd["loss"], sc["loss"]) == ("kd", "rd")
+    same = ("kind", "loss")
+    assert {k: v for k, v in kd.items() if k not in same} == {k: v for k, v in sc.items() if k not in same}
     assert REFERENCE["student-kd-n64-m192-l0.0250-s1"]["seed"] == 1
     # intermediates are trained by the preset but never released, and refused by name
     assert "teacher-n128-m192-base" in PRESET_REFERENCE
@@ -52,6 +54,27 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
     assert "teacher-n128-m192-l0.0250" in _expand(["reference"], release=True)
     with pytest.raises(ParameterError, match="intermediate"):
         _expand(["teacher-n128-m192-base"], release=True)
+
+
+def test_student_recipes_are_their_specs():
+    from lic.zoo import REFERENCE, STUDENTS
+
+    assert [s.name for s in STUDENTS] == [n for n in REFERENCE if n.startswith("student-") and not n.endswith("-gpu")]
+    assert all(REFERENCE[s.name] == s.recipe() for s in STUDENTS)
+    # the students that start from the pruned teacher record it (the release manifest's "inherit")
+    assert [s.name for s in STUDENTS if s.inherits] == ["student-kd-pruned-n64-m192-l0.0250",
+                                                         "student-rd-pruned-n64-m192-l0.0250"]
+    assert all(REFERENCE[s.name]["inherit"] == "teacher-n128-m192-l0.0250" for s in STUDENTS if s.inherits)
+
+
+def test_released_log_is_the_models_own_phase(monkeypatch):
+    from lic import zoo
+
+    curve = [{"step": s, "mse": 0.01, "bpp": 1.0} for s in (100, 200, 300, 400)]
+    monkeypatch.setattr(zoo, "available", lambda: {"m": {"curve": curve, "total_steps": 400,
+                                                          "phases": [{"steps": 300}, {"steps": 100}]}})
+    assert [r["step"] for r in zoo.released_log("m")] == [100]  # the fine-tune: steps 301-400 of the chain
+    assert zoo.released_log("scratch") == [] and zoo.released_log("other") == []
 
 
 def test_fine_tune_continues_its_init_and_records_the_phase_chain(tmp_path, monkeypatch):
