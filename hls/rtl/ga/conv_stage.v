@@ -16,7 +16,11 @@
 //                 weights of output channel co*PE+p, lanes ci*SIMD..ci*SIMD+SIMD-1.
 //                 A pixel is NCO*NCI beats (NCO = COUT/PE, NCI = 25*CIN/SIMD), II = 1.
 //   ROMs        : WFILE word co*NCI+ci = PE x SIMD int8 weights, BFILE word co = PE x
-//                 {shift, bias}; both read synchronously into the beat register.
+//                 {shift, bias}; both read synchronously into the beat register (the
+//                 weight ROM as block RAM when deeper than ROM_LUT_MAX words).
+//   requantiser : the PE accumulators of a beat group go through NRQ shared, narrow
+//                 requantisers (ga_requant, PE/NRQ <= NCI channels each: no stall), then
+//                 the collector.
 // Frames follow each other with no gap: row counters are absolute (frame f's row r is row
 // f*H + r of the stream), so the writer fills the next frame's first rows while the last
 // output rows of a frame are computed.
@@ -45,6 +49,9 @@ module ga_conv_stage #(
     parameter integer FANIN      = 4,    // > 1: ga_mac_pe (registered FANIN-input adder
                                          // tree a level); 1: conv_pe (one combinational sum)
     parameter integer INT8_PACK  = 1,    // 1: two MACs a DSP multiply where legal (see PE array)
+    parameter integer RQ_SHARE   = 1,    // 1: PE/L requantisers shared by the units (ga_requant,
+                                         // L <= NCI channels each); 0: one a channel
+    parameter integer ROM_LUT_MAX = 64,  // deeper weight ROMs are block RAM (rom_style)
     parameter WFILE = "w.hex",
     parameter BFILE = "b.hex"
 ) (
@@ -68,13 +75,17 @@ module ga_conv_stage #(
     localparam integer CWI = (NCI > 1) ? $clog2(NCI) : 1;
     localparam integer BW  = ACC_BITS + SH_BITS;
     localparam integer RB  = $clog2(ROWS + 1);
+    function integer nrq(input integer dummy);  // fewest requantisers r | PE with PE/r <= NCI
+        integer r;
+        begin
+            nrq = PE;
+            for (r = PE; r >= 1; r = r - 1)
+                if (PE % r == 0 && PE / r <= NCI) nrq = r;
+        end
+    endfunction
 
-    reg [PE*SIMD*W_BITS-1:0] wrom [0:NCO*NCI-1];
     reg [PE*BW-1:0]          brom [0:NCO-1];
-    initial begin
-        $readmemh(WFILE, wrom);
-        $readmemh(BFILE, brom);
-    end
+    initial $readmemh(BFILE, brom);
 
     // ------------------------------------------------------------------ line-buffer writer
     localparam [2:0] S_WAIT = 0, S_F1 = 1, S_F2 = 2, S_RUN = 3;
@@ -193,11 +204,24 @@ module ga_conv_stage #(
     reg [PE*SIMD*W_BITS-1:0]   b_w;
     reg [PE*BW-1:0]            b_bs;
     reg [SIMD*A_BITS-1:0]      b_a;
+    // weight ROM: a registered read (enable en) -- block RAM when deeper than ROM_LUT_MAX
+    // words (rom_style, honoured by yosys memory_libmap and Vivado), else LUTs (a shallow
+    // ROM costs one LUT a bit of width, less than a BRAM36 of 72 bits)
+    generate
+        if (NCO * NCI > ROM_LUT_MAX) begin : g_wbram
+            (* rom_style = "block" *) reg [PE*SIMD*W_BITS-1:0] wrom [0:NCO*NCI-1];
+            initial $readmemh(WFILE, wrom);
+            always @(posedge clk) if (en) b_w <= wrom[co * NCI + ci];
+        end else begin : g_wlut
+            reg [PE*SIMD*W_BITS-1:0] wrom [0:NCO*NCI-1];
+            initial $readmemh(WFILE, wrom);
+            always @(posedge clk) if (en) b_w <= wrom[co * NCI + ci];
+        end
+    endgenerate
     always @(posedge clk) begin
         if (rst) b_v <= 1'b0;
         else if (en) b_v <= issue;
         if (en) begin
-            b_w  <= wrom[co * NCI + ci];
             b_bs <= brom[co];
             b_a  <= win[ci * SIMD * A_BITS +: SIMD * A_BITS];
         end
@@ -211,14 +235,20 @@ module ga_conv_stage #(
     localparam integer PACK = (INT8_PACK != 0 && FANIN > 1 && PE % 2 == 0 && AXS <= 9
                                && W_BITS <= 8) ? 2 : 1;
     localparam integer NU   = PE / PACK;
+    localparam integer GB   = $clog2(NIN + 1) + 1;          // guard bits of the exact sum
+    localparam integer AW   = ((AXS + W_BITS > ACC_BITS) ? AXS + W_BITS : ACC_BITS) + GB;
+    localparam integer NRQ  = RQ_SHARE ? nrq(0) : PE;       // shared requantisers
     wire [NU-1:0]          u_ready, u_valid;
     wire [PE*OUT_BITS-1:0] u_y;
     wire [PE*2-1:0]        u_sat;
-    wire                   c_ready;
+    wire                   c_ready, c_valid;
     genvar p, q;
     generate
-        for (p = 0; p < NU; p = p + 1) begin : g_pe
-            if (FANIN > 1) begin : g_tree
+        if (FANIN > 1) begin : g_tree
+            wire [PE*AW-1:0]      u_acc;
+            wire [PE*SH_BITS-1:0] u_sh;
+            wire                  rq_ready;
+            for (p = 0; p < NU; p = p + 1) begin : g_pe
                 wire [PACK*ACC_BITS-1:0] bias;
                 wire [PACK*SH_BITS-1:0]  shift;
                 for (q = 0; q < PACK; q = q + 1) begin : g_bs
@@ -227,15 +257,21 @@ module ga_conv_stage #(
                 end
                 ga_mac_pe #(.SIMD(SIMD), .NBEATS(NCI), .A_BITS(A_BITS), .A_SIGNED(A_SIGNED),
                             .W_BITS(W_BITS), .ACC_BITS(ACC_BITS), .SH_BITS(SH_BITS),
-                            .OUT_BITS(OUT_BITS), .OUT_SIGNED(OUT_SIGNED), .FANIN(FANIN),
-                            .PACK(PACK)) u (
+                            .FANIN(FANIN), .PACK(PACK), .AW(AW)) u (
                     .clk(clk), .rst(rst), .in_valid(b_v), .in_ready(u_ready[p]), .in_a(b_a),
                     .in_w(b_w[p*PACK*SIMD*W_BITS +: PACK*SIMD*W_BITS]),
                     .in_bias(bias), .in_shift(shift),
-                    .out_valid(u_valid[p]), .out_ready(c_ready),
-                    .out_y(u_y[p*PACK*OUT_BITS +: PACK*OUT_BITS]),
-                    .out_sat(u_sat[2*PACK*p +: 2*PACK]));
-            end else begin : g_flat
+                    .out_valid(u_valid[p]), .out_ready(rq_ready),
+                    .out_acc(u_acc[p*PACK*AW +: PACK*AW]),
+                    .out_shift(u_sh[p*PACK*SH_BITS +: PACK*SH_BITS]));
+            end
+            ga_requant #(.PE(PE), .NRQ(NRQ), .AW(AW), .ACC_BITS(ACC_BITS), .SH_BITS(SH_BITS),
+                         .OUT_BITS(OUT_BITS), .OUT_SIGNED(OUT_SIGNED)) u_rq (
+                .clk(clk), .rst(rst), .in_valid(u_valid[0]), .in_ready(rq_ready),
+                .in_acc(u_acc), .in_shift(u_sh), .out_valid(c_valid), .out_ready(c_ready),
+                .out_y(u_y), .out_sat(u_sat));
+        end else begin : g_flat
+            for (p = 0; p < NU; p = p + 1) begin : g_pe
                 conv_pe #(.SIMD(SIMD), .NBEATS(NCI), .A_BITS(A_BITS), .A_SIGNED(A_SIGNED),
                           .W_BITS(W_BITS), .ACC_BITS(ACC_BITS), .SH_BITS(SH_BITS),
                           .OUT_BITS(OUT_BITS), .OUT_SIGNED(OUT_SIGNED)) u (
@@ -245,13 +281,14 @@ module ga_conv_stage #(
                     .out_valid(u_valid[p]), .out_ready(c_ready),
                     .out_y(u_y[p*OUT_BITS +: OUT_BITS]), .out_sat(u_sat[2*p +: 2]));
             end
+            assign c_valid = u_valid[0];
         end
     endgenerate
     assign en = u_ready[0];  // all units share in_valid/out_ready: identical control state
 
     wire [31:0] sat_count;
     ga_collect #(.PE(PE), .NCO(NCO), .OB(OUT_BITS), .DEPTH(DEPTH)) u_col (
-        .clk(clk), .rst(rst), .in_valid(u_valid[0]), .in_ready(c_ready), .in_y(u_y),
+        .clk(clk), .rst(rst), .in_valid(c_valid), .in_ready(c_ready), .in_y(u_y),
         .in_sat(u_sat), .out_valid(out_valid), .out_ready(out_ready), .out_data(out_data),
         .sat_count(sat_count));
 

@@ -5,8 +5,8 @@
 // co-major); the next pixel is loaded on the last beat, so a pixel takes NCO*NCI cycles
 // with no bubble. gamma (row i, lanes j) and beta come from ROMs initialised from
 // lic.fixedpoint's integer parameters (GFILE: word co*NCI+ci = PE x SIMD gamma lanes,
-// BFILE: word co = PE betas); the ROMs are read synchronously (BRAM) into a beat register
-// that runs under the units' global stall. Counters: busy (beats issued), stall (a beat
+// BFILE: word co = PE betas); the ROMs are read synchronously into a beat register that runs
+// under the units' global stall (the gamma ROM as block RAM when deeper than ROM_LUT_MAX). Counters: busy (beats issued), stall (a beat
 // waiting on back-pressure), starve (no pixel to work on), first/last beat cycle.
 `timescale 1ns / 1ps
 `default_nettype none
@@ -28,6 +28,7 @@ module ga_gdn_stage #(
     parameter integer SQRT_FRAC = 4,
     parameter integer OUT_BITS  = 8,
     parameter integer DEPTH     = 2,
+    parameter integer ROM_LUT_MAX = 64,  // deeper gamma ROMs are block RAM (rom_style)
     parameter GFILE = "gamma.hex",
     parameter BFILE = "beta.hex"
 ) (
@@ -48,12 +49,8 @@ module ga_gdn_stage #(
     localparam integer CWI = (NCI > 1) ? $clog2(NCI) : 1;
     localparam integer GW  = PE * SIMD * G_BITS;
 
-    reg [GW-1:0]          grom [0:NCO*NCI-1];
     reg [PE*ACC_BITS-1:0] brom [0:NCO-1];
-    initial begin
-        $readmemh(GFILE, grom);
-        $readmemh(BFILE, brom);
-    end
+    initial $readmemh(BFILE, brom);
 
     // ------------------------------------------------------------------ beat issue
     reg               have;          // x holds a pixel
@@ -88,11 +85,23 @@ module ga_gdn_stage #(
     reg [PE*ACC_BITS-1:0]      b_beta;
     reg [SIMD*IN_BITS-1:0]     b_x;
     reg [PE*IN_BITS-1:0]       b_xi;
+    // gamma ROM: a registered read (enable en) -- block RAM when deeper than ROM_LUT_MAX
+    // words (rom_style, honoured by yosys memory_libmap and Vivado), else LUTs
+    generate
+        if (NCO * NCI > ROM_LUT_MAX) begin : g_gbram
+            (* rom_style = "block" *) reg [GW-1:0] grom [0:NCO*NCI-1];
+            initial $readmemh(GFILE, grom);
+            always @(posedge clk) if (en) b_gamma <= grom[co * NCI + ci];
+        end else begin : g_glut
+            reg [GW-1:0] grom [0:NCO*NCI-1];
+            initial $readmemh(GFILE, grom);
+            always @(posedge clk) if (en) b_gamma <= grom[co * NCI + ci];
+        end
+    endgenerate
     always @(posedge clk) begin
         if (rst) b_v <= 1'b0;
         else if (en) b_v <= issue;
         if (en) begin
-            b_gamma <= grom[co * NCI + ci];
             b_beta  <= brom[co];
             b_x     <= x[ci * SIMD * IN_BITS +: SIMD * IN_BITS];
             b_xi    <= x[co * PE * IN_BITS +: PE * IN_BITS];

@@ -1,18 +1,20 @@
-// Conv processing element with a pipelined SIMD adder tree: the arithmetic of conv_pe.v
-// (lic/fixedpoint.py conv: exact accumulation, int32 clamp, rshift_round, output clamp),
-// bit for bit, with the SIMD products summed by a tree of FANIN-input adders and a register
-// after every tree level, so a wide PE (SIMD = 400, 1600) has no long combinational path:
+// Conv processing element with a pipelined SIMD adder tree: the MAC part of conv_pe.v
+// (lic/fixedpoint.py conv: exact accumulation), bit for bit, with the SIMD products summed by
+// a tree of FANIN-input adders and a register after every tree level, so a wide PE (SIMD =
+// 400, 1600) has no long combinational path:
 //
-//   product (1) | tree (NL = ceil(log_FANIN SIMD) levels) | accumulate (1) | sat + shift (1) | clamp (1)
+//   product (1) | tree (NL = ceil(log_FANIN SIMD) levels) | accumulate (1)
 //
-// II = 1 beat, one global stall (en = !out_valid | out_ready), one result every NBEATS
-// beats; bias/shift ride on a job's first beat and travel down the tree with it. The sums
-// are exact (the tree is wide enough for SIMD products), so the order of addition does not
-// change a bit. Interface and parameters as conv_pe, plus FANIN and PACK.
+// II = 1 beat, one global stall (en = !out_valid | out_ready), one exact accumulator (AW
+// bits, bias included) with its shift every NBEATS beats; bias/shift ride on a job's first
+// beat and travel down the tree with it. The sums are exact (the tree is wide enough for SIMD
+// products), so the order of addition does not change a bit. The requantisation (int32
+// saturation, rounding shift, output clamp: conv_pe's stages 3-4) is not per unit: the
+// stage's PE accumulators go through ga_requant (below), shared by the units.
 //
 // PACK = 2 (Xilinx WP486 INT8 packing, hls/src lic::mul2_shared, lic.fpga_model conv_dsp):
 // the unit computes TWO output channels (q = 0, 1: weights in_w[q*SIMD*W_BITS +: ...],
-// bias/shift/out_y/out_sat field q) that share the activations; each SIMD lane is ONE
+// bias/shift/out_acc/out_shift field q) that share the activations; each SIMD lane is ONE
 // signed multiply (w1 * 2^18 + w0) * a (27 x AX bits: one DSP48E2), split exactly:
 //   lo = sign-extended bits 17..0 = w0 * a  (|w0 * a| <= 2^7 * 2^8 < 2^17 when W_BITS <= 8
 //        and AX <= 9: activations of at most 9 bits as signed),
@@ -29,10 +31,9 @@ module ga_mac_pe #(
     parameter integer W_BITS     = 8,
     parameter integer ACC_BITS   = 32,
     parameter integer SH_BITS    = 8,
-    parameter integer OUT_BITS   = 16,
-    parameter integer OUT_SIGNED = 1,
     parameter integer FANIN      = 4,   // adder inputs a tree level (one register a level)
-    parameter integer PACK       = 1    // output channels a unit (2: one DSP multiply two MACs)
+    parameter integer PACK       = 1,   // output channels a unit (2: one DSP multiply two MACs)
+    parameter integer AW         = 42   // accumulator bits: max(product, ACC_BITS) + guard bits
 ) (
     input  wire                          clk,
     input  wire                          rst,
@@ -44,8 +45,8 @@ module ga_mac_pe #(
     input  wire [PACK*SH_BITS-1:0]       in_shift,
     output wire                          out_valid,
     input  wire                          out_ready,
-    output wire [PACK*OUT_BITS-1:0]      out_y,
-    output wire [PACK*2-1:0]             out_sat
+    output wire [PACK*AW-1:0]            out_acc,    // exact sum + bias (signed)
+    output wire [PACK*SH_BITS-1:0]       out_shift
 );
     localparam integer CW = (NBEATS > 1) ? $clog2(NBEATS) : 1;
     localparam integer AX = A_BITS + (A_SIGNED ? 0 : 1);
@@ -94,29 +95,26 @@ module ga_mac_pe #(
             end
         end
         for (gq = 0; gq < PACK; gq = gq + 1) begin : g_tail
-            ga_mac_tail #(.SIMD(SIMD), .PW(PW), .NBEATS(NBEATS), .ACC_BITS(ACC_BITS),
-                          .SH_BITS(SH_BITS), .OUT_BITS(OUT_BITS), .OUT_SIGNED(OUT_SIGNED),
-                          .FANIN(FANIN)) u (
+            ga_mac_tail #(.SIMD(SIMD), .PW(PW), .ACC_BITS(ACC_BITS), .SH_BITS(SH_BITS),
+                          .FANIN(FANIN), .AW(AW)) u (
                 .clk(clk), .rst(rst), .en(en), .fire(fire), .first(first), .last(last),
                 .prod(prod[gq*SIMD*PW +: SIMD*PW]), .bias(in_bias[gq*ACC_BITS +: ACC_BITS]),
                 .shift(in_shift[gq*SH_BITS +: SH_BITS]), .o_v(t_ov[gq]),
-                .o_y(out_y[gq*OUT_BITS +: OUT_BITS]), .o_sat(out_sat[2*gq +: 2]));
+                .o_acc(out_acc[gq*AW +: AW]), .o_shift(out_shift[gq*SH_BITS +: SH_BITS]));
         end
     endgenerate
     assign out_valid = t_ov[0];
 endmodule
 
 // One output channel of ga_mac_pe after the products: registered product vector, adder tree,
-// accumulator, saturation + rounding shift, output clamp (conv_pe's arithmetic).
+// accumulator (conv_pe's stage 2); o_acc/o_shift hold a finished job until en.
 module ga_mac_tail #(
     parameter integer SIMD       = 4,
     parameter integer PW         = 17,   // signed product width
-    parameter integer NBEATS     = 50,
     parameter integer ACC_BITS   = 32,
     parameter integer SH_BITS    = 8,
-    parameter integer OUT_BITS   = 16,
-    parameter integer OUT_SIGNED = 1,
-    parameter integer FANIN      = 4
+    parameter integer FANIN      = 4,
+    parameter integer AW         = 42    // accumulator bits (>= PW, ACC_BITS + guard bits)
 ) (
     input  wire                  clk,
     input  wire                  rst,
@@ -128,8 +126,8 @@ module ga_mac_tail #(
     input  wire [ACC_BITS-1:0]   bias,
     input  wire [SH_BITS-1:0]    shift,
     output reg                   o_v,
-    output reg  [OUT_BITS-1:0]   o_y,
-    output reg  [1:0]            o_sat
+    output reg  [AW-1:0]         o_acc,
+    output reg  [SH_BITS-1:0]    o_shift
 );
     function integer nterms(input integer k);   // partial sums at tree level k
         integer q;
@@ -162,15 +160,6 @@ module ga_mac_tail #(
         end
     endfunction
     localparam integer NL  = levels(0);
-    localparam integer GB  = $clog2(SIMD * NBEATS + 1) + 1;
-    localparam integer AW  = ((PW > ACC_BITS) ? PW : ACC_BITS) + GB;
-    localparam integer RS_MAX = ACC_BITS + 1;
-    localparam integer LS_MAX = 31;
-    localparam integer VW  = ACC_BITS + LS_MAX + 2;
-    localparam signed [AW-1:0] ACC_MAX = (64'sd1 <<< (ACC_BITS - 1)) - 1;
-    localparam signed [AW-1:0] ACC_MIN = -(64'sd1 <<< (ACC_BITS - 1));
-    localparam signed [VW-1:0] OUT_MAX = OUT_SIGNED ? (64'sd1 <<< (OUT_BITS - 1)) - 1 : (64'sd1 <<< OUT_BITS) - 1;
-    localparam signed [VW-1:0] OUT_MIN = OUT_SIGNED ? -(64'sd1 <<< (OUT_BITS - 1)) : 64'sd0;
 
     // ------------------------------------------------------------------ products + tree
     // tree[offset(k) + i*lw(k) +: lw(k)]: term i of level k (level 0: the products), each
@@ -226,53 +215,138 @@ module ga_mac_tail #(
     reg  signed [AW-1:0]      acc;
     reg  signed [SH_BITS-1:0] acc_shift;
     wire signed [AW-1:0]      acc_next = (p_first ? $signed(p_bias) : acc) + lane_sum;
-    reg                       d_v;
-    reg  signed [AW-1:0]      d_acc;
-    reg  signed [SH_BITS-1:0] d_shift;
     always @(posedge clk) begin
-        if (rst) d_v <= 1'b0;
-        else if (en) d_v <= p_v & p_last;
+        if (rst) o_v <= 1'b0;
+        else if (en) o_v <= p_v & p_last;
         if (en & p_v) begin
             acc <= acc_next;
             if (p_first) acc_shift <= p_shift;
         end
         if (en) begin
-            d_acc   <= acc_next;
-            d_shift <= p_first ? p_shift : acc_shift;
+            o_acc   <= acc_next;
+            o_shift <= p_first ? p_shift : acc_shift;
+        end
+    end
+endmodule
+
+// Requantiser shared by the PE accumulators of a conv stage (conv_pe's stages 3-4, bit for
+// bit): for each of the PE jobs that finish together (one every NCI beats),
+//   a = sat(acc, -2^(ACC_BITS-1), 2^(ACC_BITS-1) - 1)
+//   y = sat(rshift_round(a, shift), out_min, out_max)
+// The PE results are captured in one cycle and issued L = PE / NRQ a cycle through NRQ
+// requantisers (channel g*L + j on requantiser g at issue j), so a batch takes L cycles: no
+// stall as long as L <= NCI (the caller picks NRQ so). The results are gathered into one
+// PE-wide word (out_valid when complete); a stall (en = !out_valid | out_ready) holds all.
+//
+// Narrow datapath, exact for -31 <= shift <= 2^(SH_BITS-1)-1:
+//   right (shift > 0): (a + 2^(rs-1)) >>> rs, rs = min(shift, ACC_BITS + 1), ACC_BITS + 2 bits;
+//   left  (shift <= 0): clamp(a, +-2^(OUT_BITS+1)) << min(-shift, OUT_BITS + 1), 2 OUT_BITS + 4
+//     bits: every a the clamp changes, and every shift the min changes, saturates the output
+//     either way (|a << s| >= 2^(OUT_BITS+1)), so the clamped value and the flags are unchanged.
+// Latency: 1 (capture) + j (issue) + 1 (shift) + 1 (clamp) cycles for channel g*L + j.
+module ga_requant #(
+    parameter integer PE         = 4,
+    parameter integer NRQ        = 1,    // requantisers (divides PE)
+    parameter integer AW         = 42,   // accumulator bits (signed)
+    parameter integer ACC_BITS   = 32,
+    parameter integer SH_BITS    = 8,
+    parameter integer OUT_BITS   = 16,
+    parameter integer OUT_SIGNED = 1
+) (
+    input  wire                     clk,
+    input  wire                     rst,
+    input  wire                     in_valid,
+    output wire                     in_ready,
+    input  wire [PE*AW-1:0]         in_acc,
+    input  wire [PE*SH_BITS-1:0]    in_shift,
+    output reg                      out_valid,
+    input  wire                     out_ready,
+    output wire [PE*OUT_BITS-1:0]   out_y,
+    output wire [PE*2-1:0]          out_sat
+);
+    localparam integer L   = PE / NRQ;
+    localparam integer JW  = (L > 1) ? $clog2(L) : 1;
+    localparam integer RW  = ACC_BITS + 2;                 // right-shift path
+    localparam integer LW  = 2 * OUT_BITS + 4;             // left-shift path
+    localparam integer YW  = (RW > LW) ? RW : LW;
+    localparam integer RS_MAX = ACC_BITS + 1;
+    localparam integer LS_MAX = OUT_BITS + 1;              // larger left shifts saturate alike
+    localparam signed [AW-1:0] ACC_MAX = (64'sd1 <<< (ACC_BITS - 1)) - 1;
+    localparam signed [AW-1:0] ACC_MIN = -(64'sd1 <<< (ACC_BITS - 1));
+    localparam signed [YW-1:0] L_MAX   = 64'sd1 <<< (OUT_BITS + 1);
+    localparam signed [YW-1:0] OUT_MAX = OUT_SIGNED ? (64'sd1 <<< (OUT_BITS - 1)) - 1 : (64'sd1 <<< OUT_BITS) - 1;
+    localparam signed [YW-1:0] OUT_MIN = OUT_SIGNED ? -(64'sd1 <<< (OUT_BITS - 1)) : 64'sd0;
+
+    wire en = ~out_valid | out_ready;
+    reg              run;                 // buf holds a batch being issued
+    reg [JW-1:0]     j;
+    reg [PE*AW-1:0]      b_acc;
+    reg [PE*SH_BITS-1:0] b_sh;
+    wire issue = run & en;
+    wire last  = (j == L - 1);
+    assign in_ready = ~run | (issue & last);
+    always @(posedge clk) begin
+        if (rst) begin
+            run <= 1'b0; j <= 0;
+        end else if (in_valid & in_ready) begin
+            run <= 1'b1; j <= 0;
+        end else if (issue) begin
+            run <= ~last;
+            j   <= last ? {JW{1'b0}} : j + 1'b1;
+        end
+        if (in_valid & in_ready) begin
+            b_acc <= in_acc;
+            b_sh  <= in_shift;
         end
     end
 
     // ------------------------------------------------------------------ sat + round/shift
-    wire a_hi = d_acc > ACC_MAX, a_lo = d_acc < ACC_MIN;
-    wire signed [ACC_BITS-1:0] a_sat = a_hi ? ACC_MAX[ACC_BITS-1:0] : a_lo ? ACC_MIN[ACC_BITS-1:0] : d_acc[ACC_BITS-1:0];
-    wire               s_pos = ~d_shift[SH_BITS-1] & (d_shift != 0);
-    wire signed [31:0] s32 = d_shift;
-    wire [7:0] rs = (s32 > RS_MAX) ? RS_MAX : s_pos ? s32[7:0] : 8'd0;
-    wire [7:0] ls = (s32 < -LS_MAX) ? LS_MAX : (s32 < 0) ? -s32[7:0] : 8'd0;
-    wire signed [VW-1:0] v_ext = a_sat;
-    wire signed [VW-1:0] half  = s_pos ? ({{(VW-1){1'b0}}, 1'b1} << (rs - 1'b1)) : {VW{1'b0}};
-    wire signed [VW-1:0] v_sh  = s_pos ? (v_ext + half) >>> rs : v_ext <<< ls;
-    reg                  r_v, r_asat;
-    reg signed [VW-1:0]  r_y;
+    reg          s_v, s_last;
+    reg [JW-1:0] s_j;
     always @(posedge clk) begin
-        if (rst) r_v <= 1'b0;
-        else if (en) r_v <= d_v;
+        if (rst) s_v <= 1'b0;
+        else if (en) s_v <= issue;
         if (en) begin
-            r_y    <= v_sh;
-            r_asat <= a_hi | a_lo;
+            s_j    <= j;
+            s_last <= last;
         end
     end
-
-    // ------------------------------------------------------------------ output clamp
-    wire o_hi = r_y > OUT_MAX, o_lo = r_y < OUT_MIN;
-    always @(posedge clk) begin
-        if (rst) o_v <= 1'b0;
-        else if (en) o_v <= r_v;
-        if (en) begin
-            o_y   <= o_hi ? OUT_MAX[OUT_BITS-1:0] : o_lo ? OUT_MIN[OUT_BITS-1:0] : r_y[OUT_BITS-1:0];
-            o_sat <= {1'b0, r_asat} + {1'b0, o_hi | o_lo};
+    genvar g;
+    generate
+        for (g = 0; g < NRQ; g = g + 1) begin : g_rq
+            wire signed [AW-1:0]      acc = b_acc[(g*L + j)*AW +: AW];
+            wire signed [SH_BITS-1:0] sh  = b_sh[(g*L + j)*SH_BITS +: SH_BITS];
+            wire a_hi = acc > ACC_MAX, a_lo = acc < ACC_MIN;
+            wire signed [RW-1:0] a = a_hi ? ACC_MAX : a_lo ? ACC_MIN : acc;
+            wire s_pos = sh > 0;
+            wire [7:0] rs = (sh > RS_MAX) ? RS_MAX : s_pos ? sh : 8'd0;
+            wire [7:0] ls = (sh < -LS_MAX) ? LS_MAX : (sh < 0) ? -sh : 8'd0;
+            wire signed [RW-1:0] half = s_pos ? ({{(RW-1){1'b0}}, 1'b1} << (rs - 1'b1)) : {RW{1'b0}};
+            wire signed [RW-1:0] vr   = (a + half) >>> rs;
+            wire signed [LW-1:0] c    = (a > L_MAX) ? L_MAX : (a < -L_MAX) ? -L_MAX : a;
+            wire signed [LW-1:0] vl   = c <<< ls;
+            reg signed [YW-1:0] r_y;
+            reg                 r_asat;
+            always @(posedge clk) if (en) begin
+                r_y    <= s_pos ? vr : vl;
+                r_asat <= a_hi | a_lo;
+            end
+            // ---------------------------------------------------------- output clamp
+            wire o_hi = r_y > OUT_MAX, o_lo = r_y < OUT_MIN;
+            reg [L*OUT_BITS-1:0] gy;          // this requantiser's L channels of the word
+            reg [L*2-1:0]        gs;
+            always @(posedge clk) if (en & s_v) begin
+                gy[s_j*OUT_BITS +: OUT_BITS] <=
+                    o_hi ? OUT_MAX[OUT_BITS-1:0] : o_lo ? OUT_MIN[OUT_BITS-1:0] : r_y[OUT_BITS-1:0];
+                gs[2*s_j +: 2] <= {1'b0, r_asat} + {1'b0, o_hi | o_lo};
+            end
+            assign out_y[g*L*OUT_BITS +: L*OUT_BITS] = gy;
+            assign out_sat[g*L*2 +: L*2]             = gs;
         end
-    end
+    endgenerate
+    always @(posedge clk)
+        if (rst) out_valid <= 1'b0;
+        else if (en) out_valid <= s_v & s_last;
 endmodule
 
 `default_nettype wire
