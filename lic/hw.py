@@ -2,7 +2,8 @@
 
 The C-sim is compiled (hls4ml ``build_lib.sh`` style) into a shared library in
 ``hls/build/csim-<key>/`` where ``key`` hashes the kernel sources, the generated
-``parameters.h`` and the compiler flags, so an unchanged design is never rebuilt.
+``parameters.h`` and the compiler flags, so an unchanged design is never rebuilt
+(:func:`build_shared_lib`, the one g++ build cache, also builds :class:`lic.rtl.CVectors`).
 Arrays cross the boundary as int32 ``[H][W][C]`` (channels innermost); the wrappers here
 take and return the ``[C,H,W]`` int64 arrays of :mod:`lic.fixedpoint`.
 """
@@ -28,6 +29,7 @@ __all__ = [
     "HLS_DIR",
     "ToolError",
     "ap_types_dir",
+    "build_shared_lib",
     "build_csim",
     "CSim",
     "tcl_dry_run",
@@ -39,11 +41,15 @@ _SOURCES = ["src/lic_types.h", "src/stream.h", "src/axis.h", "src/conv.h", "src/
 
 
 class ToolError(LicError, RuntimeError):
-    """An external tool (g++, tclsh) is missing or failed."""
+    """An external tool (g++, tclsh, iverilog, yosys, Verilator) is missing or failed."""
 
 
 def ap_types_dir() -> Path:
-    """The Apache-2.0 ``ap_types`` headers shipped with hls4ml (never copied into the repo)."""
+    """The Apache-2.0 ``ap_types`` headers shipped with hls4ml (never copied into the repo).
+
+    Raises:
+        ToolError: hls4ml missing, or its package lacks ``ap_int.h``.
+    """
     spec = importlib.util.find_spec("hls4ml")
     if spec is None or spec.origin is None:
         raise ToolError("hls4ml is not installed: the C-sim needs its ap_types headers")
@@ -60,9 +66,26 @@ def _cxx() -> str:
     return cxx
 
 
-def build_csim(gen_dir: str | os.PathLike, build_root: str | os.PathLike | None = None,
-               opt: str = "-O2", verbose: bool = False) -> Path:
-    """Compile the C-sim of the design in ``gen_dir`` (holding ``parameters.h``); cached.
+def build_shared_lib(lib_name: str, sources: list[str], hashed: list[str], flags: list[str],
+                     include_dirs: list[str | os.PathLike], extra: bytes = b"",
+                     build_root: str | os.PathLike | None = None, verbose: bool = False) -> Path:
+    """Compile C++ ``sources`` into one shared library in ``<build_root>/<prefix>-<key>/``; cached.
+
+    The one g++ build cache of the project (the C-sim and the RTL units' C++ reference): ``key``
+    hashes the files ``hashed`` (paths relative to :data:`HLS_DIR`), ``extra`` (e.g. a generated
+    header) and the compiler and flags, so an unchanged design is never rebuilt; the library is
+    written to a temporary name and moved into place atomically.
+
+    Args:
+        lib_name: ``"<prefix>/<file>"``: the build goes to ``<prefix>-<key>/<file>``
+            (``"csim/liblic_csim.so"``).
+        sources: translation units, relative to :data:`HLS_DIR`.
+        hashed: every file the build depends on, relative to :data:`HLS_DIR`.
+        flags: compiler flags (``-shared -fPIC`` among them).
+        include_dirs: ``-I`` directories, in order.
+        extra: more bytes for the key (hashed after the files, before the flags).
+        build_root: folder holding the builds (default ``hls/build``).
+        verbose: print the compile command.
 
     Returns:
         path of the shared library.
@@ -70,35 +93,52 @@ def build_csim(gen_dir: str | os.PathLike, build_root: str | os.PathLike | None 
     Raises:
         ToolError: no compiler, or compilation failed (the compiler's message included).
     """
-    gen_dir = Path(gen_dir).resolve()
-    header = gen_dir / "parameters.h"
-    if not header.is_file():
-        raise ParameterError(f"{header}: missing (run lic.hls_export.write_headers first)")
     cxx = _cxx()
-    # -fno-gnu-unique: each design's template statics (line buffers) stay in its own library when
-    # several C-sims are loaded into one process (same config names, different sizes)
-    flags = ["-std=c++14", opt, "-fPIC", "-shared", "-w", "-fno-gnu-unique"]
     h = hashlib.sha256()
-    for rel in _SOURCES:
+    for rel in hashed:
         h.update(rel.encode() + b"\0" + (HLS_DIR / rel).read_bytes())
-    h.update(header.read_bytes())
+    h.update(extra)
     h.update(" ".join([cxx] + flags).encode())
-    key = h.hexdigest()[:16]
-    build = Path(build_root) if build_root else HLS_DIR / "build"
-    lib = build / f"csim-{key}" / "liblic_csim.so"
+    prefix, lib_file = lib_name.split("/")
+    lib = Path(build_root or HLS_DIR / "build") / f"{prefix}-{h.hexdigest()[:16]}" / lib_file
     if lib.is_file():
         return lib
     lib.parent.mkdir(parents=True, exist_ok=True)
     tmp = lib.with_suffix(f".{os.getpid()}.tmp")
-    cmd = [cxx, *flags, f"-I{HLS_DIR / 'src'}", f"-I{gen_dir}", f"-I{ap_types_dir()}",
-           str(HLS_DIR / "src" / "top.cpp"), str(HLS_DIR / "tb" / "lic_bridge.cpp"), "-o", str(tmp)]
+    cmd = [cxx, *flags, *(f"-I{d}" for d in include_dirs), *(str(HLS_DIR / s) for s in sources),
+           "-o", str(tmp)]
     if verbose:
         print(" ".join(cmd))
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
-        raise ToolError(f"C-sim compilation failed ({' '.join(cmd[:3])} ...):\n{res.stderr[-4000:]}")
+        raise ToolError(f"compiling {', '.join(sources)} failed ({' '.join(cmd[:3])} ...):\n"
+                        f"{res.stderr[-4000:]}")
     os.replace(tmp, lib)
     return lib
+
+
+def build_csim(gen_dir: str | os.PathLike, build_root: str | os.PathLike | None = None,
+               opt: str = "-O2", verbose: bool = False) -> Path:
+    """Compile the C-sim of the design in ``gen_dir`` (holding ``parameters.h``); cached
+    (:func:`build_shared_lib`).
+
+    Returns:
+        path of the shared library.
+
+    Raises:
+        ParameterError: ``gen_dir`` has no ``parameters.h``.
+        ToolError: no compiler, or compilation failed (the compiler's message included).
+    """
+    gen_dir = Path(gen_dir).resolve()
+    header = gen_dir / "parameters.h"
+    if not header.is_file():
+        raise ParameterError(f"{header}: missing (run lic.hls_export.write_headers first)")
+    # -fno-gnu-unique: each design's template statics (line buffers) stay in its own library when
+    # several C-sims are loaded into one process (same config names, different sizes)
+    flags = ["-std=c++14", opt, "-fPIC", "-shared", "-w", "-fno-gnu-unique"]
+    return build_shared_lib("csim/liblic_csim.so", ["src/top.cpp", "tb/lic_bridge.cpp"], _SOURCES, flags,
+                            [HLS_DIR / "src", gen_dir, ap_types_dir()], header.read_bytes(),
+                            build_root, verbose)
 
 
 @dataclass
@@ -132,6 +172,9 @@ class CSim:
         parallel: ``{layer name: (pe, simd)}`` for layers no plan names.
         plans: :class:`lic.folding.FoldingPlan` objects setting PE, SIMD, FIFO depths and
             line buffers (:func:`lic.hls_export.write_headers`).
+
+    Raises:
+        ToolError: no compiler, or compilation failed.
     """
 
     def __init__(self, ga: IntTransform, gs: IntTransform | None = None,
@@ -199,7 +242,12 @@ class CSim:
 
     # -------------------------------------------------------------- public
     def run_layer(self, idx: int, x: np.ndarray, transform: str = "g_a") -> CSimResult:
-        """Run layer ``idx`` of g_a (or ``transform="g_s"``) alone on ``x`` ``[C,H,W]``."""
+        """Run layer ``idx`` of g_a (or ``transform="g_s"``) alone on ``x`` ``[C,H,W]``.
+
+        Raises:
+            ParameterError: no such transform in this C-sim, or an input the design cannot take.
+            ToolError: the C-sim's output stream is malformed.
+        """
         t, fn = (self.ga, self.lib.lic_ga_layer) if transform == "g_a" else (self.gs, getattr(self.lib, "lic_gs_layer", None))
         if t is None or fn is None:
             raise ParameterError(f"this C-sim has no {transform}")
@@ -207,7 +255,12 @@ class CSim:
         return self._call(fn, [int(idx)], x, shape)
 
     def run(self, x: np.ndarray, transform: str = "g_a") -> CSimResult:
-        """Run the dataflow top (``lic_analysis`` or ``lic_synthesis``) on ``x`` ``[C,H,W]``."""
+        """Run the dataflow top (``lic_analysis`` or ``lic_synthesis``) on ``x`` ``[C,H,W]``.
+
+        Raises:
+            ParameterError: no such transform in this C-sim, or an input the design cannot take.
+            ToolError: the C-sim's output stream is malformed.
+        """
         t, fn = (self.ga, self.lib.lic_ga_run) if transform == "g_a" else (self.gs, getattr(self.lib, "lic_gs_run", None))
         if t is None or fn is None:
             raise ParameterError(f"this C-sim has no {transform}")
