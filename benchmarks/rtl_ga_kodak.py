@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lic import data, fixedpoint, fpga_model, rtl_ga, rtl_ga_synth, zoo
+from lic import data, fixedpoint, fpga_model, zoo
+from lic.rtl import ga as rtl_ga, synth as rtl_ga_synth
 from lic.boards import load_board
 from lic.fileio import write_json
 

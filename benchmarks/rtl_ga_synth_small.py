@@ -1,15 +1,17 @@
-"""Small-stage yosys checks of the g_a RTL's DSP mapping (issue 17, ZCU102 budget).
+"""Small-stage yosys checks of the g_a RTL's resources (issue 17, ZCU102 budget).
 
 Synthesises (``synth_xilinx -family xcup``) a few SMALL stages of the N=8/M=12 demo codec
-(``lic.rtl.demo_transforms``, standard GDN, 64x64 grid) to check the DSP48E2 count a MAC
-lane: a conv stage with even PE (WP486 INT8 packing: expect lanes / 2), the same with
-packing off (``rtl_ga.INT8_PACK = 0``: expect lanes), an odd-PE conv (expect lanes), and a
-standard-GDN stage with PE = 2 and 1 (gamma narrowed to its values' width,
-``rtl_ga.gamma_bits``): DSPs = a x SIMD (squares) + b x lanes (products).
+(``lic.rtl.demo_transforms``, standard GDN, 64x64 grid): the DSP48E2 count a MAC lane -- a
+conv stage with even PE (WP486 INT8 packing: expect lanes / 2), the same with packing off
+(``INT8_PACK = 0``: expect lanes), an odd-PE conv (expect lanes), standard-GDN stages with
+PE = 2 and 1 (gamma narrowed to its values' width, ``gamma_bits``): DSPs = a x SIMD
+(squares) + b x lanes (products) -- and the LUTs of the same stages before / after a change
+(``--note``); ``conv_deeprom`` has a weight ROM deeper than 64 words (block RAM since the
+registered-read ROMs), ``gdn_simd8`` separates a GDN stage's per-lane LUTs from its per-PE ones.
 
-    nice -n 10 .venv/bin/python benchmarks/rtl_ga_synth_small.py conv_pack conv_nopack ...
+    nice -n 10 .venv/bin/python benchmarks/rtl_ga_synth_small.py conv_pack conv_nopack ... [--note "after X"]
 
-Appends one row a case to ``benchmarks/results/rtl_ga_synth_small.json``.
+Replaces the row of each case in ``benchmarks/results/rtl_ga_synth_small.json``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import argparse
 import json
 from pathlib import Path
 
-from lic import rtl, rtl_ga, rtl_ga_synth
+from lic import rtl
+from lic.rtl import ga as rtl_ga, synth as rtl_ga_synth
 from lic.fileio import read_json, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,6 +31,8 @@ CASES = {  # name: (layer, pe, simd, int8_pack)
     "conv_odd": ("g_a.6", 3, 8, 1),
     "gdn_pe2": ("g_a.3", 2, 4, 1),
     "gdn_pe1": ("g_a.3", 1, 4, 1),
+    "gdn_simd8": ("g_a.3", 1, 8, 1),
+    "conv_deeprom": ("g_a.2", 2, 8, 1),
 }
 
 
@@ -55,10 +60,13 @@ def main(argv=None) -> list[dict]:
     ap.add_argument("cases", nargs="+", choices=sorted(CASES))
     ap.add_argument("--work", default=str(ROOT / "artifacts" / "rtl_ga_synth_small"))
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "rtl_ga_synth_small.json"))
+    ap.add_argument("--note", default="", help="what this RTL is (e.g. before/after a change)")
     args = ap.parse_args(argv)
     rows = []
     for c in args.cases:
         row = run_case(c, Path(args.work))
+        if args.note:
+            row["note"] = args.note
         print(json.dumps({k: v for k, v in row.items() if k != "cells"}, default=str), flush=True)
         out = Path(args.out)
         prev = read_json(out)["cases"] if out.exists() else []

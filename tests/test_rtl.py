@@ -11,6 +11,9 @@ import pandas as pd
 import pytest
 
 from lic import hw, rtl
+from lic.rtl.synth import parse_stat
+from lic.rtl.tools import APT_PACKAGES
+from lic.stages.hls import cosim_report
 
 N_VECTORS = 10_000
 
@@ -19,7 +22,7 @@ def _need(*tools):
     missing = [t for t in tools if shutil.which(t) is None]
     if missing:
         pytest.skip(f"{', '.join(missing)} not installed (apt-get install "
-                    f"{' '.join(sorted({rtl._APT.get(t, t) for t in missing}))}; scripts/setup.sh)")
+                    f"{' '.join(sorted({APT_PACKAGES.get(t, t) for t in missing}))}; scripts/setup.sh)")
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +123,7 @@ def test_parse_stat():
 
 === design hierarchy ===
 """
-    assert rtl._parse_stat(text.split("=== design")[0]) == {"CARRY4": 2, "DSP48E2": 4, "FDRE": 5, "LUT2": 1}
+    assert parse_stat(text.split("=== design")[0]) == {"CARRY4": 2, "DSP48E2": 4, "FDRE": 5, "LUT2": 1}
 
 
 def test_yosys_resources_and_model_table(work):
@@ -142,9 +145,9 @@ def test_yosys_resources_and_model_table(work):
 
 
 def test_cosim_report_api(tmp_path):
-    """The notebook entry point, small: keys, zero mismatches, the JSON file, the VCD."""
+    """Stage 04's report of the units, small: keys, zero mismatches, the JSON file, the VCD."""
     _need("iverilog", "vvp", "g++")
-    rep = rtl.cosim_report(tmp_path, n_vectors=300, seed=1, real=False, synth=False,
+    rep = cosim_report(tmp_path, n_vectors=300, seed=1, real=False, synth=False,
                            stall_jobs=100)
     assert set(rep["units"]) == {"gdn", "igdn", "conv"}
     s = rep["summary"].set_index("unit")

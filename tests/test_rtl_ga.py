@@ -9,7 +9,8 @@ import shutil
 
 import pytest
 
-from lic import rtl, rtl_ga
+from lic import rtl
+from lic.rtl import ga as rtl_ga
 from lic.errors import ParameterError
 from lic.hw import ToolError
 
@@ -18,9 +19,7 @@ from lic.hw import ToolError
 def real():
     """N=8, M=12 codec with trained-like simplified GDNs and a 64x64 image."""
     try:
-        from lic import verilator
-
-        verilator.verilator_bin()
+        rtl.verilator_bin()
     except ToolError as e:
         pytest.skip(str(e))
     if shutil.which("g++") is None:
@@ -104,9 +103,7 @@ def test_ga_bad_inputs(real, tmp_path):
 def test_ga_n8_standard_gdn(tmp_path):
     """The deployed (hybrid) student's GDN is the standard one: x^2 and the pipelined isqrt."""
     try:
-        from lic import verilator
-
-        verilator.verilator_bin()
+        rtl.verilator_bin()
     except ToolError as e:
         pytest.skip(str(e))
     ga, _, pix = rtl.demo_transforms(N=8, M=12, seed=1, size=64, variant="standard")
@@ -172,8 +169,6 @@ def test_ga_int8_packing_extremes(real, tmp_path):
 def test_scale_to_plan_dsp_per_multiply():
     """Whole-design DSPs from small synthesised stages: conv per multiply (lanes / pack),
     GDN squares a SIMD lane + products a MAC lane solved from two stages of different PE."""
-    from lic import rtl_ga_synth
-
     ga, _, _ = rtl.demo_transforms(N=8, M=12, seed=0, size=64)
     plan = rtl_ga.make_plan(ga, (64, 64), {"g_a.0": (4, 15), "g_a.1": (4, 8), "g_a.2": (2, 8),
                                            "g_a.3": (1, 8), "g_a.4": (1, 8), "g_a.5": (2, 2),
@@ -185,11 +180,11 @@ def test_scale_to_plan_dsp_per_multiply():
     packs = {l.name: rtl_ga.conv_pack(l, lf, ga.cfg) for l, lf in zip(ga.layers, plan.layers)
              if l.kind == "conv"}
     assert packs == {"g_a.0": 2, "g_a.2": 2, "g_a.4": 1, "g_a.6": 2}
-    est = rtl_ga_synth.scale_to_plan(plan, measured, packs)
+    est = rtl.scale_to_plan(plan, measured, packs)
     dsp = {r["layer"]: r["dsp"] for r in est["stages"]}
     # conv: 1 DSP a multiply; GDN: a = 1 (square), b = 2 (product)
     assert dsp == {"g_a.0": 30, "g_a.1": 8 + 64, "g_a.2": 8, "g_a.3": 8 + 16, "g_a.4": 8,
                    "g_a.5": 2 + 8, "g_a.6": 24}
     assert est["total"]["dsp"] == sum(dsp.values())
     with pytest.raises(ParameterError):
-        rtl_ga_synth.scale_to_plan(plan, measured[:1], packs)
+        rtl.scale_to_plan(plan, measured[:1], packs)

@@ -11,19 +11,24 @@ Artifacts in ``artifacts/04_hls/<key>/``: ``int_g_a.npz`` / ``int_g_s.npz`` (int
 
 from __future__ import annotations
 
+import os
+import subprocess
 import time
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import torch
 
 from ..data import CropSampler, load_kodak
-from ..errors import ParameterError
-from ..fileio import atomic_write_text
+from ..errors import ArtifactError, ParameterError
+from ..fileio import atomic_write_text, write_json
 from ..params import stage_presets
 from ..plots import finish_layout, save_figure
+from ..specs import lambda_tag
 from ..study import Stage, git_commit, input_stage, resolve_params
 
-__all__ = ["PRESETS", "stage_handle", "run", "fps_sweep", "fps_figure", "plan_layer_table",
+__all__ = ["PRESETS", "stage_handle", "run", "cosim_report", "fps_sweep", "fps_figure", "plan_layer_table",
            "comparison_table", "beats_table", "codec_fps_table", "rtl_ga_table", "rtl_ga_summary",
            "MODELLED", "MEASURED", "MEASURED_RTL"]
 
@@ -55,7 +60,11 @@ def stage_handle(preset: str = "quick", upstream: dict | None = None) -> Stage:
 
 
 def _load_models(p: dict, src: Stage, upstream: dict | None):
-    """(float model, int g_a, int g_s) from the input stage."""
+    """(float model, int g_a, int g_s) from the input stage.
+
+    Raises:
+        ArtifactError: stage 03 recorded no integer parameters at ``p["lmbda"]``.
+    """
     from ..fixedpoint import quantize_codec
 
     if p["source"] == "quant":  # the hybrid model of stage 03 and the integer parameters it exported
@@ -63,8 +72,10 @@ def _load_models(p: dict, src: Stage, upstream: dict | None):
         from .quant import load_quantized_model
 
         model = load_quantized_model(p["preset"], p["lmbda"], "hybrid", upstream).eval()
-        stem = src.dir / f"hybrid_l{p['lmbda']:.4f}"
-        return model, IntTransform.load(f"{stem}_g_a.npz"), IntTransform.load(f"{stem}_g_s.npz")
+        files = src.results().get("int_params", {}).get(lambda_tag(p["lmbda"]))
+        if files is None:
+            raise ArtifactError(f"stage 03 ({p['preset']}) recorded no integer parameters at λ={p['lmbda']}")
+        return model, IntTransform.load(src.dir / files["g_a"]), IntTransform.load(src.dir / files["g_s"])
     from .teacher import load_teacher
 
     model = load_teacher(p["preset"], p["lmbda"], **(upstream or {}).get("01", {}))
@@ -86,14 +97,23 @@ def _mismatches(a: np.ndarray, b: np.ndarray) -> int:
 
 
 def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | None = None) -> dict:
-    """Run stage 04 with resolved parameters ``p``."""
+    """Run stage 04 with resolved parameters ``p``.
+
+    Steps, in order: the integer model (:func:`_load_models`), the board's folding plans, the C-sim
+    (:func:`_csim`), the analytical model's tables (:func:`_model_tables`), the RTL units
+    (:func:`_rtl_units`), the RTL g_a (:func:`_rtl_ga`), the Vitis tcl dry run, the figures
+    (:func:`_figures`); ``results.json`` last.
+
+    Returns:
+        the stage's results (reused when the artifact exists and not ``force``).
+
+    Raises:
+        ArtifactError: the input stage is missing or recorded no integer parameters.
+        ParameterError: parameters the stage cannot run with.
+    """
     from ..boards import load_board
-    from ..fixedpoint import evaluate_int_codec, image_to_int
-    from ..fpga_model import (assumptions, best_design, codec_fps, codec_layers, compare_measured,
-                              design_from_parallelism, folding_plan)
-    from ..hw import CSim, tcl_dry_run
-    from ..published import comparison_table as published_table
-    from ..published import our_rows
+    from ..fpga_model import folding_plan
+    from ..hw import tcl_dry_run
 
     src = _input(p, upstream)
     st = Stage("04", p, {src.stage: src.key})
@@ -107,15 +127,49 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     ga.save(st.dir / "int_g_a.npz")
     gs.save(st.dir / "int_g_s.npz")
     N, M = int(model.N), int(model.M)
-
-    # --- the folding plans the model chooses for the board (one a transform)
+    # the folding plans the model chooses for the board (one a transform)
     board = load_board(p["board"])
     clock = float(p["clock_mhz"] or board.clock_mhz)
     res0 = tuple(p["resolutions"][0])
     plans = {t: folding_plan(N, M, board, res0, clock, t, p["utilisation"]) for t in ("g_a", "g_s", "h_a", "h_s")}
     csim_plans = [plans["g_a"], plans["g_s"]] if p.get("csim_folding", "plan") == "plan" and not p["parallel"] else None
+    csim = _csim(p, model, ga, gs, csim_plans, st)
+    a, tables = _model_tables(p, N, M, board, clock, plans, csim_plans, csim["cycles"], st)
+    rtl = _rtl_units(p, st)
+    rtl_ga = _rtl_ga(p, ga, plans["g_a"], csim["kodak"], st, N, M, a) if p.get("rtl_ga") else {"status": "disabled"}
+    tcl = tcl_dry_run()
+    results = {
+        "source": {"stage": src.stage, "key": src.key, "N": N, "M": M},
+        "csim": csim["summary"],
+        "codec_vs_float": csim["codec_vs_float"],
+        "saturations": {"g_a": {k: int(v) for k, v in ga.saturations.items()},
+                        "g_s": {k: int(v) for k, v in gs.saturations.items()}},
+        **tables,
+        "folding_plan": {t: pl.to_dict() for t, pl in plans.items()},
+        "csim_folding": "plan" if csim_plans else "parallel",
+        "plan_layers": _plan_rows(plans),
+        "rtl": rtl,
+        "rtl_ga": rtl_ga,
+        "tcl_dry_run": {"commands": [c[0] for c in tcl]},
+        "commit": git_commit(),
+        "figures": {},
+    }
+    _figures(results, p, st)
+    results["wall_s"] = time.monotonic() - t0
+    return st.finish(results)
 
-    # --- bit-exact C-simulation: random tensors and Kodak crops through the dataflow tops
+
+def _csim(p: dict, model, ga, gs, csim_plans, st: Stage) -> dict:
+    """Bit-exact C-simulation: random tensors and Kodak centre crops through the dataflow tops, each
+    held against :mod:`lic.fixedpoint`; the Kodak crops' latents then decoded by the float model.
+
+    Returns:
+        ``{"summary": results["csim"], "codec_vs_float": rows, "cycles": the first case's shape, per-layer
+        beats and :class:`lic.hw.CSimResult` objects, "kodak": [(name, image)]}``; ``csim.csv`` written.
+    """
+    from ..fixedpoint import evaluate_int_codec, image_to_int
+    from ..hw import CSim
+
     t_build = time.monotonic()
     csim = CSim(ga, gs, work_dir=st.dir / "hls", max_width=max(p["csim_crop"], p["csim_shape"][1]),
                 parallel=p["parallel"] or None, plans=csim_plans)
@@ -124,9 +178,8 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     h, w = p["csim_shape"]
     cases = [("random", rng.integers(0, 256, (3, h, w))) for _ in range(p["csim_random"])]
     kodak = load_kodak(p["kodak_dir"], limit=p["csim_kodak"])
-    c = p["csim_crop"]
     for name, img in kodak:
-        cases.append((name, image_to_int(_centre_crop(img, c))))
+        cases.append((name, image_to_int(_centre_crop(img, p["csim_crop"]))))
     rows, cycles, kodak_cmp = [], None, []
     for name, x in cases:
         ref_y = ga.run(x)
@@ -142,54 +195,48 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
             xf = torch.from_numpy(np.asarray(x, dtype=np.float32) / 255.0).unsqueeze(0)
             r = evaluate_int_codec(model, xf, ga, gs, y_int=sim.output[None])
             kodak_cmp.append({"image": name, **{k: float(v) for k, v in r.items()}})
-    csim_df = pd.DataFrame(rows)
-    atomic_write_text(st.dir / "csim.csv", csim_df.to_csv(index=False))
+    df = pd.DataFrame(rows)
+    atomic_write_text(st.dir / "csim.csv", df.to_csv(index=False))
+    summary = {"rows": rows, "mismatches": int(df.g_a_mismatches.sum() + df.g_s_mismatches.sum()),
+               "values": int(df.g_a_values.sum() + df.g_s_values.sum()), "build_s": build_s}
+    return {"summary": summary, "codec_vs_float": kodak_cmp, "cycles": cycles, "kodak": kodak}
 
-    # --- analytical throughput model on the board, cross-checked with the C-sim cycle counters
+
+def _model_tables(p: dict, N: int, M: int, board, clock: float, plans: dict, csim_plans, cycles: dict,
+                  st: Stage) -> tuple:
+    """The analytical throughput model on the board (best design a resolution, FPS sweep, codec FPS,
+    published designs), cross-checked with the C-sim's cycle counters at the C-sim's folding.
+
+    Returns:
+        ``(assumptions, {results.json entry: value})``; ``layers.csv`` written.
+
+    Raises:
+        ParameterError: N does not fit the board even with one MAC unit a layer.
+    """
+    from ..fpga_model import assumptions, best_design, codec_fps, codec_layers, compare_measured, \
+        design_from_parallelism
+    from ..published import comparison_table as published_table
+    from ..published import our_rows
+
     a = assumptions(clock_mhz=clock)
     budget = board.budget(p["utilisation"])
     designs = {}
     for res in p["resolutions"]:
-        layers = codec_layers(N, M, tuple(res), transforms=p["transforms"], a=a)
-        d = best_design(layers, budget, a)
+        d = best_design(codec_layers(N, M, tuple(res), transforms=p["transforms"], a=a), budget, a)
         if d is None:
             raise ParameterError(f"N={N} does not fit {p['board']} even with one MAC unit a layer")
         designs[f"{res[0]}x{res[1]}"] = d
-    main_res = f"{p['resolutions'][0][0]}x{p['resolutions'][0][1]}"
-    layer_df = designs[main_res].table()
+    res0 = tuple(p["resolutions"][0])
+    layer_df = designs[f"{res0[0]}x{res0[1]}"].table()
     atomic_write_text(st.dir / "layers.csv", layer_df.to_csv(index=False))
-    sweep = fps_sweep(N, M, tuple(p["resolutions"][0]), board, a, p["transforms"])
+    sweep = fps_sweep(N, M, res0, board, a, p["transforms"])
     _, ch, cw = cycles["shape"]
     par = {l.name: (l.pe, l.simd) for t in ("g_a", "g_s") for l in plans[t].layers} if csim_plans \
         else {k: tuple(v) for k, v in (p["parallel"] or {}).items()}
     csim_design = design_from_parallelism(codec_layers(N, M, (cw, ch), transforms="g_a", a=a),
                                           {k: v for k, v in par.items() if k.startswith("g_a")}, a)
     cross = compare_measured(csim_design, cycles["g_a"], column="compute_cycles")
-    beats = _beats_rows(N, M, (cw, ch), a, par, cycles["sims"])
-
-    # --- RTL co-simulation with open tools (iverilog, yosys), when installed
-    rtl = {"status": "disabled"}
-    if p["rtl"]:
-        try:
-            from ..rtl import cosim_report
-
-            rtl = {"status": "ok", **cosim_report(st.dir / "rtl", n_vectors=p["rtl_vectors"], seed=p["seed"])}
-        except ImportError:
-            rtl = {"status": "lic.rtl not available"}
-        except Exception as exc:  # noqa: BLE001 - a missing tool is reported, not fatal here
-            if type(exc).__name__ != "ToolError":
-                raise
-            rtl = {"status": f"skipped: {exc}"}
-
-    rtl_ga = _rtl_ga(p, ga, plans["g_a"], kodak, st, N, M, a) if p.get("rtl_ga") else {"status": "disabled"}
-    tcl = tcl_dry_run()
-    results = {
-        "source": {"stage": src.stage, "key": src.key, "N": N, "M": M},
-        "csim": {"rows": rows, "mismatches": int(csim_df.g_a_mismatches.sum() + csim_df.g_s_mismatches.sum()),
-                 "values": int(csim_df.g_a_values.sum() + csim_df.g_s_values.sum()), "build_s": build_s},
-        "codec_vs_float": kodak_cmp,
-        "saturations": {"g_a": {k: int(v) for k, v in ga.saturations.items()},
-                        "g_s": {k: int(v) for k, v in gs.saturations.items()}},
+    return a, {
         "throughput": {r: {**d.summary(), "label": MODELLED} for r, d in designs.items()},
         "realtime": {r: bool(d.fps >= p["fps_target"]) for r, d in designs.items()},
         "board": {"name": board.name, "part": board.part, "budget": budget.as_dict(), "clock_mhz": a.clock_mhz},
@@ -197,36 +244,43 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
         "layers": layer_df.to_dict("records"),
         "fps_sweep": sweep.to_dict("records"),
         "model_vs_csim_cycles": cross.to_dict("records"),
-        "folding_plan": {t: pl.to_dict() for t, pl in plans.items()},
-        "csim_folding": "plan" if csim_plans else "parallel",
-        "plan_layers": _plan_rows(plans),
         "codec_fps": codec_fps(N, M, board, res0, clock, p["utilisation"], a).to_dict("records"),
-        "beats_vs_model": beats,
+        "beats_vs_model": _beats_rows(N, M, (cw, ch), a, par, cycles["sims"]),
         "comparison": published_table(our_rows(N, M, board.name, res0, clock, p["utilisation"], a)
                                       ).to_dict("records"),
-        "rtl": rtl,
-        "rtl_ga": rtl_ga,
-        "tcl_dry_run": {"commands": [c[0] for c in tcl]},
-        "commit": git_commit(),
-        "figures": {},
     }
-    fig = fps_figure(results, caption=f"preset={p['preset']} N={N} board={board.name} {a.clock_mhz:g} MHz "
+
+
+def _rtl_units(p: dict, st: Stage) -> dict:
+    """The RTL units under iverilog and yosys (:func:`cosim_report`), or why not: a missing tool is
+    reported, not fatal."""
+    from ..hw import ToolError
+
+    if not p["rtl"]:
+        return {"status": "disabled"}
+    try:
+        return {"status": "ok", **cosim_report(st.dir / "rtl", n_vectors=p["rtl_vectors"], seed=p["seed"])}
+    except ToolError as exc:
+        return {"status": f"skipped: {exc}"}
+
+
+def _figures(results: dict, p: dict, st: Stage) -> None:
+    """Save the stage's figures and record them in ``results["figures"]``."""
+    fig = fps_figure(results, caption=f"preset={p['preset']} N={results['source']['N']} "
+                                      f"board={results['board']['name']} {results['board']['clock_mhz']:g} MHz "
                                       f"commit={results['commit']}")
     results["figures"]["fps"] = save_figure(fig, st.dir, "fps_vs_parallelism")
-    results["wall_s"] = time.monotonic() - t0
-    return st.finish(results)
 
 
 def _rtl_ga(p: dict, ga, plan, kodak: list, st: Stage, N: int, M: int, a) -> dict:
-    """The whole g_a in RTL (:mod:`lic.rtl_ga`) at the board plan's folding, simulated cycle by cycle with
+    """The whole g_a in RTL (:mod:`lic.rtl.ga`) at the board plan's folding, simulated cycle by cycle with
     Verilator on a centre crop of the first Kodak image, two frames streamed back to back: mismatches vs
     :mod:`lic.fixedpoint`, measured cycles a frame and a pixel, FPS at the headline resolution, and the
     model's cycles a layer beside the measured ones. A missing Verilator is reported, not fatal."""
     from ..fixedpoint import image_to_int
-    from ..hw import ToolError
-    from ..rtl_ga import measure, regrid
     from ..fpga_model import codec_layers, design_from_parallelism
-    from ..verilator import verilator_bin
+    from ..hw import ToolError
+    from ..rtl import measure, regrid, verilator_bin
 
     c = int(p["rtl_ga_crop"])
     if c < 16 or c % 16:
@@ -261,6 +315,86 @@ def _rtl_ga(p: dict, ga, plan, kodak: list, st: Stage, N: int, M: int, a) -> dic
             "fps_latency_measured": float(m["fps_latency"]), "cores": cores,
             "fps_measured": float(m["fps"]) * cores, "fps_modelled": float(plan.notes["fps"]), "layers": layers,
             "build_s": float(m["build_s"]), "sim_wall_s": float(m["sim_wall_s"]), "verilator": m["verilator"]}
+
+
+def cosim_report(out_dir: str | os.PathLike, n_vectors: int = 10000, seed: int = 0,
+                 real: bool | tuple = True, csim: bool = True, synth: bool = True,
+                 vcd_jobs: int = 4, stall_jobs: int = 1000, simd_gdn: int = 1,
+                 simd_conv: int = 4, wide_synth: bool = True) -> dict:
+    """Co-simulate every RTL unit (:mod:`lic.rtl`), synthesise it and compare with the model.
+
+    Args:
+        out_dir: folder for the VCD waveform, the yosys reports and ``rtl_report.json``.
+        n_vectors: random vectors per unit (plus up to 2048 real-layer ones).
+        seed: seed of the random vectors.
+        real: add real layers (g_a.1 GDN, g_s.1 IGDN, g_a.2 conv): True for
+            :func:`lic.rtl.demo_transforms`, or ``(int g_a, int g_s, pixels [3,H,W])`` e.g. from stage
+            03 (the C-sim comparison handles up to 16 channels and 64-pixel-wide conv inputs).
+        csim: compare with the C++ kernels too (needs g++ and hls4ml).
+        synth: run yosys (``synth_xilinx -family xcup``).
+        vcd_jobs: jobs in the GDN waveform run.
+        stall_jobs: jobs re-run with 30 % random bubbles / back-pressure a set.
+        simd_gdn, simd_conv: MAC lanes of the units.
+        wide_synth: also synthesise each unit with up to 4x the lanes (marginal cost a lane).
+
+    Returns:
+        ``{"units": {unit: check_unit dict}, "summary": DataFrame, "vcd": path,
+        "resources": {unit: synthesize dict}, "model_vs_yosys": DataFrame, "tools": {...},
+        "wall_s": float}``; the JSON-able part is also written to ``out_dir/rtl_report.json``.
+
+    Raises:
+        ToolError: iverilog, vvp or (with ``synth``) yosys missing, or a tool failed.
+    """
+    from .. import rtl
+
+    t0 = time.perf_counter()
+    tools = rtl.require_tools("iverilog", "vvp", *(("yosys",) if synth else ()))
+    out = Path(out_dir)
+    work = out / "rtl_work"
+    work.mkdir(parents=True, exist_ok=True)
+    if real is True:
+        real = rtl.demo_transforms()
+    sets = rtl.default_sets(n_vectors, seed, real or None, simd_gdn, simd_conv)
+    cv = rtl.CVectors() if csim else None
+    units = {u: rtl.check_unit(s, work, cv, stall_jobs=stall_jobs) for u, s in sets.items()}
+    vcd = out / "gdn_unit.vcd"
+    rtl.simulate(sets["gdn"][0], work, vcd=vcd, max_jobs=vcd_jobs)
+    summary = pd.DataFrame([{k: v for k, v in u.items() if k != "runs"} for u in units.values()])
+    rep = {"units": units, "summary": summary, "vcd": str(vcd), "tools": {}}
+    for n in ("iverilog", "yosys"):
+        if n in tools:
+            v = subprocess.run([tools[n], "-V"], capture_output=True, text=True).stdout.strip()
+            rep["tools"][n] = v.splitlines()[0] if v else "?"
+    if synth:
+        rep.update(_unit_resources({u: s[0].cfg for u, s in sets.items()}, out / "yosys", wide_synth))
+    rep["wall_s"] = time.perf_counter() - t0
+    js = {k: v for k, v in rep.items() if not isinstance(v, pd.DataFrame)}
+    js["summary"] = summary.to_dict("records")
+    if synth:
+        js["model_vs_yosys"] = rep["model_vs_yosys"].to_dict("records")
+    write_json(out / "rtl_report.json", js)
+    return rep
+
+
+def _unit_resources(cfgs: dict, out: Path, wide_synth: bool) -> dict:
+    """yosys of each unit configuration (and, with ``wide_synth``, of the same unit with up to 4x the
+    lanes: the marginal cost of a MAC lane) and the model-vs-yosys table."""
+    from dataclasses import replace
+
+    from ..rtl import GdnConfig, model_vs_yosys, synthesize
+
+    rep = {"resources": {u: synthesize(c, out) for u, c in cfgs.items()}}
+    wide = {}
+    if wide_synth:
+        for u, c in cfgs.items():
+            n_in = c.channels if isinstance(c, GdnConfig) else 25 * c.in_ch
+            lanes = max(d for d in range(1, n_in + 1) if n_in % d == 0 and d <= 4 * c.simd)
+            if lanes > c.simd:
+                wc = replace(c, simd=lanes)
+                wide[u] = (wc, synthesize(wc, out / "wide"))
+        rep["resources_wide"] = {u: r for u, (_, r) in wide.items()}
+    rep["model_vs_yosys"] = model_vs_yosys(rep["resources"], cfgs, wide)
+    return rep
 
 
 def rtl_ga_summary(results: dict) -> pd.DataFrame:

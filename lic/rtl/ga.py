@@ -24,21 +24,22 @@ from pathlib import Path
 import numpy as np
 
 from . import verilator as vl
-from .errors import ParameterError
-from .fileio import atomic_write_bytes, atomic_write_text
-from .fixedpoint import IntTransform
-from .folding import FoldingPlan, LayerFold
-from .hw import HLS_DIR
+from ..errors import ParameterError
+from ..fileio import atomic_write_bytes, atomic_write_text
+from ..fixedpoint import IntTransform
+from ..folding import FoldingPlan, LayerFold
+from ..hw import HLS_DIR
+from .tools import GA_RTL_DIR, RTL_DIR
 
-__all__ = ["GA_RTL_DIR", "conv_pack", "gamma_bits", "make_plan", "balanced_plan", "regrid",
-           "model_cycles", "generate", "measure"]
+__all__ = ["SOURCES", "STATS_WIDTH", "ROW_OVERHEAD", "FANIN", "INT8_PACK", "conv_pack", "gamma_bits",
+           "make_plan", "replace_cycles", "balanced_plan", "regrid", "model_cycles", "conv_inst", "gdn_inst",
+           "generate", "measure"]
 
-GA_RTL_DIR = HLS_DIR / "rtl" / "ga"
-_SOURCES = [GA_RTL_DIR / f for f in ("fifo.v", "collect.v", "mac_pe.v", "conv_stage.v",
-                                     "gdn_stage.v")] + \
-    [HLS_DIR / "rtl" / "conv_pe.v", HLS_DIR / "rtl" / "gdn_unit.v"]
+#: the hand-written Verilog of the g_a stages (the generated ``ga_top.v`` instantiates them)
+SOURCES = [GA_RTL_DIR / f for f in ("fifo.v", "collect.v", "mac_pe.v", "conv_stage.v",
+                                    "gdn_stage.v")] + [RTL_DIR / "conv_pe.v", RTL_DIR / "gdn_unit.v"]
 _STAT_FIELDS = ("busy", "stall", "starve", "fill", "first", "last", "sat", "pixels", "last0")
-_SW = 32 * len(_STAT_FIELDS)  # stats bits a stage
+STATS_WIDTH = 32 * len(_STAT_FIELDS)  # stats bits a stage
 ROW_OVERHEAD = 3  # conv stage cycles a row outside the fold loop: wait test + 2 window fills
 FANIN = 4  # conv PE adder tree: inputs a registered level (ga_mac_pe)
 INT8_PACK = 1  # conv: two int8 MACs sharing an activation in one DSP multiply where legal
@@ -84,6 +85,10 @@ def make_plan(t: IntTransform, hw: tuple[int, int], folds: dict[str, tuple[int, 
         folds: per layer name ``(pe, simd)``.
         fifo_depth, linebuf_rows: FIFO depth after every stage; conv line-buffer rows (>= 6).
         board, clock_mhz, resolution: carried into the plan.
+
+    Raises:
+        ParameterError: a transform the RTL cannot build, a grid that is not a multiple of 16,
+            fewer than 6 line-buffer rows, or folds of unknown layers (or that do not divide).
     """
     _check_transform(t)
     h, w = int(hw[0]), int(hw[1])
@@ -254,7 +259,11 @@ def gamma_bits(layer, cfg) -> int:
     """Width of the GDN stage's gamma words: the fewest bits holding every (unsigned) gamma
     of ``layer``, at most ``cfg.gdn_bits``. Exact (the values are zero-extended either way)
     and narrows the gamma x m product: with gamma < 2^17 a 17 x 31 product is 2 DSP48E2
-    tiles instead of the 32 x 31 product's 4."""
+    tiles instead of the 32 x 31 product's 4.
+
+    Raises:
+        ParameterError: a gamma outside ``0..2^gdn_bits - 1``.
+    """
     g = np.asarray(layer.params["gamma"], dtype=np.int64)
     if g.size and (g.min() < 0 or int(g.max()) >= 1 << cfg.gdn_bits):
         raise ParameterError(f"{layer.name}: gamma outside 0..2^{cfg.gdn_bits}-1")
@@ -269,7 +278,8 @@ def _gdn_roms(layer, lf: LayerFold, cfg) -> tuple[str, str]:
             _hex_words(b.reshape(nco, lf.pe), layer.attrs["acc_bits"]))
 
 
-def _conv_inst(k: int, layer, lf: LayerFold, cfg, rom_dir: str = "roms") -> str:
+def conv_inst(k: int, layer, lf: LayerFold, cfg, rom_dir: str = "roms") -> str:
+    """The ``ga_conv_stage`` instance line of stage ``k`` (its ROMs in ``rom_dir/L<k>.{a,b}.hex``)."""
     a = layer.attrs
     prm = dict(CIN=lf.cin, COUT=lf.cout, H=lf.hin, W=lf.win, PE=lf.pe, SIMD=lf.simd,
                ROWS=lf.linebuf_rows, A_BITS=a["in_bits"], A_SIGNED=int(a["in_signed"]),
@@ -279,7 +289,12 @@ def _conv_inst(k: int, layer, lf: LayerFold, cfg, rom_dir: str = "roms") -> str:
     return _inst("ga_conv_stage", k, prm, rom_dir)
 
 
-def _gdn_inst(k: int, layer, lf: LayerFold, cfg, rom_dir: str = "roms") -> str:
+def gdn_inst(k: int, layer, lf: LayerFold, cfg, rom_dir: str = "roms") -> str:
+    """The ``ga_gdn_stage`` instance line of stage ``k`` (its ROMs in ``rom_dir/L<k>.{a,b}.hex``).
+
+    Raises:
+        ParameterError: ``layer`` is an inverse GDN.
+    """
     a = layer.attrs
     if layer.kind != "gdn":
         raise ParameterError(f"{layer.name}: only forward GDN in g_a")
@@ -296,7 +311,7 @@ def _inst(module: str, k: int, prm: dict, rom_dir: str = "roms") -> str:
     rom = ("WFILE", "BFILE") if module == "ga_conv_stage" else ("GFILE", "BFILE")
     return (f"    {module} #({ps},\n        .{rom[0]}(\"{rom_dir}/L{k}.a.hex\"), .{rom[1]}(\"{rom_dir}/L{k}.b.hex\")) s{k} (\n"
             f"        .clk(clk), .rst(rst), .cycle(cycle), .in_valid(v{k}), .in_ready(r{k}), .in_data(d{k}),\n"
-            f"        .out_valid(v{k + 1}), .out_ready(r{k + 1}), .out_data(d{k + 1}), .stats(stats[{k * _SW} +: {_SW}]));\n")
+            f"        .out_valid(v{k + 1}), .out_ready(r{k + 1}), .out_data(d{k + 1}), .stats(stats[{k * STATS_WIDTH} +: {STATS_WIDTH}]));\n")
 
 
 def generate(t: IntTransform, plan: FoldingPlan, out_dir: str | os.PathLike) -> dict:
@@ -304,6 +319,10 @@ def generate(t: IntTransform, plan: FoldingPlan, out_dir: str | os.PathLike) -> 
 
     Returns:
         ``{"top": path, "cfg": path, "dir": out_dir, "key": hash of the generated sources}``.
+
+    Raises:
+        ParameterError: ``plan`` and ``t`` disagree on layers, kinds or channels, a conv's line
+            buffer is too small, or a parameter does not fit its ROM word.
     """
     _check_transform(t)
     if [l.name for l in t.layers] != [l.name for l in plan.layers]:
@@ -322,12 +341,12 @@ def generate(t: IntTransform, plan: FoldingPlan, out_dir: str | os.PathLike) -> 
         a_txt, b_txt = (_conv_roms if l.kind == "conv" else _gdn_roms)(l, lf, cfg)
         atomic_write_text(out / "roms" / f"L{k}.a.hex", a_txt)
         atomic_write_text(out / "roms" / f"L{k}.b.hex", b_txt)
-        body.append((_conv_inst if l.kind == "conv" else _gdn_inst)(k, l, lf, cfg))
-    top = ("// generated by lic.rtl_ga.generate: do not edit\n`default_nettype none\n"
+        body.append((conv_inst if l.kind == "conv" else gdn_inst)(k, l, lf, cfg))
+    top = ("// generated by lic.rtl.ga.generate: do not edit\n`default_nettype none\n"
            f"module ga_top (\n    input wire clk, input wire rst,\n"
            f"    input wire in_valid, output wire in_ready, input wire [{widths[0] - 1}:0] in_data,\n"
            f"    output wire out_valid, input wire out_ready, output wire [{widths[-1] - 1}:0] out_data,\n"
-           f"    output wire [{n * _SW - 1}:0] stats);\n"
+           f"    output wire [{n * STATS_WIDTH - 1}:0] stats);\n"
            "    reg [31:0] cycle;\n    always @(posedge clk) cycle <= rst ? 32'd0 : cycle + 32'd1;\n"
            + "".join(body)
            + f"    assign v0 = in_valid; assign in_ready = r0; assign d0 = in_data;\n"
@@ -387,44 +406,30 @@ def measure(t: IntTransform, plan: FoldingPlan, image: np.ndarray, work_dir: str
         frame vs reference), ``cycles_per_pixel`` and ``fps`` (from ``interval``, frames
         overlapping), ``fps_latency`` (from ``cycles``: one frame alone), ``clock_mhz``,
         ``build_s``, ``sim_wall_s``, ``cached_build``, ``verilator``, ``plan``.
+
+    Raises:
+        ParameterError: an image that does not fit the plan, or ``frames < 1``.
+        ToolError: Verilator missing, or the build or the simulation failed.
     """
-    image = np.asarray(image)
-    first = plan.layers[0]
-    if image.shape != (first.cin, first.hin, first.win):
-        raise ParameterError(f"image shape {image.shape} != plan input {(first.cin, first.hin, first.win)}")
-    if image.min() < 0 or image.max() > 255:
-        raise ParameterError("image must hold uint8 pixel values")
-    if int(frames) < 1:
-        raise ParameterError(f"frames must be >= 1, got {frames}")
+    image = _check_image(image, plan, frames)
     work = Path(work_dir)
     gen = generate(t, plan, work)
-    exe, cached, build_s = vl.build([*_SOURCES, gen["top"]], GA_RTL_DIR / "tb_ga.cpp", "ga_top",
+    exe, cached, build_s = vl.build([*SOURCES, gen["top"]], GA_RTL_DIR / "tb_ga.cpp", "ga_top",
                                     build_root or HLS_DIR / "build", include_dirs=[work])
     atomic_write_bytes(work / "pixels.bin", np.ascontiguousarray(
         np.transpose(image, (1, 2, 0)).astype(np.uint8)).tobytes())
     _, wall = vl.run(exe, ["pixels.bin", "latents.bin", "stats.txt", str(int(frames))], cwd=work,
                      timeout=timeout)
     ends, stages = _parse_stats((work / "stats.txt").read_text(), plan)
-    last = plan.layers[-1]
-    ob = t.layers[-1].attrs["out_bits"]
-    raw = np.fromfile(work / "latents.bin", dtype=np.uint16).astype(np.int64) & ((1 << ob) - 1)
-    raw = np.where(raw >= 1 << (ob - 1), raw - (1 << ob), raw)
-    y_rtl = raw.reshape(frames, last.hin // 2, last.win // 2, last.cout).transpose(0, 3, 1, 2)
+    y_rtl = _read_latents(work / "latents.bin", t, plan, frames)
     t.reset_counters()
     y_ref = t.run(image.astype(np.int64))
     model = model_cycles(plan)
-    clock = float(clock_mhz or plan.clock_mhz or 200.0)
-    layers = {}
-    for lf in plan.layers:
-        s = stages[lf.name]
-        per = {k: s[k] / frames for k in ("busy", "stall", "starve", "fill", "sat", "pixels")}
-        work_c = per["busy"] + per["fill"]
-        layers[lf.name] = {**per, "span0": s["last0"] - s["first"] + 1, "work": work_c,
-                           "model": model["layers"][lf.name],
-                           "model_over_work": model["layers"][lf.name] / max(work_c, 1),
-                           "pe": lf.pe, "simd": lf.simd, "lanes": lf.lanes}
+    layers = _stage_rows(plan, stages, model, frames)
+    first = plan.layers[0]
     n_pix = first.hin * first.win
     interval = ends[-1] - ends[-2] if frames >= 2 else ends[0]
+    clock = float(clock_mhz or plan.clock_mhz or 200.0)
     target_pix = fps_resolution[0] * fps_resolution[1]
     return {
         "mismatches": int(np.count_nonzero(y_rtl != y_ref[None])), "n_latents": int(y_rtl.size),
@@ -441,3 +446,44 @@ def measure(t: IntTransform, plan: FoldingPlan, image: np.ndarray, work_dir: str
         "build_s": build_s, "cached_build": cached, "sim_wall_s": wall,
         "verilator": vl.verilator_version(), "plan": plan.to_dict(),
     }
+
+
+def _check_image(image: np.ndarray, plan: FoldingPlan, frames: int) -> np.ndarray:
+    """``image`` as an array, checked against the plan's input grid and the pixel range.
+
+    Raises:
+        ParameterError: wrong shape, values outside 0..255, or ``frames < 1``.
+    """
+    image = np.asarray(image)
+    first = plan.layers[0]
+    if image.shape != (first.cin, first.hin, first.win):
+        raise ParameterError(f"image shape {image.shape} != plan input {(first.cin, first.hin, first.win)}")
+    if image.min() < 0 or image.max() > 255:
+        raise ParameterError("image must hold uint8 pixel values")
+    if int(frames) < 1:
+        raise ParameterError(f"frames must be >= 1, got {frames}")
+    return image
+
+
+def _read_latents(path: Path, t: IntTransform, plan: FoldingPlan, frames: int) -> np.ndarray:
+    """The testbench's latents (16-bit words, sign-extended from the last layer's ``out_bits``)
+    as ``[frames, C, H, W]``."""
+    last = plan.layers[-1]
+    ob = t.layers[-1].attrs["out_bits"]
+    raw = np.fromfile(path, dtype=np.uint16).astype(np.int64) & ((1 << ob) - 1)
+    raw = np.where(raw >= 1 << (ob - 1), raw - (1 << ob), raw)
+    return raw.reshape(frames, last.hin // 2, last.win // 2, last.cout).transpose(0, 3, 1, 2)
+
+
+def _stage_rows(plan: FoldingPlan, stages: dict[str, dict], model: dict, frames: int) -> dict[str, dict]:
+    """Per stage: the counters a frame, ``span0``, ``work`` (busy + fill) and the model's cycles."""
+    layers = {}
+    for lf in plan.layers:
+        s = stages[lf.name]
+        per = {k: s[k] / frames for k in ("busy", "stall", "starve", "fill", "sat", "pixels")}
+        work_c = per["busy"] + per["fill"]
+        layers[lf.name] = {**per, "span0": s["last0"] - s["first"] + 1, "work": work_c,
+                           "model": model["layers"][lf.name],
+                           "model_over_work": model["layers"][lf.name] / max(work_c, 1),
+                           "pe": lf.pe, "simd": lf.simd, "lanes": lf.lanes}
+    return layers

@@ -20,8 +20,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from .errors import ParameterError
-from .hw import ToolError
+from ..errors import ParameterError
+from ..hw import ToolError
 
 __all__ = ["verilator_bin", "verilator_version", "build", "run"]
 
