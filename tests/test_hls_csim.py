@@ -8,12 +8,10 @@ import torch
 
 from lic import fixedpoint as fp
 from lic import hw
-from lic.models import build_model
-
 from lic.fpga_model import assumptions, codec_layers, design_from_parallelism, plan_design
+from lic.gdn import replace_gdn
 from lic.kernel_beats import conv_beats
-
-from test_fixedpoint import to_simplified
+from lic.models import build_model
 
 torch.set_num_threads(1)
 pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ not installed")
@@ -26,7 +24,7 @@ def design(request, tmp_path_factory):
     torch.manual_seed(0)
     model = build_model(N=N, M=M).eval()
     if request.param == "simplified":
-        to_simplified(model)
+        replace_gdn(model, "simplified")
     calib = torch.rand(2, 3, 64, 64)
     ga, gs = fp.quantize_codec(model, calib)
     sim = hw.CSim(ga, gs, work_dir=tmp_path_factory.mktemp(f"hls-{request.param}"), max_width=256, opt="-O1")
