@@ -1,0 +1,87 @@
+"""lic.measured: released models' Kodak rows are reused only where a live spot check reproduces them."""
+
+import copy
+import json
+
+import pytest
+import torch
+
+from lic import measured
+from lic.eval import evaluate_codec
+from lic.zoo import load_pretrained
+
+NAME = "student-kd-n32-m192-l0.0067"
+_EXACT = ["bytes", "bpp", "psnr", "ms_ssim"]
+
+
+@pytest.fixture(scope="module")
+def images():
+    g = torch.Generator().manual_seed(0)
+    return [(f"img{i}", torch.rand(3, 64, 64, generator=g)) for i in range(3)]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_pretrained(NAME)
+
+
+@pytest.fixture(scope="module")
+def record(tmp_path_factory, images):
+    """The record of NAME on the three images (made once; tests change copies of it)."""
+    path = tmp_path_factory.mktemp("rec") / "rec.json"
+    return measured.record([NAME], images, path=path, progress=False)
+
+
+def _write(tmp_path, rec):
+    path = tmp_path / "rec.json"
+    path.write_text(json.dumps(rec))
+    return path
+
+
+def test_reused_rows_equal_live_coding_and_say_so(tmp_path, images, model, record):
+    path = _write(tmp_path, record)
+    got = measured.evaluate(model, images, f"zoo:{NAME}", progress=False, path=path)
+    live = evaluate_codec(model, images, progress=False)["per_image"]
+    assert got["coding"] == {"coded": 1, "reused": 2, "spot": "img0", "why": None}
+    assert got["per_image"]["image"].tolist() == ["img0", "img1", "img2"]
+    assert got["per_image"][_EXACT].equals(live[_EXACT])
+    assert list(got["per_image"].columns) == list(live.columns)
+
+
+def test_a_record_the_spot_check_does_not_reproduce_is_not_used(tmp_path, images, model, record):
+    rec = copy.deepcopy(record)
+    rec["models"][NAME]["images"][measured.image_digest(images[0][1])]["bytes"] += 1
+    path = _write(tmp_path, rec)
+    got = measured.evaluate(model, images, f"zoo:{NAME}", progress=False, path=path)
+    assert got["coding"]["reused"] == 0 and got["coding"]["coded"] == 3
+    assert "not reproduced" in got["coding"]["why"]
+
+
+def test_other_weights_other_images_or_other_origins_are_coded_live(tmp_path, images, model, record):
+    rec = copy.deepcopy(record)
+    del rec["models"][NAME]["images"][measured.image_digest(images[2][1])]
+    path = _write(tmp_path, rec)
+    assert measured.evaluate(model, images, f"zoo:{NAME}", progress=False, path=path)["coding"]["why"] == \
+        "not recorded for these images"
+    assert measured.evaluate(model, images[:1], "scratch", progress=False, path=path)["coding"]["reused"] == 0
+    rec["models"][NAME]["sha256"] = "0" * 64  # a record of another file under the same name
+    path = _write(tmp_path, rec)
+    assert measured.recorded(NAME, path) == {}
+    assert measured.evaluate(model, images[:2], f"zoo:{NAME}", progress=False, path=path)["coding"]["reused"] == 0
+
+
+def test_unknown_names_and_old_formats_are_clear_errors(tmp_path, images):
+    with pytest.raises(measured.ArtifactError, match="not released"):
+        measured.record(["no-such-model"], images, path=tmp_path / "r.json", progress=False)
+    (tmp_path / "old.json").write_text(json.dumps({"format": 0, "models": {}}))
+    with pytest.raises(measured.ArtifactError, match="format"):
+        measured.recorded(NAME, tmp_path / "old.json")
+
+
+def test_image_digest_sees_values_and_shape():
+    x = torch.zeros(3, 4, 6)
+    assert measured.image_digest(x) == measured.image_digest(x.clone())
+    assert measured.image_digest(x) != measured.image_digest(x.reshape(3, 6, 4))
+    y = x.clone()
+    y[0, 0, 0] = 1e-7
+    assert measured.image_digest(x) != measured.image_digest(y)
