@@ -91,5 +91,7 @@ __all__ = [
     "int_to_image",
     "dequantize",
     "evaluate_int_codec",
+    "FORMAT",
+    "VERSION",
 ]
 
