@@ -44,7 +44,7 @@ _SIGNED = re.compile(r"bd_rate|delta|minus|error_pct|^mean_pct|_vs_.*_pct")
 #: columns shown as given (parameters, not measurements): no rounding to significant digits
 _EXACT = re.compile(r"^(lmbda|lambda|λ|seed|n|m|quality|setting|steps|tail_steps|width|seeds)$", re.I)
 #: columns that identify a row: moved to the front, repeated in every part of a split table
-_KEYS = ("", "design", "board", "name", "layer", "pipeline", "unit", "image", "codec", "config", "row", "comparison", "N", "lmbda", "seed")
+_KEYS = ("", "design", "board", "name", "layer", "pipeline", "unit", "image", "codec", "variant", "config", "row", "comparison", "N", "lmbda", "seed")
 
 
 def label(col: Any) -> str:

@@ -129,10 +129,20 @@ def test_quantized_model_bitstream_round_trip(hybrid, tiny_model, sampler, tmp_p
     assert decode_image(back, data).equal(a)  # same fingerprint, same reconstruction
 
 
-@pytest.mark.parametrize("scheme", ["int8", "fixed_gdn"])
-def test_other_schemes_round_trip(scheme, tiny_model, sampler):
+@pytest.mark.parametrize("scheme, conv, gdn_bits, gdn_frac", [("int8", "QuantConv2d", 8, None),
+                                                             ("fixed_gdn", "Conv2d", 32, 16)])
+def test_other_schemes_round_trip(scheme, conv, gdn_bits, gdn_frac, tiny_model, sampler):
     q = calibrate(quantize_model(tiny_model, scheme), sampler, batches=1, batch_size=2)
-    evaluate_codec(q, [("crop", sampler.batch(8, 1)[0])], progress=False)
+    assert type(q.g_a[2]).__name__ == conv  # int8 quantizes the convs, fixed_gdn keeps them float
+    gdns = [m for m in (*q.g_a, *q.g_s) if isinstance(m, FixedPointGDN)]
+    assert len(gdns) == 6 and all(m.word_bits == gdn_bits for m in gdns)
+    assert all(m.frac_bits == gdn_frac for m in gdns)  # int8: a PoT scale per tensor from the calibrated range
+    assert gdn_frac or all(torch.isfinite(m.amax).all() and (m.amax > 0).all() for m in gdns)
+    x = sampler.batch(8, 1)[0]
+    data = encode_image(q, x)
+    assert decode_image(q, data).equal(decode_image(q, data))
+    res = evaluate_codec(q, [("crop", x)], progress=False)  # checks decode == forward pass
+    assert res["mean"]["bytes"] == len(data) and res["mean"]["psnr"] > 10
 
 
 def test_onnx_export_matches_pytorch(hybrid, sampler, tmp_path):
@@ -202,10 +212,10 @@ def test_noise_table_spread_is_nan_when_a_seed_has_no_overlap():
 
     from lic.stages.quant import noise_table
 
-    rows = [{"row": "int8", "codec": "int8", "seed": 0, "bd_rate_psnr_vs_float": math.nan},
-            {"row": "int8", "codec": "int8", "seed": 1, "bd_rate_psnr_vs_float": 25.9},
-            {"row": "hybrid", "codec": "hybrid", "seed": 0, "bd_rate_psnr_vs_float": 3.8},
-            {"row": "hybrid", "codec": "hybrid", "seed": 1, "bd_rate_psnr_vs_float": 2.6}]
+    rows = [{"row": "int8", "variant": "int8", "seed": 0, "bd_rate_psnr_vs_float": math.nan},
+            {"row": "int8", "variant": "int8", "seed": 1, "bd_rate_psnr_vs_float": 25.9},
+            {"row": "hybrid", "variant": "hybrid", "seed": 0, "bd_rate_psnr_vs_float": 3.8},
+            {"row": "hybrid", "variant": "hybrid", "seed": 1, "bd_rate_psnr_vs_float": 2.6}]
     t = noise_table({"noise": rows})
     assert math.isnan(t.loc["int8", "spread"]) and t.loc["hybrid", "spread"] == 3.8 - 2.6
     assert list(t.columns) == ["seed 0", "seed 1", "spread"]
@@ -267,3 +277,10 @@ def test_mse_scales_and_bias_correction_stay_on_the_accelerators_grid(tiny_model
     assert load_quantized(tmp_path / "q.pt").quant_scheme["weight_scale"] == "mse"
     with pytest.raises(ParameterError, match="weight_scale"):
         QuantScheme(weight_scale="minmax")
+
+
+def test_stage_03_result_from_before_the_variant_column_is_rebuilt():
+    from lic.stages import quant
+
+    assert not quant._current({"summary": [{"row": "float", "codec": "float32 (same fine-tuning)"}]})
+    assert quant._current({"summary": [{"row": "float", "variant": "float32 (same fine-tuning)"}]})

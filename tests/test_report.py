@@ -67,9 +67,9 @@ def _results(bd_kd_pruned=8.85):
     r02 = {"teacher_N": 128, "teacher_complexity": {"720p": {"gflops": 100.0, "params": 7e6}},
            "summary": [summ(32, 0.087, math.nan, None, None), summ(64, 0.283, 122.1, 131.5, bd_kd_pruned)],
            "noise": [], "objective": [], "rd": []}
-    r03 = {"summary": [{"row": "float", "codec": "float32", "bd_rate_psnr_vs_float": 0.0},
-                       {"row": "hybrid", "codec": "hybrid 8 + 32-bit GDN", "bd_rate_psnr_vs_float": 3.72},
-                       {"row": "int8", "codec": "int8 everywhere", "bd_rate_psnr_vs_float": math.nan}],
+    r03 = {"summary": [{"row": "float", "variant": "float32", "bd_rate_psnr_vs_float": 0.0},
+                       {"row": "hybrid", "variant": "hybrid 8 + 32-bit GDN", "bd_rate_psnr_vs_float": 3.72},
+                       {"row": "int8", "variant": "int8 everywhere", "bd_rate_psnr_vs_float": math.nan}],
            "noise": [{"row": "hybrid", "bd_rate_psnr_vs_float": v} for v in (3.72, 3.85)], "source": {}, "rd": []}
     r04 = {"csim": {"mismatches": 0, "values": 38016}, "board": {"name": "zcu102"},
            "throughput": {"1280x720": {"fps": 20.31, "cores": 1}}, "codec_vs_float": [{"image": "kodim01", "psnr_delta": -0.019}],

@@ -46,6 +46,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -68,12 +69,12 @@ from ..study import Stage, check_noise_seeds, git_commit, input_stage, resolve_p
 from ..train import seed_everything, train, train_config
 
 __all__ = ["PRESETS", "ROWS", "run", "stage_handle", "load_quantized_model", "rd_table", "ablation_table",
-           "noise_table", "figure", "gdn_range_figure", "sets_table"]
+           "noise_table", "figure", "gdn_range_figure", "sets_table", "EXPORT_CALIB_BATCH", "ONNX_INPUT_BATCH"]
 
 #: preset -> parameters (plus :data:`lic.study.COMMON`), from the typed table :data:`lic.params.STAGE_PARAMS`
 PRESETS = stage_presets("03")
 
-#: ablation row -> label shown in tables and figures
+#: ablation row -> label shown in tables and figures (the ``variant`` column of every table and CSV)
 ROWS = {
     "float": "float32 (same fine-tuning)",
     "int8": "int8 everywhere (GDN 8-bit)",
@@ -174,116 +175,179 @@ def _range_stats(acts: dict[str, np.ndarray], int8_model, hybrid_model) -> list[
     return rows
 
 
+#: :meth:`lic.data.CropSampler.batch` indices are reserved by use, so that no crop of one use is a crop of
+#: another: training (fine-tuning, QAT) takes batches 0, 1, 2, … (far fewer than 10**6 steps), PTQ
+#: calibration 10**6 + k (:func:`lic.quant.calibrate`), the integer export's calibration batch
+#: :data:`EXPORT_CALIB_BATCH` and the ONNX export's input :data:`ONNX_INPUT_BATCH`.
+EXPORT_CALIB_BATCH = 2 * 10**6
+ONNX_INPUT_BATCH = 3 * 10**6
+
+
+@dataclass
+class _Collected:
+    """What the λ x seed x row loop of :func:`run` gathers (each dict keyed by row, then λ tag)."""
+
+    rd: list = field(default_factory=list)
+    rd_extra: list = field(default_factory=list)
+    sizes: dict = field(default_factory=dict)
+    sats: dict = field(default_factory=dict)
+    models: dict = field(default_factory=dict)
+    built: dict = field(default_factory=dict)
+    int_params: dict = field(default_factory=dict)
+    onnx: dict = field(default_factory=dict)
+    ranges: list = field(default_factory=list)
+    hist: dict = field(default_factory=dict)
+
+
+def _code_row(row: str, base, p: dict, lmbda: float, seed: int, sampler: CropSampler, st: Stage, sets: list,
+              c: _Collected, force: bool, progress: bool) -> None:
+    """Build (or reload) one ablation row at one λ and seed, code it on Kodak (and, for the main seed, every
+    other evaluation set) and collect its RD point, size and saturations."""
+    main = seed == p["seed"]
+    sfx, label, tag = "" if main else f"_s{seed}", ROWS[row], lambda_tag(lmbda)
+    f = st.dir / f"{row}_l{tag}{sfx}.pt"
+    if f.exists() and not force:
+        model = load_quantized(f)
+    else:
+        model = _build(row, base, p if main else {**p, "seed": seed}, lmbda, sampler, st, progress, sfx)
+        save_quantized(f, model, lmbda=lmbda, row=row, seed=seed)
+    res = evaluate_codec(model, sets[0].images, progress=progress, desc=f"{row} λ={lmbda}{sfx}")
+    c.rd.append(rd_point(res, variant=label, row=row, lmbda=lmbda, seed=seed))
+    if not main:
+        return
+    for s in extra_sets(sets):
+        res = evaluate_codec(model, s.images, progress=progress, desc=f"{s.name} {row} λ={lmbda}")
+        c.rd_extra.append(rd_point(res, set=s.name, variant=label, row=row, lmbda=lmbda, seed=seed))
+    c.built[row] = model
+    c.sizes.setdefault(row, model_size_bytes(model))
+    c.sats.setdefault(row, {})[tag] = sum(saturation_counts(model).values())
+    c.models.setdefault(row, {})[tag] = f.name
+
+
+def _export_hybrid(p: dict, lmbda: float, sampler: CropSampler, st: Stage, c: _Collected) -> None:
+    """Integer parameters (what stage 04 consumes) and the checked QCDQ ONNX of the hybrid ``g_a`` at ``lmbda``."""
+    hyb, tag = c.built["hybrid"], lambda_tag(lmbda)
+    calib = sampler.batch(EXPORT_CALIB_BATCH, p["calib_batch_size"])
+    stem = st.dir / f"hybrid_l{tag}"
+    c.int_params[tag] = {k: v.rsplit("/", 1)[-1] for k, v in export_int_params(hyb, stem, calib).items()}
+    x_onnx = sampler.batch(ONNX_INPUT_BATCH, 1)[..., : p["onnx_hw"], : p["onnx_hw"]]
+    onnx_path = export_onnx(hyb.g_a, stem.with_name(stem.name + "_g_a.onnx"), x_onnx)
+    c.onnx[tag] = {"file": onnx_path.name, **check_onnx(onnx_path, hyb.g_a, x_onnx)}
+
+
+def _collect(p: dict, sets: list, sampler: CropSampler, st: Stage, upstream: dict | None, force: bool,
+             progress: bool) -> _Collected:
+    """Every row at every λ and seed (:func:`_code_row`), the hybrid exports, the first λ's GDN ranges."""
+    c = _Collected()
+    for lmbda in p["lambdas"]:
+        base = _load_source(p, lmbda, upstream)
+        for seed in [p["seed"], *p["noise_seeds"]]:
+            samp = sampler if seed == p["seed"] else CropSampler(p["train_dir"], crop=p["crop"], seed=seed)
+            for row in ROWS:
+                _code_row(row, base, p, lmbda, seed, samp, st, sets, c, force, progress)
+        _export_hybrid(p, lmbda, sampler, st, c)
+        if lmbda == p["lambdas"][0]:
+            acts = _gdn_inputs(base, sets[0].images[0][1])
+            c.ranges = _range_stats(acts, c.built["int8"], c.built["hybrid"])
+            c.hist = {k: np.histogram(np.log2(np.maximum(v, 2.0**-24)), bins=np.arange(-24, 17))[0].tolist()
+                      for k, v in acts.items()}
+    return c
+
+
+def _noise(all_df: pd.DataFrame) -> pd.DataFrame:
+    """BD-rate (PSNR) vs that seed's float row of every other row, per seed."""
+    noise = []
+    for seed, g in all_df.groupby("seed", sort=False):
+        f_ = g[g.row == "float"]
+        noise += [{"row": row, "variant": label, "seed": int(seed),
+                   "bd_rate_psnr_vs_float": bd_rate(f_.bpp, f_.psnr, g[g.row == row].bpp, g[g.row == row].psnr)}
+                  for row, label in ROWS.items() if row != "float"]
+    return pd.DataFrame(noise, columns=["row", "variant", "seed", "bd_rate_psnr_vs_float"])
+
+
+def _summary(rd_df: pd.DataFrame, c: _Collected) -> list[dict]:
+    """One record a row (main seed): BD-rates vs float, sizes, GDN saturations on Kodak."""
+    ref = rd_df[rd_df.row == "float"]
+    summary = []
+    for row, label in ROWS.items():
+        d = rd_df[rd_df.row == row]
+        summary.append({
+            "row": row, "variant": label,
+            "bd_rate_psnr_vs_float": bd_rate(ref.bpp, ref.psnr, d.bpp, d.psnr) if row != "float" else 0.0,
+            "bd_rate_msssim_vs_float": bd_rate(ref.bpp, ref.ms_ssim, d.bpp, d.ms_ssim) if row != "float" else 0.0,
+            "size_bytes": c.sizes[row]["total"], "size_transforms_bytes": c.sizes[row]["transforms"],
+            "gdn_saturations_kodak": int(sum(c.sats[row].values())),
+        })
+    return summary
+
+
+def _current(cached: dict) -> bool:
+    """Whether a cached result names its rows' labels ``variant`` (one made before is rebuilt; its models
+    are reloaded, not retrained)."""
+    return all("variant" in s for s in cached.get("summary", []))
+
+
 def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | None = None) -> dict:
-    """Run stage 03 with resolved parameters ``p``; ``upstream``: overrides given to stages 01/02."""
+    """Run stage 03 with resolved parameters ``p``; ``upstream``: overrides given to stages 01/02.
+
+    Raises:
+        ParameterError: no λ, bad ``noise_seeds``, ``source`` or ``student_kind``.
+        ArtifactError: the input stage has not been run.
+    """
     if len(p["lambdas"]) < 1:
         raise ParameterError("lambdas must list at least one λ (two for BD-rates)")
     check_noise_seeds(p)
     src = _source_stage(p)
     st_in = input_stage(src, p["preset"], upstream)
     st = Stage("03", p, {src: st_in.key})
-    if st.done and not force:
-        return st.results()
+    if st.done and not force and _current(cached := st.results()):
+        return cached
     if p.get("threads"):
         torch.set_num_threads(int(p["threads"]))
     t_start = time.monotonic()
     sets = load_eval_sets(p.get("eval_sets"), p["kodak_dir"], p["kodak_limit"])
-    images, extra, rd_extra = sets[0].images, extra_sets(sets), []
     sampler = CropSampler(p["train_dir"], crop=p["crop"], seed=p["seed"])
     st.dir.mkdir(parents=True, exist_ok=True)
-    rd, sizes, sats, onnx_checks, int_params, models, ranges, built = [], {}, {}, {}, {}, {}, [], {}
-    for lmbda in p["lambdas"]:
-        base = _load_source(p, lmbda, upstream)
-        for seed in [p["seed"], *p["noise_seeds"]]:
-            main = seed == p["seed"]
-            sfx = "" if main else f"_s{seed}"
-            ps = p if main else {**p, "seed": seed}
-            samp = sampler if main else CropSampler(p["train_dir"], crop=p["crop"], seed=seed)
-            for row, label in ROWS.items():
-                f = st.dir / f"{row}_l{lambda_tag(lmbda)}{sfx}.pt"
-                if f.exists() and not force:
-                    model = load_quantized(f)
-                else:
-                    model = _build(row, base, ps, lmbda, samp, st, progress, sfx)
-                    save_quantized(f, model, lmbda=lmbda, row=row, seed=seed)
-                res = evaluate_codec(model, images, progress=progress, desc=f"{row} λ={lmbda}{sfx}")
-                rd.append(rd_point(res, codec=label, row=row, lmbda=lmbda, seed=seed))
-                if main:
-                    for s in extra:
-                        res = evaluate_codec(model, s.images, progress=progress, desc=f"{s.name} {row} λ={lmbda}")
-                        rd_extra.append(rd_point(res, set=s.name, codec=label, row=row, lmbda=lmbda, seed=seed))
-                    built[row] = model
-                    sizes.setdefault(row, model_size_bytes(model))
-                    sats.setdefault(row, {})[lambda_tag(lmbda)] = sum(saturation_counts(model).values())
-                    models.setdefault(row, {})[lambda_tag(lmbda)] = f.name
-        hyb = built["hybrid"]
-        calib = sampler.batch(2 * 10**6, p["calib_batch_size"])
-        stem = st.dir / f"hybrid_l{lambda_tag(lmbda)}"
-        int_params[lambda_tag(lmbda)] = {k: v.rsplit("/", 1)[-1] for k, v in export_int_params(hyb, stem, calib).items()}
-        x_onnx = sampler.batch(3 * 10**6, 1)[..., : p["onnx_hw"], : p["onnx_hw"]]
-        onnx_path = export_onnx(hyb.g_a, stem.with_name(stem.name + "_g_a.onnx"), x_onnx)
-        onnx_checks[lambda_tag(lmbda)] = {"file": onnx_path.name, **check_onnx(onnx_path, hyb.g_a, x_onnx)}
-        if lmbda == p["lambdas"][0]:
-            acts = _gdn_inputs(base, images[0][1])
-            ranges = _range_stats(acts, built["int8"], hyb)
-            hist = {k: np.histogram(np.log2(np.maximum(v, 2.0**-24)), bins=np.arange(-24, 17))[0].tolist()
-                    for k, v in acts.items()}
-    all_df = pd.DataFrame(rd)
+    c = _collect(p, sets, sampler, st, upstream, force, progress)
+    all_df = pd.DataFrame(c.rd)
     atomic_write_text(st.dir / "rd_quant.csv", all_df.to_csv(index=False))
-    noise = []
-    for seed, g in all_df.groupby("seed", sort=False):
-        f_ = g[g.row == "float"]
-        noise += [{"row": row, "codec": label, "seed": int(seed),
-                   "bd_rate_psnr_vs_float": bd_rate(f_.bpp, f_.psnr, g[g.row == row].bpp, g[g.row == row].psnr)}
-                  for row, label in ROWS.items() if row != "float"]
-    noise_df = pd.DataFrame(noise, columns=["row", "codec", "seed", "bd_rate_psnr_vs_float"])
+    noise_df = _noise(all_df)
     atomic_write_text(st.dir / "noise.csv", noise_df.to_csv(index=False))
     rd_df = all_df[all_df.seed == p["seed"]]
-    ref = rd_df[rd_df.row == "float"]
-    summary = []
-    for row, label in ROWS.items():
-        d = rd_df[rd_df.row == row]
-        summary.append({
-            "row": row, "codec": label,
-            "bd_rate_psnr_vs_float": bd_rate(ref.bpp, ref.psnr, d.bpp, d.psnr) if row != "float" else 0.0,
-            "bd_rate_msssim_vs_float": bd_rate(ref.bpp, ref.ms_ssim, d.bpp, d.ms_ssim) if row != "float" else 0.0,
-            "size_bytes": sizes[row]["total"], "size_transforms_bytes": sizes[row]["transforms"],
-            "gdn_saturations_kodak": int(sum(sats[row].values())),
-        })
-    if rd_extra:
-        atomic_write_text(st.dir / "rd_quant_sets.csv", pd.DataFrame(rd_extra).to_csv(index=False))
+    if c.rd_extra:
+        atomic_write_text(st.dir / "rd_quant_sets.csv", pd.DataFrame(c.rd_extra).to_csv(index=False))
     results = {
         "figures": {},
         "eval_sets": [s.info() for s in sets],
-        "rd_sets": rd_extra,
-        "sets_bd": _sets_bd(rd_df.assign(set=KODAK), *(pd.DataFrame(rd_extra),) if rd_extra else ()),
+        "rd_sets": c.rd_extra,
+        "sets_bd": _sets_bd(rd_df.assign(set=KODAK), *(pd.DataFrame(c.rd_extra),) if c.rd_extra else ()),
         "rd": rd_df.to_dict("records"),
         "rd_noise_seeds": all_df[all_df.seed != p["seed"]].to_dict("records"),
         "noise": noise_df.to_dict("records"),
         "seeds": [p["seed"], *p["noise_seeds"]],
-        "summary": summary,
-        "sizes": sizes,
-        "models": models,
-        "int_params": int_params,
-        "onnx": onnx_checks,
-        "gdn_ranges": ranges,
-        "gdn_hist_log2": {"bins": list(range(-24, 17)), "counts": hist},
+        "summary": _summary(rd_df, c),
+        "sizes": c.sizes,
+        "models": c.models,
+        "int_params": c.int_params,
+        "onnx": c.onnx,
+        "gdn_ranges": c.ranges,
+        "gdn_hist_log2": {"bins": list(range(-24, 17)), "counts": c.hist},
         "source": {"stage": src, "key": st_in.key, "kind": p["source"],
                    **({"student_kind": p["student_kind"], "N": p["width"]} if src == "02" else {})},
-        "kodak_images": len(images),
+        "kodak_images": len(sets[0].images),
         "commit": git_commit(),
         "wall_s": time.monotonic() - t_start,
     }
     cap = (f"preset={p['preset']} source={p['source']}"
-           f"{' ' + p['student_kind'] + ' N=' + str(p['width']) if src == '02' else ''} qat_steps={p['qat_steps']} Kodak n={len(images)} "
-           f"commit={results['commit']}")
+           f"{' ' + p['student_kind'] + ' N=' + str(p['width']) if src == '02' else ''} qat_steps={p['qat_steps']} "
+           f"Kodak n={len(sets[0].images)} commit={results['commit']}")
     results["figures"]["rd"] = save_figure(figure(results, caption=cap), st.dir, "rd_quant")
     results["figures"]["gdn_ranges"] = save_figure(gdn_range_figure(results, caption=cap), st.dir, "gdn_ranges")
     return st.finish(results)
 
 
 def _sets_bd(*frames: pd.DataFrame) -> list[dict]:
-    """Long rows ``set, codec, bd_rate_psnr_vs_float, bd_rate_msssim_vs_float`` of every row on every set."""
+    """Long rows ``set, variant, bd_rate_psnr_vs_float, bd_rate_msssim_vs_float`` of every row on every set."""
     out = []
     for df in frames:
         for name, g in df.groupby("set", sort=False):
@@ -298,7 +362,7 @@ def _sets_bd(*frames: pd.DataFrame) -> list[dict]:
                         bd[m] = 0.0 if ref[col].notna().any() else math.nan
                     else:
                         bd[m] = bd_rate(ref.bpp, ref[col], d.bpp, d[col])
-                out.append({"set": name, "codec": label, "bd_rate_psnr_vs_float": bd["psnr"],
+                out.append({"set": name, "variant": label, "bd_rate_psnr_vs_float": bd["psnr"],
                             "bd_rate_msssim_vs_float": bd["msssim"]})
     return out
 
@@ -307,19 +371,19 @@ def sets_table(results: dict, metric: str = "psnr") -> pd.DataFrame:
     """Each ablation row's BD-rate vs float (``metric`` psnr or msssim), one column per evaluation set."""
     rows = results.get("sets_bd") or [{"set": KODAK, **r} for r in results["summary"]]
     order = [s["name"] for s in results.get("eval_sets", [])] or [KODAK]
-    return side_by_side(rows, ["codec"], f"bd_rate_{metric}_vs_float", order)
+    return side_by_side(rows, ["variant"], f"bd_rate_{metric}_vs_float", order)
 
 
 def rd_table(results: dict) -> pd.DataFrame:
     """Every (row, λ) point: bpp from file bytes, PSNR, MS-SSIM (mean over Kodak)."""
-    return pd.DataFrame(results["rd"])[["codec", "lmbda", "bpp", "psnr", "ms_ssim"]]
+    return pd.DataFrame(results["rd"])[["variant", "lmbda", "bpp", "psnr", "ms_ssim"]]
 
 
 def ablation_table(results: dict) -> pd.DataFrame:
     """One line per ablation row: mean RD, BD-rates vs float, bit-width-aware size, saturations."""
     rd = pd.DataFrame(results["rd"]).groupby("row", sort=False)[["bpp", "psnr", "ms_ssim"]].mean()
     s = pd.DataFrame(results["summary"]).set_index("row")
-    return s.join(rd).reset_index()[["codec", "bpp", "psnr", "ms_ssim", "bd_rate_psnr_vs_float",
+    return s.join(rd).reset_index()[["variant", "bpp", "psnr", "ms_ssim", "bd_rate_psnr_vs_float",
                                      "bd_rate_msssim_vs_float", "size_bytes", "size_transforms_bytes",
                                      "gdn_saturations_kodak"]]
 
@@ -328,10 +392,10 @@ def noise_table(results: dict) -> pd.DataFrame:
     """BD-rate (PSNR) vs float of every row per seed, with the spread over seeds (max - min).
 
     A difference between two rows is larger than run-to-run noise when it exceeds both rows' spread."""
-    df = pd.DataFrame(results.get("noise", []), columns=["row", "codec", "seed", "bd_rate_psnr_vs_float"])
+    df = pd.DataFrame(results.get("noise", []), columns=["row", "variant", "seed", "bd_rate_psnr_vs_float"])
     if df.empty:
         return df
-    t = df.pivot_table(index="codec", columns="seed", values="bd_rate_psnr_vs_float", sort=False, dropna=False)
+    t = df.pivot_table(index="variant", columns="seed", values="bd_rate_psnr_vs_float", sort=False, dropna=False)
     t.columns = [f"seed {c}" for c in t.columns]
     t["spread"] = [seed_spread(v) for v in t.to_numpy()]
     return t
@@ -346,7 +410,7 @@ def seed_spread(values) -> float:
 def figure(results: dict, caption: str = ""):
     """RD curves (PSNR and MS-SSIM) of every ablation row."""
     df = pd.DataFrame(results["rd"])
-    curves = {label: df[df.codec == label] for label in df.codec.unique()}
+    curves = {label: df[df.variant == label] for label in df.variant.unique()}
     return rd_figure(curves, title="Kodak: quantization / GDN ablation (real bitstreams)", caption=caption)
 
 

@@ -30,8 +30,8 @@ from .distill import noise_summary, noise_table, objective_summary, objective_ta
 from .quant import seed_spread
 
 __all__ = ["PRESETS", "stage_handle", "run", "load_all", "headline_table", "summary_paragraph", "rd_curves",
-           "rd_by_width", "stored_rd_by_width", "deployable", "complexity_figure", "width_tables", "frontier_figure", "hardware_tables",
-           "caption", "show_figure", "seed_spread", "eval_set_tables"]
+           "rd_by_width", "stored_rd_by_width", "deployable", "complexity_figure", "frontier_target", "width_tables",
+           "frontier_figure", "hardware_tables", "caption", "show_figure", "seed_spread", "eval_set_tables"]
 
 PRESETS = stage_presets("05")  # preset -> parameters, from :data:`lic.params.STAGE_PARAMS`
 UPSTREAM = ("01", "02", "03", "04")
@@ -164,7 +164,7 @@ def _claims(r: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
         if s["row"] == "float":
             continue
         v, sp = s["bd_rate_psnr_vs_float"], seed_spread(spread.get(s["row"], []))
-        q.append((f"{s['codec']}: BD-rate vs float", _bd(v) + (f" (spread over seeds {fmt(sp)})" if _ok(sp) and _ok(v) else ""),
+        q.append((f"{s['variant']}: BD-rate vs float", _bd(v) + (f" (spread over seeds {fmt(sp)})" if _ok(sp) and _ok(v) else ""),
                   "the same student in float32 (same fine-tuning)"))
     out.append(("The hardware-friendly GDN keeps RD efficiency after quantization (hybrid 8/32)", q))
     hw = [("C-sim vs Python fixed point: mismatching values",
@@ -264,7 +264,7 @@ def _measured_bd(rd: dict, N, tN: int):
     return 0.0 if N == tN else rd.get(N)
 
 
-def _target(p: dict, board: str):
+def frontier_target(p: dict, board: str):
     """The report's :class:`lic.design.Target` on ``board``: its resolution, frame rate and utilisation."""
     from ..design import Target
 
@@ -289,7 +289,7 @@ def width_tables(r: dict, p: dict) -> dict[str, pd.DataFrame]:
     chosen, measured, interp = [], [], []
     others = sorted(n for n in set(STUDENT_WIDTHS) - set(ws) if n < tN)  # students are narrower than the teacher
     for b in p["boards"]:
-        target = _target(p, b)
+        target = frontier_target(p, b)
         c = choose_width(target, ws, rd, tN, suggest=False)
         used = c.resources if c.fits else None
         chosen.append({"board": b, "fits": c.fits, "N": c.N, "student": kind_of.get(c.N, "–"), "fps": c.fps,
@@ -319,7 +319,7 @@ def frontier_figure(r: dict, p: dict):
     fig, axes = plt.subplots(1, len(p["boards"]), figsize=(4.2 * len(p["boards"]), 3.8), squeeze=False)
     chosen = {}
     for ax, b in zip(axes[0], p["boards"]):
-        target = _target(p, b)
+        target = frontier_target(p, b)
         table = frontier(target, ws, rd, tN)
         ch = choose_width(target, ws, rd, tN)
         chosen[b] = ch.as_dict()
