@@ -21,6 +21,7 @@ points on Kodak (real bitstreams) with BD-rates against the released teacher and
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -28,22 +29,18 @@ import torch
 
 from lic import zoo
 from lic.data import CropSampler
-from lic.distill import distill_student, train_scratch
-from lic.metrics import rd_cost
-from lic.train import TrainConfig
+from lic.distill import fit
+from lic.specs import StudentSpec, lambda_tag
+from lic.stats import window_costs
 
 OUT = Path(__file__).resolve().parent / "results"
 WORK = Path(__file__).resolve().parents[1] / "artifacts" / "kd_variants"
 LMBDA = 0.025
 
 
-def windows(rows: list[dict], edges: list[int]) -> list[float]:
-    """Mean RD cost of ``rows`` (``step``, ``mse``, ``bpp``) in each window (edges[i], edges[i+1]]."""
-    out = []
-    for a, b in zip(edges[:-1], edges[1:]):
-        w = [rd_cost(r["mse"], r["bpp"], LMBDA) for r in rows if a < r["step"] <= b]
-        out.append(sum(w) / len(w) if w else float("nan"))
-    return out
+def _reference(kind: str, N: int, lmbda: float, seed: int) -> StudentSpec:
+    """The reference student of the zoo (:data:`lic.zoo.STUDENTS`) of that kind, width, λ and seed."""
+    return {s.name: s for s in zoo.STUDENTS}[StudentSpec(kind, N, lmbda=lmbda, seed=seed).name]
 
 
 def kodak_report(a, models: dict, sfx: str) -> None:
@@ -58,8 +55,8 @@ def kodak_report(a, models: dict, sfx: str) -> None:
         res = evaluate_codec(m.eval(), images, desc=f"Kodak {a.variant} λ={lmbda}")
         rows.append({"model": a.variant, "lmbda": lmbda, **{k: float(res["mean"][k]) for k in ("bpp", "psnr")}})
     released = zoo.available()
-    refs = {"teacher": [f"teacher-n128-m192-l{l:.4f}" for l in (0.0018, 0.0035, 0.0067, 0.025)],
-            **{f"released {k}": [f"student-{k}-n{a.N}-m192-l{l:.4f}{sfx}" for l in (0.0067, 0.025)]
+    refs = {"teacher": [f"teacher-n128-m192-l{lambda_tag(l)}" for l in (0.0018, 0.0035, 0.0067, 0.025)],
+            **{f"released {k}": [StudentSpec(k, a.N, lmbda=l, seed=a.seed).name for l in (0.0067, 0.025)]
                for k in ("kd", "scratch")}}
     for label, names in refs.items():
         for n in names:
@@ -97,34 +94,23 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     sfx = f"-s{a.seed}" if a.seed else ""
-    ref = zoo.REFERENCE[f"student-kd-n{a.N}-m192-l0.0250{sfx}"]
-    cfg = TrainConfig(lmbda=LMBDA, steps=ref["steps"], batch_size=ref["batch_size"], crop=ref["crop"], lr=ref["lr"],
-                      seed=a.seed, ckpt_every=100, precision=a.precision or ref["precision"])
+    ref = _reference("kd", a.N, LMBDA, a.seed)
+    kinds = {"random": ("kd", "scratch"), "pruned-teacher": ("kd-pruned", "rd-pruned")}  # (KD, RD loss only)
+    spec = dataclasses.replace(ref, kind=kinds[a.init][a.scratch], precision=a.precision or ref.precision)
+    cfg = spec.train_config(ckpt_every=100)
     sampler = CropSampler(None, crop=cfg.crop, seed=cfg.seed)
     w = None if a.weights is None else dict(zip(("latent", "output", "rd"), a.weights))
     ckpt, max_s = WORK / f"{a.variant}{sfx}" / "train.pt", None if a.minutes is None else a.minutes * 60
-    teacher = zoo.load_pretrained(ref["teacher"]).float()
-    init = None
-    if a.init == "pruned-teacher":
-        from lic.prune import prune_to_width
-
-        init = prune_to_width(teacher, a.N).train()
-
-    def fit(cfg, teacher, init, ckpt, desc):
-        if a.scratch:
-            return train_scratch(a.N, 192, cfg, sampler, ckpt, init=init, desc=desc, max_seconds=max_s)
-        return distill_student(teacher, a.N, cfg, sampler, ckpt, weights=w, latents=a.latents, init=init,
-                               latent_norm=a.latent_norm, desc=desc, max_seconds=max_s)
-
-    model, info = fit(cfg, teacher, init, ckpt, a.variant)
+    kd = {"weights": w, "latents": a.latents, "latent_norm": a.latent_norm, "max_seconds": max_s}
+    model, info = fit(spec, zoo.load_pretrained(ref.teacher).float(), sampler, ckpt, cfg=cfg, desc=a.variant, **kd)
     done = info["step"]
     edges = list(range(0, done + 1, a.window))
-    rows = {"variant": windows(info["history"], edges)}
+    rows = {"variant": window_costs(info["history"], LMBDA, edges)}
     released = zoo.available()
-    for kind in ("kd", "scratch"):
-        name = f"student-{kind}-n{a.N}-m192-l0.0250{sfx}"
+    for k in ("kd", "scratch"):
+        name = StudentSpec(k, a.N, lmbda=LMBDA, seed=a.seed).name
         if name in released:
-            rows[f"released {kind}"] = windows(released[name]["curve"], edges)
+            rows[f"released {k}"] = window_costs(released[name]["curve"], LMBDA, edges)
     df = pd.DataFrame(rows, index=[f"{x}-{y}" for x, y in zip(edges[:-1], edges[1:])])
     if "released scratch" in df:
         df["variant vs scratch %"] = 100 * (df["variant"] / df["released scratch"] - 1)
@@ -135,12 +121,11 @@ def main(argv=None) -> int:
     OUT.mkdir(exist_ok=True)
     if info["done"] and (a.finetune or a.kodak):
         models = {LMBDA: model}
-        if a.finetune:
-            ft = zoo.REFERENCE[f"student-kd-n{a.N}-m192-l0.0067{sfx}"]
-            fcfg = TrainConfig(lmbda=ft["lmbda"], steps=ft["steps"], batch_size=ft["batch_size"], crop=ft["crop"],
-                               lr=ft["lr"], seed=a.seed, ckpt_every=100, precision=cfg.precision)
-            models[ft["lmbda"]], finfo = fit(fcfg, zoo.load_pretrained(ft["teacher"]).float(), model.train(),
-                                             ckpt.with_name("finetune.pt"), f"{a.variant} λ={ft['lmbda']}")
+        if a.finetune:  # the recipe's fine-tune, the variant's loss and precision
+            ft = dataclasses.replace(_reference("kd", a.N, 0.0067, a.seed), kind=spec.kind, precision=spec.precision)
+            models[ft.lmbda], finfo = fit(ft, zoo.load_pretrained(ft.teacher).float(), sampler,
+                                          ckpt.with_name("finetune.pt"), cfg=ft.train_config(ckpt_every=100),
+                                          init=model.train(), desc=f"{a.variant} λ={ft.lmbda}", **kd)
             if not finfo["done"]:
                 print("fine-tune interrupted (checkpointed): run the same command again")
                 return 0

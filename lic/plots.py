@@ -1,4 +1,9 @@
-"""Figures shared by the notebooks and the report (matplotlib; PNG + SVG)."""
+"""Figures shared by the notebooks and the report (matplotlib; PNG + SVG).
+
+Generic: :func:`rd_figure`, :func:`student_complexity_figure`. Stage 02's figures read its
+``results`` (``results.json``): :func:`figure_rd`, :func:`figure_ablation`, :func:`figure_complexity`,
+:func:`figure_sets`, :func:`figure_objective`.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,10 @@ import pandas as pd
 
 from .fileio import atomic_write_bytes
 
-__all__ = ["rd_figure", "student_complexity_figure", "save_figure", "finish_layout"]
+from .specs import PRUNED_KINDS, STUDENT_KINDS
+
+__all__ = ["rd_figure", "student_complexity_figure", "save_figure", "finish_layout", "figure_rd", "figure_ablation",
+           "figure_complexity", "figure_sets", "figure_objective"]
 
 _METRIC_LABEL = {"psnr": "PSNR [dB]", "ms_ssim": "MS-SSIM"}
 
@@ -92,3 +100,92 @@ def save_figure(fig, folder: str | Path, name: str) -> dict[str, str]:
         out[ext] = str(atomic_write_bytes(Path(folder) / f"{name}.{ext}", buf.getvalue()))
     plt.close(fig)
     return out
+
+
+def _student_curves(results: dict, kinds) -> dict[str, pd.DataFrame]:
+    """Stage 02's Kodak curves of the teacher and of each ``(kind, N)`` measured, main seed only."""
+    rd = pd.DataFrame(results["rd"])
+    if "seed" in rd:  # the main seed's curves; the other seeds are summarised by the noise table
+        rd = rd[rd.seed == rd.seed.iloc[0]]
+    curves = {f"teacher N={results['teacher_N']}": pd.DataFrame(results["teacher_rd"])}
+    for kind, N in kinds:
+        c = rd[(rd.codec == kind) & (rd.N == N)]
+        if not c.empty:
+            curves[f"{kind} N={N}"] = c
+    return curves
+
+
+def figure_rd(results: dict, caption: str = ""):
+    """Stage 02: RD curves (PSNR, MS-SSIM), teacher vs KD and from-scratch students of every width
+    (and the pruned-teacher students at ``pruned_widths``)."""
+    pruned = results.get("pruned_widths", [])
+    kinds = [(k, N) for N in results["widths"] for k in ("kd", "scratch", *(PRUNED_KINDS if N in pruned else ()))]
+    return rd_figure(_student_curves(results, kinds), title="Kodak: teacher vs students (real bitstreams)",
+                     caption=caption)
+
+
+def figure_ablation(results: dict, caption: str = ""):
+    """Stage 02: RD curves of the loss-term ablation at ``ablation_width``."""
+    kinds = [(a["kind"], a["N"]) for a in results["ablation"]]
+    return rd_figure(_student_curves(results, kinds), title=f"Loss-term ablation, N={results['ablation_width']}",
+                     caption=caption)
+
+
+def figure_complexity(results: dict, caption: str = ""):
+    """Stage 02: BD-rate vs teacher against GFLOPs per 720p frame, one line per student kind
+    (random-init KD and from-scratch at every width, KD and RD-only from the pruned teacher at
+    ``pruned_widths``)."""
+    s = pd.DataFrame(results["summary"])
+    pruned = set(results.get("pruned_widths", []))
+    kinds = {"kd": "KD (random init)", "scratch": "from scratch", "kd-pruned": "KD from the pruned teacher",
+             "rd-pruned": "RD-only from the pruned teacher"}
+    points = {}
+    for kind, label in kinds.items():
+        col = f"bd_rate_{kind.replace('-', '_')}_vs_teacher"
+        rows = s if kind in ("kd", "scratch") else s[s.N.isin(pruned)]
+        if col in s and not rows.empty:
+            points[label] = [(r.gflops_720p, getattr(r, col), r.N) for r in rows.itertuples()]
+    return student_complexity_figure(points, results["teacher_complexity"]["720p"]["gflops"],
+                                     results["teacher_N"], caption=caption)
+
+
+def figure_sets(results: dict, caption: str = ""):
+    """Stage 02: RD curves of the teacher and the main-seed students, a row of panels per evaluation set."""
+    from .evalsets import KODAK, rd_figure_sets  # evalsets draws with this module's finish_layout
+
+    rd = pd.DataFrame(results.get("rd_sets") or [])
+    kinds = [(k, N) for N in sorted({*results["widths"], *results.get("pruned_widths", [])}) for k in STUDENT_KINDS]
+    per_set = {KODAK: _student_curves(results, kinds)}  # the same labels in the same order (colours) on every set
+    for s in results.get("eval_sets", [])[1:]:
+        d = rd[rd.set == s["name"]] if not rd.empty else rd
+        curves = {f"teacher N={results['teacher_N']}": d[d.codec == "teacher"]}
+        for kind, N in kinds:
+            c = d[(d.codec == kind) & (d.N == N)]
+            if not c.empty:
+                curves[f"{kind} N={N}"] = c
+        per_set[s["name"]] = curves
+    return rd_figure_sets(per_set, title="Teacher vs students on every evaluation set (real bitstreams)",
+                          caption=caption)
+
+
+def figure_objective(results: dict, caption: str = ""):
+    """Stage 02: per seed and λ, KD vs from-scratch training objective (%) over the run; shaded: the
+    final phase summarised by :func:`lic.stats.objective_summary`."""
+    curves = [c for c in results.get("objective_curves", []) if c["curve"]]
+    lambdas = sorted({c["lmbda"] for c in curves})
+    fig, axes = plt.subplots(1, max(1, len(lambdas)), figsize=(5.2 * max(1, len(lambdas)), 3.8), squeeze=False)
+    for ax, lmbda in zip(axes[0], lambdas):
+        for c in (c for c in curves if c["lmbda"] == lmbda):
+            ax.plot([r["step"] for r in c["curve"]], [r["pct"] for r in c["curve"]], marker=".",
+                    label=f"N={c['N']} seed {c['seed']}")
+            last = c["curve"][-1]["step"]
+        ax.axvspan(last * (1 - results.get("objective_tail", 0.15)), last, color="0.9", zorder=0)
+        ax.axhline(0, color="k", lw=0.8)
+        ax.set(xlabel="training step (the student's own run)", ylabel="KD vs scratch RD cost [%]",
+               title=f"λ={lmbda}: λ·255²·MSE + bpp, same batches")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    if caption:
+        fig.text(0.01, 0.005, caption, fontsize=6, color="0.4")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig

@@ -36,7 +36,7 @@ from .specs import StudentSpec, lambda_tag
 
 __all__ = ["WEIGHTS_DIR", "REFERENCE", "STUDENTS", "STUDENT_STEPS", "PRESET_REFERENCE", "PRESET_GPU",
            "COMPRESSAI_LAMBDAS", "compressai_quality", "load_compressai", "load_pretrained", "available",
-           "released_log", "train_reference", "release"]
+           "released_log", "released_student", "train_reference", "release"]
 
 GOLDEN_IMAGES = 3
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
@@ -218,6 +218,33 @@ def load_pretrained(name: str, verify: bool = True) -> torch.nn.Module:
     if verify and _sha256(path) != entry["sha256"]:
         raise ArtifactError(f"{path}: SHA-256 mismatch with weights/manifest.json")
     return load_checkpoint(path)
+
+
+def released_student(spec: StudentSpec, init: str):
+    """Where stage 02's student ``spec`` starts for its ``init`` parameter: the released student of
+    that name for ``zoo`` / ``auto``, nothing (its random init, or the pruned teacher) for ``scratch``
+    and, with ``auto``, where none is released.
+
+    Ablation students (``abl-*``) with ``init="zoo"`` all start from the released from-scratch
+    student of their width and λ (seed 0), so the four loss configurations fine-tune the same weights.
+
+    Returns:
+        ``(model or None, label)``; label ``"scratch"`` or ``"zoo:<name>"``.
+
+    Raises:
+        ArtifactError: ``init="zoo"`` and the student is not released.
+    """
+    if init == "scratch":
+        return None, "scratch"
+    name = (dataclasses.replace(spec, kind="scratch", seed=0) if spec.ablation else spec).name
+    released = available()
+    if name in released:
+        return load_pretrained(name), f"zoo:{name}"
+    if init == "auto":
+        return None, "scratch"
+    students = sorted(k for k in released if k.startswith("student-"))
+    raise ArtifactError(f"no released student {name!r} in weights/ (released: {students or 'none'}); "
+                        f"use init='auto' (scratch where missing) or init='scratch'")
 
 
 #: CompressAI's λ of bmshj2018-hyperprior (MSE) quality 1..8 (its zoo docs and ``examples/train.py``)

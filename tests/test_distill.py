@@ -2,10 +2,11 @@ import pytest
 import torch
 
 from lic.data import CropSampler
-from lic.distill import DistillationLoss, distill_student, forward_features, normalize_weights, train_scratch
+from lic.distill import DistillationLoss, distill_student, fit, forward_features, normalize_weights, train_scratch
 from lic.errors import ArtifactError, ParameterError
 from lic.eval import decode_image, encode_image
 from lic.models import build_model, load_checkpoint, save_checkpoint
+from lic.specs import StudentSpec
 from lic.train import TrainConfig
 
 
@@ -123,44 +124,64 @@ def test_two_step_kd_roundtrips_a_bitstream(tmp_path):
 def test_stage_needs_stage_01_and_keys_it():
     from lic.stages import distill as stage
     from lic.study import resolve_params
+    from lic.zoo import released_student
 
     with pytest.raises(ArtifactError, match="01_teacher_baseline.ipynb"):
         stage.run(resolve_params("02", "smoke"), progress=False)
     assert stage.stage_handle("smoke").inputs["01"] == stage.teacher_stage.stage_handle("smoke").key
     assert stage.stage_handle("smoke", {"01": {"steps": 5}}).key != stage.stage_handle("smoke").key
     with pytest.raises(ArtifactError, match="init='auto'"):
-        stage._init_model("kd", 8, 24, 0.025, "zoo")
+        released_student(StudentSpec("kd", 8, M=24, lmbda=0.025), "zoo")
     with pytest.raises(ParameterError, match="widths"):
         stage.run(resolve_params("02", "smoke", widths=[0]), progress=False)
 
 
-def test_noise_summary_resolves_only_effects_above_the_seed_noise():
-    import math
+def test_one_student_spec_gives_every_name_and_its_train_config():
+    spec = StudentSpec("kd", 64, M=192, lmbda=0.025, steps=6000, lr=3e-4, precision="bf16")
+    assert spec.name == "student-kd-n64-m192-l0.0250"
+    assert StudentSpec("kd", 64, M=192, lmbda=0.025, seed=1).name == "student-kd-n64-m192-l0.0250-s1"
+    assert StudentSpec("kd-pruned", 64, seed=0, gpu=True).name == "student-kd-pruned-n64-m192-l0.0250-gpu"
+    s1 = StudentSpec("scratch", 8, lmbda=0.0067, seed=1)
+    assert (s1.tag(), s1.tag(main_seed=1)) == ("scratch/n8/l0.0067/s1", "scratch/n8/l0.0067")
+    assert s1.file_name() == "student_scratch_n8_l0.0067_s1.pt"
+    assert s1.file_name("train", main_seed=1) == "train_scratch_n8_l0.0067.pt"
+    assert [StudentSpec(k, 8).loss for k in ("kd", "scratch", "kd-pruned", "rd-pruned", "abl-rd-only")] == [
+        "kd", "rd", "kd", "rd", "kd"]
+    assert StudentSpec("rd-pruned", 8).inherits and not StudentSpec("rd-pruned", 8, init="x").inherits
+    assert not StudentSpec("scratch", 8).uses_teacher and StudentSpec("rd-pruned", 8).uses_teacher
+    cfg = spec.train_config()
+    assert (cfg.lmbda, cfg.steps, cfg.lr, cfg.batch_size, cfg.crop, cfg.seed, cfg.precision, cfg.ckpt_every) == (
+        0.025, 6000, 3e-4, 8, 128, 0, "bf16", 200)
+    assert spec.train_config(ckpt_every=100, precision="fp32").ckpt_every == 100
+    assert StudentSpec.from_recipe(spec.recipe()) == spec and spec.recipe()["loss"] == "kd"
+    assert StudentSpec("rd-pruned", 64, teacher="t").recipe()["inherit"] == "t"
+    with pytest.raises(ParameterError, match="unknown student kind"):
+        StudentSpec("rd", 8)
 
-    import pandas as pd
 
-    from lic.stages.distill import noise_summary, zoo_name
+def test_fit_makes_the_kd_rd_only_and_pruned_teacher_choice(tmp_path):
+    teacher, _ = _pair(8, 4, 12)
+    cfg = TrainConfig(lmbda=0.01, steps=0, batch_size=1, crop=64)
+    sampler = CropSampler(crop=64, seed=0, max_images=2)
 
-    def table(kd0, kd1, kd_seed, sc_seed):
-        return pd.DataFrame([
-            {"N": 64, "comparison": "kd vs scratch", "seed": "0", "bd_rate": kd0},
-            {"N": 64, "comparison": "kd vs scratch", "seed": "1", "bd_rate": kd1},
-            {"N": 64, "comparison": "kd: seed 1 vs seed 0", "seed": "1 vs 0", "bd_rate": kd_seed},
-            {"N": 64, "comparison": "scratch: seed 1 vs seed 0", "seed": "1 vs 0", "bd_rate": sc_seed},
-        ])
+    def same(a, b):
+        return all(torch.equal(va, vb) for va, vb in zip(a.state_dict().values(), b.state_dict().values()))
 
-    (r,) = noise_summary(table(-6.0, -5.0, 1.5, -2.0))
-    assert r["resolved"] and r["kd_vs_scratch_mean"] == -5.5 and r["noise"] == 2.0
-    assert r["paired_spread"] == 1.0 and r["seed_noise"] == 2.0
-    assert r["ci95"] == pytest.approx(12.706 * 0.5, rel=1e-3)  # t(0.975, 1 dof) * sd/sqrt(2)
-    (r,) = noise_summary(table(-6.0, -5.0, 1.5, -7.0))  # a seed alone moves more than KD
-    assert not r["resolved"] and r["noise"] == 7.0
-    (r,) = noise_summary(table(-6.0, 0.5, 0.1, 0.1))  # seeds disagree in sign
-    assert not r["resolved"]
-    (r,) = noise_summary(table(math.nan, -5.0, 0.1, 0.1))  # no overlap: nothing is resolved
-    assert not r["resolved"] and math.isnan(r["noise"])
-    assert zoo_name("kd", 64, 192, 0.025) == "student-kd-n64-m192-l0.0250"
-    assert zoo_name("kd", 64, 192, 0.025, seed=1) == "student-kd-n64-m192-l0.0250-s1"
+    kd, _ = fit(StudentSpec("kd", 4, M=12), teacher, sampler, tmp_path / "kd.pt", cfg=cfg, latents=("y", "z"),
+                progress=False)
+    assert set(torch.load(tmp_path / "kd.pt", weights_only=False)["extra"]) == {"kd_proj"}  # distilled
+    sc, _ = fit(StudentSpec("scratch", 4, M=12), None, sampler, tmp_path / "sc.pt", cfg=cfg, progress=False)
+    assert torch.load(tmp_path / "sc.pt", weights_only=False)["extra"] == {} and same(kd, sc)  # RD only, same init
+    from lic.prune import prune_to_width
+
+    pruned = prune_to_width(teacher, 4)
+    rd, _ = fit(StudentSpec("rd-pruned", 4, M=12), teacher, sampler, tmp_path / "rd.pt", cfg=cfg, progress=False)
+    assert same(rd, pruned) and not same(rd, sc)  # the teacher's pruned weights, not the random init
+    given, _ = fit(StudentSpec("rd-pruned", 4, M=12), teacher, sampler, tmp_path / "g.pt", cfg=cfg, init=sc,
+                   progress=False)
+    assert same(given, sc)  # weights given: nothing inherited
+    with pytest.raises(ParameterError, match="needs a teacher"):
+        fit(StudentSpec("kd", 4, M=12), None, sampler, tmp_path / "x.pt", cfg=cfg, progress=False)
 
 
 def test_noise_seeds_validated():
@@ -169,70 +190,4 @@ def test_noise_seeds_validated():
 
     for bad in ([0], ["1"], [True]):
         with pytest.raises(ParameterError, match="noise_seeds"):
-            stage._validate(resolve_params("02", "smoke", noise_seeds=bad))
-
-
-def test_paired_objective_reads_the_final_phase_of_both_logs():
-    import math
-
-    from lic.stages.distill import paired_objective
-
-    def log(mse_late):  # 100 steps logged every 10; the last 20 steps have another MSE
-        return [{"step": s, "mse": (mse_late if s > 80 else 0.01), "bpp": 0.5} for s in range(10, 101, 10)]
-
-    r = paired_objective(log(0.0020), log(0.0025), lmbda=0.01, tail=0.2)
-    kd, sc = 0.01 * 255**2 * 0.0020 + 0.5, 0.01 * 255**2 * 0.0025 + 0.5
-    assert r["steps"] == 100 and r["tail_steps"] == 20
-    assert r["kd_cost"] == pytest.approx(kd) and r["scratch_cost"] == pytest.approx(sc)
-    assert r["kd_vs_scratch_pct"] == pytest.approx(100 * (kd / sc - 1))
-    r = paired_objective(log(0.0020), log(0.0025), lmbda=0.01, tail=0.5)  # the tail now mixes in early steps
-    assert r["kd_vs_scratch_pct"] > 100 * (kd / sc - 1)
-    assert math.isnan(paired_objective([], log(0.002), 0.01, 0.2)["kd_vs_scratch_pct"])  # no log: no number
-
-
-def test_objective_summary_needs_a_ci_that_excludes_zero_and_agreeing_seeds():
-    import math
-
-    import pandas as pd
-
-    from lic.stages.distill import objective_summary
-
-    def table(*d):
-        return pd.DataFrame({"N": 64, "lmbda": 0.025, "seed": range(len(d)), "kd_vs_scratch_pct": d})
-
-    (r,) = objective_summary(table(-1.8, -2.3, -1.3))
-    assert r["resolved"] and r["mean_pct"] == pytest.approx(-1.8) and r["seeds"] == 3
-    assert r["ci95"] == pytest.approx(4.303 * 0.5 / math.sqrt(3), rel=1e-3) and r["p"] < 0.05
-    (r,) = objective_summary(table(-3.6, -4.4, 2.4))  # one seed reverses: not resolved
-    assert not r["resolved"] and r["p"] > 0.05
-    (r,) = objective_summary(table(-1.0, -9.0, -0.5))  # same sign, but the CI includes 0
-    assert not r["resolved"]
-    (r,) = objective_summary(table(-1.0, math.nan))
-    assert not r["resolved"] and math.isnan(r["mean_pct"])
-
-
-def test_released_log_is_the_models_own_phase(monkeypatch):
-    from lic import zoo
-    from lic.stages.distill import _released_log
-
-    curve = [{"step": s, "mse": 0.01, "bpp": 1.0} for s in (100, 200, 300, 400)]
-    monkeypatch.setattr(zoo, "available", lambda: {"m": {"curve": curve, "total_steps": 400,
-                                                          "phases": [{"steps": 300}, {"steps": 100}]}})
-    assert [r["step"] for r in _released_log("zoo:m")] == [100]  # the fine-tune: steps 301-400 of the chain
-    assert _released_log("scratch") == [] and _released_log("zoo:other") == []
-
-
-def test_kodak_cost_change_uses_mean_mse_and_mean_bpp():
-    import math
-
-    import pandas as pd
-
-    from lic.stages.distill import _kodak_cost_change
-
-    rows = [{"codec": k, "N": 64, "lmbda": 0.025, "seed": 0, "image": i, "psnr": p, "bpp": b}
-            for k, ps, b in (("kd", (30.0, 20.0), 0.5), ("scratch", (30.0, 30.0), 0.6)) for i, p in enumerate(ps)]
-    df = pd.DataFrame(rows)
-    kd = 0.025 * 255**2 * (1e-3 + 1e-2) / 2 + 0.5  # mean MSE, not the MSE of the mean PSNR
-    sc = 0.025 * 255**2 * 1e-3 + 0.6
-    assert _kodak_cost_change(df, 64, 0.025, 0) == pytest.approx(100 * (kd / sc - 1))
-    assert math.isnan(_kodak_cost_change(df, 64, 0.025, 1))  # no such seed
+            stage.run(resolve_params("02", "smoke", noise_seeds=bad), progress=False)
