@@ -106,12 +106,11 @@ class TrainConfig:
         ckpt_every: checkpoint interval in steps.
         precision: ``"fp32"``, ``"bf16"``: the forward pass under bfloat16 autocast
             (convolutions, GDN channel mixing; the entropy models, likelihoods, losses and the
-            optimizer stay float32, see :meth:`lic.models.HyperpriorLIC.forward`). Steps/s against
-            NHWC fp32, 2 threads: 2.88x (N=128) and 2.19x (N=64) on a CPU with AMX-BF16
-            (benchmarks/results/throughput_2026-11-25b.txt), 0.88x and 0.70x on an AVX512-BF16 CPU
-            without AMX (throughput_2026-11-25c-noamx.txt); :func:`bf16_is_fast` checks, ``train``
-            warns. Parameters remain fp32. ``"fp16"``: float16 autocast with a GradScaler; ``"amp"``:
-            :func:`resolve_precision` picks per device (the GPU path).
+            optimizer stay float32, see :meth:`lic.models.HyperpriorLIC.forward`). Steps/s against NHWC
+            fp32, 2 threads: 2.88x (N=128) and 2.19x (N=64) on a CPU with AMX-BF16 (benchmarks/results/
+            throughput_2026-11-25b.txt), 0.88x and 0.70x on an AVX512-BF16 CPU without AMX (..._25c-noamx.txt);
+            :func:`bf16_is_fast` checks, ``train`` warns. Parameters remain fp32. ``"fp16"``: float16
+            autocast with a GradScaler; ``"amp"``: :func:`resolve_precision` picks per device (the GPU path).
     """
 
     lmbda: float = 0.0130
@@ -146,10 +145,9 @@ _RUN_FIELDS = ("lmbda", "steps", "batch_size", "crop", "lr", "seed", "precision"
 
 
 def train_config(params: Mapping, **fields) -> TrainConfig:
-    """The one way a run's :class:`TrainConfig` is assembled: ``lmbda``, ``steps``, ``batch_size``,
-    ``crop``, ``lr``, ``seed`` and ``precision`` where ``params`` (a stage's parameters, a zoo recipe,
-    parsed arguments) has them, ``fields`` replacing or adding any field. Unless given, ``ckpt_every``
-    is every 200 steps, at most once a run.
+    """The one way a run's :class:`TrainConfig` is assembled: the fields of :data:`_RUN_FIELDS` that
+    ``params`` (stage parameters, a zoo recipe, parsed arguments) has, ``fields`` replacing or adding
+    any; ``ckpt_every`` unless given every 200 steps, at most once a run.
 
     Raises:
         ParameterError: a field is missing or invalid (:class:`TrainConfig`).
@@ -193,14 +191,6 @@ def default_device() -> torch.device:
     return torch.device("cpu")
 
 
-def _enable_fast_cuda(device: torch.device) -> None:
-    """TF32 tensor cores for float32 matmuls/convolutions and cuDNN autotuning (fixed crop sizes)."""
-    if device.type == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
-        torch.backends.cudnn.benchmark = True
-
-
 def _to_input(x: torch.Tensor, device: torch.device, channels_last: bool) -> torch.Tensor:
     """A batch on ``device`` as float32 in [0, 1] (uint8 batches travel 4x smaller, converted there)."""
     x = x.to(device, non_blocking=True)
@@ -235,8 +225,7 @@ def rd_loss_fn(lmbda: float) -> Callable[[torch.nn.Module, torch.Tensor], dict]:
     criterion = RateDistortionLoss(lmbda=lmbda)
 
     def fn(model, x):
-        out = model(x)
-        terms = criterion(out, x)
+        terms = criterion(model(x), x)
         return {"loss": terms["loss"], "bpp": terms["bpp_loss"], "mse": terms["mse_loss"]}
 
     return fn
@@ -255,29 +244,146 @@ def _lr_at(cfg: TrainConfig, step: int) -> float:
     return cfg.lr * (0.1 if step >= int(cfg.lr_drop * cfg.steps) else 1.0)
 
 
-def _restore(ckpt_path: Path, cfg: TrainConfig, device, model, extra_modules, opt, aux_opt, scaler, sampler):
-    """Load a training checkpoint into everything; returns ``(step, history, seconds)``."""
-    state = torch.load(ckpt_path, map_location=device, weights_only=False)
-    same = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "ckpt_every"}
-    prev = {"precision": "fp32", **state.get("train_config", {})}  # made before precision existed
-    if {k: v for k, v in prev.items() if k != "ckpt_every"} != same:
-        raise ParameterError(f"{ckpt_path} was made with another training config; delete it or use another key")
-    model.load_state_dict(state["model"], strict=False)
-    for name, m in extra_modules.items():
-        m.load_state_dict(state["extra"][name])
-    opt.load_state_dict(state["optimizer"])
-    aux_opt.load_state_dict(state["aux_optimizer"])
-    if state.get("scaler"):
-        scaler.load_state_dict(state["scaler"])
-    if state.get("data") and hasattr(sampler, "load_state"):
-        sampler.load_state(state["data"], state["step"])
-    torch.set_rng_state(state["rng"].cpu())
-    return state["step"], state["history"], state.get("seconds", 0.0)
+def _accumulate(running: dict, terms: dict, aux: torch.Tensor) -> None:
+    """Add one step's logged terms and auxiliary loss to the sums since the last log row (``n`` counts)."""
+    for k, v in terms.items():
+        running[k] = running.get(k, 0.0) + float(v.detach() if torch.is_tensor(v) else v)
+    running["aux"] = running.get("aux", 0.0) + float(aux.detach())
+    running["n"] = running.get("n", 0) + 1
 
 
 def _log_row(step: int, running: dict, seconds: float) -> dict:
     n = running.pop("n")
     return {"step": step, **{k: v / n for k, v in running.items()}, "wall_s": round(seconds, 3)}
+
+
+@dataclass
+class _Run:
+    """One training run: the model, its optimizers, precision and rank; its steps and checkpoints."""
+
+    model: torch.nn.Module
+    cfg: TrainConfig
+    sampler: object
+    ckpt_path: Path
+    extra_modules: dict
+    loss_fn: Callable
+    desc: str
+
+    def __post_init__(self):
+        extra_params = [p for m in self.extra_modules.values() for p in m.parameters()]
+        self.opt, self.aux_opt = configure_optimizers(self.model, self.cfg, extra_params)
+        self.rank, self.world = _dist()
+        self.device = next(self.model.parameters()).device  # the caller places the model (CPU or GPU)
+        self.amp_dtype, self.use_scaler = resolve_precision(self.cfg.precision, self.device)
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.use_scaler)
+        self.main_params = [p for g in self.opt.param_groups for p in g["params"]]
+        self.aux_params = [p for g in self.aux_opt.param_groups for p in g["params"]]
+
+    def restore(self) -> tuple[int, list, float]:
+        """Load the checkpoint, if there is one, into everything; returns ``(step, history, seconds)``.
+
+        Raises:
+            ParameterError: the checkpoint was made with another training config.
+        """
+        if not self.ckpt_path.exists():
+            return 0, [], 0.0
+        state = torch.load(self.ckpt_path, map_location=self.device, weights_only=False)
+        same = {k: v for k, v in dataclasses.asdict(self.cfg).items() if k != "ckpt_every"}
+        prev = {"precision": "fp32", **state.get("train_config", {})}  # made before precision existed
+        if {k: v for k, v in prev.items() if k != "ckpt_every"} != same:
+            raise ParameterError(f"{self.ckpt_path} was made with another training config; delete it or use "
+                                 "another key")
+        self.model.load_state_dict(state["model"], strict=False)
+        for name, m in self.extra_modules.items():
+            m.load_state_dict(state["extra"][name])
+        self.opt.load_state_dict(state["optimizer"])
+        self.aux_opt.load_state_dict(state["aux_optimizer"])
+        if state.get("scaler"):
+            self.scaler.load_state_dict(state["scaler"])
+        if state.get("data") and hasattr(self.sampler, "load_state"):
+            self.sampler.load_state(state["data"], state["step"])
+        torch.set_rng_state(state["rng"].cpu())
+        return state["step"], state["history"], state.get("seconds", 0.0)
+
+    def optimize(self, x: torch.Tensor, step: int) -> tuple[dict, torch.Tensor]:
+        """One step on batch ``x`` (loss under autocast, scaled backward, gradients averaged over the ranks
+        and clipped, optimizer step; the auxiliary loss and its step); returns ``(terms, aux)``.
+
+        Raises:
+            FloatingPointError: the loss is not finite.
+        """
+        self.opt.zero_grad(set_to_none=True)
+        self.aux_opt.zero_grad(set_to_none=True)
+        dtype = self.amp_dtype or torch.bfloat16
+        with torch.autocast(self.device.type, dtype=dtype, enabled=self.amp_dtype is not None):
+            terms = self.loss_fn(self.model, x)
+        loss = terms["loss"].float()
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"{self.desc}: loss became {loss.item()} at step {step}")
+        self.scaler.scale(loss).backward()
+        if self.world > 1:
+            _average_gradients(self.main_params, self.world)
+        self.scaler.unscale_(self.opt)
+        if self.cfg.clip_max_norm > 0:
+            torch.nn.utils.clip_grad_norm_(self.main_params, self.cfg.clip_max_norm)
+        self.scaler.step(self.opt)  # skipped (and the scale lowered) when fp16 gradients overflowed
+        self.scaler.update()
+        aux = self.model.aux_loss()
+        aux.backward()
+        if self.world > 1:
+            _average_gradients(self.aux_params, self.world)
+        self.aux_opt.step()
+        return terms, aux
+
+    def out_of_time(self, max_seconds: float | None, run_start: float) -> bool:
+        """Whether ``max_seconds`` have passed since ``run_start``; every rank agrees (stops at the same step)."""
+        out = max_seconds is not None and time.monotonic() - run_start >= max_seconds
+        if self.world > 1:
+            flag = torch.tensor([float(out)], device=self.device)
+            torch.distributed.all_reduce(flag)
+            out = bool(flag.item())
+        return out
+
+    def save(self, step: int, history: list, seconds: float) -> None:
+        """Write the resumable checkpoint atomically (rank 0 only)."""
+        if self.rank:
+            return
+        buf, m, dev, cfg = io.BytesIO(), self.model, self.device, self.cfg
+        torch.save({"model": m.state_dict(), "extra": {k: e.state_dict() for k, e in self.extra_modules.items()},
+                    "optimizer": self.opt.state_dict(), "aux_optimizer": self.aux_opt.state_dict(),
+                    "scaler": self.scaler.state_dict() if self.use_scaler else None, "step": step, "history": history,
+                    "seconds": seconds, "rng": torch.get_rng_state(), "train_config": dataclasses.asdict(cfg),
+                    "config": getattr(m, "config", {}), "data": self.sampler.state(step, cfg.batch_size, self.world),
+                    "device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu", "world": self.world,
+                    "autocast": str(self.amp_dtype or torch.float32).removeprefix("torch.")}, buf)
+        atomic_write_bytes(self.ckpt_path, buf.getvalue())
+
+    def prepare(self, channels_last: bool, compile: bool) -> None:
+        """Training mode, fast CUDA paths, NHWC and ``torch.compile`` as asked; warns of slow bf16."""
+        self.model.train()
+        if self.device.type == "cuda":  # TF32 matmuls/convolutions, cuDNN autotuning (the crops keep one size)
+            torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+            torch.backends.cudnn.benchmark = True
+        if channels_last:
+            self.model.to(memory_format=torch.channels_last)
+        _compile(self.model, compile)
+        if self.cfg.precision == "bf16" and not bf16_is_fast(self.device) and self.rank == 0:
+            warnings.warn(f"{self.desc}: bf16 autocast on a CPU without AMX runs slower than fp32 (kept: the "
+                          "recipe's numerics are part of its config; benchmarks/train_throughput.py measures both)",
+                          stacklevel=3)
+
+    def finish(self) -> dict:
+        """Wait for the ranks, report skipped files, the model to CPU float32 eval mode with CDFs updated."""
+        if self.world > 1:
+            torch.distributed.barrier()
+        skipped = self.sampler.skipped_counts()
+        if any(skipped.values()) and self.rank == 0:
+            print(f"{self.desc}: skipped training files: {skipped['too_small']} smaller than the {self.cfg.crop}px "
+                  f"crop, {skipped['unreadable']} unreadable", flush=True)
+        self.model.to("cpu", memory_format=torch.contiguous_format)  # entropy coding runs on the CPU, float32
+        self.model.eval()
+        self.model.update(force=True)
+        return {"skipped": skipped, "precision": str(self.amp_dtype or torch.float32).removeprefix("torch.")}
 
 
 def train(
@@ -307,9 +413,8 @@ def train(
         progress: show a tqdm bar.
         max_seconds: stop early (checkpointed) after this wall time; the next call resumes.
         desc: progress-bar label.
-        channels_last: NHWC memory format. Steps/s against NCHW, fp32, 2 threads: 0.87x (N=128) and
-            1.14x (N=64) on a CPU without AMX (benchmarks/results/throughput_2026-11-25c-noamx.txt),
-            0.97x and 1.10x with AMX (throughput_2026-11-25b.txt).
+        channels_last: NHWC memory format; steps/s vs NCHW (fp32, 2 threads) 0.87x at N=128, 1.14x at N=64
+            without AMX (benchmarks/results/throughput_2026-11-25c-noamx.txt), 0.97x / 1.10x with (..._25b.txt).
         compile: ``torch.compile`` the transforms for the run (undone before returning).
 
     Returns:
@@ -318,117 +423,48 @@ def train(
     """
     if sampler.crop != cfg.crop:
         raise ParameterError(f"sampler crop {sampler.crop} != cfg.crop {cfg.crop}")
-    ckpt_path = Path(ckpt_path)
-    extra_modules = extra_modules or {}
-    loss_fn = loss_fn or rd_loss_fn(cfg.lmbda)
-    extra_params = [p for m in extra_modules.values() for p in m.parameters()]
-    opt, aux_opt = configure_optimizers(model, cfg, extra_params)
-    rank, world = _dist()
-    device = next(model.parameters()).device  # the caller places the model (CPU or GPU)
-    amp_dtype, use_scaler = resolve_precision(cfg.precision, device)
-    scaler = torch.amp.GradScaler(device.type, enabled=use_scaler)
-    step, history, seconds = 0, [], 0.0
-    if ckpt_path.exists():
-        step, history, seconds = _restore(ckpt_path, cfg, device, model, extra_modules, opt, aux_opt, scaler, sampler)
+    run = _Run(model, cfg, sampler, Path(ckpt_path), extra_modules or {}, loss_fn or rd_loss_fn(cfg.lmbda), desc)
+    step, history, seconds = run.restore()
+    rank, world, device = run.rank, run.world, run.device
     if rank:  # distinct quantisation noise per rank
         torch.manual_seed(cfg.seed * 7919 + rank + step)
-
-    def save():
-        if rank:
-            return
-        buf = io.BytesIO()
-        torch.save({"model": model.state_dict(), "extra": {k: m.state_dict() for k, m in extra_modules.items()},
-                    "optimizer": opt.state_dict(), "aux_optimizer": aux_opt.state_dict(),
-                    "scaler": scaler.state_dict() if use_scaler else None, "step": step, "history": history,
-                    "seconds": seconds, "rng": torch.get_rng_state(), "train_config": dataclasses.asdict(cfg),
-                    "config": getattr(model, "config", {}), "data": sampler.state(step, cfg.batch_size, world),
-                    "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu", "world": world,
-                    "autocast": str(amp_dtype or torch.float32).removeprefix("torch.")},
-                   buf)
-        atomic_write_bytes(ckpt_path, buf.getvalue())
-
-    model.train()
-    _enable_fast_cuda(device)
-    if channels_last:
-        model.to(memory_format=torch.channels_last)
-    _compile(model, compile)
-    if cfg.precision == "bf16" and not bf16_is_fast(device) and rank == 0:
-        warnings.warn(f"{desc}: bf16 autocast on a CPU without AMX runs slower than fp32 (kept: the recipe's "
-                      "numerics are part of its config; benchmarks/train_throughput.py measures both)", stacklevel=2)
+    run.prepare(channels_last, compile)
     t0 = run_start = time.monotonic()  # t0: since the last checkpoint (time accounting); run_start: max_seconds
     bar = tqdm(total=cfg.steps, initial=step, desc=desc, disable=not progress or rank > 0, leave=False)
-    main_params = [p for g in opt.param_groups for p in g["params"]]
-    aux_params = [p for g in aux_opt.param_groups for p in g["params"]]
     running: dict[str, float] = {}
     batches = sampler.batches(step, cfg.batch_size, world, rank, stop=cfg.steps)
     try:
         while step < cfg.steps:
-            for g in opt.param_groups:
+            for g in run.opt.param_groups:
                 g["lr"] = _lr_at(cfg, step)
-            x = _to_input(next(batches), device, channels_last)
-            opt.zero_grad(set_to_none=True)
-            aux_opt.zero_grad(set_to_none=True)
-            with torch.autocast(device.type, dtype=amp_dtype or torch.bfloat16, enabled=amp_dtype is not None):
-                terms = loss_fn(model, x)
-            loss = terms["loss"].float()
-            if not torch.isfinite(loss):
-                raise FloatingPointError(f"{desc}: loss became {loss.item()} at step {step}")
-            scaler.scale(loss).backward()
-            if world > 1:
-                _average_gradients(main_params, world)
-            scaler.unscale_(opt)
-            if cfg.clip_max_norm > 0:
-                torch.nn.utils.clip_grad_norm_(main_params, cfg.clip_max_norm)
-            scaler.step(opt)  # skipped (and the scale lowered) when fp16 gradients overflowed
-            scaler.update()
-            aux = model.aux_loss()
-            aux.backward()
-            if world > 1:
-                _average_gradients(aux_params, world)
-            aux_opt.step()
+            terms, aux = run.optimize(_to_input(next(batches), device, channels_last), step)
             step += 1
-            for k, v in terms.items():
-                running[k] = running.get(k, 0.0) + float(v.detach() if torch.is_tensor(v) else v)
-            running["aux"] = running.get("aux", 0.0) + float(aux.detach())
-            running["n"] = running.get("n", 0) + 1
+            _accumulate(running, terms, aux)
             if step % max(1, min(cfg.ckpt_every, 25)) == 0 or step == cfg.steps:
                 history.append(_log_row(step, running, seconds + time.monotonic() - t0))
                 bar.set_postfix(loss=f"{history[-1]['loss']:.3f}", bpp=f"{history[-1].get('bpp', 0):.3f}")
-                running = {}
+                running.clear()
             bar.update(1)
-            out_of_time = max_seconds is not None and time.monotonic() - run_start >= max_seconds
-            if world > 1:  # every rank stops at the same step
-                flag = torch.tensor([float(out_of_time)], device=device)
-                torch.distributed.all_reduce(flag)
-                out_of_time = bool(flag.item())
+            out_of_time = run.out_of_time(max_seconds, run_start)
             if step % cfg.ckpt_every == 0 or step == cfg.steps or out_of_time:
                 seconds, t0 = seconds + time.monotonic() - t0, time.monotonic()
-                save()
+                run.save(step, history, seconds)
             if out_of_time:
                 break
     finally:
         batches.close()  # stops the DataLoader workers
         bar.close()
         _compile(model, False)
-    if step == cfg.steps and not ckpt_path.exists():  # steps == 0
-        save()
-    if world > 1:
-        torch.distributed.barrier()
-    skipped = sampler.skipped_counts()
-    if any(skipped.values()) and rank == 0:
-        print(f"{desc}: skipped training files: {skipped['too_small']} smaller than the {cfg.crop}px crop, "
-              f"{skipped['unreadable']} unreadable", flush=True)
-    model.to("cpu", memory_format=torch.contiguous_format)  # entropy coding runs on the CPU, float32
-    model.eval()
-    model.update(force=True)
-    return {"step": step, "done": step >= cfg.steps, "history": history, "seconds": seconds, "skipped": skipped,
-            "precision": str(amp_dtype or torch.float32).removeprefix("torch.")}
+    if step == cfg.steps and not run.ckpt_path.exists():  # steps == 0
+        run.save(step, history, seconds)
+    return {"step": step, "done": step >= cfg.steps, "history": history, "seconds": seconds, **run.finish()}
 
 
 def main(argv=None) -> int:
     """Train one hyperprior model from the command line (works under ``torchrun``, on CPU or GPU)."""
     import argparse
 
+    from .bitstream import model_fingerprint
     from .models import build_model
 
     ap = argparse.ArgumentParser(prog="python -m lic.train", description="RD-train one hyperprior codec (resumable).")
@@ -451,13 +487,9 @@ def main(argv=None) -> int:
     seed_everything(cfg.seed)
     rank, world = _dist()
     model = build_model(N=a.N, M=a.M).to(default_device())
-    if a.workers is None:
-        sampler = CropSampler(a.train_dir, crop=cfg.crop, seed=cfg.seed)
-    else:
-        sampler = StreamingCrops(a.train_dir, crop=cfg.crop, seed=cfg.seed, workers=a.workers)
+    sampler = (CropSampler(a.train_dir, crop=cfg.crop, seed=cfg.seed) if a.workers is None
+               else StreamingCrops(a.train_dir, crop=cfg.crop, seed=cfg.seed, workers=a.workers))
     out = train(model, cfg, sampler, a.out, compile=a.compile)
-    from .bitstream import model_fingerprint
-
     print(f"rank {rank}/{world}: step {out['step']} weights {model_fingerprint(model).hex()}", flush=True)
     if world > 1:
         torch.distributed.destroy_process_group()
@@ -465,6 +497,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    import sys
-
-    sys.exit(main())
+    raise SystemExit(main())
