@@ -19,6 +19,20 @@ def test_registry_and_bad_params():
         TrainConfig(crop=100)
 
 
+def test_train_config_builds_a_run_from_parameters_recipes_and_arguments():
+    from lic.train import train_config
+
+    p = {"lmbda": 0.0067, "steps": 40, "batch_size": 2, "crop": 64, "lr": 3e-4, "seed": 1, "precision": None,
+         "widths": [8], "kodak_limit": 2}  # stage parameters: the unrelated ones and None values are ignored
+    assert train_config(p) == TrainConfig(lmbda=0.0067, steps=40, batch_size=2, crop=64, lr=3e-4, seed=1, ckpt_every=40)
+    assert train_config(p, steps=1000, precision="bf16").ckpt_every == 200  # every 200 steps, at most once a run
+    assert train_config(p, steps=0).ckpt_every == 1 and train_config(p, ckpt_every=7).ckpt_every == 7
+    with pytest.raises(ParameterError, match="steps"):
+        train_config({"lmbda": 0.01})
+    with pytest.raises(ParameterError, match="multiple of 64"):
+        train_config(p, crop=100)
+
+
 def test_loads_compressai_format_checkpoint(tmp_path):
     torch.manual_seed(0)
     ref = ScaleHyperprior(8, 12).eval()
