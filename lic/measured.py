@@ -3,7 +3,8 @@
 Coding all of Kodak with every released model is most of the quick preset's time, and it repeats
 what the release already measured with the same code. ``weights/kodak_measured.json`` records, per
 released model (bound to its file's SHA-256) and per image (bound to the SHA-1 of the image tensor),
-the container bytes, bpp, PSNR, MS-SSIM and timings of :func:`lic.eval.evaluate_codec`.
+the container bytes, bpp, PSNR and MS-SSIM of :func:`lic.eval.evaluate_codec` (and the timings of
+that run, for reference: reused rows report no timing).
 
 :func:`evaluate` codes the first requested image again and reuses the record for the others only
 when that image's bytes, PSNR and MS-SSIM equal the record to the last bit: a different machine,
@@ -115,7 +116,8 @@ def evaluate(model: torch.nn.Module, images: Sequence[tuple[str, torch.Tensor]],
         origin: where ``model`` came from; ``"zoo:<name>"`` (a released model, unchanged) enables reuse.
 
     Returns:
-        evaluate_codec's ``{"per_image", "mean"}`` plus ``"coding"``: ``{"coded": n, "reused": n,
+        evaluate_codec's ``{"per_image", "mean"}`` (timings NaN on reused rows, so the means are this run's
+        coded images only) plus ``"coding"``: ``{"coded": n, "reused": n,
         "spot": image or None, "why": reason when nothing was reused}``.
     """
     rows = recorded(origin.removeprefix("zoo:"), path) if origin and origin.startswith("zoo:") else {}
@@ -127,7 +129,9 @@ def evaluate(model: torch.nn.Module, images: Sequence[tuple[str, torch.Tensor]],
     live = spot.iloc[0].to_dict()
     if not _same(live, rows[digests[0]]):
         return _live(model, images, progress, desc, f"record not reproduced on {live['image']}")
-    per = [live] + [{**rows[d], "image": stem} for d, (stem, _) in zip(digests[1:], images[1:])]
+    # reused rows keep their recorded quality and bytes; their timings are not this run's: NaN
+    per = [live] + [{**rows[d], "image": stem, "enc_s": float("nan"), "dec_s": float("nan")}
+                    for d, (stem, _) in zip(digests[1:], images[1:])]
     df = pd.DataFrame(per)[["image", *_COLUMNS]]
     return {"per_image": df, "mean": df.drop(columns=["image"]).mean().to_dict(),
             "coding": {"coded": 1, "reused": len(images) - 1, "spot": live["image"], "why": None}}

@@ -46,6 +46,7 @@ def test_reused_rows_equal_live_coding_and_say_so(tmp_path, images, model, recor
     assert got["per_image"]["image"].tolist() == ["img0", "img1", "img2"]
     assert got["per_image"][_EXACT].equals(live[_EXACT])
     assert list(got["per_image"].columns) == list(live.columns)
+    assert got["per_image"].enc_s.notna().tolist() == [True, False, False]  # timings only of what this run coded
 
 
 def test_a_record_the_spot_check_does_not_reproduce_is_not_used(tmp_path, images, model, record):

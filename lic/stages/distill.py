@@ -62,6 +62,7 @@ import torch
 from ..distill import ABLATIONS, FEATURES, fit, normalize_weights
 from ..errors import ArtifactError, ParameterError
 from ..eval import complexity, evaluate_codec, rd_point
+from ..measured import evaluate
 from ..evalsets import KODAK, EvalSet, extra_sets, load_eval_sets, side_by_side
 from ..fileio import atomic_write_text
 from ..models import load_checkpoint, save_checkpoint
@@ -221,6 +222,8 @@ class _Students:
     per_image_extra: list = field(default_factory=list)
     teachers: dict = field(default_factory=dict)
     samplers: dict = field(default_factory=dict)  # seed -> CropSampler or StreamingCrops
+    untrained: set = field(default_factory=set)  # tags of released students used as they are
+    coding: dict = field(default_factory=dict)  # tag -> Kodak images coded / reused (lic.measured.evaluate)
 
     def teacher(self, lmbda: float) -> torch.nn.Module:
         """The stage-01 teacher at ``lmbda``, loaded once."""
@@ -269,12 +272,16 @@ class _Students:
                           ckpt, init=init_model, weights=p["weights"], latents=p["latents"], progress=self.progress)
         self.train_s[tag] = info["seconds"]
         self.logs[spec.kind, spec.N, spec.lmbda, spec.seed] = info["history"] or _released_log(self.inits[tag])
+        if not info["history"]:  # a released model, not trained further: its recorded Kodak rows may be reused
+            self.untrained.add(tag)
         return model
 
     def _evaluate(self, spec: StudentSpec, tag: str, model: torch.nn.Module) -> None:
         """Kodak (every student) and the other sets (main-seed, non-ablation students), real bitstreams."""
         key = {"codec": spec.kind, "N": spec.N, "lmbda": spec.lmbda, "seed": spec.seed}
-        res = evaluate_codec(model, self.images, progress=self.progress, desc=f"Kodak {tag}")
+        origin = self.inits[tag] if tag in self.untrained else None
+        res = evaluate(model, self.images, origin, progress=self.progress, desc=f"Kodak {tag}")
+        self.coding[tag] = res["coding"]
         self.rd.append(rd_point(res, **key, init=self.inits[tag]))
         self.per_image.append(res["per_image"].assign(**key))
         for s in self.extra if spec.seed == self.p["seed"] and not spec.ablation else ():
@@ -358,7 +365,7 @@ def _results(p: dict, inp: _Inputs, run: _Students, tables: dict, t_start: float
         "objective_summary": objective_summary(tables["objective"]),
         "objective_curves": tables["objective_curves"], "objective_tail": float(p["objective_tail"]),
         "ablation_width": int(p["ablation_width"] or 0),
-        "models": run.models, "init": run.inits, "train_seconds": run.train_s,
+        "models": run.models, "init": run.inits, "train_seconds": run.train_s, "coding": run.coding,
         "complexity": run.cplx, "teacher_complexity": tables["teacher_complexity"],
         "bd_note": ("BD-rate needs at least 2 λ points per curve: with one λ every BD-rate is NaN"
                     if len(inp.lambdas) < 2 else

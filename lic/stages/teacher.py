@@ -19,6 +19,7 @@ from ..specs import lambda_tag
 from ..data import CropSampler
 from ..errors import ArtifactError, ParameterError
 from ..eval import baselines, complexity, evaluate_codec, rd_point
+from ..measured import evaluate
 from ..evalsets import KODAK, extra_sets, load_eval_sets, rd_figure_sets, side_by_side
 from ..fileio import atomic_write_text
 from ..metrics import bd_rate, quality_at_rate
@@ -74,8 +75,54 @@ def training_sampler(p: dict):
     return StreamingCrops(p["train_dir"], crop=p["crop"], seed=p["seed"], workers=int(p["workers"]))
 
 
+def _teachers(p: dict, st: Stage, sets: list, force: bool, progress: bool) -> dict:
+    """Load, train (``steps`` > 0) and code every λ's teacher on every set: the stage's raw rows.
+
+    Released teachers reuse their recorded Kodak rows where a live spot check reproduces them
+    (:func:`lic.measured.evaluate`); ``coding`` says per λ what was coded and what reused.
+    """
+    images, extra = sets[0].images, extra_sets(sets)
+    out = {"rd": [], "per_image": [], "models": {}, "init": {}, "coding": {}, "rd_extra": [], "per_image_extra": []}
+    sampler = None
+    for lmbda in p["lambdas"]:
+        tag = lambda_tag(lmbda)
+        final = st.dir / f"teacher_l{tag}.pt"
+        if final.exists() and not force:
+            model, out["init"][tag] = load_checkpoint(final), "cached"
+        else:
+            model, out["init"][tag] = _init_model(p, lmbda)
+            if p["steps"] > 0:
+                sampler = sampler or training_sampler(p)
+                train(model.to(default_device()), train_config(p, lmbda=lmbda), sampler,
+                      st.dir / f"train_l{tag}.pt", progress=progress, desc=f"teacher λ={lmbda}")
+            save_checkpoint(final, model, lmbda=lmbda, init=out["init"][tag])
+        origin = out["init"][tag] if p["steps"] == 0 else None
+        res = evaluate(model, images, origin, progress=progress, desc=f"Kodak λ={lmbda}")
+        out["coding"][tag] = res["coding"]
+        out["rd"].append(rd_point(res, codec="teacher", lmbda=lmbda))
+        out["per_image"].append(res["per_image"].assign(codec="teacher", lmbda=lmbda))
+        for s in extra:
+            res = evaluate_codec(model, s.images, progress=progress, desc=f"{s.name} λ={lmbda}")
+            out["rd_extra"].append(rd_point(res, set=s.name, codec="teacher", lmbda=lmbda))
+            out["per_image_extra"].append(res["per_image"].assign(set=s.name, codec="teacher", lmbda=lmbda))
+        out["models"][tag] = final.name
+    out["model"] = model
+    return out
+
+
+def _matching_bpp(rd_df: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
+    """The teacher's points next to JPEG's and WebP's PSNR / MS-SSIM interpolated at the same bpp."""
+    match = rd_df[["lmbda", "bpp", "psnr", "ms_ssim"]].copy()
+    for codec in ("jpeg", "webp"):
+        b = base[base.codec == codec]
+        match[f"{codec}_psnr"] = quality_at_rate(b.bpp, b.psnr, match.bpp)
+        match[f"psnr_minus_{codec}_db"] = match.psnr - match[f"{codec}_psnr"]
+        match[f"{codec}_ms_ssim"] = quality_at_rate(b.bpp, b.ms_ssim, match.bpp)
+    return match
+
+
 def run(p: dict, force: bool = False, progress: bool = True) -> dict:
-    """Run stage 01 with resolved parameters ``p`` (see :data:`lic.study.PRESETS`)."""
+    """Run stage 01 with resolved parameters ``p`` (see :data:`lic.params.STAGE_PARAMS`)."""
     if not p["lambdas"]:
         raise ParameterError("lambdas must list at least one λ")
     st = Stage("01", p, {})
@@ -87,67 +134,39 @@ def run(p: dict, force: bool = False, progress: bool = True) -> dict:
     sets = load_eval_sets(p.get("eval_sets"), p["kodak_dir"], p["kodak_limit"])
     images, extra = sets[0].images, extra_sets(sets)
     st.dir.mkdir(parents=True, exist_ok=True)
-    sampler = None
-    rd, per_image, models, inits = [], [], {}, {}
-    rd_extra, per_image_extra = [], []
-    for lmbda in p["lambdas"]:
-        final = st.dir / f"teacher_l{lambda_tag(lmbda)}.pt"
-        if final.exists() and not force:
-            model, inits[lambda_tag(lmbda)] = load_checkpoint(final), "cached"
-        else:
-            model, inits[lambda_tag(lmbda)] = _init_model(p, lmbda)
-            if p["steps"] > 0:
-                sampler = sampler or training_sampler(p)
-                cfg = train_config(p, lmbda=lmbda)
-                train(model.to(default_device()), cfg, sampler, st.dir / f"train_l{lambda_tag(lmbda)}.pt",
-                      progress=progress, desc=f"teacher λ={lmbda}")
-            save_checkpoint(final, model, lmbda=lmbda, init=inits[lambda_tag(lmbda)])
-        res = evaluate_codec(model, images, progress=progress, desc=f"Kodak λ={lmbda}")
-        rd.append(rd_point(res, codec="teacher", lmbda=lmbda))
-        per_image.append(res["per_image"].assign(codec="teacher", lmbda=lmbda))
-        for s in extra:
-            res = evaluate_codec(model, s.images, progress=progress, desc=f"{s.name} λ={lmbda}")
-            rd_extra.append(rd_point(res, set=s.name, codec="teacher", lmbda=lmbda))
-            per_image_extra.append(res["per_image"].assign(set=s.name, codec="teacher", lmbda=lmbda))
-        models[lambda_tag(lmbda)] = final.name
+    t = _teachers(p, st, sets, force, progress)
     base = baselines(images, p["jpeg_qualities"])
     base_extra = [baselines(s.images, p["jpeg_qualities"]).assign(set=s.name) for s in extra]
     if extra:
         atomic_write_text(st.dir / "per_image_sets.csv",
-                          pd.concat(per_image_extra, ignore_index=True).to_csv(index=False))
+                          pd.concat(t["per_image_extra"], ignore_index=True).to_csv(index=False))
         atomic_write_text(st.dir / "baselines_sets.csv", pd.concat(base_extra, ignore_index=True).to_csv(index=False))
-    per_image_df = pd.concat(per_image, ignore_index=True)
+    per_image_df = pd.concat(t["per_image"], ignore_index=True)
     atomic_write_text(st.dir / "per_image.csv", per_image_df.to_csv(index=False))
     atomic_write_text(st.dir / "baselines.csv", base.to_csv(index=False))
-    rd_df = pd.DataFrame(rd)
-    bd = {}
-    for codec in ("jpeg", "webp"):
-        b = base[base.codec == codec]
-        bd[f"bd_rate_vs_{codec}"] = bd_rate(b.bpp, b.psnr, rd_df.bpp, rd_df.psnr)
-    match = rd_df[["lmbda", "bpp", "psnr", "ms_ssim"]].copy()
-    for codec in ("jpeg", "webp"):
-        b = base[base.codec == codec]
-        match[f"{codec}_psnr"] = quality_at_rate(b.bpp, b.psnr, match.bpp)
-        match[f"psnr_minus_{codec}_db"] = match.psnr - match[f"{codec}_psnr"]
-        match[f"{codec}_ms_ssim"] = quality_at_rate(b.bpp, b.ms_ssim, match.bpp)
+    rd_df = pd.DataFrame(t["rd"])
+    bd = _bd_baselines(rd_df, base)
+    model = t["model"]
     results = {
         "figures": {},
-        "rd": rd,
+        "rd": t["rd"],
         "baselines": base.to_dict("records"),
-        "models": models,
-        "init": inits,
+        "models": t["models"],
+        "init": t["init"],
         "complexity_720p": complexity(model, (720, 1280)),
         "complexity_kodak": complexity(model, (512, 768)),
+        # over the images this run coded (rows reused from weights/kodak_measured.json have no timing)
         "timing_s_per_image": {"encode": float(per_image_df.enc_s.mean()), "decode": float(per_image_df.dec_s.mean())},
+        "coding": t["coding"],
         **bd,
-        "matching_bpp": match.to_dict("records"),
+        "matching_bpp": _matching_bpp(rd_df, base).to_dict("records"),
         # how far the released teachers trained (weights/manifest.json): curve over the whole init chain
-        "zoo_training": _zoo_training(inits),
+        "zoo_training": _zoo_training(t["init"]),
         "kodak_images": len(images),
         # every evaluation set (Kodak first): RD points and BD-rates vs JPEG / WebP on each
         "eval_sets": [s.info() for s in sets],
-        "rd_sets": _rd_sets(rd, base, rd_extra, base_extra),
-        "bd_sets": [{"set": KODAK, **bd}] + [{"set": s.name, **_bd_baselines(pd.DataFrame([r for r in rd_extra
+        "rd_sets": _rd_sets(t["rd"], base, t["rd_extra"], base_extra),
+        "bd_sets": [{"set": KODAK, **bd}] + [{"set": s.name, **_bd_baselines(pd.DataFrame([r for r in t["rd_extra"]
                                               if r["set"] == s.name]), b)} for s, b in zip(extra, base_extra)],
         "commit": git_commit(),
         "wall_s": time.monotonic() - t_start,
