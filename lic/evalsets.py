@@ -24,18 +24,16 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
-import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
 from .data import _md5, list_images, load_image, load_kodak, read_md5sums, verify_md5
 from .errors import DataError, ParameterError
-from .plots import finish_layout
 
 __all__ = ["KODAK", "MD5SUMS", "EvalSet", "parse_entries", "set_names", "fingerprint", "key_of", "load_eval_sets",
-           "extra_sets", "rd_figure_sets", "side_by_side"]
+           "extra_sets", "side_by_side"]
 
 #: name of the primary set (stage tables label its rows with it)
 KODAK = "kodak"
@@ -197,32 +195,6 @@ def load_eval_sets(entries: Any, kodak_dir: str | os.PathLike | None = None,
 def extra_sets(sets: Sequence[EvalSet]) -> list[EvalSet]:
     """The sets beside Kodak."""
     return [s for s in sets if s.name != KODAK]
-
-
-def rd_figure_sets(curves: dict[str, dict[str, pd.DataFrame]], metrics: Iterable[str] = ("psnr", "ms_ssim"),
-                   title: str = "", caption: str = ""):
-    """RD curves with one row of panels per set (``set -> label -> DataFrame[bpp, metrics]``)."""
-    metrics = list(metrics)
-    labels = {"psnr": "PSNR [dB]", "ms_ssim": "MS-SSIM"}
-    fig, axes = plt.subplots(len(curves), len(metrics), figsize=(5.2 * len(metrics), 3.6 * len(curves)), squeeze=False)
-    for row, (name, by_label) in zip(axes, curves.items()):
-        for ax, metric in zip(row, metrics):
-            if not any(df[metric].notna().any() for df in by_label.values()):
-                ax.text(0.5, 0.5, f"{labels.get(metric, metric)} n/a on this set"
-                        + (" (needs images > 160 px a side)" if metric == "ms_ssim" else ""),
-                        ha="center", va="center", transform=ax.transAxes, fontsize=8, color="C3")
-            for label, df in by_label.items():
-                d = df.sort_values("bpp")
-                style = "--" if label.lower().startswith(("jpeg", "webp")) else "-"
-                ax.plot(d["bpp"], d[metric], style, marker="o", ms=4, label=label)
-            ax.set_title(name, fontsize=9)
-            ax.set_xlabel("bits per pixel (from file bytes)")
-            ax.set_ylabel(labels.get(metric, metric))
-            ax.grid(alpha=0.3)
-            ax.legend(fontsize=7)
-    if title:
-        fig.suptitle(title)
-    return finish_layout(fig, caption)
 
 
 def side_by_side(rows: Sequence[dict], index: Sequence[str], value: str,

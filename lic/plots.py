@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, Mapping
 
 import matplotlib.pyplot as plt  # the backend is the caller's: inline in Jupyter, Agg headless
 import pandas as pd
@@ -18,7 +18,7 @@ from .fileio import atomic_write_bytes
 
 from .specs import PRUNED_KINDS, STUDENT_KINDS
 
-__all__ = ["rd_figure", "student_complexity_figure", "save_figure", "finish_layout", "figure_rd", "figure_ablation",
+__all__ = ["rd_figure", "rd_figure_sets", "student_complexity_figure", "save_figure", "finish_layout", "figure_rd", "figure_ablation",
            "figure_complexity", "figure_sets", "figure_objective"]
 
 _METRIC_LABEL = {"psnr": "PSNR [dB]", "ms_ssim": "MS-SSIM"}
@@ -102,6 +102,32 @@ def save_figure(fig, folder: str | Path, name: str) -> dict[str, str]:
     return out
 
 
+def rd_figure_sets(curves: dict[str, dict[str, pd.DataFrame]], metrics: Iterable[str] = ("psnr", "ms_ssim"),
+                   title: str = "", caption: str = ""):
+    """RD curves with one row of panels per set (``set -> label -> DataFrame[bpp, metrics]``)."""
+    metrics = list(metrics)
+    labels = {"psnr": "PSNR [dB]", "ms_ssim": "MS-SSIM"}
+    fig, axes = plt.subplots(len(curves), len(metrics), figsize=(5.2 * len(metrics), 3.6 * len(curves)), squeeze=False)
+    for row, (name, by_label) in zip(axes, curves.items()):
+        for ax, metric in zip(row, metrics):
+            if not any(df[metric].notna().any() for df in by_label.values()):
+                ax.text(0.5, 0.5, f"{labels.get(metric, metric)} n/a on this set"
+                        + (" (needs images > 160 px a side)" if metric == "ms_ssim" else ""),
+                        ha="center", va="center", transform=ax.transAxes, fontsize=8, color="C3")
+            for label, df in by_label.items():
+                d = df.sort_values("bpp")
+                style = "--" if label.lower().startswith(("jpeg", "webp")) else "-"
+                ax.plot(d["bpp"], d[metric], style, marker="o", ms=4, label=label)
+            ax.set_title(name, fontsize=9)
+            ax.set_xlabel("bits per pixel (from file bytes)")
+            ax.set_ylabel(labels.get(metric, metric))
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
+    return finish_layout(fig, caption)
+
+
 def _student_curves(results: dict, kinds) -> dict[str, pd.DataFrame]:
     """Stage 02's Kodak curves of the teacher and of each ``(kind, N)`` measured, main seed only."""
     rd = pd.DataFrame(results["rd"])
@@ -151,7 +177,7 @@ def figure_complexity(results: dict, caption: str = ""):
 
 def figure_sets(results: dict, caption: str = ""):
     """Stage 02: RD curves of the teacher and the main-seed students, a row of panels per evaluation set."""
-    from .evalsets import KODAK, rd_figure_sets  # evalsets draws with this module's finish_layout
+    from .evalsets import KODAK
 
     rd = pd.DataFrame(results.get("rd_sets") or [])
     kinds = [(k, N) for N in sorted({*results["widths"], *results.get("pruned_widths", [])}) for k in STUDENT_KINDS]

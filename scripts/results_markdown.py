@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lic import stats
 from lic.fileio import atomic_write_text, read_json
 from lic.stages import distill, hls, quant, report, teacher
 from lic.tables import to_markdown
@@ -57,9 +58,9 @@ def write(preset: str, run: Path | None) -> None:
         ("## Students (stage 02)", distill.rd_table(r02)),
         ("", distill.summary_table(r02)),
         ("KD vs scratch, run-to-run noise:", noise02),
-        ("", distill.noise_summary(noise02)),
+        ("", stats.noise_summary(noise02)),
         ("KD vs scratch, paired training objective (in-sample, final phase, same batches):", distill.objective_table(r02)),
-        ("", distill.objective_summary(distill.objective_table(r02))),
+        ("", stats.objective_summary(distill.objective_table(r02))),
         ("Loss-term ablation:", distill.ablation_table(r02)),
         ("## Quantization (stage 03) and its noise", quant.ablation_table(r["r03"])),
         ("", quant.noise_table(r["r03"])),

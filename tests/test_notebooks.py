@@ -5,6 +5,7 @@ from pathlib import Path
 import papermill as pm
 import pytest
 
+from lic.specs import PRUNED_KINDS
 from lic.study import NOTEBOOKS, STAGES
 
 pytestmark = pytest.mark.slow
@@ -61,7 +62,7 @@ def test_notebook_smoke(stage, tmp_path, study_artifacts, monkeypatch):
         from lic.stages import distill
 
         res = distill.stage_handle("smoke").results()
-        rd = [r for r in res["rd"] if r["codec"] in distill.PRUNED_KINDS]
+        rd = [r for r in res["rd"] if r["codec"] in PRUNED_KINDS]
         assert {(r["codec"], r["N"]) for r in rd} == {("kd-pruned", 8), ("rd-pruned", 8)}
         assert all(r["init"].startswith("pruned teacher") for r in rd)
         row = next(s for s in res["summary"] if s["N"] == 8)

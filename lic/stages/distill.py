@@ -69,7 +69,6 @@ from ..models import load_checkpoint, save_checkpoint
 from ..params import stage_presets
 from ..plots import figure_ablation, figure_complexity, figure_objective, figure_rd, figure_sets, save_figure
 from ..specs import PRUNED_KINDS, StudentSpec, lambda_tag
-from ..specs import STUDENT_KINDS  # noqa: F401 - lic.stages.quant still imports it from here (its owner moves it)
 from ..stats import (NOISE_COLUMNS, OBJECTIVE_COLUMNS, ablation_bd, noise_summary, objective_summary,
                      paired_objectives, seed_spread, sets_bd, width_summary)
 from ..study import Stage, check_noise_seeds, git_commit, input_stage, resolve_params

@@ -88,7 +88,7 @@ ROWS = {
 def _source_stage(p: dict) -> str:
     if p["source"] not in ("student", "teacher"):
         raise ParameterError(f"source must be 'student' or 'teacher', got {p['source']!r}")
-    from .distill import STUDENT_KINDS
+    from ..specs import STUDENT_KINDS
 
     if p["student_kind"] not in STUDENT_KINDS:
         raise ParameterError(f"student_kind must be one of {STUDENT_KINDS}, got {p['student_kind']!r}")

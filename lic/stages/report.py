@@ -26,7 +26,8 @@ from ..params import stage_presets
 from ..plots import rd_figure, save_figure, student_complexity_figure
 from ..study import Stage, git_commit, input_stage, resolve_params
 from ..tables import NO_OVERLAP, fmt, tables_of
-from .distill import noise_summary, noise_table, objective_summary, objective_table
+from ..stats import noise_summary, objective_summary
+from .distill import noise_table, objective_table
 from .quant import seed_spread
 
 __all__ = ["PRESETS", "stage_handle", "run", "load_all", "headline_table", "summary_paragraph", "rd_curves",

@@ -20,12 +20,12 @@ from ..data import CropSampler
 from ..errors import ArtifactError, ParameterError
 from ..eval import baselines, complexity, evaluate_codec, rd_point
 from ..measured import evaluate
-from ..evalsets import KODAK, extra_sets, load_eval_sets, rd_figure_sets, side_by_side
+from ..evalsets import KODAK, extra_sets, load_eval_sets, side_by_side
 from ..fileio import atomic_write_text
 from ..metrics import bd_rate, quality_at_rate
 from ..models import build_model, load_checkpoint, save_checkpoint
 from ..params import stage_presets
-from ..plots import finish_layout, rd_figure, save_figure
+from ..plots import finish_layout, rd_figure, rd_figure_sets, save_figure
 from ..study import Stage, git_commit, resolve_params
 from ..train import default_device, seed_everything, train, train_config
 
