@@ -213,19 +213,16 @@ def _model_tables(p: dict, N: int, M: int, board, clock: float, plans: dict, csi
     Raises:
         ParameterError: N does not fit the board even with one MAC unit a layer.
     """
-    from ..fpga_model import assumptions, best_design, codec_fps, codec_layers, compare_measured, \
+    from ..fpga_model import assumptions, best_designs, codec_fps, codec_layers, compare_measured, \
         design_from_parallelism
     from ..published import comparison_table as published_table
     from ..published import our_rows
 
     a = assumptions(clock_mhz=clock)
     budget = board.budget(p["utilisation"])
-    designs = {}
-    for res in p["resolutions"]:
-        d = best_design(codec_layers(N, M, tuple(res), transforms=p["transforms"], a=a), budget, a)
-        if d is None:
-            raise ParameterError(f"N={N} does not fit {p['board']} even with one MAC unit a layer")
-        designs[f"{res[0]}x{res[1]}"] = d
+    designs = {f"{r[0]}x{r[1]}": d for _, r, d in best_designs([N], budget, a, M, p["resolutions"], p["transforms"])}
+    if any(d is None for d in designs.values()):
+        raise ParameterError(f"N={N} does not fit {p['board']} even with one MAC unit a layer")
     res0 = tuple(p["resolutions"][0])
     layer_df = designs[f"{res0[0]}x{res0[1]}"].table()
     atomic_write_text(st.dir / "layers.csv", layer_df.to_csv(index=False))
@@ -238,7 +235,7 @@ def _model_tables(p: dict, N: int, M: int, board, clock: float, plans: dict, csi
     cross = compare_measured(csim_design, cycles["g_a"], column="compute_cycles")
     return a, {
         "throughput": {r: {**d.summary(), "label": MODELLED} for r, d in designs.items()},
-        "realtime": {r: bool(d.fps >= p["fps_target"]) for r, d in designs.items()},
+        "realtime": {r: bool(d.fps >= p["fps_target"]) for r, d in designs.items()}, "fps_target": p["fps_target"],
         "board": {"name": board.name, "part": board.part, "budget": budget.as_dict(), "clock_mhz": a.clock_mhz},
         "assumptions": a.as_dict(),
         "layers": layer_df.to_dict("records"),
@@ -491,7 +488,8 @@ def fps_figure(results: dict, caption: str = ""):
         ax.annotate(f"{int(r.cores)} core{'s' if r.cores > 1 else ''}", (r.dsp_used, r.fps), fontsize=7,
                     textcoords="offset points", xytext=(3, 3))
     res = next(iter(results["throughput"]))
-    ax.axhline(30, color="r", ls="--", lw=1, label="30 fps")
+    if results.get("fps_target"):  # the stage's real-time target (absent from results made before it was kept)
+        ax.axhline(results["fps_target"], color="r", ls="--", lw=1, label=f"{results['fps_target']:g} fps target")
     ax.set_xlabel("DSP slices used (model)")
     ax.set_ylabel(f"frames/s at {res}")
     ax.set_title(f"N={results['source']['N']} on {results['board']['name']}: FPS vs parallelism")
