@@ -55,6 +55,9 @@ __all__ = [
     "WeightQuantMSE",
     "ActQuantMSE",
     "QuantScheme",
+    "CALIB_BATCH",
+    "EXPORT_CALIB_BATCH",
+    "ONNX_INPUT_BATCH",
     "SCHEMES",
     "quantize_model",
     "calibrate",
@@ -186,8 +189,16 @@ def quantize_model(model: nn.Module, scheme: str | QuantScheme | None) -> nn.Mod
     return q
 
 
-def _batches(sampler, n: int, batch_size: int, start: int = 10**6):
-    # batch indices far from the training ones: calibration crops are not QAT crops
+#: :meth:`lic.data.CropSampler.batch` indices reserved by use, so no crop of one use is a crop of another:
+#: training (fine-tuning, QAT) takes batches 0, 1, 2, … (far fewer than 10**6 steps), PTQ calibration
+#: CALIB_BATCH + k, the integer export's calibration batch EXPORT_CALIB_BATCH, the ONNX export's input
+#: ONNX_INPUT_BATCH (stage 03).
+CALIB_BATCH = 10**6
+EXPORT_CALIB_BATCH = 2 * 10**6
+ONNX_INPUT_BATCH = 3 * 10**6
+
+
+def _batches(sampler, n: int, batch_size: int, start: int = CALIB_BATCH):
     for k in range(n):
         yield sampler.batch(start + k, batch_size)
 

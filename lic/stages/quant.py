@@ -63,13 +63,14 @@ from ..metrics import bd_rate
 from ..params import stage_presets
 from ..plots import rd_figure, save_figure, finish_layout
 from ..prune import prune_channels
-from ..quant import (calibrate, check_onnx, export_int_params, export_onnx, load_quantized, model_size_bytes,
+from ..quant import (EXPORT_CALIB_BATCH, ONNX_INPUT_BATCH, calibrate, check_onnx, export_int_params, export_onnx,
+                     load_quantized, model_size_bytes,
                      quantize_model, saturation_counts, save_quantized)
 from ..study import Stage, check_noise_seeds, git_commit, input_stage, resolve_params, stage_module
 from ..train import seed_everything, train, train_config
 
 __all__ = ["PRESETS", "ROWS", "run", "stage_handle", "load_quantized_model", "rd_table", "ablation_table",
-           "noise_table", "figure", "gdn_range_figure", "sets_table", "EXPORT_CALIB_BATCH", "ONNX_INPUT_BATCH"]
+           "noise_table", "figure", "gdn_range_figure", "sets_table"]
 
 #: preset -> parameters (plus :data:`lic.study.COMMON`), from the typed table :data:`lic.params.STAGE_PARAMS`
 PRESETS = stage_presets("03")
@@ -175,12 +176,6 @@ def _range_stats(acts: dict[str, np.ndarray], int8_model, hybrid_model) -> list[
     return rows
 
 
-#: :meth:`lic.data.CropSampler.batch` indices are reserved by use, so that no crop of one use is a crop of
-#: another: training (fine-tuning, QAT) takes batches 0, 1, 2, … (far fewer than 10**6 steps), PTQ
-#: calibration 10**6 + k (:func:`lic.quant.calibrate`), the integer export's calibration batch
-#: :data:`EXPORT_CALIB_BATCH` and the ONNX export's input :data:`ONNX_INPUT_BATCH`.
-EXPORT_CALIB_BATCH = 2 * 10**6
-ONNX_INPUT_BATCH = 3 * 10**6
 
 
 @dataclass
