@@ -64,8 +64,7 @@ from ..params import stage_presets
 from ..plots import rd_figure, save_figure, finish_layout
 from ..prune import prune_channels
 from ..quant import (EXPORT_CALIB_BATCH, ONNX_INPUT_BATCH, calibrate, check_onnx, export_int_params, export_onnx,
-                     load_quantized, model_size_bytes,
-                     quantize_model, saturation_counts, save_quantized)
+                     load_quantized, model_size_bytes, quantize_model, saturation_counts, save_quantized)
 from ..study import Stage, check_noise_seeds, git_commit, input_stage, resolve_params, stage_module
 from ..train import seed_everything, train, train_config
 
