@@ -34,7 +34,7 @@ from .eval import evaluate_codec
 from .fileio import read_json, write_json
 from .zoo import WEIGHTS_DIR, available, load_pretrained
 
-__all__ = ["RECORD", "FORMAT", "image_digest", "recorded", "record", "evaluate", "check", "main"]
+__all__ = ["RECORD", "FORMAT", "image_digest", "recorded", "record", "store", "evaluate", "check", "main"]
 
 #: the record beside the manifest
 RECORD = WEIGHTS_DIR / "kodak_measured.json"
@@ -82,7 +82,6 @@ def record(names: Sequence[str] | None = None, images: Sequence[tuple[str, torch
         ArtifactError: a name is not released.
     """
     from .data import load_kodak
-    from .study import git_commit
 
     path = Path(path or RECORD)
     models = available()
@@ -91,15 +90,26 @@ def record(names: Sequence[str] | None = None, images: Sequence[tuple[str, torch
     if unknown:
         raise ArtifactError(f"not released: {unknown}; released: {sorted(models)}")
     images = list(images) if images is not None else load_kodak()
-    digests = {stem: image_digest(x) for stem, x in images}
     rec = _load(path)
     for name in names:
         df = evaluate_codec(load_pretrained(name), images, progress=progress, desc=name)["per_image"]
-        rec["models"][name] = {
-            "sha256": models[name]["sha256"], "commit": git_commit(), "torch": torch.__version__,
-            "images": {digests[r["image"]]: {"image": r["image"], **{c: r[c] for c in _COLUMNS}}
-                       for r in df.to_dict("records")}}
-        write_json(path, rec)  # after every model: an interrupted run keeps what it measured
+        rec = store(name, models[name]["sha256"], images, df, path)  # an interrupted run keeps what it measured
+    return rec
+
+
+def store(name: str, sha256: str, images: Sequence[tuple[str, torch.Tensor]], per_image: pd.DataFrame,
+          path: Path | None = None) -> dict:
+    """Write the rows of :func:`lic.eval.evaluate_codec` (``per_image``, coded from ``images`` by the file with
+    ``sha256``) as model ``name``'s entry of the record (``lic.zoo.release`` calls it). Returns the record."""
+    from .study import git_commit
+
+    path = Path(path or RECORD)
+    digests = {stem: image_digest(x) for stem, x in images}
+    rec = _load(path)
+    rec["models"][name] = {"sha256": sha256, "commit": git_commit(), "torch": torch.__version__,
+                           "images": {digests[r["image"]]: {"image": r["image"], **{c: r[c] for c in _COLUMNS}}
+                                      for r in per_image.to_dict("records")}}
+    write_json(path, rec)
     return rec
 
 

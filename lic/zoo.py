@@ -97,6 +97,11 @@ STUDENTS: list[StudentSpec] = [
     *_with_fine_tune(StudentSpec("kd-pruned", 64, seed=0, **_S)),
     *_with_fine_tune(StudentSpec("rd-pruned", 64, seed=0, **_S)),
 ]
+#: the KD student from the pruned teacher also at the teacher's two lowest λ (500-step fine-tunes from its
+#: base, as the teacher's): its BD-rate vs the teacher then rests on four RD points, as the teacher's curve does
+_KD_PRUNED = StudentSpec("kd-pruned", 64, seed=0, **_S)
+STUDENTS += [dataclasses.replace(_KD_PRUNED, lmbda=l, lr=1e-4, steps=500, init=_KD_PRUNED.name,
+                                 teacher=f"teacher-n128-m192-l{lambda_tag(l)}") for l in (0.0018, 0.0035)]
 REFERENCE.update({s.name: s.recipe() for s in STUDENTS})
 
 # the next teacher phase (not released yet): 10k more bf16 steps from the released teacher, trained last so an
@@ -411,7 +416,8 @@ def release(name: str, eval_limit: int | None = None, command: str = "", weights
     staged = atomic_write_bytes(wdir / f".{name}.pt.staged", buf.getvalue())
     try:
         released = load_checkpoint(staged)  # what users get: fp16 file, constant buffers rebuilt
-        res = evaluate_codec(released, load_kodak(limit=eval_limit))
+        kodak = load_kodak(limit=eval_limit)
+        res = evaluate_codec(released, kodak)
         path = wdir / f"{name}.pt"
         os.replace(staged, path)
     finally:
@@ -442,6 +448,10 @@ def release(name: str, eval_limit: int | None = None, command: str = "", weights
         "released": time.strftime("%Y-%m-%d"),
     }
     write_json(wdir / "manifest.json", {"models": models})
+    # the per-image rows beside it: stages reuse them where a spot check reproduces them (lic.measured)
+    from .measured import store
+
+    store(name, models[name]["sha256"], kodak, res["per_image"], wdir / "kodak_measured.json")
     return models[name]
 
 

@@ -131,9 +131,14 @@ def test_release_writes_weights_and_manifest_from_a_staged_copy(tmp_path, monkey
     monkeypatch.setattr(zoo, "WEIGHTS_DIR", tmp_path / "weights")
     zoo.train_reference("a", threads=1)
     entry = zoo.release("a", eval_limit=1)
-    assert sorted(p.name for p in (tmp_path / "weights").iterdir()) == ["a.pt", "manifest.json"]  # no staged leftovers
+    # no staged leftovers; the per-image Kodak rows recorded beside the manifest (lic.measured)
+    assert sorted(p.name for p in (tmp_path / "weights").iterdir()) == ["a.pt", "kodak_measured.json", "manifest.json"]
     assert entry["sha256"] == zoo._sha256(tmp_path / "weights" / "a.pt") and entry["total_steps"] == 1
     assert zoo.load_pretrained("a") is not None
+    from lic import measured
+
+    rows = list(measured.recorded("a", tmp_path / "weights" / "kodak_measured.json").values())
+    assert [(r["image"], r["bytes"]) for r in rows] == [(g["image"], g["bytes"]) for g in entry["kodak_golden"]]
 
 
 def test_a_fresh_checkout_continues_from_the_released_weights(tmp_path, monkeypatch):
