@@ -1,5 +1,5 @@
 // Conv / deconv processing element: SIMD-lane MAC with exact accumulation and the
-// requantisation of lic/fixedpoint.py (IntTransform._conv) and hls/src/conv.h:
+// requantisation of lic/fixedpoint/transform.py (IntTransform._conv) and hls/src/conv.h:
 //
 //   acc = bias + sum_{t < NBEATS, l < SIMD} a[t,l] * w[t,l]        (exact, guard bits)
 //   acc = sat(acc, -2^(ACC_BITS-1), 2^(ACC_BITS-1) - 1)

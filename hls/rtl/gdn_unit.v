@@ -1,5 +1,5 @@
 // GDN / IGDN normalisation unit for ONE output channel value a job, bit-exact with
-// lic/fixedpoint.py (IntTransform._gdn) and hls/src/gdn.h:
+// lic/fixedpoint/transform.py (IntTransform._gdn) and hls/src/gdn.h:
 //
 //   D   = beta_i + sum_j gamma_ij * m_j        m_j = |x_j| (simplified) | x_j^2 (standard)
 //   D   = sat(D, 0, 2^ACC_BITS - 1)

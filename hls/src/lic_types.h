@@ -1,4 +1,4 @@
-// Shared integer primitives of the LIC accelerator. Bit-exact mirror of lic/fixedpoint.py:
+// Shared integer primitives of the LIC accelerator. Bit-exact mirror of lic/fixedpoint/ (arith.py, transform.py):
 //   rshift_round(v, s) = (v + 2^(s-1)) >> s  (s > 0, arithmetic shift: round half up)
 //                      = v << -s             (s <= 0)
 //   sat(v, lo, hi)     = clamp, counting every clamped value (C-sim counters)
