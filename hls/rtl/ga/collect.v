@@ -38,7 +38,7 @@ module ga_collect #(
     endgenerate
     assign in_ready = ~last | f_ready;
     wire fire = in_valid & in_ready;
-    integer l;
+    integer l, f;
     reg [31:0] s;
     always @* begin
         s = 0;
@@ -51,7 +51,8 @@ module ga_collect #(
             fold <= last ? {CW{1'b0}} : fold + 1'b1;
             sat_count <= sat_count + s;
         end
-        if (fire & ~last) pix[fold*PE*OB +: PE*OB] <= in_y;
+        for (f = 0; f < NCO - 1; f = f + 1)   // constant slices: no shifter over the word
+            if (fire & ~last & (fold == f)) pix[f*PE*OB +: PE*OB] <= in_y;
     end
     ga_fifo #(.W(PW), .DEPTH(DEPTH)) u_fifo (
         .clk(clk), .rst(rst), .in_valid(in_valid & last), .in_ready(f_ready), .in_data(merged),

@@ -133,13 +133,15 @@ module ga_conv_stage #(
     reg  [5*PW-1:0] wc0, wc1;              // column pairs ox-1, ox (rows ky = 0..4)
     reg  [5*PW-1:0] col3;                  // column pair ox+1 (bank registers, masked)
     reg  [NIN*A_BITS-1:0] win;             // v[(ky*5 + kx)*CIN + c]
-    integer ky, bk, r;
+    integer ky, bk, r, rr;
     always @* begin
         for (ky = 0; ky < 5; ky = ky + 1) begin
             bk = rb + ky;
             if (bk >= ROWS) bk = bk - ROWS;
             r = 2 * oy - 2 + ky;
-            col3[ky*PW +: PW] = (rd_ok && r >= 0 && r < H) ? rdata[bk] : {PW{1'b0}};
+            col3[ky*PW +: PW] = {PW{1'b0}};             // a ROWS:1 mux, constant indices
+            for (rr = 0; rr < ROWS; rr = rr + 1)
+                if (bk == rr && rd_ok && r >= 0 && r < H) col3[ky*PW +: PW] = rdata[rr];
             win[(ky*5 + 0)*PX +: PX] = wc0[ky*PW +: PX];
             win[(ky*5 + 1)*PX +: PX] = wc0[ky*PW + PX +: PX];
             win[(ky*5 + 2)*PX +: PX] = wc1[ky*PW +: PX];
@@ -204,6 +206,15 @@ module ga_conv_stage #(
     reg [PE*SIMD*W_BITS-1:0]   b_w;
     reg [PE*BW-1:0]            b_bs;
     reg [SIMD*A_BITS-1:0]      b_a;
+    // activation lanes of beat ci: an NCI:1 mux over constant slices of the window (a
+    // variable part-select would become a shifter over the whole window vector)
+    reg [SIMD*A_BITS-1:0] a_sel;
+    integer ai;
+    always @* begin
+        a_sel = win[0 +: SIMD*A_BITS];
+        for (ai = 1; ai < NCI; ai = ai + 1)
+            if (ci == ai) a_sel = win[ai*SIMD*A_BITS +: SIMD*A_BITS];
+    end
     // weight ROM: a registered read (enable en) -- block RAM when deeper than ROM_LUT_MAX
     // words (rom_style, honoured by yosys memory_libmap and Vivado), else LUTs (a shallow
     // ROM costs one LUT a bit of width, less than a BRAM36 of 72 bits)
@@ -223,7 +234,7 @@ module ga_conv_stage #(
         else if (en) b_v <= issue;
         if (en) begin
             b_bs <= brom[co];
-            b_a  <= win[ci * SIMD * A_BITS +: SIMD * A_BITS];
+            b_a  <= a_sel;
         end
     end
 

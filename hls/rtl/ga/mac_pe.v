@@ -314,8 +314,20 @@ module ga_requant #(
     genvar g;
     generate
         for (g = 0; g < NRQ; g = g + 1) begin : g_rq
-            wire signed [AW-1:0]      acc = b_acc[(g*L + j)*AW +: AW];
-            wire signed [SH_BITS-1:0] sh  = b_sh[(g*L + j)*SH_BITS +: SH_BITS];
+            // channel g*L + j: an L:1 mux over constant slices (a variable part-select
+            // would become a shifter over the whole PE-wide word)
+            reg signed [AW-1:0]      acc;
+            reg signed [SH_BITS-1:0] sh;
+            integer i;
+            always @* begin
+                acc = b_acc[g*L*AW +: AW];
+                sh  = b_sh[g*L*SH_BITS +: SH_BITS];
+                for (i = 1; i < L; i = i + 1)
+                    if (j == i) begin
+                        acc = b_acc[(g*L + i)*AW +: AW];
+                        sh  = b_sh[(g*L + i)*SH_BITS +: SH_BITS];
+                    end
+            end
             wire a_hi = acc > ACC_MAX, a_lo = acc < ACC_MIN;
             wire signed [RW-1:0] a = a_hi ? ACC_MAX : a_lo ? ACC_MIN : acc;
             wire s_pos = sh > 0;
@@ -333,13 +345,18 @@ module ga_requant #(
             end
             // ---------------------------------------------------------- output clamp
             wire o_hi = r_y > OUT_MAX, o_lo = r_y < OUT_MIN;
+            wire [OUT_BITS-1:0] y = o_hi ? OUT_MAX[OUT_BITS-1:0] : o_lo ? OUT_MIN[OUT_BITS-1:0]
+                                                                  : r_y[OUT_BITS-1:0];
+            wire [1:0]          ys = {1'b0, r_asat} + {1'b0, o_hi | o_lo};
             reg [L*OUT_BITS-1:0] gy;          // this requantiser's L channels of the word
             reg [L*2-1:0]        gs;
-            always @(posedge clk) if (en & s_v) begin
-                gy[s_j*OUT_BITS +: OUT_BITS] <=
-                    o_hi ? OUT_MAX[OUT_BITS-1:0] : o_lo ? OUT_MIN[OUT_BITS-1:0] : r_y[OUT_BITS-1:0];
-                gs[2*s_j +: 2] <= {1'b0, r_asat} + {1'b0, o_hi | o_lo};
-            end
+            integer k;
+            always @(posedge clk)             // constant slices, one enable each
+                for (k = 0; k < L; k = k + 1)
+                    if (en & s_v & (s_j == k)) begin
+                        gy[k*OUT_BITS +: OUT_BITS] <= y;
+                        gs[2*k +: 2]               <= ys;
+                    end
             assign out_y[g*L*OUT_BITS +: L*OUT_BITS] = gy;
             assign out_sat[g*L*2 +: L*2]             = gs;
         end
