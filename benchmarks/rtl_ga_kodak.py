@@ -54,6 +54,7 @@ def main(argv=None) -> dict:
                     "write rtl_ga_synth.json with the whole design scaled from them")
     ap.add_argument("--combine-lut", default="", help="comma-separated --synth result files "
                     "used for LUT/FF scaling only (with --combine)")
+    ap.add_argument("--note", default="", help="with --combine / --synth: what RTL the numbers are of")
     args = ap.parse_args(argv)
     torch.manual_seed(0)
     model = zoo.load_pretrained(args.student)
@@ -124,6 +125,8 @@ def synth(args, ga, plan, src) -> dict:
     out = {"student": args.student, "board": src.board, "image": args.image,
            "synth": "yosys synth_xilinx -family xcup -flatten (UltraScale+), one stage at a time",
            **r, "model_total": src.notes.get("resources"), "plan": plan.to_dict()}
+    if args.note:
+        out["note"] = args.note
     write_json(args.out or ROOT / "benchmarks" / "results" / "rtl_ga_synth.json", out)
     print(json.dumps({k: out[k] for k in ("stages", "total", "failed")}, indent=1, default=str))
     return out
@@ -157,6 +160,8 @@ def combine(args, ga, plan, src) -> dict:
         row["model"] = model[row["layer"]]
     b = load_board(src.board)
     r = b.resources
+    budget = {"dsp": r.dsp, "bram36": r.bram, "lut": r.lut, "ff": r.ff}
+    decomposed = _gdn_decomposed(plan, measured, est)
     out = {"student": args.student, "board": src.board,
            "gamma_bits": {l.name: rtl_ga.gamma_bits(l, ga.cfg) for l in ga.layers if l.kind == "gdn"},
            "conv_pack": packs,
@@ -164,19 +169,56 @@ def combine(args, ga, plan, src) -> dict:
                     "LUT1-6 + SRL + LUTRAM cells; bram36 = RAMB36E2 + RAMB18E2/2",
            "synthesised": measured, "whole_design_scaled": est,
            "model_total": src.notes.get("resources"),
-           "board_budget": {"dsp": r.dsp, "bram36": r.bram, "lut": r.lut, "ff": r.ff},
-           "plan": plan.to_dict()}
-    tot = est["total"]
-    out["utilisation"] = {k: {"used": tot[k], "budget": out["board_budget"][k],
-                              "fraction": tot[k] / out["board_budget"][k],
-                              "fits_80pct": tot[k] <= 0.8 * out["board_budget"][k],
-                              "fits_100pct": tot[k] <= out["board_budget"][k]}
-                          for k in ("dsp", "lut", "ff")}
+           "board_budget": budget, "plan": plan.to_dict(),
+           "utilisation": _utilisation(est["total"], budget)}
+    if decomposed:
+        out["whole_design_gdn_decomposed"] = decomposed
+        out["utilisation_gdn_decomposed"] = _utilisation(decomposed["total"], budget)
+    if args.note:
+        out["note"] = args.note
     write_json(args.out or ROOT / "benchmarks" / "results" / "rtl_ga_synth.json", out)
-    print(json.dumps({k: out[k] for k in ("whole_design_scaled", "model_total", "board_budget",
-                                          "utilisation")},
-                     indent=1, default=str))
+    keys = ("whole_design_scaled", "model_total", "board_budget", "utilisation",
+            "whole_design_gdn_decomposed", "utilisation_gdn_decomposed")
+    print(json.dumps({k: out[k] for k in keys if k in out}, indent=1, default=str))
     return out
+
+
+def _utilisation(tot: dict, budget: dict) -> dict:
+    return {k: {"used": tot[k], "budget": budget[k], "fraction": tot[k] / budget[k],
+                "fits_80pct": tot[k] <= 0.8 * budget[k], "fits_100pct": tot[k] <= budget[k]}
+            for k in ("dsp", "lut", "ff")}
+
+
+def _gdn_decomposed(plan, measured: list[dict], est: dict) -> dict | None:
+    """The whole design with each GDN stage's LUT/FF as ``c + u * PE + b * lanes`` instead of
+    scaled by lanes: a GDN unit's isqrt and divider are per PE (one output channel a unit),
+    only the products and the sum are per lane, and the ROM/collector/FIFO are per stage.
+    ``u`` (a unit less its lanes) and ``b`` (a lane) come from the small C=8 stages
+    ``gdn_pe1`` (PE 1, 4 lanes), ``gdn_pe2`` (PE 2, 8 lanes) and ``gdn_simd8`` (PE 1, 8
+    lanes); the per-stage part ``c`` at the plan's width from the largest synthesised GDN stage
+    of the plan (``lut-only:`` row) less its units and lanes. None without those four rows."""
+    small = {r.get("case"): r for r in measured if r.get("case")}
+    big = [r for r in measured if r.get("lut_only") and r["kind"] == "gdn"]
+    if not big or any(c not in small for c in ("gdn_pe1", "gdn_pe2", "gdn_simd8")):
+        return None
+    big = max(big, key=lambda x: x["lanes"])
+    fit = {}
+    for k in ("lut", "ff"):
+        l1, l2, l3 = (small[c][k] for c in ("gdn_pe1", "gdn_pe2", "gdn_simd8"))
+        b = (l3 - l1) / 4.0
+        u = l2 - l3
+        fit[k] = {"lane": b, "unit": u, "stage_c8": l1 - u - 4 * b,
+                  "stage_plan": big[k] - u * big["pe"] - b * big["lanes"]}
+    rows = []
+    for row in est["stages"]:
+        if row["kind"] == "gdn" and row.get("source") != "yosys":
+            row = {**row, **{k: round(fit[k]["stage_plan"] + fit[k]["unit"] * row["pe"]
+                                      + fit[k]["lane"] * row["lanes"], 1) for k in ("lut", "ff")},
+                   "source": f"LUT/FF = stage + unit x PE + lane x lanes (small gdn_pe1/pe2/simd8, "
+                             f"stage part from {big['layer']}); DSP as whole_design_scaled"}
+        rows.append(row)
+    total = {k: round(sum(r[k] for r in rows), 1) for k in ("lut", "ff", "dsp")}
+    return {"fit": fit, "stages": rows, "total": total}
 
 
 if __name__ == "__main__":
