@@ -55,6 +55,12 @@ def conv_pack(layer, lf: LayerFold, cfg) -> int:
     return 2 if ok else 1
 
 
+def _requantisers(pe: int, nci: int) -> int:
+    """Requantisers a conv stage shares among its ``pe`` units (``conv_stage.v``'s ``nrq``): the fewest that
+    divide ``pe`` and issue every unit's result within its ``nci``-cycle accumulation, so the array never waits."""
+    return min(r for r in range(1, pe + 1) if pe % r == 0 and pe // r <= nci)
+
+
 def _tree_levels(simd: int) -> int:
     n, k = simd, 0
     while n > 1:
@@ -210,8 +216,8 @@ def model_cycles(plan: FoldingPlan) -> dict:
                 start += slow * 3.0 / rows
             else:
                 start += slow / (l.hin * l.win)
-        # beat register + unit pipeline (+ the conv PE's adder-tree levels)
-        lat = nci + (6 + _tree_levels(l.simd) if l.kind == "conv" else 15)
+        # beat register + unit pipeline (+ the conv PE's adder-tree levels and the shared requantisers' issue)
+        lat = nci + (6 + _tree_levels(l.simd) + l.pe // _requantisers(l.pe, nci) if l.kind == "conv" else 15)
         slow, prev = max(slow, float(t)), float(t)
         eff[l.name] = int(round(t))
         tail = t / (l.hin // 2) if l.kind == "conv" else nco * nci
