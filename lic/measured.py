@@ -174,7 +174,7 @@ def main(argv=None) -> int:
     ap.add_argument("command", choices=["record", "check"])
     ap.add_argument("names", nargs="*", help="released model names (default: all)")
     ap.add_argument("--limit", type=int, default=None, help="record the first LIMIT Kodak images (default 24)")
-    a = ap.parse_args(argv)
+    a = ap.parse_intermixed_args(argv)
     try:
         if a.command == "record":
             from .data import load_kodak
