@@ -39,6 +39,20 @@ def _weights_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _coding_line(r: dict) -> str:
+    """How many Kodak images stages 01/02 coded and how many recorded rows they reused (lic.measured)."""
+    parts = []
+    for stage, res in (("01", r["r01"]), ("02", r["r02"])):
+        c = list((res.get("coding") or {}).values())
+        if c:
+            parts.append(f"stage {stage} coded {sum(x['coded'] for x in c)} Kodak images and reused "
+                         f"{sum(x['reused'] for x in c)} rows of `weights/kodak_measured.json` "
+                         f"({sum(1 for x in c if x['reused'])} of "
+                         f"{sum(1 for x in c if x['why'] != 'not a released model')} released models used as they "
+                         "are passed the exact spot check)")
+    return ("Coding: " + "; ".join(parts) + ".") if parts else "Coding: every image coded by this run."
+
+
 def write(preset: str, run: Path | None) -> None:
     """Print the whole Markdown document."""
     r = report.load_all(preset)
@@ -50,6 +64,7 @@ def write(preset: str, run: Path | None) -> None:
     print(f"\nStage keys " + ", ".join(f"{s}:{v['key']}" for s, v in r["stages"].items())
           + f"; commit {r['stages']['04']['commit']}.\n")
     print(report.summary_paragraph(r) + "\n")
+    print(_coding_line(r) + "\n")
     r02, noise02, r04 = r["r02"], distill.noise_table(r["r02"]), r["r04"]
     tables = [
         ("## Headline", report.headline_table(r)),
