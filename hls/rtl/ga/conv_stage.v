@@ -131,17 +131,32 @@ module ga_conv_stage #(
     reg  [RB-1:0]  rb;                     // bank of row 2*oy-2
     reg            rd_ok;                  // the bank registers hold an in-image column pair
     reg  [5*PW-1:0] wc0, wc1;              // column pairs ox-1, ox (rows ky = 0..4)
-    reg  [5*PW-1:0] col3;                  // column pair ox+1 (bank registers, masked)
+    wire [5*PW-1:0] col3;                  // column pair ox+1 (bank registers, masked)
     reg  [NIN*A_BITS-1:0] win;             // v[(ky*5 + kx)*CIN + c]
-    integer ky, bk, r, rr;
+    // bank of window row ky: a binary ROWS+1 -> 2^SB mux tree a row (ga_muxtree), the select
+    // ROWS (a zero leaf) where the row or the column pair is outside the image: no per-bank
+    // compare/AND (a one-hot $pmux of ROWS cases costs ~3 LUTs a bit, the tree ~2)
+    localparam integer SB = $clog2(ROWS + 1);
+    localparam [SB-1:0] ZSEL = ROWS;          // the zero leaf
+    wire [ROWS*PW-1:0] rd_all;
+    reg  [5*SB-1:0]    bsel;
+    integer ky, bk, r;
+    genvar b2, k2;
+    generate
+        for (b2 = 0; b2 < ROWS; b2 = b2 + 1) begin : g_rd
+            assign rd_all[b2*PW +: PW] = rdata[b2];
+        end
+        for (k2 = 0; k2 < 5; k2 = k2 + 1) begin : g_col3
+            ga_muxtree #(.N(ROWS), .W(PW), .SB(SB)) u_m (
+                .d(rd_all), .s(bsel[k2*SB +: SB]), .y(col3[k2*PW +: PW]));
+        end
+    endgenerate
     always @* begin
         for (ky = 0; ky < 5; ky = ky + 1) begin
             bk = rb + ky;
             if (bk >= ROWS) bk = bk - ROWS;
             r = 2 * oy - 2 + ky;
-            col3[ky*PW +: PW] = {PW{1'b0}};             // a ROWS:1 mux, constant indices
-            for (rr = 0; rr < ROWS; rr = rr + 1)
-                if (bk == rr && rd_ok && r >= 0 && r < H) col3[ky*PW +: PW] = rdata[rr];
+            bsel[ky*SB +: SB] = (rd_ok && r >= 0 && r < H) ? bk[SB-1:0] : ZSEL;
             win[(ky*5 + 0)*PX +: PX] = wc0[ky*PW +: PX];
             win[(ky*5 + 1)*PX +: PX] = wc0[ky*PW + PX +: PX];
             win[(ky*5 + 2)*PX +: PX] = wc1[ky*PW +: PX];
@@ -206,15 +221,11 @@ module ga_conv_stage #(
     reg [PE*SIMD*W_BITS-1:0]   b_w;
     reg [PE*BW-1:0]            b_bs;
     reg [SIMD*A_BITS-1:0]      b_a;
-    // activation lanes of beat ci: an NCI:1 mux over constant slices of the window (a
-    // variable part-select would become a shifter over the whole window vector)
-    reg [SIMD*A_BITS-1:0] a_sel;
-    integer ai;
-    always @* begin
-        a_sel = win[0 +: SIMD*A_BITS];
-        for (ai = 1; ai < NCI; ai = ai + 1)
-            if (ci == ai) a_sel = win[ai*SIMD*A_BITS +: SIMD*A_BITS];
-    end
+    // activation lanes of beat ci: a binary NCI -> 2^CWI mux tree over constant slices of
+    // the window (a variable part-select would become a shifter over the whole window vector;
+    // a one-hot $pmux of NCI cases an AND-OR of NCI terms a bit)
+    wire [SIMD*A_BITS-1:0] a_sel;
+    ga_muxtree #(.N(NCI), .W(SIMD*A_BITS), .SB(CWI)) u_asel (.d(win), .s(ci), .y(a_sel));
     // weight ROM: a registered read (enable en) -- block RAM when deeper than ROM_LUT_MAX
     // words (rom_style, honoured by yosys memory_libmap and Vivado), else LUTs (a shallow
     // ROM costs one LUT a bit of width, less than a BRAM36 of 72 bits)
@@ -321,6 +332,39 @@ module ga_conv_stage #(
         end
     end
     assign stats = {c_last0, npix, sat_count, c_last, c_first, c_fill, c_starve, c_stall, c_busy};
+endmodule
+
+// y = d[s*W +: W] for s < N, 0 otherwise: a binary tree of 2:1 muxes over constant slices
+// (heap order: node n's children 2n, 2n+1; leaves 2^SB .. 2^(SB+1)-1; the root splits on the
+// select's MSB), which yosys maps to LUT6 + MUXF7/F8 (4:1, 8:1, 16:1 a bit) -- neither the
+// shifter of a variable part-select nor the AND-OR of a one-hot $pmux.
+module ga_muxtree #(
+    parameter integer N  = 2,
+    parameter integer W  = 1,
+    parameter integer SB = 1     // select bits, 2^SB >= N
+) (
+    input  wire [N*W-1:0] d,
+    input  wire [SB-1:0]  s,
+    output wire [W-1:0]   y
+);
+    localparam integer L = 1 << SB;
+    wire [2*L*W-1:0] t;                   // node n at t[n*W +: W] (node 0 unused)
+    genvar n;
+    generate
+        for (n = 0; n < L; n = n + 1) begin : g_leaf
+            if (n < N) begin : g_d
+                assign t[(L + n)*W +: W] = d[n*W +: W];
+            end else begin : g_z
+                assign t[(L + n)*W +: W] = {W{1'b0}};
+            end
+        end
+        for (n = 1; n < L; n = n + 1) begin : g_node  // depth of n = floor(log2 n)
+            assign t[n*W +: W] = s[SB - 1 - $clog2(n + 1) + 1] ? t[(2*n + 1)*W +: W]
+                                                                  : t[2*n*W +: W];
+        end
+    endgenerate
+    assign t[0 +: W] = {W{1'b0}};
+    assign y = t[W +: W];
 endmodule
 
 `default_nettype wire
