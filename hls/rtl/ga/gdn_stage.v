@@ -85,6 +85,13 @@ module ga_gdn_stage #(
     reg [PE*ACC_BITS-1:0]      b_beta;
     reg [SIMD*IN_BITS-1:0]     b_x;
     reg [PE*IN_BITS-1:0]       b_xi;
+    // lanes of beat ci and the PE channels of fold co: binary mux trees over constant
+    // slices of the pixel (ga_muxtree, conv_stage.v), not variable part-selects (yosys builds
+    // those as a shifter over the whole C*IN_BITS-bit pixel)
+    wire [SIMD*IN_BITS-1:0] x_sel;
+    wire [PE*IN_BITS-1:0]   xi_sel;
+    ga_muxtree #(.N(NCI), .W(SIMD*IN_BITS), .SB(CWI)) u_xsel (.d(x), .s(ci), .y(x_sel));
+    ga_muxtree #(.N(NCO), .W(PE*IN_BITS), .SB(CWO)) u_xisel (.d(x), .s(co), .y(xi_sel));
     // gamma ROM: a registered read (enable en) -- block RAM when deeper than ROM_LUT_MAX
     // words (rom_style, honoured by yosys memory_libmap and Vivado), else LUTs
     generate
@@ -103,8 +110,8 @@ module ga_gdn_stage #(
         else if (en) b_v <= issue;
         if (en) begin
             b_beta  <= brom[co];
-            b_x     <= x[ci * SIMD * IN_BITS +: SIMD * IN_BITS];
-            b_xi    <= x[co * PE * IN_BITS +: PE * IN_BITS];
+            b_x     <= x_sel;
+            b_xi    <= xi_sel;
         end
     end
 
