@@ -138,7 +138,7 @@ module ga_conv_stage #(
     // compare/AND (a one-hot $pmux of ROWS cases costs ~3 LUTs a bit, the tree ~2)
     localparam integer SB = $clog2(ROWS + 1);
     localparam [SB-1:0] ZSEL = ROWS;          // the zero leaf
-    wire [ROWS*PW-1:0] rd_all;
+    wire [(ROWS+1)*PW-1:0] rd_all;          // the bank registers and a zero leaf (ZSEL)
     reg  [5*SB-1:0]    bsel;
     integer ky, bk, r;
     genvar b2, k2;
@@ -146,8 +146,9 @@ module ga_conv_stage #(
         for (b2 = 0; b2 < ROWS; b2 = b2 + 1) begin : g_rd
             assign rd_all[b2*PW +: PW] = rdata[b2];
         end
+        assign rd_all[ROWS*PW +: PW] = {PW{1'b0}};
         for (k2 = 0; k2 < 5; k2 = k2 + 1) begin : g_col3
-            ga_muxtree #(.N(ROWS), .W(PW), .SB(SB)) u_m (
+            ga_muxtree #(.N(ROWS + 1), .W(PW), .SB(SB)) u_m (
                 .d(rd_all), .s(bsel[k2*SB +: SB]), .y(col3[k2*PW +: PW]));
         end
     endgenerate
@@ -334,7 +335,7 @@ module ga_conv_stage #(
     assign stats = {c_last0, npix, sat_count, c_last, c_first, c_fill, c_starve, c_stall, c_busy};
 endmodule
 
-// y = d[s*W +: W] for s < N, 0 otherwise: a binary tree of 2:1 muxes over constant slices
+// y = d[s*W +: W] (s < N; d[(N-1)*W +: W] for s >= N): a binary tree of 2:1 muxes over constant slices
 // (heap order: node n's children 2n, 2n+1; leaves 2^SB .. 2^(SB+1)-1; the root splits on the
 // select's MSB), which yosys maps to LUT6 + MUXF7/F8 (4:1, 8:1, 16:1 a bit) -- neither the
 // shifter of a variable part-select nor the AND-OR of a one-hot $pmux.
@@ -354,8 +355,8 @@ module ga_muxtree #(
         for (n = 0; n < L; n = n + 1) begin : g_leaf
             if (n < N) begin : g_d
                 assign t[(L + n)*W +: W] = d[n*W +: W];
-            end else begin : g_z
-                assign t[(L + n)*W +: W] = {W{1'b0}};
+            end else begin : g_pad  // s < N by design: a copy lets yosys merge the muxes
+                assign t[(L + n)*W +: W] = d[(N - 1)*W +: W];
             end
         end
         for (n = 1; n < L; n = n + 1) begin : g_node  // depth of n = floor(log2 n)
