@@ -135,7 +135,7 @@ module ga_conv_stage #(
     reg  [NIN*A_BITS-1:0] win;             // v[(ky*5 + kx)*CIN + c]
     // bank of window row ky: a binary ROWS+1 -> 2^SB mux tree a row (ga_muxtree), the select
     // ROWS (a zero leaf) where the row or the column pair is outside the image: no per-bank
-    // compare/AND (a one-hot $pmux of ROWS cases costs ~3 LUTs a bit, the tree ~2)
+    // compare/AND (the if (bk == rr) loop this replaces cost more: README, step 4)
     localparam integer SB = $clog2(ROWS + 1);
     localparam [SB-1:0] ZSEL = ROWS;          // the zero leaf
     wire [(ROWS+1)*PW-1:0] rd_all;          // the bank registers and a zero leaf (ZSEL)
@@ -224,7 +224,7 @@ module ga_conv_stage #(
     reg [SIMD*A_BITS-1:0]      b_a;
     // activation lanes of beat ci: a binary NCI -> 2^CWI mux tree over constant slices of
     // the window (a variable part-select would become a shifter over the whole window vector;
-    // a one-hot $pmux of NCI cases an AND-OR of NCI terms a bit)
+    // the if (ci == ai) loop this replaces cost more: README, step 4)
     wire [SIMD*A_BITS-1:0] a_sel;
     ga_muxtree #(.N(NCI), .W(SIMD*A_BITS), .SB(CWI)) u_asel (.d(win), .s(ci), .y(a_sel));
     // weight ROM: a registered read (enable en) -- block RAM when deeper than ROM_LUT_MAX
@@ -338,7 +338,7 @@ endmodule
 // y = d[s*W +: W] (s < N; d[(N-1)*W +: W] for s >= N): a binary tree of 2:1 muxes over constant slices
 // (heap order: node n's children 2n, 2n+1; leaves 2^SB .. 2^(SB+1)-1; the root splits on the
 // select's MSB), which yosys maps to LUT6 + MUXF7/F8 (4:1, 8:1, 16:1 a bit) -- neither the
-// shifter of a variable part-select nor the AND-OR of a one-hot $pmux.
+// shifter of a variable part-select nor a chain of (sel == i) compares.
 module ga_muxtree #(
     parameter integer N  = 2,
     parameter integer W  = 1,
