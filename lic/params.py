@@ -171,6 +171,9 @@ STAGE_PARAMS: dict[str, tuple[Param, ...]] = {
               "(0.15: after the lr drop)", 0.15),
         Param("pruned_widths", List[int], "widths whose students also start from the channel-pruned teacher "
               "(kd-pruned / rd-pruned)", [8], [64], []),
+        Param("deployed_lambdas", List[float], "more λ of the stage-01 teacher set for the deployed student (KD from "
+              "the pruned teacher, each of pruned_widths): its BD-rate vs the teacher on these and lambdas ([]: none)",
+              [], [0.0018, 0.0035], []),
         Param("ablation_width", int, "width N of the loss-term ablation (0: no ablation)", 8, 64),
         Param("ablation_init", str, 'ablation students start from "scratch" or "zoo" (the released from-scratch '
               "student)", "scratch", "zoo", "scratch"),

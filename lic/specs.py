@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .errors import ParameterError
 
-__all__ = ["lambda_tag", "KIND_LOSS", "PRUNED_KINDS", "STUDENT_KINDS", "LOSSES", "StudentSpec"]
+__all__ = ["lambda_tag", "KIND_LOSS", "PRUNED_KINDS", "DEPLOYED_KIND", "STUDENT_KINDS", "LOSSES", "StudentSpec"]
 
 #: the training losses of a student: ``kd`` (:class:`lic.distill.DistillationLoss`) or ``rd``, the
 #: rate-distortion loss alone (the control)
@@ -23,6 +23,8 @@ LOSSES = ("kd", "rd")
 KIND_LOSS: dict[str, str] = {"kd": "kd", "scratch": "rd", "kd-pruned": "kd", "rd-pruned": "rd"}
 #: the kinds that inherit the pruned teacher's weights
 PRUNED_KINDS = ("kd-pruned", "rd-pruned")
+#: the student kind the study deploys (quantized in stage 03, built in stage 04): KD from the pruned teacher
+DEPLOYED_KIND = "kd-pruned"
 #: every kind of main student; stage 02's loss-term ablation adds ``abl-<config>`` (KD, some terms off)
 STUDENT_KINDS = tuple(KIND_LOSS)
 

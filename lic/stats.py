@@ -21,7 +21,7 @@ import pandas as pd
 from .metrics import bd_rate, rd_cost
 from .specs import lambda_tag
 
-__all__ = ["OBJECTIVE_COLUMNS", "NOISE_COLUMNS", "SET_COMPARISONS", "student_curve", "curve_bd", "sets_bd",
+__all__ = ["OBJECTIVE_COLUMNS", "NOISE_COLUMNS", "SET_COMPARISONS", "student_curve", "curve_bd", "deployed_curves", "sets_bd",
            "width_summary", "ablation_bd", "t_summary", "seed_spread", "noise_summary", "window_costs",
            "paired_objective", "paired_objective_curve", "paired_objectives", "objective_summary", "kodak_cost_change"]
 
@@ -43,6 +43,24 @@ def curve_bd(anchor: pd.DataFrame, test: pd.DataFrame) -> float:
     if anchor.empty or test.empty:
         return math.nan
     return bd_rate(anchor.bpp, anchor.psnr, test.bpp, test.psnr)
+
+
+def deployed_curves(rd: pd.DataFrame, teacher_rd: pd.DataFrame, kind: str, widths: list[int], seed: int,
+                    main_lambdas: list[float], cplx: dict, t_cplx: dict) -> list[dict]:
+    """The deployed student ``kind`` per width on every λ it was coded at: its BD-rate vs the teacher on
+    all its points, next to the one on ``main_lambdas`` only (the summary's), and its GFLOPs vs the
+    teacher's per 720p frame. Widths without such a student are left out."""
+    main = {lambda_tag(l) for l in main_lambdas}
+    out = []
+    for N in widths:
+        c = student_curve(rd, kind, N, seed).sort_values("lmbda")
+        if c.empty:
+            continue
+        out.append({"kind": kind, "N": N, "lambdas": [float(l) for l in c.lmbda], "points": len(c),
+                    "bd_rate_vs_teacher": curve_bd(teacher_rd, c),
+                    "bd_rate_vs_teacher_main": curve_bd(teacher_rd, c[c.lmbda.map(lambda_tag).isin(main)]),
+                    "gflops_vs_teacher": cplx[str(N)]["720p"]["gflops"] / t_cplx["720p"]["gflops"]})
+    return out
 
 
 #: the BD-rates of stage 02's summary that :func:`sets_bd` repeats on every evaluation set: name ->

@@ -62,7 +62,7 @@ REFERENCE: dict[str, dict] = {
               "dir": "teacher-n128-m192-long"},
     # the other RD points: fine-tuned from the base (rate moves within a few hundred steps); the two
     # lowest λ extend the teacher curve down to the students' PSNR so BD-rates vs the teacher exist.
-    # Four points in all (11 MB each in fp16, the N=64 students 4.1 MB; weights/ holds 112 MB, du -sh weights).
+    # Four points in all (11 MB each in fp16, the N=64 students 4.1 MB; weights/ holds 120 MB, du -sh weights).
     **{f"teacher-n128-m192-l{lambda_tag(l)}": {**_T, "lmbda": l, "lr": 1e-4, "steps": 300, "init": TEACHER}
        for l in (0.0067,)},
     **{f"teacher-n128-m192-l{lambda_tag(l)}": {**_T, "lmbda": l, "lr": 1e-4, "steps": 500, "init": TEACHER}

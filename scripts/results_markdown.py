@@ -72,6 +72,8 @@ def write(preset: str, run: Path | None) -> None:
         ("Teacher vs JPEG / WebP at matching bpp:", teacher.matching_bpp(r["r01"])),
         ("## Students (stage 02)", distill.rd_table(r02)),
         ("", distill.summary_table(r02)),
+        ("The deployed student on more λ (stage 02's deployed_lambdas), BD-rate vs the teacher on all its points:",
+         pd.DataFrame(r02.get("deployed", []))),
         ("KD vs scratch, run-to-run noise:", noise02),
         ("", stats.noise_summary(noise02)),
         ("KD vs scratch, paired training objective (in-sample, final phase, same batches):", distill.objective_table(r02)),

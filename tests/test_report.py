@@ -95,6 +95,18 @@ def test_headline_table_claims_units_and_na():
     assert (h["paper's claim"] != "").sum() == 5  # each claim once, on its first row
 
 
+def test_headline_and_paragraph_show_the_deployed_student_on_more_lambdas():
+    r = _results()
+    r["r02"]["lambdas"] = [0.0067, 0.025]
+    r["r02"]["deployed"] = [{"kind": "kd-pruned", "N": 64, "lambdas": [0.0018, 0.0035, 0.0067, 0.025], "points": 4,
+                             "bd_rate_vs_teacher": 11.55, "bd_rate_vs_teacher_main": 8.47, "gflops_vs_teacher": 0.283}]
+    cell = dict(zip(*report.headline_table(r)[["quantity", "our measured"]].T.values))
+    assert cell["student N=64, KD from the pruned teacher: BD-rate vs teacher on 4 λ (0.0018, 0.0035, 0.0067, "
+                "0.025) at 0.283× its GFLOPs"] == "+11.55 %"
+    assert ("On 4 λ instead of 2, the deployed N=64 student (KD from the pruned teacher) costs +11.6 % BD-rate"
+            in report.summary_paragraph(r))
+
+
 def test_summary_paragraph_and_width_for_board_use_the_deployable_student():
     r = _results()
     assert report.deployable(r["r02"]) == {64: ("kd-pruned", 8.85)}  # N=32 has no finite BD-rate

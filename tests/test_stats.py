@@ -95,3 +95,19 @@ def test_kodak_cost_change_uses_mean_mse_and_mean_bpp():
     sc = 0.025 * 255**2 * 1e-3 + 0.6
     assert kodak_cost_change(df, 64, 0.025, 0) == pytest.approx(100 * (kd / sc - 1))
     assert math.isnan(kodak_cost_change(df, 64, 0.025, 1))  # no such seed
+
+
+def test_deployed_curves_bd_rate_on_all_points_and_on_the_main_lambdas():
+    from lic.stats import deployed_curves
+    teacher = pd.DataFrame({"lmbda": [0.0018, 0.0035, 0.0067, 0.025], "bpp": [0.26, 0.41, 0.61, 0.95],
+                            "psnr": [27.3, 29.0, 30.7, 32.5]})
+    # a student 10 % above the teacher's rate at the two high λ, 20 % at the two low λ
+    rd = pd.DataFrame({"codec": "kd-pruned", "N": 64, "seed": 0, "lmbda": teacher.lmbda,
+                       "bpp": teacher.bpp * [1.2, 1.2, 1.1, 1.1], "psnr": teacher.psnr})
+    rd = pd.concat([rd, rd.assign(codec="rd-pruned", bpp=rd.bpp * 2)], ignore_index=True)
+    cplx = {"64": {"720p": {"gflops": 28.3}}}
+    (row,) = deployed_curves(rd, teacher, "kd-pruned", [32, 64], 0, [0.0067, 0.025], cplx, {"720p": {"gflops": 100.0}})
+    assert row["N"] == 64 and row["points"] == 4 and row["lambdas"] == [0.0018, 0.0035, 0.0067, 0.025]
+    assert row["bd_rate_vs_teacher_main"] == pytest.approx(10.0, abs=0.5)  # pchip on two points
+    assert 12.0 < row["bd_rate_vs_teacher"] < 20.0  # the low-λ points pull the 4-point BD-rate up
+    assert row["gflops_vs_teacher"] == pytest.approx(0.283)

@@ -68,9 +68,9 @@ from ..fileio import atomic_write_text
 from ..models import load_checkpoint, save_checkpoint
 from ..params import stage_presets
 from ..plots import figure_ablation, figure_complexity, figure_objective, figure_rd, figure_sets, save_figure
-from ..specs import PRUNED_KINDS, StudentSpec, lambda_tag
-from ..stats import (NOISE_COLUMNS, OBJECTIVE_COLUMNS, ablation_bd, noise_summary, objective_summary,
-                     paired_objectives, seed_spread, sets_bd, width_summary)
+from ..specs import DEPLOYED_KIND, PRUNED_KINDS, StudentSpec, lambda_tag
+from ..stats import (NOISE_COLUMNS, OBJECTIVE_COLUMNS, ablation_bd, deployed_curves, noise_summary,
+                     objective_summary, paired_objectives, seed_spread, sets_bd, width_summary)
 from ..study import Stage, check_noise_seeds, git_commit, input_stage, resolve_params
 from ..zoo import released_log, released_student
 from . import teacher as teacher_stage
@@ -312,7 +312,7 @@ def _read_inputs(p: dict, t01: Stage, upstream: dict, progress: bool) -> _Inputs
     r01 = t01.results()
     teacher_lambdas = sorted(float(k) for k in r01["models"])
     lambdas = [float(l) for l in (p["lambdas"] or teacher_lambdas)]
-    missing = [l for l in lambdas if lambda_tag(l) not in r01["models"]]
+    missing = [l for l in [*lambdas, *p["deployed_lambdas"]] if lambda_tag(l) not in r01["models"]]
     if missing:
         raise ParameterError(f"λ {missing} not in the stage-01 teacher set {teacher_lambdas}")
     sets = load_eval_sets(p.get("eval_sets"), p["kodak_dir"], p["kodak_limit"])
@@ -323,7 +323,8 @@ def _read_inputs(p: dict, t01: Stage, upstream: dict, progress: bool) -> _Inputs
 
 def _statistics(p: dict, inp: _Inputs, run: _Students, ablation_kinds: dict[str, str]) -> dict:
     """Step 2: the tables (written as CSV) and the statistics over them (:mod:`lic.stats`)."""
-    rd_df = pd.DataFrame(run.rd)
+    rd_all = pd.DataFrame(run.rd)  # the main λ, and the deployed student's extra λ (its own table only)
+    rd_df = rd_all[rd_all.lmbda.map(lambda_tag).isin({lambda_tag(l) for l in inp.lambdas})]
     per_image_df = pd.concat(run.per_image, ignore_index=True)
     _write_csv(run.st, "per_image.csv", per_image_df)
     _write_csv(run.st, "rd.csv", rd_df)
@@ -345,7 +346,9 @@ def _statistics(p: dict, inp: _Inputs, run: _Students, ablation_kinds: dict[str,
               **{n: (t, extra_rd[extra_rd.set == n]) for n, t in inp.teacher_sets.items()}}
     return {"rd": rd_df, "summary": summary_df, "ablation": ablation_df, "noise": noise_df,
             "objective": objective_df, "objective_curves": objective_curves, "teacher_complexity": t_cplx,
-            "sets_bd": sets_bd(by_set, sorted({*p["widths"], *p["pruned_widths"]}))}
+            "sets_bd": sets_bd(by_set, sorted({*p["widths"], *p["pruned_widths"]})),
+            "deployed": deployed_curves(rd_all, inp.teacher_rd, DEPLOYED_KIND, p["pruned_widths"], p["seed"], inp.lambdas,
+                                        run.cplx, t_cplx) if p["deployed_lambdas"] else []}
 
 
 def _results(p: dict, inp: _Inputs, run: _Students, tables: dict, t_start: float) -> dict:
@@ -372,7 +375,7 @@ def _results(p: dict, inp: _Inputs, run: _Students, tables: dict, t_start: float
         "kodak_images": len(run.images),
         "eval_sets": [s.info() for s in inp.sets],
         "rd_sets": _rd_sets(run.rd_extra, inp.teacher_sets),
-        "sets_bd": tables["sets_bd"],
+        "sets_bd": tables["sets_bd"], "deployed": tables["deployed"],
         "commit": git_commit(),
         "wall_s": time.monotonic() - t_start,
     }
@@ -421,6 +424,8 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     run = _Students(p, st, upstream, inp.sets[0].images, extra_sets(inp.sets), force, progress)
     for spec in _main_specs(p, inp.M, inp.lambdas):
         run.student(spec)
+    for spec in (_spec(p, inp.M, DEPLOYED_KIND, N, l) for N in p["pruned_widths"] for l in p["deployed_lambdas"]):
+        run.student(spec)  # the deployed student's extra λ (a spec already run is not run again)
     ablation_kinds = _ablation_kinds(p, inp.lambdas, run.inits)
     for kind in ablation_kinds.values():
         for lmbda in inp.lambdas:

@@ -146,6 +146,10 @@ def _claims(r: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
             at = f" at {g:.3g}× its GFLOPs" if _ok(g) else ""
             kd.append((f"student N={s['N']}, {KIND_LABEL[kind]}: BD-rate vs teacher{at}", _bd(bd),
                        f"teacher N={tN} (float), same images"))
+    for d in r02.get("deployed", []):
+        lams = ", ".join(f"{l:g}" for l in d["lambdas"])
+        kd.append((f"student N={d['N']}, {KIND_LABEL[d['kind']]}: BD-rate vs teacher on {d['points']} λ ({lams}) at "
+                   f"{d['gflops_vs_teacher']:.3g}× its GFLOPs", _bd(d["bd_rate_vs_teacher"]), f"teacher N={tN} (float), same images"))
     for x in noise_summary(noise_table(r02)):
         verdict = "resolved" if x["resolved"] else "not resolved above seed noise"
         kd.append((f"KD vs RD-only student N={x['N']}, mean of {x['seeds']} seeds ± 95% CI",
@@ -222,6 +226,10 @@ def summary_paragraph(r: dict, chosen: dict | None = None) -> str:
         g = next(s.get("gflops_vs_teacher") for s in r02["summary"] if int(s["N"]) == N)
         out.append(f"The widest measured student to deploy, N={N} ({KIND_LABEL[kind]}), costs {bd:+.1f} % BD-rate "
                    f"against the teacher at {g:.3g}× its GFLOPs per 720p frame.")
+    for d in r02.get("deployed", []):
+        if _ok(d["bd_rate_vs_teacher"]):
+            out.append(f"On {d['points']} λ instead of {len(r02['lambdas'])}, the deployed N={d['N']} student "
+                       f"({KIND_LABEL[d['kind']]}) costs {d['bd_rate_vs_teacher']:+.1f} % BD-rate against the teacher.")
     for x in noise_summary(noise_table(r02)):
         if _ok(x["kd_vs_scratch_mean"]):
             out.append(f"KD vs RD-only training at N={x['N']}: {x['kd_vs_scratch_mean']:+.1f} ± {x['ci95']:.1f} % over "
