@@ -50,6 +50,8 @@ def main(argv=None) -> dict:
                     "rtl_ga_kodak.json, with --synth rtl_ga_synth.json)")
     ap.add_argument("--synth", default="", help="comma-separated stages to synthesise instead")
     ap.add_argument("--synth-timeout", type=float, default=1800)
+    ap.add_argument("--hier", action="store_true", help="with --synth: keep the hierarchy "
+                    "(no -flatten; identical units synthesised once)")
     ap.add_argument("--combine", default="", help="comma-separated --synth result files: "
                     "write rtl_ga_synth.json with the whole design scaled from them")
     ap.add_argument("--combine-lut", default="", help="comma-separated --synth result files "
@@ -116,14 +118,16 @@ def main(argv=None) -> dict:
 def synth(args, ga, plan, src) -> dict:
     """yosys resources of the named stages (at the Kodak grid: line buffers 768 px wide)."""
     names = [n.strip() for n in args.synth.split(",") if n.strip()]
-    r = rtl_ga_synth.synth_plan(ga, plan, Path(args.work) / "synth", names, args.synth_timeout)
+    r = rtl_ga_synth.synth_plan(ga, plan, Path(args.work) / ("synth_hier" if args.hier else "synth"),
+                                names, args.synth_timeout, flatten=not args.hier)
     model = {l.name: {"dsp": l.dsp, "bram36": l.bram, "lut": l.lut, "ff": l.ff}
              for l in src.layers}
     for row in r["stages"]:
         row["model"] = model[row["layer"]]
         row.pop("cells", None)
     out = {"student": args.student, "board": src.board, "image": args.image,
-           "synth": "yosys synth_xilinx -family xcup -flatten (UltraScale+), one stage at a time",
+           "synth": f"yosys synth_xilinx -family xcup{'' if args.hier else ' -flatten'} "
+                    "(UltraScale+), one stage at a time",
            **r, "model_total": src.notes.get("resources"), "plan": plan.to_dict()}
     if args.note:
         out["note"] = args.note
@@ -165,8 +169,10 @@ def combine(args, ga, plan, src) -> dict:
     out = {"student": args.student, "board": src.board,
            "gamma_bits": {l.name: rtl_ga.gamma_bits(l, ga.cfg) for l in ga.layers if l.kind == "gdn"},
            "conv_pack": packs,
-           "synth": "yosys 0.23 synth_xilinx -family xcup -flatten, one stage at a time; LUT = "
-                    "LUT1-6 + SRL + LUTRAM cells; bram36 = RAMB36E2 + RAMB18E2/2",
+           "synth": "yosys 0.23 synth_xilinx -family xcup, one stage at a time (flat or "
+                    "hierarchical: each row's 'flatten'); LUT = LUT1-6 + SRL + LUTRAM cells, "
+                    "lut_sites = the same with a LUTRAM cell at its LUT6 sites (RAM64M8, "
+                    "RAM32M16: 8); bram36 = RAMB36E2 + RAMB18E2/2",
            "synthesised": measured, "whole_design_scaled": est,
            "model_total": src.notes.get("resources"),
            "board_budget": budget, "plan": plan.to_dict(),
@@ -184,9 +190,12 @@ def combine(args, ga, plan, src) -> dict:
 
 
 def _utilisation(tot: dict, budget: dict) -> dict:
+    """Use of each resource vs the board; ``lut_sites`` (LUTRAM at its LUT sites) and
+    ``bram36`` where the total has them (every stage synthesised)."""
+    budget = {**budget, "lut_sites": budget["lut"]}
     return {k: {"used": tot[k], "budget": budget[k], "fraction": tot[k] / budget[k],
                 "fits_80pct": tot[k] <= 0.8 * budget[k], "fits_100pct": tot[k] <= budget[k]}
-            for k in ("dsp", "lut", "ff")}
+            for k in ("dsp", "lut", "lut_sites", "ff", "bram36") if k in tot}
 
 
 def _gdn_decomposed(plan, measured: list[dict], est: dict) -> dict | None:

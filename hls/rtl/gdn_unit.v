@@ -37,7 +37,9 @@ module gdn_unit #(
     parameter integer S_DEN     = 0,   // GDN denominator pre-shift (attrs["s_den"])
     parameter integer SHIFT     = 0,   // IGDN requantisation shift (attrs["shift"])
     parameter integer SQRT_FRAC = 4,   // standard: extra fractional bits t of the root
-    parameter integer OUT_BITS  = 8    // signed output
+    parameter integer OUT_BITS  = 8,   // signed output
+    parameter integer M_IN      = 0    // 1: in_x lanes carry m_j (x_j^2 | |x_j|, M_BITS wide)
+                                       // from upstream, shared by a stage's units
 ) (
     input  wire                       clk,
     input  wire                       rst,       // synchronous, active high
@@ -45,7 +47,8 @@ module gdn_unit #(
     output wire                       in_ready,
     input  wire [IN_BITS-1:0]         in_xi,     // x_i (first beat of a job)
     input  wire [ACC_BITS-1:0]        in_beta,   // beta_i (first beat of a job)
-    input  wire [SIMD*IN_BITS-1:0]    in_x,      // lane l: x_{t*SIMD+l}
+    input  wire [SIMD*(M_IN ? (STANDARD ? 2*IN_BITS-1 : IN_BITS) : IN_BITS)-1:0]
+                                      in_x,      // lane l: x_{t*SIMD+l} (m_{t*SIMD+l}: M_IN)
     input  wire [SIMD*G_BITS-1:0]     in_gamma,  // lane l: gamma_{i, t*SIMD+l}
     output wire                       out_valid,
     input  wire                       out_ready,
@@ -79,6 +82,14 @@ module gdn_unit #(
         else if (fire) beat <= last ? {CW{1'b0}} : beat + 1'b1;
 
     // ------------------------------------------------------------------ stage 1: products
+    wire [SIMD*M_BITS-1:0] in_m;                          // M_IN: the m_j lanes
+    generate
+        if (M_IN) begin : g_min
+            assign in_m = in_x;
+        end else begin : g_nomin
+            assign in_m = {(SIMD*M_BITS){1'b0}};
+        end
+    endgenerate
     reg                   p_v, p_first, p_last;
     reg [IN_BITS-1:0]     p_xi;
     reg [ACC_BITS-1:0]    p_beta;
@@ -98,7 +109,9 @@ module gdn_unit #(
             for (l = 0; l < SIMD; l = l + 1) begin
                 xl = in_x[l*IN_BITS +: IN_BITS];
                 xs = $signed(xl);                        // sign-extended to M_BITS
-                if (STANDARD)
+                if (M_IN)
+                    ml = in_m[l*M_BITS +: M_BITS];       // computed upstream
+                else if (STANDARD)
                     ml = xs * xs;                        // x^2 < 2^(2*IN_BITS-2) fits
                 else
                     ml = xl[IN_BITS-1] ? -xl : xl;       // |x| (2^(IN_BITS-1) fits unsigned)
@@ -108,12 +121,33 @@ module gdn_unit #(
     end
 
     // ------------------------------------------------------------------ stage 2: accumulate
-    reg [AW-1:0] lane_sum;
-    always @* begin
-        lane_sum = {AW{1'b0}};
-        for (l = 0; l < SIMD; l = l + 1)
-            lane_sum = lane_sum + p_prod[l*PW +: PW];
-    end
+    // lane sum: a combinational binary tree of two-input adders (gdn_add2, below), level v
+    // PW + v bits wide (the exact sum of 2^v products). The sum is exact, so the order of
+    // addition changes no bit.
+    localparam integer LV = (SIMD > 1) ? $clog2(SIMD) : 0;       // tree levels
+    genvar gv, gi;
+    generate
+        for (gv = 0; gv <= LV; gv = gv + 1) begin : g_lv
+            localparam integer NN = ((SIMD - 1) >> gv) + 1;        // nodes of level gv
+            localparam integer TW = PW + gv;
+            wire [NN*TW-1:0] s;                                     // node i at s[i*TW +: TW]
+            if (gv == 0) begin : g_leaf
+                assign s = p_prod;
+            end else begin : g_node
+                localparam integer NP = ((SIMD - 1) >> (gv - 1)) + 1;   // nodes of level gv - 1
+                for (gi = 0; gi < NN; gi = gi + 1) begin : g_n
+                    if (2 * gi + 1 < NP) begin : g_add
+                        gdn_add2 #(.W(TW - 1)) u_add (
+                            .a(g_lv[gv-1].s[2*gi*(TW-1) +: TW-1]),
+                            .b(g_lv[gv-1].s[(2*gi+1)*(TW-1) +: TW-1]), .y(s[gi*TW +: TW]));
+                    end else begin : g_pass
+                        assign s[gi*TW +: TW] = {1'b0, g_lv[gv-1].s[2*gi*(TW-1) +: TW-1]};
+                    end
+                end
+            end
+        end
+    endgenerate
+    wire [AW-1:0] lane_sum = {{(AW-PW-LV){1'b0}}, g_lv[LV].s[PW+LV-1:0]};
     reg  [AW-1:0]      acc;
     reg  [IN_BITS-1:0] acc_xi;
     wire [AW-1:0]      acc_next = (p_first ? {{(AW-ACC_BITS){1'b0}}, p_beta} : acc) + lane_sum;
@@ -283,6 +317,23 @@ module gdn_unit #(
             end
         end
     endgenerate
+endmodule
+
+// y = a + b (unsigned, W + 1 bits): one node of gdn_unit's lane-sum tree. keep_hierarchy keeps
+// it a module of its own also under yosys -flatten, so each node is a two-input carry-chain
+// adder: yosys 0.23 (alumacc) otherwise merges the whole SIMD-input sum into one $macc and
+// maps it as a full-adder compressor in LUTs (g_a.1's SIMD-64 unit: ~20 k LUT, README);
+// (* keep *) on the node wires stops the merge but leaves generic $add cells, mapped as
+// gate-level lookahead adders (worse). Vivado ignores the attribute's effect on logic.
+(* keep_hierarchy *)
+module gdn_add2 #(
+    parameter integer W = 8
+) (
+    input  wire [W-1:0] a,
+    input  wire [W-1:0] b,
+    output wire [W:0]   y
+);
+    assign y = {1'b0, a} + {1'b0, b};
 endmodule
 
 `default_nettype wire

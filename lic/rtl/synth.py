@@ -31,7 +31,7 @@ from . import ga
 from .tools import RTL_DIR, require_tools
 from .units import ConvConfig, GdnConfig
 
-__all__ = ["parse_stat", "synthesize", "model_vs_yosys", "synth_stage", "synth_plan", "scale_to_plan"]
+__all__ = ["parse_stat", "lut_sites", "synthesize", "model_vs_yosys", "synth_stage", "synth_plan", "scale_to_plan"]
 
 
 _LUT_RE = re.compile(r"^LUT\d$")
@@ -193,6 +193,23 @@ def model_vs_yosys(resources: dict[str, dict], cfgs: dict[str, GdnConfig | ConvC
 
 _LUT = re.compile(r"^(LUT\d|SRL\w*|RAM\d+[MX]\w*|RAM\d+S\w*)$")
 _FF = re.compile(r"^FD[A-Z]*$")
+# LUT6 sites of a LUTRAM cell (UltraScale+ CLB: a RAM64M8 / RAM32M16 takes a whole SLICEM)
+_LUTRAM_SITES = {"RAM32M16": 8, "RAM64M8": 8, "RAM32M": 4, "RAM64M": 4, "RAM512X1S": 8,
+                 "RAM256X1D": 8, "RAM256X1S": 4, "RAM128X1D": 4, "RAM128X1S": 2,
+                 "RAM64X1D": 2, "RAM32X1D": 2, "RAM64X1S": 1, "RAM32X1S": 1}
+
+
+def lut_sites(cells: dict[str, int]) -> int:
+    """LUT6 sites of a netlist's cells, as Vivado's "CLB LUTs" counts them: LUT1-6 and SRLs
+    one each, a LUTRAM cell the LUTs it occupies (:data:`_LUTRAM_SITES`; the ``lut`` of
+    :func:`synth_stage` counts a LUTRAM cell as one)."""
+    n = 0
+    for c, v in cells.items():
+        if c in _LUTRAM_SITES:
+            n += _LUTRAM_SITES[c] * v
+        elif _LUT.match(c):
+            n += v
+    return n
 
 
 def _wrapper(t: IntTransform, plan: FoldingPlan, k: int, rom_dir: Path) -> str:
@@ -209,12 +226,19 @@ def _wrapper(t: IntTransform, plan: FoldingPlan, k: int, rom_dir: Path) -> str:
 
 
 def synth_stage(t: IntTransform, plan: FoldingPlan, name: str, work_dir: str | os.PathLike,
-                timeout: float = 900) -> dict:
+                timeout: float = 900, flatten: bool = True) -> dict:
     """Synthesise stage ``name`` of ``plan`` (yosys ``synth_xilinx -family xcup``).
 
+    ``flatten=False`` keeps the hierarchy (no ``-flatten``): identical units (same module
+    and parameters) are synthesised once, so a large stage takes minutes instead of tens of
+    minutes; nothing is optimised across module boundaries (higher counts than flat, and the
+    GDN units' shared x^2 squares are not merged: more DSPs). The counts are the design
+    hierarchy's totals.
+
     Returns:
-        ``{"layer", "kind", "pe", "simd", "lanes", "lut", "ff", "dsp", "bram36", "carry",
-        "cells", "synth_s"}`` (``bram36`` = RAMB36E2 + RAMB18E2 / 2).
+        ``{"layer", "kind", "pe", "simd", "lanes", "lut", "lut_sites", "ff", "dsp", "bram36",
+        "carry", "flatten", "cells", "synth_s"}`` (``bram36`` = RAMB36E2 + RAMB18E2 / 2;
+        ``lut`` counts cells, ``lut_sites`` LUT6 sites: :func:`lut_sites`).
 
     Raises:
         ToolError: yosys missing, failing or slower than ``timeout``.
@@ -231,7 +255,8 @@ def synth_stage(t: IntTransform, plan: FoldingPlan, name: str, work_dir: str | o
     stat = work / f"stage_{k}.stat"
     srcs = " ".join(str(s) for s in ga.SOURCES)
     script = (f"read_verilog -defer {srcs} {top}\nhierarchy -top stage_top\n"
-              "synth_xilinx -family xcup -flatten -noiopad -noclkbuf -top stage_top\n"
+              f"synth_xilinx -family xcup {'-flatten ' if flatten else ''}-noiopad -noclkbuf "
+              "-top stage_top\n"
               f"tee -q -o {stat} stat\n")
     ys = work / f"stage_{k}.ys"
     atomic_write_text(ys, script)
@@ -240,15 +265,16 @@ def synth_stage(t: IntTransform, plan: FoldingPlan, name: str, work_dir: str | o
     lf = plan.layers[k]
     return {"layer": name, "kind": lf.kind, "pe": lf.pe, "simd": lf.simd, "lanes": lf.lanes,
             "lut": sum(v for c, v in cells.items() if _LUT.match(c)),
+            "lut_sites": lut_sites(cells),
             "ff": sum(v for c, v in cells.items() if _FF.match(c)),
             "dsp": cells.get("DSP48E2", 0),
             "bram36": cells.get("RAMB36E2", 0) + cells.get("RAMB18E2", 0) / 2,
             "carry": cells.get("CARRY8", 0) + cells.get("CARRY4", 0),
-            "cells": cells, "synth_s": dt}
+            "flatten": flatten, "cells": cells, "synth_s": dt}
 
 
 def synth_plan(t: IntTransform, plan: FoldingPlan, work_dir: str | os.PathLike,
-               layers: list[str] | None = None, timeout: float = 900) -> dict:
+               layers: list[str] | None = None, timeout: float = 900, flatten: bool = True) -> dict:
     """:func:`synth_stage` for ``layers`` (default all) and their sum.
 
     Returns:
@@ -258,7 +284,7 @@ def synth_plan(t: IntTransform, plan: FoldingPlan, work_dir: str | os.PathLike,
     rows, failed = [], {}
     for name in layers or [l.name for l in plan.layers]:
         try:
-            rows.append(synth_stage(t, plan, name, Path(work_dir) / name, timeout))
+            rows.append(synth_stage(t, plan, name, Path(work_dir) / name, timeout, flatten))
         except ToolError as e:
             failed[name] = str(e).splitlines()[0]
     total = {k: sum(r[k] for r in rows) for k in ("lut", "ff", "dsp", "bram36")}
@@ -297,7 +323,9 @@ def scale_to_plan(plan: FoldingPlan, measured: list[dict], packs: dict[str, int]
         packs: per conv layer of ``plan``, MACs a multiply.
 
     Returns:
-        ``{"stages": [{layer, kind, lanes, lut, ff, dsp, bram36, source}], "total": {...}}``.
+        ``{"stages": [{layer, kind, lanes, lut, ff, dsp, bram36, source}], "total": {...}}``;
+        ``total`` has ``lut_sites`` (LUTRAM cells at their LUT sites) and ``bram36`` when every
+        stage is a synthesised one that carries ``lut_sites``.
 
     Raises:
         ParameterError: a kind of ``plan`` has no synthesised stage.
@@ -313,7 +341,8 @@ def scale_to_plan(plan: FoldingPlan, measured: list[dict], packs: dict[str, int]
             r = by_name[lf.name]
             rows.append({"layer": lf.name, "kind": lf.kind, "pe": lf.pe, "simd": lf.simd,
                          "lanes": lf.lanes, "source": "yosys",
-                         **{k: r[k] for k in ("lut", "ff", "dsp", "bram36")}})
+                         **{k: r[k] for k in ("lut", "ff", "dsp", "bram36")},
+                         "lut_sites": r.get("lut_sites")})
             continue
         if lf.kind not in kinds:
             raise ParameterError(f"{lf.name}: no synthesised {lf.kind} stage to scale from")
@@ -336,4 +365,7 @@ def scale_to_plan(plan: FoldingPlan, measured: list[dict], packs: dict[str, int]
                      "bram36": None})
     total = {k: round(sum(r[k] for r in rows), 1) for k in ("lut", "ff", "dsp")}
     total["bram36_synthesised_stages"] = sum(r["bram36"] for r in rows if r["bram36"] is not None)
+    if all(r.get("lut_sites") is not None for r in rows):  # every stage synthesised, sites known
+        total["lut_sites"] = sum(r["lut_sites"] for r in rows)
+        total["bram36"] = total["bram36_synthesised_stages"]
     return {"stages": rows, "total": total}

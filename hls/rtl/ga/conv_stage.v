@@ -1,13 +1,19 @@
 // One folded 5x5 stride-2 pad-2 conv layer of the pipeline (lic.fixedpoint conv):
 //
-//   line buffer : ROWS banks (one input row each, row r in bank r mod ROWS), a bank word is
+//   line buffer : ROWS banks (one input row each) in two sets by row parity: NE = ceil(ROWS/2)
+//                 banks of the even rows (row r in even bank (r/2) mod NE), NO = floor(ROWS/2)
+//                 of the odd rows (bank ((r-1)/2) mod NO) -- the ROWS rows in use (from an
+//                 even row on) are NE even and NO odd ones, so the same rows fit as with
+//                 row r in bank r mod ROWS, and window row ky (even: rows 2oy-2, 2oy, 2oy+2;
+//                 odd: 2oy-1, 2oy+1) chooses among NE or NO banks, not ROWS. A bank word is
 //                 a column pair (pixels 2c, 2c+1; CIN values of A_BITS each), one write and
 //                 one synchronous read port a bank (BRAM); pixels arrive one a beat, raster
 //                 order, and are written while their row is not in use (back-pressure else).
 //   window      : output pixel (oy, ox) needs input rows 2oy-2..2oy+2 and column pairs
 //                 ox-1, ox, ox+1: two pair registers (wc0, wc1) plus the bank read registers
 //                 as the third column, so moving one output pixel right is one bank read
-//                 (stride 2 = one column pair). Rows/columns outside the image read as 0.
+//                 (stride 2 = one column pair). Rows/columns outside the image read as 0:
+//                 the bank's read register is reset (BRAM output register reset, FF reset).
 //                 A row starts after its 5 input rows are complete, with 2 fill cycles.
 //   MAC array   : PE ga_mac_pe units (conv_pe's arithmetic, pipelined adder tree; FANIN=1:
 //                 conv_pe itself, hls/rtl/conv_pe.v; PE even and int8: PE/2 units of two
@@ -74,7 +80,8 @@ module ga_conv_stage #(
     localparam integer CWO = (NCO > 1) ? $clog2(NCO) : 1;
     localparam integer CWI = (NCI > 1) ? $clog2(NCI) : 1;
     localparam integer BW  = ACC_BITS + SH_BITS;
-    localparam integer RB  = $clog2(ROWS + 1);
+    localparam integer NE  = (ROWS + 1) / 2, NO = ROWS / 2;   // even-row / odd-row banks
+    localparam integer EB  = (NE > 1) ? $clog2(NE) : 1, OB = (NO > 1) ? $clog2(NO) : 1;
     function integer nrq(input integer dummy);  // fewest requantisers r | PE with PE/r <= NCI
         integer r;
         begin
@@ -94,7 +101,8 @@ module ga_conv_stage #(
     reg  [31:0] wr_row;                    // rows written since reset (all frames)
     reg  [31:0] base;                      // stream row of the current frame's row 0
     reg  [15:0] wr_col;
-    reg  [RB-1:0] wr_bank;
+    reg  [EB-1:0] wr_e;                    // bank of the next even row
+    reg  [OB-1:0] wr_o;                    // bank of the next odd row (stream rows: H even)
     reg  [PX-1:0] hold;
     wire [31:0] rel = base + (oy > 0 ? {oy, 1'b0} - 32'd2 : 32'd0);  // rows no longer needed
     assign in_ready = wr_row < rel + ROWS;
@@ -102,62 +110,98 @@ module ga_conv_stage #(
     wire wr_pair = wr_fire & wr_col[0];
     always @(posedge clk) begin
         if (rst) begin
-            wr_row <= 0; wr_col <= 0; wr_bank <= 0;
+            wr_row <= 0; wr_col <= 0; wr_e <= 0; wr_o <= 0;
         end else if (wr_fire) begin
             if (!wr_col[0]) hold <= in_data;
             if (wr_col == W - 1) begin
                 wr_col <= 0; wr_row <= wr_row + 1;
-                wr_bank <= (wr_bank == ROWS - 1) ? {RB{1'b0}} : wr_bank + 1'b1;
+                if (!wr_row[0]) wr_e <= (wr_e == NE - 1) ? {EB{1'b0}} : wr_e + 1'b1;
+                else            wr_o <= (wr_o == NO - 1) ? {OB{1'b0}} : wr_o + 1'b1;
             end else wr_col <= wr_col + 1;
         end
     end
 
     // ------------------------------------------------------------------ banks
+    // re / ro: even bank of row 2oy-2, odd bank of row 2oy-1 (stream rows); window row ky
+    // reads even bank re + ky/2 (ky = 0, 2, 4) or odd bank ro + (ky-1)/2 (ky = 1, 3), mod NE / NO
+    reg  [EB-1:0]   re;
+    reg  [OB-1:0]   ro;
     reg  [15:0]     rd_addr;
     wire            rd_en;
-    reg  [PW-1:0]   rdata [0:ROWS-1];
+    reg  [4:0]      vk;                    // window row ky inside the image (this oy)
+    reg  [NE-1:0]   kill_e;                // read as zero: row or column pair outside
+    reg  [NO-1:0]   kill_o;
+    integer kk, rk, d;
+    always @* begin
+        for (kk = 0; kk < 5; kk = kk + 1) begin
+            rk = 2 * oy - 2 + kk;
+            vk[kk] = (rk >= 0) && (rk < H);
+        end
+        for (d = 0; d < NE; d = d + 1) begin  // even bank d is window row 2 * ((d - re) mod NE)
+            rk = (d >= re) ? d - re : d + NE - re;
+            kill_e[d] = !(rd_addr < WP) || rk > 2 || !vk[2 * (rk > 2 ? 0 : rk)];
+        end
+        for (d = 0; d < NO; d = d + 1) begin  // odd bank d is window row 2 * ((d - ro) mod NO) + 1
+            rk = (d >= ro) ? d - ro : d + NO - ro;
+            kill_o[d] = !(rd_addr < WP) || rk > 1 || !vk[2 * (rk > 1 ? 0 : rk) + 1];
+        end
+    end
+    wire [NE*PW-1:0] rd_e;                 // bank read registers, even rows
+    wire [NO*PW-1:0] rd_o;                 // odd rows
     genvar b;
     generate
-        for (b = 0; b < ROWS; b = b + 1) begin : g_bank
+        for (b = 0; b < NE; b = b + 1) begin : g_bank_e
             reg [PW-1:0] mem [0:WP-1];
+            reg [PW-1:0] q;
             always @(posedge clk) begin
-                if (wr_pair && wr_bank == b) mem[wr_col[15:1]] <= {in_data, hold};
-                if (rd_en) rdata[b] <= mem[rd_addr];
+                if (wr_pair && !wr_row[0] && wr_e == b) mem[wr_col[15:1]] <= {in_data, hold};
+                if (rd_en) q <= kill_e[b] ? {PW{1'b0}} : mem[rd_addr];
             end
+            assign rd_e[b*PW +: PW] = q;
+        end
+        for (b = 0; b < NO; b = b + 1) begin : g_bank_o
+            reg [PW-1:0] mem [0:WP-1];
+            reg [PW-1:0] q;
+            always @(posedge clk) begin
+                if (wr_pair && wr_row[0] && wr_o == b) mem[wr_col[15:1]] <= {in_data, hold};
+                if (rd_en) q <= kill_o[b] ? {PW{1'b0}} : mem[rd_addr];
+            end
+            assign rd_o[b*PW +: PW] = q;
         end
     endgenerate
 
     // ------------------------------------------------------------------ window
-    reg  [RB-1:0]  rb;                     // bank of row 2*oy-2
-    reg            rd_ok;                  // the bank registers hold an in-image column pair
     reg  [5*PW-1:0] wc0, wc1;              // column pairs ox-1, ox (rows ky = 0..4)
-    wire [5*PW-1:0] col3;                  // column pair ox+1 (bank registers, masked)
+    wire [5*PW-1:0] col3;                  // column pair ox+1 (bank registers)
     reg  [NIN*A_BITS-1:0] win;             // v[(ky*5 + kx)*CIN + c]
-    // bank of window row ky: a binary ROWS+1 -> 2^SB mux tree a row (ga_muxtree), the select
-    // ROWS (a zero leaf) where the row or the column pair is outside the image: no per-bank
-    // compare/AND (the if (bk == rr) loop this replaces cost more: README, step 4)
-    localparam integer SB = $clog2(ROWS + 1);
-    localparam [SB-1:0] ZSEL = ROWS;          // the zero leaf
-    wire [(ROWS+1)*PW-1:0] rd_all;          // the bank registers and a zero leaf (ZSEL)
-    reg  [5*SB-1:0]    bsel;
-    integer ky, bk, r;
-    genvar b2, k2;
+    // bank of window row ky: a binary NE- or NO-leaf mux tree a row (ga_muxtree) over the
+    // bank registers of its row parity (the rows outside the image are zero there already)
+    reg  [5*EB-1:0] bsel;                  // EB >= OB
+    integer ky, r;
+    genvar k2;
     generate
-        for (b2 = 0; b2 < ROWS; b2 = b2 + 1) begin : g_rd
-            assign rd_all[b2*PW +: PW] = rdata[b2];
-        end
-        assign rd_all[ROWS*PW +: PW] = {PW{1'b0}};
         for (k2 = 0; k2 < 5; k2 = k2 + 1) begin : g_col3
-            ga_muxtree #(.N(ROWS + 1), .W(PW), .SB(SB)) u_m (
-                .d(rd_all), .s(bsel[k2*SB +: SB]), .y(col3[k2*PW +: PW]));
+            if (k2 % 2 == 0) begin : g_even
+                ga_muxtree #(.N(NE), .W(PW), .SB(EB)) u_m (
+                    .d(rd_e), .s(bsel[k2*EB +: EB]), .y(col3[k2*PW +: PW]));
+            end else begin : g_odd
+                ga_muxtree #(.N(NO), .W(PW), .SB(OB)) u_m (
+                    .d(rd_o), .s(bsel[k2*EB +: OB]), .y(col3[k2*PW +: PW]));
+            end
         end
     endgenerate
     always @* begin
+        bsel = {5*EB{1'b0}};
         for (ky = 0; ky < 5; ky = ky + 1) begin
-            bk = rb + ky;
-            if (bk >= ROWS) bk = bk - ROWS;
-            r = 2 * oy - 2 + ky;
-            bsel[ky*SB +: SB] = (rd_ok && r >= 0 && r < H) ? bk[SB-1:0] : ZSEL;
+            if (ky % 2 == 0) begin
+                r = re + ky / 2;
+                if (r >= NE) r = r - NE;
+                bsel[ky*EB +: EB] = r[EB-1:0];
+            end else begin
+                r = ro + (ky - 1) / 2;
+                if (r >= NO) r = r - NO;
+                bsel[ky*EB +: OB] = r[OB-1:0];
+            end
             win[(ky*5 + 0)*PX +: PX] = wc0[ky*PW +: PX];
             win[(ky*5 + 1)*PX +: PX] = wc0[ky*PW + PX +: PX];
             win[(ky*5 + 2)*PX +: PX] = wc1[ky*PW +: PX];
@@ -186,9 +230,8 @@ module ga_conv_stage #(
     always @(posedge clk) begin
         if (rst) begin
             state <= S_WAIT; oy <= 0; ox <= 0; co <= 0; ci <= 0; npix <= 0; base <= 0;
-            rb <= ROWS - 2; rd_ok <= 1'b0;
+            re <= NE - 1; ro <= NO - 1;        // rows -2 and -1
         end else begin
-            if (rd_en) rd_ok <= (rd_addr < WP);
             case (state)
                 S_WAIT: if (wr_row >= need) state <= S_F1;
                 S_F1:   state <= S_F2;
@@ -205,7 +248,8 @@ module ga_conv_stage #(
                             ox <= 0; state <= S_WAIT;
                             // rows are continuous across frames: row 0 of the next frame
                             // follows row H-1, so the bank index just moves on
-                            rb <= (rb + 2 >= ROWS) ? rb + 2 - ROWS : rb + 2;
+                            re <= (re == NE - 1) ? {EB{1'b0}} : re + 1'b1;
+                            ro <= (ro == NO - 1) ? {OB{1'b0}} : ro + 1'b1;
                             if (oy == HO - 1) begin
                                 oy <= 0; base <= base + H;
                             end else oy <= oy + 1;

@@ -48,6 +48,7 @@ module ga_gdn_stage #(
     localparam integer CWO = (NCO > 1) ? $clog2(NCO) : 1;
     localparam integer CWI = (NCI > 1) ? $clog2(NCI) : 1;
     localparam integer GW  = PE * SIMD * G_BITS;
+    localparam integer MB  = STANDARD ? 2 * IN_BITS - 1 : IN_BITS;   // m_j = x_j^2 | |x_j|
 
     reg [PE*ACC_BITS-1:0] brom [0:NCO-1];
     initial $readmemh(BFILE, brom);
@@ -83,7 +84,7 @@ module ga_gdn_stage #(
     reg                        b_v;
     reg [GW-1:0]               b_gamma;
     reg [PE*ACC_BITS-1:0]      b_beta;
-    reg [SIMD*IN_BITS-1:0]     b_x;
+    reg [SIMD*MB-1:0]          b_m;      // m_j of the beat's lanes (gdn_unit M_IN)
     reg [PE*IN_BITS-1:0]       b_xi;
     // lanes of beat ci and the PE channels of fold co: binary mux trees over constant
     // slices of the pixel (ga_muxtree, conv_stage.v), not variable part-selects (yosys builds
@@ -92,6 +93,22 @@ module ga_gdn_stage #(
     wire [PE*IN_BITS-1:0]   xi_sel;
     ga_muxtree #(.N(NCI), .W(SIMD*IN_BITS), .SB(CWI)) u_xsel (.d(x), .s(ci), .y(x_sel));
     ga_muxtree #(.N(NCO), .W(PE*IN_BITS), .SB(CWO)) u_xisel (.d(x), .s(co), .y(xi_sel));
+    // m_j = x_j^2 (standard) or |x_j| of the beat's lanes, once for all PE units (gdn_unit
+    // M_IN = 1: one square a SIMD lane, not one a MAC lane, flattened or not)
+    wire [SIMD*MB-1:0] m_sel;
+    genvar ml;
+    generate
+        for (ml = 0; ml < SIMD; ml = ml + 1) begin : g_m
+            wire signed [IN_BITS-1:0] xv = x_sel[ml*IN_BITS +: IN_BITS];
+            if (STANDARD) begin : g_sq
+                wire signed [2*IN_BITS-1:0] sq = xv * xv;                 // < 2^(2*IN_BITS-2)
+                assign m_sel[ml*MB +: MB] = sq[MB-1:0];
+            end else begin : g_abs
+                wire [IN_BITS-1:0] ab = xv[IN_BITS-1] ? -xv : xv;         // 2^(IN_BITS-1) fits
+                assign m_sel[ml*MB +: MB] = ab;
+            end
+        end
+    endgenerate
     // gamma ROM: a registered read (enable en) -- block RAM when deeper than ROM_LUT_MAX
     // words (rom_style, honoured by yosys memory_libmap and Vivado), else LUTs
     generate
@@ -110,7 +127,7 @@ module ga_gdn_stage #(
         else if (en) b_v <= issue;
         if (en) begin
             b_beta  <= brom[co];
-            b_x     <= x_sel;
+            b_m     <= m_sel;
             b_xi    <= xi_sel;
         end
     end
@@ -126,10 +143,10 @@ module ga_gdn_stage #(
             gdn_unit #(.C(C), .SIMD(SIMD), .INVERSE(INVERSE), .STANDARD(STANDARD),
                        .IN_BITS(IN_BITS), .G_BITS(G_BITS), .ACC_BITS(ACC_BITS), .K(K),
                        .S_NUM(S_NUM), .S_DEN(S_DEN), .SHIFT(SHIFT), .SQRT_FRAC(SQRT_FRAC),
-                       .OUT_BITS(OUT_BITS)) u (
+                       .OUT_BITS(OUT_BITS), .M_IN(1)) u (
                 .clk(clk), .rst(rst), .in_valid(b_v), .in_ready(u_ready[p]),
                 .in_xi(b_xi[p*IN_BITS +: IN_BITS]), .in_beta(b_beta[p*ACC_BITS +: ACC_BITS]),
-                .in_x(b_x), .in_gamma(b_gamma[p*SIMD*G_BITS +: SIMD*G_BITS]),
+                .in_x(b_m), .in_gamma(b_gamma[p*SIMD*G_BITS +: SIMD*G_BITS]),
                 .out_valid(u_valid[p]), .out_ready(c_ready),
                 .out_y(u_y[p*OUT_BITS +: OUT_BITS]), .out_sat(u_sat[2*p +: 2]));
         end
