@@ -31,7 +31,8 @@ def rd_figure(curves: Mapping[str, pd.DataFrame], metrics=("psnr", "ms_ssim"), t
         curves: label -> DataFrame with columns ``bpp`` and the metrics (one row per point).
         caption: small text under the axes (preset, parameters, commit).
     """
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 4), squeeze=False)
+    many = len(curves) > 4  # one legend right of the panels instead of one over each panel's curves
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics) + 3.4 * many, 4), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
         for label, df in curves.items():
             d = df.sort_values("bpp")
@@ -40,7 +41,10 @@ def rd_figure(curves: Mapping[str, pd.DataFrame], metrics=("psnr", "ms_ssim"), t
         ax.set_xlabel("bits per pixel (from file bytes)")
         ax.set_ylabel(_METRIC_LABEL.get(metric, metric))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        if not many:
+            ax.legend(fontsize=8)
+    if many and curves:
+        axes[0][-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     if title:
         fig.suptitle(title)
     return finish_layout(fig, caption)
@@ -130,8 +134,8 @@ def rd_figure_sets(curves: dict[str, dict[str, pd.DataFrame]], metrics: Iterable
 
 def _student_curves(results: dict, kinds) -> dict[str, pd.DataFrame]:
     """Stage 02's Kodak curves of the teacher and of each ``(kind, N)`` measured, main seed only."""
-    rd = pd.DataFrame(results["rd"])
-    if "seed" in rd:  # the main seed's curves; the other seeds are summarised by the noise table
+    rd = pd.DataFrame([*results["rd"], *results.get("deployed_rd", [])])  # the deployed student on all its λ
+    if "seed" in rd and len(rd):  # the main seed's curves; the other seeds are summarised by the noise table
         rd = rd[rd.seed == rd.seed.iloc[0]]
     curves = {f"teacher N={results['teacher_N']}": pd.DataFrame(results["teacher_rd"])}
     for kind, N in kinds:

@@ -323,7 +323,7 @@ def _read_inputs(p: dict, t01: Stage, upstream: dict, progress: bool) -> _Inputs
 
 def _statistics(p: dict, inp: _Inputs, run: _Students, ablation_kinds: dict[str, str]) -> dict:
     """Step 2: the tables (written as CSV) and the statistics over them (:mod:`lic.stats`)."""
-    rd_all = pd.DataFrame(run.rd)  # the main λ, and the deployed student's extra λ (its own table only)
+    rd_all = pd.DataFrame(run.rd)  # the main λ, and the deployed student's extra λ (its own table and curve)
     rd_df = rd_all[rd_all.lmbda.map(lambda_tag).isin({lambda_tag(l) for l in inp.lambdas})]
     per_image_df = pd.concat(run.per_image, ignore_index=True)
     _write_csv(run.st, "per_image.csv", per_image_df)
@@ -348,7 +348,8 @@ def _statistics(p: dict, inp: _Inputs, run: _Students, ablation_kinds: dict[str,
             "objective": objective_df, "objective_curves": objective_curves, "teacher_complexity": t_cplx,
             "sets_bd": sets_bd(by_set, sorted({*p["widths"], *p["pruned_widths"]})),
             "deployed": deployed_curves(rd_all, inp.teacher_rd, DEPLOYED_KIND, p["pruned_widths"], p["seed"], inp.lambdas,
-                                        run.cplx, t_cplx) if p["deployed_lambdas"] else []}
+                                        run.cplx, t_cplx) if p["deployed_lambdas"] else [],
+            "deployed_rd": rd_all.drop(rd_df.index)}
 
 
 def _results(p: dict, inp: _Inputs, run: _Students, tables: dict, t_start: float) -> dict:
@@ -375,7 +376,7 @@ def _results(p: dict, inp: _Inputs, run: _Students, tables: dict, t_start: float
         "kodak_images": len(run.images),
         "eval_sets": [s.info() for s in inp.sets],
         "rd_sets": _rd_sets(run.rd_extra, inp.teacher_sets),
-        "sets_bd": tables["sets_bd"], "deployed": tables["deployed"],
+        "sets_bd": tables["sets_bd"], "deployed": tables["deployed"], "deployed_rd": tables["deployed_rd"].to_dict("records"),
         "commit": git_commit(),
         "wall_s": time.monotonic() - t_start,
     }

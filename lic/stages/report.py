@@ -86,7 +86,7 @@ def rd_curves(r: dict) -> dict[str, pd.DataFrame]:
     """label -> RD points: teacher, every student kind (main seed), the quantized rows, JPEG, WebP."""
     r01, r02, r03 = r["r01"], r["r02"], r["r03"]
     curves = {f"teacher N={r02['teacher_N']} (float)": pd.DataFrame(r01["rd"])}
-    rd2 = _main_seed(pd.DataFrame(r02["rd"]))
+    rd2 = _main_seed(pd.DataFrame([*r02["rd"], *r02.get("deployed_rd", [])]))  # the deployed student on all its λ
     for (codec, n), df in rd2.groupby(["codec", "N"]):
         if codec in KIND_LABEL:
             curves[f"student N={n}, {KIND_LABEL[codec]}"] = df
