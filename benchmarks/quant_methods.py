@@ -49,6 +49,7 @@ def main(argv=None) -> int:
     ap.add_argument("--methods", nargs="+", default=["hybrid", "wmse", "amse", "bc"], choices=sorted(METHODS))
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     ap.add_argument("--qat-steps", type=int, default=None, help="default: the quick preset's")
+    ap.add_argument("--lr", type=float, default=None, help="QAT / fine-tuning lr (default: the quick preset's)")
     ap.add_argument("--images", type=int, default=8)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=None, help="CSV of every (method, seed, λ) point")
@@ -58,6 +59,8 @@ def main(argv=None) -> int:
     p0 = dict(PRESETS["quick"])
     if a.qat_steps is not None:
         p0["qat_steps"] = a.qat_steps
+    if a.lr is not None:
+        p0["lr"] = a.lr
     for name, scheme in METHODS.items():  # _build quantizes by scheme name
         quant.SCHEMES.setdefault(f"bench_{name}", scheme)
     rows = []
