@@ -3,7 +3,10 @@ diagnostic (no entropy coding; bpp from the likelihoods), one quantized activati
 
 The released student is quantized to stage 03's ``hybrid`` scheme and calibrated (PTQ, no QAT); then
 the PSNR/bpp are measured with every conv input quantizer on, with all of them off (8-bit weights and
-32-bit GDN only) and with exactly one of them on (Brevitas ``disable_quant`` on the others).
+32-bit GDN only) and with exactly one of them on (Brevitas ``disable_quant`` on the others). Then, for
+the next design step only, the same with real-valued per-tensor activation scales (Brevitas
+``Int8ActPerTensorFloat`` / ``...FloatMSE``): NOT the accelerator's grid, whose requantisers shift
+by powers of two (a multiplier + shift requantiser in lic.fixedpoint, the C-sim and the RTL would be needed).
 
     python benchmarks/quant_act_layers.py --student student-kd-pruned-n64-m192-l0.0067 --images 4
 """
@@ -12,12 +15,19 @@ from __future__ import annotations
 
 import argparse
 import math
+from dataclasses import replace
 
 import torch
+
+from brevitas.quant import Int8ActPerTensorFloat
+from brevitas.quant.scaled_int import Int8ActPerTensorFloatMSE
 
 from lic import quant
 from lic.data import CropSampler, load_kodak, pad_to_multiple
 from lic.zoo import load_pretrained
+
+#: real-valued per-tensor activation scales (not the accelerator's power-of-two grid), for comparison only
+FLOAT_SCALES = {"float scale (percentile)": Int8ActPerTensorFloat, "float scale (MSE)": Int8ActPerTensorFloatMSE}
 
 
 def _act_quants(model) -> dict[str, object]:
@@ -59,11 +69,11 @@ def main(argv=None) -> int:
     acts = _act_quants(q)
     f_psnr, f_bpp = _forward(base, images)
     print(f"# {a.student}, first {a.images} Kodak images, hybrid PTQ ({a.calib_batches}x4 crops of 128^2), no QAT")
-    print(f"{'float':<22}{f_psnr:8.3f} dB {f_bpp:.4f} bpp")
+    print(f"{'float':<26}{f_psnr:8.3f} dB {f_bpp:.4f} bpp")
 
     def line(label: str):
         p, b = _forward(q, images)
-        print(f"{label:<22}{p:8.3f} dB {b:.4f} bpp   dPSNR {p - f_psnr:+.3f}  dbpp {100 * (b / f_bpp - 1):+.2f}%",
+        print(f"{label:<26}{p:8.3f} dB {b:.4f} bpp   dPSNR {p - f_psnr:+.3f}  dbpp {100 * (b / f_bpp - 1):+.2f}%",
               flush=True)
 
     line("hybrid (all on)")
@@ -74,6 +84,11 @@ def main(argv=None) -> int:
         iq.disable_quant = False
         line(f"only {name}")
         iq.disable_quant = True
+    for label, cls in FLOAT_SCALES.items():  # registered under a private name, for this process only
+        quant._ACT_QUANTS[label] = cls
+        q = quant.calibrate(quant.quantize_model(base, replace(quant.SCHEMES["hybrid"], act_scale=label)),
+                            CropSampler(None, crop=128, seed=0), a.calib_batches, 4)
+        line(label)
     return 0
 
 
