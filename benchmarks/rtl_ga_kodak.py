@@ -124,7 +124,6 @@ def synth(args, ga, plan, src) -> dict:
              for l in src.layers}
     for row in r["stages"]:
         row["model"] = model[row["layer"]]
-        row.pop("cells", None)
     out = {"student": args.student, "board": src.board, "image": args.image,
            "synth": f"yosys synth_xilinx -family xcup{'' if args.hier else ' -flatten'} "
                     "(UltraScale+), one stage at a time",
@@ -172,7 +171,7 @@ def combine(args, ga, plan, src) -> dict:
            "synth": "yosys 0.23 synth_xilinx -family xcup, one stage at a time (flat or "
                     "hierarchical: each row's 'flatten'); LUT = LUT1-6 + SRL + LUTRAM cells, "
                     "lut_sites = the same with a LUTRAM cell at its LUT6 sites (RAM64M8, "
-                    "RAM32M16: 8); bram36 = RAMB36E2 + RAMB18E2/2",
+                    "RAM32M16: 8) and INV cells as LUT1s; bram36 = RAMB36E2 + RAMB18E2/2",
            "synthesised": measured, "whole_design_scaled": est,
            "model_total": src.notes.get("resources"),
            "board_budget": budget, "plan": plan.to_dict(),

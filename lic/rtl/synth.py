@@ -202,8 +202,9 @@ _LUTRAM_SITES = {"RAM32M16": 8, "RAM64M8": 8, "RAM32M": 4, "RAM64M": 4, "RAM512X
 def lut_sites(cells: dict[str, int]) -> int:
     """LUT6 sites of a netlist's cells, as Vivado's "CLB LUTs" counts them: LUT1-6 and SRLs
     one each, a LUTRAM cell the LUTs it occupies (:data:`_LUTRAM_SITES`; the ``lut`` of
-    :func:`synth_stage` counts a LUTRAM cell as one)."""
-    n = 0
+    :func:`synth_stage` counts a LUTRAM cell as one) and an ``INV`` one (a LUT1 unless the
+    placer folds it into a neighbouring LUT: an upper bound; ``lut`` leaves INV out)."""
+    n = cells.get("INV", 0)
     for c, v in cells.items():
         if c in _LUTRAM_SITES:
             n += _LUTRAM_SITES[c] * v

@@ -13,7 +13,8 @@
 //                 ox-1, ox, ox+1: two pair registers (wc0, wc1) plus the bank read registers
 //                 as the third column, so moving one output pixel right is one bank read
 //                 (stride 2 = one column pair). Rows/columns outside the image read as 0:
-//                 the bank's read register is reset (BRAM output register reset, FF reset).
+//                 the bank's read register is reset (BRAM output register reset; FF reset
+//                 for banks of LB_LUT_MAX words or less, LUT RAM).
 //                 A row starts after its 5 input rows are complete, with 2 fill cycles.
 //   MAC array   : PE ga_mac_pe units (conv_pe's arithmetic, pipelined adder tree; FANIN=1:
 //                 conv_pe itself, hls/rtl/conv_pe.v; PE even and int8: PE/2 units of two
@@ -58,6 +59,7 @@ module ga_conv_stage #(
     parameter integer RQ_SHARE   = 1,    // 1: PE/L requantisers shared by the units (ga_requant,
                                          // L <= NCI channels each); 0: one a channel
     parameter integer ROM_LUT_MAX = 64,  // deeper weight ROMs are block RAM (rom_style)
+    parameter integer LB_LUT_MAX = 64,   // line-buffer banks this deep or less: LUT RAM
     parameter WFILE = "w.hex",
     parameter BFILE = "b.hex"
 ) (
@@ -148,25 +150,37 @@ module ga_conv_stage #(
     end
     wire [NE*PW-1:0] rd_e;                 // bank read registers, even rows
     wire [NO*PW-1:0] rd_o;                 // odd rows
+    wire [NE+NO-1:0] kill = {kill_o, kill_e};
     genvar b;
     generate
-        for (b = 0; b < NE; b = b + 1) begin : g_bank_e
-            reg [PW-1:0] mem [0:WP-1];
+        for (b = 0; b < NE + NO; b = b + 1) begin : g_bank
+            localparam ODD = (b >= NE);
+            localparam integer BI = ODD ? b - NE : b;        // index in its set
+            wire wr_b = wr_pair && (ODD ? (wr_row[0] && wr_o == BI) : (!wr_row[0] && wr_e == BI));
             reg [PW-1:0] q;
-            always @(posedge clk) begin
-                if (wr_pair && !wr_row[0] && wr_e == b) mem[wr_col[15:1]] <= {in_data, hold};
-                if (rd_en) q <= kill_e[b] ? {PW{1'b0}} : mem[rd_addr];
+            if (WP > LB_LUT_MAX) begin : g_bram
+                // block RAM: the zeroing is the output register's reset (gated by rd_en)
+                reg [PW-1:0] mem [0:WP-1];
+                always @(posedge clk) begin
+                    if (wr_b) mem[wr_col[15:1]] <= {in_data, hold};
+                    if (rd_en) q <= kill[b] ? {PW{1'b0}} : mem[rd_addr];
+                end
+            end else begin : g_lutram
+                // LUT RAM (asynchronous read): q is fabric FFs, zeroed by their reset, which
+                // takes priority over the enable (FDRE): clr implies rd_en, same behaviour
+                (* ram_style = "distributed" *) reg [PW-1:0] mem [0:WP-1];
+                wire clr = rd_en & kill[b];
+                always @(posedge clk) begin
+                    if (wr_b) mem[wr_col[15:1]] <= {in_data, hold};
+                    if (clr) q <= {PW{1'b0}};
+                    else if (rd_en) q <= mem[rd_addr];
+                end
             end
-            assign rd_e[b*PW +: PW] = q;
-        end
-        for (b = 0; b < NO; b = b + 1) begin : g_bank_o
-            reg [PW-1:0] mem [0:WP-1];
-            reg [PW-1:0] q;
-            always @(posedge clk) begin
-                if (wr_pair && wr_row[0] && wr_o == b) mem[wr_col[15:1]] <= {in_data, hold};
-                if (rd_en) q <= kill_o[b] ? {PW{1'b0}} : mem[rd_addr];
+            if (ODD) begin : g_o
+                assign rd_o[BI*PW +: PW] = q;
+            end else begin : g_e
+                assign rd_e[BI*PW +: PW] = q;
             end
-            assign rd_o[b*PW +: PW] = q;
         end
     endgenerate
 
