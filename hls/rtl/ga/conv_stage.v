@@ -249,15 +249,12 @@ module ga_conv_stage #(
             case (state)
                 S_WAIT: if (wr_row >= need) state <= S_F1;
                 S_F1:   state <= S_F2;
-                S_F2: begin
-                    wc0 <= 0; wc1 <= col3; state <= S_RUN;
-                end
+                S_F2: state <= S_RUN;
                 S_RUN: if (issue) begin
                     ci <= (ci == NCI - 1) ? {CWI{1'b0}} : ci + 1'b1;
                     if (ci == NCI - 1) co <= last_beat ? {CWO{1'b0}} : co + 1'b1;
                     if (last_beat) begin
                         npix <= npix + 1;
-                        wc0 <= wc1; wc1 <= col3;
                         if (ox == WO - 1) begin
                             ox <= 0; state <= S_WAIT;
                             // rows are continuous across frames: row 0 of the next frame
@@ -273,6 +270,17 @@ module ga_conv_stage #(
                 default: ;
             endcase
         end
+    end
+
+    // window column pairs: at a row start (S_F2) wc0 <= 0, wc1 <= col3; after a pixel's last
+    // beat wc0 <= wc1, wc1 <= col3. The clear is written as the FFs' reset with priority over
+    // the enable (FDRE R), not as a reset gated by the enable (a LUT a bit in yosys)
+    wire wc_first = ~rst & (state == S_F2);
+    wire wc_next  = ~rst & adv;
+    always @(posedge clk) begin
+        if (wc_first) wc0 <= {(5*PW){1'b0}};
+        else if (wc_next) wc0 <= wc1;
+        if (wc_first | wc_next) wc1 <= col3;
     end
 
     // ------------------------------------------------------------------ beat register (ROM read)
