@@ -58,6 +58,7 @@ def _forward(model, images) -> tuple[float, float]:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--student", default="student-kd-pruned-n64-m192-l0.0067")
+    ap.add_argument("--scheme", default="hybrid", help="a lic.quant.SCHEMES name (hybrid: with GDN equalization)")
     ap.add_argument("--images", type=int, default=4)
     ap.add_argument("--calib-batches", type=int, default=4)
     ap.add_argument("--threads", type=int, default=1)
@@ -65,10 +66,10 @@ def main(argv=None) -> int:
     torch.set_num_threads(a.threads)
     images = load_kodak(limit=a.images)
     base = load_pretrained(a.student).eval()
-    q = quant.calibrate(quant.quantize_model(base, "hybrid"), CropSampler(None, crop=128, seed=0), a.calib_batches, 4)
+    q = quant.quantize_calibrated(base, a.scheme, CropSampler(None, crop=128, seed=0), a.calib_batches, 4)
     acts = _act_quants(q)
     f_psnr, f_bpp = _forward(base, images)
-    print(f"# {a.student}, first {a.images} Kodak images, hybrid PTQ ({a.calib_batches}x4 crops of 128^2), no QAT")
+    print(f"# {a.student}, first {a.images} Kodak images, {a.scheme} {quant.SCHEMES[a.scheme]} PTQ ({a.calib_batches}x4 crops of 128^2), no QAT")
     print(f"{'float':<26}{f_psnr:8.3f} dB {f_bpp:.4f} bpp")
 
     def line(label: str):
@@ -86,8 +87,8 @@ def main(argv=None) -> int:
         iq.disable_quant = True
     for label, cls in FLOAT_SCALES.items():  # registered under a private name, for this process only
         quant._ACT_QUANTS[label] = cls
-        q = quant.calibrate(quant.quantize_model(base, replace(quant.SCHEMES["hybrid"], act_scale=label)),
-                            CropSampler(None, crop=128, seed=0), a.calib_batches, 4)
+        q = quant.quantize_calibrated(base, replace(quant.SCHEMES[a.scheme], act_scale=label),
+                                      CropSampler(None, crop=128, seed=0), a.calib_batches, 4)
         line(label)
     return 0
 

@@ -31,14 +31,20 @@ from lic.stages.quant import PRESETS, _build
 from lic.zoo import load_pretrained
 
 _BASE = quant.SCHEMES["hybrid"]
-#: method -> the scheme it quantizes with ("hybrid" = stage 03's row as it stands)
+#: the hybrid scheme before GDN equalization and MSE activation scales (stage 03's row until 2026-11-26)
+_PLAIN = quant.QuantScheme(8, 8, 32, 16)
+#: method -> the scheme it quantizes with ("hybrid" = stage 03's row as it stands); the one-at-a-time
+#: methods change one field of ``_PLAIN``
 METHODS = {
     "hybrid": _BASE,
-    "wmse": replace(_BASE, weight_scale="mse"),
-    "amse": replace(_BASE, act_scale="mse"),
-    "bc": replace(_BASE, bias_correction=True),
-    "wmse_bc": replace(_BASE, weight_scale="mse", bias_correction=True),
-    "all": replace(_BASE, weight_scale="mse", act_scale="mse", bias_correction=True),
+    "plain": _PLAIN,
+    "noeq": replace(_BASE, equalize=0.0),
+    "eq": replace(_PLAIN, equalize=0.5),
+    "wmse": replace(_PLAIN, weight_scale="mse"),
+    "amse": replace(_PLAIN, act_scale="mse"),
+    "bc": replace(_PLAIN, bias_correction=True),
+    "wmse_bc": replace(_PLAIN, weight_scale="mse", bias_correction=True),
+    "all": replace(_PLAIN, weight_scale="mse", act_scale="mse", bias_correction=True),
 }
 
 

@@ -19,6 +19,10 @@ reference (:mod:`lic.fixedpoint`) and the HLS kernels rescale with shifts:
   reference stays exact: :func:`lic.fixedpoint.quantize_transform` finds the same shifts.
 * bias correction (:attr:`QuantScheme.bias_correction`, Brevitas ``bias_correction_mode``): after
   calibration each conv's bias absorbs the mean output shift its quantized weights cause.
+* cross-layer equalization through the GDNs (:attr:`QuantScheme.equalize`, :mod:`lic.equalize`):
+  before quantizing, per-channel scales move between each GDN and the conv that reads it so the
+  channels share the conv's 8-bit input grid better; the float function is unchanged, only the
+  parameters differ, so the integer reference, the C-sim and the RTL need nothing new.
 
 Placement: every conv/deconv gets ``WeightQuant``; its input gets ``ActQuant`` except the two
 inputs that are already integers (``g_a``: the 8-bit image ``p/255``, folded exactly into the
@@ -45,6 +49,7 @@ from brevitas.quant.fixed_point import (Int8ActPerTensorFixedPointMSE, Int8Weigh
 from compressai.layers import GDN, GDN1
 from torch import nn
 
+from .equalize import equalize_gdn
 from .errors import ArtifactError, ParameterError
 from .fileio import atomic_write_bytes
 from .gdn import FixedPointGDN, effective_params, gdn_formula, gdn_modules, replace_gdn, set_observing
@@ -55,6 +60,7 @@ __all__ = [
     "WeightQuantMSE",
     "ActQuantMSE",
     "QuantScheme",
+    "quantize_calibrated",
     "CALIB_BATCH",
     "EXPORT_CALIB_BATCH",
     "ONNX_INPUT_BATCH",
@@ -104,6 +110,8 @@ class QuantScheme:
         weight_scale: ``"max"`` (scale covers max |w|) or ``"mse"`` (scale minimises the MSE).
         act_scale: ``"percentile"`` (99.999th percentile of |x|) or ``"mse"``.
         bias_correction: correct conv biases for the quantized weights' mean error after calibration.
+        equalize: exponent ``alpha`` of the GDN cross-layer equalization (:func:`lic.equalize.equalize_gdn`;
+            0: none), applied by :func:`quantize_calibrated` with the calibration crops.
     """
 
     weight_bits: int | None = 8
@@ -113,6 +121,7 @@ class QuantScheme:
     weight_scale: str = "max"
     act_scale: str = "percentile"
     bias_correction: bool = False
+    equalize: float = 0.0
 
     def __post_init__(self):
         if self.weight_scale not in _WEIGHT_QUANTS:
@@ -128,7 +137,7 @@ class QuantScheme:
 SCHEMES: dict[str, QuantScheme | None] = {
     "float": None,
     "int8": QuantScheme(8, 8, 8, None),
-    "hybrid": QuantScheme(8, 8, 32, 16),
+    "hybrid": QuantScheme(8, 8, 32, 16, act_scale="mse", equalize=0.5),
     "hybrid16": QuantScheme(8, 8, 16, None),
     "fixed_gdn": QuantScheme(None, None, 32, 16),
 }
@@ -229,6 +238,16 @@ def calibrate(qmodel: nn.Module, sampler, batches: int = 4, batch_size: int = 4)
             m.reset_saturations()
     qmodel.update(force=True)
     return qmodel.eval()
+
+
+def quantize_calibrated(model: nn.Module, scheme: str | QuantScheme | None, sampler, batches: int = 4,
+                        batch_size: int = 4) -> nn.Module:
+    """:func:`quantize_model` then :func:`calibrate`, after :func:`lic.equalize.equalize_gdn` on the same
+    calibration crops where the scheme asks for it (``equalize > 0``); ``model`` is untouched."""
+    s = _scheme(scheme)
+    if s is not None and s.equalize:
+        model = equalize_gdn(model, list(_batches(sampler, batches, batch_size)), alpha=s.equalize)
+    return calibrate(quantize_model(model, scheme), sampler, batches, batch_size)
 
 
 def saturation_counts(model: nn.Module) -> dict[str, int]:

