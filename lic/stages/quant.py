@@ -65,8 +65,8 @@ from ..metrics import bd_rate
 from ..params import stage_presets
 from ..plots import rd_figure, save_figure, finish_layout
 from ..prune import prune_channels
-from ..quant import (EXPORT_CALIB_BATCH, ONNX_INPUT_BATCH, check_onnx, export_int_params, export_onnx, load_quantized,
-                     model_size_bytes, quantize_calibrated, saturation_counts, save_quantized)
+from ..quant import (EXPORT_CALIB_BATCH, ONNX_INPUT_BATCH, SCHEMES, check_onnx, export_int_params, export_onnx,
+                     load_quantized, model_size_bytes, quantize_calibrated, saturation_counts, save_quantized)
 from ..study import Stage, check_noise_seeds, git_commit, input_stage, resolve_params, stage_module
 from ..train import seed_everything, train, train_config
 
@@ -102,7 +102,13 @@ def stage_handle(preset: str = "quick", upstream: dict | None = None) -> Stage:
     upstream = upstream or {}
     p = resolve_params("03", preset, **upstream.get("03", {}))
     src = _source_stage(p)
-    return Stage("03", p, {src: stage_module(src).stage_handle(preset, upstream).key})
+    return Stage("03", p, _key_inputs(src, stage_module(src).stage_handle(preset, upstream).key))
+
+
+def _key_inputs(src: str, src_key: str) -> dict:
+    """What the stage's key covers besides its parameters: the input stage's key and the quantization
+    schemes' definitions (a changed scheme is a different result, not a cached one)."""
+    return {src: src_key, "schemes": {k: v.bits() for k, v in SCHEMES.items() if v is not None}}
 
 
 def _load_source(p: dict, lmbda: float, upstream: dict | None) -> torch.nn.Module:
@@ -295,7 +301,7 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     check_noise_seeds(p)
     src = _source_stage(p)
     st_in = input_stage(src, p["preset"], upstream)
-    st = Stage("03", p, {src: st_in.key})
+    st = Stage("03", p, _key_inputs(src, st_in.key))
     if st.done and not force and _current(cached := st.results()):
         return cached
     if p.get("threads"):
