@@ -11,11 +11,14 @@ with two frames streamed back to back; the latents are compared bit for bit with
 latency alone.
 
     nice -n 10 .venv/bin/python benchmarks/rtl_ga_kodak.py [--image kodim01] [--clock 200]
-    nice -n 10 .venv/bin/python benchmarks/rtl_ga_kodak.py --synth g_a.0,g_a.5
+    nice -n 10 .venv/bin/python benchmarks/rtl_ga_kodak.py --synth g_a.0,g_a.5 [--hier] [--out F]
+    nice -n 10 .venv/bin/python benchmarks/rtl_ga_kodak.py --combine F1,F2 [--note ...]
 
 Writes ``benchmarks/results/rtl_ga_kodak.json`` (and prints the per-layer table); with
 ``--synth`` instead yosys ``synth_xilinx`` resources of the named stages at their folding
-next to the model's, in ``benchmarks/results/rtl_ga_synth.json``.
+next to the model's, in ``benchmarks/results/rtl_ga_synth.json`` (``--hier``: without
+``-flatten``, identical units synthesised once); with ``--combine`` the whole design from
+``--synth`` result files (a later file's stage replaces an earlier one's), its use of the board.
 """
 
 from __future__ import annotations

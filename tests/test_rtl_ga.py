@@ -188,3 +188,22 @@ def test_scale_to_plan_dsp_per_multiply():
     assert est["total"]["dsp"] == sum(dsp.values())
     with pytest.raises(ParameterError):
         rtl.scale_to_plan(plan, measured[:1], packs)
+
+
+def test_lut_sites_and_all_synthesised_total():
+    """LUT sites count a LUT-RAM cell at the LUT6 sites it occupies and an INV as a LUT1;
+    scale_to_plan's total carries lut_sites and bram36 once every stage is synthesised."""
+    from lic.rtl.synth import lut_sites
+
+    cells = {"LUT6": 3, "LUT2": 2, "SRL16E": 1, "RAM64M8": 2, "RAM32M16": 1, "INV": 4,
+             "FDRE": 9, "MUXF7": 5, "CARRY4": 1, "DSP48E2": 1, "RAMB36E2": 1}
+    assert lut_sites(cells) == 3 + 2 + 1 + 2 * 8 + 8 + 4
+    ga, _, _ = rtl.demo_transforms(N=8, M=12, seed=0, size=64)
+    plan = rtl_ga.make_plan(ga, (64, 64))
+    rows = [dict(layer=l.name, kind=l.kind, pe=l.pe, simd=l.simd, lanes=l.lanes, lut=10, ff=5,
+                 dsp=1, bram36=0.5, lut_sites=12) for l in plan.layers]
+    tot = rtl.scale_to_plan(plan, rows)["total"]
+    n = len(plan.layers)
+    assert tot["lut_sites"] == 12 * n and tot["bram36"] == 0.5 * n and tot["lut"] == 10 * n
+    assert "lut_sites" not in rtl.scale_to_plan(plan, rows[:1] + [dict(rows[1], lut_sites=None)]
+                                                 + rows[2:])["total"]
