@@ -182,3 +182,27 @@ def test_a_report_artifact_from_before_the_summary_is_rebuilt():
     """A cached stage-05 result without the new fields is not served to the new notebook."""
     assert not report._current({"headline": [], "chosen_width": {}})  # the old format
     assert report._current({"headline": [], "summary": "x", "rd_by_width_kind": {}})
+
+
+def test_headline_shows_the_recorded_rtl_resources_against_the_budget(tmp_path):
+    import json
+
+    from lic.rtl.synth import recorded_resources
+
+    rec = {"board": "zcu102", "board_budget": {"lut": 1000, "dsp": 100, "bram36": 10, "ff": 2000},
+           "model_total": {"lut": 700, "dsp": 60, "bram": 5},
+           "utilisation": {k: {"used": v, "budget": b} for k, v, b in
+                           (("lut", 650, 1000), ("dsp", 70, 100), ("bram36", 4.5, 10), ("ff", 900, 2000))},
+           "whole_design_scaled": {"stages": [{"layer": "g_a.0", "kind": "conv", "pe": 2, "simd": 3, "lut": 650,
+                                               "ff": 900, "dsp": 70, "bram36": 4.5,
+                                               "model": {"lut": 700, "dsp": 60, "bram36": 5}}]}}
+    (tmp_path / "synth.json").write_text(json.dumps(rec))
+    rows = recorded_resources(tmp_path / "synth.json")
+    assert [x["layer"] for x in rows] == ["g_a.0", "whole g_a", "zcu102 at 80 %"]
+    assert rows[-1]["lut"] == 800 and rows[1]["model_lut"] == 700 and "not by this run" in rows[0]["label"]
+    assert recorded_resources(tmp_path / "absent.json") == []
+    r = _results()
+    r["r04"]["rtl_ga_resources"] = rows
+    cell = dict(zip(*report.headline_table(r)[["quantity", "our measured"]].T.values))
+    key = "whole g_a in RTL at the plan: LUT / DSP / BRAM36 (yosys synth_xilinx, recorded benchmark)"
+    assert cell[key] == "650 / 70 / 4.50"

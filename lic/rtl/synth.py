@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ParameterError
-from ..fileio import atomic_write_text
+from ..fileio import atomic_write_text, read_json
 from ..fixedpoint import IntTransform
 from ..folding import FoldingPlan
 from ..hw import ToolError
@@ -370,3 +370,28 @@ def scale_to_plan(plan: FoldingPlan, measured: list[dict], packs: dict[str, int]
         total["lut_sites"] = sum(r["lut_sites"] for r in rows)
         total["bram36"] = total["bram36_synthesised_stages"]
     return {"stages": rows, "total": total}
+
+
+#: the whole g_a's synthesis at the ZCU102 plan as recorded by ``benchmarks/rtl_ga_kodak.py --synth --combine``
+RECORDED = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "rtl_ga_synth.json"
+
+
+def recorded_resources(path: str | os.PathLike = RECORDED) -> list[dict]:
+    """The recorded yosys resources of the whole g_a per stage and in total, next to ``lic.fpga_model``'s
+    figures and the board's 80 % budget ([] without a record). Measured by the benchmark on the released
+    N=64 student, not synthesised by the caller: every row's ``label`` says so."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    d = read_json(path)
+    label = f"measured: yosys synth_xilinx, recorded in {path.name} (released N=64 student), not by this run"
+    keys = ("lut", "lut_sites", "ff", "dsp", "bram36")
+    rows = [{"layer": s["layer"], "kind": s["kind"], "pe": s["pe"], "simd": s["simd"], **{k: s.get(k) for k in keys},
+             **{f"model_{k}": s["model"].get(k) for k in ("lut", "dsp", "bram36")}, "label": label}
+            for s in d["whole_design_scaled"]["stages"]]
+    u, m = d["utilisation"], d["model_total"]
+    rows.append({"layer": "whole g_a", **{k: u[k]["used"] for k in keys if k in u}, "model_lut": m["lut"],
+                 "model_dsp": m["dsp"], "model_bram36": m["bram"], "label": label})
+    rows.append({"layer": f"{d['board']} at 80 %", **{k: 0.8 * u[k]["budget"] for k in keys if k in u},
+                 "label": "board budget"})
+    return rows

@@ -25,6 +25,7 @@ from ..errors import ArtifactError, ParameterError
 from ..fileio import atomic_write_text, write_json
 from ..params import stage_presets
 from ..plots import finish_layout, save_figure
+from ..rtl.synth import recorded_resources
 from ..specs import lambda_tag
 from ..study import Stage, git_commit, input_stage, resolve_params
 
@@ -149,7 +150,7 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
         "csim_folding": "plan" if csim_plans else "parallel",
         "plan_layers": _plan_rows(plans),
         "rtl": rtl,
-        "rtl_ga": rtl_ga,
+        "rtl_ga": rtl_ga, "rtl_ga_resources": recorded_resources(),  # yosys, recorded by the benchmark
         "tcl_dry_run": {"commands": [c[0] for c in tcl]},
         "commit": git_commit(),
         "figures": {},

@@ -189,6 +189,13 @@ def _claims(r: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
                    f"({g.get('cores', 1)} core(s), {fmt(g.get('clock_mhz'))} MHz)",
                    f"{fmt(g.get('fps_measured'))} fps (cycles a pixel, model / measured {fmt(g.get('model_over_measured'))})",
                    f"analytical model: {fmt(g.get('fps_modelled'))} fps"))
+    res = {x["layer"]: x for x in r04.get("rtl_ga_resources", [])}
+    budget = next((x for k, x in res.items() if k.endswith("at 80 %")), None)
+    if "whole g_a" in res and budget:
+        w = res["whole g_a"]
+        hw.append(("whole g_a in RTL at the plan: LUT / DSP / BRAM36 (yosys synth_xilinx, recorded benchmark)",
+                   " / ".join(fmt(w[k]) for k in ("lut", "dsp", "bram36")),
+                   f"{budget['layer']}: " + " / ".join(fmt(budget[k]) for k in ("lut", "dsp", "bram36"))))
     for c in r04.get("codec_vs_float", [])[:4]:
         hw.append((f"{c['image']}: PSNR with accelerator latents − float", f"{c['psnr_delta']:+.3f} dB", "float model"))
     out.append(("A pipelined FPGA design runs the codec in real time, close to the float model", hw))
