@@ -24,7 +24,7 @@ from torch import nn
 
 from .gdn import gdn_formula
 
-__all__ = ["equalize_gdn", "gdn_conv_pairs"]
+__all__ = ["channel_ranges", "equalize_gdn", "gdn_conv_pairs"]
 
 
 def gdn_conv_pairs(model: nn.Module, parts=("g_a", "g_s")) -> list[tuple[str, GDN, nn.Module]]:
@@ -39,7 +39,7 @@ def gdn_conv_pairs(model: nn.Module, parts=("g_a", "g_s")) -> list[tuple[str, GD
 
 
 @torch.no_grad()
-def _channel_ranges(model: nn.Module, pairs, batches) -> dict[str, torch.Tensor]:
+def channel_ranges(model: nn.Module, pairs, batches) -> dict[str, torch.Tensor]:
     """Per-channel max |output| of each GDN of ``pairs`` over the calibration ``batches``."""
     amax: dict[str, torch.Tensor] = {}
 
@@ -70,7 +70,7 @@ def equalize_gdn(model: nn.Module, batches, alpha: float = 0.5, floor: float = 1
     """
     m = copy.deepcopy(model).eval()
     pairs = gdn_conv_pairs(m)
-    ranges = _channel_ranges(m, pairs, batches)
+    ranges = channel_ranges(m, pairs, batches)
     for name, g, conv in pairs:
         r = ranges[name]
         c = (r.max() / r.clamp_min(floor * r.max())) ** alpha

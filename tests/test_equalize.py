@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from lic.data import CropSampler
-from lic.equalize import _channel_ranges, equalize_gdn, gdn_conv_pairs
+from lic.equalize import channel_ranges, equalize_gdn, gdn_conv_pairs
 from lic.gdn import effective_params, replace_gdn
 from lic.models import build_model
 from lic.quant import CALIB_BATCH, SCHEMES, quantize_calibrated
@@ -32,7 +32,7 @@ def test_equalize_keeps_the_float_function_and_evens_the_ranges(gdn):
     assert torch.allclose(y_a, y_b, atol=1e-4, rtol=1e-4) and torch.allclose(a, b, atol=1e-4, rtol=1e-4)
     pairs, eq_pairs = gdn_conv_pairs(m), gdn_conv_pairs(eq)
     assert [n for n, *_ in pairs] == ["g_a.1", "g_a.3", "g_a.5", "g_s.1", "g_s.3", "g_s.5"]
-    before, after = _channel_ranges(m, pairs, calib), _channel_ranges(eq, eq_pairs, calib)
+    before, after = channel_ranges(m, pairs, calib), channel_ranges(eq, eq_pairs, calib)
     spread = lambda r: float(r.max() / r.min())  # noqa: E731
     for name in before:  # alpha 0.5: the max/min range ratio becomes about its square root
         assert spread(after[name]) < spread(before[name]) ** 0.5 * 1.05 or spread(before[name]) < 1.01
