@@ -48,8 +48,9 @@ def _cost(entry: dict, lmbda: float) -> float:
 
 
 def compare_with_released(name: str, new: dict, released: dict, recipe: dict) -> dict:
-    """The new release of ``name`` against the released model its recipe started from (``init``)."""
-    base = recipe.get("init")
+    """The new release of ``name`` against the released model its recipe ``replaces`` (else the one it
+    started from, ``init``)."""
+    base = recipe.get("replaces") or recipe.get("init")
     row = {"name": name, "kodak": new["kodak"], "kodak_images": new.get("kodak_images"), "baseline": base}
     if base in released and released[base].get("kodak_images") == new.get("kodak_images"):
         lm = recipe["lmbda"]

@@ -48,40 +48,13 @@ from compressai.losses import RateDistortionLoss
 
 from .data import CropSampler
 from .datasets import StreamingCrops
+from .ddp import average_gradients, rank_world
 from .errors import ParameterError
 from .fileio import atomic_write_bytes
 from .progress import tqdm
 
 __all__ = ["TrainConfig", "PRECISIONS", "train_config", "rd_loss_fn", "configure_optimizers", "train",
            "seed_everything", "default_device", "resolve_precision", "bf16_is_fast", "main"]
-
-
-def _dist() -> tuple[int, int]:
-    """(rank, world size); joins a process group when launched by torchrun (NCCL on CUDA, else gloo)."""
-    import torch.distributed as dist
-
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world > 1 and not dist.is_initialized():
-        cuda = torch.cuda.is_available()
-        if cuda:
-            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
-        dist.init_process_group("nccl" if cuda else "gloo")
-    return (dist.get_rank(), dist.get_world_size()) if world > 1 else (0, 1)
-
-
-def _average_gradients(params, world: int) -> None:
-    """Mean of every rank's gradients, in one all_reduce of the flattened gradients."""
-    import torch.distributed as dist
-    from torch._utils import _flatten_dense_tensors, _unflatten_dense_tensors
-
-    grads = [p.grad for p in params if p.grad is not None]
-    if not grads:
-        return
-    flat = _flatten_dense_tensors(grads)
-    dist.all_reduce(flat)
-    flat.div_(world)
-    for g, v in zip(grads, _unflatten_dense_tensors(flat, grads)):
-        g.copy_(v)
 
 
 #: training precisions: float32; bfloat16 or float16 (+ GradScaler) autocast of the forward pass;
@@ -101,6 +74,9 @@ class TrainConfig:
         lr: Adam learning rate of the main parameters.
         aux_lr: Adam learning rate of the entropy-bottleneck quantiles.
         lr_drop: fraction of ``steps`` after which ``lr`` is divided by 10.
+        lr_schedule: ``"steps"``: the drop at ``lr_drop`` of ``steps``; ``"time"``: also once ``lr_drop`` of
+            the run's ``max_seconds`` have passed (a time-boxed run, e.g. the GPU job, gets its drop whatever
+            its speed; counted from this run's start, and only a run with ``max_seconds`` may use it).
         clip_max_norm: gradient clipping (0 disables).
         seed: seeds the model init (by the caller) and the crop sampler.
         ckpt_every: checkpoint interval in steps.
@@ -120,6 +96,7 @@ class TrainConfig:
     lr: float = 1e-4
     aux_lr: float = 1e-3
     lr_drop: float = 0.85
+    lr_schedule: str = "steps"
     clip_max_norm: float = 1.0
     seed: int = 0
     ckpt_every: int = 100
@@ -136,12 +113,14 @@ class TrainConfig:
             raise ParameterError(f"crop must be a multiple of 64 (the codec downsamples by 64), got {self.crop}")
         if not 0 < self.lr < 1:
             raise ParameterError(f"lr must be in (0, 1), got {self.lr}")
+        if self.lr_schedule not in ("steps", "time"):
+            raise ParameterError(f"lr_schedule must be 'steps' or 'time', got {self.lr_schedule!r}")
         if self.precision not in PRECISIONS:
             raise ParameterError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
 
 
 #: the fields :func:`train_config` reads from a stage's parameters, a recipe or a command line
-_RUN_FIELDS = ("lmbda", "steps", "batch_size", "crop", "lr", "seed", "precision")
+_RUN_FIELDS = ("lmbda", "steps", "batch_size", "crop", "lr", "seed", "precision", "lr_schedule")
 
 
 def train_config(params: Mapping, **fields) -> TrainConfig:
@@ -240,8 +219,10 @@ def configure_optimizers(model: torch.nn.Module, cfg: TrainConfig, extra_params=
     return opt, aux_opt
 
 
-def _lr_at(cfg: TrainConfig, step: int) -> float:
-    return cfg.lr * (0.1 if step >= int(cfg.lr_drop * cfg.steps) else 1.0)
+def _lr_at(cfg: TrainConfig, step: int, elapsed: float = 0.0, max_seconds: float | None = None) -> float:
+    """The learning rate of ``step`` (``elapsed`` seconds into a run of at most ``max_seconds``)."""
+    timed = cfg.lr_schedule == "time" and elapsed >= cfg.lr_drop * max_seconds
+    return cfg.lr * (0.1 if step >= int(cfg.lr_drop * cfg.steps) or timed else 1.0)
 
 
 def _accumulate(running: dict, terms: dict, aux: torch.Tensor) -> None:
@@ -272,7 +253,7 @@ class _Run:
     def __post_init__(self):
         extra_params = [p for m in self.extra_modules.values() for p in m.parameters()]
         self.opt, self.aux_opt = configure_optimizers(self.model, self.cfg, extra_params)
-        self.rank, self.world = _dist()
+        self.rank, self.world = rank_world()
         self.device = next(self.model.parameters()).device  # the caller places the model (CPU or GPU)
         self.amp_dtype, self.use_scaler = resolve_precision(self.cfg.precision, self.device)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.use_scaler)
@@ -288,8 +269,10 @@ class _Run:
         if not self.ckpt_path.exists():
             return 0, [], 0.0
         state = torch.load(self.ckpt_path, map_location=self.device, weights_only=False)
+        if state.get("slim"):
+            raise ParameterError(f"{self.ckpt_path} is a slimmed copy (lic.gpujob.pack: no optimizer), not resumable")
         same = {k: v for k, v in dataclasses.asdict(self.cfg).items() if k != "ckpt_every"}
-        prev = {"precision": "fp32", **state.get("train_config", {})}  # made before precision existed
+        prev = {"precision": "fp32", "lr_schedule": "steps", **state.get("train_config", {})}  # older states
         if {k: v for k, v in prev.items() if k != "ckpt_every"} != same:
             raise ParameterError(f"{self.ckpt_path} was made with another training config; delete it or use "
                                  "another key")
@@ -322,7 +305,7 @@ class _Run:
             raise FloatingPointError(f"{self.desc}: loss became {loss.item()} at step {step}")
         self.scaler.scale(loss).backward()
         if self.world > 1:
-            _average_gradients(self.main_params, self.world)
+            average_gradients(self.main_params, self.world)
         self.scaler.unscale_(self.opt)
         if self.cfg.clip_max_norm > 0:
             torch.nn.utils.clip_grad_norm_(self.main_params, self.cfg.clip_max_norm)
@@ -331,7 +314,7 @@ class _Run:
         aux = self.model.aux_loss()
         aux.backward()
         if self.world > 1:
-            _average_gradients(self.aux_params, self.world)
+            average_gradients(self.aux_params, self.world)
         self.aux_opt.step()
         return terms, aux
 
@@ -423,6 +406,8 @@ def train(
     """
     if sampler.crop != cfg.crop:
         raise ParameterError(f"sampler crop {sampler.crop} != cfg.crop {cfg.crop}")
+    if cfg.lr_schedule == "time" and max_seconds is None:
+        raise ParameterError("lr_schedule='time' needs max_seconds (the run's time box)")
     run = _Run(model, cfg, sampler, Path(ckpt_path), extra_modules or {}, loss_fn or rd_loss_fn(cfg.lmbda), desc)
     step, history, seconds = run.restore()
     rank, world, device = run.rank, run.world, run.device
@@ -435,13 +420,14 @@ def train(
     batches = sampler.batches(step, cfg.batch_size, world, rank, stop=cfg.steps)
     try:
         while step < cfg.steps:
+            lr = _lr_at(cfg, step, time.monotonic() - run_start, max_seconds)
             for g in run.opt.param_groups:
-                g["lr"] = _lr_at(cfg, step)
+                g["lr"] = lr
             terms, aux = run.optimize(_to_input(next(batches), device, channels_last), step)
             step += 1
             _accumulate(running, terms, aux)
             if step % max(1, min(cfg.ckpt_every, 25)) == 0 or step == cfg.steps:
-                history.append(_log_row(step, running, seconds + time.monotonic() - t0))
+                history.append({**_log_row(step, running, seconds + time.monotonic() - t0), "lr": lr})
                 bar.set_postfix(loss=f"{history[-1]['loss']:.3f}", bpp=f"{history[-1].get('bpp', 0):.3f}")
                 running.clear()
             bar.update(1)
@@ -485,7 +471,7 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     cfg = train_config(vars(a))
     seed_everything(cfg.seed)
-    rank, world = _dist()
+    rank, world = rank_world()
     model = build_model(N=a.N, M=a.M).to(default_device())
     sampler = (CropSampler(a.train_dir, crop=cfg.crop, seed=cfg.seed) if a.workers is None
                else StreamingCrops(a.train_dir, crop=cfg.crop, seed=cfg.seed, workers=a.workers))

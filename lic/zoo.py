@@ -35,7 +35,8 @@ from .fileio import atomic_write_bytes, read_json, write_json
 from .specs import StudentSpec, lambda_tag
 
 __all__ = ["WEIGHTS_DIR", "REFERENCE", "STUDENTS", "STUDENT_STEPS", "PRESET_REFERENCE", "PRESET_GPU",
-           "COMPRESSAI_LAMBDAS", "compressai_quality", "load_compressai", "load_pretrained", "available",
+           "PRESET_GPU_P2",
+           "GPU_LAMBDAS", "load_pretrained", "available", "ckpt_path",
            "released_log", "released_student", "train_reference", "release"]
 
 GOLDEN_IMAGES = 3
@@ -112,23 +113,33 @@ REFERENCE["teacher-n128-m192-p3"] = {**_T, "lmbda": 0.025, "lr": 3e-4, "steps": 
 #: the ``reference`` preset: all recipes, each after the models it starts from or distils
 PRESET_REFERENCE = list(REFERENCE)
 
-# the GPU continuation (scripts/device_run.sh, the ``gpu`` preset): the released teacher, then the released
-# KD student from the pruned teacher distilled from it, at the paper's 16 x 256² batches, streamed by DataLoader
-# workers, CUDA autocast (bf16, else fp16 + GradScaler). lr 1e-4 dropped 10x for the last 15%; a run stopped by
-# --minutes before that keeps 1e-4. Not part of the CPU ``reference`` preset.
-_G = {"crop": 256, "batch_size": 16, "precision": "amp", "workers": 8, "gpu": True}
-REFERENCE[f"{TEACHER}-gpu"] = {**_T, **_G, "lmbda": 0.025, "lr": 1e-4, "steps": 4000, "init": TEACHER}
-#: the GPU continuation of the released KD student from the pruned teacher
-GPU_STUDENT = StudentSpec("kd-pruned", 64, lmbda=0.025, lr=1e-4, steps=4000, seed=0, **_G,
-                          init="student-kd-pruned-n64-m192-l0.0250", teacher=f"{TEACHER}-gpu")
-REFERENCE[GPU_STUDENT.name] = GPU_STUDENT.recipe()
+# the GPU job (scripts/device_run.sh, the ``gpu`` preset), at each of the teacher's four λ: the released teacher
+# continued at the paper's 16 x 256² batches (CUDA bf16 autocast, crops from memory), then the KD student re-derived
+# from it (its N channels pruned to 64, lic.prune, and distilled from it). Time-boxed (--minutes per model): the lr
+# drops 10x after 85 % of the box (lr_schedule "time"), ``steps`` only bounds it. ``replaces``: the released model a
+# result is adopted as (``python -m lic.zoo adopt``) where it beats it on Kodak. Not part of the CPU preset.
+GPU_LAMBDAS = (0.0018, 0.0035, 0.0067, 0.025)
+_G = {"crop": 256, "batch_size": 16, "precision": "amp", "gpu": True, "steps": 100_000}
+for _l in GPU_LAMBDAS:
+    _t = f"teacher-n128-m192-l{lambda_tag(_l)}"
+    REFERENCE[f"{_t}-gpu"] = {**_T, **_G, "lmbda": _l, "lr": 1e-4, "init": _t, "replaces": _t, "lr_schedule": "time"}
+    _s = StudentSpec("kd-pruned", 64, lmbda=_l, lr=3e-4, seed=0, **_G, teacher=f"{_t}-gpu")
+    REFERENCE[_s.name] = {**_s.recipe(), "replaces": dataclasses.replace(_s, gpu=False).name, "lr_schedule": "time"}
 PRESET_GPU = [n for n in REFERENCE if REFERENCE[n].get("gpu")]
+# a second GPU phase of the students (``gpu-p2``): each continued from its first phase (fresh optimizer, lr 1e-4
+# dropped 10x after 85 % of the box), distilled from the same teacher; adopted in place of the first where better
+for _l in GPU_LAMBDAS:
+    _s = StudentSpec("kd-pruned", 64, lmbda=_l, lr=1e-4, seed=0, **_G, teacher=f"teacher-n128-m192-l{lambda_tag(_l)}-gpu")
+    REFERENCE[f"{_s.name}-p2"] = {**dataclasses.replace(_s, init=_s.name).recipe(), "lr_schedule": "time",
+                                  "replaces": dataclasses.replace(_s, gpu=False).name}
+PRESET_GPU_P2 = [n for n in REFERENCE if n.endswith("-gpu-p2")]
 
 
 def _expand(names: list[str], release: bool = False) -> list[str]:
     """Recipe names in the order given; ``reference`` expands to the preset. For ``release``,
     intermediates (``release: False``) are left out of the preset and refused by name."""
-    presets = {"reference": PRESET_REFERENCE, "gpu": PRESET_GPU}
+    presets = {"reference": PRESET_REFERENCE, "gpu": PRESET_GPU, "gpu-p2": PRESET_GPU_P2,
+               **{f"gpu-l{lambda_tag(x)}": [n for n in PRESET_GPU if f"-l{lambda_tag(x)}-" in n] for x in GPU_LAMBDAS}}
     out = [n for name in names for n in presets.get(name, [name])]
     if release:
         internal = [n for n in names if REFERENCE.get(n, {}).get("release", True) is False]
@@ -250,57 +261,6 @@ def released_student(spec: StudentSpec, init: str):
     students = sorted(k for k in released if k.startswith("student-"))
     raise ArtifactError(f"no released student {name!r} in weights/ (released: {students or 'none'}); "
                         f"use init='auto' (scratch where missing) or init='scratch'")
-
-
-#: CompressAI's λ of bmshj2018-hyperprior (MSE) quality 1..8 (its zoo docs and ``examples/train.py``)
-COMPRESSAI_LAMBDAS = {1: 0.0018, 2: 0.0035, 3: 0.0067, 4: 0.0130, 5: 0.0250, 6: 0.0483, 7: 0.0932, 8: 0.1800}
-
-
-def compressai_quality(lmbda: float) -> int:
-    """CompressAI zoo quality 1..8 trained at ``lmbda`` (within 2 %).
-
-    Raises:
-        ParameterError: ``lmbda`` is none of CompressAI's λ.
-    """
-    q = min(COMPRESSAI_LAMBDAS, key=lambda k: abs(COMPRESSAI_LAMBDAS[k] - lmbda))
-    if abs(COMPRESSAI_LAMBDAS[q] - lmbda) > 0.02 * COMPRESSAI_LAMBDAS[q]:
-        raise ParameterError(f"λ={lmbda} is not one of CompressAI's bmshj2018-hyperprior points "
-                             f"{sorted(COMPRESSAI_LAMBDAS.values())}")
-    return q
-
-
-def compressai_cache_file(quality: int) -> Path:
-    """Where torch.hub keeps CompressAI's pretrained file of ``quality`` (``$TORCH_HOME/hub/checkpoints``)."""
-    from compressai.zoo.image import model_urls
-
-    url = model_urls["bmshj2018-hyperprior"]["mse"][quality]
-    return Path(torch.hub.get_dir()) / "checkpoints" / url.rsplit("/", 1)[-1]
-
-
-def load_compressai(lmbda: float) -> torch.nn.Module:
-    """The paper's teacher: CompressAI's pretrained bmshj2018-hyperprior (MSE) at ``lmbda``, through
-    ``compressai.zoo`` (downloaded once, then read from the torch hub cache — works offline when the
-    file is there), as a :class:`lic.models.HyperpriorLIC` (same parameter names) in eval mode.
-
-    Quality 1-5 have N=128, M=192 (the paper's teacher: quality 5, λ=0.025), 6-8 N=192, M=320.
-
-    Raises:
-        ParameterError: ``lmbda`` is not a CompressAI λ.
-        ArtifactError: the weights can be neither downloaded nor found in the cache.
-    """
-    from compressai.zoo import bmshj2018_hyperprior
-
-    from .models import build_model, infer_widths, load_state_dict_into
-
-    q = compressai_quality(lmbda)
-    try:
-        ref = bmshj2018_hyperprior(q, metric="mse", pretrained=True, progress=False)
-    except Exception as exc:  # noqa: BLE001 - urllib, torch.load and hub raise many kinds
-        raise ArtifactError(f"CompressAI bmshj2018-hyperprior quality {q} is not available ({type(exc).__name__}: "
-                            f"{exc}); offline, place its file at {compressai_cache_file(q)}") from None
-    sd = ref.state_dict()
-    n, m = infer_widths(sd)
-    return load_state_dict_into(build_model(N=n, M=m), sd).eval()
 
 
 def fingerprint() -> str:
@@ -460,16 +420,17 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m lic.zoo", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("train", help="train or continue a reference model (resumable)")
-    t.add_argument("name", nargs="+", choices=["reference", "gpu", *sorted(REFERENCE)],
+    t.add_argument("name", nargs="+", choices=["reference", "gpu", "gpu-p2", *[f"gpu-l{lambda_tag(x)}" for x in GPU_LAMBDAS],
+                                               *sorted(REFERENCE)],
                    help="one or more, trained in the order given; 'reference': all CPU recipes, in dependency "
-                        "order; 'gpu': the GPU continuation (scripts/device_run.sh)")
+                        "order; 'gpu': the GPU job (scripts/device_run.sh), 'gpu-l<λ>' its models at one λ")
     t.add_argument("--minutes", type=float, default=None, help="stop (checkpointed) after this wall time, per model")
     t.add_argument("--threads", type=int, default=None)
     t.add_argument("--train-dir", default=None)
     for flag in ("steps", "batch-size", "crop", "workers"):
         t.add_argument(f"--{flag}", type=int, default=None, help="override the recipe's (dry runs, smaller GPUs)")
     r = sub.add_parser("release", help="export fp16 weights, measure on Kodak, update weights/manifest.json")
-    r.add_argument("name", nargs="+", choices=["reference", "gpu", *sorted(REFERENCE)])
+    r.add_argument("name", nargs="+", choices=["reference", "gpu", "gpu-p2", *sorted(REFERENCE)])
     r.add_argument("--limit", type=int, default=None, help="Kodak images (default all 24)")
     r.add_argument("--weights-dir", type=Path, default=None, help="release there instead of weights/")
     sub.add_parser("list", help="released models")

@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
-# The paper preset on a GPU, as one job of at most 9 minutes:
-#   1. continue the released reference teacher (teacher-n128-m192-l0.0250) with the paper's 16 x 256² batches,
-#      streamed from ../shared/data/photos by DataLoader workers, CUDA autocast (bf16, else fp16 + GradScaler),
-#      TF32 and channels_last: recipe teacher-n128-m192-l0.0250-gpu, at most $LIC_RUN_TEACHER_MIN minutes;
-#   2. then the released KD student from the pruned teacher (N=64), distilled from that teacher:
-#      recipe student-kd-pruned-n64-m192-l0.0250-gpu, at most $LIC_RUN_STUDENT_MIN minutes;
-#   3. release both into OUT_DIR/weights (fp16, Kodak measured on the CPU in float32, the hardware and every
-#      phase in the manifest) and write throughput, training curves and the verdict against the released weights.
-# Everything lands in OUT_DIR (training states under OUT_DIR/zoo); nothing in weights/ changes. Adopting a
-# result that beats the released weights: LIC_ZOO_WORK=OUT_DIR/zoo python -m lic.zoo release <name>.
+# The GPU job, one time-boxed run on one GPU (about 8 minutes): at each of the teacher's four λ, in parallel
+# (one process per λ sharing the GPU),
+#   1. the released teacher (teacher-n128-m192-l<λ>) continued at the paper's 16 x 256² batches, CUDA autocast
+#      (bf16, else fp16 + GradScaler), TF32, channels_last, crops from memory: recipe teacher-n128-m192-l<λ>-gpu,
+#      $LIC_RUN_TEACHER_MIN minutes, the lr dropped 10x after 85 % of them;
+#   2. then the KD student re-derived from that teacher (N pruned to 64, distilled from it):
+#      recipe student-kd-pruned-n64-m192-l<λ>-gpu, $LIC_RUN_STUDENT_MIN minutes, likewise;
+#   3. the training states slimmed into OUT_DIR/gpu-l<λ>.tar (fp16 weights + history, python -m lic.gpujob pack)
+#      and the throughput / curves into OUT_DIR/logs.tar;
+#   4. where Kodak is there (LIC_KODAK_DIR or ../shared/data/kodak): released into OUT_DIR/weights (fp16, Kodak
+#      measured on the CPU in float32, the hardware and every phase in the manifest) with the verdict against
+#      the released weights in OUT_DIR/summary.json. Nothing in weights/ changes; adopting a result that beats
+#      its released model: python -m lic.gpujob adopt <name> --from OUT_DIR/weights.
 #
 #   bash scripts/device_run.sh OUT_DIR
 #
-# Dry run on a CPU (what tests/test_device_run.py does): LIC_RUN_STEPS=1 LIC_RUN_BATCH=1 LIC_RUN_CROP=64
+# A device machine that reaches no network and takes a small working tree: python scripts/device_prepare.py
+# writes .device/ (the training photos as JPEG within a byte budget, the wheels the GPU image lacks); carry
+# .device, set LIC_TRAIN_DIR=.device/photos and LIC_RUN_WORK to a local folder, and release at home from the
+# tars (tar -xf OUT_DIR/gpu-l*.tar -C OUT_DIR, then steps 4 with LIC_ZOO_WORK=OUT_DIR/zoo).
+# Dry run on a CPU (tests/test_device_run.py): LIC_RUN_STEPS=2 LIC_RUN_BATCH=1 LIC_RUN_CROP=64
 # LIC_RUN_KODAK_LIMIT=1 bash scripts/device_run.sh /tmp/dry
 set -euo pipefail
 OUT=${1:?usage: scripts/device_run.sh OUT_DIR}
@@ -21,27 +28,54 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 PY=${PY:-.venv/bin/python}
 [ -x "$PY" ] || PY=python3
-export LIC_ZOO_WORK="$OUT/zoo"
+WORK=${LIC_RUN_WORK:-$OUT}
+mkdir -p "$WORK/log"
+export LIC_ZOO_WORK="$WORK/zoo"
 export LIC_TRAIN_DIR=${LIC_TRAIN_DIR:-../shared/data/photos}
-TEACHER_MIN=${LIC_RUN_TEACHER_MIN:-4}
-STUDENT_MIN=${LIC_RUN_STUDENT_MIN:-2.5}
+export PYTHONUNBUFFERED=1
+TEACHER_MIN=${LIC_RUN_TEACHER_MIN:-3}
+STUDENT_MIN=${LIC_RUN_STUDENT_MIN:-3.5}
+LAMBDAS=${LIC_RUN_LAMBDAS:-0.0018 0.0035 0.0067 0.0250}
 over=()
 [ -n "${LIC_RUN_STEPS:-}" ] && over+=(--steps "$LIC_RUN_STEPS")
 [ -n "${LIC_RUN_BATCH:-}" ] && over+=(--batch-size "$LIC_RUN_BATCH")
 [ -n "${LIC_RUN_CROP:-}" ] && over+=(--crop "$LIC_RUN_CROP")
-[ -n "${LIC_RUN_WORKERS:-}" ] && over+=(--workers "$LIC_RUN_WORKERS")
 limit=()
 [ -n "${LIC_RUN_KODAK_LIMIT:-}" ] && limit+=(--limit "$LIC_RUN_KODAK_LIMIT")
 
 { date -u; nvidia-smi 2>&1 || echo "no nvidia-smi: CPU run"; "$PY" -c "import torch; print('torch', torch.__version__, \
 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'cpu', \
-'bf16', torch.cuda.is_available() and torch.cuda.is_bf16_supported())"; } > "$OUT/hardware.txt"
-cat "$OUT/hardware.txt"
+'bf16', torch.cuda.is_available() and torch.cuda.is_bf16_supported())"; } > "$WORK/log/hardware.txt"
+cat "$WORK/log/hardware.txt"
 t0=$(date +%s)
-"$PY" -m lic.zoo train teacher-n128-m192-l0.0250-gpu --minutes "$TEACHER_MIN" ${over[@]+"${over[@]}"} 2>&1 | tee "$OUT/train_teacher.log"
-"$PY" -m lic.zoo train student-kd-pruned-n64-m192-l0.0250-gpu --minutes "$STUDENT_MIN" ${over[@]+"${over[@]}"} 2>&1 \
-  | tee "$OUT/train_student.log"
+pids=()
+for l in $LAMBDAS; do
+  ( "$PY" -m lic.zoo train "teacher-n128-m192-l$l-gpu" --minutes "$TEACHER_MIN" ${over[@]+"${over[@]}"} \
+    && "$PY" -m lic.zoo train "student-kd-pruned-n64-m192-l$l-gpu" --minutes "$STUDENT_MIN" ${over[@]+"${over[@]}"} \
+  ) > "$WORK/log/train_l$l.log" 2>&1 &
+  pids+=($!)
+done
+fail=0
+for p in "${pids[@]}"; do wait "$p" || fail=1; done
 t1=$(date +%s)
-"$PY" -m lic.zoo release gpu --weights-dir "$OUT/weights" ${limit[@]+"${limit[@]}"} 2>&1 | tee "$OUT/release.log"
-"$PY" -m lic.runlog gpu --out "$OUT" --weights-dir "$OUT/weights" 2>&1 | tee "$OUT/summary.txt"
-echo "training $((t1 - t0)) s, all $(( $(date +%s) - t0 )) s" | tee -a "$OUT/summary.txt"
+for l in $LAMBDAS; do tail -n 3 "$WORK/log/train_l$l.log"; done
+names=()
+for l in $LAMBDAS; do
+  for n in "teacher-n128-m192-l$l-gpu" "student-kd-pruned-n64-m192-l$l-gpu"; do
+    [ -f "$LIC_ZOO_WORK/$n/train.pt" ] && names+=("$n")
+  done
+done
+[ ${#names[@]} -gt 0 ] || { echo "no model trained"; exit 1; }
+"$PY" -m lic.gpujob pack "${names[@]}" --out "$OUT"
+echo "training $((t1 - t0)) s" > "$WORK/log/summary.txt"
+kodak=${LIC_KODAK_DIR:-../shared/data/kodak}
+if [ -d "$kodak" ] && [ -z "${LIC_RUN_NO_RELEASE:-}" ]; then
+  "$PY" -m lic.zoo release "${names[@]}" --weights-dir "$OUT/weights" ${limit[@]+"${limit[@]}"} 2>&1 | tee "$WORK/log/release.log"
+  "$PY" -m lic.runlog "${names[@]}" --out "$WORK/log" --weights-dir "$OUT/weights" 2>&1 | tee -a "$WORK/log/summary.txt"
+  cp "$WORK/log/summary.json" "$OUT/summary.json"
+else
+  "$PY" -m lic.runlog "${names[@]}" --out "$WORK/log" 2>&1 | tee -a "$WORK/log/summary.txt"
+fi
+echo "all $(( $(date +%s) - t0 )) s" | tee -a "$WORK/log/summary.txt"
+tar -cf "$OUT/logs.tar" -C "$WORK" log
+exit $fail

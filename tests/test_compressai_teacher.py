@@ -12,10 +12,11 @@ import torch
 from lic.data import CropSampler
 from lic.distill import distill_student
 from lic.errors import ArtifactError, ParameterError
+from lic.pretrained import compressai_cache_file, compressai_quality, load_compressai
 from lic.stages import teacher as stage01
 from lic.study import resolve_params
 from lic.train import TrainConfig
-from lic.zoo import available, compressai_cache_file, compressai_quality, load_compressai, load_pretrained
+from lic.zoo import available, load_pretrained
 
 RELEASED = "teacher-n128-m192-l0.0250"
 

@@ -148,3 +148,31 @@ def test_checkpoint_from_before_precision_existed_resumes_as_fp32(tmp_path):
     state["train_config"]["steps"] = 2
     torch.save(state, tmp_path / "a.pt")
     assert train(build_model(N=8, M=12), cfg, _sampler(), tmp_path / "a.pt", progress=False)["step"] == 2
+
+
+def test_time_schedule_drops_the_lr_after_its_share_of_the_time_box(tmp_path):
+    import time
+
+    from lic.train import rd_loss_fn
+
+    rd = rd_loss_fn(0.01)
+
+    def slow_loss(model, x):
+        time.sleep(0.05)
+        return rd(model, x)
+
+    cfg = TrainConfig(lmbda=0.01, steps=10_000, batch_size=1, crop=64, ckpt_every=1, lr=1e-3, lr_schedule="time",
+                      lr_drop=0.5)
+    with pytest.raises(ParameterError, match="max_seconds"):
+        train(build_model(N=4, M=6), cfg, _sampler(), tmp_path / "a.pt", progress=False)
+    out = train(build_model(N=4, M=6), cfg, _sampler(), tmp_path / "t.pt", loss_fn=slow_loss, progress=False,
+                max_seconds=1.0)
+    lrs = [h["lr"] for h in out["history"]]  # logged every step (ckpt_every=1)
+    assert not out["done"] and lrs[0] == 1e-3 and lrs[-1] == pytest.approx(1e-4)
+    assert lrs == sorted(lrs, reverse=True)  # dropped once, never raised again
+    steps = TrainConfig(lmbda=0.01, steps=10_000, batch_size=1, crop=64, ckpt_every=1, lr=1e-3)
+    out = train(build_model(N=4, M=6), steps, _sampler(), tmp_path / "s.pt", loss_fn=slow_loss, progress=False,
+                max_seconds=1.0)
+    assert {h["lr"] for h in out["history"]} == {1e-3}  # the step schedule ignores the time box
+    with pytest.raises(ParameterError, match="lr_schedule"):
+        TrainConfig(lr_schedule="cosine")

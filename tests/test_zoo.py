@@ -29,11 +29,13 @@ def test_released_model_reproduces_its_recorded_kodak_numbers(name, kodak_dir):
 
 
 def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
-    from lic.zoo import PRESET_REFERENCE, REFERENCE, _expand
+    from lic.zoo import PRESET_GPU, PRESET_GPU_P2, PRESET_REFERENCE, REFERENCE, _expand
 
-    from lic.zoo import PRESET_GPU
-
-    assert sorted(PRESET_REFERENCE + PRESET_GPU) == sorted(REFERENCE) and not set(PRESET_REFERENCE) & set(PRESET_GPU)
+    assert sorted(PRESET_REFERENCE + PRESET_GPU + PRESET_GPU_P2) == sorted(REFERENCE)
+    assert not set(PRESET_REFERENCE) & set(PRESET_GPU + PRESET_GPU_P2)
+    for name in PRESET_GPU_P2:  # the second GPU phase continues the first, distilled from the same teacher
+        first = REFERENCE[name]["init"]
+        assert first in PRESET_GPU and REFERENCE[name]["teacher"] == REFERENCE[first]["teacher"]
     seen = set()
     for name in PRESET_REFERENCE:
         deps = [REFERENCE[name].get(k) for k in ("init", "teacher", "inherit")]
@@ -59,7 +61,7 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
 def test_student_recipes_are_their_specs():
     from lic.zoo import REFERENCE, STUDENTS
 
-    assert [s.name for s in STUDENTS] == [n for n in REFERENCE if n.startswith("student-") and not n.endswith("-gpu")]
+    assert [s.name for s in STUDENTS] == [n for n in REFERENCE if n.startswith("student-") and not REFERENCE[n].get("gpu")]
     assert all(REFERENCE[s.name] == s.recipe() for s in STUDENTS)
     # the students that start from the pruned teacher record it (the release manifest's "inherit")
     assert [s.name for s in STUDENTS if s.inherits] == ["student-kd-pruned-n64-m192-l0.0250",

@@ -46,7 +46,7 @@ def _init_model(p: dict, lmbda: float) -> tuple[torch.nn.Module, str]:
     if p["init"] == "scratch":
         return build_model(N=p["N"], M=p["M"]), "scratch"
     if p["init"] == "compressai":  # the paper's teacher: CompressAI's pretrained model at this λ
-        from ..zoo import compressai_quality, load_compressai
+        from ..pretrained import compressai_quality, load_compressai
 
         model = load_compressai(lmbda)
         if (int(model.N), int(model.M)) != (p["N"], p["M"]):

@@ -1,0 +1,59 @@
+"""The GPU job's round trip (lic.gpujob): slimmed states back, released at home, adopted under the released name."""
+
+import pytest
+import torch
+
+from lic import gpujob, zoo
+from lic.data import CropSampler
+from lic.errors import ArtifactError, ParameterError
+from lic.fileio import read_json, write_json
+from lic.models import build_model
+from lic.train import TrainConfig, train
+
+
+@pytest.fixture
+def tiny_zoo(tmp_path, monkeypatch, kodak_dir):
+    """A recipe table with one GPU teacher that replaces a released one, in a temporary zoo and weights/."""
+    work, weights = tmp_path / "work", tmp_path / "weights"
+    monkeypatch.setattr(zoo, "WORK_DIR", work)
+    monkeypatch.setattr(zoo, "WEIGHTS_DIR", weights)
+    monkeypatch.setenv("LIC_KODAK_DIR", str(kodak_dir))
+    monkeypatch.setattr(zoo, "REFERENCE", {"t-gpu": {"N": 8, "M": 12, "lmbda": 0.01, "steps": 3, "replaces": "t"}})
+    cfg = TrainConfig(lmbda=0.01, steps=3, batch_size=1, crop=64, ckpt_every=1)
+    train(build_model(N=8, M=12), cfg, CropSampler(crop=64, seed=0, max_images=1), zoo.ckpt_path("t-gpu"),
+          progress=False)
+    return tmp_path
+
+
+def test_pack_release_adopt(tiny_zoo):
+    full = torch.load(zoo.ckpt_path("t-gpu"), weights_only=False)
+    (tar,) = gpujob.pack(["t-gpu"], tiny_zoo / "out")
+    assert tar.name == "gpu-l0.0100.tar"
+    import tarfile
+
+    with tarfile.open(tar) as t:
+        t.extractall(tiny_zoo / "home", filter="data")
+    slim_path = tiny_zoo / "home" / "zoo" / "t-gpu" / "train.pt"
+    slim = torch.load(slim_path, weights_only=False)
+    assert "optimizer" not in slim and slim["step"] == 3 and slim["history"] == full["history"]
+    assert all(v.dtype == torch.float16 for v in slim["model"].values() if v.is_floating_point())
+    # a slimmed state is not a resumable one
+    with pytest.raises(ParameterError, match="not resumable"):
+        train(build_model(N=8, M=12), TrainConfig(lmbda=0.01, steps=4, batch_size=1, crop=64, ckpt_every=1),
+              CropSampler(crop=64, seed=0, max_images=1), slim_path, progress=False)
+    # released at home from the slimmed state (the weights were fp16 in the release anyway)
+    zoo.WORK_DIR = tiny_zoo / "home" / "zoo"
+    entry = zoo.release("t-gpu", eval_limit=1, weights_dir=tiny_zoo / "gpuw")
+    assert entry["steps"] == 3 and entry["kodak_images"] == 1
+    with pytest.raises(ArtifactError, match="replaces"):
+        gpujob.adopt("other", tiny_zoo / "gpuw")
+    zoo.WEIGHTS_DIR.mkdir()
+    write_json(zoo.WEIGHTS_DIR / "manifest.json", {"models": {"keep": {"file": "keep.pt"}}})
+    write_json(zoo.WEIGHTS_DIR / "kodak_measured.json", {"models": {}})
+    adopted = gpujob.adopt("t-gpu", tiny_zoo / "gpuw")
+    assert adopted["file"] == "t.pt" and adopted["recipe"] == "t-gpu" and adopted["kodak"] == entry["kodak"]
+    assert (zoo.WEIGHTS_DIR / "t.pt").read_bytes() == (tiny_zoo / "gpuw" / "t-gpu.pt").read_bytes()
+    assert sorted(zoo.available()) == ["keep", "t"]
+    rec = read_json(zoo.WEIGHTS_DIR / "kodak_measured.json")["models"]["t"]
+    assert rec["sha256"] == adopted["sha256"]
+    assert zoo.load_pretrained("t").N == 8  # checksum verified
