@@ -90,7 +90,7 @@ def sets_bd(by_set: dict[str, tuple[pd.DataFrame, pd.DataFrame]], widths) -> lis
 
 
 def width_summary(rd: pd.DataFrame, teacher_rd: pd.DataFrame, widths: list[int], M: int, seed: int,
-                  cplx: dict, t_cplx: dict) -> list[dict]:
+                  cplx: dict, t_cplx: dict, teachers: dict[str, str] | None = None) -> list[dict]:
     """Stage 02's summary, per width: params and GFLOPs (also as fractions of the teacher's), the
     BD-rates of every student kind of ``seed`` vs the teacher and KD vs scratch (NaN where a kind
     was not run), the inits, and whether KD and scratch started alike.
@@ -99,6 +99,9 @@ def width_summary(rd: pd.DataFrame, teacher_rd: pd.DataFrame, widths: list[int],
         rd: student RD points (``codec, N, lmbda, seed, init, bpp, psnr``).
         teacher_rd: the teacher's RD points.
         cplx: ``str(N)`` -> ``{"720p", "kodak"}`` -> :func:`lic.eval.complexity`; ``t_cplx`` the teacher's.
+        teachers: released student name -> the teacher whose pruned weights it inherited (the manifest's
+            ``inherit``); KD vs RD-only from the pruned teacher is compared only where both inherited the
+            same teacher (students trained in the run inherit its teacher), else NaN.
     """
     def curve(kind, N):
         return student_curve(rd, kind, N, seed)
@@ -106,9 +109,12 @@ def width_summary(rd: pd.DataFrame, teacher_rd: pd.DataFrame, widths: list[int],
     def origin(c):
         return {lambda_tag(l): i.split(":")[0] for l, i in zip(c.lmbda, c.init)}
 
+    def lineage(c):  # the teachers a curve's students inherited from
+        return {(teachers or {}).get(i.removeprefix("zoo:"), "?") if i.startswith("zoo:") else "this run" for i in c.init}
+
     out = []
     for N in widths:
-        kd, sc = curve("kd", N), curve("scratch", N)
+        kd, sc, kp, rp = curve("kd", N), curve("scratch", N), curve("kd-pruned", N), curve("rd-pruned", N)
         c, t = cplx[str(N)], t_cplx["720p"]
         out.append({
             "N": N, "M": M,
@@ -124,9 +130,10 @@ def width_summary(rd: pd.DataFrame, teacher_rd: pd.DataFrame, widths: list[int],
             # KD vs scratch is a fair comparison only when both started alike (zoo or scratch) at every λ
             "same_init": not sc.empty and origin(kd) == origin(sc),
             # weight inheritance (pruned teacher), by KD and by the RD loss alone: NaN where not run
-            "bd_rate_kd_pruned_vs_teacher": curve_bd(teacher_rd, curve("kd-pruned", N)),
-            "bd_rate_rd_pruned_vs_teacher": curve_bd(teacher_rd, curve("rd-pruned", N)),
-            "bd_rate_kd_pruned_vs_rd_pruned": curve_bd(curve("rd-pruned", N), curve("kd-pruned", N)),
+            "bd_rate_kd_pruned_vs_teacher": curve_bd(teacher_rd, kp),
+            "bd_rate_rd_pruned_vs_teacher": curve_bd(teacher_rd, rp),
+            "bd_rate_kd_pruned_vs_rd_pruned": (curve_bd(rp, kp) if (same := lineage(kp) == lineage(rp)) else math.nan),
+            "pruned_same_teacher": same,
         })
     return out
 

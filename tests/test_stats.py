@@ -111,3 +111,32 @@ def test_deployed_curves_bd_rate_on_all_points_and_on_the_main_lambdas():
     assert row["bd_rate_vs_teacher_main"] == pytest.approx(10.0, abs=0.5)  # pchip on two points
     assert 12.0 < row["bd_rate_vs_teacher"] < 20.0  # the low-λ points pull the 4-point BD-rate up
     assert row["gflops_vs_teacher"] == pytest.approx(0.283)
+
+
+def test_width_summary_compares_kd_and_rd_from_the_pruned_teacher_only_when_they_share_it():
+    from lic.stats import width_summary
+
+    def curve(kind, shift, init):
+        return [{"codec": kind, "N": 64, "seed": 0, "lmbda": l, "bpp": b, "psnr": p + shift, "init": init(l)}
+                for l, b, p in ((0.0067, 0.3, 28.0), (0.025, 0.6, 31.0))]
+
+    teacher = pd.DataFrame([{"bpp": b, "psnr": p} for b, p in ((0.25, 28.5), (0.55, 31.5))])
+    cplx = {"64": {"720p": {"params": 1.0, "gflops": 1.0}, "kodak": {"gflops": 0.4}}}
+    t_cplx = {"720p": {"params": 3.0, "gflops": 3.5}}
+
+    def summary(kd_init, rd_init, teachers):
+        rd = pd.DataFrame(curve("kd", 0.0, lambda l: "scratch") + curve("scratch", 0.0, lambda l: "scratch")
+                          + curve("kd-pruned", 0.3, kd_init) + curve("rd-pruned", 0.0, rd_init))
+        (row,) = width_summary(rd, teacher, [64], 192, 0, cplx, t_cplx, teachers)
+        return row
+
+    zoo = lambda kind: lambda l: f"zoo:student-{kind}-n64-m192-l{l}"  # noqa: E731
+    same = {f"student-{k}-n64-m192-l{l}": "t" for k in ("kd-pruned", "rd-pruned") for l in (0.0067, 0.025)}
+    row = summary(zoo("kd-pruned"), zoo("rd-pruned"), same)
+    assert row["pruned_same_teacher"] and row["bd_rate_kd_pruned_vs_rd_pruned"] < 0  # KD curve is 0.3 dB higher
+    other = {**same, "student-kd-pruned-n64-m192-l0.025": "t-gpu"}  # one KD point from a newer teacher
+    row = summary(zoo("kd-pruned"), zoo("rd-pruned"), other)
+    assert not row["pruned_same_teacher"] and math.isnan(row["bd_rate_kd_pruned_vs_rd_pruned"])
+    assert row["bd_rate_kd_pruned_vs_teacher"] == row["bd_rate_kd_pruned_vs_teacher"]  # still measured vs the teacher
+    row = summary(lambda l: "scratch", lambda l: "scratch", None)  # both trained in the run, from its teacher
+    assert row["pruned_same_teacher"]

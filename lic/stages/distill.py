@@ -72,7 +72,7 @@ from ..specs import DEPLOYED_KIND, PRUNED_KINDS, StudentSpec, lambda_tag
 from ..stats import (NOISE_COLUMNS, OBJECTIVE_COLUMNS, ablation_bd, deployed_curves, noise_summary,
                      objective_summary, paired_objectives, seed_spread, sets_bd, width_summary)
 from ..study import Stage, check_noise_seeds, git_commit, input_stage, resolve_params
-from ..zoo import released_log, released_student
+from ..zoo import available, released_log, released_student
 from . import teacher as teacher_stage
 
 __all__ = ["PRESETS", "run", "stage_handle", "load_student", "rd_table", "summary_table",
@@ -331,7 +331,8 @@ def _statistics(p: dict, inp: _Inputs, run: _Students, ablation_kinds: dict[str,
     if run.per_image_extra:
         _write_csv(run.st, "per_image_sets.csv", pd.concat(run.per_image_extra, ignore_index=True))
     t_cplx = {"720p": inp.r01["complexity_720p"], "kodak": inp.r01["complexity_kodak"]}
-    summary_df = pd.DataFrame(width_summary(rd_df, inp.teacher_rd, p["widths"], inp.M, p["seed"], run.cplx, t_cplx))
+    summary_df = pd.DataFrame(width_summary(rd_df, inp.teacher_rd, p["widths"], inp.M, p["seed"], run.cplx, t_cplx,
+                                            {k: v.get("inherit", "?") for k, v in available().items()}))
     _write_csv(run.st, "summary.csv", summary_df)
     ablation_df = pd.DataFrame(ablation_bd(rd_df, inp.teacher_rd, ablation_kinds, ABLATIONS,
                                            int(p["ablation_width"] or 0), p["seed"]))
@@ -462,9 +463,9 @@ def rd_table(results: dict) -> pd.DataFrame:
 
 def summary_table(results: dict) -> pd.DataFrame:
     """Per width: params, GFLOPs (720p, Kodak), BD-rates vs teacher and vs scratch, inits."""
-    cols = ["N", "M", "params", "params_vs_teacher", "gflops_720p", "gflops_kodak", "gflops_vs_teacher",
-            "bd_rate_kd_vs_teacher", "bd_rate_scratch_vs_teacher", "bd_rate_kd_vs_scratch", "init_kd", "init_scratch",
-            "same_init", "bd_rate_kd_pruned_vs_teacher", "bd_rate_rd_pruned_vs_teacher", "bd_rate_kd_pruned_vs_rd_pruned"]
+    cols = ["N", "M", "params", "params_vs_teacher", "gflops_720p", "gflops_kodak", "gflops_vs_teacher", "bd_rate_kd_vs_teacher",
+            "bd_rate_scratch_vs_teacher", "bd_rate_kd_vs_scratch", "init_kd", "init_scratch", "same_init",
+            "bd_rate_kd_pruned_vs_teacher", "bd_rate_rd_pruned_vs_teacher", "bd_rate_kd_pruned_vs_rd_pruned", "pruned_same_teacher"]
     return pd.DataFrame(results["summary"]).reindex(columns=cols).set_index("N")
 
 
