@@ -206,3 +206,16 @@ def test_headline_shows_the_recorded_rtl_resources_against_the_budget(tmp_path):
     cell = dict(zip(*report.headline_table(r)[["quantity", "our measured"]].T.values))
     key = "whole g_a in RTL at the plan: LUT / DSP / BRAM36 (yosys synth_xilinx, recorded benchmark)"
     assert cell[key] == "650 / 70 / 4.50"
+
+
+def test_summary_paragraph_says_where_the_teacher_trained_and_when_pruned_students_are_not_comparable():
+    r = _results()
+    assert "trained in" not in report.summary_paragraph(r) and "not compared" not in report.summary_paragraph(r)
+    r["r01"]["zoo_training"] = {"teacher-n128-m192-l0.0250": {"curve": [], "phases": [
+        {"name": "teacher-n128-m192-base", "steps": 10000},  # released before batch and crop were recorded
+        {"name": "teacher-n128-m192-l0.0250-gpu", "steps": 3901, "batch_size": 16, "crop": 256, "device": "NVIDIA H200"}]}}
+    r["r02"]["summary"][1]["pruned_same_teacher"] = False
+    text = report.summary_paragraph(r)
+    assert ("The released teacher (teacher-n128-m192-l0.0250) trained in 2 phases: 10,000 steps of 8×128² on cpu; "
+            "3,901 steps of 16×256² on NVIDIA H200.") in text
+    assert "KD vs RD-only from the pruned teacher is not compared" in text

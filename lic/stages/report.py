@@ -215,6 +215,23 @@ def headline_table(r: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["paper's claim", "quantity", "our measured", "anchor"])
 
 
+def _provenance(r01: dict, r02: dict) -> list[str]:
+    """Where the released teacher's training ran (its phases, from the manifest), and whether the pruned-teacher
+    students can be compared (they inherited the same teacher)."""
+    from ..zoo import REFERENCE  # phases released before batch and crop were recorded: their recipe's
+
+    out = []
+    for name, z in list((r01.get("zoo_training") or {}).items())[-1:]:
+        ph = [{**REFERENCE.get(p["name"], {}), **p} for p in z["phases"]]
+        ph = [f"{fmt(p['steps'])} steps of {p.get('batch_size', '?')}×{p.get('crop', '?')}² on {p.get('device') or 'cpu'}"
+              for p in ph]
+        out.append(f"The released teacher ({name}) trained in {len(ph)} phases: {'; '.join(ph)}.")
+    if any(s.get("pruned_same_teacher") is False for s in r02["summary"]):
+        out.append("KD vs RD-only from the pruned teacher is not compared: the two students inherited different "
+                   "teachers (the released RD-only control comes from an earlier teacher).")
+    return out
+
+
 def summary_paragraph(r: dict, chosen: dict | None = None) -> str:
     """A few sentences of what this run shows, generated from its numbers (Markdown)."""
     r01, r02, r03, r04 = r["r01"], r["r02"], r["r03"], r["r04"]
@@ -226,6 +243,7 @@ def summary_paragraph(r: dict, chosen: dict | None = None) -> str:
         out.append(f"At equal PSNR the teacher (N={tN}) needs {word(j)} than JPEG and {word(w)} than WebP.")
     else:
         out.append("The teacher's RD curve does not overlap JPEG's or WebP's in PSNR, so no BD-rate is given.")
+    out += _provenance(r01, r02)
     dep = deployable(r02)
     if dep:
         N = max(dep)
