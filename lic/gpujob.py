@@ -92,8 +92,7 @@ def main(argv=None) -> int:
     d.add_argument("name", nargs="+", choices=["gpu", "gpu-p2", *sorted(zoo.PRESET_GPU + zoo.PRESET_GPU_P2)])
     d.add_argument("--from", dest="src", type=Path, required=True, help="the GPU job's weights folder")
     a = p.parse_args(argv)
-    presets = {"gpu": zoo.PRESET_GPU, "gpu-p2": zoo.PRESET_GPU_P2}
-    names = [n for x in a.name for n in presets.get(x, [x])]
+    names = zoo._expand(a.name)  # the presets gpu / gpu-p2 as the zoo's commands read them
     if a.cmd == "pack":
         print(*pack(names, a.out), sep="\n")
     else:

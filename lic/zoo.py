@@ -34,8 +34,7 @@ from .errors import ArtifactError, ParameterError
 from .fileio import atomic_write_bytes, read_json, write_json
 from .specs import StudentSpec, lambda_tag
 
-__all__ = ["WEIGHTS_DIR", "REFERENCE", "STUDENTS", "STUDENT_STEPS", "PRESET_REFERENCE", "PRESET_GPU",
-           "PRESET_GPU_P2",
+__all__ = ["WEIGHTS_DIR", "REFERENCE", "STUDENTS", "STUDENT_STEPS", "PRESET_REFERENCE", "PRESET_GPU", "PRESET_GPU_P2",
            "GPU_LAMBDAS", "load_pretrained", "available", "ckpt_path",
            "released_log", "released_student", "train_reference", "release"]
 
@@ -115,23 +114,20 @@ PRESET_REFERENCE = list(REFERENCE)
 
 # the GPU job (scripts/device_run.sh, the ``gpu`` preset), at each of the teacher's four λ: the released teacher
 # continued at the paper's 16 x 256² batches (CUDA bf16 autocast, crops from memory), then the KD student re-derived
-# from it (its N channels pruned to 64, lic.prune, and distilled from it). Time-boxed (--minutes per model): the lr
-# drops 10x after 85 % of the box (lr_schedule "time"), ``steps`` only bounds it. ``replaces``: the released model a
-# result is adopted as (``python -m lic.zoo adopt``) where it beats it on Kodak. Not part of the CPU preset.
+# from it (its N channels pruned to 64, lic.prune, and distilled from it); ``gpu-p2``: that student continued (fresh
+# optimizer, lr 1e-4), distilled from the same teacher. Time-boxed (--minutes per model): the lr drops 10x after 85 %
+# of the box (lr_schedule "time"), ``steps`` only bounds it. ``replaces``: the released model a result is adopted as
+# (``python -m lic.gpujob adopt``) where it beats it on Kodak. Not part of the CPU preset.
 GPU_LAMBDAS = (0.0018, 0.0035, 0.0067, 0.025)
 _G = {"crop": 256, "batch_size": 16, "precision": "amp", "gpu": True, "steps": 100_000}
 for _l in GPU_LAMBDAS:
     _t = f"teacher-n128-m192-l{lambda_tag(_l)}"
     REFERENCE[f"{_t}-gpu"] = {**_T, **_G, "lmbda": _l, "lr": 1e-4, "init": _t, "replaces": _t, "lr_schedule": "time"}
     _s = StudentSpec("kd-pruned", 64, lmbda=_l, lr=3e-4, seed=0, **_G, teacher=f"{_t}-gpu")
-    REFERENCE[_s.name] = {**_s.recipe(), "replaces": dataclasses.replace(_s, gpu=False).name, "lr_schedule": "time"}
-PRESET_GPU = [n for n in REFERENCE if REFERENCE[n].get("gpu")]
-# a second GPU phase of the students (``gpu-p2``): each continued from its first phase (fresh optimizer, lr 1e-4
-# dropped 10x after 85 % of the box), distilled from the same teacher; adopted in place of the first where better
-for _l in GPU_LAMBDAS:
-    _s = StudentSpec("kd-pruned", 64, lmbda=_l, lr=1e-4, seed=0, **_G, teacher=f"teacher-n128-m192-l{lambda_tag(_l)}-gpu")
-    REFERENCE[f"{_s.name}-p2"] = {**dataclasses.replace(_s, init=_s.name).recipe(), "lr_schedule": "time",
-                                  "replaces": dataclasses.replace(_s, gpu=False).name}
+    _r = {"replaces": dataclasses.replace(_s, gpu=False).name, "lr_schedule": "time"}
+    REFERENCE[_s.name] = {**_s.recipe(), **_r}
+    REFERENCE[f"{_s.name}-p2"] = {**dataclasses.replace(_s, init=_s.name, lr=1e-4).recipe(), **_r}
+PRESET_GPU = [n for n in REFERENCE if REFERENCE[n].get("gpu") and not n.endswith("-p2")]
 PRESET_GPU_P2 = [n for n in REFERENCE if n.endswith("-gpu-p2")]
 
 
