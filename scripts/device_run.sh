@@ -18,7 +18,7 @@
 # A device machine that reaches no network and takes a small working tree: python scripts/device_prepare.py
 # writes .device/ (the training photos as JPEG within a byte budget, the wheels the GPU image lacks); carry
 # .device, set LIC_TRAIN_DIR=.device/photos and LIC_RUN_WORK to a local folder, and release at home from the
-# tars (tar -xf OUT_DIR/gpu-l*.tar -C OUT_DIR, then steps 4 with LIC_ZOO_WORK=OUT_DIR/zoo).
+# tars (tar -xf OUT_DIR/gpu-l*.tar -C OUT_DIR, then step 4 with LIC_ZOO_WORK=OUT_DIR/zoo).
 # Dry run on a CPU (tests/test_device_run.py): LIC_RUN_STEPS=2 LIC_RUN_BATCH=1 LIC_RUN_CROP=64
 # LIC_RUN_KODAK_LIMIT=1 bash scripts/device_run.sh /tmp/dry
 set -euo pipefail
