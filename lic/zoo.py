@@ -34,7 +34,7 @@ from .errors import ArtifactError, ParameterError
 from .fileio import atomic_write_bytes, read_json, write_json
 from .specs import StudentSpec, lambda_tag
 
-__all__ = ["WEIGHTS_DIR", "REFERENCE", "STUDENTS", "STUDENT_STEPS", "PRESET_REFERENCE", "PRESET_GPU", "PRESET_GPU_P2",
+__all__ = ["WEIGHTS_DIR", "REFERENCE", "STUDENTS", "STUDENT_STEPS", "PRESET_REFERENCE", "PRESET_GPU", "PRESET_GPU_P2", "PRESET_CPU_P3",
            "GPU_LAMBDAS", "load_pretrained", "available", "ckpt_path",
            "released_log", "released_student", "train_reference", "release"]
 
@@ -129,12 +129,20 @@ for _l in GPU_LAMBDAS:
     REFERENCE[f"{_s.name}-p2"] = {**dataclasses.replace(_s, init=_s.name, lr=1e-4).recipe(), **_r}
 PRESET_GPU = [n for n in REFERENCE if REFERENCE[n].get("gpu") and not n.endswith("-p2")]
 PRESET_GPU_P2 = [n for n in REFERENCE if n.endswith("-gpu-p2")]
+# phase 3 on a CPU, after the GPU job: the released (GPU-trained) kd-pruned students continued by KD from the
+# released teacher of their λ, 8 x 128² fp32 crops, lr 5e-5 dropped 10x after 85 % of the time box; adopted in
+# place of the released student (``replaces``) where they beat it on Kodak.
+for _l in GPU_LAMBDAS:
+    _s = StudentSpec("kd-pruned", 64, seed=0, **{**_S, "lmbda": _l, "lr": 5e-5, "steps": 100_000, "precision": "fp32"})
+    _s = dataclasses.replace(_s, init=_s.name, teacher=f"teacher-n128-m192-l{lambda_tag(_l)}")
+    REFERENCE[f"{_s.name}-cpu-p3"] = {**_s.recipe(), "replaces": _s.name, "lr_schedule": "time"}
+PRESET_CPU_P3 = [n for n in REFERENCE if n.endswith("-cpu-p3")]
 
 
 def _expand(names: list[str], release: bool = False) -> list[str]:
     """Recipe names in the order given; ``reference`` expands to the preset. For ``release``,
     intermediates (``release: False``) are left out of the preset and refused by name."""
-    presets = {"reference": PRESET_REFERENCE, "gpu": PRESET_GPU, "gpu-p2": PRESET_GPU_P2,
+    presets = {"reference": PRESET_REFERENCE, "gpu": PRESET_GPU, "gpu-p2": PRESET_GPU_P2, "cpu-p3": PRESET_CPU_P3,
                **{f"gpu-l{lambda_tag(x)}": [n for n in PRESET_GPU if f"-l{lambda_tag(x)}-" in n] for x in GPU_LAMBDAS}}
     out = [n for name in names for n in presets.get(name, [name])]
     if release:
@@ -416,7 +424,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m lic.zoo", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("train", help="train or continue a reference model (resumable)")
-    t.add_argument("name", nargs="+", choices=["reference", "gpu", "gpu-p2", *[f"gpu-l{lambda_tag(x)}" for x in GPU_LAMBDAS],
+    t.add_argument("name", nargs="+", choices=["reference", "gpu", "gpu-p2", "cpu-p3", *[f"gpu-l{lambda_tag(x)}" for x in GPU_LAMBDAS],
                                                *sorted(REFERENCE)],
                    help="one or more, trained in the order given; 'reference': all CPU recipes, in dependency "
                         "order; 'gpu': the GPU job (scripts/device_run.sh), 'gpu-l<λ>' its models at one λ")
@@ -426,7 +434,7 @@ def main(argv=None) -> int:
     for flag in ("steps", "batch-size", "crop", "workers"):
         t.add_argument(f"--{flag}", type=int, default=None, help="override the recipe's (dry runs, smaller GPUs)")
     r = sub.add_parser("release", help="export fp16 weights, measure on Kodak, update weights/manifest.json")
-    r.add_argument("name", nargs="+", choices=["reference", "gpu", "gpu-p2", *sorted(REFERENCE)])
+    r.add_argument("name", nargs="+", choices=["reference", "gpu", "gpu-p2", "cpu-p3", *sorted(REFERENCE)])
     r.add_argument("--limit", type=int, default=None, help="Kodak images (default all 24)")
     r.add_argument("--weights-dir", type=Path, default=None, help="release there instead of weights/")
     sub.add_parser("list", help="released models")

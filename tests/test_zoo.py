@@ -29,10 +29,15 @@ def test_released_model_reproduces_its_recorded_kodak_numbers(name, kodak_dir):
 
 
 def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
-    from lic.zoo import PRESET_GPU, PRESET_GPU_P2, PRESET_REFERENCE, REFERENCE, _expand
+    from lic.zoo import PRESET_CPU_P3, PRESET_GPU, PRESET_GPU_P2, PRESET_REFERENCE, REFERENCE, _expand
 
-    assert sorted(PRESET_REFERENCE + PRESET_GPU + PRESET_GPU_P2) == sorted(REFERENCE)
-    assert not set(PRESET_REFERENCE) & set(PRESET_GPU + PRESET_GPU_P2)
+    assert sorted(PRESET_REFERENCE + PRESET_GPU + PRESET_GPU_P2 + PRESET_CPU_P3) == sorted(REFERENCE)
+    assert not set(PRESET_REFERENCE) & set(PRESET_GPU + PRESET_GPU_P2 + PRESET_CPU_P3)
+    for name in PRESET_CPU_P3:  # the CPU phase continues the released student, distilled from its λ's teacher
+        r = REFERENCE[name]
+        assert r["init"] == r["replaces"] and r["teacher"] in PRESET_REFERENCE and r["loss"] == "kd"
+        assert REFERENCE[r["init"]]["lmbda"] == REFERENCE[r["teacher"]]["lmbda"] == r["lmbda"]
+    assert _expand(["cpu-p3"]) == PRESET_CPU_P3 and len(PRESET_CPU_P3) == 4
     for name in PRESET_GPU_P2:  # the second GPU phase continues the first, distilled from the same teacher
         first = REFERENCE[name]["init"]
         assert first in PRESET_GPU and REFERENCE[name]["teacher"] == REFERENCE[first]["teacher"]
