@@ -45,8 +45,6 @@ METHODS = {
     "bc": replace(_PLAIN, bias_correction=True),
     "wmse_bc": replace(_PLAIN, weight_scale="mse", bias_correction=True),
     "all": replace(_PLAIN, weight_scale="mse", act_scale="mse", bias_correction=True),
-    "gptq": replace(_BASE, gptq=True),
-    "nogptq": replace(_BASE, gptq=False),
 }
 
 

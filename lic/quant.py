@@ -19,13 +19,6 @@ reference (:mod:`lic.fixedpoint`) and the HLS kernels rescale with shifts:
   reference stays exact: :func:`lic.fixedpoint.quantize_transform` finds the same shifts.
 * bias correction (:attr:`QuantScheme.bias_correction`, Brevitas ``bias_correction_mode``): after
   calibration each conv's bias absorbs the mean output shift its quantized weights cause.
-* GPTQ (:attr:`QuantScheme.gptq`, Brevitas ``gptq_mode``): after calibration the 8-bit weights of
-  ``g_a``'s convs are rounded one input column at a time, each column's error pushed onto the columns
-  not yet rounded through the inverse Hessian of the layer's (quantized) inputs on the calibration
-  crops. Same per-channel power-of-two grid, only other codes on it, so the integer reference is
-  untouched. ``g_s``'s deconvs keep round-to-nearest: Brevitas' GPTQ skips transposed convs (its issue
-  #1479), and running it on their equivalent stride-1 convs over zero-inserted inputs did not help
-  (benchmarks/results/quant_gptq.txt).
 * cross-layer equalization through the GDNs (:attr:`QuantScheme.equalize`, :mod:`lic.equalize`):
   before quantizing, per-channel scales move between each GDN and the conv that reads it so the
   channels share the conv's 8-bit input grid better; the float function is unchanged, only the
@@ -49,7 +42,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from brevitas.graph.calibrate import bias_correction_mode, calibration_mode
-from brevitas.graph.gptq import gptq_mode
 from brevitas.nn import QuantConv2d, QuantConvTranspose2d
 from brevitas.quant import Int8ActPerTensorFixedPoint
 from brevitas.quant.fixed_point import (Int8ActPerTensorFixedPointMSE, Int8WeightPerChannelFixedPoint,
@@ -69,7 +61,6 @@ __all__ = [
     "ActQuantMSE",
     "QuantScheme",
     "quantize_calibrated",
-    "gptq_weights",
     "CALIB_BATCH",
     "EXPORT_CALIB_BATCH",
     "ONNX_INPUT_BATCH",
@@ -121,7 +112,6 @@ class QuantScheme:
         bias_correction: correct conv biases for the quantized weights' mean error after calibration.
         equalize: exponent ``alpha`` of the GDN cross-layer equalization (:func:`lic.equalize.equalize_gdn`;
             0: none), applied by :func:`quantize_calibrated` with the calibration crops.
-        gptq: GPTQ rounding of ``g_a``'s conv weights after calibration (:func:`gptq_weights`).
     """
 
     weight_bits: int | None = 8
@@ -132,7 +122,6 @@ class QuantScheme:
     act_scale: str = "percentile"
     bias_correction: bool = False
     equalize: float = 0.0
-    gptq: bool = False
 
     def __post_init__(self):
         if self.weight_scale not in _WEIGHT_QUANTS:
@@ -251,32 +240,14 @@ def calibrate(qmodel: nn.Module, sampler, batches: int = 4, batch_size: int = 4)
     return qmodel.eval()
 
 
-@torch.no_grad()
-def gptq_weights(qmodel: nn.Module, sampler, batches: int = 4, batch_size: int = 4) -> nn.Module:
-    """GPTQ (Brevitas ``gptq_mode``) of the quantized convs of ``g_a``, in place, one layer after the
-    other, each seeing the calibration crops through the already rounded layers and the calibrated
-    activation quantizers. Call after :func:`calibrate`."""
-    qmodel.eval()
-    with gptq_mode(qmodel.g_a, use_quant_activations=True, create_weight_orig=False) as g:
-        for _ in range(g.num_layers):
-            for x in _batches(sampler, batches, batch_size):
-                g.model(x)
-            g.update()
-    return qmodel
-
-
 def quantize_calibrated(model: nn.Module, scheme: str | QuantScheme | None, sampler, batches: int = 4,
                         batch_size: int = 4) -> nn.Module:
     """:func:`quantize_model` then :func:`calibrate`, after :func:`lic.equalize.equalize_gdn` on the same
-    calibration crops where the scheme asks for it (``equalize > 0``), then :func:`gptq_weights` where it
-    asks for that (``gptq``); ``model`` is untouched."""
+    calibration crops where the scheme asks for it (``equalize > 0``); ``model`` is untouched."""
     s = _scheme(scheme)
     if s is not None and s.equalize:
         model = equalize_gdn(model, list(_batches(sampler, batches, batch_size)), alpha=s.equalize)
-    q = calibrate(quantize_model(model, scheme), sampler, batches, batch_size)
-    if s is not None and s.gptq and s.weight_bits is not None:
-        gptq_weights(q, sampler, batches, batch_size)
-    return q
+    return calibrate(quantize_model(model, scheme), sampler, batches, batch_size)
 
 
 def saturation_counts(model: nn.Module) -> dict[str, int]:
