@@ -9,6 +9,9 @@ that model's name (:func:`adopt`)::
 
     python -m lic.gpujob pack gpu --out OUT                       # on the GPU machine
     python -m lic.gpujob adopt teacher-n128-m192-l0.0250-gpu --from OUT/weights
+
+The CPU phase after it (``cpu-p3``: released students continued on a CPU) is released and adopted the same way
+(``python -m lic.zoo release cpu-p3 --weights-dir DIR``, then ``python -m lic.gpujob adopt cpu-p3 --from DIR``).
 """
 
 from __future__ import annotations
@@ -88,9 +91,11 @@ def main(argv=None) -> int:
     k = sub.add_parser("pack", help="slim training states for the trip back from a GPU machine (one tar per λ)")
     k.add_argument("name", nargs="+", choices=["gpu", "gpu-p2", *sorted(zoo.PRESET_GPU + zoo.PRESET_GPU_P2)])
     k.add_argument("--out", type=Path, required=True)
-    d = sub.add_parser("adopt", help="adopt GPU results released into --from as the released models they replace")
-    d.add_argument("name", nargs="+", choices=["gpu", "gpu-p2", *sorted(zoo.PRESET_GPU + zoo.PRESET_GPU_P2)])
-    d.add_argument("--from", dest="src", type=Path, required=True, help="the GPU job's weights folder")
+    d = sub.add_parser("adopt", help="adopt results released into --from as the released models they replace "
+                                     "(the GPU job's, and the CPU phase cpu-p3 after it)")
+    d.add_argument("name", nargs="+", choices=["gpu", "gpu-p2", "cpu-p3",
+                                               *sorted(zoo.PRESET_GPU + zoo.PRESET_GPU_P2 + zoo.PRESET_CPU_P3)])
+    d.add_argument("--from", dest="src", type=Path, required=True, help="the weights folder they were released into")
     a = p.parse_args(argv)
     names = zoo._expand(a.name)  # the presets gpu / gpu-p2 as the zoo's commands read them
     if a.cmd == "pack":
