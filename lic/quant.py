@@ -16,7 +16,8 @@ reference (:mod:`lic.fixedpoint`) and the HLS kernels rescale with shifts:
   minimises the quantization MSE (clipping a few outliers for a finer step) instead of covering
   the maximum (Brevitas ``...FixedPointMSE``); chosen by :attr:`QuantScheme.weight_scale` /
   :attr:`QuantScheme.act_scale`. Either way the result is a power-of-two grid, so the integer
-  reference stays exact: :func:`lic.fixedpoint.quantize_transform` finds the same shifts.
+  reference computes on it with shifts: :func:`export_int_params` hands the weights' codes and the
+  activations' power-of-two scales (:func:`act_fracs`) to :func:`lic.fixedpoint.quantize_transform`.
 * bias correction (:attr:`QuantScheme.bias_correction`, Brevitas ``bias_correction_mode``): after
   calibration each conv's bias absorbs the mean output shift its quantized weights cause.
 * cross-layer equalization through the GDNs (:attr:`QuantScheme.equalize`, :mod:`lic.equalize`):
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import copy
 import io
+import math
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -72,6 +74,7 @@ __all__ = [
     "export_onnx",
     "check_onnx",
     "export_int_params",
+    "act_fracs",
     "save_quantized",
     "load_quantized",
     "saturation_counts",
@@ -354,8 +357,9 @@ def export_int_params(qmodel: nn.Module, path: str | os.PathLike, calib: torch.T
     """Integer parameters of ``g_a`` and ``g_s`` for stage 04 (:mod:`lic.fixedpoint` format).
 
     The float equivalents (:func:`float_equivalent`) go through
-    :func:`lic.fixedpoint.quantize_transform` with calibration images ``calib``; each transform
-    is saved as ``<path>_g_a.npz`` / ``<path>_g_s.npz`` (:meth:`IntTransform.save`).
+    :func:`lic.fixedpoint.quantize_transform` with calibration images ``calib`` and the model's own
+    activation grids (:func:`act_fracs`); each transform is saved as ``<path>_g_a.npz`` /
+    ``<path>_g_s.npz`` (:meth:`IntTransform.save`).
 
     Returns:
         ``{"g_a": file, "g_s": file}``.
@@ -376,8 +380,23 @@ def export_int_params(qmodel: nn.Module, path: str | os.PathLike, calib: torch.T
     out = {}
     for name, seq, c, role in (("g_a", ga, calib, "analysis"), ("g_s", gs, torch.round(y), "synthesis")):
         f = Path(f"{path}_{name}.npz")
-        quantize_transform(seq, c, cfg, role, name).save(f)
+        quantize_transform(seq, c, cfg, role, name, act_fracs(getattr(qmodel, name))).save(f)
         out[name] = str(f)
+    return out
+
+
+def act_fracs(seq: nn.Sequential) -> dict[int, int]:
+    """Module index of each GDN of a quantized transform -> the fractional bits of the 8-bit grid the next
+    conv's input quantizer puts its output on (``-log2`` of its power-of-two scale): the integer reference
+    then computes on the very grids the model was calibrated (MSE or percentile) and measured with."""
+    out = {}
+    for k in range(len(seq) - 1):
+        iq = getattr(seq[k + 1], "input_quant", None)
+        if isinstance(seq[k], GDN) and iq is not None and getattr(iq, "is_quant_enabled", False):
+            e = math.log2(float(iq.scale().detach()))
+            if e != round(e):
+                raise ArtifactError(f"{seq[k + 1].__class__.__name__} input scale {2 ** e} is not a power of two")
+            out[k] = -int(round(e))
     return out
 
 

@@ -289,3 +289,21 @@ def test_stage_03_result_from_before_the_variant_column_is_rebuilt():
 
     assert not quant._current({"summary": [{"row": "float", "codec": "float32 (same fine-tuning)"}]})
     assert quant._current({"summary": [{"row": "float", "variant": "float32 (same fine-tuning)"}]})
+
+
+def test_integer_export_uses_the_activation_grids_the_model_was_measured_with(tiny_model, sampler, tmp_path):
+    """MSE activation scales clip to a finer power of two than the max |x| of the calibration crops: the
+    integer reference (stage 04, the C-sim, the RTL) must use the grids of stage 03's hybrid, not its own."""
+    import math
+
+    from lic.fixedpoint import IntTransform
+    from lic.quant import act_fracs
+
+    q = quantize_calibrated(tiny_model, "hybrid", sampler, batches=2, batch_size=2)
+    files = export_int_params(q, tmp_path / "h", sampler.batch(10, 2))
+    for part in ("g_a", "g_s"):
+        seq, it = getattr(q, part), IntTransform.load(files[part])
+        fr = act_fracs(seq)
+        assert sorted(fr) == [1, 3, 5]  # every GDN feeds a quantized conv
+        for k, f in fr.items():
+            assert it.layers[k].attrs["out_frac"] == f == -math.log2(float(seq[k + 1].input_quant.scale()))

@@ -103,9 +103,11 @@ def _conv_layer(m: nn.Module, lname: str, fin: tuple[int, bool, int], fout: tupl
     return IntLayer("deconv" if deconv else "conv", lname, attrs, params)
 
 
-def _gdn_layer(m: nn.Module, lname: str, fx: int, out_maxabs: float, cfg: FixedPointConfig) -> IntLayer:
+def _gdn_layer(m: nn.Module, lname: str, fx: int, out_maxabs: float, cfg: FixedPointConfig,
+               out_frac: int | None = None) -> IntLayer:
     """Integer GDN/IGDN: gamma and beta words at the largest scale whose denominator provably fits
-    ``acc_bits``; output int8 at the calibrated scale; the divider's or the product's shifts."""
+    ``acc_bits``; output int8 at the calibrated scale (or at ``out_frac`` fractional bits where given);
+    the divider's or the product's shifts."""
     a_bits, a_max = cfg.act_bits, (1 << (cfg.act_bits - 1)) - 1
     variant = _gdn_kind(m)
     beta, gamma, inverse = gdn_params(m)
@@ -114,7 +116,7 @@ def _gdn_layer(m: nn.Module, lname: str, fx: int, out_maxabs: float, cfg: FixedP
     acc_l = cfg.gdn_acc_bits
     if inverse and variant == "simplified":
         acc_l = min(acc_l, 62 - cfg.gdn_in_bits)
-    fo = _frac_for(out_maxabs, a_max)
+    fo = _frac_for(out_maxabs, a_max) if out_frac is None else int(out_frac)
     xmax = float(1 << (cfg.gdn_in_bits - 1)) * 2.0 ** -fx
     dmax = float(np.max(beta + gamma.sum(axis=1) * xmax**pw))
     fg = min(
@@ -147,6 +149,7 @@ def quantize_transform(
     cfg: FixedPointConfig | None = None,
     role: str = "analysis",
     name: str | None = None,
+    act_fracs: dict[int, int] | None = None,
 ) -> IntTransform:
     """Turn a float ``g_a`` (``role="analysis"``) or ``g_s`` (``"synthesis"``) into integers.
 
@@ -157,6 +160,9 @@ def quantize_transform(
         cfg: word widths (defaults: 8-bit conv, 32-bit GDN).
         role: "analysis" (image in, latents out) or "synthesis" (latents in, image out).
         name: stored name (default ``g_a``/``g_s``).
+        act_fracs: module index of a GDN -> fractional bits of its 8-bit output (the next conv's input),
+            instead of the power of two that covers its calibrated max |x|: the grids a quantized model
+            was measured with (:func:`lic.quant.export_int_params` passes Brevitas' activation scales).
 
     Raises:
         ParameterError: unknown role, no conv, a conv other than 5x5 stride 2 pad 2, a conv neither
@@ -191,7 +197,7 @@ def quantize_transform(
             layers.append(_conv_layer(m, lname, fin, fout, cfg, *gains))
             fin = fout[:3]
         elif _gdn_kind(m):
-            layers.append(_gdn_layer(m, lname, fin[2], stats[k][1], cfg))
+            layers.append(_gdn_layer(m, lname, fin[2], stats[k][1], cfg, (act_fracs or {}).get(k)))
             fin = (cfg.act_bits, True, layers[-1].attrs["out_frac"])
         else:
             raise ParameterError(f"{lname}: unsupported module {type(m).__name__}")
