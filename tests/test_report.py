@@ -72,8 +72,8 @@ def _results(bd_kd_pruned=8.85):
                        {"row": "int8", "variant": "int8 everywhere", "bd_rate_psnr_vs_float": math.nan}],
            "noise": [{"row": "hybrid", "bd_rate_psnr_vs_float": v} for v in (3.72, 3.85)], "source": {}, "rd": []}
     r04 = {"csim": {"mismatches": 0, "values": 38016}, "board": {"name": "zcu102"},
-           "throughput": {"1280x720": {"fps": 20.31, "cores": 1}}, "codec_vs_float": [{"image": "kodim01", "psnr_delta": -0.019}],
-           "rtl": {"units": {"conv": {"mismatches": 0, "vectors": 10592}}}}
+           "throughput": {"1280x720": {"fps": 20.31, "cores": 1}}, "codec_vs_float": [{"image": "kodim01", "psnr_delta": -0.019, "psnr_float": 30.0, "psnr_int_gs": 30.012}],
+           "rtl": {"units": {"conv": {"mismatches": 0, "vectors": 10592}}}, "source": {"stage": "03"}}
     return {"r01": {"bd_rate_vs_jpeg": -14.4, "bd_rate_vs_webp": 46.6, "rd": teacher.to_dict("records")},
             "r02": r02, "r03": r03, "r04": r04, "preset": "quick", "kodak_md5": "x",
             "stages": {s: {"key": "k", "commit": "c", "kodak_images": 24, "params": {"fps_target": 30}}
@@ -91,6 +91,8 @@ def test_headline_table_claims_units_and_na():
     assert cell["int8 everywhere: BD-rate vs float"] == tables.NO_OVERLAP
     assert cell["C-sim vs Python fixed point: mismatching values"] == "0 of 38,016"
     assert cell["1280x720 on zcu102: frames per second (1 core(s), analytical model)"] == "20.3 fps"
+    int_row = "kodim01: PSNR of the integer codec (C-sim g_a, integer g_s) − the model's"
+    assert cell[int_row] == "+0.012 dB" and dict(zip(h.quantity, h.anchor))[int_row] == "hybrid 8/32 model (stage 03)"
     assert not h.isna().any().any() and "nan" not in h.to_string().lower().replace("n/a", "")
     assert (h["paper's claim"] != "").sum() == 5  # each claim once, on its first row
 

@@ -161,9 +161,8 @@ def _claims(r: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
                    f"{'resolved' if o['resolved'] else 'not resolved'})",
                    "RD-only twin on identical batches"))
     out.append(("A student distilled by changing one width N keeps RD efficiency at lower complexity", kd))
-    spread: dict = {}
-    for x in r03.get("noise", []):
-        spread.setdefault(x["row"], []).append(x["bd_rate_psnr_vs_float"])
+    noise = pd.DataFrame(r03.get("noise", []), columns=["row", "bd_rate_psnr_vs_float"])
+    spread = noise.groupby("row").bd_rate_psnr_vs_float.apply(list).to_dict()
     q = []
     for s in r03["summary"]:
         if s["row"] == "float":
@@ -192,12 +191,13 @@ def _claims(r: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
     res = {x["layer"]: x for x in r04.get("rtl_ga_resources", [])}
     budget = next((x for k, x in res.items() if k.endswith("at 80 %")), None)
     if "whole g_a" in res and budget:
-        w = res["whole g_a"]
         hw.append(("whole g_a in RTL at the plan: LUT / DSP / BRAM36 (yosys synth_xilinx, recorded benchmark)",
-                   " / ".join(fmt(w[k]) for k in ("lut", "dsp", "bram36")),
+                   " / ".join(fmt(res["whole g_a"][k]) for k in ("lut", "dsp", "bram36")),
                    f"{budget['layer']}: " + " / ".join(fmt(budget[k]) for k in ("lut", "dsp", "bram36"))))
-    for c in r04.get("codec_vs_float", [])[:4]:
-        hw.append((f"{c['image']}: PSNR with accelerator latents − float", f"{c['psnr_delta']:+.3f} dB", "float model"))
+    for c in r04.get("codec_vs_float", [])[:4]:  # psnr_float: the model stage 04 exported, on its own latents
+        hw.append((f"{c['image']}: PSNR of the integer codec (C-sim g_a, integer g_s) − the model's",
+                   f"{c['psnr_int_gs'] - c['psnr_float']:+.3f} dB",
+                   "hybrid 8/32 model (stage 03)" if (r04.get("source") or {}).get("stage") == "03" else "float model"))
     out.append(("A pipelined FPGA design runs the codec in real time, close to the float model", hw))
     comp = [k for k in r04 if any(w in k for w in ("published", "comparison", "prior"))]
     out.append(("It outperforms all earlier FPGA implementations of LIC", [
