@@ -306,4 +306,4 @@ def test_integer_export_uses_the_activation_grids_the_model_was_measured_with(ti
         fr = act_fracs(seq)
         assert sorted(fr) == [1, 3, 5]  # every GDN feeds a quantized conv
         for k, f in fr.items():
-            assert it.layers[k].attrs["out_frac"] == f == -math.log2(float(seq[k + 1].input_quant.scale()))
+            assert it.layers[k].attrs["out_frac"] == f == -math.log2(float(seq[k + 1].input_quant.scale().detach()))
