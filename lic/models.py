@@ -32,6 +32,7 @@ __all__ = [
     "save_checkpoint",
     "load_checkpoint",
     "load_state_dict_into",
+    "CDF_BUFFERS",
     "infer_widths",
 ]
 
@@ -109,6 +110,8 @@ def infer_widths(state_dict: dict[str, torch.Tensor]) -> tuple[int, int]:
 #: buffers that are constants of the architecture (never trained): rebuilt, never read from a
 #: checkpoint, since fp16 files flush them to 0 (e.g. the 1e-9 likelihood bound -> log2(0) = -inf)
 CONSTANT_BUFFERS = ("pedestal", "lower_bound.bound", "lower_bound_scale.bound", "target")
+#: the entropy coders' CDF tables: derived from the parameters by ``update()``, sized by them
+CDF_BUFFERS = ("_quantized_cdf", "_offset", "_cdf_length")
 
 
 def load_state_dict_into(model: torch.nn.Module, state_dict: dict[str, torch.Tensor]) -> torch.nn.Module:

@@ -23,6 +23,7 @@ from compressai.layers import GDN
 from torch import nn
 
 from .errors import ParameterError
+from .models import CDF_BUFFERS
 
 __all__ = ["filter_l1", "pruned_width", "prune_channels", "prune_to_width"]
 
@@ -68,7 +69,7 @@ def _slice_entropy_bottleneck(state: dict, prefix: str, keep: torch.Tensor) -> N
         name = k[len(prefix):]
         if name == "quantiles" or name.startswith(("matrices.", "biases.", "factors.", "_matrix", "_bias", "_factor")):
             state[k] = state[k][keep].clone()
-        elif name in ("_offset", "_quantized_cdf", "_cdf_length"):
+        elif name in CDF_BUFFERS:
             del state[k]  # rebuilt by update()
 
 

@@ -51,6 +51,7 @@ from .datasets import StreamingCrops
 from .ddp import average_gradients, rank_world
 from .errors import ParameterError
 from .fileio import atomic_write_bytes
+from .models import CDF_BUFFERS
 from .progress import tqdm
 
 __all__ = ["TrainConfig", "PRECISIONS", "train_config", "rd_loss_fn", "configure_optimizers", "train",
@@ -276,7 +277,11 @@ class _Run:
         if {k: v for k, v in prev.items() if k != "ckpt_every"} != same:
             raise ParameterError(f"{self.ckpt_path} was made with another training config; delete it or use "
                                  "another key")
-        self.model.load_state_dict(state["model"], strict=False)
+        # the entropy coders' CDF tables are derived from the parameters and sized by them (CompressAI only
+        # resizes empty ones): a run started from a released model (``init``) already has tables of another
+        # size, so it keeps its own (training never reads them; ``update()`` rebuilds them for coding)
+        own = {k: v for k, v in self.model.state_dict().items() if k.endswith(CDF_BUFFERS)}
+        self.model.load_state_dict({**state["model"], **own}, strict=False)
         for name, m in self.extra_modules.items():
             m.load_state_dict(state["extra"][name])
         self.opt.load_state_dict(state["optimizer"])

@@ -78,6 +78,31 @@ def test_resume_equals_uninterrupted(tmp_path):
         assert torch.allclose(va, vc, atol=1e-6), k
 
 
+def test_resume_into_a_model_whose_cdf_tables_have_another_size(tmp_path):
+    # regression: a run started from a released model (a zoo recipe's ``init``: CDF tables built by update())
+    # could not resume in a new process whose starting model's tables had another size than the checkpoint's
+    cfg = TrainConfig(lmbda=0.01, steps=3, batch_size=2, crop=64, ckpt_every=1)
+
+    def released():
+        torch.manual_seed(0)
+        m = build_model(N=8, M=12)
+        m.update(force=True)
+        return m
+
+    a = released()
+    train(a, cfg, _sampler(), tmp_path / "a.pt", progress=False)
+    assert not train(released(), cfg, _sampler(), tmp_path / "b.pt", progress=False, max_seconds=0)["done"]
+    c = released()
+    with torch.no_grad():
+        c.entropy_bottleneck.quantiles.mul_(4)  # another model's ranges: wider tables
+    c.update(force=True)
+    saved = torch.load(tmp_path / "b.pt", weights_only=False)["model"]["entropy_bottleneck._quantized_cdf"]
+    assert c.entropy_bottleneck._quantized_cdf.shape != saved.shape
+    assert train(c, cfg, _sampler(), tmp_path / "b.pt", progress=False)["done"]
+    for (k, pa), pc in zip(a.named_parameters(), c.parameters()):
+        assert torch.allclose(pa, pc, atol=1e-6), k
+
+
 def test_max_seconds_counts_from_the_start_of_the_call_not_the_last_checkpoint(tmp_path):
     # regression: the wall-time budget used to restart at every checkpoint, so with checkpoints more
     # frequent than max_seconds a `--minutes` run never stopped
