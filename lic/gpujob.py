@@ -84,20 +84,25 @@ def adopt(name: str, src_dir: Path) -> dict:
     return models[target]
 
 
+def _presets(*phases: str) -> list[str]:
+    """The zoo's preset names of these phases (``gpu`` with its ``gpu-l<λ>`` parts)."""
+    return [n for n in zoo.PRESETS if n in phases or (n.startswith("gpu-l") and "gpu" in phases)]
+
+
 def main(argv=None) -> int:
     """``python -m lic.gpujob pack|adopt`` (see the module docstring)."""
     p = argparse.ArgumentParser(prog="python -m lic.gpujob", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     k = sub.add_parser("pack", help="slim training states for the trip back from a GPU machine (one tar per λ)")
-    k.add_argument("name", nargs="+", choices=["gpu", "gpu-p2", *sorted(zoo.PRESET_GPU + zoo.PRESET_GPU_P2)])
+    k.add_argument("name", nargs="+", choices=[*_presets("gpu", "gpu-p2"), *sorted(zoo.PRESET_GPU + zoo.PRESET_GPU_P2)])
     k.add_argument("--out", type=Path, required=True)
     d = sub.add_parser("adopt", help="adopt results released into --from as the released models they replace "
                                      "(the GPU job's, and the CPU phase cpu-p3 after it)")
-    d.add_argument("name", nargs="+", choices=["gpu", "gpu-p2", "cpu-p3",
+    d.add_argument("name", nargs="+", choices=[*_presets("gpu", "gpu-p2", "cpu-p3"),
                                                *sorted(zoo.PRESET_GPU + zoo.PRESET_GPU_P2 + zoo.PRESET_CPU_P3)])
     d.add_argument("--from", dest="src", type=Path, required=True, help="the weights folder they were released into")
     a = p.parse_args(argv)
-    names = zoo._expand(a.name)  # the presets gpu / gpu-p2 as the zoo's commands read them
+    names = zoo.expand(a.name)  # the presets as the zoo's commands read them
     if a.cmd == "pack":
         print(*pack(names, a.out), sep="\n")
     else:

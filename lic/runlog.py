@@ -114,14 +114,14 @@ def summarize(names: list[str], out: Path, weights_dir: Path | None = None) -> d
 
 
 def main(argv=None) -> int:
-    from .zoo import _expand
+    from .zoo import expand
 
     ap = argparse.ArgumentParser(prog="python -m lic.runlog", description=__doc__.splitlines()[0])
     ap.add_argument("name", nargs="+", help="recipe names, or 'gpu' / 'reference'")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--weights-dir", type=Path, default=None, help="where the job released them (for the verdict)")
     a = ap.parse_args(argv)
-    s = summarize(_expand(a.name), a.out, a.weights_dir)
+    s = summarize(expand(a.name), a.out, a.weights_dir)
     for name, t in s["throughput"].items():
         print(f"{name}: {t['steps']} steps, {t['steps_per_s']} steps/s ({t['mpx_per_s']} Mpx/s) on {t['device']}")
     for row in s["comparison"]:

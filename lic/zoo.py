@@ -34,8 +34,8 @@ from .errors import ArtifactError, ParameterError
 from .fileio import atomic_write_bytes, read_json, write_json
 from .specs import StudentSpec, lambda_tag
 
-__all__ = ["WEIGHTS_DIR", "REFERENCE", "STUDENTS", "STUDENT_STEPS", "PRESET_REFERENCE", "PRESET_GPU", "PRESET_GPU_P2", "PRESET_CPU_P3",
-           "GPU_LAMBDAS", "load_pretrained", "available", "ckpt_path",
+__all__ = ["WEIGHTS_DIR", "REFERENCE", "STUDENTS", "STUDENT_STEPS", "PRESET_REFERENCE", "PRESET_GPU", "PRESET_GPU_P2",
+           "PRESET_CPU_P3", "PRESETS", "GPU_LAMBDAS", "expand", "load_pretrained", "available", "ckpt_path",
            "released_log", "released_student", "train_reference", "release"]
 
 GOLDEN_IMAGES = 3
@@ -137,14 +137,18 @@ for _l in GPU_LAMBDAS:
     _s = dataclasses.replace(_s, init=_s.name, teacher=f"teacher-n128-m192-l{lambda_tag(_l)}")
     REFERENCE[f"{_s.name}-cpu-p3"] = {**_s.recipe(), "replaces": _s.name, "lr_schedule": "time"}
 PRESET_CPU_P3 = [n for n in REFERENCE if n.endswith("-cpu-p3")]
+#: preset name -> its recipes in training order, as the commands (``lic.zoo``, ``lic.gpujob``, ``lic.runlog``)
+#: take them: ``reference`` (the CPU preset), the GPU job ``gpu`` (``gpu-l<λ>``: its models at one λ), its
+#: second phase ``gpu-p2`` and the CPU phase ``cpu-p3`` after it
+PRESETS: dict[str, list[str]] = {
+    "reference": PRESET_REFERENCE, "gpu": PRESET_GPU, "gpu-p2": PRESET_GPU_P2, "cpu-p3": PRESET_CPU_P3,
+    **{f"gpu-l{lambda_tag(x)}": [n for n in PRESET_GPU if f"-l{lambda_tag(x)}-" in n] for x in GPU_LAMBDAS}}
 
 
-def _expand(names: list[str], release: bool = False) -> list[str]:
-    """Recipe names in the order given; ``reference`` expands to the preset. For ``release``,
-    intermediates (``release: False``) are left out of the preset and refused by name."""
-    presets = {"reference": PRESET_REFERENCE, "gpu": PRESET_GPU, "gpu-p2": PRESET_GPU_P2, "cpu-p3": PRESET_CPU_P3,
-               **{f"gpu-l{lambda_tag(x)}": [n for n in PRESET_GPU if f"-l{lambda_tag(x)}-" in n] for x in GPU_LAMBDAS}}
-    out = [n for name in names for n in presets.get(name, [name])]
+def expand(names: list[str], release: bool = False) -> list[str]:
+    """Recipe names in the order given, each of :data:`PRESETS` expanded to its recipes. For ``release``,
+    intermediates (``release: False``) are left out of a preset and refused by name."""
+    out = [n for name in names for n in PRESETS.get(name, [name])]
     if release:
         internal = [n for n in names if REFERENCE.get(n, {}).get("release", True) is False]
         if internal:
@@ -424,8 +428,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m lic.zoo", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("train", help="train or continue a reference model (resumable)")
-    t.add_argument("name", nargs="+", choices=["reference", "gpu", "gpu-p2", "cpu-p3", *[f"gpu-l{lambda_tag(x)}" for x in GPU_LAMBDAS],
-                                               *sorted(REFERENCE)],
+    t.add_argument("name", nargs="+", choices=[*PRESETS, *sorted(REFERENCE)],
                    help="one or more, trained in the order given; 'reference': all CPU recipes, in dependency "
                         "order; 'gpu': the GPU job (scripts/device_run.sh), 'gpu-l<λ>' its models at one λ")
     t.add_argument("--minutes", type=float, default=None, help="stop (checkpointed) after this wall time, per model")
@@ -434,19 +437,19 @@ def main(argv=None) -> int:
     for flag in ("steps", "batch-size", "crop", "workers"):
         t.add_argument(f"--{flag}", type=int, default=None, help="override the recipe's (dry runs, smaller GPUs)")
     r = sub.add_parser("release", help="export fp16 weights, measure on Kodak, update weights/manifest.json")
-    r.add_argument("name", nargs="+", choices=["reference", "gpu", "gpu-p2", "cpu-p3", *sorted(REFERENCE)])
+    r.add_argument("name", nargs="+", choices=[*PRESETS, *sorted(REFERENCE)])
     r.add_argument("--limit", type=int, default=None, help="Kodak images (default all 24)")
     r.add_argument("--weights-dir", type=Path, default=None, help="release there instead of weights/")
     sub.add_parser("list", help="released models")
     a = p.parse_args(argv)
     if a.cmd == "train":
-        for name in _expand(a.name):
+        for name in expand(a.name):
             out = train_reference(name, a.minutes, a.threads, a.train_dir, steps=a.steps, batch_size=a.batch_size,
                                   crop=a.crop, workers=a.workers)
             last = out["history"][-1] if out["history"] else {}
             print(f"{name}: step {out['step']}, {out['seconds']:.0f} s, last {last}", flush=True)
     elif a.cmd == "release":
-        for name in _expand(a.name, release=True):
+        for name in expand(a.name, release=True):
             print(name, release(name, a.limit, f"python -m lic.zoo train {name}", a.weights_dir)["kodak"], flush=True)
     else:
         for k, v in available().items():

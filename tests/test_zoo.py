@@ -29,7 +29,7 @@ def test_released_model_reproduces_its_recorded_kodak_numbers(name, kodak_dir):
 
 
 def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
-    from lic.zoo import PRESET_CPU_P3, PRESET_GPU, PRESET_GPU_P2, PRESET_REFERENCE, REFERENCE, _expand
+    from lic.zoo import PRESET_CPU_P3, PRESET_GPU, PRESET_GPU_P2, PRESET_REFERENCE, REFERENCE, expand
 
     assert sorted(PRESET_REFERENCE + PRESET_GPU + PRESET_GPU_P2 + PRESET_CPU_P3) == sorted(REFERENCE)
     assert not set(PRESET_REFERENCE) & set(PRESET_GPU + PRESET_GPU_P2 + PRESET_CPU_P3)
@@ -37,7 +37,7 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
         r = REFERENCE[name]
         assert r["init"] == r["replaces"] and r["teacher"] in PRESET_REFERENCE and r["loss"] == "kd"
         assert REFERENCE[r["init"]]["lmbda"] == REFERENCE[r["teacher"]]["lmbda"] == r["lmbda"]
-    assert _expand(["cpu-p3"]) == PRESET_CPU_P3 and len(PRESET_CPU_P3) == 4
+    assert expand(["cpu-p3"]) == PRESET_CPU_P3 and len(PRESET_CPU_P3) == 4
     for name in PRESET_GPU_P2:  # the second GPU phase continues the first, distilled from the same teacher
         first = REFERENCE[name]["init"]
         assert first in PRESET_GPU and REFERENCE[name]["teacher"] == REFERENCE[first]["teacher"]
@@ -46,8 +46,8 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
         deps = [REFERENCE[name].get(k) for k in ("init", "teacher", "inherit")]
         assert all(d is None or d in seen for d in deps), name
         seen.add(name)
-    assert _expand(["reference"]) == PRESET_REFERENCE
-    assert _expand(["teacher-n128-m192-l0.0250"]) == ["teacher-n128-m192-l0.0250"]
+    assert expand(["reference"]) == PRESET_REFERENCE
+    assert expand(["teacher-n128-m192-l0.0250"]) == ["teacher-n128-m192-l0.0250"]
     # the KD and the from-scratch students share budget and seed; seed 1 exists for the noise estimate
     kd, sc = REFERENCE["student-kd-n64-m192-l0.0250"], REFERENCE["student-scratch-n64-m192-l0.0250"]
     assert (kd["loss"], sc["loss"]) == ("kd", "rd")
@@ -56,11 +56,11 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
     assert REFERENCE["student-kd-n64-m192-l0.0250-s1"]["seed"] == 1
     # intermediates are trained by the preset but never released, and refused by name
     assert "teacher-n128-m192-base" in PRESET_REFERENCE
-    assert "teacher-n128-m192-base" not in _expand(["reference"], release=True)
-    assert _expand(["reference"], release=True) == [n for n in PRESET_REFERENCE if REFERENCE[n].get("release", True)]
-    assert "teacher-n128-m192-l0.0250" in _expand(["reference"], release=True)
+    assert "teacher-n128-m192-base" not in expand(["reference"], release=True)
+    assert expand(["reference"], release=True) == [n for n in PRESET_REFERENCE if REFERENCE[n].get("release", True)]
+    assert "teacher-n128-m192-l0.0250" in expand(["reference"], release=True)
     with pytest.raises(ParameterError, match="intermediate"):
-        _expand(["teacher-n128-m192-base"], release=True)
+        expand(["teacher-n128-m192-base"], release=True)
 
 
 def test_student_recipes_are_their_specs():
@@ -92,14 +92,14 @@ def test_fine_tune_continues_its_init_and_records_the_phase_chain(tmp_path, monk
     recipes = {"a": {**t, "steps": 2, "precision": "fp32", "release": False},
                "b": {**t, "steps": 1, "precision": "bf16", "init": "a", "lmbda": 0.0067}}
     monkeypatch.setattr(zoo, "REFERENCE", recipes)
-    monkeypatch.setattr(zoo, "PRESET_REFERENCE", list(recipes))
+    monkeypatch.setattr(zoo, "PRESETS", {"reference": list(recipes)})
     monkeypatch.setattr(zoo, "WORK_DIR", tmp_path)
-    for name in zoo._expand(["reference"]):
+    for name in zoo.expand(["reference"]):
         assert zoo.train_reference(name, threads=1)["done"]
     chain = zoo.phases("b")
     assert [(p["name"], p["steps"], p["precision"], p["lmbda"]) for p in chain] == [
         ("a", 2, "fp32", 0.025), ("b", 1, "bf16", 0.0067)]
-    assert zoo._expand(["reference"], release=True) == ["b"]
+    assert zoo.expand(["reference"], release=True) == ["b"]
     c = zoo.curve("b")
     assert [r["step"] for r in c] == [1, 2, 3]  # logged every half run (a: 2 steps, b: 1); b counts on from a
     assert all(r["psnr_train"] > 0 and r["bpp"] > 0 for r in c)
