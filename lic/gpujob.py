@@ -10,8 +10,9 @@ that model's name (:func:`adopt`)::
     python -m lic.gpujob pack gpu --out OUT                       # on the GPU machine
     python -m lic.gpujob adopt teacher-n128-m192-l0.0250-gpu --from OUT/weights
 
-The CPU phase after it (``cpu-p3``: released students continued on a CPU) is released and adopted the same way
-(``python -m lic.zoo release cpu-p3 --weights-dir DIR``, then ``python -m lic.gpujob adopt cpu-p3 --from DIR``).
+The CPU phases after it (``cpu-p3``: released students continued by KD on a CPU; ``cpu-p4``: then annealed by the
+RD loss) are released and adopted the same way (``python -m lic.zoo release cpu-p4 --weights-dir DIR``, then
+``python -m lic.gpujob adopt cpu-p4 --from DIR``).
 """
 
 from __future__ import annotations
@@ -97,9 +98,10 @@ def main(argv=None) -> int:
     k.add_argument("name", nargs="+", choices=[*_presets("gpu", "gpu-p2"), *sorted(zoo.PRESET_GPU + zoo.PRESET_GPU_P2)])
     k.add_argument("--out", type=Path, required=True)
     d = sub.add_parser("adopt", help="adopt results released into --from as the released models they replace "
-                                     "(the GPU job's, and the CPU phase cpu-p3 after it)")
-    d.add_argument("name", nargs="+", choices=[*_presets("gpu", "gpu-p2", "cpu-p3"),
-                                               *sorted(zoo.PRESET_GPU + zoo.PRESET_GPU_P2 + zoo.PRESET_CPU_P3)])
+                                     "(the GPU job's, and the CPU phases cpu-p3, cpu-p4 after it)")
+    d.add_argument("name", nargs="+", choices=[*_presets("gpu", "gpu-p2", "cpu-p3", "cpu-p4"),
+                                               *sorted(zoo.PRESET_GPU + zoo.PRESET_GPU_P2 + zoo.PRESET_CPU_P3
+                                                       + zoo.PRESET_CPU_P4)])
     d.add_argument("--from", dest="src", type=Path, required=True, help="the weights folder they were released into")
     a = p.parse_args(argv)
     names = zoo.expand(a.name)  # the presets as the zoo's commands read them

@@ -29,10 +29,17 @@ def test_released_model_reproduces_its_recorded_kodak_numbers(name, kodak_dir):
 
 
 def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
-    from lic.zoo import PRESET_CPU_P3, PRESET_GPU, PRESET_GPU_P2, PRESET_REFERENCE, REFERENCE, expand
+    from lic.specs import StudentSpec
+    from lic.zoo import PRESET_CPU_P3, PRESET_CPU_P4, PRESET_GPU, PRESET_GPU_P2, PRESET_REFERENCE, REFERENCE, expand
 
-    assert sorted(PRESET_REFERENCE + PRESET_GPU + PRESET_GPU_P2 + PRESET_CPU_P3) == sorted(REFERENCE)
-    assert not set(PRESET_REFERENCE) & set(PRESET_GPU + PRESET_GPU_P2 + PRESET_CPU_P3)
+    later = PRESET_GPU + PRESET_GPU_P2 + PRESET_CPU_P3 + PRESET_CPU_P4
+    assert sorted(PRESET_REFERENCE + later) == sorted(REFERENCE) and not set(PRESET_REFERENCE) & set(later)
+    for name in PRESET_CPU_P4:  # the RD anneal continues the released student with the RD loss alone, no teacher
+        r = REFERENCE[name]
+        spec = StudentSpec.from_recipe(r)
+        assert r["init"] == r["replaces"] == name.removesuffix("-cpu-p4") and r["loss"] == "rd"
+        assert not spec.uses_teacher and not spec.inherits and REFERENCE[r["init"]]["lmbda"] == r["lmbda"]
+    assert expand(["cpu-p4"]) == PRESET_CPU_P4 and len(PRESET_CPU_P4) == 4
     for name in PRESET_CPU_P3:  # the CPU phase continues the released student, distilled from its λ's teacher
         r = REFERENCE[name]
         assert r["init"] == r["replaces"] and r["teacher"] in PRESET_REFERENCE and r["loss"] == "kd"
