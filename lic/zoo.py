@@ -35,7 +35,7 @@ from .fileio import atomic_write_bytes, read_json, write_json
 from .specs import StudentSpec, lambda_tag
 
 __all__ = ["WEIGHTS_DIR", "REFERENCE", "STUDENTS", "STUDENT_STEPS", "PRESET_REFERENCE", "PRESET_GPU", "PRESET_GPU_P2",
-           "PRESET_CPU_P3", "PRESET_CPU_P4", "PRESETS", "GPU_LAMBDAS", "expand", "load_pretrained", "available", "ckpt_path",
+           "PRESET_CPU_P3", "PRESET_CPU_P4", "PRESETS", "GPU_LAMBDAS", "expand", "describe_phases", "load_pretrained", "available", "ckpt_path",
            "released_log", "released_student", "train_reference", "release"]
 
 GOLDEN_IMAGES = 3
@@ -197,6 +197,16 @@ def phases(name: str, chain: list | None = None) -> list[dict]:
                     "lr": tc["lr"], "seconds": round(state.get("seconds", 0.0)), "batch_size": tc["batch_size"],
                     "crop": tc["crop"], "device": state.get("device"), "processes": state.get("world", 1)})
     return out
+
+
+def describe_phases(phases_: list[dict]) -> str:
+    """Training phases (:func:`phases`, a manifest's) in words: each one's steps, loss, batch, crop and device
+    (phases released before batch and crop were recorded: their recipe's)."""
+    def one(p: dict) -> str:
+        r = {**REFERENCE.get(p["name"], {}), **p}
+        return (f"{r['steps']:,} {r.get('loss', 'rd').upper()} steps of {r.get('batch_size', '?')}×{r.get('crop', '?')}² "
+                f"on {r.get('device') or 'cpu'}")
+    return f"{len(phases_)} phases: " + "; ".join(one(p) for p in phases_)
 
 
 def curve(name: str, chain: list | None = None, points: int = 120) -> list[dict]:

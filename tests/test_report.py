@@ -218,6 +218,12 @@ def test_summary_paragraph_says_where_the_teacher_trained_and_when_pruned_studen
         {"name": "teacher-n128-m192-l0.0250-gpu", "steps": 3901, "batch_size": 16, "crop": 256, "device": "NVIDIA H200"}]}}
     r["r02"]["summary"][1]["pruned_same_teacher"] = False
     text = report.summary_paragraph(r)
-    assert ("The released teacher (teacher-n128-m192-l0.0250) trained in 2 phases: 10,000 steps of 8×128² on cpu; "
-            "3,901 steps of 16×256² on NVIDIA H200.") in text
+    assert ("The released teacher (teacher-n128-m192-l0.0250) trained in 2 phases: 10,000 RD steps of 8×128² on cpu; "
+            "3,901 RD steps of 16×256² on NVIDIA H200.") in text
     assert "KD vs RD-only from the pruned teacher is not compared" in text
+    assert "deployed student" not in text
+    r["r02"]["deployed_rd"] = [{"init": "zoo:student-kd-pruned-n64-m192-l0.0067"},
+                               {"init": "zoo:student-kd-pruned-n64-m192-l0.0250"}, {"init": "this run"}]
+    text = report.summary_paragraph(r)  # the released student's phases (manifest), each with its loss
+    assert "The released deployed student (student-kd-pruned-n64-m192-l0.0250) trained in " in text
+    assert "KD steps of 16×256² on NVIDIA H200" in text

@@ -216,16 +216,15 @@ def headline_table(r: dict) -> pd.DataFrame:
 
 
 def _provenance(r01: dict, r02: dict) -> list[str]:
-    """Where the released teacher's training ran (its phases, from the manifest), and whether the pruned-teacher
-    students can be compared (they inherited the same teacher)."""
-    from ..zoo import REFERENCE  # phases released before batch and crop were recorded: their recipe's
+    """Where the released teacher and deployed student trained (their phases, from the manifests), and whether the
+    pruned-teacher students can be compared (they inherited the same teacher)."""
+    from ..zoo import available, describe_phases
 
-    out = []
-    for name, z in list((r01.get("zoo_training") or {}).items())[-1:]:
-        ph = [{**REFERENCE.get(p["name"], {}), **p} for p in z["phases"]]
-        ph = [f"{fmt(p['steps'])} steps of {p.get('batch_size', '?')}×{p.get('crop', '?')}² on {p.get('device') or 'cpu'}"
-              for p in ph]
-        out.append(f"The released teacher ({name}) trained in {len(ph)} phases: {'; '.join(ph)}.")
+    out = [f"The released teacher ({name}) trained in {describe_phases(z['phases'])}."
+           for name, z in list((r01.get("zoo_training") or {}).items())[-1:]]
+    zs = sorted({str(d.get("init"))[4:] for d in r02.get("deployed_rd") or [] if str(d.get("init")).startswith("zoo:")})
+    if zs and zs[-1] in available():
+        out.append(f"The released deployed student ({zs[-1]}) trained in {describe_phases(available()[zs[-1]]['phases'])}.")
     if any(s.get("pruned_same_teacher") is False for s in r02["summary"]):
         out.append("KD vs RD-only from the pruned teacher is not compared: the two students inherited different "
                    "teachers (the released RD-only control comes from an earlier teacher).")
