@@ -222,8 +222,9 @@ def test_summary_paragraph_says_where_the_teacher_trained_and_when_pruned_studen
             "3,901 RD steps of 16×256² on NVIDIA H200.") in text
     assert "KD vs RD-only from the pruned teacher is not compared" in text
     assert "deployed student" not in text
-    r["r02"]["deployed_rd"] = [{"init": "zoo:student-kd-pruned-n64-m192-l0.0067"},
-                               {"init": "zoo:student-kd-pruned-n64-m192-l0.0250"}, {"init": "this run"}]
+    r["r02"]["rd"] = [*r["r02"].get("rd", []), {"init": "zoo:student-kd-pruned-n64-m192-l0.0250"},
+                      {"init": "zoo:student-scratch-n64-m192-l0.0250"}, {"init": "this run"}]
+    r["r02"]["deployed_rd"] = [{"init": "zoo:student-kd-pruned-n64-m192-l0.0018"}]
     text = report.summary_paragraph(r)  # the released student's phases (manifest), each with its loss
     assert "The released deployed student (student-kd-pruned-n64-m192-l0.0250) trained in " in text
     assert "KD steps of 16×256² on NVIDIA H200" in text

@@ -218,11 +218,13 @@ def headline_table(r: dict) -> pd.DataFrame:
 def _provenance(r01: dict, r02: dict) -> list[str]:
     """Where the released teacher and deployed student trained (their phases, from the manifests), and whether the
     pruned-teacher students can be compared (they inherited the same teacher)."""
+    from ..specs import DEPLOYED_KIND
     from ..zoo import available, describe_phases
 
     out = [f"The released teacher ({name}) trained in {describe_phases(z['phases'])}."
            for name, z in list((r01.get("zoo_training") or {}).items())[-1:]]
-    zs = sorted({str(d.get("init"))[4:] for d in r02.get("deployed_rd") or [] if str(d.get("init")).startswith("zoo:")})
+    zs = sorted({str(d.get("init"))[4:] for d in [*r02.get("rd", []), *r02.get("deployed_rd", [])]  # highest λ last
+                 if str(d.get("init")).startswith(f"zoo:student-{DEPLOYED_KIND}-n")})
     if zs and zs[-1] in available():
         out.append(f"The released deployed student ({zs[-1]}) trained in {describe_phases(available()[zs[-1]]['phases'])}.")
     if any(s.get("pruned_same_teacher") is False for s in r02["summary"]):
