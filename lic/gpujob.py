@@ -85,9 +85,9 @@ def adopt(name: str, src_dir: Path) -> dict:
     return models[target]
 
 
-def _presets(*phases: str) -> list[str]:
-    """The zoo's preset names of these phases (``gpu`` with its ``gpu-l<λ>`` parts)."""
-    return [n for n in zoo.PRESETS if n in phases or (n.startswith("gpu-l") and "gpu" in phases)]
+def _choices(*presets: str) -> list[str]:
+    """The command-line names of these zoo presets: the presets, then their recipes."""
+    return [*presets, *sorted(n for p in presets for n in zoo.PRESETS[p])]
 
 
 def main(argv=None) -> int:
@@ -95,13 +95,11 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m lic.gpujob", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     k = sub.add_parser("pack", help="slim training states for the trip back from a GPU machine (one tar per λ)")
-    k.add_argument("name", nargs="+", choices=[*_presets("gpu", "gpu-p2"), *sorted(zoo.PRESET_GPU + zoo.PRESET_GPU_P2)])
+    k.add_argument("name", nargs="+", choices=_choices("gpu", "gpu-p2"))
     k.add_argument("--out", type=Path, required=True)
     d = sub.add_parser("adopt", help="adopt results released into --from as the released models they replace "
                                      "(the GPU job's, and the CPU phases cpu-p3, cpu-p4 after it)")
-    d.add_argument("name", nargs="+", choices=[*_presets("gpu", "gpu-p2", "cpu-p3", "cpu-p4"),
-                                               *sorted(zoo.PRESET_GPU + zoo.PRESET_GPU_P2 + zoo.PRESET_CPU_P3
-                                                       + zoo.PRESET_CPU_P4)])
+    d.add_argument("name", nargs="+", choices=_choices("gpu", "gpu-p2", "cpu-p3", "cpu-p4"))
     d.add_argument("--from", dest="src", type=Path, required=True, help="the weights folder they were released into")
     a = p.parse_args(argv)
     names = zoo.expand(a.name)  # the presets as the zoo's commands read them

@@ -35,8 +35,8 @@ from .fileio import atomic_write_bytes, read_json, write_json
 from .specs import StudentSpec, lambda_tag
 
 __all__ = ["WEIGHTS_DIR", "REFERENCE", "STUDENTS", "STUDENT_STEPS", "PRESET_REFERENCE", "PRESET_GPU", "PRESET_GPU_P2",
-           "PRESET_CPU_P3", "PRESET_CPU_P4", "PRESETS", "GPU_LAMBDAS", "expand", "describe_phases", "load_pretrained", "available", "ckpt_path",
-           "released_log", "released_student", "train_reference", "release"]
+           "PRESET_CPU_P3", "PRESET_CPU_P4", "PRESETS", "GPU_LAMBDAS", "expand", "describe_phases", "load_pretrained",
+           "available", "ckpt_path", "released_log", "released_student", "train_reference", "release"]
 
 GOLDEN_IMAGES = 3
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
@@ -151,7 +151,8 @@ PRESET_CPU_P4 = [n for n in REFERENCE if n.endswith("-cpu-p4")]
 #: take them: ``reference`` (the CPU preset), the GPU job ``gpu`` (``gpu-l<λ>``: its models at one λ), its
 #: second phase ``gpu-p2`` and the CPU phases ``cpu-p3``, ``cpu-p4`` after it
 PRESETS: dict[str, list[str]] = {
-    "reference": PRESET_REFERENCE, "gpu": PRESET_GPU, "gpu-p2": PRESET_GPU_P2, "cpu-p3": PRESET_CPU_P3, "cpu-p4": PRESET_CPU_P4,
+    "reference": PRESET_REFERENCE, "gpu": PRESET_GPU, "gpu-p2": PRESET_GPU_P2, "cpu-p3": PRESET_CPU_P3,
+    "cpu-p4": PRESET_CPU_P4,
     **{f"gpu-l{lambda_tag(x)}": [n for n in PRESET_GPU if f"-l{lambda_tag(x)}-" in n] for x in GPU_LAMBDAS}}
 
 

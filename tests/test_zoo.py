@@ -73,7 +73,7 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
 def test_student_recipes_are_their_specs():
     from lic.zoo import REFERENCE, STUDENTS
 
-    # the released students' own recipes; continuations (GPU job, cpu-p3) name the released model they replace
+    # the released students' own recipes; continuations (GPU job, cpu-p3, cpu-p4) name the released model they replace
     assert [s.name for s in STUDENTS] == [n for n in REFERENCE if n.startswith("student-") and "replaces" not in REFERENCE[n]]
     assert all(REFERENCE[s.name] == s.recipe() for s in STUDENTS)
     # the students that start from the pruned teacher record it (the release manifest's "inherit")

@@ -223,9 +223,9 @@ def _provenance(r01: dict, r02: dict) -> list[str]:
 
     out = [f"The released teacher ({name}) trained in {describe_phases(z['phases'])}."
            for name, z in list((r01.get("zoo_training") or {}).items())[-1:]]
-    zs = sorted({str(d.get("init"))[4:] for d in [*r02.get("rd", []), *r02.get("deployed_rd", [])]  # highest λ last
+    zs = sorted({str(d.get("init")).removeprefix("zoo:") for d in [*r02.get("rd", []), *r02.get("deployed_rd", [])]
                  if str(d.get("init")).startswith(f"zoo:student-{DEPLOYED_KIND}-n")})
-    if zs and zs[-1] in available():
+    if zs and zs[-1] in available():  # sorted: the highest λ last
         out.append(f"The released deployed student ({zs[-1]}) trained in {describe_phases(available()[zs[-1]]['phases'])}.")
     if any(s.get("pruned_same_teacher") is False for s in r02["summary"]):
         out.append("KD vs RD-only from the pruned teacher is not compared: the two students inherited different "
