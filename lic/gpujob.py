@@ -39,12 +39,13 @@ _RESUME_ONLY = ("optimizer", "aux_optimizer", "scaler", "rng", "extra")
 
 def pack(names: list[str], out_dir: Path) -> list[Path]:
     """The training states of ``names`` slimmed for the trip back from a GPU machine (fp16 weights, the logged
-    history, config and provenance; no optimizer: not resumable), one tar per λ, ``out_dir/gpu-l<λ>.tar``
-    holding ``zoo/<dir>/train.pt``: extracted into a folder, its ``zoo/`` is a ``LIC_ZOO_WORK`` that
-    :func:`release` reads."""
+    history, config and provenance; no optimizer: not resumable), one tar per λ and seed,
+    ``out_dir/gpu-l<λ>[-s<seed>].tar`` (each under the device tool's 16 MiB a file), holding
+    ``zoo/<dir>/train.pt``: extracted into a folder, its ``zoo/`` is a ``LIC_ZOO_WORK`` that :func:`release` reads."""
     groups: dict[str, list[str]] = {}
     for n in names:
-        groups.setdefault(lambda_tag(zoo.REFERENCE[n]["lmbda"]), []).append(n)
+        r = zoo.REFERENCE[n]
+        groups.setdefault(lambda_tag(r["lmbda"]) + (f"-s{r['seed']}" if r.get("seed") else ""), []).append(n)
     out = []
     for tag, group in groups.items():
         buf = io.BytesIO()
@@ -94,8 +95,8 @@ def main(argv=None) -> int:
     """``python -m lic.gpujob pack|adopt`` (see the module docstring)."""
     p = argparse.ArgumentParser(prog="python -m lic.gpujob", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
-    k = sub.add_parser("pack", help="slim training states for the trip back from a GPU machine (one tar per λ)")
-    k.add_argument("name", nargs="+", choices=_choices("gpu", "gpu-p2"))
+    k = sub.add_parser("pack", help="slim training states for the trip back from a GPU machine (one tar per λ and seed)")
+    k.add_argument("name", nargs="+", choices=_choices("gpu", "gpu-p2", "gpu-kdrd"))
     k.add_argument("--out", type=Path, required=True)
     d = sub.add_parser("adopt", help="adopt results released into --from as the released models they replace "
                                      "(the GPU job's, and the CPU phases cpu-p3, cpu-p4 after it)")

@@ -147,12 +147,21 @@ for _l in GPU_LAMBDAS:
                                                  "teacher": None, "init": _k.name})
     REFERENCE[f"{_k.name}-cpu-p4"] = {**_s.recipe(), "replaces": _k.name, "lr_schedule": "time"}
 PRESET_CPU_P4 = [n for n in REFERENCE if n.endswith("-cpu-p4")]
+# KD vs RD-only from the pruned teacher, seeds 1 and 2 (GPU job 2): the released teacher of each of two λ pruned to
+# N=64, then trained by KD or by the RD loss alone on the same crops (the seed), KDRD_STEPS steps each at 16 x 256²
+# (lr 3e-4, 10x drop at 85 %; the time box only guards the lr drop). Measurements, not released models.
+KDRD_STEPS = 4000
+_KDRD = [StudentSpec(k, 64, lmbda=_l, lr=3e-4, seed=_seed, **{**_G, "steps": KDRD_STEPS},
+                     teacher=f"teacher-n128-m192-l{lambda_tag(_l)}")
+         for _seed in (1, 2) for _l in (0.0067, 0.025) for k in ("kd-pruned", "rd-pruned")]
+REFERENCE.update({s.name: {**s.recipe(), "lr_schedule": "time"} for s in _KDRD})
+PRESET_GPU_KDRD = [s.name for s in _KDRD]
 #: preset name -> its recipes in training order, as the commands (``lic.zoo``, ``lic.gpujob``, ``lic.runlog``)
 #: take them: ``reference`` (the CPU preset), the GPU job ``gpu`` (``gpu-l<λ>``: its models at one λ), its
 #: second phase ``gpu-p2`` and the CPU phases ``cpu-p3``, ``cpu-p4`` after it
 PRESETS: dict[str, list[str]] = {
     "reference": PRESET_REFERENCE, "gpu": PRESET_GPU, "gpu-p2": PRESET_GPU_P2, "cpu-p3": PRESET_CPU_P3,
-    "cpu-p4": PRESET_CPU_P4,
+    "cpu-p4": PRESET_CPU_P4, "gpu-kdrd": PRESET_GPU_KDRD,
     **{f"gpu-l{lambda_tag(x)}": [n for n in PRESET_GPU if f"-l{lambda_tag(x)}-" in n] for x in GPU_LAMBDAS}}
 
 

@@ -6,7 +6,7 @@
 #      $LIC_RUN_TEACHER_MIN minutes, the lr dropped 10x after 85 % of them;
 #   2. then the KD student re-derived from that teacher (N pruned to 64, distilled from it):
 #      recipe student-kd-pruned-n64-m192-l<λ>-gpu, $LIC_RUN_STUDENT_MIN minutes, likewise;
-#   3. the training states slimmed into OUT_DIR/gpu-l<λ>.tar (fp16 weights + history, python -m lic.gpujob pack)
+#   3. the training states slimmed into OUT_DIR/gpu-l<λ>[-s<seed>].tar (fp16 weights + history, python -m lic.gpujob pack)
 #      and the throughput / curves into OUT_DIR/logs.tar;
 #   4. where Kodak is there (LIC_KODAK_DIR or ../shared/data/kodak): released into OUT_DIR/weights (fp16, Kodak
 #      measured on the CPU in float32, the hardware and every phase in the manifest) with the verdict against
@@ -14,6 +14,10 @@
 #      its released model: python -m lic.gpujob adopt <name> --from OUT_DIR/weights.
 #
 #   bash scripts/device_run.sh OUT_DIR
+#
+# LIC_RUN_PRESET="<presets of lic.zoo.PRESETS or recipe names>" instead trains each of those recipes as its own
+# process, all at once, for up to $LIC_RUN_MIN minutes each (gpu-kdrd: KD vs RD-only from the pruned teacher, eight
+# students), then steps 3 and 4 as above.
 #
 # A device machine that reaches no network and takes a small working tree: python scripts/device_prepare.py
 # writes .device/ (the training photos as JPEG within a byte budget, the wheels the GPU image lacks); carry
@@ -49,22 +53,32 @@ limit=()
 cat "$WORK/log/hardware.txt"
 t0=$(date +%s)
 pids=()
-for l in $LAMBDAS; do
-  ( "$PY" -m lic.zoo train "teacher-n128-m192-l$l-gpu" --minutes "$TEACHER_MIN" ${over[@]+"${over[@]}"} \
-    && "$PY" -m lic.zoo train "student-kd-pruned-n64-m192-l$l-gpu" --minutes "$STUDENT_MIN" ${over[@]+"${over[@]}"} \
-  ) > "$WORK/log/train_l$l.log" 2>&1 &
-  pids+=($!)
-done
+if [ -n "${LIC_RUN_PRESET:-}" ]; then
+  read -r -a names <<< "$("$PY" -c "import sys; from lic.zoo import expand; print(' '.join(expand(sys.argv[1:])))" \
+    $LIC_RUN_PRESET)"
+  for n in "${names[@]}"; do
+    "$PY" -m lic.zoo train "$n" --minutes "${LIC_RUN_MIN:-5.5}" ${over[@]+"${over[@]}"} > "$WORK/log/train_$n.log" 2>&1 &
+    pids+=($!)
+  done
+else
+  names=()
+  for l in $LAMBDAS; do
+    ( "$PY" -m lic.zoo train "teacher-n128-m192-l$l-gpu" --minutes "$TEACHER_MIN" ${over[@]+"${over[@]}"} \
+      && "$PY" -m lic.zoo train "student-kd-pruned-n64-m192-l$l-gpu" --minutes "$STUDENT_MIN" ${over[@]+"${over[@]}"} \
+    ) > "$WORK/log/train_l$l.log" 2>&1 &
+    pids+=($!)
+    names+=("teacher-n128-m192-l$l-gpu" "student-kd-pruned-n64-m192-l$l-gpu")
+  done
+fi
 fail=0
 for p in "${pids[@]}"; do wait "$p" || fail=1; done
 t1=$(date +%s)
-for l in $LAMBDAS; do tail -n 3 "$WORK/log/train_l$l.log"; done
-names=()
-for l in $LAMBDAS; do
-  for n in "teacher-n128-m192-l$l-gpu" "student-kd-pruned-n64-m192-l$l-gpu"; do
-    [ -f "$LIC_ZOO_WORK/$n/train.pt" ] && names+=("$n")
-  done
+for f in "$WORK"/log/train_*.log; do tail -n 3 "$f"; done
+trained=()
+for n in "${names[@]}"; do
+  [ -f "$LIC_ZOO_WORK/$n/train.pt" ] && trained+=("$n")
 done
+names=(${trained[@]+"${trained[@]}"})
 [ ${#names[@]} -gt 0 ] || { echo "no model trained"; exit 1; }
 "$PY" -m lic.gpujob pack "${names[@]}" --out "$OUT"
 echo "training $((t1 - t0)) s" > "$WORK/log/summary.txt"

@@ -13,6 +13,7 @@ fi
 stamp=.venv/.requirements.sha
 want=$(sha256sum requirements.txt pyproject.toml | sha256sum | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  export PIP_NO_CACHE_DIR=1  # the wheels (torch with its CUDA libraries: GBs) are not kept twice on disk
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q -r requirements.txt
   .venv/bin/pip install -q --no-deps -e .

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from lic.specs import lambda_tag
-from lic.zoo import GPU_LAMBDAS, PRESET_GPU, REFERENCE, available
+from lic.specs import StudentSpec
+from lic.zoo import GPU_LAMBDAS, PRESET_GPU, PRESET_GPU_KDRD, REFERENCE, available
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -26,6 +27,37 @@ def test_gpu_recipes_continue_the_teachers_and_rederive_the_students_at_the_pape
         for r in (t, s):
             assert (r["batch_size"], r["crop"], r["precision"], r["lr_schedule"]) == (16, 256, "amp", "time")
             assert r["lmbda"] == lm and "workers" not in r  # 49 photos: crops from memory
+
+
+def test_kd_vs_rd_recipes_differ_only_in_the_loss():
+    """gpu-kdrd: each KD student has an RD-only twin: same pruned teacher, λ, seed (crops), steps and schedule."""
+    specs = [StudentSpec.from_recipe(REFERENCE[n]) for n in PRESET_GPU_KDRD]
+    assert len(specs) == 8 and {s.seed for s in specs} == {1, 2} and len({s.name for s in specs}) == 8
+    kd = {(s.lmbda, s.seed): REFERENCE[s.name] for s in specs if s.loss == "kd"}
+    rd = {(s.lmbda, s.seed): REFERENCE[s.name] for s in specs if s.loss == "rd"}
+    assert kd.keys() == rd.keys() and len(kd) == 4
+    for key, r in kd.items():
+        twin = rd[key]
+        assert r["inherit"] == twin["inherit"] == f"teacher-n128-m192-l{lambda_tag(key[0])}"  # the released teacher
+        assert "init" not in r and "replaces" not in r  # pruned from the teacher; a measurement, adopted nowhere
+        drop = {"kind", "loss"}
+        assert {k: v for k, v in r.items() if k not in drop} == {k: v for k, v in twin.items() if k not in drop}
+
+
+@pytest.mark.skipif(not {"teacher-n128-m192-l0.0250"} <= set(available()), reason="released weights missing")
+def test_device_run_preset_mode_trains_each_recipe_and_packs_by_seed(tmp_path):
+    out, work = tmp_path / "out", tmp_path / "work"
+    names = [n for n in PRESET_GPU_KDRD if "-l0.0250-s1-" in n]
+    env = {**os.environ, "LIC_RUN_STEPS": "2", "LIC_RUN_BATCH": "1", "LIC_RUN_CROP": "64", "OMP_NUM_THREADS": "1",
+           "LIC_RUN_WORK": str(work), "LIC_RUN_PRESET": " ".join(names), "LIC_RUN_NO_RELEASE": "1"}
+    r = subprocess.run(["bash", str(ROOT / "scripts" / "device_run.sh"), str(out)], env=env, cwd=tmp_path,
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert sorted(p.name for p in out.iterdir()) == ["gpu-l0.0250-s1.tar", "logs.tar"]
+    with tarfile.open(out / "gpu-l0.0250-s1.tar") as t:
+        assert sorted(t.getnames()) == sorted(f"zoo/{n}/train.pt" for n in names)
+    with tarfile.open(out / "logs.tar") as t:
+        assert {f"log/train_{n}.log" for n in names} <= set(t.getnames())
 
 
 @pytest.mark.skipif(not {"teacher-n128-m192-l0.0250"} <= set(available()), reason="released weights missing")
