@@ -10,11 +10,16 @@ two measures of whether distillation helps, each read against its own noise:
   the training logs of two runs that saw identical batches (:func:`paired_objective`, over the run
   by :func:`paired_objective_curve`), summarised over the seeds with a Student-t 95% CI
   (:func:`objective_summary`); :func:`kodak_cost_change` is its held-out counterpart on Kodak.
+
+:func:`recorded_kd_vs_rd` reads the recorded benchmark of KD vs RD-only from the pruned teacher over seeds
+(benchmarks/kdrd_seeds.py, the GPU job's ``gpu-kdrd`` students), which a CPU stage 02 cannot retrain.
 """
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import pandas as pd
 
@@ -23,13 +28,16 @@ from .specs import lambda_tag
 
 __all__ = ["OBJECTIVE_COLUMNS", "NOISE_COLUMNS", "SET_COMPARISONS", "student_curve", "curve_bd", "deployed_curves", "sets_bd",
            "width_summary", "ablation_bd", "t_summary", "seed_spread", "noise_summary", "window_costs",
-           "paired_objective", "paired_objective_curve", "paired_objectives", "objective_summary", "kodak_cost_change"]
+           "paired_objective", "paired_objective_curve", "paired_objectives", "objective_summary", "kodak_cost_change",
+           "KD_VS_RD_RECORD", "recorded_kd_vs_rd"]
 
 #: columns of stage 02's per-seed objective table (``objective.csv``)
 OBJECTIVE_COLUMNS = ["N", "lmbda", "seed", "steps", "tail_steps", "kd_cost", "scratch_cost", "kd_vs_scratch_pct",
                      "kodak_kd_vs_scratch_pct"]
 #: columns of stage 02's run-to-run noise table (``noise.csv``)
 NOISE_COLUMNS = ["N", "comparison", "seed", "bd_rate"]
+#: the recorded KD vs RD-only benchmark from the pruned teacher (benchmarks/kdrd_seeds.py --json)
+KD_VS_RD_RECORD = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "kd_vs_rd_pruned_seeds.json"
 
 
 def student_curve(rd: pd.DataFrame, kind: str, N: int, seed: int) -> pd.DataFrame:
@@ -357,3 +365,11 @@ def kodak_cost_change(per_image: pd.DataFrame, N: int, lmbda: float, seed: int) 
             return math.nan
         cost[kind] = rd_cost(float((10 ** (-g.psnr / 10)).mean()), float(g.bpp.mean()), lmbda)
     return 100 * (cost["kd"] / cost["scratch"] - 1)
+
+
+def recorded_kd_vs_rd(path: Path | None = None) -> dict | None:
+    """The recorded benchmark of KD vs its RD-only twin from the pruned teacher (:data:`KD_VS_RD_RECORD`): how
+    they trained (``setup``), the per-seed rows and their :func:`t_summary` (``summary``); None where no record is
+    there (an installed package without the repository's benchmarks)."""
+    f = Path(path or KD_VS_RD_RECORD)
+    return json.loads(f.read_text()) if f.is_file() else None

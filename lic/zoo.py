@@ -147,13 +147,14 @@ for _l in GPU_LAMBDAS:
                                                  "teacher": None, "init": _k.name})
     REFERENCE[f"{_k.name}-cpu-p4"] = {**_s.recipe(), "replaces": _k.name, "lr_schedule": "time"}
 PRESET_CPU_P4 = [n for n in REFERENCE if n.endswith("-cpu-p4")]
-# KD vs RD-only from the pruned teacher, seeds 1 and 2 (GPU job 2): the released teacher of each of two λ pruned to
+# KD vs RD-only from the pruned teacher, seeds 1 to 3 (GPU job 2): the released teacher of each of two λ pruned to
 # N=64, then trained by KD or by the RD loss alone on the same crops (the seed), KDRD_STEPS steps each at 16 x 256²
-# (lr 3e-4, 10x drop at 85 %; the time box only guards the lr drop). Measurements, not released models.
+# (lr 3e-4, 10x drop at 85 %; the time box only guards the lr drop). Measurements, not released models
+# (benchmarks/results/gpu_job_2026-11-27b).
 KDRD_STEPS = 4000
 _KDRD = [StudentSpec(k, 64, lmbda=_l, lr=3e-4, seed=_seed, **{**_G, "steps": KDRD_STEPS},
                      teacher=f"teacher-n128-m192-l{lambda_tag(_l)}")
-         for _seed in (1, 2) for _l in (0.0067, 0.025) for k in ("kd-pruned", "rd-pruned")]
+         for _seed in (1, 2, 3) for _l in (0.0067, 0.025) for k in ("kd-pruned", "rd-pruned")]
 REFERENCE.update({s.name: {**s.recipe(), "lr_schedule": "time"} for s in _KDRD})
 PRESET_GPU_KDRD = [s.name for s in _KDRD]
 #: preset name -> its recipes in training order, as the commands (``lic.zoo``, ``lic.gpujob``, ``lic.runlog``)

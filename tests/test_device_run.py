@@ -32,10 +32,10 @@ def test_gpu_recipes_continue_the_teachers_and_rederive_the_students_at_the_pape
 def test_kd_vs_rd_recipes_differ_only_in_the_loss():
     """gpu-kdrd: each KD student has an RD-only twin: same pruned teacher, λ, seed (crops), steps and schedule."""
     specs = [StudentSpec.from_recipe(REFERENCE[n]) for n in PRESET_GPU_KDRD]
-    assert len(specs) == 8 and {s.seed for s in specs} == {1, 2} and len({s.name for s in specs}) == 8
+    assert len(specs) == 12 and {s.seed for s in specs} == {1, 2, 3} and len({s.name for s in specs}) == 12
     kd = {(s.lmbda, s.seed): REFERENCE[s.name] for s in specs if s.loss == "kd"}
     rd = {(s.lmbda, s.seed): REFERENCE[s.name] for s in specs if s.loss == "rd"}
-    assert kd.keys() == rd.keys() and len(kd) == 4
+    assert kd.keys() == rd.keys() and len(kd) == 6
     for key, r in kd.items():
         twin = rd[key]
         assert r["inherit"] == twin["inherit"] == f"teacher-n128-m192-l{lambda_tag(key[0])}"  # the released teacher

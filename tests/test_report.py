@@ -1,6 +1,7 @@
 """The report: formatted tables (lic.tables), the headline and summary, width for board from measured
 students, and the rendered HTML laid out in headless Chromium with no table wider than the page."""
 
+import json
 import math
 
 import nbformat
@@ -212,7 +213,7 @@ def test_headline_shows_the_recorded_rtl_resources_against_the_budget(tmp_path):
 
 def test_summary_paragraph_says_where_the_teacher_trained_and_when_pruned_students_are_not_comparable():
     r = _results()
-    assert "trained in" not in report.summary_paragraph(r) and "not compared" not in report.summary_paragraph(r)
+    assert "trained in" not in report.summary_paragraph(r) and "does not compare" not in report.summary_paragraph(r)
     r["r01"]["zoo_training"] = {"teacher-n128-m192-l0.0250": {"curve": [], "phases": [
         {"name": "teacher-n128-m192-base", "steps": 10000},  # released before batch and crop were recorded
         {"name": "teacher-n128-m192-l0.0250-gpu", "steps": 3901, "batch_size": 16, "crop": 256, "device": "NVIDIA H200"}]}}
@@ -220,7 +221,7 @@ def test_summary_paragraph_says_where_the_teacher_trained_and_when_pruned_studen
     text = report.summary_paragraph(r)
     assert ("The released teacher (teacher-n128-m192-l0.0250) trained in 2 phases: 10,000 RD steps of 8×128² on cpu; "
             "3,901 RD steps of 16×256² on NVIDIA H200.") in text
-    assert "KD vs RD-only from the pruned teacher is not compared" in text
+    assert "This run does not compare KD with RD-only from the pruned teacher" in text
     assert "deployed student" not in text
     r["r02"]["rd"] = [*r["r02"].get("rd", []), {"init": "zoo:student-kd-pruned-n64-m192-l0.0250"},
                       {"init": "zoo:student-scratch-n64-m192-l0.0250"}, {"init": "this run"}]
@@ -228,3 +229,47 @@ def test_summary_paragraph_says_where_the_teacher_trained_and_when_pruned_studen
     text = report.summary_paragraph(r)  # the released student's phases (manifest), each with its loss
     assert "The released deployed student (student-kd-pruned-n64-m192-l0.0250) trained in " in text
     assert "KD steps of 16×256² on NVIDIA H200" in text
+
+
+def test_the_recorded_kd_vs_rd_benchmark_is_cited_from_its_record(tmp_path, monkeypatch):
+    """KD vs RD-only from the pruned teacher over seeds (benchmarks/kdrd_seeds.py): a headline row and a summary
+    sentence from the record's own numbers and setup; none without a record."""
+    from lic import stats
+
+    monkeypatch.setattr(stats, "KD_VS_RD_RECORD", tmp_path / "absent.json")
+    r = _results()
+    assert not any("twin" in a for a in report.headline_table(r)["anchor"])
+    assert "In a recorded benchmark" not in report.summary_paragraph(r)
+    rec = {"setup": {"N": [64], "lambdas": [0.0067, 0.025], "seeds": [1, 2, 3], "steps": [4000], "batch_size": [16],
+                     "crop": [256], "device": ["NVIDIA H200"], "kodak_images": [24]},
+           "seeds": [{"seed": 1}, {"seed": 2}, {"seed": 3}],
+           "summary": {"kd_vs_rd_bd_pct": {"mean_pct": -3.5262, "sd": 1.16, "ci95": 2.878, "p": 0.034, "resolved": True},
+                       "cost_change_pct_l0.0067": {"mean_pct": 2.506}, "cost_change_pct_l0.0250": {"mean_pct": -4.883}}}
+    (tmp_path / "kdrd.json").write_text(json.dumps(rec))
+    monkeypatch.setattr(stats, "KD_VS_RD_RECORD", tmp_path / "kdrd.json")
+    cell = dict(zip(*report.headline_table(r)[["quantity", "our measured"]].T.values))
+    key = ("KD vs RD-only from the pruned teacher, N=64, mean of 3 seeds ± 95% CI (recorded benchmark: 4,000 steps of "
+           "16×256² on NVIDIA H200, λ 0.0067 / 0.025, Kodak-24)")
+    assert cell[key] == "-3.53 % ± 2.88 (resolved)"
+    assert ("KD from the pruned teacher costs -3.5 ± 2.9 % BD-rate against its RD-only twin over 3 seeds, larger than "
+            "the seed-to-seed noise; its Kodak RD cost (λ·255²·MSE + bpp) changes +2.5 % at λ 0.0067, -4.9 % at λ 0.025."
+            ) in report.summary_paragraph(r)
+
+
+
+def test_the_repositorys_kd_vs_rd_record_agrees_with_its_own_rows():
+    """The committed record: its summary is the Student-t summary of its per-seed rows, each row's BD-rate is the
+    one its Kodak points give, and the twins share λ, seeds and steps."""
+    from lic.metrics import bd_rate
+    from lic.stats import recorded_kd_vs_rd, t_summary
+
+    rec = recorded_kd_vs_rd()
+    assert rec is not None, "benchmarks/results/kd_vs_rd_pruned_seeds.json is missing"
+    seeds = pd.DataFrame(rec["seeds"])
+    assert rec["summary"]["kd_vs_rd_bd_pct"] == pytest.approx(t_summary(seeds.kd_vs_rd_bd_pct))
+    pts = pd.DataFrame(rec["points"])
+    assert len(rec["setup"]["steps"]) == 1 and set(pts.seed) == set(seeds.seed) == set(rec["setup"]["seeds"])
+    for _, row in seeds.iterrows():
+        kd, rd = (pts[(pts.seed == row.seed) & (pts.loss == x)].sort_values("lmbda") for x in ("kd", "rd"))
+        assert list(kd.lmbda) == list(rd.lmbda) == rec["setup"]["lambdas"]
+        assert bd_rate(rd.bpp, rd.psnr, kd.bpp, kd.psnr) == pytest.approx(row.kd_vs_rd_bd_pct)

@@ -16,7 +16,6 @@ stages got them) narrows them to those sets (empty: every set a stage evaluated)
 from __future__ import annotations
 
 import hashlib
-import math
 import time
 
 import pandas as pd
@@ -25,9 +24,8 @@ from ..data import kodak_md5s
 from ..params import stage_presets
 from ..plots import rd_figure, save_figure, student_complexity_figure
 from ..study import Stage, git_commit, input_stage, resolve_params
-from ..tables import NO_OVERLAP, fmt, tables_of
-from ..stats import noise_summary, objective_summary
-from .distill import noise_table, objective_table
+from ..tables import tables_of
+from .claims import KIND_LABEL, _kinds_bd, deployable, headline_table, summary_paragraph
 from .quant import seed_spread
 
 __all__ = ["PRESETS", "stage_handle", "run", "load_all", "headline_table", "summary_paragraph", "rd_curves",
@@ -36,10 +34,6 @@ __all__ = ["PRESETS", "stage_handle", "run", "load_all", "headline_table", "summ
 
 PRESETS = stage_presets("05")  # preset -> parameters, from :data:`lic.params.STAGE_PARAMS`
 UPSTREAM = ("01", "02", "03", "04")
-#: student kinds of stage 02, in the order the report prefers one to deploy (weights inherited first)
-KIND_LABEL = {"kd-pruned": "KD from the pruned teacher", "rd-pruned": "RD-only from the pruned teacher",
-              "kd": "KD from random init", "scratch": "RD-only from random init"}
-DEPLOY_ORDER = ("kd-pruned", "kd", "rd-pruned", "scratch")
 #: keys of stage 04's results that are provenance, not hardware results
 _HW_SKIP = ("commit", "key", "stage", "preset", "figures", "wall_s", "source", "params", "vcd")
 
@@ -69,15 +63,6 @@ def caption(results: dict, stage: str) -> str:
     return f"preset={results['preset']} · stage {stage} key={s['key']} · commit {s['commit']} · {n}md5:{results['kodak_md5']}"
 
 
-def _ok(v) -> bool:
-    return v is not None and isinstance(v, (int, float)) and math.isfinite(v)
-
-
-def _bd(v, digits: int = 2) -> str:
-    """A BD-rate for the report: ``+8.85 %`` or ``n/a (curves do not overlap)``."""
-    return f"{v:+.{digits}f} %" if _ok(v) else NO_OVERLAP
-
-
 def _main_seed(rd: pd.DataFrame) -> pd.DataFrame:
     return rd[rd.seed == rd.seed.iloc[0]] if "seed" in rd and len(rd) else rd
 
@@ -103,23 +88,6 @@ def rd_curves(r: dict) -> dict[str, pd.DataFrame]:
     return curves
 
 
-def _kinds_bd(s: dict) -> dict[str, float | None]:
-    """kind -> BD-rate vs teacher of one stage-02 summary row."""
-    return {k: s.get(f"bd_rate_{k.replace('-', '_')}_vs_teacher") for k in KIND_LABEL}
-
-
-def deployable(r02: dict) -> dict[int, tuple[str, float]]:
-    """Width -> (kind, BD-rate vs teacher) of the student one would deploy at that width: the first
-    kind of :data:`DEPLOY_ORDER` measured there with a finite BD-rate."""
-    out = {}
-    for s in r02["summary"]:
-        bd = _kinds_bd(s)
-        kind = next((k for k in DEPLOY_ORDER if _ok(bd[k])), None)
-        if kind is not None:
-            out[int(s["N"])] = (kind, float(bd[kind]))
-    return out
-
-
 def rd_by_width(r02: dict) -> dict[int, float]:
     """Width -> measured BD-rate vs teacher of the deployable student (see :func:`deployable`)."""
     return {n: bd for n, (_, bd) in deployable(r02).items()}
@@ -128,156 +96,6 @@ def rd_by_width(r02: dict) -> dict[int, float]:
 def stored_rd_by_width(r05: dict) -> dict[int, float]:
     """Width -> BD-rate vs teacher that a finished report stored (:func:`rd_by_width` of its stage 02)."""
     return {int(n): bd for n, bd in r05["rd_by_width"].items()}
-
-
-def _claims(r: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
-    """The paper's claims (abstract of arXiv 2503.04832, paraphrased) with (quantity, measured, anchor) rows."""
-    r01, r02, r03, r04 = r["r01"], r["r02"], r["r03"], r["r04"]
-    tN, n = r02["teacher_N"], r["stages"]["01"].get("kodak_images", "?")
-    out = [("Learned image compression beats standardised codecs in RD efficiency", [
-        (f"teacher N={tN}: BD-rate (PSNR) vs JPEG", _bd(r01["bd_rate_vs_jpeg"]), f"JPEG 4:2:0 (Pillow), same {n} Kodak images"),
-        (f"teacher N={tN}: BD-rate (PSNR) vs WebP", _bd(r01["bd_rate_vs_webp"]), f"WebP method 6 (Pillow), same {n} images")])]
-    kd = []
-    for s in r02["summary"]:
-        g = s.get("gflops_vs_teacher")
-        for kind, bd in _kinds_bd(s).items():
-            if bd is None:
-                continue
-            at = f" at {g:.3g}× its GFLOPs" if _ok(g) else ""
-            kd.append((f"student N={s['N']}, {KIND_LABEL[kind]}: BD-rate vs teacher{at}", _bd(bd),
-                       f"teacher N={tN} (float), same images"))
-    for d in r02.get("deployed", []):
-        lams = ", ".join(f"{l:g}" for l in d["lambdas"])
-        kd.append((f"student N={d['N']}, {KIND_LABEL[d['kind']]}: BD-rate vs teacher on {d['points']} λ ({lams}) at "
-                   f"{d['gflops_vs_teacher']:.3g}× its GFLOPs", _bd(d["bd_rate_vs_teacher"]), f"teacher N={tN} (float), same images"))
-    for x in noise_summary(noise_table(r02)):
-        verdict = "resolved" if x["resolved"] else "not resolved above seed noise"
-        kd.append((f"KD vs RD-only student N={x['N']}, mean of {x['seeds']} seeds ± 95% CI",
-                   f"{_bd(x['kd_vs_scratch_mean'])} ± {fmt(x['ci95'])} ({verdict})" if _ok(x["kd_vs_scratch_mean"])
-                   else NO_OVERLAP, "RD-only student, same init, batches and steps"))
-    for o in objective_summary(objective_table(r02)):
-        kd.append((f"KD vs RD-only N={o['N']} λ={o['lmbda']}: training RD cost, final phase (in-sample)",
-                   f"{fmt(o['mean_pct'], True)} ± {fmt(o['ci95'])} % (p={o['p']:.3f}, "
-                   f"{'resolved' if o['resolved'] else 'not resolved'})",
-                   "RD-only twin on identical batches"))
-    out.append(("A student distilled by changing one width N keeps RD efficiency at lower complexity", kd))
-    noise = pd.DataFrame(r03.get("noise", []), columns=["row", "bd_rate_psnr_vs_float"])
-    spread = noise.groupby("row").bd_rate_psnr_vs_float.apply(list).to_dict()
-    q = []
-    for s in r03["summary"]:
-        if s["row"] == "float":
-            continue
-        v, sp = s["bd_rate_psnr_vs_float"], seed_spread(spread.get(s["row"], []))
-        q.append((f"{s['variant']}: BD-rate vs float", _bd(v) + (f" (spread over seeds {fmt(sp)})" if _ok(sp) and _ok(v) else ""),
-                  "the same student in float32 (same fine-tuning)"))
-    out.append(("The hardware-friendly GDN keeps RD efficiency after quantization (hybrid 8/32)", q))
-    hw = [("C-sim vs Python fixed point: mismatching values",
-           f"{fmt(r04['csim']['mismatches'])} of {fmt(r04['csim']['values'])}", "lic.fixedpoint (bit-level spec)")]
-    for unit, u in ((r04.get("rtl") or {}).get("units") or {}).items():
-        hw.append((f"RTL {unit} (Icarus Verilog): mismatching vectors", f"{fmt(u.get('mismatches'))} of {fmt(u.get('vectors'))}",
-                   "Python reference and C-sim"))
-    target = (r["stages"]["04"].get("params") or {}).get("fps_target")
-    for res, t in (r04.get("throughput") or {}).items():
-        hw.append((f"{res} on {r04['board']['name']}: frames per second ({t['cores']} core(s), analytical model)",
-                   f"{fmt(t['fps'])} fps", f"real-time target {fmt(target)} fps" if target else "real-time target"))
-    g = r04.get("rtl_ga") or {}
-    if g.get("status") == "ok":
-        hw.append((f"whole g_a in RTL, {g['image']} (cycle-accurate, Verilator): mismatching latents",
-                   f"{fmt(g['mismatches'])} of {fmt(g['latents'])}", "lic.fixedpoint (bit-level spec)"))
-        hw.append((f"{g['resolution']} on {r04['board']['name']}: frames per second measured in RTL simulation "
-                   f"({g.get('cores', 1)} core(s), {fmt(g.get('clock_mhz'))} MHz)",
-                   f"{fmt(g.get('fps_measured'))} fps (cycles a pixel, model / measured {fmt(g.get('model_over_measured'))})",
-                   f"analytical model: {fmt(g.get('fps_modelled'))} fps"))
-    res = {x["layer"]: x for x in r04.get("rtl_ga_resources", [])}
-    budget = next((x for k, x in res.items() if k.endswith("at 80 %")), None)
-    if "whole g_a" in res and budget:
-        hw.append(("whole g_a in RTL at the plan: LUT / DSP / BRAM36 (yosys synth_xilinx, recorded benchmark)",
-                   " / ".join(fmt(res["whole g_a"][k]) for k in ("lut", "dsp", "bram36")),
-                   f"{budget['layer']}: " + " / ".join(fmt(budget[k]) for k in ("lut", "dsp", "bram36"))))
-    for c in r04.get("codec_vs_float", [])[:4]:  # psnr_float: the model stage 04 exported, on its own latents
-        hw.append((f"{c['image']}: PSNR of the integer codec (C-sim g_a, integer g_s) − the model's",
-                   f"{c['psnr_int_gs'] - c['psnr_float']:+.3f} dB",
-                   "hybrid 8/32 model (stage 03)" if (r04.get("source") or {}).get("stage") == "03" else "float model"))
-    out.append(("A pipelined FPGA design runs the codec in real time, close to the float model", hw))
-    comp = [k for k in r04 if any(w in k for w in ("published", "comparison", "prior"))]
-    out.append(("It outperforms all earlier FPGA implementations of LIC", [
-        ("comparison with published FPGA designs", f"see section 5 ({', '.join(comp)})" if comp
-         else "not measured in this run (stage 04 gives no published-design table)", "published FPGA LIC designs")]))
-    return out
-
-
-def headline_table(r: dict) -> pd.DataFrame:
-    """The study in one table: each claim of the paper, what this run measured, and its anchor."""
-    rows = []
-    for claim, items in _claims(r):
-        for i, (q, v, a) in enumerate(items):
-            rows.append({"paper's claim": claim if i == 0 else "", "quantity": q, "our measured": v, "anchor": a})
-    return pd.DataFrame(rows, columns=["paper's claim", "quantity", "our measured", "anchor"])
-
-
-def _provenance(r01: dict, r02: dict) -> list[str]:
-    """Where the released teacher and deployed student trained (their phases, from the manifests), and whether the
-    pruned-teacher students can be compared (they inherited the same teacher)."""
-    from ..specs import DEPLOYED_KIND
-    from ..zoo import available, describe_phases
-
-    out = [f"The released teacher ({name}) trained in {describe_phases(z['phases'])}."
-           for name, z in list((r01.get("zoo_training") or {}).items())[-1:]]
-    zs = sorted({str(d.get("init")).removeprefix("zoo:") for d in [*r02.get("rd", []), *r02.get("deployed_rd", [])]
-                 if str(d.get("init")).startswith(f"zoo:student-{DEPLOYED_KIND}-n")})
-    if zs and zs[-1] in available():  # sorted: the highest λ last
-        out.append(f"The released deployed student ({zs[-1]}) trained in {describe_phases(available()[zs[-1]]['phases'])}.")
-    if any(s.get("pruned_same_teacher") is False for s in r02["summary"]):
-        out.append("KD vs RD-only from the pruned teacher is not compared: the two students inherited different "
-                   "teachers (the released RD-only control comes from an earlier teacher).")
-    return out
-
-
-def summary_paragraph(r: dict, chosen: dict | None = None) -> str:
-    """A few sentences of what this run shows, generated from its numbers (Markdown)."""
-    r01, r02, r03, r04 = r["r01"], r["r02"], r["r03"], r["r04"]
-    n, tN = r["stages"]["01"].get("kodak_images", "?"), r02["teacher_N"]
-    out = [f"Preset `{r['preset']}`, {n} Kodak images, every rate from the bytes of real files."]
-    j, w = r01["bd_rate_vs_jpeg"], r01["bd_rate_vs_webp"]
-    if _ok(j) and _ok(w):
-        word = lambda v: f"{abs(v):.1f} % {'fewer' if v < 0 else 'more'} bits"  # noqa: E731
-        out.append(f"At equal PSNR the teacher (N={tN}) needs {word(j)} than JPEG and {word(w)} than WebP.")
-    else:
-        out.append("The teacher's RD curve does not overlap JPEG's or WebP's in PSNR, so no BD-rate is given.")
-    out += _provenance(r01, r02)
-    dep = deployable(r02)
-    if dep:
-        N = max(dep)
-        kind, bd = dep[N]
-        g = next(s.get("gflops_vs_teacher") for s in r02["summary"] if int(s["N"]) == N)
-        out.append(f"The widest measured student to deploy, N={N} ({KIND_LABEL[kind]}), costs {bd:+.1f} % BD-rate "
-                   f"against the teacher at {g:.3g}× its GFLOPs per 720p frame.")
-    for d in r02.get("deployed", []):
-        if _ok(d["bd_rate_vs_teacher"]):
-            out.append(f"On {d['points']} λ instead of {len(r02['lambdas'])}, the deployed N={d['N']} student "
-                       f"({KIND_LABEL[d['kind']]}) costs {d['bd_rate_vs_teacher']:+.1f} % BD-rate against the teacher.")
-    for x in noise_summary(noise_table(r02)):
-        if _ok(x["kd_vs_scratch_mean"]):
-            out.append(f"KD vs RD-only training at N={x['N']}: {x['kd_vs_scratch_mean']:+.1f} ± {x['ci95']:.1f} % over "
-                       f"{x['seeds']} seeds, {'larger' if x['resolved'] else 'not larger'} than the seed-to-seed noise.")
-    q = {s["row"]: s["bd_rate_psnr_vs_float"] for s in r03["summary"]}
-    for row, what in (("hybrid", "8-bit convolutions with a 32-bit GDN (hybrid)"), ("int8", "8 bits everywhere")):
-        if row in q:
-            out.append(f"Quantizing to {what} costs {q[row]:+.1f} % BD-rate against float." if _ok(q[row]) else
-                       f"Quantized to {what}, the RD curve does not overlap float's in PSNR (no BD-rate).")
-    c = r04["csim"]
-    out.append(f"The HLS C-simulation {'matches' if c['mismatches'] == 0 else 'does NOT match'} the Python fixed-point "
-               f"reference ({fmt(c['mismatches'])} mismatches in {fmt(c['values'])} values).")
-    res, t = next(iter((r04.get("throughput") or {"-": None}).items()))
-    if t:
-        out.append(f"The analytical model predicts {fmt(t['fps'])} fps at {res} on {r04['board']['name']} "
-                   f"({t['cores']} core(s)) — a model, not a measurement on a board.")
-    if chosen:
-        fits = [f"{b} N={c['N']}" for b, c in chosen.items() if c.get("fits")]
-        out.append("Widest measured width that meets the frame-rate target: " + (", ".join(fits) if fits else "none") + ".")
-    if r["preset"] != "paper":
-        out.append(f"Budgets of the `{r['preset']}` preset are short; read differences of a few % against the noise rows.")
-    return " ".join(out)
 
 
 def complexity_figure(r02: dict, caption: str = ""):
