@@ -26,6 +26,7 @@ from ..plots import rd_figure, save_figure, student_complexity_figure
 from ..study import Stage, git_commit, input_stage, resolve_params
 from ..tables import tables_of
 from .claims import KIND_LABEL, _kinds_bd, deployable, headline_table, summary_paragraph
+from .distill import objective_table
 from .quant import seed_spread
 
 __all__ = ["PRESETS", "stage_handle", "run", "load_all", "headline_table", "summary_paragraph", "rd_curves",
