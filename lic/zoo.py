@@ -159,7 +159,7 @@ REFERENCE.update({s.name: {**s.recipe(), "lr_schedule": "time"} for s in _KDRD})
 PRESET_GPU_KDRD = [s.name for s in _KDRD]
 #: preset name -> its recipes in training order, as the commands (``lic.zoo``, ``lic.gpujob``, ``lic.runlog``)
 #: take them: ``reference`` (the CPU preset), the GPU job ``gpu`` (``gpu-l<λ>``: its models at one λ), its
-#: second phase ``gpu-p2`` and the CPU phases ``cpu-p3``, ``cpu-p4`` after it
+#: second phase ``gpu-p2``, the CPU phases ``cpu-p3``, ``cpu-p4`` after it, and GPU job 2's ``gpu-kdrd``
 PRESETS: dict[str, list[str]] = {
     "reference": PRESET_REFERENCE, "gpu": PRESET_GPU, "gpu-p2": PRESET_GPU_P2, "cpu-p3": PRESET_CPU_P3,
     "cpu-p4": PRESET_CPU_P4, "gpu-kdrd": PRESET_GPU_KDRD,

@@ -16,7 +16,7 @@
 #   bash scripts/device_run.sh OUT_DIR
 #
 # LIC_RUN_PRESET="<presets of lic.zoo.PRESETS or recipe names>" instead trains each of those recipes as its own
-# process, all at once, for up to $LIC_RUN_MIN minutes each (gpu-kdrd: KD vs RD-only from the pruned teacher, eight
+# process, all at once, for up to $LIC_RUN_MIN minutes each (gpu-kdrd: KD vs RD-only from the pruned teacher, twelve
 # students), then steps 3 and 4 as above.
 #
 # A device machine that reaches no network and takes a small working tree: python scripts/device_prepare.py

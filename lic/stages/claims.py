@@ -13,12 +13,13 @@ from ..tables import NO_OVERLAP, fmt
 from .distill import noise_table, objective_table
 from .quant import seed_spread
 
-__all__ = ["KIND_LABEL", "DEPLOY_ORDER", "deployable", "headline_table", "summary_paragraph"]
+__all__ = ["KIND_LABEL", "DEPLOY_ORDER", "kinds_bd", "deployable", "headline_table", "summary_paragraph"]
 
 #: student kinds of stage 02, in the order the report prefers one to deploy (weights inherited first)
 KIND_LABEL = {"kd-pruned": "KD from the pruned teacher", "rd-pruned": "RD-only from the pruned teacher",
               "kd": "KD from random init", "scratch": "RD-only from random init"}
 DEPLOY_ORDER = ("kd-pruned", "kd", "rd-pruned", "scratch")
+
 
 def _ok(v) -> bool:
     return v is not None and isinstance(v, (int, float)) and math.isfinite(v)
@@ -28,7 +29,8 @@ def _bd(v, digits: int = 2) -> str:
     """A BD-rate for the report: ``+8.85 %`` or ``n/a (curves do not overlap)``."""
     return f"{v:+.{digits}f} %" if _ok(v) else NO_OVERLAP
 
-def _kinds_bd(s: dict) -> dict[str, float | None]:
+
+def kinds_bd(s: dict) -> dict[str, float | None]:
     """kind -> BD-rate vs teacher of one stage-02 summary row."""
     return {k: s.get(f"bd_rate_{k.replace('-', '_')}_vs_teacher") for k in KIND_LABEL}
 
@@ -38,11 +40,12 @@ def deployable(r02: dict) -> dict[int, tuple[str, float]]:
     kind of :data:`DEPLOY_ORDER` measured there with a finite BD-rate."""
     out = {}
     for s in r02["summary"]:
-        bd = _kinds_bd(s)
+        bd = kinds_bd(s)
         kind = next((k for k in DEPLOY_ORDER if _ok(bd[k])), None)
         if kind is not None:
             out[int(s["N"])] = (kind, float(bd[kind]))
     return out
+
 
 def _claims(r: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
     """The paper's claims (abstract of arXiv 2503.04832, paraphrased) with (quantity, measured, anchor) rows."""
@@ -54,7 +57,7 @@ def _claims(r: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
     kd = []
     for s in r02["summary"]:
         g = s.get("gflops_vs_teacher")
-        for kind, bd in _kinds_bd(s).items():
+        for kind, bd in kinds_bd(s).items():
             if bd is None:
                 continue
             at = f" at {g:.3g}× its GFLOPs" if _ok(g) else ""

@@ -25,7 +25,7 @@ from ..params import stage_presets
 from ..plots import rd_figure, save_figure, student_complexity_figure
 from ..study import Stage, git_commit, input_stage, resolve_params
 from ..tables import tables_of
-from .claims import KIND_LABEL, _kinds_bd, deployable, headline_table, summary_paragraph
+from .claims import KIND_LABEL, kinds_bd, deployable, headline_table, summary_paragraph
 from .distill import objective_table
 from .quant import seed_spread
 
@@ -102,8 +102,8 @@ def stored_rd_by_width(r05: dict) -> dict[int, float]:
 def complexity_figure(r02: dict, caption: str = ""):
     """BD-rate vs teacher against GFLOPs per 720p frame for every student kind (pruned-teacher ones
     included); kinds whose curves do not overlap the teacher's are listed as such."""
-    points = {KIND_LABEL[k]: [(s["gflops_720p"], _kinds_bd(s)[k], s["N"]) for s in r02["summary"]
-                              if _kinds_bd(s)[k] is not None] for k in KIND_LABEL}
+    points = {KIND_LABEL[k]: [(s["gflops_720p"], kinds_bd(s)[k], s["N"]) for s in r02["summary"]
+                              if kinds_bd(s)[k] is not None] for k in KIND_LABEL}
     return student_complexity_figure(points, r02["teacher_complexity"]["720p"]["gflops"], r02["teacher_N"],
                                      caption=caption)
 
