@@ -30,9 +30,10 @@ def test_released_model_reproduces_its_recorded_kodak_numbers(name, kodak_dir):
 
 def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
     from lic.specs import StudentSpec
-    from lic.zoo import PRESET_CPU_P3, PRESET_CPU_P4, PRESET_GPU, PRESET_GPU_P2, PRESET_REFERENCE, REFERENCE, expand
+    from lic.zoo import (PRESET_CPU_P3, PRESET_CPU_P4, PRESET_GPU, PRESET_GPU_KDRD, PRESET_GPU_P2, PRESET_REFERENCE,
+                         REFERENCE, expand)
 
-    later = PRESET_GPU + PRESET_GPU_P2 + PRESET_CPU_P3 + PRESET_CPU_P4
+    later = PRESET_GPU + PRESET_GPU_P2 + PRESET_CPU_P3 + PRESET_CPU_P4 + PRESET_GPU_KDRD
     assert sorted(PRESET_REFERENCE + later) == sorted(REFERENCE) and not set(PRESET_REFERENCE) & set(later)
     for name in PRESET_CPU_P4:  # the RD anneal continues the released student with the RD loss alone, no teacher
         r = REFERENCE[name]
@@ -71,10 +72,12 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
 
 
 def test_student_recipes_are_their_specs():
-    from lic.zoo import REFERENCE, STUDENTS
+    from lic.zoo import PRESET_GPU_KDRD, REFERENCE, STUDENTS
 
-    # the released students' own recipes; continuations (GPU job, cpu-p3, cpu-p4) name the released model they replace
-    assert [s.name for s in STUDENTS] == [n for n in REFERENCE if n.startswith("student-") and "replaces" not in REFERENCE[n]]
+    # the released students' own recipes; continuations (GPU job, cpu-p3, cpu-p4) name the released model they replace,
+    # and GPU job 2's KD vs RD-only twins (gpu-kdrd) are measurements, released nowhere
+    assert [s.name for s in STUDENTS] == [n for n in REFERENCE if n.startswith("student-") and "replaces" not in REFERENCE[n]
+                                          and n not in PRESET_GPU_KDRD]
     assert all(REFERENCE[s.name] == s.recipe() for s in STUDENTS)
     # the students that start from the pruned teacher record it (the release manifest's "inherit")
     assert [s.name for s in STUDENTS if s.inherits] == ["student-kd-pruned-n64-m192-l0.0250",

@@ -72,13 +72,7 @@ def _claims(r: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
         kd.append((f"KD vs RD-only student N={x['N']}, mean of {x['seeds']} seeds ± 95% CI",
                    f"{_bd(x['kd_vs_scratch_mean'])} ± {fmt(x['ci95'])} ({verdict})" if _ok(x["kd_vs_scratch_mean"])
                    else NO_OVERLAP, "RD-only student, same init, batches and steps"))
-    rec = recorded_kd_vs_rd()
-    if rec:
-        x = rec["summary"]["kd_vs_rd_bd_pct"]
-        kd.append((f"KD vs RD-only from the pruned teacher, N={_one(rec['setup']['N'])}, mean of "
-                   f"{len(rec['seeds'])} seeds ± 95% CI (recorded benchmark: {_recorded_setup(rec)})",
-                   f"{_bd(x['mean_pct'])} ± {fmt(x['ci95'])} ({'resolved' if x['resolved'] else 'not resolved above seed noise'})",
-                   "RD-only twin: same pruned teacher, λ, crops and steps"))
+    kd += _recorded_kd_vs_rd_rows()
     for o in objective_summary(objective_table(r02)):
         kd.append((f"KD vs RD-only N={o['N']} λ={o['lmbda']}: training RD cost, final phase (in-sample)",
                    f"{fmt(o['mean_pct'], True)} ± {fmt(o['ci95'])} % (p={o['p']:.3f}, "
@@ -170,6 +164,18 @@ def _cost_changes(summary: dict) -> str:
            if k.startswith("cost_change_pct_l") and _ok(v["mean_pct"])]
     return ("; its Kodak RD cost (λ·255²·MSE + bpp) changes " + ", ".join(f"{v:+.1f} % at λ {float(t):g}" for t, v in per)
             if per else "")
+
+
+def _recorded_kd_vs_rd_rows() -> list[tuple[str, str, str]]:
+    """The headline row of the recorded KD vs RD-only benchmark (:func:`lic.stats.recorded_kd_vs_rd`), if any."""
+    rec = recorded_kd_vs_rd()
+    if not rec:
+        return []
+    x = rec["summary"]["kd_vs_rd_bd_pct"]
+    return [(f"KD vs RD-only from the pruned teacher, N={_one(rec['setup']['N'])}, mean of {len(rec['seeds'])} seeds "
+             f"± 95% CI (recorded benchmark: {_recorded_setup(rec)})",
+             f"{_bd(x['mean_pct'])} ± {fmt(x['ci95'])} ({'resolved' if x['resolved'] else 'not resolved above seed noise'})",
+             "RD-only twin: same pruned teacher, λ, crops and steps")]
 
 
 def _one(values: list):
