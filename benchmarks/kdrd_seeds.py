@@ -21,7 +21,8 @@ import pandas as pd
 
 from lic import zoo
 from lic.fileio import atomic_write_text, write_json
-from lic.metrics import bd_rate, rd_cost
+from lic.metrics import bd_rate
+from lic.runlog import kodak_rd_cost
 from lic.specs import StudentSpec, lambda_tag
 from lic.stats import t_summary
 
@@ -36,7 +37,7 @@ def points(weights_dir: Path) -> pd.DataFrame:
         s, k = StudentSpec.from_recipe(zoo.REFERENCE[name]), released[name]
         rows.append({"name": name, "loss": s.loss, "seed": s.seed, "lmbda": s.lmbda, "bpp": k["kodak"]["bpp"],
                      "psnr": k["kodak"]["psnr"], "images": k.get("kodak_images"), "steps": k.get("steps"),
-                     "cost": float(rd_cost(10 ** (-k["kodak"]["psnr"] / 10), k["kodak"]["bpp"], s.lmbda))})
+                     "cost": kodak_rd_cost(k, s.lmbda)})
     if not rows:
         raise SystemExit(f"no gpu-kdrd student released in {weights_dir}")
     return pd.DataFrame(rows)

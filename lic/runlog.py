@@ -20,7 +20,7 @@ from .errors import ArtifactError
 from .fileio import atomic_write_text, write_json
 from .metrics import rd_cost
 
-__all__ = ["throughput", "compare_with_released", "summarize", "main"]
+__all__ = ["throughput", "kodak_rd_cost", "compare_with_released", "summarize", "main"]
 
 
 def throughput(state: dict) -> dict:
@@ -42,7 +42,7 @@ def throughput(state: dict) -> dict:
             "skipped": (state.get("data") or {}).get("skipped", {})}
 
 
-def _cost(entry: dict, lmbda: float) -> float:
+def kodak_rd_cost(entry: dict, lmbda: float) -> float:
     """RD cost λ·255²·MSE + bpp of a manifest entry's Kodak means (MSE from the mean PSNR)."""
     return float(rd_cost(10 ** (-entry["kodak"]["psnr"] / 10), entry["kodak"]["bpp"], lmbda))
 
@@ -54,7 +54,8 @@ def compare_with_released(name: str, new: dict, released: dict, recipe: dict) ->
     row = {"name": name, "kodak": new["kodak"], "kodak_images": new.get("kodak_images"), "baseline": base}
     if base in released and released[base].get("kodak_images") == new.get("kodak_images"):
         lm = recipe["lmbda"]
-        row.update(baseline_kodak=released[base]["kodak"], rd_cost=_cost(new, lm), baseline_rd_cost=_cost(released[base], lm),
+        row.update(baseline_kodak=released[base]["kodak"], rd_cost=kodak_rd_cost(new, lm),
+                   baseline_rd_cost=kodak_rd_cost(released[base], lm),
                    psnr_gain_db=round(new["kodak"]["psnr"] - released[base]["kodak"]["psnr"], 4),
                    bpp_change_pct=round(100 * (new["kodak"]["bpp"] / released[base]["kodak"]["bpp"] - 1), 3))
         row["beats_released"] = row["rd_cost"] < row["baseline_rd_cost"]
