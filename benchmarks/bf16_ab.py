@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lic.data import CropSampler, load_kodak
-from lic.eval import evaluate_codec
+from lic.codec.models import build_model
+from lic.data.images import CropSampler, load_kodak
+from lic.eval.rd import evaluate_codec
 from lic.fileio import write_json
-from lic.models import build_model
-from lic.train import TrainConfig, train
+from lic.train.loop import TrainConfig, train
 
 
 def main(argv=None):

@@ -1,9 +1,9 @@
 """C-sim of the real N=64 student on Kodak crops at two foldings: PE = SIMD = 1 and the ZCU102 plan.
 
-For each folding: bit-exactness of g_a and g_s against :mod:`lic.fixedpoint` (mismatch counts),
-and per layer the C-sim's beats next to :mod:`lic.fpga_model`'s cycles for the crop, words in/out,
+For each folding: bit-exactness of g_a and g_s against :mod:`lic.hw.fixedpoint` (mismatch counts),
+and per layer the C-sim's beats next to :mod:`lic.hw.fpga_model`'s cycles for the crop, words in/out,
 weight-memory reads and bank conflicts. The released student is quantised here with
-:func:`lic.fixedpoint.quantize_codec` on training crops (as stage 04 does for a float source).
+:func:`lic.hw.fixedpoint.quantize_codec` on training crops (as stage 04 does for a float source).
 
 Usage::
 
@@ -25,13 +25,12 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lic import fixedpoint as fp  # noqa: E402
-from lic.data import CropSampler, load_kodak  # noqa: E402
+from lic.codec.zoo import load_pretrained  # noqa: E402
+from lic.data.images import CropSampler, load_kodak  # noqa: E402
 from lic.fileio import atomic_write_text  # noqa: E402
-from lic.fpga_model import (assumptions, codec_layers, design_from_parallelism, folding_plan,  # noqa: E402
-                            plan_design)
-from lic.hw import CSim  # noqa: E402
-from lic.zoo import load_pretrained  # noqa: E402
+from lic.hw import fixedpoint as fp  # noqa: E402
+from lic.hw.csim import CSim  # noqa: E402
+from lic.hw.fpga_model import assumptions, codec_layers, design_from_parallelism, folding_plan, plan_design  # noqa: E402
 
 
 def _unit_plans(N, M, res):

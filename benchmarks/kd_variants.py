@@ -1,7 +1,7 @@
 """KD loss variants against the released students, step for step on the same crops.
 
 Trains an N=64 student at λ=0.025 by distillation from the released teacher with a given latent
-set / normalisation / weights, on the reference students' schedule (``lic.zoo.STUDENT_STEPS``,
+set / normalisation / weights, on the reference students' schedule (``lic.release.recipes.STUDENT_STEPS``,
 same seed, so the same init, crops and lr as the released ``student-kd-…`` and
 ``student-scratch-…`` of that seed), for at most ``--minutes``; the run checkpoints and resumes.
 Prints and writes the training RD cost (λ·255²·MSE + bpp, the objective both students share)
@@ -12,7 +12,7 @@ judged against both baselines on identical batches before any Kodak evaluation::
         --latent-norm teacher --seed 0 --minutes 4
 
 ``--init pruned-teacher`` starts the student from the teacher itself, its N channels cut to the
-student's by filter L1 norm (:func:`lic.prune.prune_channels`: weight inheritance instead of a random
+student's by filter L1 norm (:func:`lic.train.prune.prune_channels`: weight inheritance instead of a random
 init). ``--finetune`` adds the recipe's 300-step fine-tune to λ=0.0067 and ``--kodak`` evaluates both
 points on Kodak (real bitstreams) with BD-rates against the released teacher and students of that seed
 (their manifest numbers: compare with ``--kodak 24``, the images they were measured on).
@@ -27,11 +27,12 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from lic import zoo
-from lic.data import CropSampler
-from lic.distill import fit
-from lic.specs import StudentSpec, lambda_tag
-from lic.stats import window_costs
+from lic.codec import zoo
+from lic.data.images import CropSampler
+from lic.eval.stats import window_costs
+from lic.release import recipes
+from lic.train.kd import fit
+from lic.train.specs import StudentSpec, lambda_tag
 
 OUT = Path(__file__).resolve().parent / "results"
 WORK = Path(__file__).resolve().parents[1] / "artifacts" / "kd_variants"
@@ -39,15 +40,15 @@ LMBDA = 0.025
 
 
 def _reference(kind: str, N: int, lmbda: float, seed: int) -> StudentSpec:
-    """The reference student of the zoo (:data:`lic.zoo.STUDENTS`) of that kind, width, λ and seed."""
-    return {s.name: s for s in zoo.STUDENTS}[StudentSpec(kind, N, lmbda=lmbda, seed=seed).name]
+    """The reference student of the zoo (:data:`lic.release.recipes.STUDENTS`) of that kind, width, λ and seed."""
+    return {s.name: s for s in recipes.STUDENTS}[StudentSpec(kind, N, lmbda=lmbda, seed=seed).name]
 
 
 def kodak_report(a, models: dict, sfx: str) -> None:
     """Kodak RD points of the trained variant (real bitstreams) and BD-rates against the released models."""
-    from lic.data import load_kodak
-    from lic.eval import evaluate_codec
-    from lic.metrics import bd_rate
+    from lic.data.images import load_kodak
+    from lic.eval.metrics import bd_rate
+    from lic.eval.rd import evaluate_codec
 
     images = load_kodak(limit=a.kodak)
     rows = []

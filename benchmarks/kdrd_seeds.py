@@ -1,15 +1,15 @@
-"""KD vs RD-only from the pruned teacher, paired by seed (the ``gpu-kdrd`` preset of :mod:`lic.zoo`).
+"""KD vs RD-only from the pruned teacher, paired by seed (the ``gpu-kdrd`` preset of :mod:`lic.codec.zoo`).
 
 Each KD student of the preset has an RD-only twin: the same released teacher pruned to N=64, the same λ, crops
-(seed), steps and schedule; only the loss differs. This reads their Kodak measurements (``python -m lic.zoo
+(seed), steps and schedule; only the loss differs. This reads their Kodak measurements (``python -m lic.release
 release gpu-kdrd --weights-dir DIR``, real bitstreams) and prints, per seed: BD-rate (PSNR, pchip) of KD against
 its RD-only twin over the preset's λ, each student's BD-rate against the released teacher, and the change of the
-RD cost λ·255²·MSE + bpp at each λ; then the mean, sd and 95 % CI over the seeds (:func:`lic.stats.t_summary`)::
+RD cost λ·255²·MSE + bpp at each λ; then the mean, sd and 95 % CI over the seeds (:func:`lic.eval.stats.t_summary`)::
 
     python benchmarks/kdrd_seeds.py --weights-dir /tmp/kdrd/weights --out benchmarks/results/kdrd_seeds_gpu_kodak24.csv \
         --json benchmarks/results/kd_vs_rd_pruned_seeds.json
 
-The JSON (setup, per-seed rows, summary) is the record the report cites (:func:`lic.stats.recorded_kd_vs_rd`).
+The JSON (setup, per-seed rows, summary) is the record the report cites (:func:`lic.eval.stats.recorded_kd_vs_rd`).
 """
 
 from __future__ import annotations
@@ -19,22 +19,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from lic import zoo
+from lic.codec import zoo
+from lic.eval.metrics import bd_rate
+from lic.eval.stats import t_summary
 from lic.fileio import atomic_write_text, write_json
-from lic.metrics import bd_rate
-from lic.runlog import kodak_rd_cost
-from lic.specs import StudentSpec, lambda_tag
-from lic.stats import t_summary
+from lic.release import recipes
+from lic.release.runlog import kodak_rd_cost
+from lic.train.specs import StudentSpec, lambda_tag
 
 
 def points(weights_dir: Path) -> pd.DataFrame:
     """One row per measured student of the preset: loss, seed, λ, Kodak bpp / PSNR, images, RD cost."""
     released = zoo.available(weights_dir)
     rows = []
-    for name in zoo.PRESETS["gpu-kdrd"]:
+    for name in recipes.PRESETS["gpu-kdrd"]:
         if name not in released:
             continue
-        s, k = StudentSpec.from_recipe(zoo.REFERENCE[name]), released[name]
+        s, k = StudentSpec.from_recipe(recipes.REFERENCE[name]), released[name]
         rows.append({"name": name, "loss": s.loss, "seed": s.seed, "lmbda": s.lmbda, "bpp": k["kodak"]["bpp"],
                      "psnr": k["kodak"]["psnr"], "images": k.get("kodak_images"), "steps": k.get("steps"),
                      "cost": kodak_rd_cost(k, s.lmbda)})

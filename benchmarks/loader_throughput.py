@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Cost of the training-data path: streamed crops vs a fixed tensor vs the in-memory sampler.
 
-Each run is :func:`lic.train.train` itself (N=128, M=192, channels_last, fp32, 8x128² crops unless told)
+Each run is :func:`lic.train.loop.train` itself (N=128, M=192, channels_last, fp32, 8x128² crops unless told)
 fed by one of three sources, and the time of each batch handed to the loop is recorded, so the rate is
 the training loop's own steady state (the first ``--warmup`` steps left out; the rate with them is
 reported too). Sources:
 
 - ``fixed``: the same preloaded batch every step (no data cost at all: the ceiling);
-- ``stream``: :class:`lic.datasets.StreamingCrops` with ``--workers`` DataLoader worker processes;
-- ``memory``: :class:`lic.data.CropSampler` (decoded into memory up front, crops cut in the loop).
+- ``stream``: :class:`lic.data.streaming.StreamingCrops` with ``--workers`` DataLoader worker processes;
+- ``memory``: :class:`lic.data.images.CropSampler` (decoded into memory up front, crops cut in the loop).
 
 The sources run interleaved, ``--rounds`` times in turn, so a machine shared with other jobs slows
 all of them alike; every round's ratio to ``fixed`` is written, with the median and the spread::
@@ -19,7 +19,6 @@ all of them alike; every round's ratio to ``fixed`` is written, with the median 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -29,11 +28,11 @@ from pathlib import Path
 
 import torch
 
-from lic.data import CropSampler
-from lic.datasets import StreamingCrops
+from lic.codec.models import build_model
+from lic.data.images import CropSampler
+from lic.data.streaming import StreamingCrops
 from lic.fileio import write_json
-from lic.models import build_model
-from lic.train import TrainConfig, train
+from lic.train.loop import TrainConfig, train
 
 
 class Timed:

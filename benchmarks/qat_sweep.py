@@ -4,7 +4,7 @@ Stage 03 builds every ablation row with one QAT budget (``qat_steps``, ``lr``); 
 how the hybrid row's BD-rate vs float moves with that budget, on released students, so the quick
 preset's budget is chosen from numbers rather than guessed. Each (steps, lr, seed) builds the
 ``float`` control (same fine-tuning, unquantized) and the ``hybrid`` row exactly as stage 03 does
-(:func:`lic.stages.quant._build`), codes the first ``--images`` Kodak images with real bitstreams
+(:func:`lic.study.stages.quant._build`), codes the first ``--images`` Kodak images with real bitstreams
 and prints the BD-rate (PSNR) of hybrid vs float over the λ points.
 
     python benchmarks/qat_sweep.py --configs 10:1e-5 30:5e-5 30:1e-4 10:1e-5:16 --seeds 0 1 --images 8
@@ -21,11 +21,11 @@ from types import SimpleNamespace
 import pandas as pd
 import torch
 
-from lic.data import CropSampler, load_kodak
-from lic.eval import evaluate_codec
-from lic.metrics import bd_rate
-from lic.stages.quant import PRESETS, _build
-from lic.zoo import load_pretrained
+from lic.codec.zoo import load_pretrained
+from lic.data.images import CropSampler, load_kodak
+from lic.eval.metrics import bd_rate
+from lic.eval.rd import evaluate_codec
+from lic.study.stages.quant import PRESETS, _build
 
 
 def main(argv=None) -> int:

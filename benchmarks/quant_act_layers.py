@@ -6,7 +6,7 @@ the PSNR/bpp are measured with every conv input quantizer on, with all of them o
 32-bit GDN only) and with exactly one of them on (Brevitas ``disable_quant`` on the others). Then, for
 the next design step only, the same with real-valued per-tensor activation scales (Brevitas
 ``Int8ActPerTensorFloat`` / ``...FloatMSE``): NOT the accelerator's grid, whose requantisers shift
-by powers of two (a multiplier + shift requantiser in lic.fixedpoint, the C-sim and the RTL would be needed).
+by powers of two (a multiplier + shift requantiser in lic.hw.fixedpoint, the C-sim and the RTL would be needed).
 
     python benchmarks/quant_act_layers.py --student student-kd-pruned-n64-m192-l0.0067 --images 4
 """
@@ -18,13 +18,12 @@ import math
 from dataclasses import replace
 
 import torch
-
 from brevitas.quant import Int8ActPerTensorFloat
 from brevitas.quant.scaled_int import Int8ActPerTensorFloatMSE
 
-from lic import quant
-from lic.data import CropSampler, load_kodak, pad_to_multiple
-from lic.zoo import load_pretrained
+from lic.codec.zoo import load_pretrained
+from lic.data.images import CropSampler, load_kodak, pad_to_multiple
+from lic.quant import hybrid as quant
 
 #: real-valued per-tensor activation scales (not the accelerator's power-of-two grid), for comparison only
 FLOAT_SCALES = {"float scale (percentile)": Int8ActPerTensorFloat, "float scale (MSE)": Int8ActPerTensorFloatMSE}
@@ -58,7 +57,7 @@ def _forward(model, images) -> tuple[float, float]:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--student", default="student-kd-pruned-n64-m192-l0.0067")
-    ap.add_argument("--scheme", default="hybrid", help="a lic.quant.SCHEMES name (hybrid: with GDN equalization)")
+    ap.add_argument("--scheme", default="hybrid", help="a lic.quant.hybrid.SCHEMES name (hybrid: with GDN equalization)")
     ap.add_argument("--images", type=int, default=4)
     ap.add_argument("--calib-batches", type=int, default=4)
     ap.add_argument("--threads", type=int, default=1)

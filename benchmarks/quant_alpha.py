@@ -1,7 +1,7 @@
 """The GDN equalization exponent alpha of the hybrid 8/32 scheme, chosen on training crops (never Kodak).
 
-For each released student and alpha, the model is equalized (:mod:`lic.equalize`), quantized and calibrated as
-stage 03 does (:func:`lic.quant.quantize_calibrated`, the hybrid scheme with only ``equalize`` changed), and its
+For each released student and alpha, the model is equalized (:mod:`lic.quant.equalize`), quantized and calibrated as
+stage 03 does (:func:`lic.quant.hybrid.quantize_calibrated`, the hybrid scheme with only ``equalize`` changed), and its
 forward output on held-out training crops (sampler batches far from the calibration ones) is compared with the
 float model's: PSNR change against the input, in dB (PTQ, no QAT, no entropy coding).
 
@@ -18,11 +18,11 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from lic import quant
-from lic.data import CropSampler
-from lic.zoo import load_pretrained
+from lic.codec.zoo import load_pretrained
+from lic.data.images import CropSampler
+from lic.quant import hybrid as quant
 
-#: sampler batch index of the held-out scoring crops (calibration reads from lic.quant.CALIB_BATCH on)
+#: sampler batch index of the held-out scoring crops (calibration reads from lic.quant.hybrid.CALIB_BATCH on)
 SCORE_BATCH = 90_000
 
 

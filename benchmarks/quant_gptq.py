@@ -29,18 +29,18 @@ import torch
 from brevitas.graph.gptq import gptq_mode
 from brevitas.inject.enum import ScalingImplType
 
-from lic import quant
-from lic.data import CropSampler, load_kodak
-from lic.stages.quant import PRESETS
-from lic.train import seed_everything, train, train_config
-from lic.zoo import load_pretrained
+from lic.codec.zoo import load_pretrained
+from lic.data.images import CropSampler, load_kodak
+from lic.quant import hybrid as quant
+from lic.study.stages.quant import PRESETS
+from lic.train.loop import seed_everything, train, train_config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from quant_act_layers import _forward  # noqa: E402
 
 
 class WeightQuantLearned(quant.WeightQuant):
-    """:class:`lic.quant.WeightQuant` whose power-of-two scale is a parameter initialised from the weights."""
+    """:class:`lic.quant.hybrid.WeightQuant` whose power-of-two scale is a parameter initialised from the weights."""
 
     scaling_impl_type = ScalingImplType.PARAMETER_FROM_STATS
 

@@ -1,9 +1,9 @@
 """Hybrid 8/32 quantization methods, one at a time, against the same float control.
 
-Each method is a :class:`lic.quant.QuantScheme` that differs from stage 03's ``hybrid`` row in one
+Each method is a :class:`lic.quant.hybrid.QuantScheme` that differs from stage 03's ``hybrid`` row in one
 field (weight scale by MSE, activation scale by MSE, bias correction) or in several (``all``). For
 each seed and λ the float control (same fine-tuning, unquantized) and every method are built exactly
-as stage 03 builds its rows (:func:`lic.stages.quant._build`: calibration, then ``--qat-steps`` of
+as stage 03 builds its rows (:func:`lic.study.stages.quant._build`: calibration, then ``--qat-steps`` of
 QAT), the first ``--images`` Kodak images are coded with real bitstreams, and the BD-rate (PSNR) of
 each method vs the float control is printed per seed, with the spread over seeds.
 
@@ -23,12 +23,12 @@ from types import SimpleNamespace
 import pandas as pd
 import torch
 
-from lic import quant
-from lic.data import CropSampler, load_kodak
-from lic.eval import evaluate_codec
-from lic.metrics import bd_rate
-from lic.stages.quant import PRESETS, _build
-from lic.zoo import load_pretrained
+from lic.codec.zoo import load_pretrained
+from lic.data.images import CropSampler, load_kodak
+from lic.eval.metrics import bd_rate
+from lic.eval.rd import evaluate_codec
+from lic.quant import hybrid as quant
+from lic.study.stages.quant import PRESETS, _build
 
 _BASE = quant.SCHEMES["hybrid"]
 #: the hybrid scheme before GDN equalization and MSE activation scales (stage 03's row until 2026-11-26)

@@ -1,9 +1,9 @@
 """Benchmark (issue 17): the released N=64 student's g_a in RTL on a full Kodak image.
 
-The integer g_a is a post-training quantisation (:func:`lic.fixedpoint.quantize_transform`,
+The integer g_a is a post-training quantisation (:func:`lic.hw.fixedpoint.quantize_transform`,
 the accelerator's hybrid format: int8 convs, 32-bit standard GDN) of a released student,
 calibrated on training-photo crops (the stage-03 artifact of a full run is not needed). The
-folding is :func:`lic.fpga_model.folding_plan`'s for the board at 1280x720, put on the
+folding is :func:`lic.hw.fpga_model.folding_plan`'s for the board at 1280x720, put on the
 Kodak grid by :func:`lic.rtl_ga.regrid` (same PE/SIMD a layer). The RTL runs under Verilator
 with two frames streamed back to back; the latents are compared bit for bit with
 ``IntTransform.run``; frames per second at 1280x720 come from the measured cycles a pixel
@@ -31,10 +31,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lic import data, fixedpoint, fpga_model, zoo
-from lic.rtl import ga as rtl_ga, synth as rtl_ga_synth
-from lic.boards import load_board
+from lic.codec import zoo
+from lic.data import images as data
 from lic.fileio import write_json
+from lic.hw import fixedpoint, fpga_model
+from lic.hw.boards import load_board
+from lic.hw.rtl import ga as rtl_ga
+from lic.hw.rtl import synth as rtl_ga_synth
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -91,7 +94,7 @@ def main(argv=None) -> dict:
                      "fpga_model_over_measured": fm / (s["work"] * scale)})
     out = {
         "student": args.student, "image": args.image, "image_hw": list(pix.shape[1:]),
-        "quantisation": "PTQ lic.fixedpoint.quantize_transform, "
+        "quantisation": "PTQ lic.hw.fixedpoint.quantize_transform, "
                         f"{args.calib_crops} training crops of 256 px (seed 17)",
         "board": src.board, "clock_mhz": src.clock_mhz, "N": n, "M": m, "frames": r["frames"],
         "mismatches": r["mismatches"], "n_latents": r["n_latents"],

@@ -1,7 +1,7 @@
 """Small-stage yosys checks of the g_a RTL's resources (issue 17, ZCU102 budget).
 
 Synthesises (``synth_xilinx -family xcup``) a few SMALL stages of the N=8/M=12 demo codec
-(``lic.rtl.demo_transforms``, standard GDN, 64x64 grid): the DSP48E2 count a MAC lane -- a
+(``lic.hw.rtl.demo_transforms``, standard GDN, 64x64 grid): the DSP48E2 count a MAC lane -- a
 conv stage with even PE (WP486 INT8 packing: expect lanes / 2), the same with packing off
 (``INT8_PACK = 0``: expect lanes), an odd-PE conv (expect lanes), standard-GDN stages with
 PE = 2 and 1 (gamma narrowed to its values' width, ``gamma_bits``): DSPs = a x SIMD
@@ -20,9 +20,10 @@ import argparse
 import json
 from pathlib import Path
 
-from lic import rtl
-from lic.rtl import ga as rtl_ga, synth as rtl_ga_synth
 from lic.fileio import read_json, write_json
+from lic.hw import rtl
+from lic.hw.rtl import ga as rtl_ga
+from lic.hw.rtl import synth as rtl_ga_synth
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = {  # name: (layer, pe, simd, int8_pack)
@@ -72,7 +73,7 @@ def main(argv=None) -> list[dict]:
         prev = read_json(out)["cases"] if out.exists() else []
         prev = [r for r in prev if r["case"] != c] + [row]
         write_json(out, {"synth": "yosys synth_xilinx -family xcup -flatten, one stage",
-                         "transform": "lic.rtl.demo_transforms(N=8, M=12, seed=1, 64x64, "
+                         "transform": "lic.hw.rtl.demo_transforms(N=8, M=12, seed=1, 64x64, "
                                       "standard GDN)", "cases": prev})
         rows.append(row)
     return rows

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from lic.fileio import write_json
-from lic.study import ROOT, run_study, stage_module
+from lic.study.runner import ROOT, run_study, stage_module
 
 
 def main(argv=None) -> int:

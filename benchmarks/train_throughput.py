@@ -11,7 +11,6 @@ same run, so the ratios between settings are comparable.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import time
@@ -20,9 +19,9 @@ from pathlib import Path
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from lic.data import CropSampler
-from lic.models import build_model
-from lic.train import rd_loss_fn
+from lic.codec.models import build_model
+from lic.data.images import CropSampler
+from lic.train.loop import rd_loss_fn
 
 
 def cpu_peak_gflops(threads: int) -> tuple[float, str]:

@@ -1,6 +1,6 @@
 # Dry run of a Vitis HLS script under plain tclsh: every Vitis command is a stub that prints
 #   VITIS|<command>|<arg>|<arg>...
-# (lic.hw.tcl_dry_run parses these lines). Usage: tclsh tcl_dryrun.tcl run_hls.tcl [key=value ...]
+# (lic.hw.csim.tcl_dry_run parses these lines). Usage: tclsh tcl_dryrun.tcl run_hls.tcl [key=value ...]
 set script [lindex $argv 0]
 set argv [lrange $argv 1 end]
 set argc [llength $argv]

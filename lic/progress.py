@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 __all__ = ["ENV", "tqdm", "console_mode", "console_progress"]
 
-ENV = "LIC_PROGRESS"  # "console": text bars on stderr (set by lic.study for its kernels)
+ENV = "LIC_PROGRESS"  # "console": text bars on stderr (set by lic.study.runner for its kernels)
 INTERVAL_ENV = "LIC_PROGRESS_INTERVAL"  # seconds between two redraws of a console bar (default 2)
 
 

@@ -6,16 +6,16 @@
 #      $LIC_RUN_TEACHER_MIN minutes, the lr dropped 10x after 85 % of them;
 #   2. then the KD student re-derived from that teacher (N pruned to 64, distilled from it):
 #      recipe student-kd-pruned-n64-m192-l<λ>-gpu, $LIC_RUN_STUDENT_MIN minutes, likewise;
-#   3. the training states slimmed into OUT_DIR/gpu-l<λ>[-s<seed>].tar (fp16 weights + history, python -m lic.gpujob pack)
+#   3. the training states slimmed into OUT_DIR/gpu-l<λ>[-s<seed>].tar (fp16 weights + history, python -m lic.release.gpujob pack)
 #      and the throughput / curves into OUT_DIR/logs.tar;
 #   4. where Kodak is there (LIC_KODAK_DIR or ../shared/data/kodak): released into OUT_DIR/weights (fp16, Kodak
 #      measured on the CPU in float32, the hardware and every phase in the manifest) with the verdict against
 #      the released weights in OUT_DIR/summary.json. Nothing in weights/ changes; adopting a result that beats
-#      its released model: python -m lic.gpujob adopt <name> --from OUT_DIR/weights.
+#      its released model: python -m lic.release.gpujob adopt <name> --from OUT_DIR/weights.
 #
 #   bash scripts/device_run.sh OUT_DIR
 #
-# LIC_RUN_PRESET="<presets of lic.zoo.PRESETS or recipe names>" instead trains each of those recipes as its own
+# LIC_RUN_PRESET="<presets of lic.release.recipes.PRESETS or recipe names>" instead trains each of those recipes as its own
 # process, all at once, for up to $LIC_RUN_MIN minutes each (gpu-kdrd: KD vs RD-only from the pruned teacher, twelve
 # students), then steps 3 and 4 as above.
 #
@@ -54,17 +54,17 @@ cat "$WORK/log/hardware.txt"
 t0=$(date +%s)
 pids=()
 if [ -n "${LIC_RUN_PRESET:-}" ]; then
-  read -r -a names <<< "$("$PY" -c "import sys; from lic.zoo import expand; print(' '.join(expand(sys.argv[1:])))" \
+  read -r -a names <<< "$("$PY" -c "import sys; from lic.release.recipes import expand; print(' '.join(expand(sys.argv[1:])))" \
     $LIC_RUN_PRESET)"
   for n in "${names[@]}"; do
-    "$PY" -m lic.zoo train "$n" --minutes "${LIC_RUN_MIN:-5.5}" ${over[@]+"${over[@]}"} > "$WORK/log/train_$n.log" 2>&1 &
+    "$PY" -m lic.release train "$n" --minutes "${LIC_RUN_MIN:-5.5}" ${over[@]+"${over[@]}"} > "$WORK/log/train_$n.log" 2>&1 &
     pids+=($!)
   done
 else
   names=()
   for l in $LAMBDAS; do
-    ( "$PY" -m lic.zoo train "teacher-n128-m192-l$l-gpu" --minutes "$TEACHER_MIN" ${over[@]+"${over[@]}"} \
-      && "$PY" -m lic.zoo train "student-kd-pruned-n64-m192-l$l-gpu" --minutes "$STUDENT_MIN" ${over[@]+"${over[@]}"} \
+    ( "$PY" -m lic.release train "teacher-n128-m192-l$l-gpu" --minutes "$TEACHER_MIN" ${over[@]+"${over[@]}"} \
+      && "$PY" -m lic.release train "student-kd-pruned-n64-m192-l$l-gpu" --minutes "$STUDENT_MIN" ${over[@]+"${over[@]}"} \
     ) > "$WORK/log/train_l$l.log" 2>&1 &
     pids+=($!)
     names+=("teacher-n128-m192-l$l-gpu" "student-kd-pruned-n64-m192-l$l-gpu")
@@ -80,15 +80,15 @@ for n in "${names[@]}"; do
 done
 names=(${trained[@]+"${trained[@]}"})
 [ ${#names[@]} -gt 0 ] || { echo "no model trained"; exit 1; }
-"$PY" -m lic.gpujob pack "${names[@]}" --out "$OUT"
+"$PY" -m lic.release.gpujob pack "${names[@]}" --out "$OUT"
 echo "training $((t1 - t0)) s" > "$WORK/log/summary.txt"
 kodak=${LIC_KODAK_DIR:-../shared/data/kodak}
 if [ -d "$kodak" ] && [ -z "${LIC_RUN_NO_RELEASE:-}" ]; then
-  "$PY" -m lic.zoo release "${names[@]}" --weights-dir "$OUT/weights" ${limit[@]+"${limit[@]}"} 2>&1 | tee "$WORK/log/release.log"
-  "$PY" -m lic.runlog "${names[@]}" --out "$WORK/log" --weights-dir "$OUT/weights" 2>&1 | tee -a "$WORK/log/summary.txt"
+  "$PY" -m lic.release release "${names[@]}" --weights-dir "$OUT/weights" ${limit[@]+"${limit[@]}"} 2>&1 | tee "$WORK/log/release.log"
+  "$PY" -m lic.release.runlog "${names[@]}" --out "$WORK/log" --weights-dir "$OUT/weights" 2>&1 | tee -a "$WORK/log/summary.txt"
   cp "$WORK/log/summary.json" "$OUT/summary.json"
 else
-  "$PY" -m lic.runlog "${names[@]}" --out "$WORK/log" 2>&1 | tee -a "$WORK/log/summary.txt"
+  "$PY" -m lic.release.runlog "${names[@]}" --out "$WORK/log" 2>&1 | tee -a "$WORK/log/summary.txt"
 fi
 echo "all $(( $(date +%s) - t0 )) s" | tee -a "$WORK/log/summary.txt"
 tar -cf "$OUT/logs.tar" -C "$WORK" log

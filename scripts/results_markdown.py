@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """RESULTS.md of a finished run: the report's summary and headline table, the tables of stages 01-04
-(formatted as in ``report.html`` by lic.tables), the run's wall time per stage and the released weights,
+(formatted as in ``report.html`` by lic.study.tables), the run's wall time per stage and the released weights,
 all read from the preset's artifacts, the run's ``manifest.json`` and ``weights/manifest.json``.
 
     .venv/bin/python scripts/results_markdown.py --preset quick --run runs/quick-<time> --out RESULTS.md
@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from lic import stats
+from lic.codec.zoo import available
+from lic.eval import stats
 from lic.fileio import atomic_write_text, read_json
-from lic.stages import distill, hls, quant, report, teacher
-from lic.tables import to_markdown
-from lic.zoo import available
+from lic.study.stages import distill, hls, quant, report, teacher
+from lic.study.tables import to_markdown
 
 
 def _run_table(run: Path) -> pd.DataFrame:
@@ -40,7 +40,7 @@ def _weights_table() -> pd.DataFrame:
 
 
 def _coding_line(r: dict) -> str:
-    """How many Kodak images stages 01/02 coded and how many recorded rows they reused (lic.measured)."""
+    """How many Kodak images stages 01/02 coded and how many recorded rows they reused (lic.eval.measured)."""
     parts = []
     for stage, res in (("01", r["r01"]), ("02", r["r02"])):
         c = list((res.get("coding") or {}).values())
@@ -61,7 +61,7 @@ def write(preset: str, run: Path | None) -> None:
     if run is not None:
         print("## Wall time per stage\n")
         print(to_markdown(_run_table(run)))
-    print(f"\nStage keys " + ", ".join(f"{s}:{v['key']}" for s, v in r["stages"].items())
+    print("\nStage keys " + ", ".join(f"{s}:{v['key']}" for s, v in r["stages"].items())
           + f"; commit {r['stages']['04']['commit']}.\n")
     print(report.summary_paragraph(r) + "\n")
     print(_coding_line(r) + "\n")
@@ -83,7 +83,7 @@ def write(preset: str, run: Path | None) -> None:
         ("", quant.noise_table(r["r03"])),
         ("## Accelerator (stage 04): the whole g_a in RTL, measured (Verilator) next to modelled", hls.rtl_ga_summary(r04)),
         ("", hls.rtl_ga_table(r04)),
-        ("Folding plan and resources (modelled, lic.fpga_model):", hls.plan_layer_table(r04)),
+        ("Folding plan and resources (modelled, lic.hw.fpga_model):", hls.plan_layer_table(r04)),
         ("Encoder / decoder frame rates (modelled):", hls.codec_fps_table(r04)),
         ("C-sim beats vs the model's cycles (measured, C-sim):", hls.beats_table(r04)),
         ("Published FPGA LIC designs next to ours (sources in the table):", hls.comparison_table(r04)),

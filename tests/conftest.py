@@ -29,7 +29,7 @@ def kodak_dir():
 
 @pytest.fixture(scope="session")
 def tiny_model():
-    from lic.models import build_model
+    from lic.codec.models import build_model
 
     torch.manual_seed(0)
     m = build_model(N=8, M=12).eval()

@@ -1,9 +1,9 @@
 import pytest
 import torch
 
+from lic.codec.models import build_model
 from lic.errors import BitstreamError, DataError
-from lic.eval import decode_image, encode_image, evaluate_codec
-from lic.models import build_model
+from lic.eval.rd import decode_image, encode_image, evaluate_codec
 
 
 def test_round_trip_bytes_to_image(tiny_model):
@@ -12,7 +12,7 @@ def test_round_trip_bytes_to_image(tiny_model):
     y = decode_image(tiny_model, data)
     assert y.shape == x.shape
     with torch.no_grad():
-        from lic.data import crop_to, pad_to_multiple
+        from lic.data.images import crop_to, pad_to_multiple
 
         xp, hw = pad_to_multiple(x.unsqueeze(0))
         ref = crop_to(tiny_model(xp)["x_hat"].clamp(0, 1)[0], hw)
@@ -67,7 +67,7 @@ def test_images_under_64_px_are_padded_inside(tiny_model, hw):
 
 
 def test_named_container_header_and_crc(tiny_model):
-    from lic.bitstream import model_fingerprint, pack, read_header, unpack
+    from lic.codec.bitstream import model_fingerprint, pack, read_header, unpack
 
     fp = model_fingerprint(tiny_model)
     plain = pack([b"ab", b"c"], (5, 7), (1, 1), fp)

@@ -8,10 +8,10 @@ import pytest
 import torch
 from PIL import Image
 
-from lic import codec
-from lic.data import crop_to, pad_to_multiple
-from lic.metrics import psnr
-from lic.models import save_checkpoint
+from lic.codec import api as codec
+from lic.codec.models import save_checkpoint
+from lic.data.images import crop_to, pad_to_multiple
+from lic.eval.metrics import psnr
 
 ROOT = codec.Path(__file__).resolve().parents[1]
 
@@ -147,7 +147,7 @@ def test_python_api_with_a_model_object(tiny_model):
 
 
 def test_models_lists_the_manifest_with_kodak_numbers(capsys):
-    from lic.zoo import available
+    from lic.codec.zoo import available
 
     released = available()
     if not released:
@@ -162,7 +162,7 @@ def test_models_lists_the_manifest_with_kodak_numbers(capsys):
 
 
 def test_released_student_codes_a_small_kodak_crop(kodak_dir):
-    from lic.zoo import available
+    from lic.codec.zoo import available
 
     name = "student-kd-n32-m192-l0.0067"
     if name not in available():

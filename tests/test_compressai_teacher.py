@@ -9,14 +9,14 @@ import urllib.error
 import pytest
 import torch
 
-from lic.data import CropSampler
-from lic.distill import distill_student
+from lic.codec.pretrained import compressai_cache_file, compressai_quality, load_compressai
+from lic.codec.zoo import available, load_pretrained
+from lic.data.images import CropSampler
 from lic.errors import ArtifactError, ParameterError
-from lic.pretrained import compressai_cache_file, compressai_quality, load_compressai
-from lic.stages import teacher as stage01
-from lic.study import resolve_params
-from lic.train import TrainConfig
-from lic.zoo import available, load_pretrained
+from lic.study.runner import resolve_params
+from lic.study.stages import teacher as stage01
+from lic.train.kd import distill_student
+from lic.train.loop import TrainConfig
 
 RELEASED = "teacher-n128-m192-l0.0250"
 

@@ -3,7 +3,7 @@ import pytest
 import torch
 from PIL import Image
 
-from lic.data import CropSampler, crop_to, list_images, load_image, load_kodak, pad_to_multiple, resolve_dir
+from lic.data.images import CropSampler, crop_to, list_images, load_image, load_kodak, pad_to_multiple, resolve_dir
 from lic.errors import DataError
 
 

@@ -5,10 +5,9 @@ from dataclasses import replace
 
 import pytest
 
-from lic.boards import Board, list_boards, load_board
-from lic.design import (Target, bd_rate_at, choose_width, frontier, load_rd, main, plot_frontier,
-                        static_table)
 from lic.errors import ParameterError
+from lic.hw.boards import Board, list_boards, load_board
+from lic.hw.design import Target, bd_rate_at, choose_width, frontier, load_rd, main, plot_frontier, static_table
 
 RD = {16: 14.0, 32: 8.0, 64: 3.0, 96: 1.2, 112: 0.6}  # made up for tests
 
@@ -163,15 +162,15 @@ def test_explorer_widget_builds():
     import matplotlib
 
     matplotlib.use("Agg")
-    from lic.design import explorer_widget
+    from lic.hw.design import explorer_widget
 
     w = explorer_widget(RD, Target("zcu102", (640, 360), 30), widths=[16, 64])
     w.children[1].children[0].value = 10  # moving the fps slider redraws
 
 
 def test_cli_zcu102_720p_43fps_picks_n64_or_wider(capsys):
-    """Issue 16 goal: python -m lic.design --board zcu102 --resolution 1280x720 --fps 43."""
-    from lic.design import choose_width, main
+    """Issue 16 goal: python -m lic.hw.design --board zcu102 --resolution 1280x720 --fps 43."""
+    from lic.hw.design import choose_width, main
 
     assert main(["--board", "zcu102", "--resolution", "1280x720", "--fps", "43"]) == 0
     assert "N = " in capsys.readouterr().out

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from lic.specs import lambda_tag
-from lic.specs import StudentSpec
-from lic.zoo import GPU_LAMBDAS, PRESET_GPU, PRESET_GPU_KDRD, REFERENCE, available
+from lic.codec.zoo import available
+from lic.release.recipes import GPU_LAMBDAS, PRESET_GPU, PRESET_GPU_KDRD, REFERENCE
+from lic.train.specs import StudentSpec, lambda_tag
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow

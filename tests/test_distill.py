@@ -1,13 +1,13 @@
 import pytest
 import torch
 
-from lic.data import CropSampler
-from lic.distill import DistillationLoss, distill_student, fit, forward_features, normalize_weights, train_scratch
+from lic.codec.models import build_model, load_checkpoint, save_checkpoint
+from lic.data.images import CropSampler
 from lic.errors import ArtifactError, ParameterError
-from lic.eval import decode_image, encode_image
-from lic.models import build_model, load_checkpoint, save_checkpoint
-from lic.specs import StudentSpec
-from lic.train import TrainConfig
+from lic.eval.rd import decode_image, encode_image
+from lic.train.kd import DistillationLoss, distill_student, fit, forward_features, normalize_weights, train_scratch
+from lic.train.loop import TrainConfig
+from lic.train.specs import StudentSpec
 
 
 def _pair(n_teacher=8, n_student=4, m=6):
@@ -122,9 +122,9 @@ def test_two_step_kd_roundtrips_a_bitstream(tmp_path):
 
 
 def test_stage_needs_stage_01_and_keys_it():
-    from lic.stages import distill as stage
-    from lic.study import resolve_params
-    from lic.zoo import released_student
+    from lic.study.runner import resolve_params
+    from lic.study.stages import distill as stage
+    from lic.train.specs import released_student
 
     with pytest.raises(ArtifactError, match="01_teacher_baseline.ipynb"):
         stage.run(resolve_params("02", "smoke"), progress=False)
@@ -172,7 +172,7 @@ def test_fit_makes_the_kd_rd_only_and_pruned_teacher_choice(tmp_path):
     assert set(torch.load(tmp_path / "kd.pt", weights_only=False)["extra"]) == {"kd_proj"}  # distilled
     sc, _ = fit(StudentSpec("scratch", 4, M=12), None, sampler, tmp_path / "sc.pt", cfg=cfg, progress=False)
     assert torch.load(tmp_path / "sc.pt", weights_only=False)["extra"] == {} and same(kd, sc)  # RD only, same init
-    from lic.prune import prune_to_width
+    from lic.train.prune import prune_to_width
 
     pruned = prune_to_width(teacher, 4)
     rd, _ = fit(StudentSpec("rd-pruned", 4, M=12), teacher, sampler, tmp_path / "rd.pt", cfg=cfg, progress=False)
@@ -185,8 +185,8 @@ def test_fit_makes_the_kd_rd_only_and_pruned_teacher_choice(tmp_path):
 
 
 def test_noise_seeds_validated():
-    from lic.stages import distill as stage
-    from lic.study import resolve_params
+    from lic.study.runner import resolve_params
+    from lic.study.stages import distill as stage
 
     for bad in ([0], ["1"], [True]):
         with pytest.raises(ParameterError, match="noise_seeds"):

@@ -1,13 +1,13 @@
-"""Cross-layer equalization through the GDNs (lic.equalize): same float function, evened ranges."""
+"""Cross-layer equalization through the GDNs (lic.quant.equalize): same float function, evened ranges."""
 
 import pytest
 import torch
 
-from lic.data import CropSampler
-from lic.equalize import channel_ranges, equalize_gdn, gdn_conv_pairs
-from lic.gdn import effective_params, replace_gdn
-from lic.models import build_model
-from lic.quant import CALIB_BATCH, SCHEMES, quantize_calibrated
+from lic.codec.gdn import effective_params, replace_gdn
+from lic.codec.models import build_model
+from lic.data.images import CropSampler
+from lic.quant.equalize import channel_ranges, equalize_gdn, gdn_conv_pairs
+from lic.quant.hybrid import CALIB_BATCH, SCHEMES, quantize_calibrated
 
 
 def _model(gdn: str):

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from lic.data import load_kodak
+from lic.data.evalsets import KODAK, load_eval_sets, parse_entries, set_names
+from lic.data.images import load_kodak
 from lic.errors import DataError, ParameterError
-from lic.evalsets import KODAK, load_eval_sets, parse_entries, set_names
-from lic.study import resolve_params, stage_key
+from lic.study.runner import resolve_params, stage_key
 
 
 @pytest.fixture(scope="module")
@@ -102,8 +102,8 @@ def test_smoke_stages_01_to_03_on_an_extra_set(odd_set, tmp_path, monkeypatch):
     tables side by side, a figure panel per set; editing one image changes the keys of all three."""
     import shutil
 
-    from lic.stages import distill, quant, report, teacher
-    from lic.study import run_study, stage_module
+    from lic.study.runner import run_study, stage_module
+    from lic.study.stages import distill, quant, report, teacher
 
     monkeypatch.setenv("LIC_ARTIFACTS", str(tmp_path / "art"))
     odd = tmp_path / "odd"
@@ -156,10 +156,10 @@ def _same(a, b) -> bool:
 
 
 def _check_layout(tables, tmp_path):
-    """The per-set tables as the report shows them (lic.tables, its CSS), in headless Chromium at 1024 px:
+    """The per-set tables as the report shows them (lic.study.tables, its CSS), in headless Chromium at 1024 px:
     none wider than the page, also with eight sets side by side."""
-    from lic.htmlcheck import chromium, measure
-    from lic.tables import CSS, to_html
+    from lic.study.htmlcheck import chromium, measure
+    from lic.study.tables import CSS, to_html
 
     wide = []
     for title, df in tables[1:]:

@@ -8,9 +8,9 @@ import torch
 from compressai.layers import GDN, GDN1
 from torch import nn
 
-from lic import fixedpoint as fp
+from lic.codec.models import build_model
 from lic.errors import ParameterError
-from lic.models import build_model
+from lic.hw import fixedpoint as fp
 
 torch.set_num_threads(1)
 

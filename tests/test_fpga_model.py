@@ -5,10 +5,22 @@ import math
 import pytest
 
 from lic.errors import ParameterError
-from lic.fpga_model import (Assumptions, Layer, Resources, allocate, assumptions, best_design,
-                            codec_layers, compare_measured, describe, design_for_cycles,
-                            design_from_parallelism, layer_table, stage_for_units,
-                            throughput_table)
+from lic.hw.fpga_model import (
+    Assumptions,
+    Layer,
+    Resources,
+    allocate,
+    assumptions,
+    best_design,
+    codec_layers,
+    compare_measured,
+    describe,
+    design_for_cycles,
+    design_from_parallelism,
+    layer_table,
+    stage_for_units,
+    throughput_table,
+)
 
 # the model before issue 16 (MAC-count schedule, one MAC a DSP, 4 DSP a GDN MAC, one memory a
 # lane, 64-px padding): the hand-computed cases below use its constants
@@ -217,7 +229,7 @@ def test_folding_modes_and_kernel_overheads():
 
 
 # ---------------------------------------------------------------- issue 16: kernel beats, search, plan
-from lic.kernel_beats import conv_beats, deconv_beats, gdn_beats  # noqa: E402
+from lic.hw.kernel_beats import conv_beats, deconv_beats, gdn_beats  # noqa: E402
 
 
 def test_kernel_beats_hand_computed():
@@ -276,8 +288,8 @@ def test_padding_only_where_needed():
 
 def test_folding_plan_zcu102_goal():
     """N=64 g_a at 1280x720 on 80% of a ZCU102 at its 200 MHz planning clock: >= 43 fps."""
-    from lic.folding import FoldingPlan
-    from lic.fpga_model import codec_fps, folding_plan
+    from lic.hw.folding import FoldingPlan
+    from lic.hw.fpga_model import codec_fps, folding_plan
 
     p = folding_plan(64, 192, "zcu102", (1280, 720), utilisation=0.8)
     assert p.notes["fps"] >= 43 and p.clock_mhz == 200.0
@@ -295,4 +307,4 @@ def test_folding_plan_zcu102_goal():
     t = codec_fps(16, 192, "zcu102", (640, 360)).set_index("pipeline")
     assert set(t.index) == {"g_a", "g_s", "h_a", "h_s", "encoder", "decoder"}
     assert t.loc["encoder", "fps"] <= t.loc["g_a", "fps"] + 1e-9
-    assert (t["label"] == "modelled (lic.fpga_model)").all()
+    assert (t["label"] == "modelled (lic.hw.fpga_model)").all()

@@ -7,13 +7,23 @@ import pytest
 import torch
 from compressai.layers import GDN, GDN1
 
-from lic.data import CropSampler
-from lic.eval import decode_image, encode_image, evaluate_codec
-from lic.gdn import GDN_VARIANTS, FixedPointGDN, effective_params, make_gdn, replace_gdn
-from lic.models import build_model
-from lic.prune import prune_channels
-from lic.quant import (calibrate, check_onnx, export_int_params, export_onnx, load_quantized, model_size_bytes,
-                       quantize_calibrated, quantize_model, saturation_counts, save_quantized)
+from lic.codec.gdn import GDN_VARIANTS, FixedPointGDN, effective_params, make_gdn, replace_gdn
+from lic.codec.models import build_model
+from lic.data.images import CropSampler
+from lic.eval.rd import decode_image, encode_image, evaluate_codec
+from lic.quant.hybrid import (
+    calibrate,
+    check_onnx,
+    export_int_params,
+    export_onnx,
+    load_quantized,
+    model_size_bytes,
+    quantize_calibrated,
+    quantize_model,
+    saturation_counts,
+    save_quantized,
+)
+from lic.train.prune import prune_channels
 
 C = 6
 
@@ -158,7 +168,7 @@ def test_onnx_export_matches_pytorch(hybrid, sampler, tmp_path):
 
 
 def test_export_int_params_for_stage_04(hybrid, sampler, tmp_path):
-    from lic.fixedpoint import IntTransform, image_to_int
+    from lic.hw.fixedpoint import IntTransform, image_to_int
 
     files = export_int_params(hybrid, tmp_path / "hyb", sampler.batch(10, 2))
     ga = IntTransform.load(files["g_a"])
@@ -190,8 +200,8 @@ def test_prune_shapes_and_round_trip(sampler):
 
 
 def test_stage_03_smoke_on_teacher(kodak_dir):
-    from lic.stages import quant, teacher
-    from lic.study import resolve_params
+    from lic.study.runner import resolve_params
+    from lic.study.stages import quant, teacher
 
     up = {"01": {"steps": 2, "N": 8, "M": 12}, "03": {"source": "teacher", "qat_steps": 1, "simplified_steps": 1,
                                                      "prune_steps": 1, "calib_batches": 1}}
@@ -203,7 +213,7 @@ def test_stage_03_smoke_on_teacher(kodak_dir):
     # ONNX Runtime and PyTorch both emulate the Q16.16 GDN in float32 and sum its C inputs in different orders,
     # so a GDN output can differ by an LSB of 2^-16 and flip an 8-bit step of the next conv's input: the export
     # is checked to within one int8 step of the output range (measured with GDN equalization: <= 1/600 of it);
-    # bit-exactness is the integer path's (lic.fixedpoint, C-sim, RTL), tested in test_fixedpoint / test_hls_csim
+    # bit-exactness is the integer path's (lic.hw.fixedpoint, C-sim, RTL), tested in test_fixedpoint / test_hls_csim
     assert all(c["max_abs"] < c["ref_max_abs"] / 128 and c["mean_abs"] < 1e-3 * c["ref_max_abs"]
                for c in r["onnx"].values())
     q = quant.load_quantized_model("smoke", 0.0067, upstream=up)
@@ -215,7 +225,7 @@ def test_stage_03_smoke_on_teacher(kodak_dir):
 def test_noise_table_spread_is_nan_when_a_seed_has_no_overlap():
     import math
 
-    from lic.stages.quant import noise_table
+    from lic.study.stages.quant import noise_table
 
     rows = [{"row": "int8", "variant": "int8", "seed": 0, "bd_rate_psnr_vs_float": math.nan},
             {"row": "int8", "variant": "int8", "seed": 1, "bd_rate_psnr_vs_float": 25.9},
@@ -229,8 +239,8 @@ def test_noise_table_spread_is_nan_when_a_seed_has_no_overlap():
 
 def test_stage_03_refuses_bad_noise_seeds():
     from lic.errors import ParameterError
-    from lic.stages import quant
-    from lic.study import resolve_params
+    from lic.study.runner import resolve_params
+    from lic.study.stages import quant
 
     for bad in ([0], ["1"]):
         with pytest.raises(ParameterError, match="noise_seeds"):
@@ -239,8 +249,8 @@ def test_stage_03_refuses_bad_noise_seeds():
 
 def test_stage_03_names_which_student_it_quantizes():
     from lic.errors import ParameterError
-    from lic.stages import quant
-    from lic.study import resolve_params
+    from lic.study.runner import resolve_params
+    from lic.study.stages import quant
 
     with pytest.raises(ParameterError, match="student_kind"):
         quant.run(resolve_params("03", "smoke", student_kind="best"), progress=False)
@@ -252,7 +262,7 @@ def test_stage_03_names_which_student_it_quantizes():
 
 def test_prune_to_width_gives_exactly_that_width():
     from lic.errors import ParameterError
-    from lic.prune import prune_to_width
+    from lic.train.prune import prune_to_width
 
     torch.manual_seed(0)
     m = build_model(N=16, M=12)
@@ -264,9 +274,9 @@ def test_prune_to_width_gives_exactly_that_width():
 def test_mse_scales_and_bias_correction_stay_on_the_accelerators_grid(tiny_model, sampler, tmp_path):
     from dataclasses import replace
 
-    from lic.fixedpoint import IntTransform
     from lic.errors import ParameterError
-    from lic.quant import SCHEMES, QuantScheme
+    from lic.hw.fixedpoint import IntTransform
+    from lic.quant.hybrid import SCHEMES, QuantScheme
 
     s = replace(SCHEMES["hybrid"], weight_scale="mse", act_scale="mse", bias_correction=True)
     q = calibrate(quantize_model(tiny_model, s), sampler, batches=2, batch_size=2)
@@ -285,7 +295,7 @@ def test_mse_scales_and_bias_correction_stay_on_the_accelerators_grid(tiny_model
 
 
 def test_stage_03_result_from_before_the_variant_column_is_rebuilt():
-    from lic.stages import quant
+    from lic.study.stages import quant
 
     assert not quant._current({"summary": [{"row": "float", "codec": "float32 (same fine-tuning)"}]})
     assert quant._current({"summary": [{"row": "float", "variant": "float32 (same fine-tuning)"}]})
@@ -296,8 +306,8 @@ def test_integer_export_uses_the_activation_grids_the_model_was_measured_with(ti
     integer reference (stage 04, the C-sim, the RTL) must use the grids of stage 03's hybrid, not its own."""
     import math
 
-    from lic.fixedpoint import IntTransform
-    from lic.quant import act_fracs
+    from lic.hw.fixedpoint import IntTransform
+    from lic.quant.hybrid import act_fracs
 
     q = quantize_calibrated(tiny_model, "hybrid", sampler, batches=2, batch_size=2)
     files = export_int_params(q, tmp_path / "h", sampler.batch(10, 2))

@@ -1,32 +1,33 @@
-"""The GPU job's round trip (lic.gpujob): slimmed states back, released at home, adopted under the released name."""
+"""The GPU job's round trip (lic.release.gpujob): slimmed states back, released at home, adopted under the released name."""
 
 import pytest
 import torch
 
-from lic import gpujob, zoo
-from lic.data import CropSampler
+from lic.codec import zoo
+from lic.codec.models import build_model
+from lic.data.images import CropSampler
 from lic.errors import ArtifactError, ParameterError
 from lic.fileio import read_json, write_json
-from lic.models import build_model
-from lic.train import TrainConfig, train
+from lic.release import campaign, gpujob, recipes
+from lic.train.loop import TrainConfig, train
 
 
 @pytest.fixture
 def tiny_zoo(tmp_path, monkeypatch, kodak_dir):
     """A recipe table with one GPU teacher that replaces a released one, in a temporary zoo and weights/."""
     work, weights = tmp_path / "work", tmp_path / "weights"
-    monkeypatch.setattr(zoo, "WORK_DIR", work)
+    monkeypatch.setattr(campaign, "WORK_DIR", work)
     monkeypatch.setattr(zoo, "WEIGHTS_DIR", weights)
     monkeypatch.setenv("LIC_KODAK_DIR", str(kodak_dir))
-    monkeypatch.setattr(zoo, "REFERENCE", {"t-gpu": {"N": 8, "M": 12, "lmbda": 0.01, "steps": 3, "replaces": "t"}})
+    monkeypatch.setattr(recipes, "REFERENCE", {"t-gpu": {"N": 8, "M": 12, "lmbda": 0.01, "steps": 3, "replaces": "t"}})
     cfg = TrainConfig(lmbda=0.01, steps=3, batch_size=1, crop=64, ckpt_every=1)
-    train(build_model(N=8, M=12), cfg, CropSampler(crop=64, seed=0, max_images=1), zoo.ckpt_path("t-gpu"),
+    train(build_model(N=8, M=12), cfg, CropSampler(crop=64, seed=0, max_images=1), campaign.ckpt_path("t-gpu"),
           progress=False)
     return tmp_path
 
 
 def test_pack_release_adopt(tiny_zoo):
-    full = torch.load(zoo.ckpt_path("t-gpu"), weights_only=False)
+    full = torch.load(campaign.ckpt_path("t-gpu"), weights_only=False)
     (tar,) = gpujob.pack(["t-gpu"], tiny_zoo / "out")
     assert tar.name == "gpu-l0.0100.tar"
     import tarfile
@@ -42,8 +43,8 @@ def test_pack_release_adopt(tiny_zoo):
         train(build_model(N=8, M=12), TrainConfig(lmbda=0.01, steps=4, batch_size=1, crop=64, ckpt_every=1),
               CropSampler(crop=64, seed=0, max_images=1), slim_path, progress=False)
     # released at home from the slimmed state (the weights were fp16 in the release anyway)
-    zoo.WORK_DIR = tiny_zoo / "home" / "zoo"
-    entry = zoo.release("t-gpu", eval_limit=1, weights_dir=tiny_zoo / "gpuw")
+    campaign.WORK_DIR = tiny_zoo / "home" / "zoo"
+    entry = campaign.release("t-gpu", eval_limit=1, weights_dir=tiny_zoo / "gpuw")
     assert entry["steps"] == 3 and entry["kodak_images"] == 1
     with pytest.raises(ArtifactError, match="replaces"):
         gpujob.adopt("other", tiny_zoo / "gpuw")

@@ -1,4 +1,4 @@
-"""g++ C-sim of hls/ vs the Python reference lic.fixedpoint: exact equality, every kernel."""
+"""g++ C-sim of hls/ vs the Python reference lic.hw.fixedpoint: exact equality, every kernel."""
 
 import shutil
 
@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from lic import fixedpoint as fp
-from lic import hw
-from lic.fpga_model import assumptions, codec_layers, design_from_parallelism, plan_design
-from lic.gdn import replace_gdn
-from lic.kernel_beats import conv_beats
-from lic.models import build_model
+from lic.codec.gdn import replace_gdn
+from lic.codec.models import build_model
+from lic.hw import csim as hw
+from lic.hw import fixedpoint as fp
+from lic.hw.fpga_model import assumptions, codec_layers, design_from_parallelism, plan_design
+from lic.hw.kernel_beats import conv_beats
 
 torch.set_num_threads(1)
 pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ not installed")
@@ -83,7 +83,7 @@ def test_synthesis_top_bit_exact(design):
 
 
 def test_kodak_crop_bit_exact(design):
-    from lic.data import load_kodak
+    from lic.data.images import load_kodak
 
     try:
         name, img = load_kodak(limit=1)[0]
@@ -196,8 +196,8 @@ def test_too_wide_input_is_a_clear_error(folded):
 
 def test_stage04_tables_label_modelled_and_measured(folded):
     """Stage 04's beats table (C-sim vs model) and comparison table, as the notebook shows them."""
-    from lic.published import PUBLISHED, comparison_table, our_rows
-    from lic.stages import hls as stage
+    from lic.hw.published import PUBLISHED, comparison_table, our_rows
+    from lic.study.stages import hls as stage
 
     ga, gs, sim, plans = folded
     pix = np.random.default_rng(7).integers(0, 256, size=(3, H, W))
@@ -214,7 +214,7 @@ def test_stage04_tables_label_modelled_and_measured(folded):
     assert len(t) == len(PUBLISHED) + len(ours)
     assert all(r["source"] for r in PUBLISHED)  # every external row names its source
     mine = t[t.design.str.startswith("this work")]
-    assert set(mine.label) >= {"modelled (lic.fpga_model)"}
+    assert set(mine.label) >= {"modelled (lic.hw.fpga_model)"}
     assert (mine.gops_per_dsp > 0).all()
 
 

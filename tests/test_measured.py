@@ -1,4 +1,4 @@
-"""lic.measured: released models' Kodak rows are reused only where a live spot check reproduces them."""
+"""lic.eval.measured: released models' Kodak rows are reused only where a live spot check reproduces them."""
 
 import copy
 import json
@@ -6,9 +6,9 @@ import json
 import pytest
 import torch
 
-from lic import measured
-from lic.eval import evaluate_codec
-from lic.zoo import load_pretrained
+from lic.codec.zoo import load_pretrained
+from lic.eval import measured
+from lic.eval.rd import evaluate_codec
 
 NAME = "student-kd-n32-m192-l0.0067"
 _EXACT = ["bytes", "bpp", "psnr", "ms_ssim"]

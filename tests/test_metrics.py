@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from lic.metrics import bd_psnr, bd_rate, msssim, psnr
+from lic.eval.metrics import bd_psnr, bd_rate, msssim, psnr
 
 
 def test_psnr_known_value():
@@ -38,7 +38,7 @@ def test_quality_at_rate_interpolates_in_log_rate_and_never_extrapolates():
 
     import numpy as np
 
-    from lic.metrics import quality_at_rate
+    from lic.eval.metrics import quality_at_rate
 
     # unsorted input; log-linear: halfway in log between 0.25 and 1.0 is 0.5
     q = quality_at_rate([1.0, 0.25, 2.0], [34.0, 28.0, 36.0], [0.5, 0.25, 2.0, 0.1, 3.0])

@@ -2,10 +2,10 @@ import pytest
 import torch
 from compressai.models import ScaleHyperprior
 
-from lic.data import CropSampler
+from lic.codec.models import build_model, load_checkpoint, save_checkpoint
+from lic.data.images import CropSampler
 from lic.errors import ArtifactError, ParameterError
-from lic.models import build_model, load_checkpoint, save_checkpoint
-from lic.train import TrainConfig, train
+from lic.train.loop import TrainConfig, train
 
 
 def test_registry_and_bad_params():
@@ -20,7 +20,7 @@ def test_registry_and_bad_params():
 
 
 def test_train_config_builds_a_run_from_parameters_recipes_and_arguments():
-    from lic.train import train_config
+    from lic.train.loop import train_config
 
     p = {"lmbda": 0.0067, "steps": 40, "batch_size": 2, "crop": 64, "lr": 3e-4, "seed": 1, "precision": None,
          "widths": [8], "kodak_limit": 2}  # stage parameters: the unrelated ones and None values are ignored
@@ -108,7 +108,7 @@ def test_max_seconds_counts_from_the_start_of_the_call_not_the_last_checkpoint(t
     # frequent than max_seconds a `--minutes` run never stopped
     import time
 
-    from lic.train import rd_loss_fn
+    from lic.train.loop import rd_loss_fn
 
     rd = rd_loss_fn(0.01)
 
@@ -178,7 +178,7 @@ def test_checkpoint_from_before_precision_existed_resumes_as_fp32(tmp_path):
 def test_time_schedule_drops_the_lr_after_its_share_of_the_time_box(tmp_path):
     import time
 
-    from lic.train import rd_loss_fn
+    from lic.train.loop import rd_loss_fn
 
     rd = rd_loss_fn(0.01)
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import papermill as pm
 import pytest
 
-from lic.specs import PRUNED_KINDS
-from lic.study import NOTEBOOKS, STAGES
+from lic.study.runner import NOTEBOOKS, STAGES
+from lic.train.specs import PRUNED_KINDS
 
 pytestmark = pytest.mark.slow
 
@@ -30,9 +30,9 @@ def _execute(stage, out_dir):
 
 
 def _check_report(executed, tmp_path):
-    from lic.htmlcheck import chromium, measure
-    from lic.stages import report
-    from lic.study import render_html
+    from lic.study.htmlcheck import chromium, measure
+    from lic.study.runner import render_html
+    from lic.study.stages import report
 
     res = report.stage_handle("smoke").results()
     assert {"rd_all", "complexity_students", "frontier_boards", "fps"} <= set(res["figures"])
@@ -59,7 +59,7 @@ def test_notebook_smoke(stage, tmp_path, study_artifacts, monkeypatch):
     if stage == "05":  # the report as the runner renders it: every figure PNG + SVG, nothing wider than the page
         _check_report(executed, tmp_path)
     if stage == "02":  # the smoke run also covers the weight-inherited (pruned-teacher) students
-        from lic.stages import distill
+        from lic.study.stages import distill
 
         res = distill.stage_handle("smoke").results()
         rd = [r for r in res["rd"] if r["codec"] in PRUNED_KINDS]
@@ -68,7 +68,7 @@ def test_notebook_smoke(stage, tmp_path, study_artifacts, monkeypatch):
         row = next(s for s in res["summary"] if s["N"] == 8)
         assert "bd_rate_kd_pruned_vs_rd_pruned" in row
     if stage == "04":  # the whole g_a in RTL (Verilator): bit-exact, and the model predicts its cycles
-        from lic.stages import hls
+        from lic.study.stages import hls
 
         r = hls.stage_handle("smoke").results()["rtl_ga"]
         if r["status"].startswith("skipped"):

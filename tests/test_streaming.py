@@ -1,14 +1,14 @@
-"""Streaming training crops (lic.datasets) and the training loop's GPU-path options, run on the CPU."""
+"""Streaming training crops (lic.data.streaming) and the training loop's GPU-path options, run on the CPU."""
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
-from lic.datasets import StreamingCrops, find_images
+from lic.codec.models import build_model
+from lic.data.streaming import StreamingCrops, find_images
 from lic.errors import DataError
-from lic.models import build_model
-from lic.train import TrainConfig, resolve_precision, train
+from lic.train.loop import TrainConfig, resolve_precision, train
 
 
 def _png(path, h, w, channels=3, seed=0):
@@ -135,8 +135,8 @@ def test_compiled_training_matches_eager(tmp_path):
 
 
 def test_smoke_preset_stage01_through_the_streaming_path(kodak_dir, tmp_path):
-    from lic.stages import teacher as stage01
-    from lic.study import Stage, resolve_params
+    from lic.study.runner import Stage, resolve_params
+    from lic.study.stages import teacher as stage01
 
     p = {**resolve_params("01", "smoke", kodak_dir=str(kodak_dir), artifacts=str(tmp_path)), "workers": 2}
     res = stage01.run(p, progress=False)

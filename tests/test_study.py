@@ -4,7 +4,7 @@ import re
 import pytest
 
 from lic.errors import ParameterError
-from lic.study import STAGES, Stage, main, resolve_params, stage_key
+from lic.study.runner import STAGES, Stage, main, resolve_params, stage_key
 
 
 def test_resolve_params_overrides_and_errors():
@@ -24,13 +24,13 @@ def test_key_ignores_locations_but_not_results():
 
 
 def test_key_changes_with_the_released_weights_when_starting_from_the_zoo(monkeypatch):
-    import lic.zoo
+    import lic.codec.zoo
 
     q = resolve_params("01", "quick")
     assert q["init"] == "zoo"
     smoke, before = resolve_params("01", "smoke"), stage_key("01", q)
     smoke_before = stage_key("01", smoke)
-    monkeypatch.setattr(lic.zoo, "available", lambda: {"teacher-x": {"sha256": "0" * 64}})
+    monkeypatch.setattr(lic.codec.zoo, "available", lambda: {"teacher-x": {"sha256": "0" * 64}})
     assert stage_key("01", q) != before  # a new release: the quick stage reruns
     assert stage_key("01", smoke) == smoke_before  # init="scratch" does not depend on weights/
 
@@ -52,7 +52,7 @@ def test_cli_rejects_bad_override(capsys):
 
 @pytest.mark.slow
 def test_runner_manifest_cache_and_failure(tmp_path, monkeypatch):
-    from lic.study import run_study, stage_module
+    from lic.study.runner import run_study, stage_module
 
     monkeypatch.setenv("LIC_ARTIFACTS", str(tmp_path / "art"))
     m = run_study("smoke", ["01"], {"01": {"threads": 1}}, tmp_path / "run1", progress=False)
@@ -75,7 +75,7 @@ def test_runner_manifest_cache_and_failure(tmp_path, monkeypatch):
 def test_report_seed_spread_is_nan_when_a_seed_has_no_bd_rate():
     import math
 
-    from lic.stages.report import seed_spread
+    from lic.study.stages.report import seed_spread
 
     assert seed_spread([4.6, 4.3]) == pytest.approx(0.3)
     assert math.isnan(seed_spread([32.8, float("nan")]))  # not 0.0 (Python's max/min with NaN)
@@ -88,8 +88,8 @@ def test_parameter_cells_are_typed_and_parse_without_warnings(stage, caplog):
 
     import papermill as pm
 
-    from lic.params import NOTEBOOK_ONLY, annotation, notebook_params, params_of
-    from lic.study import NOTEBOOKS
+    from lic.study.params import NOTEBOOK_ONLY, annotation, notebook_params, params_of
+    from lic.study.runner import NOTEBOOKS
 
     with caplog.at_level(logging.WARNING, logger="papermill"):
         params = pm.inspect_notebook(str(NOTEBOOKS / STAGES[stage][1]))
@@ -105,10 +105,11 @@ def test_parameter_cells_are_typed_and_parse_without_warnings(stage, caplog):
 
 
 def test_parameters_cells_and_docs_are_generated_from_the_tables():
-    """``python -m lic.params --check``: each notebook's parameters cell and docs/PARAMETERS.md are current,
+    """``python -m lic.study.params --check``: each notebook's parameters cell and docs/PARAMETERS.md are current,
     and the cell after it takes the values back by name from the table (nothing listed twice)."""
-    from lic.params import check, main as params_main
-    from lic.study import NOTEBOOKS
+    from lic.study.params import check
+    from lic.study.params import main as params_main
+    from lic.study.runner import NOTEBOOKS
 
     assert check() == [] and params_main(["--check"]) == 0
     for stage, (_, nb, _) in STAGES.items():
@@ -120,9 +121,9 @@ def test_parameters_cells_and_docs_are_generated_from_the_tables():
 def test_presets_come_from_the_typed_tables():
     """Every preset value is of its row's type (None: derived), every stage key is a row, and the stage
     modules' PRESETS are the table's."""
-    from lic.distill import DEFAULT_WEIGHTS
-    from lic.params import UNSET, check_value, params_of, stage_presets
-    from lic.study import COMMON, presets, stage_module
+    from lic.study.params import UNSET, check_value, params_of, stage_presets
+    from lic.study.runner import COMMON, presets, stage_module
+    from lic.train.kd import DEFAULT_WEIGHTS
 
     for stage in STAGES:
         rows = params_of(stage)
@@ -149,7 +150,7 @@ def test_overrides_are_checked_against_the_table_types():
 
 
 def test_cli_values_are_read_as_the_parameter_type(capsys):
-    from lic.params import overrides, parse_value
+    from lic.study.params import overrides, parse_value
 
     assert parse_value("01", "init", "scratch") == "scratch" and parse_value("01", "init", '"zoo"') == "zoo"
     assert parse_value("01", "init", "123") == "123"  # a string parameter keeps its text
@@ -168,7 +169,7 @@ def test_cli_values_are_read_as_the_parameter_type(capsys):
 
 def test_runner_streams_progress_to_the_console(tmp_path, monkeypatch, capfd):
     """Per-stage lines, and the kernel's loops drawn as text bars that papermill streams (not widgets)."""
-    import lic.study as study
+    import lic.study.runner as study
 
     calls = []
 
@@ -218,7 +219,7 @@ def test_bad_evaluation_set_fails_before_any_stage_with_one_line(tmp_path, capsy
 
 def test_stage_run_rejects_a_bad_evaluation_set(tmp_path):
     from lic.errors import DataError
-    from lic.stages import teacher
+    from lic.study.stages import teacher
 
     p = resolve_params("01", "smoke", eval_sets=[{"path": str(tmp_path / "nope"), "name": "x"}])
     with pytest.raises(DataError, match=r"eval set 'x': folder .*nope does not exist"):

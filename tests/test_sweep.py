@@ -1,7 +1,7 @@
 import pytest
 
 from lic.errors import ParameterError
-from lic.sweep import grid_points, main, sweep
+from lic.study.sweep import grid_points, main, sweep
 
 
 def test_grid_points_product_and_errors():

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from lic import hw
+from lic.hw import csim as hw
 
 pytestmark = pytest.mark.skipif(shutil.which("tclsh") is None, reason="tclsh not installed")
 

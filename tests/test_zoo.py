@@ -2,10 +2,11 @@
 
 import pytest
 
-from lic.data import load_kodak
+from lic.codec.zoo import available, load_pretrained
+from lic.data.images import load_kodak
 from lic.errors import ArtifactError, ParameterError
-from lic.eval import evaluate_codec
-from lic.zoo import available, load_pretrained
+from lic.eval.rd import evaluate_codec
+from lic.provenance import sha256_file
 
 RELEASED = sorted(available())
 
@@ -29,9 +30,17 @@ def test_released_model_reproduces_its_recorded_kodak_numbers(name, kodak_dir):
 
 
 def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
-    from lic.specs import StudentSpec
-    from lic.zoo import (PRESET_CPU_P3, PRESET_CPU_P4, PRESET_GPU, PRESET_GPU_KDRD, PRESET_GPU_P2, PRESET_REFERENCE,
-                         REFERENCE, expand)
+    from lic.release.recipes import (
+        PRESET_CPU_P3,
+        PRESET_CPU_P4,
+        PRESET_GPU,
+        PRESET_GPU_KDRD,
+        PRESET_GPU_P2,
+        PRESET_REFERENCE,
+        REFERENCE,
+        expand,
+    )
+    from lic.train.specs import StudentSpec
 
     later = PRESET_GPU + PRESET_GPU_P2 + PRESET_CPU_P3 + PRESET_CPU_P4 + PRESET_GPU_KDRD
     assert sorted(PRESET_REFERENCE + later) == sorted(REFERENCE) and not set(PRESET_REFERENCE) & set(later)
@@ -72,7 +81,7 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
 
 
 def test_student_recipes_are_their_specs():
-    from lic.zoo import PRESET_GPU_KDRD, REFERENCE, STUDENTS
+    from lic.release.recipes import PRESET_GPU_KDRD, REFERENCE, STUDENTS
 
     # the released students' own recipes; continuations (GPU job, cpu-p3, cpu-p4) name the released model they replace,
     # and GPU job 2's KD vs RD-only twins (gpu-kdrd) are measurements, released nowhere
@@ -86,37 +95,39 @@ def test_student_recipes_are_their_specs():
 
 
 def test_released_log_is_the_models_own_phase(monkeypatch):
-    from lic import zoo
+    from lic.codec import zoo
+    from lic.release import campaign
 
     curve = [{"step": s, "mse": 0.01, "bpp": 1.0} for s in (100, 200, 300, 400)]
     monkeypatch.setattr(zoo, "available", lambda: {"m": {"curve": curve, "total_steps": 400,
                                                           "phases": [{"steps": 300}, {"steps": 100}]}})
-    assert [r["step"] for r in zoo.released_log("m")] == [100]  # the fine-tune: steps 301-400 of the chain
-    assert zoo.released_log("scratch") == [] and zoo.released_log("other") == []
+    assert [r["step"] for r in campaign.released_log("m")] == [100]  # the fine-tune: steps 301-400 of the chain
+    assert campaign.released_log("scratch") == [] and campaign.released_log("other") == []
 
 
 def test_fine_tune_continues_its_init_and_records_the_phase_chain(tmp_path, monkeypatch):
-    import lic.zoo as zoo
+    from lic.release import campaign
+    from lic.release import recipes as rcp
 
     t = {"N": 8, "M": 12, "crop": 64, "batch_size": 1, "lmbda": 0.025, "lr": 1e-4}
     recipes = {"a": {**t, "steps": 2, "precision": "fp32", "release": False},
                "b": {**t, "steps": 1, "precision": "bf16", "init": "a", "lmbda": 0.0067}}
-    monkeypatch.setattr(zoo, "REFERENCE", recipes)
-    monkeypatch.setattr(zoo, "PRESETS", {"reference": list(recipes)})
-    monkeypatch.setattr(zoo, "WORK_DIR", tmp_path)
-    for name in zoo.expand(["reference"]):
-        assert zoo.train_reference(name, threads=1)["done"]
-    chain = zoo.phases("b")
+    monkeypatch.setattr(rcp, "REFERENCE", recipes)
+    monkeypatch.setattr(rcp, "PRESETS", {"reference": list(recipes)})
+    monkeypatch.setattr(campaign, "WORK_DIR", tmp_path)
+    for name in rcp.expand(["reference"]):
+        assert campaign.train_reference(name, threads=1)["done"]
+    chain = campaign.phases("b")
     assert [(p["name"], p["steps"], p["precision"], p["lmbda"]) for p in chain] == [
         ("a", 2, "fp32", 0.025), ("b", 1, "bf16", 0.0067)]
-    assert zoo.expand(["reference"], release=True) == ["b"]
-    c = zoo.curve("b")
+    assert rcp.expand(["reference"], release=True) == ["b"]
+    c = campaign.curve("b")
     assert [r["step"] for r in c] == [1, 2, 3]  # logged every half run (a: 2 steps, b: 1); b counts on from a
     assert all(r["psnr_train"] > 0 and r["bpp"] > 0 for r in c)
 
 
 def test_training_curve_figure_marks_phases_and_clips_a_spike():
-    from lic.stages import teacher
+    from lic.study.stages import teacher
 
     curve = [{"step": s, "bpp": 0.9, "psnr_train": p} for s, p in ((25, 20.0), (50, 24.0), (75, -9.0), (100, 26.0))]
     res = {"zoo_training": {"t": {"curve": curve, "phases": [{"steps": 60}, {"steps": 40}]}}}
@@ -129,31 +140,35 @@ def test_training_curve_figure_marks_phases_and_clips_a_spike():
 
 
 def test_release_of_an_untrained_model_is_one_clear_error_and_writes_nothing(tmp_path, monkeypatch):
-    import lic.zoo as zoo
+    from lic.codec import zoo
+    from lic.release import campaign
+    from lic.release import recipes as rcp
 
-    monkeypatch.setattr(zoo, "REFERENCE", {"a": {"N": 8, "M": 12, "lmbda": 0.025}})
-    monkeypatch.setattr(zoo, "WORK_DIR", tmp_path / "work")
+    monkeypatch.setattr(rcp, "REFERENCE", {"a": {"N": 8, "M": 12, "lmbda": 0.025}})
+    monkeypatch.setattr(campaign, "WORK_DIR", tmp_path / "work")
     monkeypatch.setattr(zoo, "WEIGHTS_DIR", tmp_path / "weights")
     with pytest.raises(ArtifactError, match="has not been trained yet"):
-        zoo.release("a")
+        campaign.release("a")
     assert not (tmp_path / "weights").exists()
 
 
 def test_release_writes_weights_and_manifest_from_a_staged_copy(tmp_path, monkeypatch, kodak_dir):
-    import lic.zoo as zoo
+    from lic.codec import zoo
+    from lic.release import campaign
+    from lic.release import recipes as rcp
 
     recipes = {"a": {"N": 8, "M": 12, "crop": 64, "batch_size": 1, "lmbda": 0.025, "lr": 1e-4, "steps": 1,
                      "precision": "fp32"}}
-    monkeypatch.setattr(zoo, "REFERENCE", recipes)
-    monkeypatch.setattr(zoo, "WORK_DIR", tmp_path / "work")
+    monkeypatch.setattr(rcp, "REFERENCE", recipes)
+    monkeypatch.setattr(campaign, "WORK_DIR", tmp_path / "work")
     monkeypatch.setattr(zoo, "WEIGHTS_DIR", tmp_path / "weights")
-    zoo.train_reference("a", threads=1)
-    entry = zoo.release("a", eval_limit=1)
-    # no staged leftovers; the per-image Kodak rows recorded beside the manifest (lic.measured)
+    campaign.train_reference("a", threads=1)
+    entry = campaign.release("a", eval_limit=1)
+    # no staged leftovers; the per-image Kodak rows recorded beside the manifest (lic.eval.measured)
     assert sorted(p.name for p in (tmp_path / "weights").iterdir()) == ["a.pt", "kodak_measured.json", "manifest.json"]
-    assert entry["sha256"] == zoo._sha256(tmp_path / "weights" / "a.pt") and entry["total_steps"] == 1
+    assert entry["sha256"] == sha256_file(tmp_path / "weights" / "a.pt") and entry["total_steps"] == 1
     assert zoo.load_pretrained("a") is not None
-    from lic import measured
+    from lic.eval import measured
 
     rows = list(measured.recorded("a", tmp_path / "weights" / "kodak_measured.json").values())
     assert [(r["image"], r["bytes"]) for r in rows] == [(g["image"], g["bytes"]) for g in entry["kodak_golden"]]
@@ -164,33 +179,35 @@ def test_a_fresh_checkout_continues_from_the_released_weights(tmp_path, monkeypa
     # and the run's max_seconds reaches the student trainers too
     import torch
 
-    import lic.zoo as zoo
+    from lic.codec import zoo
+    from lic.release import campaign
+    from lic.release import recipes as rcp
 
     t = {"N": 8, "M": 12, "crop": 64, "batch_size": 1, "lmbda": 0.025, "lr": 1e-4, "precision": "fp32"}
-    monkeypatch.setattr(zoo, "REFERENCE", {"a": {**t, "steps": 1},
+    monkeypatch.setattr(rcp, "REFERENCE", {"a": {**t, "steps": 1},
                                            "b": {**t, "steps": 1, "init": "a", "kind": "scratch"}})
-    monkeypatch.setattr(zoo, "WORK_DIR", tmp_path / "work")
+    monkeypatch.setattr(campaign, "WORK_DIR", tmp_path / "work")
     monkeypatch.setattr(zoo, "WEIGHTS_DIR", tmp_path / "weights")
-    zoo.train_reference("a", threads=1)
-    zoo.release("a", eval_limit=1)
-    zoo.ckpt_path("a").unlink()
+    campaign.train_reference("a", threads=1)
+    campaign.release("a", eval_limit=1)
+    campaign.ckpt_path("a").unlink()
     with pytest.raises(ArtifactError, match="has not been trained yet"):
-        zoo.trained_model("a")
-    released = zoo.source_model("a")
+        campaign.trained_model("a")
+    released = campaign.source_model("a")
     assert next(released.parameters()).dtype == torch.float32  # fp16 file, trained on in fp32
     ref = zoo.load_pretrained("a").float().state_dict()
     assert all(torch.equal(v, ref[k]) for k, v in released.state_dict().items())
-    out = zoo.train_reference("b", threads=1)
-    assert out["done"] and zoo.ckpt_path("b").exists()
+    out = campaign.train_reference("b", threads=1)
+    assert out["done"] and campaign.ckpt_path("b").exists()
     monkeypatch.setattr(zoo, "available", lambda: {})  # neither trained here nor released: one clear error
     with pytest.raises(ArtifactError, match="has not been trained yet"):
-        zoo.source_model("a")
+        campaign.source_model("a")
 
 
 def test_bf16_on_a_cpu_without_amx_warns(tmp_path, monkeypatch):
-    import lic.train as tr
-    from lic.data import CropSampler
-    from lic.models import build_model
+    import lic.train.loop as tr
+    from lic.codec.models import build_model
+    from lic.data.images import CropSampler
 
     assert tr.bf16_is_fast("cuda") and isinstance(tr.bf16_is_fast("cpu"), bool)
     monkeypatch.setattr(tr, "bf16_is_fast", lambda device="cpu": False)

@@ -1,0 +1,167 @@
+"""Hyperprior codecs built from CompressAI blocks, a registry by name, checkpoint I/O.
+
+The teacher and every student share one architecture, the scale hyperprior of Ballé et al.,
+"Variational image compression with a scale hyperprior", ICLR 2018 (CompressAI
+``ScaleHyperprior``): analysis ``g_a`` (4 stride-2 5x5 convs, GDN between), synthesis ``g_s``
+(4 transposed convs, IGDN), hyper-analysis ``h_a``, hyper-synthesis ``h_s``. The widths N
+(transform channels) and M (latent channels) are the only size knobs; the paper's teacher is
+N=128, M=192 and its students change N only.
+
+Parameter names are CompressAI's, so CompressAI checkpoints (e.g. the zoo's
+``bmshj2018-hyperprior``) load unchanged through :func:`load_checkpoint`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+from compressai.models import ScaleHyperprior
+
+from lic.errors import ArtifactError, ParameterError
+from lic.fileio import atomic_write_bytes
+
+__all__ = [
+    "MODELS",
+    "register_model",
+    "build_model",
+    "HyperpriorLIC",
+    "save_checkpoint",
+    "load_checkpoint",
+    "load_state_dict_into",
+    "CDF_BUFFERS",
+    "infer_widths",
+]
+
+MODELS: dict[str, Callable[..., torch.nn.Module]] = {}
+
+
+def register_model(name: str):
+    """Decorator: register a model class under ``name`` (CompressAI-style registry)."""
+
+    def deco(cls):
+        MODELS[name] = cls
+        return cls
+
+    return deco
+
+
+@register_model("hyperprior")
+class HyperpriorLIC(ScaleHyperprior):
+    r"""Scale-hyperprior codec with widths N, M and an injectable GDN flavour.
+
+    Args:
+        N: channels of the transforms (teacher 128; students 16..112).
+        M: channels of the latent y (192 in the paper, kept for students).
+        gdn: GDN variant name from :data:`lic.codec.gdn.GDN_VARIANTS` ("standard" is CompressAI's).
+    """
+
+    def __init__(self, N: int = 128, M: int = 192, gdn: str = "standard", **kwargs):
+        if int(N) < 1 or int(M) < 1:
+            raise ParameterError(f"widths must be positive, got N={N}, M={M}")
+        super().__init__(int(N), int(M), **kwargs)
+        self.gdn = gdn
+        if gdn != "standard":
+            from lic.codec.gdn import replace_gdn  # local import: gdn depends on nothing here
+
+            replace_gdn(self, gdn)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """Constructor arguments, enough to rebuild the model."""
+        return {"arch": "hyperprior", "N": int(self.N), "M": int(self.M), "gdn": self.gdn}
+
+    def forward(self, x: torch.Tensor) -> dict:
+        """``ScaleHyperprior.forward`` with the entropy models always in float32.
+
+        Identical to CompressAI's in float32. Under a bfloat16 autocast (``TrainConfig.precision``)
+        the transforms run in bf16 while the factorized prior, the Gaussian conditional (noise,
+        likelihoods, hence the rate) and ``x_hat`` stay float32, so the rate term keeps its precision.
+        """
+        y = self.g_a(x)
+        z = self.h_a(torch.abs(y))
+        with torch.autocast(x.device.type, enabled=False):
+            z_hat, z_likelihoods = self.entropy_bottleneck(z.float())
+        scales_hat = self.h_s(z_hat)
+        with torch.autocast(x.device.type, enabled=False):
+            y_hat, y_likelihoods = self.gaussian_conditional(y.float(), scales_hat.float())
+        x_hat = self.g_s(y_hat)
+        return {"x_hat": x_hat.float(), "likelihoods": {"y": y_likelihoods, "z": z_likelihoods}}
+
+
+def build_model(arch: str = "hyperprior", **kwargs) -> torch.nn.Module:
+    """Instantiate a registered architecture by name."""
+    if arch not in MODELS:
+        raise ParameterError(f"unknown architecture {arch!r}; known: {sorted(MODELS)}")
+    return MODELS[arch](**kwargs)
+
+
+def infer_widths(state_dict: dict[str, torch.Tensor]) -> tuple[int, int]:
+    """N, M from CompressAI-named weights (as ``ScaleHyperprior.from_state_dict`` does)."""
+    try:
+        return int(state_dict["g_a.0.weight"].size(0)), int(state_dict["g_a.6.weight"].size(0))
+    except KeyError:
+        raise ArtifactError("checkpoint has no g_a.0/g_a.6 weights: not a hyperprior model") from None
+
+
+#: buffers that are constants of the architecture (never trained): rebuilt, never read from a
+#: checkpoint, since fp16 files flush them to 0 (e.g. the 1e-9 likelihood bound -> log2(0) = -inf)
+CONSTANT_BUFFERS = ("pedestal", "lower_bound.bound", "lower_bound_scale.bound", "target")
+#: the entropy coders' CDF tables: derived from the parameters by ``update()``, sized by them
+CDF_BUFFERS = ("_quantized_cdf", "_offset", "_cdf_length")
+
+
+def load_state_dict_into(model: torch.nn.Module, state_dict: dict[str, torch.Tensor]) -> torch.nn.Module:
+    """Load weights (any float dtype) and rebuild the entropy coders' CDF tables."""
+    ref = model.state_dict()
+    sd = {k: (v.to(ref[k].dtype) if k in ref and v.is_floating_point() else v) for k, v in state_dict.items()}
+    for k in sd:
+        if k.endswith(CONSTANT_BUFFERS) and k in ref:
+            sd[k] = ref[k]
+    # CompressAI's own loader resizes the CDF buffers of the entropy models before loading
+    ScaleHyperprior.load_state_dict(model, sd)
+    model.update(force=True)
+    return model
+
+
+def save_checkpoint(path: str | os.PathLike, model: torch.nn.Module, **extra) -> Path:
+    """Write ``{config, state_dict, **extra}`` atomically (temp file + rename)."""
+    buf = io.BytesIO()
+    payload = {"config": getattr(model, "config", {}), "state_dict": model.state_dict(), **extra}
+    torch.save(payload, buf)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def load_checkpoint(path: str | os.PathLike, gdn: str | None = None, **overrides) -> torch.nn.Module:
+    """Model from one of our checkpoints or from a CompressAI-format state dict.
+
+    Our format is ``{"config": {...}, "state_dict": {...}}``. CompressAI's zoo files are a bare
+    state dict (or ``{"state_dict": ...}`` from its ``examples/train.py``); N and M are then
+    inferred from the weight shapes. The returned model is in eval mode with CDFs updated.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ArtifactError(f"checkpoint {path} does not exist")
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - torch raises many kinds here
+        raise ArtifactError(f"checkpoint {path} is unreadable ({type(exc).__name__}: {exc})") from None
+    if isinstance(obj, dict) and "state_dict" in obj:
+        sd, config = obj["state_dict"], dict(obj.get("config") or {})
+    elif isinstance(obj, dict):
+        sd, config = obj, {}
+    else:
+        raise ArtifactError(f"checkpoint {path} holds {type(obj).__name__}, not a state dict")
+    sd = {k.removeprefix("module."): v for k, v in sd.items()}  # DDP-saved weights
+    if not config:
+        n, m = infer_widths(sd)
+        config = {"arch": "hyperprior", "N": n, "M": m, "gdn": "standard"}
+    config.update(overrides)
+    if gdn is not None:
+        config["gdn"] = gdn
+    arch = config.pop("arch", "hyperprior")
+    model = build_model(arch, **config)
+    return load_state_dict_into(model, sd).eval()

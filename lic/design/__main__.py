@@ -1,7 +1,0 @@
-"""``python -m lic.design`` (see :mod:`lic.design.cli`)."""
-
-import sys
-
-from .cli import main
-
-sys.exit(main())

@@ -1,2 +1,0 @@
-"""One module per study stage: each ``run(params)`` reads its inputs' artifacts, computes, and
-writes ``artifacts/<stage>/<key>/`` (see :mod:`lic.study`). Notebooks call these."""
