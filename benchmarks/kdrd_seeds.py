@@ -9,7 +9,10 @@ RD cost λ·255²·MSE + bpp at each λ; then the mean, sd and 95 % CI over the 
     python benchmarks/kdrd_seeds.py --weights-dir /tmp/kdrd/weights --out benchmarks/results/kdrd_seeds_gpu_kodak24.csv \
         --json benchmarks/results/kd_vs_rd_pruned_seeds.json
 
-The JSON (setup, per-seed rows, summary) is the record the report cites (:func:`lic.eval.stats.recorded_kd_vs_rd`).
+The JSON (setup, per-seed rows, summary) is the record the report cites (:func:`lic.eval.stats.recorded_kd_vs_rd`),
+read through the index of benchmark records (``benchmarks/records.json``): ``--json`` registers it there
+(:func:`register`) with the SHA-256 of this script, of the students' weights (from ``--weights-dir``'s manifest)
+and of the released teachers they were pruned from and compared with.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from lic.codec import zoo
 from lic.eval.metrics import bd_rate
 from lic.eval.stats import t_summary
 from lic.fileio import atomic_write_text, write_json
+from lic.provenance import index_record
 from lic.release import recipes
 from lic.release.runlog import kodak_rd_cost
 from lic.train.specs import StudentSpec, lambda_tag
@@ -98,9 +102,32 @@ def main() -> int:
     if a.out:
         atomic_write_text(a.out, seeds.to_csv(index=False))
     if a.json:
-        write_json(a.json, {"setup": setup(pts, a.weights_dir), "seeds": seeds.to_dict("records"),
-                            "summary": summary, "points": pts.to_dict("records")})
+        rec = {"setup": setup(pts, a.weights_dir), "seeds": seeds.to_dict("records"), "summary": summary,
+               "points": pts.to_dict("records")}
+        write_json(a.json, rec)
+        register(a.json, rec, f"--weights-dir {a.weights_dir} --out {a.out} --json {a.json}", a.weights_dir)
     return 0
+
+
+#: the record's name in the index of benchmark records (:data:`lic.eval.stats.KD_VS_RD_RECORD`)
+NAME = "kd_vs_rd_pruned_seeds"
+
+
+def register(path: Path, rec: dict, args: str, weights_dir: Path | None = None, notes: str | None = None,
+             teachers: dict[str, dict] | None = None) -> dict:
+    """Index the record ``rec`` written at ``path``: this script, the released teachers the students were pruned
+    from and compared with (``teachers``: manifest entries, default the checkout's) and, where ``weights_dir`` is
+    given, the students' weights there (SHA-256 from its manifest); the record's ``setup`` as parameters."""
+    teachers = teachers or zoo.available()
+    students = zoo.available(weights_dir) if weights_dir else {}
+    inputs = {"benchmarks/kdrd_seeds.py": None,
+              **{f"weights/{teachers[t]['file']}": teachers[t]["sha256"] for t in rec["setup"]["teachers"]},
+              **{str(Path(weights_dir).resolve() / students[p["name"]]["file"]): students[p["name"]]["sha256"]
+                 for p in rec["points"] if p["name"] in students}}
+    return index_record(NAME, path, {"script": "benchmarks/kdrd_seeds.py", "args": args}, inputs,
+                        "KD vs RD-only from the pruned teacher paired by seed (gpu-kdrd): Kodak BD-rate of KD against "
+                        "its RD-only twin, each against the released teacher, RD-cost change per λ; Student-t over seeds",
+                        params=rec["setup"], notes=notes)
 
 
 if __name__ == "__main__":

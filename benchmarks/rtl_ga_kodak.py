@@ -19,6 +19,12 @@ Writes ``benchmarks/results/rtl_ga_kodak.json`` (and prints the per-layer table)
 next to the model's, in ``benchmarks/results/rtl_ga_synth.json`` (``--hier``: without
 ``-flatten``, identical units synthesised once); with ``--combine`` the whole design from
 ``--synth`` result files (a later file's stage replaces an earlier one's), its use of the board.
+
+``benchmarks/results/rtl_ga_synth.json`` is the record the report cites
+(:func:`lic.hw.rtl.synth.recorded_resources`, through the index of benchmark records
+``benchmarks/records.json``): written there (no ``--out``), it is registered in the index
+(:func:`register`) with the SHA-256 of this script, of the student's weights and of the ``--synth``
+files it combines, and the board, plan resolution and synthesis grid as parameters.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from lic.hw import fixedpoint, fpga_model
 from lic.hw.boards import load_board
 from lic.hw.rtl import ga as rtl_ga
 from lic.hw.rtl import synth as rtl_ga_synth
+from lic.provenance import index_record
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -187,11 +194,39 @@ def combine(args, ga, plan, src) -> dict:
         out["utilisation_gdn_decomposed"] = _utilisation(decomposed["total"], budget)
     if args.note:
         out["note"] = args.note
-    write_json(args.out or ROOT / "benchmarks" / "results" / "rtl_ga_synth.json", out)
+    write_json(args.out or RECORD, out)
+    if not args.out:
+        register(RECORD, out, zoo.available()[args.student]["sha256"],
+                 [*filter(None, args.combine_lut.split(",")), *args.combine.split(",")],
+                 f"--combine {args.combine}" + (f" --combine-lut {args.combine_lut}" if args.combine_lut else ""))
     keys = ("whole_design_scaled", "model_total", "board_budget", "utilisation",
             "whole_design_gdn_decomposed", "utilisation_gdn_decomposed")
     print(json.dumps({k: out[k] for k in keys if k in out}, indent=1, default=str))
     return out
+
+
+#: the record of the whole g_a's synthesis the report cites, and its name in the index of benchmark records
+RECORD = ROOT / "benchmarks" / "results" / "rtl_ga_synth.json"
+NAME = "rtl_ga_synth"
+
+
+def register(path: Path, rec: dict, student_sha256: str, combined: list[str], args: str,
+             notes: str | None = None) -> dict:
+    """Index the whole-g_a record ``rec`` at ``path`` (``--combine``): this script, the student's weights
+    (``student_sha256``: the file the integer g_a was quantised from) and the ``--synth`` files combined;
+    the board, the plan's frame size and the grid the stages were synthesised at as parameters."""
+    layer0 = rec["plan"]["layers"][0]
+    student = zoo.available()[rec["student"]]
+    inputs = {"benchmarks/rtl_ga_kodak.py": None, f"weights/{student['file']}": student_sha256,
+              **{f: None for f in combined}}
+    return index_record(NAME, path, {"script": "benchmarks/rtl_ga_kodak.py", "args": args}, inputs,
+                        "yosys synth_xilinx resources (LUT, FF, DSP, BRAM36) of the N=64 student's integer g_a in "
+                        "RTL at the board's folding plan, every stage synthesised, against the board and the "
+                        "FPGA model", params={"board": rec["board"], "student": rec["student"],
+                                              "plan_resolution": rec["plan"]["resolution"],
+                                              "synth_grid_wh": [layer0["win"], layer0["hin"]],
+                                              "clock_mhz": rec["plan"]["clock_mhz"], "synth": rec["synth"]},
+                        notes=notes)
 
 
 def _utilisation(tot: dict, budget: dict) -> dict:

@@ -12,7 +12,8 @@ two measures of whether distillation helps, each read against its own noise:
   (:func:`objective_summary`); :func:`kodak_cost_change` is its held-out counterpart on Kodak.
 
 :func:`recorded_kd_vs_rd` reads the recorded benchmark of KD vs RD-only from the pruned teacher over seeds
-(benchmarks/kdrd_seeds.py, the GPU job's ``gpu-kdrd`` students), which a CPU stage 02 cannot retrain.
+(benchmarks/kdrd_seeds.py, the GPU job's ``gpu-kdrd`` students), which a CPU stage 02 cannot retrain, through
+the index of benchmark records (:func:`lic.provenance.record`, record :data:`KD_VS_RD_RECORD`).
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from lic.errors import ArtifactError
+
 from lic.eval.metrics import bd_rate, rd_cost
-from lic.provenance import ROOT
+from lic.provenance import record
 from lic.train.specs import lambda_tag
 
 __all__ = ["OBJECTIVE_COLUMNS", "NOISE_COLUMNS", "SET_COMPARISONS", "student_curve", "curve_bd", "deployed_curves", "sets_bd",
@@ -37,8 +40,8 @@ OBJECTIVE_COLUMNS = ["N", "lmbda", "seed", "steps", "tail_steps", "kd_cost", "sc
                      "kodak_kd_vs_scratch_pct"]
 #: columns of stage 02's run-to-run noise table (``noise.csv``)
 NOISE_COLUMNS = ["N", "comparison", "seed", "bd_rate"]
-#: the recorded KD vs RD-only benchmark from the pruned teacher (benchmarks/kdrd_seeds.py --json)
-KD_VS_RD_RECORD = ROOT / "benchmarks" / "results" / "kd_vs_rd_pruned_seeds.json"
+#: the name, in the index of benchmark records, of KD vs RD-only from the pruned teacher (benchmarks/kdrd_seeds.py)
+KD_VS_RD_RECORD = "kd_vs_rd_pruned_seeds"
 
 
 def student_curve(rd: pd.DataFrame, kind: str, N: int, seed: int) -> pd.DataFrame:
@@ -368,9 +371,12 @@ def kodak_cost_change(per_image: pd.DataFrame, N: int, lmbda: float, seed: int) 
     return 100 * (cost["kd"] / cost["scratch"] - 1)
 
 
-def recorded_kd_vs_rd(path: Path | None = None) -> dict | None:
-    """The recorded benchmark of KD vs its RD-only twin from the pruned teacher (:data:`KD_VS_RD_RECORD`): how
-    they trained (``setup``), the per-seed rows and their :func:`t_summary` (``summary``); None where no record is
-    there (an installed package without the repository's benchmarks)."""
-    f = Path(path or KD_VS_RD_RECORD)
-    return json.loads(f.read_text()) if f.is_file() else None
+def recorded_kd_vs_rd(index: Path | None = None) -> dict | None:
+    """The recorded benchmark of KD vs its RD-only twin from the pruned teacher (record :data:`KD_VS_RD_RECORD` of
+    the index of benchmark records, :func:`lic.provenance.record`; ``index`` another index): how they trained
+    (``setup``), the per-seed rows and their :func:`t_summary` (``summary``); None where the index has no such
+    record or its file is gone (an installed package without the repository's benchmarks)."""
+    try:
+        return record(KD_VS_RD_RECORD, index).data
+    except ArtifactError:
+        return None

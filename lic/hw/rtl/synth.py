@@ -10,6 +10,9 @@ from the integer transform (``$readmemh`` at synthesis), and the stages are adde
 inter-stage glue is the stages' own FIFOs, so the sum is the design less the top's cycle
 counter. A stage that takes longer than ``timeout`` is reported as not synthesised rather
 than estimated.
+
+:func:`recorded_resources` reads the benchmark's record of the whole g_a (``rtl_ga_synth``) through the
+index of benchmark records (:func:`lic.provenance.record`).
 """
 
 from __future__ import annotations
@@ -22,15 +25,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from lic.errors import ParameterError
-from lic.fileio import atomic_write_text, read_json
+from lic.errors import ArtifactError, ParameterError
+from lic.fileio import atomic_write_text
 from lic.hw.csim import ToolError
 from lic.hw.fixedpoint import IntTransform
 from lic.hw.folding import FoldingPlan
 from lic.hw.rtl import ga
 from lic.hw.rtl.tools import RTL_DIR, require_tools
 from lic.hw.rtl.units import ConvConfig, GdnConfig
-from lic.provenance import ROOT
+from lic.provenance import record
 
 __all__ = ["parse_stat", "lut_sites", "synthesize", "model_vs_yosys", "synth_stage", "synth_plan", "scale_to_plan"]
 
@@ -373,19 +376,24 @@ def scale_to_plan(plan: FoldingPlan, measured: list[dict], packs: dict[str, int]
     return {"stages": rows, "total": total}
 
 
-#: the whole g_a's synthesis at the ZCU102 plan as recorded by ``benchmarks/rtl_ga_kodak.py --synth --combine``
-RECORDED = ROOT / "benchmarks" / "results" / "rtl_ga_synth.json"
+#: the name, in the index of benchmark records, of the whole g_a's synthesis at the ZCU102 plan
+#: (``benchmarks/rtl_ga_kodak.py --synth --combine``)
+RECORDED = "rtl_ga_synth"
 
 
-def recorded_resources(path: str | os.PathLike = RECORDED) -> list[dict]:
+def recorded_resources(index: str | os.PathLike | None = None) -> list[dict]:
     """The recorded yosys resources of the whole g_a per stage and in total, next to ``lic.hw.fpga_model``'s
-    figures and the board's 80 % budget ([] without a record). Measured by the benchmark on the released
-    N=64 student, not synthesised by the caller: every row's ``label`` says so."""
-    path = Path(path)
-    if not path.exists():
+    figures and the board's 80 % budget ([] without the record): record :data:`RECORDED` of the index of
+    benchmark records (:func:`lic.provenance.record`; ``index`` another index). Measured by the benchmark on the
+    released N=64 student, not synthesised by the caller: every row's ``label`` says so."""
+    try:
+        rec = record(RECORDED, index)
+    except ArtifactError:
         return []
-    d = read_json(path)
+    d, path = rec.data, rec.path
     label = f"measured: yosys synth_xilinx, recorded in {path.name} (released N=64 student), not by this run"
+    if rec.stale:  # e.g. the student was released again after the synthesis
+        label += f"; stale: {'; '.join(rec.why_stale)}"
     keys = ("lut", "lut_sites", "ff", "dsp", "bram36")
     rows = [{"layer": s["layer"], "kind": s["kind"], "pe": s["pe"], "simd": s["simd"], **{k: s.get(k) for k in keys},
              **{f"model_{k}": s["model"].get(k) for k in ("lut", "dsp", "bram36")}, "label": label}
