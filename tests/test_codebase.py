@@ -46,3 +46,20 @@ def test_the_rules_catch_what_they_claim(tmp_path):
     f.write_text("def f():\n" + "    x = 1\n" * MAX_FUNCTION_LINES + "\n\ndef g():\n    pass\n")
     sizes = {name: n for name, _, n in _functions(f)}
     assert sizes == {"f": MAX_FUNCTION_LINES + 1, "g": 2}
+
+
+#: the first commit of the layered tree; every commit after it keeps its subject short (issue #29)
+SHORT_SUBJECTS_SINCE = "8ac598a"
+MAX_SUBJECT = 72
+
+
+def test_commit_subjects_stay_short():
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "log", "--format=%h %s", f"{SHORT_SUBJECTS_SINCE}^..HEAD"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout with the layered history")
+    long = [line for line in out.splitlines() if len(line.split(" ", 1)[1]) > MAX_SUBJECT]
+    assert not long, long
