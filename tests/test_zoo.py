@@ -106,6 +106,8 @@ def test_released_log_is_the_models_own_phase(tmp_path, monkeypatch):
     assert "curve" not in zoo.available()["m"] and zoo.released_curve("m") == curve
     assert [r["step"] for r in campaign.released_log("m")] == [100]  # the fine-tune: steps 301-400 of the chain
     assert campaign.released_log("scratch") == [] and campaign.released_log("other") == []
+    campaign.write_manifest(tmp_path, {})  # a model left out of the manifest takes its curve with it
+    assert zoo.available() == {} and zoo.curves() == {}
 
 
 def test_the_manifest_holds_no_curves_and_they_are_read_from_curves_json():

@@ -182,16 +182,17 @@ def released_log(name: str) -> list[dict]:
 def write_manifest(weights_dir: Path, models: dict[str, dict], curves: dict[str, list[dict]] | None = None) -> Path:
     """Write ``weights_dir/manifest.json`` and, beside it, ``curves.json`` (both atomically, the curves first).
 
-    The curves file keeps what it holds, updated by ``curves`` (name -> rows; an empty list drops that name's) and
-    by any ``curve`` still inline in a manifest entry (as older manifests held them), which the manifest loses:
-    called with a manifest as it is, this moves its curves out, numbers unchanged.
+    The curves file keeps what it holds for the models of ``models`` (a model left out of the manifest loses its
+    curve too), updated by ``curves`` (name -> rows; an empty list drops that name's) and by any ``curve`` still
+    inline in a manifest entry (as older manifests held them), which the manifest loses: called with a manifest as
+    it is, this moves its curves out, numbers unchanged.
     """
     wdir = Path(weights_dir)
     cur = zoo.curves(wdir)
     cur.update({n: e["curve"] for n, e in models.items() if "curve" in e})
     cur.update(curves or {})
     lines = [f"  {json.dumps(n)}: [\n" + ",\n".join("    " + json.dumps(r, sort_keys=True) for r in rows) + "\n  ]"
-             for n, rows in sorted(cur.items()) if rows]  # one row a line: small and diffable
+             for n, rows in sorted(cur.items()) if rows and n in models]  # one row a line: small and diffable
     atomic_write_text(wdir / zoo.CURVES, '{\n"models": {\n' + ",\n".join(lines) + "\n}\n}\n")
     return write_json(wdir / "manifest.json", {"models": {n: {k: v for k, v in e.items() if k != "curve"}
                                                           for n, e in models.items()}})

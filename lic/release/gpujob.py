@@ -12,7 +12,7 @@ that model's name (:func:`adopt`)::
 
 The CPU phases after it (``cpu-p3``: released students continued by KD on a CPU; ``cpu-p4``: then annealed by the
 RD loss) are released and adopted the same way (``python -m lic.release release cpu-p4 --weights-dir DIR``, then
-``python -m lic.release.gpujob adopt cpu-p4 --from DIR``).
+``python -m lic.release.gpujob adopt cpu-p4 --from DIR``). What each of them ran and changed: docs/CAMPAIGN.md.
 """
 
 from __future__ import annotations
