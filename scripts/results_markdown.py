@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """RESULTS.md of a finished run: the report's summary and headline table, the tables of stages 01-04
 (formatted as in ``report.html`` by lic.study.tables), the run's wall time per stage and the released weights,
-all read from the preset's artifacts, the run's ``manifest.json`` and ``weights/manifest.json``.
+all read from the preset's artifacts, the run's ``manifest.json`` and ``weights/manifest.json``. Prose comes in short
+lines (at most :data:`WIDTH` characters; the summary a bullet per sentence), tables as wide as they are.
 
     .venv/bin/python scripts/results_markdown.py --preset quick --run runs/quick-<time> --out RESULTS.md
 """
 
 import argparse
 import io
+import re
+import textwrap
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -19,6 +22,20 @@ from lic.fileio import atomic_write_text, read_json
 from lic.study.stages import distill, hls, quant, report, teacher
 from lic.study.tables import to_markdown
 
+#: the longest line of prose
+WIDTH = 120
+
+
+def _wrap(text: str, bullet: bool = False) -> str:
+    """``text`` wrapped at :data:`WIDTH` characters (words and inline code never split); as a Markdown bullet."""
+    return textwrap.fill(text.strip(), WIDTH, initial_indent="- " if bullet else "", subsequent_indent="  " if bullet
+                         else "", break_long_words=False, break_on_hyphens=False)
+
+
+def _bullets(text: str) -> str:
+    """A paragraph as Markdown bullets, one a sentence (ending at a full stop before a capital, a bracket or code)."""
+    return "\n".join(_wrap(x, bullet=True) for x in re.split(r"(?<=[.!?])\s+(?=[A-Z(`])", text.strip()) if x)
+
 
 def _run_table(run: Path) -> pd.DataFrame:
     m = read_json(run / "manifest.json")
@@ -26,7 +43,8 @@ def _run_table(run: Path) -> pd.DataFrame:
              "wall time [s]": v["seconds"]} for s, v in m["stages"].items()]
     rows.append({"stage": "all", "notebook": "", "status": "", "key": "",
                  "wall time [s]": sum(r["wall time [s]"] for r in rows)})
-    print(f"Run `{run.name}`: preset `{m['preset']}`, commit {m['commit']}, {m['cpus']} CPUs, {m['platform']}.\n")
+    print(_wrap(f"Run `{run.name}`: preset `{m['preset']}`, commit {m['commit']}, {m['cpus']} CPUs, {m['platform']}.")
+          + "\n")
     return pd.DataFrame(rows)
 
 
@@ -56,15 +74,15 @@ def _coding_line(r: dict) -> str:
 def write(preset: str, run: Path | None) -> None:
     """Print the whole Markdown document."""
     r = report.load_all(preset)
-    print(f"# Results of the latest `{preset}` run\n\nWritten by `scripts/results_markdown.py` from the artifacts; "
-          "every number is measured by the run unless its row says modelled.\n")
+    print(f"# Results of the latest `{preset}` run\n\n" + _wrap("Written by `scripts/results_markdown.py` from the "
+          "artifacts; every number is measured by the run unless its row says modelled.") + "\n")
     if run is not None:
         print("## Wall time per stage\n")
         print(to_markdown(_run_table(run)))
-    print("\nStage keys " + ", ".join(f"{s}:{v['key']}" for s, v in r["stages"].items())
-          + f"; commit {r['stages']['04']['commit']}.\n")
-    print(report.summary_paragraph(r) + "\n")
-    print(_coding_line(r) + "\n")
+    print("\n" + _wrap("Stage keys " + ", ".join(f"{s}:{v['key']}" for s, v in r["stages"].items())
+                       + f"; commit {r['stages']['04']['commit']}.") + "\n")
+    print("## Summary\n\n" + _bullets(report.summary_paragraph(r)) + "\n")
+    print(_wrap(_coding_line(r)) + "\n")
     r02, noise02, r04 = r["r02"], distill.noise_table(r["r02"]), r["r04"]
     tables = [
         ("## Headline", report.headline_table(r)),

@@ -84,6 +84,10 @@ def test_device_run_dry_on_cpu(tmp_path, kodak_dir):
     assert [p["name"] for p in teacher["phases"]] == [p["name"] for p in released] + [names[0]]
     assert teacher["total_steps"] == sum(p["steps"] for p in teacher["phases"])
     assert manifest[names[1]]["inherit"] == names[0]
+    # the curves beside the manifest, none in it; the teacher's continues the released one's (steps from scratch)
+    curves = json.loads((out / "weights" / "curves.json").read_text())["models"]
+    assert sorted(curves) == sorted(names) and all("curve" not in e for e in manifest.values())
+    assert curves[names[0]][-1]["step"] == teacher["total_steps"]
     tput = json.loads((work / "log" / "throughput.json").read_text())
     assert all(t["steps"] == 2 and t["steps_per_s"] > 0 and t["batch_size"] == 1 for t in tput.values())
     summary = json.loads((out / "summary.json").read_text())

@@ -55,6 +55,9 @@ def test_pack_release_adopt(tiny_zoo):
     assert adopted["file"] == "t.pt" and adopted["recipe"] == "t-gpu" and adopted["kodak"] == entry["kodak"]
     assert (zoo.WEIGHTS_DIR / "t.pt").read_bytes() == (tiny_zoo / "gpuw" / "t-gpu.pt").read_bytes()
     assert sorted(zoo.available()) == ["keep", "t"]
+    # the curve comes along into curves.json; the manifest holds none
+    assert zoo.released_curve("t") == zoo.released_curve("t-gpu", tiny_zoo / "gpuw") != []
+    assert "curve" not in zoo.available()["t"] and "curve" not in adopted
     rec = read_json(zoo.WEIGHTS_DIR / "kodak_measured.json")["models"]["t"]
     assert rec["sha256"] == adopted["sha256"]
     assert zoo.load_pretrained("t").N == 8  # checksum verified

@@ -94,15 +94,38 @@ def test_student_recipes_are_their_specs():
     assert all(REFERENCE[s.name]["inherit"] == "teacher-n128-m192-l0.0250" for s in STUDENTS if s.inherits)
 
 
-def test_released_log_is_the_models_own_phase(monkeypatch):
+def test_released_log_is_the_models_own_phase(tmp_path, monkeypatch):
     from lic.codec import zoo
     from lic.release import campaign
 
     curve = [{"step": s, "mse": 0.01, "bpp": 1.0} for s in (100, 200, 300, 400)]
-    monkeypatch.setattr(zoo, "available", lambda: {"m": {"curve": curve, "total_steps": 400,
-                                                          "phases": [{"steps": 300}, {"steps": 100}]}})
+    monkeypatch.setattr(zoo, "WEIGHTS_DIR", tmp_path)
+    # written as an older manifest held it (the curve inline): the curve moves to curves.json
+    campaign.write_manifest(tmp_path, {"m": {"curve": curve, "total_steps": 400,
+                                             "phases": [{"steps": 300}, {"steps": 100}]}})
+    assert "curve" not in zoo.available()["m"] and zoo.released_curve("m") == curve
     assert [r["step"] for r in campaign.released_log("m")] == [100]  # the fine-tune: steps 301-400 of the chain
     assert campaign.released_log("scratch") == [] and campaign.released_log("other") == []
+    campaign.write_manifest(tmp_path, {})  # a model left out of the manifest takes its curve with it
+    assert zoo.available() == {} and zoo.curves() == {}
+
+
+def test_the_manifest_holds_no_curves_and_they_are_read_from_curves_json():
+    from lic.codec import zoo
+    from lic.release import campaign
+
+    models, curves = zoo.available(), zoo.curves()
+    if not models:
+        pytest.skip("no released weights in weights/")
+    assert all("curve" not in e for e in models.values())
+    assert sorted(curves) == sorted(models) and all(curves.values())
+    name = "student-kd-pruned-n64-m192-l0.0250"  # four phases: its log is the last one's rows of the curve
+    entry, start = models[name], models[name]["total_steps"] - models[name]["phases"][-1]["steps"]
+    log = campaign.released_log(name)
+    assert log and [r["step"] + start for r in log] == [r["step"] for r in curves[name] if r["step"] > start]
+    # a chain that ends in a released model (trained elsewhere) takes that model's recorded curve
+    c = campaign.curve(name, chain=[(name, None)])
+    assert [(r["step"], r["bpp"], r["loss"]) for r in c] == [(r["step"], r["bpp"], r["loss"]) for r in curves[name]]
 
 
 def test_fine_tune_continues_its_init_and_records_the_phase_chain(tmp_path, monkeypatch):
@@ -165,7 +188,9 @@ def test_release_writes_weights_and_manifest_from_a_staged_copy(tmp_path, monkey
     campaign.train_reference("a", threads=1)
     entry = campaign.release("a", eval_limit=1)
     # no staged leftovers; the per-image Kodak rows recorded beside the manifest (lic.eval.measured)
-    assert sorted(p.name for p in (tmp_path / "weights").iterdir()) == ["a.pt", "kodak_measured.json", "manifest.json"]
+    assert sorted(p.name for p in (tmp_path / "weights").iterdir()) == ["a.pt", "curves.json", "kodak_measured.json",
+                                                                        "manifest.json"]
+    assert "curve" not in entry and zoo.released_curve("a") == campaign.curve("a")
     assert entry["sha256"] == sha256_file(tmp_path / "weights" / "a.pt") and entry["total_steps"] == 1
     assert zoo.load_pretrained("a") is not None
     from lic.eval import measured

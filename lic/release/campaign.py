@@ -2,8 +2,8 @@
 
 Like CompressAI's zoo, a table maps a name to its architecture, widths and λ; ``weights/
 manifest.json`` records for each released file its SHA-256, the exact command, preset,
-commit, steps and measured Kodak numbers. Files are fp16 state dicts (half the bytes of fp32;
-the entropy models' CDF tables are rebuilt on load).
+commit, steps and measured Kodak numbers; its training curve goes beside it, into ``weights/curves.json``.
+Files are fp16 state dicts (half the bytes of fp32; the entropy models' CDF tables are rebuilt on load).
 
 Train or continue a reference model (resumable across sessions)::
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import sys
 import time
@@ -29,13 +30,13 @@ import torch
 
 from lic.codec import zoo
 from lic.errors import ArtifactError, ParameterError
-from lic.fileio import atomic_write_bytes, write_json
+from lic.fileio import atomic_write_bytes, atomic_write_text, write_json
 from lic.provenance import ROOT, git_commit, sha256_file
 from lic.release import recipes
 from lic.train.specs import StudentSpec
 
 __all__ = ["WORK_DIR", "ckpt_path", "phases", "curve", "trained_model", "source_model", "train_reference",
-           "released_log", "release", "main"]
+           "released_log", "write_manifest", "release", "main"]
 
 GOLDEN_IMAGES = 3
 #: training states of the recipes (``$LIC_ZOO_WORK`` moves them, e.g. into a GPU job's output folder)
@@ -82,7 +83,7 @@ def curve(name: str, chain: list | None = None, points: int = 120) -> list[dict]
     rows, offset = [], 0
     for n, state in chain or _chain(name):
         if state is None:  # released, trained elsewhere: its recorded (already windowed) curve
-            rows += [dict(r) for r in zoo.available()[n].get("curve", [])]
+            rows += [dict(r) for r in zoo.released_curve(n)]
             offset += zoo.available()[n].get("total_steps", rows[-1]["step"] if rows else 0)
             continue
         rows += [{**h, "step": h["step"] + offset} for h in state["history"]]
@@ -169,13 +170,32 @@ def train_reference(name: str, minutes: float | None = None, threads: int | None
 
 
 def released_log(name: str) -> list[dict]:
-    """Training log of released model ``name``'s own (last) phase, from its manifest curve, steps
-    counted from the start of that phase; empty when ``name`` is not released or has no curve."""
-    entry = zoo.available().get(name, {})
-    if not entry.get("curve") or not entry.get("phases"):
+    """Training log of released model ``name``'s own (last) phase, from its curve (``weights/curves.json``),
+    steps counted from the start of that phase; empty when ``name`` is not released or has no curve."""
+    entry, rows = zoo.available().get(name, {}), zoo.released_curve(name)
+    if not rows or not entry.get("phases"):
         return []
     start = entry["total_steps"] - entry["phases"][-1]["steps"]
-    return [{**r, "step": r["step"] - start} for r in entry["curve"] if r["step"] > start]
+    return [{**r, "step": r["step"] - start} for r in rows if r["step"] > start]
+
+
+def write_manifest(weights_dir: Path, models: dict[str, dict], curves: dict[str, list[dict]] | None = None) -> Path:
+    """Write ``weights_dir/manifest.json`` and, beside it, ``curves.json`` (both atomically, the curves first).
+
+    The curves file keeps what it holds for the models of ``models`` (a model left out of the manifest loses its
+    curve too), updated by ``curves`` (name -> rows; an empty list drops that name's) and by any ``curve`` still
+    inline in a manifest entry (as older manifests held them), which the manifest loses: called with a manifest as
+    it is, this moves its curves out, numbers unchanged.
+    """
+    wdir = Path(weights_dir)
+    cur = zoo.curves(wdir)
+    cur.update({n: e["curve"] for n, e in models.items() if "curve" in e})
+    cur.update(curves or {})
+    lines = [f"  {json.dumps(n)}: [\n" + ",\n".join("    " + json.dumps(r, sort_keys=True) for r in rows) + "\n  ]"
+             for n, rows in sorted(cur.items()) if rows and n in models]  # one row a line: small and diffable
+    atomic_write_text(wdir / zoo.CURVES, '{\n"models": {\n' + ",\n".join(lines) + "\n}\n}\n")
+    return write_json(wdir / "manifest.json", {"models": {n: {k: v for k, v in e.items() if k != "curve"}
+                                                          for n, e in models.items()}})
 
 
 def release(name: str, eval_limit: int | None = None, command: str = "", weights_dir: Path | None = None) -> dict:
@@ -215,7 +235,6 @@ def release(name: str, eval_limit: int | None = None, command: str = "", weights
         # the whole init chain (a fine-tune's steps above are its own; total_steps counts from scratch)
         "phases": (ph := phases(name, chain)),
         "total_steps": sum(x["steps"] for x in ph),
-        "curve": curve(name, chain),
         # weights inherited from a wider model (channel-pruned) before the first phase, if any
         **({"inherit": inh} if (inh := recipes.REFERENCE.get(chain[0][0], {}).get("inherit")) else {}),
         # where the model's own last phase trained (older states: not recorded)
@@ -228,7 +247,7 @@ def release(name: str, eval_limit: int | None = None, command: str = "", weights
         "kodak_images": len(res["per_image"]),
         "released": time.strftime("%Y-%m-%d"),
     }
-    write_json(wdir / "manifest.json", {"models": models})
+    write_manifest(wdir, models, {name: curve(name, chain)})  # the curve beside the manifest (curves.json)
     # the per-image rows beside it: stages reuse them where a spot check reproduces them (lic.eval.measured)
     from lic.eval.measured import store
 
@@ -249,7 +268,8 @@ def main(argv=None) -> int:
     t.add_argument("--train-dir", default=None)
     for flag in ("steps", "batch-size", "crop", "workers"):
         t.add_argument(f"--{flag}", type=int, default=None, help="override the recipe's (dry runs, smaller GPUs)")
-    r = sub.add_parser("release", help="export fp16 weights, measure on Kodak, update weights/manifest.json")
+    r = sub.add_parser("release", help="export fp16 weights, measure on Kodak, "
+                                       "update weights/manifest.json and curves.json")
     r.add_argument("name", nargs="+", choices=[*recipes.PRESETS, *sorted(recipes.REFERENCE)])
     r.add_argument("--limit", type=int, default=None, help="Kodak images (default all 24)")
     r.add_argument("--weights-dir", type=Path, default=None, help="release there instead of weights/")

@@ -12,7 +12,7 @@ that model's name (:func:`adopt`)::
 
 The CPU phases after it (``cpu-p3``: released students continued by KD on a CPU; ``cpu-p4``: then annealed by the
 RD loss) are released and adopted the same way (``python -m lic.release release cpu-p4 --weights-dir DIR``, then
-``python -m lic.release.gpujob adopt cpu-p4 --from DIR``).
+``python -m lic.release.gpujob adopt cpu-p4 --from DIR``). What each of them ran and changed: docs/CAMPAIGN.md.
 """
 
 from __future__ import annotations
@@ -67,8 +67,8 @@ def pack(names: list[str], out_dir: Path) -> list[Path]:
 
 def adopt(name: str, src_dir: Path) -> dict:
     """Adopt ``name``, released into ``src_dir`` (``release --weights-dir``), as the released model its recipe
-    ``replaces``: the file copied into ``weights/`` under that name, its manifest entry (``recipe``: ``name``)
-    and its Kodak record with it. Returns the new manifest entry.
+    ``replaces``: the file copied into ``weights/`` under that name, its manifest entry (``recipe``: ``name``),
+    its training curve (``curves.json``) and its Kodak record with it. Returns the new manifest entry.
 
     Raises:
         ArtifactError: ``name`` is not released in ``src_dir`` or replaces nothing.
@@ -78,8 +78,9 @@ def adopt(name: str, src_dir: Path) -> dict:
         raise ArtifactError(f"{name} is not released in {src_dir} or its recipe replaces no released model")
     atomic_write_bytes(zoo.WEIGHTS_DIR / f"{target}.pt", (Path(src_dir) / src["file"]).read_bytes())
     models = zoo.available()
-    models[target] = {**src, "file": f"{target}.pt", "recipe": name}
-    write_json(zoo.WEIGHTS_DIR / "manifest.json", {"models": models})
+    models[target] = {k: v for k, v in src.items() if k != "curve"} | {"file": f"{target}.pt", "recipe": name}
+    # the curve comes along (inline in an older manifest's entry); none recorded: the replaced model's goes
+    campaign.write_manifest(zoo.WEIGHTS_DIR, models, {target: src.get("curve") or zoo.released_curve(name, src_dir)})
     record = zoo.WEIGHTS_DIR / "kodak_measured.json"  # lic.eval.measured.RECORD
     rec, mine = read_json(record), read_json(Path(src_dir) / record.name)
     rec["models"][target] = mine["models"][name]

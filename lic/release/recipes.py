@@ -1,7 +1,8 @@
 """The recipes of the released models: name -> training recipe (data, not code paths).
 
-Teachers first, then the students distilled from them; the campaign CLI (:mod:`lic.release.campaign`) trains and
-releases them, a preset at a time. How each phase went is in docs/CAMPAIGN.md and in the benchmark records.
+Teachers first, then the students distilled from them, then the later phases, a preset each (:data:`PRESETS`); the
+campaign CLI (:mod:`lic.release.campaign`) trains and releases them, a preset at a time. What ran where, and why:
+docs/CAMPAIGN.md and the benchmark records it cites.
 """
 
 from __future__ import annotations
@@ -15,26 +16,24 @@ __all__ = ["REFERENCE", "STUDENTS", "STUDENT_STEPS", "TEACHER", "PRESET_REFERENC
            "PRESET_CPU_P3", "PRESET_CPU_P4", "PRESET_GPU_KDRD", "PRESETS", "GPU_LAMBDAS", "KDRD_STEPS", "expand",
            "describe_phases"]
 
+#: the teachers' training: N=128, M=192, 8 × 128² crops, bf16 autocast
 _T = {"N": 128, "M": 192, "crop": 128, "batch_size": 8, "precision": "bf16"}
 #: the teacher every student at the base λ distils (its fine-tunes distil the teacher of their λ)
 TEACHER = "teacher-n128-m192-l0.0250"
 #: name -> recipe. ``init`` names the reference model a run starts from (weights only, fresh optimizer);
 #: ``inherit`` a wider model whose channel-pruned weights it starts from (:func:`lic.train.prune.prune_channels`);
-#: ``dir`` the work folder; ``release: False`` marks an intermediate that is not released. The students'
-#: rows are :meth:`lic.train.specs.StudentSpec.recipe` of :data:`STUDENTS`.
+#: ``dir`` the work folder; ``release: False`` marks an intermediate that is not released; ``replaces`` the released
+#: model a result is adopted as (``python -m lic.release.gpujob adopt``); ``lr_schedule: "time"`` drops the lr 10×
+#: after 85 % of the ``--minutes`` box (``steps`` then only bounds the run). The students' rows are
+#: :meth:`lic.train.specs.StudentSpec.recipe` of :data:`STUDENTS`. History: docs/CAMPAIGN.md.
 REFERENCE: dict[str, dict] = {
-    # phase 1 of the base teacher: from scratch at the paper's operating point, fp32
+    # base teacher, phase 1: from scratch at λ 0.025, fp32 (an intermediate)
     "teacher-n128-m192-base": {**_T, "lmbda": 0.025, "lr": 3e-4, "steps": 10000, "precision": "fp32",
                                "dir": "teacher-n128-m192", "release": False},
-    # phase 2: continued in bf16 autocast (on a CPU with AMX-BF16 2.88x the steps/s of NHWC fp32 at N=128,
-    # benchmarks/results/throughput_2026-11-25b.txt; without AMX 0.88x, throughput_2026-11-25c-noamx.txt),
-    # lr restarted at 3e-4 and dropped 10x for the last 15%. The released run followed a 20k-step schedule
-    # up to step 5,800, then this one: the two are the same step for step, both keep lr 3e-4 until 8,500.
+    # base teacher, phase 2: continued in bf16, lr 3e-4 dropped 10× for the last 15 %
     TEACHER: {**_T, "lmbda": 0.025, "lr": 3e-4, "steps": 10000, "init": "teacher-n128-m192-base",
               "dir": "teacher-n128-m192-long"},
-    # the other RD points: fine-tuned from the base (rate moves within a few hundred steps); the two
-    # lowest λ extend the teacher curve down to the students' PSNR so BD-rates vs the teacher exist.
-    # Four points in all (11 MB each in fp16, the N=64 students 4.1 MB; weights/ holds 120 MB, du -sh weights).
+    # the teacher's other RD points: fine-tunes of the base teacher
     **{f"teacher-n128-m192-l{lambda_tag(l)}": {**_T, "lmbda": l, "lr": 1e-4, "steps": 300, "init": TEACHER}
        for l in (0.0067,)},
     **{f"teacher-n128-m192-l{lambda_tag(l)}": {**_T, "lmbda": l, "lr": 1e-4, "steps": 500, "init": TEACHER}
@@ -53,14 +52,10 @@ def _with_fine_tune(base: StudentSpec) -> list[StudentSpec]:
                                       teacher="teacher-n128-m192-l0.0067")]
 
 
-#: the released students, each after what it starts from. Paper: N is the only knob, M kept. KD and
-#: from-scratch at the same budget and seed; N=64 with three seeds (init, crops and noise all change),
-#: which measures the run-to-run noise the KD-vs-scratch difference has to exceed; ordered by seed, so an
-#: interrupted preset has the complete seed-0 sweep first. Then weight inheritance (release v2.1): the
-#: student starts from the λ=0.025 teacher itself, its N channels cut to the student's by filter L1 norm
-#: (lic.train.prune.prune_channels), and trains on the same budget by KD ("kd-pruned") or by the RD loss alone
-#: ("rd-pruned", the control that isolates KD); measured first with benchmarks/kd_variants.py --init
-#: pruned-teacher (the same configs, step for step).
+#: the released students, each after what it starts from (N the only knob, M kept), seed 0 first: KD and
+#: from-scratch at the same budget and seed, N=64 with seeds 1 and 2 (the run-to-run noise), then the N=64
+#: students that inherit the λ 0.025 teacher's channels, pruned by filter L1 norm: by KD ("kd-pruned") and by the
+#: RD loss alone ("rd-pruned", the control that isolates KD)
 STUDENTS: list[StudentSpec] = [
     *_with_fine_tune(StudentSpec("kd", 64, seed=0, **_S)), *_with_fine_tune(StudentSpec("scratch", 64, seed=0, **_S)),
     *_with_fine_tune(StudentSpec("kd", 32, seed=0, **_S)),
@@ -69,29 +64,24 @@ STUDENTS: list[StudentSpec] = [
     *_with_fine_tune(StudentSpec("kd-pruned", 64, seed=0, **_S)),
     *_with_fine_tune(StudentSpec("rd-pruned", 64, seed=0, **_S)),
 ]
-#: the KD student from the pruned teacher also at the teacher's two lowest λ (500-step fine-tunes from its
-#: base, as the teacher's): its BD-rate vs the teacher then rests on four RD points, as the teacher's curve does
+#: the kd-pruned student also at the teacher's two lowest λ (500-step fine-tunes, as the teacher's): four RD points
 _KD_PRUNED = StudentSpec("kd-pruned", 64, seed=0, **_S)
 STUDENTS += [dataclasses.replace(_KD_PRUNED, lmbda=l, lr=1e-4, steps=500, init=_KD_PRUNED.name,
                                  teacher=f"teacher-n128-m192-l{lambda_tag(l)}") for l in (0.0018, 0.0035)]
 REFERENCE.update({s.name: s.recipe() for s in STUDENTS})
-
-# the next teacher phase (not released yet): 10k more bf16 steps from the released teacher, trained last so an
-# interrupted preset never delays the release above; promoting it means re-distilling the students from it.
+# the next teacher phase, not released: 10k more bf16 steps from the released teacher, trained last
 REFERENCE["teacher-n128-m192-p3"] = {**_T, "lmbda": 0.025, "lr": 3e-4, "steps": 10000, "init": TEACHER,
                                      "release": False}
 
-#: the ``reference`` preset: all recipes, each after the models it starts from or distils
+#: ``reference``: the CPU preset, every recipe above, each after the models it starts from or distils
 PRESET_REFERENCE = list(REFERENCE)
 
-# the GPU job (scripts/device_run.sh, the ``gpu`` preset), at each of the teacher's four λ: the released teacher
-# continued at the paper's 16 x 256² batches (CUDA bf16 autocast, crops from memory), then the KD student re-derived
-# from it (its N channels pruned to 64, lic.train.prune, and distilled from it); ``gpu-p2``: that student continued (fresh
-# optimizer, lr 1e-4), distilled from the same teacher. Time-boxed (--minutes per model): the lr drops 10x after 85 %
-# of the box (lr_schedule "time"), ``steps`` only bounds it. ``replaces``: the released model a result is adopted as
-# (``python -m lic.release.gpujob adopt``) where it beats it on Kodak. Not part of the CPU preset.
+#: the λ of the GPU job and of the CPU phases after it
 GPU_LAMBDAS = (0.0018, 0.0035, 0.0067, 0.025)
+#: the GPU recipes' training: the paper's 16 × 256² crops, CUDA autocast, time-boxed
 _G = {"crop": 256, "batch_size": 16, "precision": "amp", "gpu": True, "steps": 100_000}
+# ``gpu``: each released teacher continued on a GPU, then its KD student re-derived from it (pruned to N=64);
+# ``gpu-p2``: that student continued (lr 1e-4), distilled from the same teacher
 for _l in GPU_LAMBDAS:
     _t = f"teacher-n128-m192-l{lambda_tag(_l)}"
     REFERENCE[f"{_t}-gpu"] = {**_T, **_G, "lmbda": _l, "lr": 1e-4, "init": _t, "replaces": _t, "lr_schedule": "time"}
@@ -101,37 +91,30 @@ for _l in GPU_LAMBDAS:
     REFERENCE[f"{_s.name}-p2"] = {**dataclasses.replace(_s, init=_s.name, lr=1e-4).recipe(), **_r}
 PRESET_GPU = [n for n in REFERENCE if REFERENCE[n].get("gpu") and not n.endswith("-p2")]
 PRESET_GPU_P2 = [n for n in REFERENCE if n.endswith("-gpu-p2")]
-# phase 3 on a CPU, after the GPU job: the released (GPU-trained) kd-pruned students continued by KD from the
-# released teacher of their λ, 8 x 128² fp32 crops, lr 5e-5 dropped 10x after 85 % of the time box; adopted in
-# place of the released student (``replaces``) where they beat it on Kodak.
+# ``cpu-p3``: the released kd-pruned students continued by KD from their λ's teacher, 8 × 128² fp32, lr 5e-5
 for _l in GPU_LAMBDAS:
     _s = StudentSpec("kd-pruned", 64, seed=0, **{**_S, "lmbda": _l, "lr": 5e-5, "steps": 100_000, "precision": "fp32"})
     _s = dataclasses.replace(_s, init=_s.name, teacher=f"teacher-n128-m192-l{lambda_tag(_l)}")
     REFERENCE[f"{_s.name}-cpu-p3"] = {**_s.recipe(), "replaces": _s.name, "lr_schedule": "time"}
 PRESET_CPU_P3 = [n for n in REFERENCE if n.endswith("-cpu-p3")]
-# phase 4 on a CPU: the released students (after phase 3) annealed by the RD loss alone, lr 1e-5 dropped 10x after
-# 85 % of the time box, 8 x 128² fp32, fresh crops (seed 4). Stage 03's float control (the same loss and lr, 150
-# steps) had gained them up to 0.09 dB on Kodak, as much as phase 3's 6.7k KD steps. The phase's recipe is the RD-only
-# kind of the pruned lineage (``rd-pruned`` with an ``init``: RD loss, no teacher); it replaces the kd-pruned student.
+# ``cpu-p4``: the released kd-pruned students annealed by the RD loss alone (rd-pruned with an init, no teacher),
+# lr 1e-5, fresh crops (seed 4)
 for _l in GPU_LAMBDAS:
     _k = StudentSpec("kd-pruned", 64, seed=0, **{**_S, "lmbda": _l})
     _s = StudentSpec("rd-pruned", 64, seed=4, **{**_S, "lmbda": _l, "lr": 1e-5, "steps": 100_000, "precision": "fp32",
                                                  "teacher": None, "init": _k.name})
     REFERENCE[f"{_k.name}-cpu-p4"] = {**_s.recipe(), "replaces": _k.name, "lr_schedule": "time"}
 PRESET_CPU_P4 = [n for n in REFERENCE if n.endswith("-cpu-p4")]
-# KD vs RD-only from the pruned teacher, seeds 1 to 3 (GPU job 2): the released teacher of each of two λ pruned to
-# N=64, then trained by KD or by the RD loss alone on the same crops (the seed), KDRD_STEPS steps each at 16 x 256²
-# (lr 3e-4, 10x drop at 85 %; the time box only guards the lr drop). Measurements, not released models
-# (benchmarks/results/gpu_job_2026-11-27b).
+#: steps of each ``gpu-kdrd`` twin
 KDRD_STEPS = 4000
+# ``gpu-kdrd``: KD vs RD-only twins from the pruned teacher, seeds 1-3 at λ 0.0067 / 0.025 (measurements, not released)
 _KDRD = [StudentSpec(k, 64, lmbda=_l, lr=3e-4, seed=_seed, **{**_G, "steps": KDRD_STEPS},
                      teacher=f"teacher-n128-m192-l{lambda_tag(_l)}")
          for _seed in (1, 2, 3) for _l in (0.0067, 0.025) for k in ("kd-pruned", "rd-pruned")]
 REFERENCE.update({s.name: {**s.recipe(), "lr_schedule": "time"} for s in _KDRD})
 PRESET_GPU_KDRD = [s.name for s in _KDRD]
-#: preset name -> its recipes in training order, as the commands (``python -m lic.release``, ``lic.release.gpujob``, ``lic.release.runlog``)
-#: take them: ``reference`` (the CPU preset), the GPU job ``gpu`` (``gpu-l<λ>``: its models at one λ), its
-#: second phase ``gpu-p2``, the CPU phases ``cpu-p3``, ``cpu-p4`` after it, and GPU job 2's ``gpu-kdrd``
+#: preset name -> its recipes in training order, as ``python -m lic.release``, ``lic.release.gpujob`` and
+#: ``lic.release.runlog`` take them (``gpu-l<λ>``: the ``gpu`` preset's models at one λ)
 PRESETS: dict[str, list[str]] = {
     "reference": PRESET_REFERENCE, "gpu": PRESET_GPU, "gpu-p2": PRESET_GPU_P2, "cpu-p3": PRESET_CPU_P3,
     "cpu-p4": PRESET_CPU_P4, "gpu-kdrd": PRESET_GPU_KDRD,
