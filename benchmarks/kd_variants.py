@@ -111,7 +111,7 @@ def main(argv=None) -> int:
     for k in ("kd", "scratch"):
         name = StudentSpec(k, a.N, lmbda=LMBDA, seed=a.seed).name
         if name in released:
-            rows[f"released {k}"] = window_costs(released[name]["curve"], LMBDA, edges)
+            rows[f"released {k}"] = window_costs(zoo.released_curve(name), LMBDA, edges)
     df = pd.DataFrame(rows, index=[f"{x}-{y}" for x, y in zip(edges[:-1], edges[1:])])
     if "released scratch" in df:
         df["variant vs scratch %"] = 100 * (df["variant"] / df["released scratch"] - 1)
