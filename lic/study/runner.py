@@ -1,8 +1,11 @@
-"""Presets, parameter-keyed artifacts and the papermill study runner.
+"""Presets, the study's plan and the papermill study runner.
 
 Each stage reads its inputs from disk and writes ``artifacts/<stage>/<key>/``, where ``key``
 hashes the stage's resolved parameters and the keys of its inputs. ``results.json`` is written
 last (atomically): its presence marks a finished stage, which is then skipped unless forced.
+:func:`plan` (from :mod:`lic.study.artifacts`) resolves the requested stages and what they read once:
+each stage's typed config (:mod:`lic.study.config`), key and :class:`StageArtifact`; a stage back end
+runs as ``run(cfg, inputs)`` with its inputs' finished artifacts.
 
 Run the study (papermill executes ``notebooks/0N_*.ipynb`` in order)::
 

@@ -15,7 +15,7 @@ from lic.fileio import write_json
 __all__ = ["cosim_report"]
 
 
-def cosim_report(out_dir: str | os.PathLike, n_vectors: int = 10000, seed: int = 0,
+def cosim_report(out_dir: str | os.PathLike, n_vectors: int = 10000, seed: int = 0, *,
                  real: bool | tuple = True, csim: bool = True, synth: bool = True,
                  vcd_jobs: int = 4, stall_jobs: int = 1000, simd_gdn: int = 1,
                  simd_conv: int = 4, wide_synth: bool = True) -> dict:

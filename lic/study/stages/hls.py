@@ -406,7 +406,7 @@ def codec_fps_table(results: dict) -> pd.DataFrame:
     return pd.DataFrame(results.get("codec_fps", []))
 
 
-def fps_sweep(N: int, M: int, resolution, board, a, transforms="g_a", steps: int = 8) -> pd.DataFrame:
+def fps_sweep(N: int, M: int, resolution, board, a, transforms="g_a", *, steps: int = 8) -> pd.DataFrame:
     """FPS of the best design as the DSP budget grows (1/steps .. all of the board's budget)."""
     from lic.hw.fpga_model import best_design, codec_layers
 
