@@ -70,7 +70,8 @@ from lic.study.params import stage_presets
 from lic.study.plots import figure_ablation, figure_complexity, figure_objective, figure_rd, figure_sets, save_figure
 from lic.study.runner import check_noise_seeds
 from lic.study.stages import teacher as teacher_stage
-from lic.study.stages.students import Students, baseline_widths, main_specs, spec
+from lic.study.stages.students import Students, baseline_widths, main_specs
+from lic.study.stages.students import spec as student_spec
 from lic.study.stages.students import ablation_kinds as _kinds
 from lic.train.kd import ABLATIONS, FEATURES, normalize_weights
 from lic.train.specs import DEPLOYED_KIND, StudentSpec, lambda_tag
@@ -297,12 +298,12 @@ def run(cfg: DistillConfig, inputs: dict[str, StageArtifact] | None = None, *, o
     run = Students(p, st, t01, inp.sets[0].images, extra_sets(inp.sets), force, progress)
     for spec in main_specs(p, inp.M, inp.lambdas):
         run.student(spec)
-    for spec in (spec(p, inp.M, DEPLOYED_KIND, N, l) for N in p["pruned_widths"] for l in p["deployed_lambdas"]):
+    for spec in (student_spec(p, inp.M, DEPLOYED_KIND, N, l) for N in p["pruned_widths"] for l in p["deployed_lambdas"]):
         run.student(spec)  # the deployed student's extra λ (a spec already run is not run again)
     ablation_kinds = _kinds(p, inp.lambdas, run.inits)
     for kind in ablation_kinds.values():
         for lmbda in inp.lambdas:
-            run.student(spec(p, inp.M, kind, int(p["ablation_width"]), lmbda))
+            run.student(student_spec(p, inp.M, kind, int(p["ablation_width"]), lmbda))
     results = _results(p, inp, run, _statistics(p, inp, run, ablation_kinds), t_start)
     _figures(p, results, st, run.extra)
     return st.finish(results)
