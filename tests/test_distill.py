@@ -126,10 +126,15 @@ def test_stage_needs_stage_01_and_keys_it():
     from lic.study.stages import distill as stage
     from lic.train.specs import released_student
 
+    from lic.study.runner import plan
+
     with pytest.raises(ArtifactError, match="01_teacher_baseline.ipynb"):
         stage.run(resolve_params("02", "smoke"), progress=False)
-    assert stage.stage_handle("smoke").inputs["01"] == stage.teacher_stage.stage_handle("smoke").key
-    assert stage.stage_handle("smoke", {"01": {"steps": 5}}).key != stage.stage_handle("smoke").key
+    with pytest.raises(ArtifactError, match="01_teacher_baseline.ipynb"):
+        plan("smoke", ["02"]).inputs("02")
+    assert plan("smoke", ["02"])["02"].inputs["01"] == plan("smoke", ["01"])["01"].key
+    assert plan("smoke", ["02"], {"01": {"steps": 5}})["02"].key != plan("smoke", ["02"])["02"].key
+    assert stage.stage_handle("smoke").key == plan("smoke", ["02"])["02"].key  # the handle of callers before the plan
     with pytest.raises(ArtifactError, match="init='auto'"):
         released_student(StudentSpec("kd", 8, M=24, lmbda=0.025), "zoo")
     with pytest.raises(ParameterError, match="widths"):

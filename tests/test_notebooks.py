@@ -5,7 +5,7 @@ from pathlib import Path
 import papermill as pm
 import pytest
 
-from lic.study.runner import NOTEBOOKS, STAGES
+from lic.study.runner import NOTEBOOKS, STAGES, plan
 from lic.train.specs import PRUNED_KINDS
 
 pytestmark = pytest.mark.slow
@@ -32,9 +32,8 @@ def _execute(stage, out_dir):
 def _check_report(executed, tmp_path):
     from lic.study.htmlcheck import chromium, measure
     from lic.study.runner import render_html
-    from lic.study.stages import report
 
-    res = report.stage_handle("smoke").results()
+    res = plan("smoke", ["05"])["05"].results()
     assert {"rd_all", "complexity_students", "frontier_boards", "fps"} <= set(res["figures"])
     assert all(Path(f[ext]).stat().st_size > 0 for f in res["figures"].values() for ext in ("png", "svg"))
     html = render_html(executed, tmp_path / "report.html")
@@ -59,18 +58,14 @@ def test_notebook_smoke(stage, tmp_path, study_artifacts, monkeypatch):
     if stage == "05":  # the report as the runner renders it: every figure PNG + SVG, nothing wider than the page
         _check_report(executed, tmp_path)
     if stage == "02":  # the smoke run also covers the weight-inherited (pruned-teacher) students
-        from lic.study.stages import distill
-
-        res = distill.stage_handle("smoke").results()
+        res = plan("smoke", ["02"])["02"].results()
         rd = [r for r in res["rd"] if r["codec"] in PRUNED_KINDS]
         assert {(r["codec"], r["N"]) for r in rd} == {("kd-pruned", 8), ("rd-pruned", 8)}
         assert all(r["init"].startswith("pruned teacher") for r in rd)
         row = next(s for s in res["summary"] if s["N"] == 8)
         assert "bd_rate_kd_pruned_vs_rd_pruned" in row
     if stage == "04":  # the whole g_a in RTL (Verilator): bit-exact, and the model predicts its cycles
-        from lic.study.stages import hls
-
-        r = hls.stage_handle("smoke").results()["rtl_ga"]
+        r = plan("smoke", ["04"])["04"].results()["rtl_ga"]
         if r["status"].startswith("skipped"):
             pytest.skip(r["status"])
         assert r["status"] == "ok" and r["mismatches"] == 0 and r["latents"] > 0

@@ -4,7 +4,8 @@ import re
 import pytest
 
 from lic.errors import ParameterError
-from lic.study.runner import STAGES, Stage, main, resolve_params, stage_key
+from lic.errors import ArtifactError
+from lic.study.runner import STAGES, StageArtifact, main, plan, resolve_params, stage_key
 
 
 def test_resolve_params_overrides_and_errors():
@@ -37,7 +38,7 @@ def test_key_changes_with_the_released_weights_when_starting_from_the_zoo(monkey
 
 def test_stage_finish_and_skip(monkeypatch, tmp_path):
     monkeypatch.setenv("LIC_ARTIFACTS", str(tmp_path))
-    st = Stage("01", resolve_params("01", "smoke"), {})
+    st = StageArtifact("01", resolve_params("01", "smoke"), {})
     assert not st.done
     st.finish({"x": 1})
     assert st.done and st.results()["x"] == 1
@@ -60,7 +61,8 @@ def test_runner_manifest_cache_and_failure(tmp_path, monkeypatch):
     assert info["status"] == "ok" and info["seed"] == 0 and len(info["key"]) == 10
     assert m["data"]["kodak"]["files"] == 24 and len(m["data"]["kodak"]["md5"]["kodim01.png"]) == 32
     assert "torch" in m["versions"] and (tmp_path / "run1" / "01_teacher_baseline.ipynb").exists()
-    res = stage_module("01").stage_handle("smoke").dir / "results.json"
+    res = plan("smoke", ["01"])["01"].dir / "results.json"
+    assert res.parent == stage_module("01").stage_handle("smoke").dir
     mtime = res.stat().st_mtime_ns
     run_study("smoke", ["01"], {"01": {"threads": 1}}, tmp_path / "run2", progress=False)
     assert res.stat().st_mtime_ns == mtime  # skipped: the artifact was reused, not rewritten
@@ -115,7 +117,9 @@ def test_parameters_cells_and_docs_are_generated_from_the_tables():
     for stage, (_, nb, _) in STAGES.items():
         cells = [c for c in json.loads((NOTEBOOKS / nb).read_text())["cells"] if c["cell_type"] == "code"]
         assert "parameters" in cells[0]["metadata"]["tags"]
-        assert f'p = resolve_params("{stage}", preset, **overrides("{stage}", globals()))' in "".join(cells[1]["source"])
+        body = "".join(cells[1]["source"])  # the plan made once, the stage's parameters taken back by name
+        assert f'pl = plan(preset, ["{stage}"], {{' in body and f'"{stage}": overrides("{stage}", globals())}})' in body
+        assert f'pl.cfg("{stage}"), pl.inputs("{stage}")' in body
 
 
 def test_presets_come_from_the_typed_tables():
@@ -226,3 +230,113 @@ def test_stage_run_rejects_a_bad_evaluation_set(tmp_path):
         teacher.run(p, progress=False)
     with pytest.raises(ParameterError, match="unknown key"):
         teacher.run({**p, "eval_sets": [{"path": str(tmp_path), "size": 3}]}, progress=False)
+
+
+# --- typed stage configs and the one plan ---------------------------------------------------------------
+
+
+def test_stage_configs_are_frozen_typed_dataclasses_generated_from_the_tables():
+    import dataclasses
+    from typing import Optional
+
+    from lic.study.config import CONFIGS, DistillConfig, config
+    from lic.study.params import params_of
+
+    for stage, cls in CONFIGS.items():
+        fields = {f.name: f.type for f in dataclasses.fields(cls)}
+        assert set(fields) == set(params_of(stage)) | {"preset"} and cls.stage == stage
+        assert all(fields[n] == Optional[p.type] for n, p in params_of(stage).items())
+    cfg = config("02", "smoke", widths=[8])
+    assert isinstance(cfg, DistillConfig) and cfg.widths == [8] == cfg["widths"] and cfg.preset == "smoke"
+    assert cfg.as_dict() == resolve_params("02", "smoke", widths=[8]) == dict(cfg)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.widths = [12]
+    assert "precision" not in cfg.as_dict() and cfg.precision is None  # unset by the preset: out of the key
+    assert config("02", "paper").precision == "amp" and cfg.replace(precision="bf16")["precision"] == "bf16"
+    with pytest.raises(ParameterError, match="stage 02 parameter 'steps' must be int"):
+        cfg.replace(steps="2")
+    assert json.loads(json.dumps(cfg.as_dict())) == cfg.as_dict()
+
+
+def test_plan_resolves_each_stage_once_in_dependency_order(monkeypatch):
+    """Every stage a requested one reads is planned; each key is computed once and is what stage_key
+    gives for the stage's parameters and its inputs' keys (the keys of the artifacts made before the plan)."""
+    import lic.study.artifacts as artifacts
+    from lic.quant.hybrid import SCHEMES
+
+    calls = []
+    real = artifacts.stage_key
+    monkeypatch.setattr(artifacts, "stage_key", lambda s, *a, **k: calls.append(s) or real(s, *a, **k))
+    pl = plan("smoke", ["05"], {"02": {"widths": [8]}, "05": {"force": True}})
+    assert list(pl) == ["01", "02", "03", "04", "05"] and sorted(calls) == list(pl)  # once a stage
+    schemes = {k: v.bits() for k, v in SCHEMES.items() if v is not None}
+    expect = {"01": {}, "02": {"01": pl["01"].key}, "03": {"02": pl["02"].key, "schemes": schemes},
+              "04": {"03": pl["03"].key}, "05": {s: pl[s].key for s in ("01", "02", "03", "04")}}
+    for s, inputs in expect.items():
+        assert pl[s].inputs == inputs and pl[s].key == real(s, pl.cfg(s).as_dict(), inputs)
+        assert pl.reads[s] == tuple(u for u in inputs if u in STAGES)
+    assert pl.cfg("02").widths == [8] and pl.cfg("01") == plan("smoke", ["01"]).cfg("01")
+    teacher_source = plan("smoke", ["04"], {"04": {"source": "teacher"}})
+    assert list(teacher_source) == ["01", "04"] and teacher_source["04"].inputs == {"01": pl["01"].key}
+    assert stage_module_handle("03", "smoke", {"02": {"widths": [8]}}).key == pl["03"].key  # the legacy handle
+
+
+def stage_module_handle(stage, preset, upstream):
+    from lic.study.runner import stage_module
+
+    return stage_module(stage).stage_handle(preset, upstream)
+
+
+def test_plan_gives_a_stage_its_finished_inputs_and_its_artifact(monkeypatch, tmp_path):
+    """``inputs`` maps the stage ids a stage reads to their finished handles; the loader of a later stage
+    reads a model from an earlier stage's handle; the stage's own artifact is the plan's, key unchanged."""
+    import torch
+
+    from lic.codec.models import build_model, save_checkpoint
+    from lic.study.artifacts import load_model, prepare
+
+    monkeypatch.setenv("LIC_ARTIFACTS", str(tmp_path))
+    pl = plan("smoke", ["02"])
+    t01 = pl["01"]
+    t01.dir.mkdir(parents=True)
+    torch.manual_seed(0)
+    save_checkpoint(t01.dir / "teacher_l0.0067.pt", build_model(N=8, M=12), lmbda=0.0067)
+    t01.finish({"models": {"0.0067": "teacher_l0.0067.pt"}})
+    inputs = pl.inputs("02")
+    assert list(inputs) == ["01"] and inputs["01"] is t01 and inputs["01"].done
+    cfg, ins, out = prepare("02", pl.cfg("02"), inputs, pl["02"])
+    assert cfg is pl.cfg("02") and ins == inputs and out is pl["02"]
+    assert prepare("02", resolve_params("02", "smoke"))[2].key == pl["02"].key  # a dict, no plan: same key
+    assert load_model(inputs["01"], 0.0067).N == 8
+    with pytest.raises(ArtifactError, match=r"no teacher at λ=0.025"):
+        load_model(inputs["01"], 0.025)
+    with pytest.raises(ParameterError, match=r"reads \['01'\]"):
+        prepare("02", cfg, {})
+
+
+def test_a_bad_override_is_one_clear_parameter_error():
+    for overrides, msg in (({"02": {"widths": "8"}}, "stage 02 parameter 'widths' must be List[int], got str '8'"),
+                           ({"01": {"stepz": 1}}, "stage 01 has no parameter 'stepz'"),
+                           ({"03": {"source": "float"}}, "source must be 'student' or 'teacher', got 'float'"),
+                           ({"06": {"steps": 1}}, "unknown stage '06'")):
+        with pytest.raises(ParameterError, match=re.escape(msg)) as err:
+            plan("smoke", ["04"], overrides)
+        assert "\n" not in str(err.value)
+    with pytest.raises(ParameterError, match="unknown preset"):
+        plan("tiny", ["01"])
+
+
+def test_a_missing_input_artifact_is_one_clear_error_naming_the_notebook(monkeypatch, tmp_path):
+    from lic.study.stages import hls, quant
+
+    monkeypatch.setenv("LIC_ARTIFACTS", str(tmp_path))
+    pl = plan("smoke", ["04"])
+    assert pl.inputs("01") == {}
+    with pytest.raises(ArtifactError, match=r"stage 03 \(smoke\) has no artifact at .*: run notebooks/"
+                                            r"03_gdn_quant_ablation.ipynb first") as err:
+        pl.inputs("04")
+    assert "\n" not in str(err.value) and "--stages 03" in str(err.value)
+    with pytest.raises(ArtifactError, match="run notebooks/02_distillation.ipynb"):
+        quant.run(pl.cfg("03"), progress=False)  # no inputs given: planned, and found missing
+    with pytest.raises(ArtifactError, match="run notebooks/01_teacher_baseline.ipynb"):
+        hls.run(resolve_params("04", "smoke", source="teacher"), progress=False)

@@ -1,15 +1,15 @@
 """Every stage parameter, described once: a typed table per stage.
 
 Each row names a parameter, its type, what it means and its value in each preset. From these tables
-come each stage's ``PRESETS`` (:func:`stage_presets`), :data:`lic.study.runner.COMMON`, the type checks of
-:func:`lic.study.runner.resolve_params`, the parsing of ``python -m lic.study -p STAGE.NAME VALUE``, the
-notebooks' ``parameters`` cells and ``docs/PARAMETERS.md`` (both generated from here)::
+come each stage's ``PRESETS`` (:func:`stage_presets`), :data:`lic.study.runner.COMMON`, the typed config
+dataclasses of :mod:`lic.study.config` and their checks, the parsing of ``python -m lic.study -p STAGE.NAME
+VALUE``, the notebooks' ``parameters`` cells and ``docs/PARAMETERS.md`` (both generated from here)::
 
     python -m lic.study.params --check   # the notebooks' parameters cells and the docs equal the tables
     python -m lic.study.params --write   # regenerate them from the tables
 
-A notebook's next cell takes the values back without naming them again:
-``p = resolve_params("01", preset, **overrides("01", globals()))``.
+A notebook's next cell takes the values back without naming them again, into the study's plan:
+``pl = plan(preset, ["02"], {**(upstream or {}), "02": overrides("02", globals())})``.
 """
 
 from __future__ import annotations
@@ -357,7 +357,7 @@ def parse_value(stage: str, name: str, text: str) -> Any:
 
 def overrides(stage: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
     """A stage's parameters as a notebook holds them (``globals()`` after its parameters cell), for
-    ``resolve_params(stage, preset, **overrides(stage, globals()))``.
+    ``plan(preset, [stage], {stage: overrides(stage, globals())})``.
 
     Raises:
         ParameterError: unknown stage.

@@ -1,8 +1,11 @@
-"""Presets, parameter-keyed artifacts and the papermill study runner.
+"""Presets, the study's plan and the papermill study runner.
 
 Each stage reads its inputs from disk and writes ``artifacts/<stage>/<key>/``, where ``key``
 hashes the stage's resolved parameters and the keys of its inputs. ``results.json`` is written
 last (atomically): its presence marks a finished stage, which is then skipped unless forced.
+:func:`plan` (from :mod:`lic.study.artifacts`) resolves the requested stages and what they read once:
+each stage's typed config (:mod:`lic.study.config`), key and :class:`StageArtifact`; a stage back end
+runs as ``run(cfg, inputs)`` with its inputs' finished artifacts.
 
 Run the study (papermill executes ``notebooks/0N_*.ipynb`` in order)::
 
@@ -21,16 +24,17 @@ import os
 import platform
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lic.errors import ArtifactError, DataError, ParameterError
-from lic.fileio import read_json, write_json
+from lic.errors import DataError, ParameterError
+from lic.fileio import write_json
 from lic.progress import console_progress
 from lic.provenance import ROOT, git_commit, md5_file, versions
-from lic.study.params import (NOTEBOOK_ONLY, NOTEBOOKS, PRESET_NAMES, STAGES, check_value, common_defaults, params_of,
-                              parse_value, stage_presets)
+from lic.study.artifacts import (Plan, StageArtifact, artifacts_root, load_model, plan, stage_dir, stage_key,
+                                 stage_module)
+from lic.study.config import config
+from lic.study.params import NOTEBOOK_ONLY, NOTEBOOKS, PRESET_NAMES, STAGES, common_defaults, parse_value, stage_presets
 
 __all__ = [
     "ROOT",
@@ -39,12 +43,15 @@ __all__ = [
     "presets",
     "stage_module",
     "check_noise_seeds",
-    "input_stage",
     "resolve_params",
+    "config",
     "stage_key",
     "stage_dir",
     "artifacts_root",
-    "Stage",
+    "StageArtifact",
+    "Plan",
+    "plan",
+    "load_model",
     "git_commit",
     "data_manifest",
     "run_study",
@@ -56,18 +63,8 @@ __all__ = [
 #: $LIC_TRAIN_DIR / $LIC_KODAK_DIR. ``eval_sets``: image folders evaluated beside Kodak (keyed by content)
 COMMON = common_defaults()
 
-
-def stage_module(stage: str):
-    """The ``lic.study.stages`` module of a stage (defines ``PRESETS`` and ``run``).
-
-    Raises:
-        ParameterError: unknown stage.
-    """
-    import importlib
-
-    if stage not in STAGES:
-        raise ParameterError(f"unknown stage {stage!r}; stages: {list(STAGES)}")
-    return importlib.import_module(f"lic.study.stages.{STAGES[stage][2]}")
+#: the artifact handle's name before the plan (kept for callers from before; the class is StageArtifact)
+Stage = StageArtifact
 
 
 def presets(stage: str) -> dict[str, dict[str, Any]]:
@@ -79,11 +76,7 @@ def presets(stage: str) -> dict[str, dict[str, Any]]:
     return {k: {**common_defaults(), **v} for k, v in stage_presets(stage).items()}
 
 
-#: parameters that never change a result (locations, threads) and so stay out of the key
-_NOT_KEYED = {"train_dir", "kodak_dir", "artifacts", "threads", "force", "progress"}
-
-
-def check_noise_seeds(p: dict) -> None:
+def check_noise_seeds(p) -> None:
     """``p["noise_seeds"]``: integer seeds, none equal to the main ``p["seed"]`` (stages 02 and 03).
 
     Raises:
@@ -96,118 +89,13 @@ def check_noise_seeds(p: dict) -> None:
 
 
 def resolve_params(stage: str, preset: str, **overrides) -> dict[str, Any]:
-    """The preset's parameters for ``stage`` with non-``None`` overrides applied.
-
-    Overrides are checked against the stage's table (:func:`lic.study.params.params_of`): a parameter a
-    preset leaves unset (``precision`` outside paper) may still be given.
+    """The preset's parameters for ``stage`` with non-``None`` overrides applied, as a plain dict
+    (:func:`lic.study.config.config` typed, then :meth:`~lic.study.config.StageConfig.as_dict`).
 
     Raises:
         ParameterError: unknown preset, stage or parameter name, or a value of the wrong type.
     """
-    table = presets(stage)
-    if preset not in table:
-        raise ParameterError(f"unknown preset {preset!r}; choose one of {sorted(table)}")
-    p, known = table[preset], params_of(stage)
-    for k, v in overrides.items():
-        if k not in known:
-            raise ParameterError(f"stage {stage} has no parameter {k!r}; known: {sorted(known)}")
-        check_value(stage, k, v)
-        if v is not None:
-            p[k] = v
-    p["preset"] = preset
-    return p
-
-
-def stage_key(stage: str, params: dict, inputs: dict[str, str] | None = None) -> str:
-    """10-hex key of a stage's result-affecting parameters and its inputs' keys (with the released
-    weights' checksums when a parameter is ``"zoo"``, so a new release never reuses stale artifacts).
-
-    ``eval_sets`` enters by content (each set's name and :func:`lic.data.evalsets.fingerprint`), not by
-    path, and not at all when empty: a stage without extra sets keeps its earlier key.
-
-    Raises:
-        ParameterError, DataError: a malformed ``eval_sets`` entry, or a set folder that cannot be read.
-    """
-    keyed = {k: v for k, v in params.items() if k not in _NOT_KEYED and k != "preset"}
-    if "eval_sets" in keyed:
-        from lic.data.evalsets import key_of
-
-        sets = key_of(keyed.pop("eval_sets"))
-        if sets:
-            keyed["eval_sets"] = sets
-    if any(v == "zoo" for v in keyed.values()):  # starts from weights/: a new release is a new input
-        from lic.codec.zoo import fingerprint
-
-        inputs = {**(inputs or {}), "zoo": fingerprint()}
-    blob = json.dumps({"stage": stage, "params": keyed, "inputs": inputs or {}}, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:10]
-
-
-def artifacts_root(params: dict | None = None) -> Path:
-    """Where artifacts go: ``params["artifacts"]``, else $LIC_ARTIFACTS, else ``artifacts/``."""
-    root = (params or {}).get("artifacts") or os.environ.get("LIC_ARTIFACTS") or ROOT / "artifacts"
-    return Path(root)
-
-
-def stage_dir(stage: str, params: dict, inputs: dict[str, str] | None = None) -> Path:
-    """``artifacts/<stage folder>/<key>/`` (not created)."""
-    return artifacts_root(params) / STAGES[stage][0] / stage_key(stage, params, inputs)
-
-
-@dataclass
-class Stage:
-    """A stage's artifact folder: where it writes, whether it is done, its results."""
-
-    stage: str
-    params: dict
-    inputs: dict[str, str]
-
-    @property
-    def key(self) -> str:
-        return stage_key(self.stage, self.params, self.inputs)
-
-    @property
-    def dir(self) -> Path:
-        return stage_dir(self.stage, self.params, self.inputs)
-
-    @property
-    def done(self) -> bool:
-        return (self.dir / "results.json").exists()
-
-    def results(self) -> dict:
-        f = self.dir / "results.json"
-        if not f.exists():
-            raise ArtifactError(f"stage {self.stage} has no results at {self.dir}: "
-                                f"run notebooks/{STAGES[self.stage][1]} first")
-        return read_json(f)
-
-    def finish(self, results: dict) -> dict:
-        """Write ``results.json`` (+ params.json) last, atomically."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        write_json(self.dir / "params.json", {"stage": self.stage, "key": self.key, "params": self.params,
-                                              "inputs": self.inputs})
-        results = {**results, "stage": self.stage, "key": self.key, "preset": self.params.get("preset")}
-        write_json(self.dir / "results.json", results)
-        return results
-
-
-def input_stage(stage: str, preset: str, upstream: dict[str, dict] | None = None) -> Stage:
-    """The finished artifact of an earlier ``stage`` that a later stage reads.
-
-    Args:
-        preset: the preset the earlier stage ran with.
-        upstream: ``{stage: overrides}`` given to earlier stages (the runner passes them on).
-
-    Raises:
-        ArtifactError: it has not been run yet (the message names the notebook to run).
-    """
-    upstream = upstream or {}
-    mod = stage_module(stage)
-    st = mod.stage_handle(preset, upstream)
-    if not st.done:
-        raise ArtifactError(f"stage {stage} ({preset}) has no artifact at {st.dir}: run notebooks/{STAGES[stage][1]} "
-                            f"first (or python -m lic.study --preset {preset} --stages {stage})")
-    return st
+    return config(stage, preset, **overrides).as_dict()
 
 
 def data_manifest() -> dict:
@@ -250,32 +138,10 @@ def render_html(notebook: str | os.PathLike, target: str | os.PathLike) -> Path:
     return atomic_write_text(target, body)
 
 
-def _handle(stage: str, preset: str, upstream: dict, overrides: dict) -> Stage | None:
-    """The stage's artifact handle (key, done) before it runs; None where it cannot be resolved yet."""
-    try:
-        return stage_module(stage).stage_handle(preset, {**upstream, stage: _stage_params(overrides.get(stage, {}))})
-    except (ArtifactError, ParameterError, DataError, AttributeError, KeyError):
-        return None
-
-
 def _say(enabled: bool, line: str) -> None:
     """One progress line of the runner on stderr (flushed: it interleaves with the kernel's bars)."""
     if enabled:
         print(line, file=sys.stderr, flush=True)
-
-
-def _check_overrides(preset: str, stages: list[str], overrides: dict[str, dict]) -> None:
-    """Validate every stage's overrides (names, types, evaluation sets) before anything runs.
-
-    Raises:
-        ParameterError, DataError: an unknown stage or parameter, a bad value or evaluation set.
-    """
-    for s in stages:
-        if s not in STAGES:
-            raise ParameterError(f"unknown stage {s!r}; stages: {list(STAGES)}")
-        ps = resolve_params(s, preset, **_stage_params(overrides.get(s, {})))
-        if ps.get("eval_sets"):
-            stage_key(s, ps)  # a missing set folder or a checksum mismatch fails here
 
 
 def run_study(
@@ -303,7 +169,7 @@ def run_study(
 
     stages = stages or list(STAGES)
     overrides = overrides or {}
-    _check_overrides(preset, stages, overrides)
+    pl = plan(preset, stages, {s: _stage_params(o) for s, o in overrides.items()})  # checks every parameter
     out = Path(out_dir or ROOT / "runs" / f"{preset}-{time.strftime('%Y%m%d-%H%M%S')}")
     out.mkdir(parents=True, exist_ok=True)
     manifest = {"preset": preset, "commit": git_commit(), "versions": versions(), "data": data_manifest(),
@@ -319,10 +185,10 @@ def run_study(
         upstream = {u: _stage_params(o) for u, o in overrides.items() if u < s}
         if upstream and s != "01":
             params["upstream"] = upstream
-        handle = _handle(s, preset, upstream, overrides)
-        reused = handle is not None and handle.done and not params.get("force")
-        _say(progress, f"[{i}/{len(stages)}] stage {s} · notebooks/{nb}"
-                       + (f" · key {handle.key}" if handle else "") + (" · artifact exists: reused" if reused else ""))
+        handle = pl[s]
+        reused = handle.done and not params.get("force")
+        _say(progress, f"[{i}/{len(stages)}] stage {s} · notebooks/{nb} · key {handle.key}"
+                       + (" · artifact exists: reused" if reused else ""))
         try:
             with console_progress(progress):  # the kernel draws text bars; papermill streams them here
                 pm.execute_notebook(str(NOTEBOOKS / nb), str(out / nb), parameters=params, cwd=str(NOTEBOOKS),
@@ -337,8 +203,7 @@ def run_study(
                            f"{time.monotonic() - t0:.1f} s")
             raise RuntimeError(f"stage {s} ({nb}) failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
         info = {"notebook": nb, "status": "ok", "params": params, "seconds": round(time.monotonic() - t0, 1)}
-        handle = _handle(s, preset, upstream, overrides)  # again: a stage may resolve only once its inputs exist
-        if handle is not None and handle.done:  # the stage's resolved parameters (seeds included), key, own wall time
+        if handle.done:  # the stage's resolved parameters (seeds included), key, own wall time
             info.update(key=handle.key, resolved=handle.params, seed=handle.params.get("seed"), reused=reused,
                         stage_wall_s=handle.results().get("wall_s"))
         if s == "05" and "key" in info:  # the report: executed notebook -> HTML, code hidden

@@ -48,34 +48,35 @@ Artifacts in ``artifacts/02_distillation/<key>/``: ``student_<kind>_n<N>_l<λ>.p
 from __future__ import annotations
 
 import hashlib
-import math
 import time
 from collections import namedtuple
-from dataclasses import dataclass, field
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
-from lic.codec.models import load_checkpoint, save_checkpoint
+from lic.codec.models import load_checkpoint
 from lic.codec.zoo import available
 from lic.data.evalsets import KODAK, EvalSet, extra_sets, load_eval_sets, side_by_side
 from lic.errors import ArtifactError, ParameterError
-from lic.eval.measured import evaluate
-from lic.eval.rd import complexity, evaluate_codec, rd_point
+from lic.eval.rd import evaluate_codec, rd_point
 from lic.eval.stats import (NOISE_COLUMNS, OBJECTIVE_COLUMNS, ablation_bd, deployed_curves, noise_summary,
                             objective_summary, paired_objectives, seed_spread, sets_bd, width_summary)
 from lic.fileio import atomic_write_text
 from lic.provenance import git_commit
-from lic.release.campaign import released_log
+from lic.study.artifacts import StageArtifact, input_keys, planned, prepare
+from lic.study.config import DistillConfig
 from lic.study.params import stage_presets
 from lic.study.plots import figure_ablation, figure_complexity, figure_objective, figure_rd, figure_sets, save_figure
-from lic.study.runner import Stage, check_noise_seeds, input_stage, resolve_params
+from lic.study.runner import check_noise_seeds
 from lic.study.stages import teacher as teacher_stage
-from lic.train.kd import ABLATIONS, FEATURES, fit, normalize_weights
-from lic.train.specs import DEPLOYED_KIND, PRUNED_KINDS, StudentSpec, lambda_tag, released_student
+from lic.study.stages.students import Students, baseline_widths, main_specs
+from lic.study.stages.students import spec as student_spec
+from lic.study.stages.students import ablation_kinds as _kinds
+from lic.train.kd import ABLATIONS, FEATURES, normalize_weights
+from lic.train.specs import DEPLOYED_KIND, StudentSpec, lambda_tag
 
-__all__ = ["PRESETS", "run", "stage_handle", "load_student", "rd_table", "summary_table",
+__all__ = ["PRESETS", "reads", "key_inputs", "run", "stage_handle", "load_model", "rd_table", "summary_table",
            "ablation_table", "noise_table", "objective_table", "sets_table"]
 
 #: preset -> parameters (plus :data:`lic.study.runner.COMMON`), from the typed table :data:`lic.study.params.STAGE_PARAMS`
@@ -92,18 +93,22 @@ def _zoo_digest() -> str:
     return hashlib.sha256(repr(rel).encode()).hexdigest()[:10]
 
 
-def _inputs(p: dict, key01: str) -> dict[str, str]:
-    inputs = {"01": key01}
-    if p["init"] in ("zoo", "auto") or p.get("ablation_init") in ("zoo", "auto"):
-        inputs["zoo"] = _zoo_digest()
-    return inputs
+def reads(cfg: DistillConfig) -> tuple[str, ...]:
+    """Stage 02 reads the stage-01 teachers."""
+    return ("01",)
 
 
-def stage_handle(preset: str = "quick", upstream: dict | None = None) -> Stage:
-    """The stage-02 artifact for a preset (+ ``upstream["02"]`` overrides, earlier stages' too)."""
-    upstream = upstream or {}
-    p = resolve_params("02", preset, **upstream.get("02", {}))
-    return Stage("02", p, _inputs(p, teacher_stage.stage_handle(preset, upstream).key))
+def key_inputs(cfg: DistillConfig, inputs: dict[str, StageArtifact]) -> dict:
+    """What the key covers besides the parameters: stage 01's key, and the released students' checksums
+    when a student starts from the zoo."""
+    keys = input_keys(inputs)
+    if cfg.init in ("zoo", "auto") or cfg.ablation_init in ("zoo", "auto"):
+        keys["zoo"] = _zoo_digest()
+    return keys
+
+
+#: ``stage_handle(preset, upstream)``: the stage-02 artifact of :func:`lic.study.artifacts.plan`
+stage_handle = planned("02")
 
 
 def _validate(p: dict) -> None:
@@ -127,7 +132,7 @@ def _validate(p: dict) -> None:
         raise ParameterError(f"ablation_width must be a positive integer or 0 (no ablation), got {p['ablation_width']!r}")
 
 
-def _teacher_rows(t01: Stage, r01: dict, s: EvalSet | None) -> pd.DataFrame:
+def _teacher_rows(t01: StageArtifact, r01: dict, s: EvalSet | None) -> pd.DataFrame:
     """Stage 01's per-image teacher rows of Kodak (``s`` None) or of set ``s`` (only where stage 01
     coded a set of the same name and content)."""
     if s is None:
@@ -140,7 +145,7 @@ def _teacher_rows(t01: Stage, r01: dict, s: EvalSet | None) -> pd.DataFrame:
     return df[df.set == s.name]
 
 
-def _teacher_rd(t01: Stage, r01: dict, images, upstream: dict, progress: bool, s: EvalSet | None = None) -> pd.DataFrame:
+def _teacher_rd(t01: StageArtifact, r01: dict, images, progress: bool, s: EvalSet | None = None) -> pd.DataFrame:
     """Teacher RD points on exactly ``images`` (Kodak, or set ``s``): stage-01 per-image rows,
     re-measured if absent."""
     names = [n for n, _ in images]
@@ -151,150 +156,14 @@ def _teacher_rd(t01: Stage, r01: dict, images, upstream: dict, progress: bool, s
         return df.groupby("lmbda", as_index=False)[["bpp", "psnr", "ms_ssim"]].mean().assign(codec="teacher")
     rows = []
     for l in lambdas:
-        model = teacher_stage.load_teacher(t01.params["preset"], l, **upstream.get("01", {}))
+        model = teacher_stage.load_model(t01, l)
         rows.append(rd_point(evaluate_codec(model, images, progress=progress, desc=f"teacher λ={l}"
                                             + (f" {s.name}" if s else "")),
                              codec="teacher", lmbda=l))
     return pd.DataFrame(rows)
 
 
-def _spec(p: dict, M: int, kind: str, N: int, lmbda: float, seed: int | None = None) -> StudentSpec:
-    """The stage's student ``kind`` of width ``N`` at ``lmbda`` (``seed`` default: the main seed)."""
-    return StudentSpec(kind, N, M=M, lmbda=lmbda, seed=p["seed"] if seed is None else seed,
-                       steps=p["ablation_steps"] if kind.startswith("abl-") else p["steps"], lr=p["lr"],
-                       batch_size=p["batch_size"], crop=p["crop"], precision=p.get("precision", "fp32"))
-
-
-def _baseline_widths(p: dict) -> list[int]:
-    """The widths with a from-scratch baseline (``scratch_baseline``: True, or a list of widths)."""
-    sb = p["scratch_baseline"]
-    return [N for N in p["widths"] if sb is True or (isinstance(sb, (list, tuple)) and N in sb)]
-
-
-def _main_specs(p: dict, M: int, lambdas: list[float]) -> list[StudentSpec]:
-    """Every main student in training order: KD (and scratch where a baseline is asked) per width,
-    the pruned-teacher kinds, then the noise seeds' KD and scratch students."""
-    base = _baseline_widths(p)
-    specs = [_spec(p, M, k, N, l) for N in p["widths"] for l in lambdas
-             for k in ("kd", *(("scratch",) if N in base else ()))]
-    specs += [_spec(p, M, k, N, l) for N in p["pruned_widths"] for l in lambdas for k in PRUNED_KINDS]
-    specs += [_spec(p, M, k, N, l, s) for s in p["noise_seeds"] for N in base for l in lambdas
-              for k in ("kd", "scratch")]
-    return specs
-
-
-def _ablation_kinds(p: dict, lambdas: list[float], inits: dict[str, str]) -> dict[str, str]:
-    """Loss-term ablation config -> student kind at ``ablation_width`` (empty without an ablation).
-    ``all`` is the main KD student itself where that one was trained alike (scratch init, same steps)."""
-    if not p["ablation_width"]:
-        return {}
-    A, out = int(p["ablation_width"]), {}
-    for cfg_name in ABLATIONS:
-        out[cfg_name] = f"abl-{cfg_name}"
-        if (cfg_name == "all" and A in p["widths"] and p["ablation_init"] == "scratch"
-                and p["ablation_steps"] == p["steps"]
-                and all(inits[StudentSpec("kd", A, lmbda=l, seed=p["seed"]).tag(p["seed"])] == "scratch"
-                        for l in lambdas)):
-            out[cfg_name] = "kd"  # the main KD student is this configuration already
-    return out
-
-
-@dataclass
-class _Students:
-    """Step 1 of the plan: every student loaded or fitted, then evaluated; what later steps read."""
-
-    p: dict
-    st: Stage
-    upstream: dict
-    images: list
-    extra: list
-    force: bool
-    progress: bool
-    models: dict = field(default_factory=dict)  # tag -> checkpoint file name
-    inits: dict = field(default_factory=dict)  # tag -> init label
-    train_s: dict = field(default_factory=dict)
-    logs: dict = field(default_factory=dict)  # (kind, N, λ, seed) -> training log (step, mse, bpp), last phase
-    cplx: dict = field(default_factory=dict)  # str(N) -> complexity at 720p and Kodak size
-    rd: list = field(default_factory=list)
-    per_image: list = field(default_factory=list)
-    rd_extra: list = field(default_factory=list)  # main-seed students on the sets beside Kodak
-    per_image_extra: list = field(default_factory=list)
-    teachers: dict = field(default_factory=dict)
-    samplers: dict = field(default_factory=dict)  # seed -> CropSampler or StreamingCrops
-    untrained: set = field(default_factory=set)  # tags of released students used as they are
-    coding: dict = field(default_factory=dict)  # tag -> Kodak images coded / reused (lic.eval.measured.evaluate)
-
-    def teacher(self, lmbda: float) -> torch.nn.Module:
-        """The stage-01 teacher at ``lmbda``, loaded once."""
-        if lambda_tag(lmbda) not in self.teachers:
-            self.teachers[lambda_tag(lmbda)] = teacher_stage.load_teacher(self.p["preset"], lmbda,
-                                                                          **self.upstream.get("01", {}))
-        return self.teachers[lambda_tag(lmbda)]
-
-    def sampler(self, seed: int):
-        """The training crops of ``seed`` (streamed from disk when ``p["workers"]`` is set), made once."""
-        if seed not in self.samplers:
-            self.samplers[seed] = teacher_stage.training_sampler({**self.p, "seed": seed})
-        return self.samplers[seed]
-
-    def student(self, spec: StudentSpec) -> str:
-        """Load (a finished checkpoint) or fit student ``spec``, evaluate it; returns its init label."""
-        tag = spec.tag(self.p["seed"])
-        if tag in self.models:
-            return self.inits[tag]
-        final = self.st.dir / spec.file_name("student", self.p["seed"])
-        ckpt = self.st.dir / spec.file_name("train", self.p["seed"])
-        if final.exists() and not self.force:
-            model = load_checkpoint(final)
-            meta = torch.load(final, map_location="cpu", weights_only=True)
-            self.inits[tag], self.train_s[tag] = meta.get("init", "cached"), meta.get("train_seconds", math.nan)
-            local = torch.load(ckpt, map_location="cpu", weights_only=False)["history"] if ckpt.exists() else []
-            self.logs[spec.kind, spec.N, spec.lmbda, spec.seed] = local or _released_log(self.inits[tag])
-        else:
-            model = self._fit(spec, tag, ckpt)
-            save_checkpoint(final, model, lmbda=spec.lmbda, kind=spec.kind, init=self.inits[tag], steps=spec.steps,
-                            train_seconds=self.train_s[tag])
-        self._evaluate(spec, tag, model)
-        self.models[tag] = final.name
-        if str(spec.N) not in self.cplx:
-            self.cplx[str(spec.N)] = {"720p": complexity(model, (720, 1280)), "kodak": complexity(model, (512, 768))}
-        return self.inits[tag]
-
-    def _fit(self, spec: StudentSpec, tag: str, ckpt) -> torch.nn.Module:
-        p = self.p
-        init_model, self.inits[tag] = released_student(spec, p["ablation_init"] if spec.ablation else p["init"])
-        if init_model is None and spec.inherits:
-            self.inits[tag] = f"pruned teacher λ={spec.lmbda}"
-        if self.force and ckpt.exists():
-            ckpt.unlink()
-        model, info = fit(spec, self.teacher(spec.lmbda) if spec.uses_teacher else None, self.sampler(spec.seed),
-                          ckpt, init=init_model, weights=p["weights"], latents=p["latents"], progress=self.progress)
-        self.train_s[tag] = info["seconds"]
-        self.logs[spec.kind, spec.N, spec.lmbda, spec.seed] = info["history"] or _released_log(self.inits[tag])
-        if not info["history"]:  # a released model, not trained further: its recorded Kodak rows may be reused
-            self.untrained.add(tag)
-        return model
-
-    def _evaluate(self, spec: StudentSpec, tag: str, model: torch.nn.Module) -> None:
-        """Kodak (every student) and the other sets (main-seed, non-ablation students), real bitstreams."""
-        key = {"codec": spec.kind, "N": spec.N, "lmbda": spec.lmbda, "seed": spec.seed}
-        origin = self.inits[tag] if tag in self.untrained else None
-        res = evaluate(model, self.images, origin, progress=self.progress, desc=f"Kodak {tag}")
-        self.coding[tag] = res["coding"]
-        self.rd.append(rd_point(res, **key, init=self.inits[tag]))
-        self.per_image.append(res["per_image"].assign(**key))
-        for s in self.extra if spec.seed == self.p["seed"] and not spec.ablation else ():
-            res = evaluate_codec(model, s.images, progress=self.progress, desc=f"{s.name} {tag}")
-            self.rd_extra.append(rd_point(res, set=s.name, **key, init=self.inits[tag]))
-            self.per_image_extra.append(res["per_image"].assign(set=s.name, **key))
-
-
-def _released_log(init_label: str) -> list[dict]:
-    """The released model's own training log for a ``zoo:<name>`` init label, else empty."""
-    return released_log(init_label.removeprefix("zoo:")) if init_label.startswith("zoo:") else []
-
-
-def _write_csv(st: Stage, name: str, df: pd.DataFrame) -> None:
+def _write_csv(st: StageArtifact, name: str, df: pd.DataFrame) -> None:
     atomic_write_text(st.dir / name, df.to_csv(index=False))
 
 
@@ -303,7 +172,7 @@ def _write_csv(st: Stage, name: str, df: pd.DataFrame) -> None:
 _Inputs = namedtuple("_Inputs", "t01 r01 lambdas M teacher_N sets teacher_rd teacher_sets")
 
 
-def _read_inputs(p: dict, t01: Stage, upstream: dict, progress: bool) -> _Inputs:
+def _read_inputs(p: DistillConfig, t01: StageArtifact, progress: bool) -> _Inputs:
     """Stage 01's results, the λ to distil at and the teacher's RD points on every evaluation set.
 
     Raises:
@@ -317,11 +186,11 @@ def _read_inputs(p: dict, t01: Stage, upstream: dict, progress: bool) -> _Inputs
         raise ParameterError(f"λ {missing} not in the stage-01 teacher set {teacher_lambdas}")
     sets = load_eval_sets(p.get("eval_sets"), p["kodak_dir"], p["kodak_limit"])
     return _Inputs(t01, r01, lambdas, int(t01.params["M"]), int(t01.params["N"]), sets,
-                   _teacher_rd(t01, r01, sets[0].images, upstream, progress),
-                   {s.name: _teacher_rd(t01, r01, s.images, upstream, progress, s) for s in extra_sets(sets)})
+                   _teacher_rd(t01, r01, sets[0].images, progress),
+                   {s.name: _teacher_rd(t01, r01, s.images, progress, s) for s in extra_sets(sets)})
 
 
-def _statistics(p: dict, inp: _Inputs, run: _Students, ablation_kinds: dict[str, str]) -> dict:
+def _statistics(p: dict, inp: _Inputs, run: Students, ablation_kinds: dict[str, str]) -> dict:
     """Step 2: the tables (written as CSV) and the statistics over them (:mod:`lic.eval.stats`)."""
     rd_all = pd.DataFrame(run.rd)  # the main λ, and the deployed student's extra λ (its own table and curve)
     rd_df = rd_all[rd_all.lmbda.map(lambda_tag).isin({lambda_tag(l) for l in inp.lambdas})]
@@ -337,8 +206,8 @@ def _statistics(p: dict, inp: _Inputs, run: _Students, ablation_kinds: dict[str,
     ablation_df = pd.DataFrame(ablation_bd(rd_df, inp.teacher_rd, ablation_kinds, ABLATIONS,
                                            int(p["ablation_width"] or 0), p["seed"]))
     _write_csv(run.st, "ablation.csv", ablation_df)
-    noise_df = seed_spread(rd_df, _baseline_widths(p), p["seed"], p["noise_seeds"])
-    objective_df, objective_curves = paired_objectives(run.logs, per_image_df, _baseline_widths(p), inp.lambdas,
+    noise_df = seed_spread(rd_df, baseline_widths(p), p["seed"], p["noise_seeds"])
+    objective_df, objective_curves = paired_objectives(run.logs, per_image_df, baseline_widths(p), inp.lambdas,
                                                        [p["seed"], *p["noise_seeds"]], p["objective_tail"])
     _write_csv(run.st, "objective.csv", objective_df)
     _write_csv(run.st, "noise.csv", noise_df)
@@ -353,7 +222,7 @@ def _statistics(p: dict, inp: _Inputs, run: _Students, ablation_kinds: dict[str,
             "deployed_rd": rd_all.drop(rd_df.index)}
 
 
-def _results(p: dict, inp: _Inputs, run: _Students, tables: dict, t_start: float) -> dict:
+def _results(p: dict, inp: _Inputs, run: Students, tables: dict, t_start: float) -> dict:
     """``results.json``'s fields (the figures are added by :func:`_figures`)."""
     return {
         "figures": {},
@@ -383,7 +252,7 @@ def _results(p: dict, inp: _Inputs, run: _Students, tables: dict, t_start: float
     }
 
 
-def _figures(p: dict, results: dict, st: Stage, extra: list) -> None:
+def _figures(p: DistillConfig, results: dict, st: StageArtifact, extra: list) -> None:
     """Step 3: the figures (:mod:`lic.study.plots`) as PNG + SVG, their paths into ``results["figures"]``."""
     caption = (f"preset={p['preset']} widths={p['widths']} M={results['M']} steps={p['steps']} init={p['init']} "
                f"w={results['weights']} latents={p['latents']} Kodak n={results['kodak_images']} "
@@ -401,8 +270,12 @@ def _figures(p: dict, results: dict, st: Stage, extra: list) -> None:
     plt.close("all")
 
 
-def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | None = None) -> dict:
-    """Run stage 02 with resolved parameters ``p``; reads stage 01 (same preset, ``upstream`` overrides).
+def run(cfg: DistillConfig, inputs: dict[str, StageArtifact] | None = None, *, out: StageArtifact | None = None,
+        force: bool = False, progress: bool = True, upstream: dict | None = None) -> dict:
+    """Run stage 02 with its config on the finished stage-01 artifact ``inputs["01"]``.
+
+    ``inputs`` None (a caller without a plan): planned from the config's preset and ``upstream``
+    (``{stage: overrides}`` of stage 01); ``out``: the stage's artifact as the plan made it.
 
     The plan, in order: every student loaded or fitted and evaluated (main students, pruned-teacher
     students, noise seeds, then the loss-term ablation); the tables and statistics; the figures.
@@ -412,45 +285,44 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
             is missing with ``init="zoo"``.
         ParameterError: invalid parameters, or a λ outside the stage-01 teacher set.
     """
-    _validate(p)
-    upstream = upstream or {}
-    t01 = input_stage("01", p["preset"], upstream)
-    st = Stage("02", p, _inputs(p, t01.key))
+    _validate(cfg)
+    p, inputs, st = prepare("02", cfg, inputs, out, upstream)
+    t01 = inputs["01"]
     if st.done and not force:
         return st.results()
     if p.get("threads"):
         torch.set_num_threads(int(p["threads"]))
     t_start = time.monotonic()
-    inp = _read_inputs(p, t01, upstream, progress)
+    inp = _read_inputs(p, t01, progress)
     st.dir.mkdir(parents=True, exist_ok=True)
-    run = _Students(p, st, upstream, inp.sets[0].images, extra_sets(inp.sets), force, progress)
-    for spec in _main_specs(p, inp.M, inp.lambdas):
+    run = Students(p, st, t01, inp.sets[0].images, extra_sets(inp.sets), force, progress)
+    for spec in main_specs(p, inp.M, inp.lambdas):
         run.student(spec)
-    for spec in (_spec(p, inp.M, DEPLOYED_KIND, N, l) for N in p["pruned_widths"] for l in p["deployed_lambdas"]):
+    for spec in (student_spec(p, inp.M, DEPLOYED_KIND, N, l) for N in p["pruned_widths"] for l in p["deployed_lambdas"]):
         run.student(spec)  # the deployed student's extra λ (a spec already run is not run again)
-    ablation_kinds = _ablation_kinds(p, inp.lambdas, run.inits)
+    ablation_kinds = _kinds(p, inp.lambdas, run.inits)
     for kind in ablation_kinds.values():
         for lmbda in inp.lambdas:
-            run.student(_spec(p, inp.M, kind, int(p["ablation_width"]), lmbda))
+            run.student(student_spec(p, inp.M, kind, int(p["ablation_width"]), lmbda))
     results = _results(p, inp, run, _statistics(p, inp, run, ablation_kinds), t_start)
     _figures(p, results, st, run.extra)
     return st.finish(results)
 
 
-def load_student(preset: str, N: int, lmbda: float, upstream: dict | None = None, kind: str = "kd") -> torch.nn.Module:
-    """A stage-02 student (``kind`` one of :data:`lic.train.specs.STUDENT_KINDS`) of width ``N`` at ``lmbda``,
-    main seed.
+def load_model(artifact: StageArtifact, lmbda: float, N: int, kind: str = "kd") -> torch.nn.Module:
+    """A student of a finished stage-02 artifact: ``kind`` (one of :data:`lic.train.specs.STUDENT_KINDS`),
+    width ``N``, at ``lmbda``, main seed.
 
     Raises:
-        ArtifactError: stage 02 has not been run for this preset, or has no such student.
+        ArtifactError: the artifact is not finished, or has no such student.
     """
-    st = stage_handle(preset, upstream)
-    res = st.results()
-    tag = StudentSpec(kind, int(N), lmbda=lmbda, seed=st.params["seed"]).tag(st.params["seed"])
+    res, seed = artifact.results(), artifact.params["seed"]
+    tag = StudentSpec(kind, int(N), lmbda=lmbda, seed=seed).tag(seed)
     name = res["models"].get(tag)
     if name is None:
-        raise ArtifactError(f"stage 02 ({preset}) has no student {tag}; it has {sorted(res['models'])}")
-    return load_checkpoint(st.dir / name)
+        raise ArtifactError(f"stage 02 ({artifact.params.get('preset')}) has no student {tag}; "
+                            f"it has {sorted(res['models'])}")
+    return load_checkpoint(artifact.dir / name)
 
 
 def rd_table(results: dict) -> pd.DataFrame:

@@ -11,10 +11,9 @@ Artifacts in ``artifacts/04_hls/<key>/``: ``int_g_a.npz`` / ``int_g_s.npz`` (int
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
-from pathlib import Path
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,14 +21,17 @@ import torch
 
 from lic.data.images import CropSampler, load_kodak
 from lic.errors import ArtifactError, ParameterError
-from lic.fileio import atomic_write_text, write_json
+from lic.fileio import atomic_write_text
 from lic.hw.rtl.synth import recorded_resources
 from lic.study.params import stage_presets
 from lic.study.plots import finish_layout, save_figure
-from lic.study.runner import Stage, git_commit, input_stage, resolve_params
+from lic.study.artifacts import StageArtifact, input_keys, load_model, planned, prepare
+from lic.study.config import HlsConfig
+from lic.study.runner import git_commit
+from lic.study.stages.cosim import cosim_report
 from lic.train.specs import lambda_tag
 
-__all__ = ["PRESETS", "stage_handle", "run", "cosim_report", "fps_sweep", "fps_figure", "plan_layer_table",
+__all__ = ["PRESETS", "reads", "key_inputs", "stage_handle", "run", "cosim_report", "fps_sweep", "fps_figure", "plan_layer_table",
            "comparison_table", "beats_table", "codec_fps_table", "rtl_ga_table", "rtl_ga_summary",
            "MODELLED", "MEASURED", "MEASURED_RTL"]
 
@@ -41,46 +43,44 @@ MEASURED_RTL = "measured (Verilator, cycle-accurate RTL of g_a)"
 PRESETS = stage_presets("04")
 
 
-def _input(p: dict, upstream: dict | None, check: bool = True) -> Stage:
-    stage = "03" if p["source"] == "quant" else "01"
-    if p["source"] not in ("quant", "teacher"):
-        raise ParameterError(f"source must be 'quant' (stage 03) or 'teacher' (stage 01), got {p['source']!r}")
-    if check:
-        return input_stage(stage, p["preset"], upstream)
-    from lic.study.runner import stage_module
-
-    return stage_module(stage).stage_handle(p["preset"], upstream)
-
-
-def stage_handle(preset: str = "quick", upstream: dict | None = None) -> Stage:
-    """The stage-04 artifact for a preset (+ ``upstream`` overrides of this and earlier stages)."""
-    upstream = upstream or {}
-    p = resolve_params("04", preset, **upstream.get("04", {}))
-    src = _input(p, upstream, check=False)
-    return Stage("04", p, {src.stage: src.key})
-
-
-def _load_models(p: dict, src: Stage, upstream: dict | None):
-    """(float model, int g_a, int g_s) from the input stage.
+def reads(cfg: HlsConfig) -> tuple[str, ...]:
+    """The stage 04 reads: 03 (``source="quant"``) or 01 (``"teacher"``).
 
     Raises:
-        ArtifactError: stage 03 recorded no integer parameters at ``p["lmbda"]``.
+        ParameterError: a bad ``source``.
+    """
+    if cfg["source"] not in ("quant", "teacher"):
+        raise ParameterError(f"source must be 'quant' (stage 03) or 'teacher' (stage 01), got {cfg['source']!r}")
+    return ("03",) if cfg["source"] == "quant" else ("01",)
+
+
+def key_inputs(cfg: HlsConfig, inputs: dict[str, StageArtifact]) -> dict:
+    """What the key covers besides the parameters: the input stage's key."""
+    return input_keys(inputs)
+
+
+#: ``stage_handle(preset, upstream)``: the stage-04 artifact of :func:`lic.study.artifacts.plan`
+stage_handle = planned("04")
+
+
+def _load_models(p: HlsConfig, src: StageArtifact):
+    """(float model, int g_a, int g_s) from the input artifact ``src``.
+
+    Raises:
+        ArtifactError: stage 03 recorded no integer parameters at ``p.lmbda``.
     """
     from lic.hw.fixedpoint import quantize_codec
 
-    if p["source"] == "quant":  # the hybrid model of stage 03 and the integer parameters it exported
+    if src.stage == "03":  # the hybrid model of stage 03 and the integer parameters it exported
         from lic.hw.fixedpoint import IntTransform
-        from lic.study.stages.quant import load_quantized_model
 
-        model = load_quantized_model(p["preset"], p["lmbda"], "hybrid", upstream).eval()
-        files = src.results().get("int_params", {}).get(lambda_tag(p["lmbda"]))
+        model = load_model(src, p.lmbda, row="hybrid").eval()
+        files = src.results().get("int_params", {}).get(lambda_tag(p.lmbda))
         if files is None:
-            raise ArtifactError(f"stage 03 ({p['preset']}) recorded no integer parameters at λ={p['lmbda']}")
+            raise ArtifactError(f"stage 03 ({p.preset}) recorded no integer parameters at λ={p.lmbda}")
         return model, IntTransform.load(src.dir / files["g_a"]), IntTransform.load(src.dir / files["g_s"])
-    from lic.study.stages.teacher import load_teacher
-
-    model = load_teacher(p["preset"], p["lmbda"], **(upstream or {}).get("01", {}))
-    calib = CropSampler(p["train_dir"], crop=p["calib_crop"], seed=p["seed"] + 17).batch(0, p["calib_crops"])
+    model = load_model(src, p.lmbda)
+    calib = CropSampler(p.train_dir, crop=p.calib_crop, seed=p.seed + 17).batch(0, p.calib_crops)
     ga, gs = quantize_codec(model, calib)
     return model, ga, gs
 
@@ -97,11 +97,43 @@ def _mismatches(a: np.ndarray, b: np.ndarray) -> int:
     return int(np.count_nonzero(a != b))
 
 
-def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | None = None) -> dict:
-    """Run stage 04 with resolved parameters ``p``.
+@dataclass
+class _Hw:
+    """What the steps of stage 04 share: its config and artifact, the model's widths, the board, its clock,
+    the analytical model's assumptions, the board's folding plans (one a transform) and the C-sim's
+    (None: the C-sim is built with ``parallel``)."""
 
-    Steps, in order: the integer model (:func:`_load_models`), the board's folding plans, the C-sim
-    (:func:`_csim`), the analytical model's tables (:func:`_model_tables`), the RTL units
+    p: HlsConfig
+    st: StageArtifact
+    N: int
+    M: int
+    board: Any
+    clock: float
+    a: Any
+    plans: dict
+    csim_plans: list | None
+
+
+def _hardware(p: HlsConfig, st: StageArtifact, N: int, M: int) -> _Hw:
+    """The board, its clock, the model's assumptions and the folding plans the model chooses for it."""
+    from lic.hw.boards import load_board
+    from lic.hw.fpga_model import assumptions, folding_plan
+
+    board = load_board(p.board)
+    clock = float(p.clock_mhz or board.clock_mhz)
+    res0 = tuple(p.resolutions[0])
+    plans = {t: folding_plan(N, M, board, res0, clock, t, p.utilisation) for t in ("g_a", "g_s", "h_a", "h_s")}
+    csim_plans = [plans["g_a"], plans["g_s"]] if p.get("csim_folding", "plan") == "plan" and not p.parallel else None
+    return _Hw(p, st, N, M, board, clock, assumptions(clock_mhz=clock), plans, csim_plans)
+
+
+def run(cfg: HlsConfig, inputs: dict[str, StageArtifact] | None = None, *, out: StageArtifact | None = None,
+        force: bool = False, progress: bool = True, upstream: dict | None = None) -> dict:
+    """Run stage 04 with its config on the finished artifact it reads (``inputs["03"]``, or ``["01"]`` with
+    ``source="teacher"``); ``inputs`` None: planned from the preset and ``upstream`` (``{stage: overrides}``).
+
+    Steps, in order: the integer model (:func:`_load_models`), the board's folding plans (:func:`_hardware`),
+    the C-sim (:func:`_csim`), the analytical model's tables (:func:`_model_tables`), the RTL units
     (:func:`_rtl_units`), the RTL g_a (:func:`_rtl_ga`), the Vitis tcl dry run, the figures
     (:func:`_figures`); ``results.json`` last.
 
@@ -112,43 +144,35 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
         ArtifactError: the input stage is missing or recorded no integer parameters.
         ParameterError: parameters the stage cannot run with.
     """
-    from lic.hw.boards import load_board
     from lic.hw.csim import tcl_dry_run
-    from lic.hw.fpga_model import folding_plan
 
-    src = _input(p, upstream)
-    st = Stage("04", p, {src.stage: src.key})
+    p, inputs, st = prepare("04", cfg, inputs, out, upstream)
+    (src,) = inputs.values()
     if st.done and not force:
         return st.results()
-    if p.get("threads"):
-        torch.set_num_threads(int(p["threads"]))
+    if p.threads:
+        torch.set_num_threads(int(p.threads))
     t0 = time.monotonic()
     st.dir.mkdir(parents=True, exist_ok=True)
-    model, ga, gs = _load_models(p, src, upstream)
+    model, ga, gs = _load_models(p, src)
     ga.save(st.dir / "int_g_a.npz")
     gs.save(st.dir / "int_g_s.npz")
-    N, M = int(model.N), int(model.M)
-    # the folding plans the model chooses for the board (one a transform)
-    board = load_board(p["board"])
-    clock = float(p["clock_mhz"] or board.clock_mhz)
-    res0 = tuple(p["resolutions"][0])
-    plans = {t: folding_plan(N, M, board, res0, clock, t, p["utilisation"]) for t in ("g_a", "g_s", "h_a", "h_s")}
-    csim_plans = [plans["g_a"], plans["g_s"]] if p.get("csim_folding", "plan") == "plan" and not p["parallel"] else None
-    csim = _csim(p, model, ga, gs, csim_plans, st)
-    a, tables = _model_tables(p, N, M, board, clock, plans, csim_plans, csim["cycles"], st)
+    hw = _hardware(p, st, int(model.N), int(model.M))
+    csim = _csim(hw, model, ga, gs)
+    tables = _model_tables(hw, csim["cycles"])
     rtl = _rtl_units(p, st)
-    rtl_ga = _rtl_ga(p, ga, plans["g_a"], csim["kodak"], st, N, M, a) if p.get("rtl_ga") else {"status": "disabled"}
+    rtl_ga = _rtl_ga(hw, ga, csim["kodak"]) if p.rtl_ga else {"status": "disabled"}
     tcl = tcl_dry_run()
     results = {
-        "source": {"stage": src.stage, "key": src.key, "N": N, "M": M},
+        "source": {"stage": src.stage, "key": src.key, "N": hw.N, "M": hw.M},
         "csim": csim["summary"],
         "codec_vs_float": csim["codec_vs_float"],
         "saturations": {"g_a": {k: int(v) for k, v in ga.saturations.items()},
                         "g_s": {k: int(v) for k, v in gs.saturations.items()}},
         **tables,
-        "folding_plan": {t: pl.to_dict() for t, pl in plans.items()},
-        "csim_folding": "plan" if csim_plans else "parallel",
-        "plan_layers": _plan_rows(plans),
+        "folding_plan": {t: pl.to_dict() for t, pl in hw.plans.items()},
+        "csim_folding": "plan" if hw.csim_plans else "parallel",
+        "plan_layers": _plan_rows(hw.plans),
         "rtl": rtl,
         "rtl_ga": rtl_ga, "rtl_ga_resources": recorded_resources(),  # yosys, recorded by the benchmark
         "tcl_dry_run": {"commands": [c[0] for c in tcl]},
@@ -160,7 +184,7 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     return st.finish(results)
 
 
-def _csim(p: dict, model, ga, gs, csim_plans, st: Stage) -> dict:
+def _csim(hw: _Hw, model, ga, gs) -> dict:
     """Bit-exact C-simulation: random tensors and Kodak centre crops through the dataflow tops, each
     held against :mod:`lic.hw.fixedpoint`; the Kodak crops' latents then decoded by the float model.
 
@@ -171,9 +195,10 @@ def _csim(p: dict, model, ga, gs, csim_plans, st: Stage) -> dict:
     from lic.hw.csim import CSim
     from lic.hw.fixedpoint import evaluate_int_codec, image_to_int
 
+    p, st = hw.p, hw.st
     t_build = time.monotonic()
-    csim = CSim(ga, gs, work_dir=st.dir / "hls", max_width=max(p["csim_crop"], p["csim_shape"][1]),
-                parallel=p["parallel"] or None, plans=csim_plans)
+    csim = CSim(ga, gs, work_dir=st.dir / "hls", max_width=max(p.csim_crop, p.csim_shape[1]),
+                parallel=p.parallel or None, plans=hw.csim_plans)
     build_s = time.monotonic() - t_build
     rng = np.random.default_rng(p["seed"])
     h, w = p["csim_shape"]
@@ -203,29 +228,22 @@ def _csim(p: dict, model, ga, gs, csim_plans, st: Stage) -> dict:
     return {"summary": summary, "codec_vs_float": kodak_cmp, "cycles": cycles, "kodak": kodak}
 
 
-def _model_tables(p: dict, N: int, M: int, board, clock: float, plans: dict, csim_plans, cycles: dict,
-                  st: Stage) -> tuple:
+def _model_tables(hw: _Hw, cycles: dict) -> dict:
     """The analytical throughput model on the board (best design a resolution, FPS sweep, codec FPS,
     published designs), cross-checked with the C-sim's cycle counters at the C-sim's folding.
 
     Returns:
-        ``(assumptions, {results.json entry: value})``; ``layers.csv`` written.
+        ``{results.json entry: value}``; ``layers.csv`` written.
 
     Raises:
         ParameterError: N does not fit the board even with one MAC unit a layer.
     """
-    from lic.hw.fpga_model import (
-        assumptions,
-        best_designs,
-        codec_fps,
-        codec_layers,
-        compare_measured,
-        design_from_parallelism,
-    )
+    from lic.hw.fpga_model import best_designs, codec_fps, codec_layers, compare_measured, design_from_parallelism
     from lic.hw.published import comparison_table as published_table
     from lic.hw.published import our_rows
 
-    a = assumptions(clock_mhz=clock)
+    p, st, N, M, board, clock, a = hw.p, hw.st, hw.N, hw.M, hw.board, hw.clock, hw.a
+    plans, csim_plans = hw.plans, hw.csim_plans
     budget = board.budget(p["utilisation"])
     designs = {f"{r[0]}x{r[1]}": d for _, r, d in best_designs([N], budget, a, M, p["resolutions"], p["transforms"])}
     if any(d is None for d in designs.values()):
@@ -240,7 +258,7 @@ def _model_tables(p: dict, N: int, M: int, board, clock: float, plans: dict, csi
     csim_design = design_from_parallelism(codec_layers(N, M, (cw, ch), transforms="g_a", a=a),
                                           {k: v for k, v in par.items() if k.startswith("g_a")}, a)
     cross = compare_measured(csim_design, cycles["g_a"], column="compute_cycles")
-    return a, {
+    return {
         "throughput": {r: {**d.summary(), "label": MODELLED} for r, d in designs.items()},
         "realtime": {r: bool(d.fps >= p["fps_target"]) for r, d in designs.items()}, "fps_target": p["fps_target"],
         "board": {"name": board.name, "part": board.part, "budget": budget.as_dict(), "clock_mhz": a.clock_mhz},
@@ -255,7 +273,7 @@ def _model_tables(p: dict, N: int, M: int, board, clock: float, plans: dict, csi
     }
 
 
-def _rtl_units(p: dict, st: Stage) -> dict:
+def _rtl_units(p: HlsConfig, st: StageArtifact) -> dict:
     """The RTL units under iverilog and yosys (:func:`cosim_report`), or why not: a missing tool is
     reported, not fatal."""
     from lic.hw.csim import ToolError
@@ -268,7 +286,7 @@ def _rtl_units(p: dict, st: Stage) -> dict:
         return {"status": f"skipped: {exc}"}
 
 
-def _figures(results: dict, p: dict, st: Stage) -> None:
+def _figures(results: dict, p: HlsConfig, st: StageArtifact) -> None:
     """Save the stage's figures and record them in ``results["figures"]``."""
     fig = fps_figure(results, caption=f"preset={p['preset']} N={results['source']['N']} "
                                       f"board={results['board']['name']} {results['board']['clock_mhz']:g} MHz "
@@ -276,7 +294,7 @@ def _figures(results: dict, p: dict, st: Stage) -> None:
     results["figures"]["fps"] = save_figure(fig, st.dir, "fps_vs_parallelism")
 
 
-def _rtl_ga(p: dict, ga, plan, kodak: list, st: Stage, N: int, M: int, a) -> dict:
+def _rtl_ga(hw: _Hw, ga, kodak: list) -> dict:
     """The whole g_a in RTL (:mod:`lic.hw.rtl.ga`) at the board plan's folding, simulated cycle by cycle with
     Verilator on a centre crop of the first Kodak image, two frames streamed back to back: mismatches vs
     :mod:`lic.hw.fixedpoint`, measured cycles a frame and a pixel, FPS at the headline resolution, and the
@@ -286,7 +304,8 @@ def _rtl_ga(p: dict, ga, plan, kodak: list, st: Stage, N: int, M: int, a) -> dic
     from lic.hw.fpga_model import codec_layers, design_from_parallelism
     from lic.hw.rtl import measure, regrid, verilator_bin
 
-    c = int(p["rtl_ga_crop"])
+    p, st, N, M, a, plan = hw.p, hw.st, hw.N, hw.M, hw.a, hw.plans["g_a"]
+    c = int(p.rtl_ga_crop)
     if c < 16 or c % 16:
         raise ParameterError(f"rtl_ga_crop must be a multiple of 16 (g_a downsamples by 16), got {c}")
     name, img = kodak[0]
@@ -319,86 +338,6 @@ def _rtl_ga(p: dict, ga, plan, kodak: list, st: Stage, N: int, M: int, a) -> dic
             "fps_latency_measured": float(m["fps_latency"]), "cores": cores,
             "fps_measured": float(m["fps"]) * cores, "fps_modelled": float(plan.notes["fps"]), "layers": layers,
             "build_s": float(m["build_s"]), "sim_wall_s": float(m["sim_wall_s"]), "verilator": m["verilator"]}
-
-
-def cosim_report(out_dir: str | os.PathLike, n_vectors: int = 10000, seed: int = 0,
-                 real: bool | tuple = True, csim: bool = True, synth: bool = True,
-                 vcd_jobs: int = 4, stall_jobs: int = 1000, simd_gdn: int = 1,
-                 simd_conv: int = 4, wide_synth: bool = True) -> dict:
-    """Co-simulate every RTL unit (:mod:`lic.hw.rtl`), synthesise it and compare with the model.
-
-    Args:
-        out_dir: folder for the VCD waveform, the yosys reports and ``rtl_report.json``.
-        n_vectors: random vectors per unit (plus up to 2048 real-layer ones).
-        seed: seed of the random vectors.
-        real: add real layers (g_a.1 GDN, g_s.1 IGDN, g_a.2 conv): True for
-            :func:`lic.hw.rtl.demo_transforms`, or ``(int g_a, int g_s, pixels [3,H,W])`` e.g. from stage
-            03 (the C-sim comparison handles up to 16 channels and 64-pixel-wide conv inputs).
-        csim: compare with the C++ kernels too (needs g++ and hls4ml).
-        synth: run yosys (``synth_xilinx -family xcup``).
-        vcd_jobs: jobs in the GDN waveform run.
-        stall_jobs: jobs re-run with 30 % random bubbles / back-pressure a set.
-        simd_gdn, simd_conv: MAC lanes of the units.
-        wide_synth: also synthesise each unit with up to 4x the lanes (marginal cost a lane).
-
-    Returns:
-        ``{"units": {unit: check_unit dict}, "summary": DataFrame, "vcd": path,
-        "resources": {unit: synthesize dict}, "model_vs_yosys": DataFrame, "tools": {...},
-        "wall_s": float}``; the JSON-able part is also written to ``out_dir/rtl_report.json``.
-
-    Raises:
-        ToolError: iverilog, vvp or (with ``synth``) yosys missing, or a tool failed.
-    """
-    from lic.hw import rtl
-
-    t0 = time.perf_counter()
-    tools = rtl.require_tools("iverilog", "vvp", *(("yosys",) if synth else ()))
-    out = Path(out_dir)
-    work = out / "rtl_work"
-    work.mkdir(parents=True, exist_ok=True)
-    if real is True:
-        real = rtl.demo_transforms()
-    sets = rtl.default_sets(n_vectors, seed, real or None, simd_gdn, simd_conv)
-    cv = rtl.CVectors() if csim else None
-    units = {u: rtl.check_unit(s, work, cv, stall_jobs=stall_jobs) for u, s in sets.items()}
-    vcd = out / "gdn_unit.vcd"
-    rtl.simulate(sets["gdn"][0], work, vcd=vcd, max_jobs=vcd_jobs)
-    summary = pd.DataFrame([{k: v for k, v in u.items() if k != "runs"} for u in units.values()])
-    rep = {"units": units, "summary": summary, "vcd": str(vcd), "tools": {}}
-    for n in ("iverilog", "yosys"):
-        if n in tools:
-            v = subprocess.run([tools[n], "-V"], capture_output=True, text=True).stdout.strip()
-            rep["tools"][n] = v.splitlines()[0] if v else "?"
-    if synth:
-        rep.update(_unit_resources({u: s[0].cfg for u, s in sets.items()}, out / "yosys", wide_synth))
-    rep["wall_s"] = time.perf_counter() - t0
-    js = {k: v for k, v in rep.items() if not isinstance(v, pd.DataFrame)}
-    js["summary"] = summary.to_dict("records")
-    if synth:
-        js["model_vs_yosys"] = rep["model_vs_yosys"].to_dict("records")
-    write_json(out / "rtl_report.json", js)
-    return rep
-
-
-def _unit_resources(cfgs: dict, out: Path, wide_synth: bool) -> dict:
-    """yosys of each unit configuration (and, with ``wide_synth``, of the same unit with up to 4x the
-    lanes: the marginal cost of a MAC lane) and the model-vs-yosys table."""
-    from dataclasses import replace
-
-    from lic.hw.rtl import GdnConfig, model_vs_yosys, synthesize
-
-    rep = {"resources": {u: synthesize(c, out) for u, c in cfgs.items()}}
-    wide = {}
-    if wide_synth:
-        for u, c in cfgs.items():
-            n_in = c.channels if isinstance(c, GdnConfig) else 25 * c.in_ch
-            lanes = max(d for d in range(1, n_in + 1) if n_in % d == 0 and d <= 4 * c.simd)
-            if lanes > c.simd:
-                wc = replace(c, simd=lanes)
-                wide[u] = (wc, synthesize(wc, out / "wide"))
-        rep["resources_wide"] = {u: r for u, (_, r) in wide.items()}
-    rep["model_vs_yosys"] = model_vs_yosys(rep["resources"], cfgs, wide)
-    return rep
 
 
 def rtl_ga_summary(results: dict) -> pd.DataFrame:
@@ -467,7 +406,7 @@ def codec_fps_table(results: dict) -> pd.DataFrame:
     return pd.DataFrame(results.get("codec_fps", []))
 
 
-def fps_sweep(N: int, M: int, resolution, board, a, transforms="g_a", steps: int = 8) -> pd.DataFrame:
+def fps_sweep(N: int, M: int, resolution, board, a, transforms="g_a", *, steps: int = 8) -> pd.DataFrame:
     """FPS of the best design as the DSP budget grows (1/steps .. all of the board's budget)."""
     from lic.hw.fpga_model import best_design, codec_layers
 

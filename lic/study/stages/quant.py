@@ -57,7 +57,7 @@ import torch
 from lic.codec.gdn import FixedPointGDN, gdn_modules, replace_gdn
 from lic.data.evalsets import KODAK, extra_sets, load_eval_sets, side_by_side
 from lic.data.images import CropSampler, pad_to_multiple
-from lic.errors import ParameterError
+from lic.errors import ArtifactError, ParameterError
 from lic.eval.metrics import bd_rate
 from lic.eval.rd import evaluate_codec, rd_point
 from lic.fileio import atomic_write_text
@@ -66,12 +66,14 @@ from lic.quant.hybrid import (EXPORT_CALIB_BATCH, ONNX_INPUT_BATCH, SCHEMES, che
                               load_quantized, model_size_bytes, quantize_calibrated, saturation_counts, save_quantized)
 from lic.study.params import stage_presets
 from lic.study.plots import finish_layout, rd_figure, save_figure
-from lic.study.runner import Stage, check_noise_seeds, input_stage, resolve_params, stage_module
+from lic.study.artifacts import StageArtifact, input_keys, load_model as load_input, planned, prepare
+from lic.study.config import QuantConfig
+from lic.study.runner import check_noise_seeds
 from lic.train.loop import seed_everything, train, train_config
 from lic.train.prune import prune_channels
 from lic.train.specs import lambda_tag
 
-__all__ = ["PRESETS", "ROWS", "run", "stage_handle", "load_quantized_model", "rd_table", "ablation_table",
+__all__ = ["PRESETS", "ROWS", "reads", "key_inputs", "run", "stage_handle", "load_model", "load_quantized_model", "rd_table", "ablation_table",
            "noise_table", "figure", "gdn_range_figure", "sets_table"]
 
 #: preset -> parameters (plus :data:`lic.study.runner.COMMON`), from the typed table :data:`lic.study.params.STAGE_PARAMS`
@@ -88,42 +90,42 @@ ROWS = {
 }
 
 
-def _source_stage(p: dict) -> str:
-    if p["source"] not in ("student", "teacher"):
-        raise ParameterError(f"source must be 'student' or 'teacher', got {p['source']!r}")
+def reads(cfg: QuantConfig) -> tuple[str, ...]:
+    """The stage 03 reads: 02 (``source="student"``) or 01 (``"teacher"``).
+
+    Raises:
+        ParameterError: a bad ``source`` or ``student_kind``.
+    """
+    if cfg["source"] not in ("student", "teacher"):
+        raise ParameterError(f"source must be 'student' or 'teacher', got {cfg['source']!r}")
     from lic.train.specs import STUDENT_KINDS
 
-    if p["student_kind"] not in STUDENT_KINDS:
-        raise ParameterError(f"student_kind must be one of {STUDENT_KINDS}, got {p['student_kind']!r}")
-    return "02" if p["source"] == "student" else "01"
+    if cfg["student_kind"] not in STUDENT_KINDS:
+        raise ParameterError(f"student_kind must be one of {STUDENT_KINDS}, got {cfg['student_kind']!r}")
+    return ("02",) if cfg["source"] == "student" else ("01",)
 
 
-def stage_handle(preset: str = "quick", upstream: dict | None = None) -> Stage:
-    """The stage-03 artifact for a preset (+ ``upstream["03"]`` overrides); keyed by its input's key."""
-    upstream = upstream or {}
-    p = resolve_params("03", preset, **upstream.get("03", {}))
-    src = _source_stage(p)
-    return Stage("03", p, _key_inputs(src, stage_module(src).stage_handle(preset, upstream).key))
-
-
-def _key_inputs(src: str, src_key: str) -> dict:
-    """What the stage's key covers besides its parameters: the input stage's key and the quantization
+def key_inputs(cfg: QuantConfig, inputs: dict[str, StageArtifact]) -> dict:
+    """What the key covers besides the parameters: the input stage's key and the quantization
     schemes' definitions (a changed scheme is a different result, not a cached one)."""
-    return {src: src_key, "schemes": {k: v.bits() for k, v in SCHEMES.items() if v is not None}}
+    return {**input_keys(inputs), "schemes": {k: v.bits() for k, v in SCHEMES.items() if v is not None}}
 
 
-def _load_source(p: dict, lmbda: float, upstream: dict | None) -> torch.nn.Module:
-    if p["source"] == "teacher":
-        from lic.study.stages.teacher import load_teacher
-
-        return load_teacher(p["preset"], lmbda, **(upstream or {}).get("01", {}))
-    from lic.study.stages.distill import load_student  # stage 02
-
-    return load_student(p["preset"], p["width"], lmbda, upstream, kind=p["student_kind"])
+#: ``stage_handle(preset, upstream)``: the stage-03 artifact of :func:`lic.study.artifacts.plan`
+stage_handle = planned("03")
 
 
-def _build(row: str, base, p: dict, lmbda: float, sampler: CropSampler, st: Stage, progress: bool, sfx: str = ""):
-    """The trained model of one ablation row (float copy, or calibrated + QAT-tuned quantized)."""
+def _load_source(p: QuantConfig, src: StageArtifact, lmbda: float) -> torch.nn.Module:
+    """The float model at ``lmbda`` of the input artifact: the stage-02 student (width, kind) or the teacher."""
+    if src.stage == "02":
+        return load_input(src, lmbda, N=p.width, kind=p.student_kind)
+    return load_input(src, lmbda)
+
+
+def _build(row: str, base, p: QuantConfig, lmbda: float, sampler: CropSampler, st: StageArtifact, *,
+           progress: bool = True, sfx: str = ""):
+    """The trained model of one ablation row (float copy, or calibrated + QAT-tuned quantized); ``p`` a
+    config or a parameter dict, ``st`` anything with a ``dir`` (the QAT checkpoints go there)."""
     def fit(model, steps: int, tag: str):
         if steps > 0:
             cfg = train_config(p, lmbda=lmbda, steps=steps, precision="fp32")
@@ -202,23 +204,38 @@ class _Collected:
     hist: dict = field(default_factory=dict)
 
 
-def _code_row(row: str, base, p: dict, lmbda: float, seed: int, sampler: CropSampler, st: Stage, sets: list,
-              c: _Collected, force: bool, progress: bool) -> None:
+@dataclass
+class _Job:
+    """One run of stage 03: its config and artifact, the evaluation sets, the main seed's crops and what the
+    loop collects."""
+
+    p: QuantConfig
+    st: StageArtifact
+    sets: list
+    sampler: CropSampler
+    force: bool = False
+    progress: bool = True
+    c: _Collected = field(default_factory=_Collected)
+
+
+def _code_row(job: _Job, row: str, base, lmbda: float, seed: int, sampler: CropSampler) -> None:
     """Build (or reload) one ablation row at one λ and seed, code it on Kodak (and, for the main seed, every
     other evaluation set) and collect its RD point, size and saturations."""
-    main = seed == p["seed"]
+    p, c, progress = job.p, job.c, job.progress
+    main = seed == p.seed
     sfx, label, tag = "" if main else f"_s{seed}", ROWS[row], lambda_tag(lmbda)
-    f = st.dir / f"{row}_l{tag}{sfx}.pt"
-    if f.exists() and not force:
+    f = job.st.dir / f"{row}_l{tag}{sfx}.pt"
+    if f.exists() and not job.force:
         model = load_quantized(f)
     else:
-        model = _build(row, base, p if main else {**p, "seed": seed}, lmbda, sampler, st, progress, sfx)
+        model = _build(row, base, p if main else p.replace(seed=seed), lmbda, sampler, job.st, progress=progress,
+                       sfx=sfx)
         save_quantized(f, model, lmbda=lmbda, row=row, seed=seed)
-    res = evaluate_codec(model, sets[0].images, progress=progress, desc=f"{row} λ={lmbda}{sfx}")
+    res = evaluate_codec(model, job.sets[0].images, progress=progress, desc=f"{row} λ={lmbda}{sfx}")
     c.rd.append(rd_point(res, variant=label, row=row, lmbda=lmbda, seed=seed))
     if not main:
         return
-    for s in extra_sets(sets):
+    for s in extra_sets(job.sets):
         res = evaluate_codec(model, s.images, progress=progress, desc=f"{s.name} {row} λ={lmbda}")
         c.rd_extra.append(rd_point(res, set=s.name, variant=label, row=row, lmbda=lmbda, seed=seed))
     c.built[row] = model
@@ -227,30 +244,31 @@ def _code_row(row: str, base, p: dict, lmbda: float, seed: int, sampler: CropSam
     c.models.setdefault(row, {})[tag] = f.name
 
 
-def _export_hybrid(p: dict, lmbda: float, sampler: CropSampler, st: Stage, c: _Collected) -> None:
+def _export_hybrid(job: _Job, lmbda: float) -> None:
     """Integer parameters (what stage 04 consumes) and the checked QCDQ ONNX of the hybrid ``g_a`` at ``lmbda``."""
+    c, sampler, hw = job.c, job.sampler, job.p.onnx_hw
     hyb, tag = c.built["hybrid"], lambda_tag(lmbda)
-    calib = sampler.batch(EXPORT_CALIB_BATCH, p["calib_batch_size"])
-    stem = st.dir / f"hybrid_l{tag}"
+    calib = sampler.batch(EXPORT_CALIB_BATCH, job.p.calib_batch_size)
+    stem = job.st.dir / f"hybrid_l{tag}"
     c.int_params[tag] = {k: v.rsplit("/", 1)[-1] for k, v in export_int_params(hyb, stem, calib).items()}
-    x_onnx = sampler.batch(ONNX_INPUT_BATCH, 1)[..., : p["onnx_hw"], : p["onnx_hw"]]
+    x_onnx = sampler.batch(ONNX_INPUT_BATCH, 1)[..., :hw, :hw]
     onnx_path = export_onnx(hyb.g_a, stem.with_name(stem.name + "_g_a.onnx"), x_onnx)
     c.onnx[tag] = {"file": onnx_path.name, **check_onnx(onnx_path, hyb.g_a, x_onnx)}
 
 
-def _collect(p: dict, sets: list, sampler: CropSampler, st: Stage, upstream: dict | None, force: bool,
-             progress: bool) -> _Collected:
-    """Every row at every λ and seed (:func:`_code_row`), the hybrid exports, the first λ's GDN ranges."""
-    c = _Collected()
-    for lmbda in p["lambdas"]:
-        base = _load_source(p, lmbda, upstream)
-        for seed in [p["seed"], *p["noise_seeds"]]:
-            samp = sampler if seed == p["seed"] else CropSampler(p["train_dir"], crop=p["crop"], seed=seed)
+def _collect(job: _Job, src: StageArtifact) -> _Collected:
+    """Every row at every λ and seed (:func:`_code_row`) of the models of ``src``, the hybrid exports, the
+    first λ's GDN ranges."""
+    p, c = job.p, job.c
+    for lmbda in p.lambdas:
+        base = _load_source(p, src, lmbda)
+        for seed in [p.seed, *p.noise_seeds]:
+            samp = job.sampler if seed == p.seed else CropSampler(p.train_dir, crop=p.crop, seed=seed)
             for row in ROWS:
-                _code_row(row, base, p, lmbda, seed, samp, st, sets, c, force, progress)
-        _export_hybrid(p, lmbda, sampler, st, c)
-        if lmbda == p["lambdas"][0]:
-            acts = _gdn_inputs(base, sets[0].images[0][1])
+                _code_row(job, row, base, lmbda, seed, samp)
+        _export_hybrid(job, lmbda)
+        if lmbda == p.lambdas[0]:
+            acts = _gdn_inputs(base, job.sets[0].images[0][1])
             c.ranges = _range_stats(acts, c.built["int8"], c.built["hybrid"])
             c.hist = {k: np.histogram(np.log2(np.maximum(v, 2.0**-24)), bins=np.arange(-24, 17))[0].tolist()
                       for k, v in acts.items()}
@@ -290,33 +308,34 @@ def _current(cached: dict) -> bool:
     return all("variant" in s for s in cached.get("summary", []))
 
 
-def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | None = None) -> dict:
-    """Run stage 03 with resolved parameters ``p``; ``upstream``: overrides given to stages 01/02.
+def run(cfg: QuantConfig, inputs: dict[str, StageArtifact] | None = None, *, out: StageArtifact | None = None,
+        force: bool = False, progress: bool = True, upstream: dict | None = None) -> dict:
+    """Run stage 03 with its config on the finished artifact it reads (``inputs["02"]``, or ``["01"]`` with
+    ``source="teacher"``); ``inputs`` None: planned from the preset and ``upstream`` (``{stage: overrides}``).
 
     Raises:
         ParameterError: no λ, bad ``noise_seeds``, ``source`` or ``student_kind``.
         ArtifactError: the input stage has not been run.
     """
-    if len(p["lambdas"]) < 1:
+    if len(cfg["lambdas"]) < 1:
         raise ParameterError("lambdas must list at least one λ (two for BD-rates)")
-    check_noise_seeds(p)
-    src = _source_stage(p)
-    st_in = input_stage(src, p["preset"], upstream)
-    st = Stage("03", p, _key_inputs(src, st_in.key))
+    check_noise_seeds(cfg)
+    p, inputs, st = prepare("03", cfg, inputs, out, upstream)
+    (src, st_in), = inputs.items()
     if st.done and not force and _current(cached := st.results()):
         return cached
-    if p.get("threads"):
-        torch.set_num_threads(int(p["threads"]))
+    if p.threads:
+        torch.set_num_threads(int(p.threads))
     t_start = time.monotonic()
-    sets = load_eval_sets(p.get("eval_sets"), p["kodak_dir"], p["kodak_limit"])
-    sampler = CropSampler(p["train_dir"], crop=p["crop"], seed=p["seed"])
+    sets = load_eval_sets(p.eval_sets, p.kodak_dir, p.kodak_limit)
+    sampler = CropSampler(p.train_dir, crop=p.crop, seed=p.seed)
     st.dir.mkdir(parents=True, exist_ok=True)
-    c = _collect(p, sets, sampler, st, upstream, force, progress)
+    c = _collect(_Job(p, st, sets, sampler, force, progress), st_in)
     all_df = pd.DataFrame(c.rd)
     atomic_write_text(st.dir / "rd_quant.csv", all_df.to_csv(index=False))
     noise_df = _noise(all_df)
     atomic_write_text(st.dir / "noise.csv", noise_df.to_csv(index=False))
-    rd_df = all_df[all_df.seed == p["seed"]]
+    rd_df = all_df[all_df.seed == p.seed]
     if c.rd_extra:
         atomic_write_text(st.dir / "rd_quant_sets.csv", pd.DataFrame(c.rd_extra).to_csv(index=False))
     results = {
@@ -325,9 +344,9 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
         "rd_sets": c.rd_extra,
         "sets_bd": _sets_bd(rd_df.assign(set=KODAK), *(pd.DataFrame(c.rd_extra),) if c.rd_extra else ()),
         "rd": rd_df.to_dict("records"),
-        "rd_noise_seeds": all_df[all_df.seed != p["seed"]].to_dict("records"),
+        "rd_noise_seeds": all_df[all_df.seed != p.seed].to_dict("records"),
         "noise": noise_df.to_dict("records"),
-        "seeds": [p["seed"], *p["noise_seeds"]],
+        "seeds": [p.seed, *p.noise_seeds],
         "summary": _summary(rd_df, c),
         "sizes": c.sizes,
         "models": c.models,
@@ -335,14 +354,14 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
         "onnx": c.onnx,
         "gdn_ranges": c.ranges,
         "gdn_hist_log2": {"bins": list(range(-24, 17)), "counts": c.hist},
-        "source": {"stage": src, "key": st_in.key, "kind": p["source"],
-                   **({"student_kind": p["student_kind"], "N": p["width"]} if src == "02" else {})},
+        "source": {"stage": src, "key": st_in.key, "kind": p.source,
+                   **({"student_kind": p.student_kind, "N": p.width} if src == "02" else {})},
         "kodak_images": len(sets[0].images),
         "commit": git_commit(),
         "wall_s": time.monotonic() - t_start,
     }
-    cap = (f"preset={p['preset']} source={p['source']}"
-           f"{' ' + p['student_kind'] + ' N=' + str(p['width']) if src == '02' else ''} qat_steps={p['qat_steps']} "
+    cap = (f"preset={p.preset} source={p.source}"
+           f"{' ' + p.student_kind + ' N=' + str(p.width) if src == '02' else ''} qat_steps={p.qat_steps} "
            f"Kodak n={len(sets[0].images)} commit={results['commit']}")
     results["figures"]["rd"] = save_figure(figure(results, caption=cap), st.dir, "rd_quant")
     results["figures"]["gdn_ranges"] = save_figure(gdn_range_figure(results, caption=cap), st.dir, "gdn_ranges")
@@ -444,14 +463,19 @@ def gdn_range_figure(results: dict, caption: str = ""):
     return finish_layout(fig, caption)
 
 
-def load_quantized_model(preset: str, lmbda: float, row: str = "hybrid", upstream: dict | None = None):
-    """A quantized model of a finished stage 03 (default: the hybrid one stage 04 builds on)."""
-    from lic.errors import ArtifactError
-    from lic.quant.hybrid import load_quantized as _load
+def load_model(artifact: StageArtifact, lmbda: float, row: str = "hybrid"):
+    """A quantized model of a finished stage-03 artifact (default: the hybrid one stage 04 builds on).
 
-    st = stage_handle(preset, upstream)
-    res = st.results()
+    Raises:
+        ArtifactError: the artifact is not finished, or has no such model.
+    """
+    res = artifact.results()
     name = res["models"].get(row, {}).get(lambda_tag(lmbda))
     if name is None:
-        raise ArtifactError(f"stage 03 ({preset}) has no {row} model at λ={lmbda}")
-    return _load(st.dir / name)
+        raise ArtifactError(f"stage 03 ({artifact.params.get('preset')}) has no {row} model at λ={lmbda}")
+    return load_quantized(artifact.dir / name)
+
+
+def load_quantized_model(preset: str, lmbda: float, row: str = "hybrid", upstream: dict | None = None):
+    """:func:`load_model` of the stage-03 artifact of ``preset`` (+ ``upstream``), for callers without a plan."""
+    return load_model(stage_handle(preset, upstream).require(), lmbda, row)

@@ -24,13 +24,15 @@ from lic.data.images import kodak_md5s
 from lic.provenance import git_commit
 from lic.study.params import stage_presets
 from lic.study.plots import rd_figure, save_figure, student_complexity_figure
-from lic.study.runner import Stage, input_stage, resolve_params
+from lic.study.artifacts import StageArtifact, input_keys, planned, prepare
+from lic.study.config import ReportConfig
+from lic.study.runner import resolve_params  # noqa: F401 - the report's parameters, for callers (tests)
 from lic.study.stages.claims import KIND_LABEL, deployable, headline_table, kinds_bd, summary_paragraph
 from lic.study.stages.distill import objective_table
 from lic.study.stages.quant import seed_spread
 from lic.study.tables import tables_of
 
-__all__ = ["PRESETS", "stage_handle", "run", "load_all", "headline_table", "summary_paragraph", "rd_curves",
+__all__ = ["PRESETS", "reads", "key_inputs", "stage_handle", "run", "load_all", "headline_table", "summary_paragraph", "rd_curves",
            "rd_by_width", "stored_rd_by_width", "deployable", "complexity_figure", "frontier_target", "width_tables",
            "frontier_figure", "hardware_tables", "caption", "show_figure", "seed_spread", "eval_set_tables"]
 
@@ -40,17 +42,18 @@ UPSTREAM = ("01", "02", "03", "04")
 _HW_SKIP = ("commit", "key", "stage", "preset", "figures", "wall_s", "source", "params", "vcd")
 
 
-def _inputs(preset: str, upstream: dict | None, check: bool) -> dict[str, Stage]:
-    from lic.study.runner import stage_module
-
-    return {s: (input_stage(s, preset, upstream) if check else stage_module(s).stage_handle(preset, upstream))
-            for s in UPSTREAM}
+def reads(cfg: ReportConfig) -> tuple[str, ...]:
+    """The report reads stages 01-04."""
+    return UPSTREAM
 
 
-def stage_handle(preset: str = "quick", upstream: dict | None = None) -> Stage:
-    upstream = upstream or {}
-    p = resolve_params("05", preset, **upstream.get("05", {}))
-    return Stage("05", p, {s: st.key for s, st in _inputs(preset, upstream, check=False).items()})
+def key_inputs(cfg: ReportConfig, inputs: dict[str, StageArtifact]) -> dict:
+    """What the key covers besides the parameters: the keys of stages 01-04."""
+    return input_keys(inputs)
+
+
+#: ``stage_handle(preset, upstream)``: the report's artifact of :func:`lic.study.artifacts.plan`
+stage_handle = planned("05")
 
 
 def kodak_digest() -> str:
@@ -286,10 +289,11 @@ def _current(cached: dict) -> bool:
     return {"summary", "rd_by_width_kind", "headline"} <= set(cached)
 
 
-def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | None = None) -> dict:
-    """Collect stages 01-04 into the report's tables and figures (every figure PNG + SVG)."""
-    ins = _inputs(p["preset"], upstream, check=True)
-    st = Stage("05", p, {s: x.key for s, x in ins.items()})
+def run(cfg: ReportConfig, inputs: dict[str, StageArtifact] | None = None, *, out: StageArtifact | None = None,
+        force: bool = False, progress: bool = True, upstream: dict | None = None) -> dict:
+    """Collect the finished stages 01-04 (``inputs``; None: planned from the preset and ``upstream``) into the
+    report's tables and figures (every figure PNG + SVG)."""
+    p, ins, st = prepare("05", cfg, inputs, out, upstream)
     if st.done and not force:
         cached = st.results()
         if _current(cached):  # a report made before this format is rebuilt
@@ -310,11 +314,19 @@ def run(p: dict, force: bool = False, progress: bool = True, upstream: dict | No
     return st.finish(out)
 
 
-def load_all(preset: str, upstream: dict | None = None) -> dict:
-    """The results of stages 01-04 plus provenance, as :func:`run` sees them (for the notebook)."""
-    ins = _inputs(preset, upstream, check=True)
-    r = {f"r{s}": x.results() for s, x in ins.items()}
+def load_all(inputs: dict[str, StageArtifact] | str, upstream: dict | None = None) -> dict:
+    """The results of stages 01-04 plus provenance, as :func:`run` sees them (for the notebook).
+
+    Args:
+        inputs: the finished artifacts of stages 01-04 (a plan's ``inputs("05")``), or a preset whose
+            plan (with ``upstream`` overrides) gives them.
+    """
+    if isinstance(inputs, str):
+        inputs = prepare("05", resolve_params("05", inputs, **(upstream or {}).get("05", {})), None, None,
+                         upstream)[1]
+    preset = next(iter(inputs.values())).params.get("preset")
+    r = {f"r{s}": x.results() for s, x in inputs.items()}
     r.update(preset=preset, kodak_md5=kodak_digest(),
              stages={s: {"key": x.key, "commit": r[f"r{s}"].get("commit"), "params": x.params,
-                         "kodak_images": r[f"r{s}"].get("kodak_images")} for s, x in ins.items()})
+                         "kodak_images": r[f"r{s}"].get("kodak_images")} for s, x in inputs.items()})
     return r

@@ -26,57 +26,67 @@ from lic.fileio import atomic_write_text
 from lic.provenance import git_commit
 from lic.study.params import stage_presets
 from lic.study.plots import finish_layout, rd_figure, rd_figure_sets, save_figure
-from lic.study.runner import Stage, resolve_params
+from lic.study.artifacts import StageArtifact, input_keys, planned, prepare
+from lic.study.config import TeacherConfig
 from lic.train.loop import default_device, seed_everything, train, train_config
 from lic.train.specs import lambda_tag
 
-__all__ = ["PRESETS", "run", "load_teacher", "stage_handle", "training_sampler", "rd_table", "matching_bpp", "figure",
+__all__ = ["PRESETS", "reads", "key_inputs", "run", "load_model", "load_teacher", "stage_handle", "training_sampler", "rd_table", "matching_bpp", "figure",
            "figure_training", "bd_sets_table"]
 
 #: preset -> parameters (plus :data:`lic.study.runner.COMMON`), from the typed table :data:`lic.study.params.STAGE_PARAMS`
 PRESETS = stage_presets("01")
 
 
-def stage_handle(preset: str = "quick", upstream: dict | None = None) -> Stage:
-    """The stage-01 artifact for a preset (+ ``upstream["01"]`` overrides)."""
-    return Stage("01", resolve_params("01", preset, **(upstream or {}).get("01", {})), {})
+#: ``stage_handle(preset, upstream)``: the stage-01 artifact of :func:`lic.study.artifacts.plan`
+stage_handle = planned("01")
 
 
-def _init_model(p: dict, lmbda: float) -> tuple[torch.nn.Module, str]:
-    seed_everything(p["seed"])
-    if p["init"] == "scratch":
-        return build_model(N=p["N"], M=p["M"]), "scratch"
-    if p["init"] == "compressai":  # the paper's teacher: CompressAI's pretrained model at this λ
+def reads(cfg: TeacherConfig) -> tuple[str, ...]:
+    """Stage 01 reads no earlier stage (its data and, with ``init="zoo"``, the released weights)."""
+    return ()
+
+
+def key_inputs(cfg: TeacherConfig, inputs: dict[str, StageArtifact]) -> dict:
+    """What the key covers besides the parameters: nothing (the zoo's checksums enter by ``init``)."""
+    return input_keys(inputs)
+
+
+def _init_model(p: TeacherConfig, lmbda: float) -> tuple[torch.nn.Module, str]:
+    seed_everything(p.seed)
+    if p.init == "scratch":
+        return build_model(N=p.N, M=p.M), "scratch"
+    if p.init == "compressai":  # the paper's teacher: CompressAI's pretrained model at this λ
         from lic.codec.pretrained import compressai_quality, load_compressai
 
         model = load_compressai(lmbda)
-        if (int(model.N), int(model.M)) != (p["N"], p["M"]):
+        if (int(model.N), int(model.M)) != (p.N, p.M):
             raise ParameterError(f"CompressAI's quality {compressai_quality(lmbda)} (λ={lmbda}) has N={model.N}, "
-                                 f"M={model.M}, stage 01 has N={p['N']}, M={p['M']}: set both or drop that λ")
+                                 f"M={model.M}, stage 01 has N={p.N}, M={p.M}: set both or drop that λ")
         return model, f"compressai:bmshj2018-hyperprior-q{compressai_quality(lmbda)}"
-    if p["init"] != "zoo":
-        return load_checkpoint(p["init"]), str(p["init"])  # a checkpoint path
+    if p.init != "zoo":
+        return load_checkpoint(p.init), str(p.init)  # a checkpoint path
     from lic.codec.zoo import available, load_pretrained
 
     cands = {k: v for k, v in available().items()
-             if v["config"]["N"] == p["N"] and v["config"]["M"] == p["M"] and k.startswith("teacher")}
+             if v["config"]["N"] == p.N and v["config"]["M"] == p.M and k.startswith("teacher")}
     if not cands:
-        raise ArtifactError(f"no released teacher with N={p['N']}, M={p['M']} in weights/: use init='scratch'")
+        raise ArtifactError(f"no released teacher with N={p.N}, M={p.M} in weights/: use init='scratch'")
     name = min(cands, key=lambda k: abs(cands[k]["lmbda"] - lmbda))
     return load_pretrained(name), f"zoo:{name}"
 
 
-def training_sampler(p: dict):
-    """Training crops: streamed from disk by ``p["workers"]`` DataLoader workers (paper preset: a folder of
+def training_sampler(p: TeacherConfig):
+    """Training crops: streamed from disk by ``p.workers`` DataLoader workers (paper preset: a folder of
     any size), else the in-memory :class:`~lic.data.images.CropSampler` (smoke/quick: a small folder)."""
-    if p.get("workers") is None:
-        return CropSampler(p["train_dir"], crop=p["crop"], seed=p["seed"])
+    if p.workers is None:
+        return CropSampler(p.train_dir, crop=p.crop, seed=p.seed)
     from lic.data.streaming import StreamingCrops
 
-    return StreamingCrops(p["train_dir"], crop=p["crop"], seed=p["seed"], workers=int(p["workers"]))
+    return StreamingCrops(p.train_dir, crop=p.crop, seed=p.seed, workers=int(p.workers))
 
 
-def _teachers(p: dict, st: Stage, sets: list, force: bool, progress: bool) -> dict:
+def _teachers(p: TeacherConfig, st: StageArtifact, sets: list, force: bool, progress: bool) -> dict:
     """Load, train (``steps`` > 0) and code every λ's teacher on every set: the stage's raw rows.
 
     Released teachers reuse their recorded Kodak rows where a live spot check reproduces them
@@ -85,19 +95,19 @@ def _teachers(p: dict, st: Stage, sets: list, force: bool, progress: bool) -> di
     images, extra = sets[0].images, extra_sets(sets)
     out = {"rd": [], "per_image": [], "models": {}, "init": {}, "coding": {}, "rd_extra": [], "per_image_extra": []}
     sampler = None
-    for lmbda in p["lambdas"]:
+    for lmbda in p.lambdas:
         tag = lambda_tag(lmbda)
         final = st.dir / f"teacher_l{tag}.pt"
         if final.exists() and not force:
             model, out["init"][tag] = load_checkpoint(final), "cached"
         else:
             model, out["init"][tag] = _init_model(p, lmbda)
-            if p["steps"] > 0:
+            if p.steps > 0:
                 sampler = sampler or training_sampler(p)
                 train(model.to(default_device()), train_config(p, lmbda=lmbda), sampler,
                       st.dir / f"train_l{tag}.pt", progress=progress, desc=f"teacher λ={lmbda}")
             save_checkpoint(final, model, lmbda=lmbda, init=out["init"][tag])
-        origin = out["init"][tag] if p["steps"] == 0 else None
+        origin = out["init"][tag] if p.steps == 0 else None
         res = evaluate(model, images, origin, progress=progress, desc=f"Kodak λ={lmbda}")
         out["coding"][tag] = res["coding"]
         out["rd"].append(rd_point(res, codec="teacher", lmbda=lmbda))
@@ -122,22 +132,29 @@ def _matching_bpp(rd_df: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
     return match
 
 
-def run(p: dict, force: bool = False, progress: bool = True) -> dict:
-    """Run stage 01 with resolved parameters ``p`` (see :data:`lic.study.params.STAGE_PARAMS`)."""
-    if not p["lambdas"]:
+def run(cfg: TeacherConfig, inputs: dict[str, StageArtifact] | None = None, *, out: StageArtifact | None = None,
+        force: bool = False, progress: bool = True) -> dict:
+    """Run stage 01 with its config (see :data:`lic.study.params.STAGE_PARAMS`; a resolved dict is converted).
+
+    Args:
+        cfg: the stage's :class:`~lic.study.config.TeacherConfig`.
+        inputs: the artifacts it reads (none).
+        out: its artifact as the plan made it (default: made here from ``cfg``).
+    """
+    p, _, st = prepare("01", cfg, inputs, out)
+    if not p.lambdas:
         raise ParameterError("lambdas must list at least one λ")
-    st = Stage("01", p, {})
     if st.done and not force:
         return st.results()
-    if p.get("threads"):
-        torch.set_num_threads(int(p["threads"]))
+    if p.threads:
+        torch.set_num_threads(int(p.threads))
     t_start = time.monotonic()
-    sets = load_eval_sets(p.get("eval_sets"), p["kodak_dir"], p["kodak_limit"])
+    sets = load_eval_sets(p.eval_sets, p.kodak_dir, p.kodak_limit)
     images, extra = sets[0].images, extra_sets(sets)
     st.dir.mkdir(parents=True, exist_ok=True)
     t = _teachers(p, st, sets, force, progress)
-    base = baselines(images, p["jpeg_qualities"])
-    base_extra = [baselines(s.images, p["jpeg_qualities"]).assign(set=s.name) for s in extra]
+    base = baselines(images, p.jpeg_qualities)
+    base_extra = [baselines(s.images, p.jpeg_qualities).assign(set=s.name) for s in extra]
     if extra:
         atomic_write_text(st.dir / "per_image_sets.csv",
                           pd.concat(t["per_image_extra"], ignore_index=True).to_csv(index=False))
@@ -172,7 +189,7 @@ def run(p: dict, force: bool = False, progress: bool = True) -> dict:
         "commit": git_commit(),
         "wall_s": time.monotonic() - t_start,
     }
-    fig = figure(results, caption=f"preset={p['preset']} N={p['N']} M={p['M']} steps={p['steps']} init={p['init']} "
+    fig = figure(results, caption=f"preset={p.preset} N={p.N} M={p.M} steps={p.steps} init={p.init} "
                  + " ".join(f"{s.name} n={len(s.images)}" for s in sets) + f" commit={results['commit']}")
     results["figures"]["rd"] = save_figure(fig, st.dir, "rd_teacher")
     if results["zoo_training"]:
@@ -281,15 +298,24 @@ def figure(results: dict, caption: str = ""):
     return rd_figure(curves, title="Kodak: teacher vs JPEG / WebP (real bitstreams)", caption=caption)
 
 
+def load_model(artifact: StageArtifact, lmbda: float) -> torch.nn.Module:
+    """The teacher at ``lmbda`` of a finished stage-01 artifact.
+
+    Raises:
+        ArtifactError: the artifact is not finished, or holds no teacher at ``lmbda``.
+    """
+    res = artifact.results()
+    name = res["models"].get(lambda_tag(lmbda))
+    if name is None:
+        raise ArtifactError(f"stage 01 ({artifact.params.get('preset')}) has no teacher at λ={lmbda}; "
+                            f"it has {sorted(res['models'])}")
+    return load_checkpoint(artifact.dir / name)
+
+
 def load_teacher(preset: str, lmbda: float, **overrides) -> torch.nn.Module:
-    """The stage-01 teacher at ``lmbda``.
+    """The stage-01 teacher at ``lmbda`` of ``preset`` (+ ``overrides``), for callers without a plan.
 
     Raises:
         ArtifactError: stage 01 has not been run for this preset (names the notebook).
     """
-    st = stage_handle(preset, {"01": overrides})
-    res = st.results()
-    name = res["models"].get(lambda_tag(lmbda))
-    if name is None:
-        raise ArtifactError(f"stage 01 ({preset}) has no teacher at λ={lmbda}; it has {sorted(res['models'])}")
-    return load_checkpoint(st.dir / name)
+    return load_model(stage_handle(preset, {"01": overrides}), lmbda)
