@@ -199,10 +199,19 @@ def test_headline_shows_the_recorded_rtl_resources_against_the_budget(tmp_path):
            "whole_design_scaled": {"stages": [{"layer": "g_a.0", "kind": "conv", "pe": 2, "simd": 3, "lut": 650,
                                                "ff": 900, "dsp": 70, "bram36": 4.5,
                                                "model": {"lut": 700, "dsp": 60, "bram36": 5}}]}}
+    from lic.hw.rtl.synth import RECORDED
+    from lic.provenance import index_record
+
     (tmp_path / "synth.json").write_text(json.dumps(rec))
-    rows = recorded_resources(tmp_path / "synth.json")
+    (tmp_path / "input.bin").write_bytes(b"model")
+    index = tmp_path / "records.json"
+    index_record(RECORDED, tmp_path / "synth.json", {"script": "s.py"}, [tmp_path / "input.bin"], "m", index=index)
+    rows = recorded_resources(index)
     assert [x["layer"] for x in rows] == ["g_a.0", "whole g_a", "zcu102 at 80 %"]
     assert rows[-1]["lut"] == 800 and rows[1]["model_lut"] == 700 and "not by this run" in rows[0]["label"]
+    assert "stale" not in rows[0]["label"]
+    (tmp_path / "input.bin").write_bytes(b"another model")  # the record no longer describes its input
+    assert "stale: input" in recorded_resources(index)[0]["label"]
     assert recorded_resources(tmp_path / "absent.json") == []
     r = _results()
     r["r04"]["rtl_ga_resources"] = rows
@@ -236,7 +245,9 @@ def test_the_recorded_kd_vs_rd_benchmark_is_cited_from_its_record(tmp_path, monk
     sentence from the record's own numbers and setup; none without a record."""
     from lic.eval import stats
 
-    monkeypatch.setattr(stats, "KD_VS_RD_RECORD", tmp_path / "absent.json")
+    from lic import provenance
+
+    monkeypatch.setattr(provenance, "RECORDS_INDEX", tmp_path / "absent.json")
     r = _results()
     assert not any("twin" in a for a in report.headline_table(r)["anchor"])
     assert "In a recorded benchmark" not in report.summary_paragraph(r)
@@ -246,7 +257,8 @@ def test_the_recorded_kd_vs_rd_benchmark_is_cited_from_its_record(tmp_path, monk
            "summary": {"kd_vs_rd_bd_pct": {"mean_pct": -3.5262, "sd": 1.16, "ci95": 2.878, "p": 0.034, "resolved": True},
                        "cost_change_pct_l0.0067": {"mean_pct": 2.506}, "cost_change_pct_l0.0250": {"mean_pct": -4.883}}}
     (tmp_path / "kdrd.json").write_text(json.dumps(rec))
-    monkeypatch.setattr(stats, "KD_VS_RD_RECORD", tmp_path / "kdrd.json")
+    provenance.index_record(stats.KD_VS_RD_RECORD, tmp_path / "kdrd.json", {"script": "s.py"}, [], "m",
+                            index=tmp_path / "absent.json")
     cell = dict(zip(*report.headline_table(r)[["quantity", "our measured"]].T.values))
     key = ("KD vs RD-only from the pruned teacher, N=64, mean of 3 seeds ± 95% CI (recorded benchmark: 4,000 steps of "
            "16×256² on NVIDIA H200, λ 0.0067 / 0.025, Kodak-24)")
@@ -254,7 +266,6 @@ def test_the_recorded_kd_vs_rd_benchmark_is_cited_from_its_record(tmp_path, monk
     assert ("KD from the pruned teacher costs -3.5 ± 2.9 % BD-rate against its RD-only twin over 3 seeds, larger than "
             "the seed-to-seed noise; its Kodak RD cost (λ·255²·MSE + bpp) changes +2.5 % at λ 0.0067, -4.9 % at λ 0.025."
             ) in report.summary_paragraph(r)
-
 
 
 def test_the_repositorys_kd_vs_rd_record_agrees_with_its_own_rows():

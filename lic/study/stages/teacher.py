@@ -213,14 +213,14 @@ def _rd_sets(rd: list, base: pd.DataFrame, rd_extra: list, base_extra: list) -> 
 
 
 def _zoo_training(inits: dict) -> dict:
-    from lic.codec.zoo import available
+    from lic.codec.zoo import available, released_curve
 
     out, released = {}, available()
     for init in inits.values():
         name = init.removeprefix("zoo:")
         entry = released.get(name, {}) if init.startswith("zoo:") else {}
-        if entry.get("curve"):
-            out[name] = {"curve": entry["curve"], "phases": entry.get("phases", [])}
+        if entry and (curve := released_curve(name)):
+            out[name] = {"curve": curve, "phases": entry.get("phases", [])}
     return out
 
 
