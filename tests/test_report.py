@@ -284,3 +284,37 @@ def test_the_repositorys_kd_vs_rd_record_agrees_with_its_own_rows():
         kd, rd = (pts[(pts.seed == row.seed) & (pts.loss == x)].sort_values("lmbda") for x in ("kd", "rd"))
         assert list(kd.lmbda) == list(rd.lmbda) == rec["setup"]["lambdas"]
         assert bd_rate(rd.bpp, rd.psnr, kd.bpp, kd.psnr) == pytest.approx(row.kd_vs_rd_bd_pct)
+
+
+def test_a_run_without_extra_seeds_cites_the_recorded_seeds(tmp_path, monkeypatch):
+    """No noise seeds in the run (quick): the KD-vs-scratch noise row comes from the seed_controls record, labelled
+    as a recorded benchmark with its budget and image set; without the record, no such row."""
+    from lic import provenance
+    from lic.eval import stats
+
+    rec = {"lambdas": [0.0067, 0.025],
+           "students": {"student-kd-n64-m192-l0.0250-s1": {"kind": "kd", "seed": 1, "lmbda": 0.025,
+                                                          "train_config": {"steps": 6000, "batch_size": 8, "crop": 128}}},
+           "kodak24": {"noise_summary": [{"N": 64, "seeds": 3, "kd_vs_scratch_mean": -8.5, "ci95": 32.1,
+                                          "resolved": False}]}}
+    (tmp_path / "seeds.json").write_text(json.dumps(rec))
+    index = tmp_path / "records.json"
+    monkeypatch.setattr(provenance, "RECORDS_INDEX", index)
+    key = ("KD vs RD-only student N=64, mean of 3 seeds ± 95% CI (recorded benchmark: 6,000 steps of 8×128² on cpu, "
+           "λ 0.0067 / 0.025, Kodak-24)")
+    assert key not in set(report.headline_table(_results()).quantity)
+    provenance.index_record(stats.SEED_CONTROLS_RECORD, tmp_path / "seeds.json", {"script": "s.py"}, [], "m")
+    cell = dict(zip(*report.headline_table(_results())[["quantity", "our measured"]].T.values))
+    assert cell[key] == "-8.50 % ± 32.1 (not resolved above seed noise)"
+
+
+def test_no_rd_only_control_in_the_run_is_not_called_a_different_teacher():
+    """KD from the pruned teacher without its RD-only twin in the run: nothing to compare, no claim of why."""
+    from lic.eval.stats import width_summary
+
+    teacher = pd.DataFrame({"codec": "teacher", "lmbda": [0.0067, 0.025], "bpp": [0.6, 0.95], "psnr": [30.7, 32.5]})
+    rd = pd.DataFrame({"codec": "kd-pruned", "N": 64, "lmbda": [0.0067, 0.025], "seed": 0, "bpp": [0.5, 0.9],
+                       "psnr": [30.3, 33.2], "init": "zoo:student-kd-pruned-n64-m192-l0.0067"})
+    cplx = {"64": {"720p": {"params": 1e6, "gflops": 10.0}, "kodak": {"gflops": 5.0}}}
+    row = width_summary(rd, teacher, [64], 192, 0, cplx, {"720p": {"params": 7e6, "gflops": 100.0}})[0]
+    assert row["pruned_same_teacher"] is None and math.isnan(row["bd_rate_kd_pruned_vs_rd_pruned"])

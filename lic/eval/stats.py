@@ -33,7 +33,8 @@ from lic.train.specs import lambda_tag
 __all__ = ["OBJECTIVE_COLUMNS", "NOISE_COLUMNS", "SET_COMPARISONS", "student_curve", "curve_bd", "deployed_curves", "sets_bd",
            "width_summary", "ablation_bd", "t_summary", "seed_spread", "noise_summary", "window_costs",
            "paired_objective", "paired_objective_curve", "paired_objectives", "objective_summary", "kodak_cost_change",
-           "KD_VS_RD_RECORD", "recorded_kd_vs_rd"]
+           "KD_VS_RD_RECORD", "recorded_kd_vs_rd",
+           "SEED_CONTROLS_RECORD", "recorded_seed_controls"]
 
 #: columns of stage 02's per-seed objective table (``objective.csv``)
 OBJECTIVE_COLUMNS = ["N", "lmbda", "seed", "steps", "tail_steps", "kd_cost", "scratch_cost", "kd_vs_scratch_pct",
@@ -42,6 +43,8 @@ OBJECTIVE_COLUMNS = ["N", "lmbda", "seed", "steps", "tail_steps", "kd_cost", "sc
 NOISE_COLUMNS = ["N", "comparison", "seed", "bd_rate"]
 #: the name, in the index of benchmark records, of KD vs RD-only from the pruned teacher (benchmarks/kdrd_seeds.py)
 KD_VS_RD_RECORD = "kd_vs_rd_pruned_seeds"
+#: the record of the released students' extra seeds and controls (their weights are not shipped)
+SEED_CONTROLS_RECORD = "seed_controls"
 
 
 def student_curve(rd: pd.DataFrame, kind: str, N: int, seed: int) -> pd.DataFrame:
@@ -145,7 +148,8 @@ def width_summary(rd: pd.DataFrame, teacher_rd: pd.DataFrame, widths: list[int],
             "bd_rate_kd_pruned_vs_teacher": curve_bd(teacher_rd, kp),
             "bd_rate_rd_pruned_vs_teacher": curve_bd(teacher_rd, rp),
             "bd_rate_kd_pruned_vs_rd_pruned": (curve_bd(rp, kp) if (same := lineage(kp) == lineage(rp)) else math.nan),
-            "pruned_same_teacher": same,
+            # None where one of the two was not run (nothing to compare), False where their teachers differ
+            "pruned_same_teacher": None if kp.empty or rp.empty else same,
         })
     return out
 
@@ -369,6 +373,16 @@ def kodak_cost_change(per_image: pd.DataFrame, N: int, lmbda: float, seed: int) 
             return math.nan
         cost[kind] = rd_cost(float((10 ** (-g.psnr / 10)).mean()), float(g.bpp.mean()), lmbda)
     return 100 * (cost["kd"] / cost["scratch"] - 1)
+
+
+def recorded_seed_controls(index: Path | None = None) -> dict | None:
+    """The recorded seeds and controls of the released N=64 students (record :data:`SEED_CONTROLS_RECORD`,
+    benchmarks/seed_controls.py): their Kodak-24 RD points, budgets and the run-to-run noise of KD vs scratch
+    (``kodak24.noise_summary``, as :func:`noise_summary` gives it); None where the index has no such record."""
+    try:
+        return record(SEED_CONTROLS_RECORD, index).data
+    except ArtifactError:
+        return None
 
 
 def recorded_kd_vs_rd(index: Path | None = None) -> dict | None:

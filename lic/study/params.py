@@ -25,30 +25,9 @@ from typing import Any, Dict, List, Mapping, Union
 from lic.errors import ParameterError
 from lic.provenance import ROOT
 
-__all__ = [
-    "PRESET_NAMES",
-    "UNSET",
-    "Param",
-    "COMMON_PARAMS",
-    "NOTEBOOK_PARAMS",
-    "NOTEBOOK_ONLY",
-    "STAGE_PARAMS",
-    "NOTES",
-    "params_of",
-    "notebook_params",
-    "common_defaults",
-    "stage_presets",
-    "annotation",
-    "check_value",
-    "parse_value",
-    "overrides",
-    "parameters_cell",
-    "markdown",
-    "check",
-    "write",
-    "DOCS",
-    "main",
-]
+__all__ = ["PRESET_NAMES", "UNSET", "Param", "COMMON_PARAMS", "NOTEBOOK_PARAMS", "NOTEBOOK_ONLY", "STAGE_PARAMS",
+           "NOTES", "params_of", "notebook_params", "common_defaults", "stage_presets", "annotation", "check_value",
+           "parse_value", "overrides", "parameters_cell", "markdown", "check", "write", "DOCS", "main"]
 
 PRESET_NAMES = ("smoke", "quick", "paper")
 
@@ -166,12 +145,15 @@ STAGE_PARAMS: dict[str, tuple[Param, ...]] = {
               '"g_s.1", "g_s.3", "g_s.5"', ["y"]),
         Param("scratch_baseline", Union[bool, List[int]], "also train students from scratch (RD loss only) for "
               "the KD-vs-scratch BD-rate: True (every width) or a list of widths", [8], [64], True),
-        Param("noise_seeds", List[int], "extra seeds for the run-to-run noise of KD vs scratch ([] for none)",
-              [1], [1, 2], []),
+        Param("noise_seeds", List[int], "extra seeds for the run-to-run noise of KD vs scratch ([] for none; quick: "
+              "the recorded seeds of benchmarks/results/seed_controls.json)", [1], [], []),
         Param("objective_tail", float, "final fraction of each run whose training RD cost pairs KD with scratch "
               "(0.15: after the lr drop)", 0.15),
         Param("pruned_widths", List[int], "widths whose students also start from the channel-pruned teacher "
               "(kd-pruned / rd-pruned)", [8], [64], []),
+        Param("pruned_kinds", List[str], 'which of "kd-pruned" (KD) and "rd-pruned" (the RD-only control) train at '
+              "each of pruned_widths (quick: the control is a benchmark record)", ["kd-pruned", "rd-pruned"],
+              ["kd-pruned"], ["kd-pruned", "rd-pruned"]),
         Param("deployed_lambdas", List[float], "more λ of the stage-01 teacher set for the deployed student (KD from "
               "the pruned teacher, each of pruned_widths): its BD-rate vs the teacher on these and lambdas ([]: none)",
               [], [0.0018, 0.0035], []),

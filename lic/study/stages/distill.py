@@ -74,7 +74,7 @@ from lic.study.stages.students import Students, baseline_widths, main_specs
 from lic.study.stages.students import spec as student_spec
 from lic.study.stages.students import ablation_kinds as _kinds
 from lic.train.kd import ABLATIONS, FEATURES, normalize_weights
-from lic.train.specs import DEPLOYED_KIND, StudentSpec, lambda_tag
+from lic.train.specs import DEPLOYED_KIND, PRUNED_KINDS, StudentSpec, lambda_tag
 
 __all__ = ["PRESETS", "reads", "key_inputs", "run", "stage_handle", "load_model", "rd_table", "summary_table",
            "ablation_table", "noise_table", "objective_table", "sets_table"]
@@ -126,6 +126,8 @@ def _validate(p: dict) -> None:
     pw = p["pruned_widths"]
     if not isinstance(pw, (list, tuple)) or any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in pw):
         raise ParameterError(f"pruned_widths must list positive integer widths, got {pw!r}")
+    if (pw and not p["pruned_kinds"]) or any(k not in PRUNED_KINDS for k in p["pruned_kinds"]):
+        raise ParameterError(f"pruned_kinds must list some of {list(PRUNED_KINDS)}, got {p['pruned_kinds']!r}")
     if not isinstance(p["objective_tail"], (int, float)) or not 0 < p["objective_tail"] <= 1:
         raise ParameterError(f"objective_tail must be a fraction in (0, 1], got {p['objective_tail']!r}")
     if p["ablation_width"] and (not isinstance(p["ablation_width"], int) or p["ablation_width"] < 1):

@@ -16,7 +16,7 @@ from lic.study.artifacts import StageArtifact
 from lic.study.config import DistillConfig
 from lic.study.stages import teacher as teacher_stage
 from lic.train.kd import ABLATIONS, fit
-from lic.train.specs import PRUNED_KINDS, StudentSpec, lambda_tag, released_student
+from lic.train.specs import StudentSpec, lambda_tag, released_student
 
 __all__ = ["spec", "baseline_widths", "main_specs", "ablation_kinds", "Students", "released_log"]
 
@@ -40,7 +40,7 @@ def main_specs(p: DistillConfig, M: int, lambdas: list[float]) -> list[StudentSp
     base = baseline_widths(p)
     specs = [spec(p, M, k, N, l) for N in p["widths"] for l in lambdas
              for k in ("kd", *(("scratch",) if N in base else ()))]
-    specs += [spec(p, M, k, N, l) for N in p["pruned_widths"] for l in lambdas for k in PRUNED_KINDS]
+    specs += [spec(p, M, k, N, l) for N in p["pruned_widths"] for l in lambdas for k in p["pruned_kinds"]]
     specs += [spec(p, M, k, N, l, s) for s in p["noise_seeds"] for N in base for l in lambdas
               for k in ("kd", "scratch")]
     return specs
