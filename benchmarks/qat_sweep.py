@@ -25,7 +25,8 @@ from lic.codec.zoo import load_pretrained
 from lic.data.images import CropSampler, load_kodak
 from lic.eval.metrics import bd_rate
 from lic.eval.rd import evaluate_codec
-from lic.study.stages.quant import PRESETS, _build
+from lic.study.config import config
+from lic.study.stages.quant import _build
 
 
 def main(argv=None) -> int:
@@ -41,13 +42,13 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     images = load_kodak(limit=a.images)
-    base_p = dict(PRESETS["quick"])
+    base_p = config("03", "quick")
     rows = []
     for cfg in a.configs:
         steps, lr, *calib = cfg.split(":")
         for seed in a.seeds:
-            p = {**base_p, "qat_steps": int(steps), "lr": float(lr), "seed": seed,
-                 "calib_batches": int(calib[0]) if calib else base_p["calib_batches"]}
+            p = base_p.replace(qat_steps=int(steps), lr=float(lr), seed=seed,
+                               calib_batches=int(calib[0]) if calib else base_p.calib_batches)
             sampler = CropSampler(None, crop=p["crop"], seed=seed)
             with tempfile.TemporaryDirectory() as tmp:
                 st = SimpleNamespace(dir=Path(tmp))

@@ -28,7 +28,8 @@ from lic.data.images import CropSampler, load_kodak
 from lic.eval.metrics import bd_rate
 from lic.eval.rd import evaluate_codec
 from lic.quant import hybrid as quant
-from lic.study.stages.quant import PRESETS, _build
+from lic.study.config import config
+from lic.study.stages.quant import _build
 
 _BASE = quant.SCHEMES["hybrid"]
 #: the hybrid scheme before GDN equalization and MSE activation scales (stage 03's row until 2026-11-26)
@@ -62,16 +63,12 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     images = load_kodak(limit=a.images)
-    p0 = dict(PRESETS["quick"])
-    if a.qat_steps is not None:
-        p0["qat_steps"] = a.qat_steps
-    if a.lr is not None:
-        p0["lr"] = a.lr
+    p0 = config("03", "quick", qat_steps=a.qat_steps, lr=a.lr)  # None: the quick preset's
     for name, scheme in METHODS.items():  # _build quantizes by scheme name
         quant.SCHEMES.setdefault(f"bench_{name}", scheme)
     rows = []
     for seed in a.seeds:
-        p = {**p0, "seed": seed}
+        p = p0.replace(seed=seed)
         sampler = CropSampler(None, crop=p["crop"], seed=seed)
         with tempfile.TemporaryDirectory() as tmp:
             st = SimpleNamespace(dir=Path(tmp))

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from lic.fileio import write_json
-from lic.study.runner import ROOT, run_study, stage_module
+from lic.study.runner import ROOT, plan, run_study
 
 
 def main(argv=None) -> int:
@@ -31,7 +31,7 @@ def main(argv=None) -> int:
     t0 = time.monotonic()
     m = run_study(a.preset, out_dir=out)
     total = time.monotonic() - t0
-    r01 = stage_module("01").stage_handle(a.preset).results()
+    r01 = plan(a.preset, ["01"])["01"].results()
     print(f"preset {a.preset} on {os.cpu_count()} cores, commit {m['commit']}")
     for s, info in m["stages"].items():
         print(f"  stage {s}: {info['seconds']:7.1f} s   ({info['notebook']})")

@@ -19,6 +19,7 @@ import pandas as pd
 from lic.codec.zoo import available
 from lic.eval import stats
 from lic.fileio import atomic_write_text, read_json
+from lic.study.artifacts import plan
 from lic.study.stages import distill, hls, quant, report, teacher
 from lic.study.tables import to_markdown
 
@@ -73,7 +74,7 @@ def _coding_line(r: dict) -> str:
 
 def write(preset: str, run: Path | None) -> None:
     """Print the whole Markdown document."""
-    r = report.load_all(preset)
+    r = report.load_all(plan(preset, ["05"]).inputs("05"))
     print(f"# Results of the latest `{preset}` run\n\n" + _wrap("Written by `scripts/results_markdown.py` from the "
           "artifacts; every number is measured by the run unless its row says modelled.") + "\n")
     if run is not None:

@@ -13,7 +13,7 @@ from lic.codec.pretrained import compressai_cache_file, compressai_quality, load
 from lic.codec.zoo import available, load_pretrained
 from lic.data.images import CropSampler
 from lic.errors import ArtifactError, ParameterError
-from lic.study.runner import resolve_params
+from lic.study.runner import load_model, plan, resolve_params
 from lic.study.stages import teacher as stage01
 from lic.train.kd import distill_student
 from lic.train.loop import TrainConfig
@@ -55,16 +55,14 @@ def hub_cache(tmp_path, monkeypatch):
 
 
 def test_teacher_from_compressai_zoo_then_one_distilled_student_step(hub_cache, kodak_dir, tmp_path):
-    p = resolve_params("01", "smoke", N=128, M=192, lambdas=[0.025], init="compressai", steps=0, kodak_limit=1,
-                       jpeg_qualities=[50], kodak_dir=str(kodak_dir), artifacts=str(tmp_path / "art"))
-    res = stage01.run(p, progress=False)
+    ov = dict(N=128, M=192, lambdas=[0.025], init="compressai", steps=0, kodak_limit=1, jpeg_qualities=[50],
+              kodak_dir=str(kodak_dir), artifacts=str(tmp_path / "art"))
+    res = stage01.run(resolve_params("01", "smoke", **ov), progress=False)
     assert res["init"]["0.0250"] == "compressai:bmshj2018-hyperprior-q5"
     golden = available()[RELEASED]["kodak_golden"][0]  # kodim01, measured at release from the same weights
     assert res["rd"][0]["psnr"] == pytest.approx(golden["psnr"], abs=1e-3)
     assert res["rd"][0]["bpp"] == pytest.approx(golden["bpp"], rel=1e-3)
-    teacher = stage01.load_teacher("smoke", 0.025, N=128, M=192, lambdas=[0.025], init="compressai", steps=0,
-                                   kodak_limit=1, jpeg_qualities=[50], kodak_dir=str(kodak_dir),
-                                   artifacts=str(tmp_path / "art"))
+    teacher = load_model(plan("smoke", ["01"], {"01": ov})["01"], 0.025)  # the artifact the run wrote
     x = torch.rand(1, 3, 64, 64)
     with torch.no_grad():
         assert torch.equal(teacher(x)["x_hat"], hub_cache.eval()(x)["x_hat"])

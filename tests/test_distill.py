@@ -122,19 +122,19 @@ def test_two_step_kd_roundtrips_a_bitstream(tmp_path):
 
 
 def test_stage_needs_stage_01_and_keys_it():
-    from lic.study.runner import resolve_params
+    from lic.study.runner import plan, resolve_params
     from lic.study.stages import distill as stage
     from lic.train.specs import released_student
 
-    from lic.study.runner import plan
-
+    pl = plan("smoke", ["02"])
+    with pytest.raises(ParameterError, match=r"stage 02 reads \['01'\].*given none.*pl\.inputs\('02'\)"):
+        stage.run(resolve_params("02", "smoke"), progress=False)  # no inputs: the caller's plan gives them
     with pytest.raises(ArtifactError, match="01_teacher_baseline.ipynb"):
-        stage.run(resolve_params("02", "smoke"), progress=False)
+        pl.inputs("02")
     with pytest.raises(ArtifactError, match="01_teacher_baseline.ipynb"):
-        plan("smoke", ["02"]).inputs("02")
+        stage.run(pl.cfg("02"), {"01": pl["01"]}, progress=False)  # stage 01 given, but not run
     assert plan("smoke", ["02"])["02"].inputs["01"] == plan("smoke", ["01"])["01"].key
     assert plan("smoke", ["02"], {"01": {"steps": 5}})["02"].key != plan("smoke", ["02"])["02"].key
-    assert stage.stage_handle("smoke").key == plan("smoke", ["02"])["02"].key  # the handle of callers before the plan
     with pytest.raises(ArtifactError, match="init='auto'"):
         released_student(StudentSpec("kd", 8, M=24, lmbda=0.025), "zoo")
     with pytest.raises(ParameterError, match="widths"):

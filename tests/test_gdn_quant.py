@@ -200,14 +200,15 @@ def test_prune_shapes_and_round_trip(sampler):
 
 
 def test_stage_03_smoke_on_teacher(kodak_dir):
-    from lic.study.runner import resolve_params
+    from lic.study.runner import load_model, plan
     from lic.study.stages import quant, teacher
 
     up = {"01": {"steps": 2, "N": 8, "M": 12}, "03": {"source": "teacher", "qat_steps": 1, "simplified_steps": 1,
                                                      "prune_steps": 1, "calib_batches": 1}}
-    teacher.run(resolve_params("01", "smoke", **up["01"]), progress=False)
-    r = quant.run(resolve_params("03", "smoke", **up["03"]), progress=False, upstream=up)
-    assert r["key"] == quant.stage_handle("smoke", up).key
+    pl = plan("smoke", ["03"], up)
+    teacher.run(pl.cfg("01"), pl.inputs("01"), out=pl["01"], progress=False)
+    r = quant.run(pl.cfg("03"), pl.inputs("03"), out=pl["03"], progress=False)
+    assert r["key"] == pl["03"].key
     tab = quant.ablation_table(r)
     assert len(tab) == len(quant.ROWS) and tab.size_bytes.iloc[2] < tab.size_bytes.iloc[0]
     # ONNX Runtime and PyTorch both emulate the Q16.16 GDN in float32 and sum its C inputs in different orders,
@@ -216,9 +217,9 @@ def test_stage_03_smoke_on_teacher(kodak_dir):
     # bit-exactness is the integer path's (lic.hw.fixedpoint, C-sim, RTL), tested in test_fixedpoint / test_hls_csim
     assert all(c["max_abs"] < c["ref_max_abs"] / 128 and c["mean_abs"] < 1e-3 * c["ref_max_abs"]
                for c in r["onnx"].values())
-    q = quant.load_quantized_model("smoke", 0.0067, upstream=up)
+    q = load_model(pl["03"], 0.0067)  # the hybrid row, the one stage 04 builds on
     assert isinstance(q.g_a[1], FixedPointGDN)
-    d = quant.stage_handle("smoke", up).dir
+    d = pl["03"].dir
     assert (d / r["int_params"]["0.0067"]["g_a"]).exists() and (d / "gdn_ranges.svg").exists()
 
 
@@ -249,15 +250,14 @@ def test_stage_03_refuses_bad_noise_seeds():
 
 def test_stage_03_names_which_student_it_quantizes():
     from lic.errors import ParameterError
-    from lic.study.runner import resolve_params
+    from lic.study.runner import plan, resolve_params
     from lic.study.stages import quant
 
     with pytest.raises(ParameterError, match="student_kind"):
         quant.run(resolve_params("03", "smoke", student_kind="best"), progress=False)
     assert resolve_params("03", "quick")["student_kind"] == "kd-pruned"  # the student one would deploy
     # another student is another input: another key
-    assert (quant.stage_handle("smoke", {"03": {"student_kind": "kd-pruned"}}).key
-            != quant.stage_handle("smoke").key)
+    assert plan("smoke", ["03"], {"03": {"student_kind": "kd-pruned"}})["03"].key != plan("smoke", ["03"])["03"].key
 
 
 def test_prune_to_width_gives_exactly_that_width():

@@ -135,12 +135,12 @@ def test_compiled_training_matches_eager(tmp_path):
 
 
 def test_smoke_preset_stage01_through_the_streaming_path(kodak_dir, tmp_path):
-    from lic.study.runner import Stage, resolve_params
+    from lic.study.runner import StageArtifact, resolve_params
     from lic.study.stages import teacher as stage01
 
     p = {**resolve_params("01", "smoke", kodak_dir=str(kodak_dir), artifacts=str(tmp_path)), "workers": 2}
     res = stage01.run(p, progress=False)
-    st = Stage("01", p, {})
+    st = StageArtifact("01", p, {})
     for lmbda in p["lambdas"]:
         state = torch.load(st.dir / f"train_l{lmbda:.4f}.pt", weights_only=False)
         assert state["step"] == p["steps"] and state["data"]["kind"] == "stream"

@@ -53,7 +53,7 @@ def test_cli_rejects_bad_override(capsys):
 
 @pytest.mark.slow
 def test_runner_manifest_cache_and_failure(tmp_path, monkeypatch):
-    from lic.study.runner import run_study, stage_module
+    from lic.study.runner import run_study
 
     monkeypatch.setenv("LIC_ARTIFACTS", str(tmp_path / "art"))
     m = run_study("smoke", ["01"], {"01": {"threads": 1}}, tmp_path / "run1", progress=False)
@@ -62,7 +62,7 @@ def test_runner_manifest_cache_and_failure(tmp_path, monkeypatch):
     assert m["data"]["kodak"]["files"] == 24 and len(m["data"]["kodak"]["md5"]["kodim01.png"]) == 32
     assert "torch" in m["versions"] and (tmp_path / "run1" / "01_teacher_baseline.ipynb").exists()
     res = plan("smoke", ["01"])["01"].dir / "results.json"
-    assert res.parent == stage_module("01").stage_handle("smoke").dir
+    assert res.exists() and res.parent.name == info["key"]  # the runner's key is the plan's folder
     mtime = res.stat().st_mtime_ns
     run_study("smoke", ["01"], {"01": {"threads": 1}}, tmp_path / "run2", progress=False)
     assert res.stat().st_mtime_ns == mtime  # skipped: the artifact was reused, not rewritten
@@ -278,13 +278,6 @@ def test_plan_resolves_each_stage_once_in_dependency_order(monkeypatch):
     assert pl.cfg("02").widths == [8] and pl.cfg("01") == plan("smoke", ["01"]).cfg("01")
     teacher_source = plan("smoke", ["04"], {"04": {"source": "teacher"}})
     assert list(teacher_source) == ["01", "04"] and teacher_source["04"].inputs == {"01": pl["01"].key}
-    assert stage_module_handle("03", "smoke", {"02": {"widths": [8]}}).key == pl["03"].key  # the legacy handle
-
-
-def stage_module_handle(stage, preset, upstream):
-    from lic.study.runner import stage_module
-
-    return stage_module(stage).stage_handle(preset, upstream)
 
 
 def test_plan_gives_a_stage_its_finished_inputs_and_its_artifact(monkeypatch, tmp_path):
@@ -306,12 +299,16 @@ def test_plan_gives_a_stage_its_finished_inputs_and_its_artifact(monkeypatch, tm
     assert list(inputs) == ["01"] and inputs["01"] is t01 and inputs["01"].done
     cfg, ins, out = prepare("02", pl.cfg("02"), inputs, pl["02"])
     assert cfg is pl.cfg("02") and ins == inputs and out is pl["02"]
-    assert prepare("02", resolve_params("02", "smoke"))[2].key == pl["02"].key  # a dict, no plan: same key
+    assert prepare("02", resolve_params("02", "smoke"), inputs)[2].key == pl["02"].key  # a dict, no out: same key
     assert load_model(inputs["01"], 0.0067).N == 8
     with pytest.raises(ArtifactError, match=r"no teacher at λ=0.025"):
         load_model(inputs["01"], 0.025)
-    with pytest.raises(ParameterError, match=r"reads \['01'\]"):
-        prepare("02", cfg, {})
+    for none in (None, {}):  # a stage that reads others is given them: nothing is planned behind the caller
+        with pytest.raises(ParameterError, match=r"reads \['01'\] with these parameters, was given none"):
+            prepare("02", cfg, none)
+    with pytest.raises(ParameterError, match=r"reads \['01'\] with these parameters, was given \['02'\]"):
+        prepare("02", cfg, {"02": pl["02"]})
+    assert prepare("01", resolve_params("01", "smoke"))[2].key == pl["01"].key  # a stage that reads nothing
 
 
 def test_a_bad_override_is_one_clear_parameter_error():
@@ -337,6 +334,8 @@ def test_a_missing_input_artifact_is_one_clear_error_naming_the_notebook(monkeyp
         pl.inputs("04")
     assert "\n" not in str(err.value) and "--stages 03" in str(err.value)
     with pytest.raises(ArtifactError, match="run notebooks/02_distillation.ipynb"):
-        quant.run(pl.cfg("03"), progress=False)  # no inputs given: planned, and found missing
+        quant.run(pl.cfg("03"), {"02": pl["02"]}, progress=False)  # given, but not run
     with pytest.raises(ArtifactError, match="run notebooks/01_teacher_baseline.ipynb"):
-        hls.run(resolve_params("04", "smoke", source="teacher"), progress=False)
+        hls.run(resolve_params("04", "smoke", source="teacher"), {"01": pl["01"]}, progress=False)
+    with pytest.raises(ParameterError, match=r"stage 03 reads \['02'\] .*given none"):
+        quant.run(pl.cfg("03"), progress=False)  # none given: nothing is planned behind the caller

@@ -21,7 +21,6 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,7 @@ from lic.study.config import StageConfig, as_config, config
 from lic.study.params import NOTEBOOK_ONLY, STAGES
 
 __all__ = ["stage_module", "stage_key", "artifacts_root", "stage_dir", "StageArtifact", "Plan", "plan",
-           "input_keys", "prepare", "load_model", "planned"]
+           "input_keys", "prepare", "load_model"]
 
 #: parameters that never change a result (locations, threads) and so stay out of the key
 _NOT_KEYED = {"train_dir", "kodak_dir", "artifacts", "threads", "force", "progress"}
@@ -229,22 +228,25 @@ def plan(preset: str, stages: list[str] | tuple[str, ...] | str | None = None,
 
 
 def prepare(stage: str, cfg: Mapping, inputs: Mapping[str, StageArtifact] | None = None,
-            out: StageArtifact | None = None, upstream: Mapping[str, Mapping] | None = None):
+            out: StageArtifact | None = None):
     """A stage back end's start: ``(typed config, finished inputs, own artifact)``.
 
-    ``cfg`` may be a resolved dict (converted). ``inputs`` None (a caller without a plan): planned from the
-    config's preset and ``upstream`` (``{stage: overrides}`` of the earlier stages). ``out`` None: the
-    stage's artifact from its config and inputs (a plan gives it, its key computed already).
+    ``cfg`` may be a resolved dict (converted). ``inputs``: the artifacts the stage reads, as a plan gives
+    them (``pl.inputs(stage)``); None only for a stage that reads nothing. ``out`` None: the stage's
+    artifact from its config and inputs (a plan gives it, its key computed already).
 
     Raises:
-        ParameterError: bad parameters, or inputs that are not the ones the config reads.
+        ParameterError: bad parameters, or inputs that are not the ones the config reads (none given to a
+            stage that reads some: the message says how a plan gives them).
         ArtifactError: an input has not been run (names its notebook).
     """
     cfg, mod = as_config(stage, cfg), stage_module(stage)
     reads = tuple(mod.reads(cfg))
-    if inputs is None:
-        pl = plan(cfg.preset, reads, upstream) if reads else None
-        inputs = {u: pl[u] for u in reads}
+    if not inputs and reads:
+        raise ParameterError(f"stage {stage} reads {list(reads)} with these parameters, was given none: pass "
+                             f"the finished artifacts a plan gives, pl = plan(preset, [{stage!r}], overrides); "
+                             f"run(pl.cfg({stage!r}), pl.inputs({stage!r}), out=pl[{stage!r}])")
+    inputs = inputs or {}
     if set(inputs) != set(reads):
         raise ParameterError(f"stage {stage} reads {list(reads)} with these parameters, was given {list(inputs)}")
     inputs = {u: inputs[u].require() for u in reads}
@@ -259,14 +261,3 @@ def load_model(artifact: StageArtifact, lmbda: float, **selector):
         ArtifactError: the artifact is not finished or holds no such model.
     """
     return stage_module(artifact.stage).load_model(artifact.require(), lmbda, **selector)
-
-
-def _planned(stage: str, preset: str = "quick", upstream: Mapping[str, Mapping] | None = None) -> StageArtifact:
-    return plan(preset, [stage], upstream)[stage]
-
-
-def planned(stage: str):
-    """``stage_handle(preset, upstream)`` of a stage module for callers from before the plan: the
-    artifact :func:`plan` gives (``plan(preset, [stage], upstream)[stage]``)."""
-    return partial(_planned, stage)
-

@@ -63,9 +63,6 @@ __all__ = [
 #: $LIC_TRAIN_DIR / $LIC_KODAK_DIR. ``eval_sets``: image folders evaluated beside Kodak (keyed by content)
 COMMON = common_defaults()
 
-#: the artifact handle's name before the plan (kept for callers from before; the class is StageArtifact)
-Stage = StageArtifact
-
 
 def presets(stage: str) -> dict[str, dict[str, Any]]:
     """preset -> parameters of one stage (``COMMON`` included), from the table :mod:`lic.study.params`.

@@ -64,7 +64,7 @@ from lic.eval.stats import (NOISE_COLUMNS, OBJECTIVE_COLUMNS, ablation_bd, deplo
                             objective_summary, paired_objectives, seed_spread, sets_bd, width_summary)
 from lic.fileio import atomic_write_text
 from lic.provenance import git_commit
-from lic.study.artifacts import StageArtifact, input_keys, planned, prepare
+from lic.study.artifacts import StageArtifact, input_keys, prepare
 from lic.study.config import DistillConfig
 from lic.study.params import stage_presets
 from lic.study.plots import figure_ablation, figure_complexity, figure_objective, figure_rd, figure_sets, save_figure
@@ -76,7 +76,7 @@ from lic.study.stages.students import ablation_kinds as _kinds
 from lic.train.kd import ABLATIONS, FEATURES, normalize_weights
 from lic.train.specs import DEPLOYED_KIND, PRUNED_KINDS, StudentSpec, lambda_tag
 
-__all__ = ["PRESETS", "reads", "key_inputs", "run", "stage_handle", "load_model", "rd_table", "summary_table",
+__all__ = ["PRESETS", "reads", "key_inputs", "run", "load_model", "rd_table", "summary_table",
            "ablation_table", "noise_table", "objective_table", "sets_table"]
 
 #: preset -> parameters (plus :data:`lic.study.runner.COMMON`), from the typed table :data:`lic.study.params.STAGE_PARAMS`
@@ -105,10 +105,6 @@ def key_inputs(cfg: DistillConfig, inputs: dict[str, StageArtifact]) -> dict:
     if cfg.init in ("zoo", "auto") or cfg.ablation_init in ("zoo", "auto"):
         keys["zoo"] = _zoo_digest()
     return keys
-
-
-#: ``stage_handle(preset, upstream)``: the stage-02 artifact of :func:`lic.study.artifacts.plan`
-stage_handle = planned("02")
 
 
 def _validate(p: dict) -> None:
@@ -273,11 +269,9 @@ def _figures(p: DistillConfig, results: dict, st: StageArtifact, extra: list) ->
 
 
 def run(cfg: DistillConfig, inputs: dict[str, StageArtifact] | None = None, *, out: StageArtifact | None = None,
-        force: bool = False, progress: bool = True, upstream: dict | None = None) -> dict:
-    """Run stage 02 with its config on the finished stage-01 artifact ``inputs["01"]``.
-
-    ``inputs`` None (a caller without a plan): planned from the config's preset and ``upstream``
-    (``{stage: overrides}`` of stage 01); ``out``: the stage's artifact as the plan made it.
+        force: bool = False, progress: bool = True) -> dict:
+    """Run stage 02 with its config on the finished stage-01 artifact ``inputs["01"]`` (a plan's
+    ``inputs("02")``); ``out``: the stage's artifact as the plan made it.
 
     The plan, in order: every student loaded or fitted and evaluated (main students, pruned-teacher
     students, noise seeds, then the loss-term ablation); the tables and statistics; the figures.
@@ -288,7 +282,7 @@ def run(cfg: DistillConfig, inputs: dict[str, StageArtifact] | None = None, *, o
         ParameterError: invalid parameters, or a λ outside the stage-01 teacher set.
     """
     _validate(cfg)
-    p, inputs, st = prepare("02", cfg, inputs, out, upstream)
+    p, inputs, st = prepare("02", cfg, inputs, out)
     t01 = inputs["01"]
     if st.done and not force:
         return st.results()

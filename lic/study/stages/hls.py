@@ -25,13 +25,13 @@ from lic.fileio import atomic_write_text
 from lic.hw.rtl.synth import recorded_resources
 from lic.study.params import stage_presets
 from lic.study.plots import finish_layout, save_figure
-from lic.study.artifacts import StageArtifact, input_keys, load_model, planned, prepare
+from lic.study.artifacts import StageArtifact, input_keys, load_model, prepare
 from lic.study.config import HlsConfig
 from lic.study.runner import git_commit
 from lic.study.stages.cosim import cosim_report
 from lic.train.specs import lambda_tag
 
-__all__ = ["PRESETS", "reads", "key_inputs", "stage_handle", "run", "cosim_report", "fps_sweep", "fps_figure", "plan_layer_table",
+__all__ = ["PRESETS", "reads", "key_inputs", "run", "cosim_report", "fps_sweep", "fps_figure", "plan_layer_table",
            "comparison_table", "beats_table", "codec_fps_table", "rtl_ga_table", "rtl_ga_summary",
            "MODELLED", "MEASURED", "MEASURED_RTL"]
 
@@ -57,10 +57,6 @@ def reads(cfg: HlsConfig) -> tuple[str, ...]:
 def key_inputs(cfg: HlsConfig, inputs: dict[str, StageArtifact]) -> dict:
     """What the key covers besides the parameters: the input stage's key."""
     return input_keys(inputs)
-
-
-#: ``stage_handle(preset, upstream)``: the stage-04 artifact of :func:`lic.study.artifacts.plan`
-stage_handle = planned("04")
 
 
 def _load_models(p: HlsConfig, src: StageArtifact):
@@ -128,9 +124,9 @@ def _hardware(p: HlsConfig, st: StageArtifact, N: int, M: int) -> _Hw:
 
 
 def run(cfg: HlsConfig, inputs: dict[str, StageArtifact] | None = None, *, out: StageArtifact | None = None,
-        force: bool = False, progress: bool = True, upstream: dict | None = None) -> dict:
+        force: bool = False, progress: bool = True) -> dict:
     """Run stage 04 with its config on the finished artifact it reads (``inputs["03"]``, or ``["01"]`` with
-    ``source="teacher"``); ``inputs`` None: planned from the preset and ``upstream`` (``{stage: overrides}``).
+    ``source="teacher"``), as a plan gives it (``pl.inputs("04")``).
 
     Steps, in order: the integer model (:func:`_load_models`), the board's folding plans (:func:`_hardware`),
     the C-sim (:func:`_csim`), the analytical model's tables (:func:`_model_tables`), the RTL units
@@ -142,11 +138,11 @@ def run(cfg: HlsConfig, inputs: dict[str, StageArtifact] | None = None, *, out: 
 
     Raises:
         ArtifactError: the input stage is missing or recorded no integer parameters.
-        ParameterError: parameters the stage cannot run with.
+        ParameterError: parameters the stage cannot run with, or no ``inputs``.
     """
     from lic.hw.csim import tcl_dry_run
 
-    p, inputs, st = prepare("04", cfg, inputs, out, upstream)
+    p, inputs, st = prepare("04", cfg, inputs, out)
     (src,) = inputs.values()
     if st.done and not force:
         return st.results()

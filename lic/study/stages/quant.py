@@ -66,14 +66,14 @@ from lic.quant.hybrid import (EXPORT_CALIB_BATCH, ONNX_INPUT_BATCH, SCHEMES, che
                               load_quantized, model_size_bytes, quantize_calibrated, saturation_counts, save_quantized)
 from lic.study.params import stage_presets
 from lic.study.plots import finish_layout, rd_figure, save_figure
-from lic.study.artifacts import StageArtifact, input_keys, load_model as load_input, planned, prepare
+from lic.study.artifacts import StageArtifact, input_keys, load_model as load_input, prepare
 from lic.study.config import QuantConfig
 from lic.study.runner import check_noise_seeds
 from lic.train.loop import seed_everything, train, train_config
 from lic.train.prune import prune_channels
 from lic.train.specs import lambda_tag
 
-__all__ = ["PRESETS", "ROWS", "reads", "key_inputs", "run", "stage_handle", "load_model", "load_quantized_model", "rd_table", "ablation_table",
+__all__ = ["PRESETS", "ROWS", "reads", "key_inputs", "run", "load_model", "rd_table", "ablation_table",
            "noise_table", "figure", "gdn_range_figure", "sets_table"]
 
 #: preset -> parameters (plus :data:`lic.study.runner.COMMON`), from the typed table :data:`lic.study.params.STAGE_PARAMS`
@@ -109,10 +109,6 @@ def key_inputs(cfg: QuantConfig, inputs: dict[str, StageArtifact]) -> dict:
     """What the key covers besides the parameters: the input stage's key and the quantization
     schemes' definitions (a changed scheme is a different result, not a cached one)."""
     return {**input_keys(inputs), "schemes": {k: v.bits() for k, v in SCHEMES.items() if v is not None}}
-
-
-#: ``stage_handle(preset, upstream)``: the stage-03 artifact of :func:`lic.study.artifacts.plan`
-stage_handle = planned("03")
 
 
 def _load_source(p: QuantConfig, src: StageArtifact, lmbda: float) -> torch.nn.Module:
@@ -309,18 +305,19 @@ def _current(cached: dict) -> bool:
 
 
 def run(cfg: QuantConfig, inputs: dict[str, StageArtifact] | None = None, *, out: StageArtifact | None = None,
-        force: bool = False, progress: bool = True, upstream: dict | None = None) -> dict:
+        force: bool = False, progress: bool = True) -> dict:
     """Run stage 03 with its config on the finished artifact it reads (``inputs["02"]``, or ``["01"]`` with
-    ``source="teacher"``); ``inputs`` None: planned from the preset and ``upstream`` (``{stage: overrides}``).
+    ``source="teacher"``), as a plan gives it (``pl.inputs("03")``).
 
     Raises:
-        ParameterError: no λ, bad ``noise_seeds``, ``source`` or ``student_kind``.
+        ParameterError: no λ, bad ``noise_seeds``, ``source`` or ``student_kind``; no ``inputs`` (or not the
+            ones the config reads).
         ArtifactError: the input stage has not been run.
     """
     if len(cfg["lambdas"]) < 1:
         raise ParameterError("lambdas must list at least one λ (two for BD-rates)")
     check_noise_seeds(cfg)
-    p, inputs, st = prepare("03", cfg, inputs, out, upstream)
+    p, inputs, st = prepare("03", cfg, inputs, out)
     (src, st_in), = inputs.items()
     if st.done and not force and _current(cached := st.results()):
         return cached
@@ -474,8 +471,3 @@ def load_model(artifact: StageArtifact, lmbda: float, row: str = "hybrid"):
     if name is None:
         raise ArtifactError(f"stage 03 ({artifact.params.get('preset')}) has no {row} model at λ={lmbda}")
     return load_quantized(artifact.dir / name)
-
-
-def load_quantized_model(preset: str, lmbda: float, row: str = "hybrid", upstream: dict | None = None):
-    """:func:`load_model` of the stage-03 artifact of ``preset`` (+ ``upstream``), for callers without a plan."""
-    return load_model(stage_handle(preset, upstream).require(), lmbda, row)

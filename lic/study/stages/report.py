@@ -24,7 +24,7 @@ from lic.data.images import kodak_md5s
 from lic.provenance import git_commit
 from lic.study.params import stage_presets
 from lic.study.plots import rd_figure, save_figure, student_complexity_figure
-from lic.study.artifacts import StageArtifact, input_keys, planned, prepare
+from lic.study.artifacts import StageArtifact, input_keys, prepare
 from lic.study.config import ReportConfig
 from lic.study.runner import resolve_params  # noqa: F401 - the report's parameters, for callers (tests)
 from lic.study.stages.claims import KIND_LABEL, deployable, headline_table, kinds_bd, summary_paragraph
@@ -32,7 +32,7 @@ from lic.study.stages.distill import objective_table
 from lic.study.stages.quant import seed_spread
 from lic.study.tables import tables_of
 
-__all__ = ["PRESETS", "reads", "key_inputs", "stage_handle", "run", "load_all", "headline_table", "summary_paragraph", "rd_curves",
+__all__ = ["PRESETS", "reads", "key_inputs", "run", "load_all", "headline_table", "summary_paragraph", "rd_curves",
            "rd_by_width", "stored_rd_by_width", "deployable", "complexity_figure", "frontier_target", "width_tables",
            "frontier_figure", "hardware_tables", "caption", "show_figure", "seed_spread", "eval_set_tables"]
 
@@ -50,10 +50,6 @@ def reads(cfg: ReportConfig) -> tuple[str, ...]:
 def key_inputs(cfg: ReportConfig, inputs: dict[str, StageArtifact]) -> dict:
     """What the key covers besides the parameters: the keys of stages 01-04."""
     return input_keys(inputs)
-
-
-#: ``stage_handle(preset, upstream)``: the report's artifact of :func:`lic.study.artifacts.plan`
-stage_handle = planned("05")
 
 
 def kodak_digest() -> str:
@@ -290,10 +286,10 @@ def _current(cached: dict) -> bool:
 
 
 def run(cfg: ReportConfig, inputs: dict[str, StageArtifact] | None = None, *, out: StageArtifact | None = None,
-        force: bool = False, progress: bool = True, upstream: dict | None = None) -> dict:
-    """Collect the finished stages 01-04 (``inputs``; None: planned from the preset and ``upstream``) into the
-    report's tables and figures (every figure PNG + SVG)."""
-    p, ins, st = prepare("05", cfg, inputs, out, upstream)
+        force: bool = False, progress: bool = True) -> dict:
+    """Collect the finished stages 01-04 (``inputs``, a plan's ``inputs("05")``) into the report's tables and
+    figures (every figure PNG + SVG)."""
+    p, ins, st = prepare("05", cfg, inputs, out)
     if st.done and not force:
         cached = st.results()
         if _current(cached):  # a report made before this format is rebuilt
@@ -314,16 +310,12 @@ def run(cfg: ReportConfig, inputs: dict[str, StageArtifact] | None = None, *, ou
     return st.finish(out)
 
 
-def load_all(inputs: dict[str, StageArtifact] | str, upstream: dict | None = None) -> dict:
+def load_all(inputs: dict[str, StageArtifact]) -> dict:
     """The results of stages 01-04 plus provenance, as :func:`run` sees them (for the notebook).
 
     Args:
-        inputs: the finished artifacts of stages 01-04 (a plan's ``inputs("05")``), or a preset whose
-            plan (with ``upstream`` overrides) gives them.
+        inputs: the finished artifacts of stages 01-04, a plan's ``inputs("05")``.
     """
-    if isinstance(inputs, str):
-        inputs = prepare("05", resolve_params("05", inputs, **(upstream or {}).get("05", {})), None, None,
-                         upstream)[1]
     preset = next(iter(inputs.values())).params.get("preset")
     r = {f"r{s}": x.results() for s, x in inputs.items()}
     r.update(preset=preset, kodak_md5=kodak_digest(),

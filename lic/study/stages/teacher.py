@@ -26,20 +26,16 @@ from lic.fileio import atomic_write_text
 from lic.provenance import git_commit
 from lic.study.params import stage_presets
 from lic.study.plots import finish_layout, rd_figure, rd_figure_sets, save_figure
-from lic.study.artifacts import StageArtifact, input_keys, planned, prepare
+from lic.study.artifacts import StageArtifact, input_keys, prepare
 from lic.study.config import TeacherConfig
 from lic.train.loop import default_device, seed_everything, train, train_config
 from lic.train.specs import lambda_tag
 
-__all__ = ["PRESETS", "reads", "key_inputs", "run", "load_model", "load_teacher", "stage_handle", "training_sampler", "rd_table", "matching_bpp", "figure",
+__all__ = ["PRESETS", "reads", "key_inputs", "run", "load_model", "training_sampler", "rd_table", "matching_bpp", "figure",
            "figure_training", "bd_sets_table"]
 
 #: preset -> parameters (plus :data:`lic.study.runner.COMMON`), from the typed table :data:`lic.study.params.STAGE_PARAMS`
 PRESETS = stage_presets("01")
-
-
-#: ``stage_handle(preset, upstream)``: the stage-01 artifact of :func:`lic.study.artifacts.plan`
-stage_handle = planned("01")
 
 
 def reads(cfg: TeacherConfig) -> tuple[str, ...]:
@@ -310,12 +306,3 @@ def load_model(artifact: StageArtifact, lmbda: float) -> torch.nn.Module:
         raise ArtifactError(f"stage 01 ({artifact.params.get('preset')}) has no teacher at λ={lmbda}; "
                             f"it has {sorted(res['models'])}")
     return load_checkpoint(artifact.dir / name)
-
-
-def load_teacher(preset: str, lmbda: float, **overrides) -> torch.nn.Module:
-    """The stage-01 teacher at ``lmbda`` of ``preset`` (+ ``overrides``), for callers without a plan.
-
-    Raises:
-        ArtifactError: stage 01 has not been run for this preset (names the notebook).
-    """
-    return load_model(stage_handle(preset, {"01": overrides}), lmbda)
