@@ -32,7 +32,7 @@ from lic.errors import ArtifactError
 from lic.fileio import read_json, write_json
 
 __all__ = ["ROOT", "git_commit", "versions", "sha256_file", "md5_file", "RECORDS_INDEX", "INDEX_FORMAT", "Record",
-           "read_index", "record", "index_record", "check_records", "main"]
+           "read_index", "record", "records_key", "index_record", "check_records", "main"]
 
 #: the repository root (editable install): weights/, data/, hls/, benchmarks/ and docs/ lie here
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,6 +181,21 @@ def record(name: str, index: str | Path | None = None) -> Record:
                             f"{entry.get('made_by', {}).get('script', 'its benchmark')})")
     why, missing = _staleness(entry)
     return Record(name, path, entry, why, missing)
+
+
+def records_key(names: Iterable[str], index: str | Path | None = None) -> dict[str, Any]:
+    """What a result that cites records ``names`` depends on, for its artifact key: each record's file digest and
+    its staleness reasons (``None`` where the index has no such record), so that a re-made, re-indexed or newly
+    stale record is a different result, not a cached one."""
+    out: dict[str, Any] = {}
+    for name in names:
+        try:
+            r = record(name, index)
+        except ArtifactError:
+            out[name] = None
+            continue
+        out[name] = {"sha256": sha256_file(r.path), "stale": list(r.why_stale)}
+    return out
 
 
 def _input_digests(inputs: Mapping[str, str | None] | Iterable[str | Path]) -> dict[str, str]:

@@ -121,3 +121,20 @@ def test_the_seed_controls_record_keeps_the_ten_students_numbers():
         assert {"steps", "batch_size", "crop"} <= set(m["train_config"]) and "curve" not in m
     noise = r.data["kodak24"]["noise"]
     assert {x["comparison"] for x in noise} >= {"kd vs scratch", "kd: seed 1 vs seed 0", "scratch: seed 2 vs seed 0"}
+
+
+def test_records_key_changes_with_the_record_and_its_staleness(tmp_path):
+    """A stage citing a record keys on it: a re-made record or a changed input is a different key."""
+    from lic.provenance import index_record, records_key
+
+    (tmp_path / "r.json").write_text('{"a": 1}')
+    (tmp_path / "in.bin").write_bytes(b"x")
+    index = tmp_path / "records.json"
+    index_record("r", tmp_path / "r.json", {"script": "s.py"}, [tmp_path / "in.bin"], "m", index=index)
+    k0 = records_key(["r", "absent"], index)
+    assert k0["absent"] is None and k0["r"]["stale"] == []
+    (tmp_path / "in.bin").write_bytes(b"y")
+    k1 = records_key(["r"], index)
+    assert k1["r"]["sha256"] == k0["r"]["sha256"] and k1["r"]["stale"]
+    (tmp_path / "r.json").write_text('{"a": 2}')
+    assert records_key(["r"], index)["r"]["sha256"] != k0["r"]["sha256"]

@@ -22,12 +22,12 @@ import torch
 from lic.data.images import CropSampler, load_kodak
 from lic.errors import ArtifactError, ParameterError
 from lic.fileio import atomic_write_text
-from lic.hw.rtl.synth import recorded_resources
-from lic.study.params import stage_presets
-from lic.study.plots import finish_layout, save_figure
+from lic.hw.rtl.synth import RECORDED, recorded_resources
+from lic.provenance import git_commit, records_key
 from lic.study.artifacts import StageArtifact, input_keys, load_model, prepare
 from lic.study.config import HlsConfig
-from lic.study.runner import git_commit
+from lic.study.params import stage_presets
+from lic.study.plots import finish_layout, save_figure
 from lic.study.stages.cosim import cosim_report
 from lic.train.specs import lambda_tag
 
@@ -55,8 +55,9 @@ def reads(cfg: HlsConfig) -> tuple[str, ...]:
 
 
 def key_inputs(cfg: HlsConfig, inputs: dict[str, StageArtifact]) -> dict:
-    """What the key covers besides the parameters: the input stage's key."""
-    return input_keys(inputs)
+    """What the key covers besides the parameters: the input stage's key and the benchmark record it cites
+    (the whole g_a's synthesis, :func:`lic.provenance.records_key`)."""
+    return {**input_keys(inputs), "records": records_key([RECORDED])}
 
 
 def _load_models(p: HlsConfig, src: StageArtifact):

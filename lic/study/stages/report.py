@@ -21,11 +21,12 @@ import time
 import pandas as pd
 
 from lic.data.images import kodak_md5s
-from lic.provenance import git_commit
-from lic.study.params import stage_presets
-from lic.study.plots import rd_figure, save_figure, student_complexity_figure
+from lic.eval.stats import KD_VS_RD_RECORD, SEED_CONTROLS_RECORD
+from lic.provenance import git_commit, records_key
 from lic.study.artifacts import StageArtifact, input_keys, prepare
 from lic.study.config import ReportConfig
+from lic.study.params import stage_presets
+from lic.study.plots import rd_figure, save_figure, student_complexity_figure
 from lic.study.runner import resolve_params  # noqa: F401 - the report's parameters, for callers (tests)
 from lic.study.stages.claims import KIND_LABEL, deployable, headline_table, kinds_bd, summary_paragraph
 from lic.study.stages.distill import objective_table
@@ -48,8 +49,9 @@ def reads(cfg: ReportConfig) -> tuple[str, ...]:
 
 
 def key_inputs(cfg: ReportConfig, inputs: dict[str, StageArtifact]) -> dict:
-    """What the key covers besides the parameters: the keys of stages 01-04."""
-    return input_keys(inputs)
+    """What the key covers besides the parameters: the keys of stages 01-04 and the benchmark records the
+    report cites (:func:`lic.provenance.records_key`)."""
+    return {**input_keys(inputs), "records": records_key([KD_VS_RD_RECORD, SEED_CONTROLS_RECORD])}
 
 
 def kodak_digest() -> str:
