@@ -283,7 +283,8 @@ def test_plan_resolves_each_stage_once_in_dependency_order(monkeypatch):
         assert pl.reads[s] == tuple(u for u in inputs if u in STAGES)
     assert pl.cfg("02").widths == [8] and pl.cfg("01") == plan("smoke", ["01"]).cfg("01")
     teacher_source = plan("smoke", ["04"], {"04": {"source": "teacher"}})
-    assert list(teacher_source) == ["01", "04"] and teacher_source["04"].inputs == {"01": pl["01"].key}
+    assert list(teacher_source) == ["01", "04"]
+    assert teacher_source["04"].inputs == {"01": pl["01"].key, "records": expect["04"]["records"]}
 
 
 def test_plan_gives_a_stage_its_finished_inputs_and_its_artifact(monkeypatch, tmp_path):
