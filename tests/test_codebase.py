@@ -51,6 +51,8 @@ def test_the_rules_catch_what_they_claim(tmp_path):
 #: the first commit of the layered tree; every commit after it keeps its subject short (issue #29)
 SHORT_SUBJECTS_SINCE = "8ac598a"
 MAX_SUBJECT = 72
+#: made on a branch before this check reached it, merged as is (history is not rewritten)
+LONG_SUBJECTS_MERGED = {"cd43664"}
 
 
 def test_commit_subjects_stay_short():
@@ -61,5 +63,6 @@ def test_commit_subjects_stay_short():
                              capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("not a git checkout with the layered history")
-    long = [line for line in out.splitlines() if len(line.split(" ", 1)[1]) > MAX_SUBJECT]
+    long = [line for line in out.splitlines()
+            if len(line.split(" ", 1)[1]) > MAX_SUBJECT and line.split(" ", 1)[0] not in LONG_SUBJECTS_MERGED]
     assert not long, long
