@@ -241,6 +241,18 @@ class CSim:
                 h, w = 2 * h, 2 * w
         return layers[k1 - 1].attrs["out_ch"], h, w
 
+    def _entry(self, transform: str, what: str):
+        """(integer transform, C entry ``lic_ga_<what>`` / ``lic_gs_<what>``) of ``transform``.
+
+        Raises:
+            ParameterError: no such transform in this C-sim.
+        """
+        t = self.ga if transform == "g_a" else self.gs
+        fn = getattr(self.lib, f"lic_{'ga' if transform == 'g_a' else 'gs'}_{what}", None)
+        if t is None or fn is None:
+            raise ParameterError(f"this C-sim has no {transform}")
+        return t, fn
+
     # -------------------------------------------------------------- public
     def run_layer(self, idx: int, x: np.ndarray, transform: str = "g_a") -> CSimResult:
         """Run layer ``idx`` of g_a (or ``transform="g_s"``) alone on ``x`` ``[C,H,W]``.
@@ -249,9 +261,7 @@ class CSim:
             ParameterError: no such transform in this C-sim, or an input the design cannot take.
             ToolError: the C-sim's output stream is malformed.
         """
-        t, fn = (self.ga, self.lib.lic_ga_layer) if transform == "g_a" else (self.gs, getattr(self.lib, "lic_gs_layer", None))
-        if t is None or fn is None:
-            raise ParameterError(f"this C-sim has no {transform}")
+        t, fn = self._entry(transform, "layer")
         shape = self._out_shape(t.layers, idx, idx + 1, x.shape[1], x.shape[2])
         return self._call(fn, [int(idx)], x, shape)
 
@@ -262,9 +272,7 @@ class CSim:
             ParameterError: no such transform in this C-sim, or an input the design cannot take.
             ToolError: the C-sim's output stream is malformed.
         """
-        t, fn = (self.ga, self.lib.lic_ga_run) if transform == "g_a" else (self.gs, getattr(self.lib, "lic_gs_run", None))
-        if t is None or fn is None:
-            raise ParameterError(f"this C-sim has no {transform}")
+        t, fn = self._entry(transform, "run")
         shape = self._out_shape(t.layers, 0, len(t.layers), x.shape[1], x.shape[2])
         return self._call(fn, [], x, shape)
 
