@@ -1,13 +1,16 @@
 """Compare the artifacts of two study runs stage by stage: what a refactor must leave unchanged.
 
-    python scripts/diff_runs.py BEFORE_ROOT AFTER_ROOT [--preset quick] [--rtol 0] [--json out.json]
+    python scripts/diff_runs.py BEFORE_ROOT AFTER_ROOT [--preset quick] [--rtol 0] [--module-names] [--json out.json]
 
 Each ROOT is a checkout that ran ``python -m lic.study --preset P`` (its newest ``runs/P-*/manifest.json``
 names each stage's artifact key). Per stage it compares the artifact folders: the set of files, every
 ``results.json`` number and string (run-specific fields such as wall times, keys, commits and paths left
-out), every CSV cell (numbers within ``rtol``), every ``.pt`` checkpoint's tensors, and other files by
-bytes (figures are reported, not failed: their SVGs embed dates). Exit 0 when nothing differs beyond
-the figures, 1 otherwise; one line a difference.
+out), every CSV cell (numbers within ``rtol``), every ``.pt`` checkpoint's tensors, other text files by their
+text, each checkout's root path read as ``<root>`` (and, with ``--module-names``, every dotted ``lic.…`` name as
+``lic.*``: a refactor that moves modules renames the generators a file names). Figures and binary build
+outputs (shared libraries, simulator images, keyed by their sources' paths) and tool logs (dated) are reported,
+not failed. Exit 0
+when nothing else differs, 1 otherwise; one line a difference.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import argparse
 import hashlib
 import json
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -25,6 +29,20 @@ import pandas as pd
 RUN_FIELDS = {"key", "commit", "wall_s", "seconds", "elapsed", "time", "started", "finished", "dir", "path", "paths",
               "artifacts", "train_dir", "kodak_dir", "inputs", "versions", "threads", "progress", "timing", "wall"}
 FIGURES = {".png", ".svg", ".html", ".ipynb"}
+#: binary build outputs: compiled from the same sources, they differ with the paths compiled into them
+BUILD = {".so", ".vvp", ".o", ".a"}
+#: tool logs and waveforms: they carry the date and the tools' own timings (their numbers land in results.json)
+LOGS = {".log", ".vcd"}
+#: results.json fields whose names start so are measured wall times, not results
+TIMING_PREFIXES = ("timing", "wall", "seconds")
+#: (pattern, replacement) applied to every string before comparing (set in main)
+NORMALIZE: list[tuple[re.Pattern, str]] = []
+
+
+def _norm(s: str) -> str:
+    for pat, rep in NORMALIZE:
+        s = pat.sub(rep, s)
+    return s
 
 
 def latest_manifest(root: Path, preset: str) -> dict:
@@ -47,7 +65,8 @@ def stage_dirs(root: Path, manifest: dict) -> dict[str, Path]:
 def _walk(a, b, where: str, rtol: float, out: list[str]) -> None:
     if isinstance(a, dict) and isinstance(b, dict):
         for k in sorted(set(a) | set(b)):
-            if k in RUN_FIELDS or str(k).endswith(("_s", "_seconds", "_dir", "_path")):
+            if (k in RUN_FIELDS or str(k).endswith(("_s", "_seconds", "_dir", "_path"))
+                    or str(k).startswith(TIMING_PREFIXES)):
                 continue
             if k not in a or k not in b:
                 out.append(f"{where}.{k}: only in {'after' if k in b else 'before'}")
@@ -61,6 +80,9 @@ def _walk(a, b, where: str, rtol: float, out: list[str]) -> None:
     elif isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
         if not (a == b or (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=rtol, abs_tol=0)):
             out.append(f"{where}: {a!r} -> {b!r}")
+    elif isinstance(a, str) and isinstance(b, str):
+        if _norm(a) != _norm(b):
+            out.append(f"{where}: {a[:60]!r} -> {b[:60]!r}")
     elif a != b:
         out.append(f"{where}: {str(a)[:60]!r} -> {str(b)[:60]!r}")
 
@@ -96,12 +118,27 @@ def _pt(a: Path, b: Path, out: list[str], name: str) -> None:
         out.append(f"{name}: {len(bad)} tensors differ, e.g. {sorted(bad)[:3]}")
 
 
+def _text(p: Path) -> str | None:
+    try:
+        return p.read_text()
+    except UnicodeDecodeError:
+        return None
+
+
+def _same_build(n: str, others: set[str]) -> bool:
+    """A keyed build folder (``csim-<hash>``) whose counterpart carries another hash."""
+    return bool(re.search(r"-[0-9a-f]{8,}/", n)) and any(re.sub(r"-[0-9a-f]{8,}/", "-*/", o) ==
+                                                         re.sub(r"-[0-9a-f]{8,}/", "-*/", n) for o in others)
+
+
 def compare(a: Path, b: Path, rtol: float) -> tuple[list[str], list[str]]:
     """(differences, figures that differ) between two artifact folders."""
-    out, figs = [], []
+    out = []
     fa = {p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file()}
     fb = {p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file()}
-    out += [f"{n}: only before" for n in sorted(fa - fb)] + [f"{n}: only after" for n in sorted(fb - fa)]
+    figs = [n for n in sorted(fa ^ fb) if _same_build(n, fb if n in fa else fa)]
+    out += [f"{n}: only before" for n in sorted(fa - fb) if n not in figs]
+    out += [f"{n}: only after" for n in sorted(fb - fa) if n not in figs]
     for n in sorted(fa & fb):
         pa, pb = a / n, b / n
         if pa.read_bytes() == pb.read_bytes():
@@ -112,8 +149,11 @@ def compare(a: Path, b: Path, rtol: float) -> tuple[list[str], list[str]]:
             _csv(pa, pb, rtol, out, n)
         elif pa.suffix == ".pt":
             _pt(pa, pb, out, n)
-        elif pa.suffix in FIGURES:
+        elif pa.suffix in FIGURES | BUILD | LOGS:
             figs.append(n)
+        elif _text(pa) is not None and _text(pb) is not None:
+            if _norm(_text(pa)) != _norm(_text(pb)):
+                out.append(f"{n}: text differs")
         else:
             out.append(f"{n}: bytes differ ({hashlib.sha256(pa.read_bytes()).hexdigest()[:8]} -> "
                        f"{hashlib.sha256(pb.read_bytes()).hexdigest()[:8]})")
@@ -126,8 +166,12 @@ def main(argv=None) -> int:
     ap.add_argument("after", type=Path)
     ap.add_argument("--preset", default="quick")
     ap.add_argument("--rtol", type=float, default=0.0, help="relative tolerance of numbers (default: exact)")
+    ap.add_argument("--module-names", action="store_true", help="read every dotted lic.… name as lic.* (moved modules)")
     ap.add_argument("--json", type=Path, default=None, help="also write the comparison here")
     a = ap.parse_args(argv)
+    NORMALIZE[:] = [(re.compile(re.escape(str(r.resolve()))), "<root>") for r in (a.before, a.after)]
+    if a.module_names:
+        NORMALIZE.append((re.compile(r"\blic(\.[a-z_]+)+"), "lic.*"))
     ma, mb = latest_manifest(a.before, a.preset), latest_manifest(a.after, a.preset)
     da, db = stage_dirs(a.before, ma), stage_dirs(a.after, mb)
     report, n_diff = {}, 0
@@ -140,7 +184,7 @@ def main(argv=None) -> int:
         n_diff += len(diffs)
         report[stage] = {"before": str(da[stage]), "after": str(db[stage]), "differences": diffs, "figures": figs}
         print(f"stage {stage}: {da[stage].name} -> {db[stage].name}: {len(diffs)} differences, "
-              f"{len(figs)} figure files differ in bytes")
+              f"{len(figs)} figure, build or log files differ in bytes")
         for d in diffs:
             print("   ", d)
     if a.json:
