@@ -1,0 +1,1 @@
+"""Data: images and crops (:mod:`.images`), the streaming loader (:mod:`.streaming`), evaluation sets (:mod:`.evalsets`)."""
