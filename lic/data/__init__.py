@@ -1,1 +1,2 @@
-"""Data: images and crops (:mod:`.images`), the streaming loader (:mod:`.streaming`), evaluation sets (:mod:`.evalsets`)."""
+"""Data: images and crops (:mod:`.images`), the streaming loader (:mod:`.streaming`),
+evaluation sets with checksums (:mod:`.evalsets`)."""
