@@ -26,17 +26,22 @@ manifest: the files need not be there).
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import subprocess
 from pathlib import Path
 
 import pandas as pd
 
-from lic.codec.zoo import available
-from lic.eval.measured import recorded
-from lic.eval.stats import curve_bd, noise_summary, seed_spread
+from lic.eval.stats import curve_bd, noise_summary, objective_summary, paired_objectives, seed_spread
 from lic.fileio import write_json
 from lic.provenance import ROOT, index_record
+from lic.release.campaign import last_phase
 
+#: the last commit whose weights/ held the ten students (their manifest entries, curves and per-image rows)
+WEIGHTS_REV = "ee18d07"
+#: the final fraction of each run the paired training objective averages over (stage 02's objective_tail)
+TAIL = 0.15
 #: the record's name in the index and its file
 NAME = "seed_controls"
 OUT = ROOT / "benchmarks" / "results" / "seed_controls.json"
@@ -57,7 +62,21 @@ def _kind(name: str) -> tuple[str, int]:
     return stem, int(name.rsplit("-s", 1)[1]) if name.rsplit("-", 1)[1].startswith("s") else 0
 
 
-def models(manifest: dict) -> dict[str, dict]:
+def weights_json(rev: str, name: str) -> dict:
+    """``weights/<name>`` as committed at ``rev`` (the record outlives the files it was measured on)."""
+    out = subprocess.run(["git", "show", f"{rev}:weights/{name}"], cwd=ROOT, capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"weights/{name} at {rev}: {out.stderr.strip()}")
+    return json.loads(out.stdout)["models"]
+
+
+def recorded_rows(measured: dict, name: str, sha256: str) -> list[dict]:
+    """The per-image Kodak rows recorded for ``name``'s file (``kodak_measured.json``), empty for another file."""
+    entry = measured.get(name) or {}
+    return list(entry.get("images", {}).values()) if entry.get("sha256") == sha256 else []
+
+
+def models(manifest: dict, measured: dict) -> dict[str, dict]:
     """name -> role (``seed/control`` or ``anchor``), kind, seed, the manifest's recipe and budget, the Kodak-24
     means and the per-image rows of ``kodak_measured.json`` (empty where none are recorded for this file)."""
     out = {}
@@ -65,7 +84,7 @@ def models(manifest: dict) -> dict[str, dict]:
         if name not in manifest:
             raise SystemExit(f"{name} is not in weights/manifest.json")
         e, (kind, seed) = manifest[name], _kind(name)
-        rows = sorted(recorded(name).values(), key=lambda r: r["image"])
+        rows = sorted(recorded_rows(measured, name, e["sha256"]), key=lambda r: r["image"])
         out[name] = {"role": "seed/control" if name in TEN else "anchor", "kind": kind, "seed": seed,
                      **{k: e[k] for k in _KEEP if k in e},
                      "per_image": [{c: r[c] for c in ("image", "bytes", "bpp", "psnr", "ms_ssim")} for r in rows]}
@@ -121,18 +140,34 @@ def pruned_lineage(ms: dict[str, dict]) -> dict:
     return out
 
 
+def objective(ms: dict[str, dict], manifest: dict, curves: dict, images: list[str]) -> dict:
+    """Stage 02's paired in-sample measure over the three seeds: KD vs scratch in the training RD cost over the final
+    :data:`TAIL` of each seed's last phase (identical batches), beside the same change in the Kodak RD cost on
+    ``images`` (:func:`lic.eval.stats.paired_objectives`, :func:`lic.eval.stats.objective_summary`)."""
+    logs = {(m["kind"], N, m["lmbda"], m["seed"]): last_phase(manifest[n], curves.get(n, []))
+            for n, m in ms.items() if m["kind"] in ("kd", "scratch")}
+    per_image = pd.DataFrame([{"codec": m["kind"], "N": N, "lmbda": m["lmbda"], "seed": m["seed"], **r}
+                              for m in ms.values() for r in m["per_image"] if r["image"] in images])
+    table, _ = paired_objectives(logs, per_image, [N], [float(x) for x in LAMBDAS], [0, *SEEDS], TAIL)
+    return {"tail": TAIL, "kodak_images": len(images), "rows": table.to_dict("records"),
+            "summary": objective_summary(table)}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=OUT, help="the record (JSON)")
     ap.add_argument("--no-index", action="store_true", help="write the record only (do not register it)")
+    ap.add_argument("--weights-rev", default=WEIGHTS_REV, help="the commit whose weights/ held the ten students")
     a = ap.parse_args(argv)
-    manifest = available()
-    ms = models(manifest)
+    manifest = weights_json(a.weights_rev, "manifest.json")
+    ms = models(manifest, weights_json(a.weights_rev, "kodak_measured.json"))
     images, lineage = common_images(ms), pruned_lineage(ms)
     rec = {"students": ms, "seeds": [0, *SEEDS], "N": N, "M": M, "lambdas": [float(x) for x in LAMBDAS],
            "kodak24": comparisons(ms, None, lineage["same_teacher"]),
            "per_image_common": comparisons(ms, images, lineage["same_teacher"]) if images else None,
            "kd_pruned_vs_rd_pruned_lineage": lineage,
+           "objective": objective(ms, manifest, weights_json(a.weights_rev, "curves.json"), images),
+           "weights_rev": a.weights_rev,
            "note": "BD-rates (PSNR, %) by lic.eval.stats (seed_spread, noise_summary, curve_bd): negative = the "
                    "second-named model needs fewer bits; seed-to-seed rows compare seed s against seed 0"}
     write_json(a.out, rec)
@@ -142,6 +177,7 @@ def main(argv=None) -> int:
             print(pd.DataFrame(rec[key]["noise"]).round(3).to_string(index=False))
             print("summary", rec[key]["noise_summary"], "\nKD-pruned vs RD-pruned BD % (uncontrolled)",
                   round(rec[key]["kd_pruned_vs_rd_pruned_bd_uncontrolled"], 3))
+    print("objective (in-sample, paired by seed)", pd.DataFrame(rec["objective"]["summary"]).round(3).to_string())
     if not a.no_index:
         register(a.out, manifest)
     return 0

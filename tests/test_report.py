@@ -296,7 +296,9 @@ def test_a_run_without_extra_seeds_cites_the_recorded_seeds(tmp_path, monkeypatc
            "students": {"student-kd-n64-m192-l0.0250-s1": {"kind": "kd", "seed": 1, "lmbda": 0.025,
                                                           "train_config": {"steps": 6000, "batch_size": 8, "crop": 128}}},
            "kodak24": {"noise_summary": [{"N": 64, "seeds": 3, "kd_vs_scratch_mean": -8.5, "ci95": 32.1,
-                                          "resolved": False}]}}
+                                          "resolved": False}]},
+           "objective": {"summary": [{"N": 64, "lmbda": 0.0067, "seeds": 3, "mean_pct": -2.839, "ci95": 1.239,
+                                      "p": 0.0101, "resolved": True}]}}
     (tmp_path / "seeds.json").write_text(json.dumps(rec))
     index = tmp_path / "records.json"
     monkeypatch.setattr(provenance, "RECORDS_INDEX", index)
@@ -306,6 +308,9 @@ def test_a_run_without_extra_seeds_cites_the_recorded_seeds(tmp_path, monkeypatc
     provenance.index_record(stats.SEED_CONTROLS_RECORD, tmp_path / "seeds.json", {"script": "s.py"}, [], "m")
     cell = dict(zip(*report.headline_table(_results())[["quantity", "our measured"]].T.values))
     assert cell[key] == "-8.50 % ± 32.1 (not resolved above seed noise)"
+    objective = ("KD vs RD-only N=64 λ=0.0067: training RD cost, final phase (in-sample) (recorded benchmark: 6,000 "
+                 "steps of 8×128² on cpu, λ 0.0067 / 0.025)")
+    assert cell[objective] == "-2.84 ± 1.24 % (p=0.010, resolved)"
 
 
 def test_no_rd_only_control_in_the_run_is_not_called_a_different_teacher():
@@ -317,4 +322,7 @@ def test_no_rd_only_control_in_the_run_is_not_called_a_different_teacher():
                        "psnr": [30.3, 33.2], "init": "zoo:student-kd-pruned-n64-m192-l0.0067"})
     cplx = {"64": {"720p": {"params": 1e6, "gflops": 10.0}, "kodak": {"gflops": 5.0}}}
     row = width_summary(rd, teacher, [64], 192, 0, cplx, {"720p": {"params": 7e6, "gflops": 100.0}})[0]
-    assert row["pruned_same_teacher"] is None and math.isnan(row["bd_rate_kd_pruned_vs_rd_pruned"])
+    assert row["pruned_same_teacher"] is None and row["bd_rate_kd_pruned_vs_rd_pruned"] is None
+    assert row["bd_rate_rd_pruned_vs_teacher"] is None and row["bd_rate_kd_vs_teacher"] is None  # not run: no row
+    assert not any("RD-only from the pruned teacher: BD-rate" in q for q in report.headline_table(
+        {**_results(), "r02": {**_results()["r02"], "summary": [{**_results()["r02"]["summary"][1], **row}]}}).quantity)

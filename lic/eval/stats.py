@@ -18,7 +18,6 @@ the index of benchmark records (:func:`lic.provenance.record`, record :data:`KD_
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -50,6 +49,11 @@ SEED_CONTROLS_RECORD = "seed_controls"
 def student_curve(rd: pd.DataFrame, kind: str, N: int, seed: int) -> pd.DataFrame:
     """The RD points (rows of stage 02's ``rd.csv``: ``codec, N, lmbda, seed, bpp, psnr``) of one student."""
     return rd[(rd.codec == kind) & (rd.N == N) & (rd.seed == seed)]
+
+
+def _ran(value: float, *curves: pd.DataFrame) -> float | None:
+    """``value``, or None where one of ``curves`` was not run (no points): not run is not "no overlap"."""
+    return None if any(c.empty for c in curves) else value
 
 
 def curve_bd(anchor: pd.DataFrame, test: pd.DataFrame) -> float:
@@ -138,16 +142,18 @@ def width_summary(rd: pd.DataFrame, teacher_rd: pd.DataFrame, widths: list[int],
             "gflops_720p": c["720p"]["gflops"],
             "gflops_kodak": c["kodak"]["gflops"],
             "gflops_vs_teacher": c["720p"]["gflops"] / t["gflops"],
-            "bd_rate_kd_vs_teacher": curve_bd(teacher_rd, kd),
-            "bd_rate_scratch_vs_teacher": curve_bd(teacher_rd, sc),
-            "bd_rate_kd_vs_scratch": curve_bd(sc, kd),
+            # None where a kind was not run, NaN where its curve does not overlap the other
+            "bd_rate_kd_vs_teacher": _ran(curve_bd(teacher_rd, kd), kd),
+            "bd_rate_scratch_vs_teacher": _ran(curve_bd(teacher_rd, sc), sc),
+            "bd_rate_kd_vs_scratch": _ran(curve_bd(sc, kd), kd, sc),
             "init_kd": ",".join(sorted(set(kd.init))), "init_scratch": ",".join(sorted(set(sc.init))),
             # KD vs scratch is a fair comparison only when both started alike (zoo or scratch) at every λ
             "same_init": not sc.empty and origin(kd) == origin(sc),
             # weight inheritance (pruned teacher), by KD and by the RD loss alone: NaN where not run
-            "bd_rate_kd_pruned_vs_teacher": curve_bd(teacher_rd, kp),
-            "bd_rate_rd_pruned_vs_teacher": curve_bd(teacher_rd, rp),
-            "bd_rate_kd_pruned_vs_rd_pruned": (curve_bd(rp, kp) if (same := lineage(kp) == lineage(rp)) else math.nan),
+            "bd_rate_kd_pruned_vs_teacher": _ran(curve_bd(teacher_rd, kp), kp),
+            "bd_rate_rd_pruned_vs_teacher": _ran(curve_bd(teacher_rd, rp), rp),
+            "bd_rate_kd_pruned_vs_rd_pruned": _ran(curve_bd(rp, kp) if (same := lineage(kp) == lineage(rp)) else math.nan,
+                                                   kp, rp),
             # None where one of the two was not run (nothing to compare), False where their teachers differ
             "pruned_same_teacher": None if kp.empty or rp.empty else same,
         })

@@ -36,7 +36,7 @@ from lic.release import recipes
 from lic.train.specs import StudentSpec
 
 __all__ = ["WORK_DIR", "ckpt_path", "phases", "curve", "trained_model", "source_model", "train_reference",
-           "released_log", "write_manifest", "release", "main"]
+           "released_log", "last_phase", "write_manifest", "release", "main"]
 
 GOLDEN_IMAGES = 3
 #: training states of the recipes (``$LIC_ZOO_WORK`` moves them, e.g. into a GPU job's output folder)
@@ -172,7 +172,12 @@ def train_reference(name: str, minutes: float | None = None, threads: int | None
 def released_log(name: str) -> list[dict]:
     """Training log of released model ``name``'s own (last) phase, from its curve (``weights/curves.json``),
     steps counted from the start of that phase; empty when ``name`` is not released or has no curve."""
-    entry, rows = zoo.available().get(name, {}), zoo.released_curve(name)
+    return last_phase(zoo.available().get(name, {}), zoo.released_curve(name))
+
+
+def last_phase(entry: dict, rows: list[dict]) -> list[dict]:
+    """The rows of a whole-chain curve that belong to the manifest ``entry``'s own (last) phase, steps counted
+    from its start (what :func:`released_log` gives for a released model); empty without a curve or phases."""
     if not rows or not entry.get("phases"):
         return []
     start = entry["total_steps"] - entry["phases"][-1]["steps"]
