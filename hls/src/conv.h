@@ -13,7 +13,7 @@
 // Line buffer: 7 rows (5 in the window, 2 read ahead) of lb_width pixels, one memory a row
 // holding whole pixels (in_ch values a word). Window: 5x5 pixels in registers, double-buffered.
 //
-// Schedule (lic/kernel_beats.py counts the same beats): a prologue reads input rows 0..2 and
+// Schedule (lic/hw/kernel_beats.py counts the same beats): a prologue reads input rows 0..2 and
 // loads the first window; then every output pixel takes B = max(F, L, I) beats of one II=1
 // loop, in which it does fold step b < F (PE x SIMD MACs), reads input word b < I of rows
 // 2oy+3, 2oy+4 (columns 2ox, 2ox+1) and, in its last L beats, loads the next window's new

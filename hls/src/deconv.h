@@ -9,7 +9,7 @@
 // SF = 9*in_ch/SIMD; weights[PE][SIMD][4*NF*SF] hold one NF*SF block a phase (py*2 + px),
 // partitioned on PE and reshaped on SIMD as in conv.h.
 // Line buffer: 4 rows (3 in the window, 1 read ahead), one memory a row of whole pixels.
-// Schedule (lic/kernel_beats.py): a prologue reads input rows 0..1 and loads the first window;
+// Schedule (lic/hw/kernel_beats.py): a prologue reads input rows 0..1 and loads the first window;
 // every output pixel takes B = max(F, L, I) beats: fold steps, the read-ahead of input row i+2
 // (even output rows, one input column every second output pixel) and the next window's loads
 // (one column when j moves, two at a row change).

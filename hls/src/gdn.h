@@ -10,7 +10,7 @@
 // Folding as conv.h: output channel i = nf*PE + p, input j = sf*SIMD + s, NF = C/PE, SF = C/SIMD;
 // gamma[PE][SIMD][NF*SF] partitioned on PE and reshaped on SIMD, beta[PE][NF]. Each PE lane has
 // its own square root / divider (or product), unrolled into pipeline stages of the II=1 loop.
-// Schedule (lic/kernel_beats.py): the first pixel's in_words words are read, then every pixel
+// Schedule (lic/hw/kernel_beats.py): the first pixel's in_words words are read, then every pixel
 // takes B = max(F, in_words) beats, reading the next pixel while folding this one (double-buffered
 // x and m registers); a PE-wide output word leaves at each output fold's last step.
 #ifndef LIC_GDN_H_

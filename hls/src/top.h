@@ -1,5 +1,5 @@
 // Synthesis tops: the analysis transform g_a (and, with LIC_HAS_GS, the synthesis g_s).
-// The layer configs / weights come from the generated "parameters.h" (lic/hls_export.py).
+// The layer configs / weights come from the generated "parameters.h" (lic/hw/hls_export.py).
 #ifndef LIC_TOP_H_
 #define LIC_TOP_H_
 

@@ -1,4 +1,4 @@
-// ctypes entry points for the RTL co-simulation (lic/rtl.py): run the unmodified HLS
+// ctypes entry points for the RTL co-simulation (lic/hw/rtl/): run the unmodified HLS
 // kernels lic::gdn (gdn.h) and lic::conv2d_s2 (conv.h) on per-call parameters, so random
 // test vectors with their own gamma/beta/weights/shifts get C-sim reference outputs.
 //

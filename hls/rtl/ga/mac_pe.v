@@ -1,5 +1,5 @@
 // Conv processing element with a pipelined SIMD adder tree: the MAC part of conv_pe.v
-// (lic/fixedpoint.py conv: exact accumulation), bit for bit, with the SIMD products summed by
+// (lic/hw/fixedpoint conv: exact accumulation), bit for bit, with the SIMD products summed by
 // a tree of FANIN-input adders and a register after every tree level, so a wide PE (SIMD =
 // 400, 1600) has no long combinational path:
 //
