@@ -198,8 +198,9 @@ def _statistics(p: dict, inp: _Inputs, run: Students, ablation_kinds: dict[str, 
     if run.per_image_extra:
         _write_csv(run.st, "per_image_sets.csv", pd.concat(run.per_image_extra, ignore_index=True))
     t_cplx = {"720p": inp.r01["complexity_720p"], "kodak": inp.r01["complexity_kodak"]}
-    summary_df = pd.DataFrame(width_summary(rd_df, inp.teacher_rd, p["widths"], inp.M, p["seed"], run.cplx, t_cplx,
-                                            {k: v.get("inherit", "?") for k, v in available().items()}))
+    summary = width_summary(rd_df, inp.teacher_rd, p["widths"], inp.M, p["seed"], run.cplx, t_cplx,
+                            {k: v.get("inherit", "?") for k, v in available().items()})
+    summary_df = pd.DataFrame(summary)
     _write_csv(run.st, "summary.csv", summary_df)
     ablation_df = pd.DataFrame(ablation_bd(rd_df, inp.teacher_rd, ablation_kinds, ABLATIONS,
                                            int(p["ablation_width"] or 0), p["seed"]))
@@ -212,7 +213,8 @@ def _statistics(p: dict, inp: _Inputs, run: Students, ablation_kinds: dict[str, 
     extra_rd = pd.DataFrame(run.rd_extra)
     by_set = {KODAK: (inp.teacher_rd, rd_df[rd_df.seed == p["seed"]]),
               **{n: (t, extra_rd[extra_rd.set == n]) for n, t in inp.teacher_sets.items()}}
-    return {"rd": rd_df, "summary": summary_df, "ablation": ablation_df, "noise": noise_df,
+    # the summary's rows as width_summary gave them: None (a kind not run) stays None, NaN (no overlap) NaN
+    return {"rd": rd_df, "summary": summary_df, "summary_rows": summary, "ablation": ablation_df, "noise": noise_df,
             "objective": objective_df, "objective_curves": objective_curves, "teacher_complexity": t_cplx,
             "sets_bd": sets_bd(by_set, sorted({*p["widths"], *p["pruned_widths"]})),
             "deployed": deployed_curves(rd_all, inp.teacher_rd, DEPLOYED_KIND, p["pruned_widths"], p["seed"], inp.lambdas,
@@ -229,7 +231,7 @@ def _results(p: dict, inp: _Inputs, run: Students, tables: dict, t_start: float)
         "pruned_widths": list(p["pruned_widths"]),
         "rd": tables["rd"].to_dict("records"),
         "teacher_rd": inp.teacher_rd[["codec", "lmbda", "bpp", "psnr", "ms_ssim"]].to_dict("records"),
-        "summary": tables["summary"].to_dict("records"),
+        "summary": tables["summary_rows"],
         "ablation": tables["ablation"].to_dict("records"),
         "noise": tables["noise"].to_dict("records"), "noise_summary": noise_summary(tables["noise"]),
         "objective": tables["objective"].to_dict("records"),
