@@ -32,7 +32,7 @@ from lic.errors import ArtifactError
 from lic.fileio import read_json, write_json
 
 __all__ = ["ROOT", "git_commit", "versions", "sha256_file", "md5_file", "RECORDS_INDEX", "INDEX_FORMAT", "Record",
-           "read_index", "record", "records_key", "index_record", "check_records", "main"]
+           "read_index", "record", "find_record", "records_key", "index_record", "check_records", "main"]
 
 #: the repository root (editable install): weights/, data/, hls/, benchmarks/ and docs/ lie here
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,18 +183,23 @@ def record(name: str, index: str | Path | None = None) -> Record:
     return Record(name, path, entry, why, missing)
 
 
+def find_record(name: str, index: str | Path | None = None) -> Record | None:
+    """:func:`record`, or None where the index has no such record or its file is gone (an installed package
+    without the repository's benchmarks): for results that cite a record where there is one."""
+    try:
+        return record(name, index)
+    except ArtifactError:
+        return None
+
+
 def records_key(names: Iterable[str], index: str | Path | None = None) -> dict[str, Any]:
     """What a result that cites records ``names`` depends on, for its artifact key: each record's file digest and
     its staleness reasons (``None`` where the index has no such record), so that a re-made, re-indexed or newly
     stale record is a different result, not a cached one."""
     out: dict[str, Any] = {}
     for name in names:
-        try:
-            r = record(name, index)
-        except ArtifactError:
-            out[name] = None
-            continue
-        out[name] = {"sha256": sha256_file(r.path), "stale": list(r.why_stale)}
+        r = find_record(name, index)
+        out[name] = None if r is None else {"sha256": sha256_file(r.path), "stale": list(r.why_stale)}
     return out
 
 

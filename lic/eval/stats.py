@@ -23,10 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from lic.errors import ArtifactError
 
 from lic.eval.metrics import bd_rate, rd_cost
-from lic.provenance import record
+from lic.provenance import find_record
 from lic.train.specs import lambda_tag
 
 __all__ = ["OBJECTIVE_COLUMNS", "NOISE_COLUMNS", "SET_COMPARISONS", "student_curve", "curve_bd", "deployed_curves", "sets_bd",
@@ -385,10 +384,8 @@ def recorded_seed_controls(index: Path | None = None) -> dict | None:
     """The recorded seeds and controls of the released N=64 students (record :data:`SEED_CONTROLS_RECORD`,
     benchmarks/seed_controls.py): their Kodak-24 RD points, budgets and the run-to-run noise of KD vs scratch
     (``kodak24.noise_summary``, as :func:`noise_summary` gives it); None where the index has no such record."""
-    try:
-        return record(SEED_CONTROLS_RECORD, index).data
-    except ArtifactError:
-        return None
+    rec = find_record(SEED_CONTROLS_RECORD, index)
+    return None if rec is None else rec.data
 
 
 def recorded_kd_vs_rd(index: Path | None = None) -> dict | None:
@@ -396,7 +393,5 @@ def recorded_kd_vs_rd(index: Path | None = None) -> dict | None:
     the index of benchmark records, :func:`lic.provenance.record`; ``index`` another index): how they trained
     (``setup``), the per-seed rows and their :func:`t_summary` (``summary``); None where the index has no such
     record or its file is gone (an installed package without the repository's benchmarks)."""
-    try:
-        return record(KD_VS_RD_RECORD, index).data
-    except ArtifactError:
-        return None
+    rec = find_record(KD_VS_RD_RECORD, index)
+    return None if rec is None else rec.data

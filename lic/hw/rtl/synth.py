@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lic.errors import ArtifactError, ParameterError
+from lic.errors import ParameterError
 from lic.fileio import atomic_write_text
 from lic.hw.csim import ToolError
 from lic.hw.fixedpoint import IntTransform
@@ -33,7 +33,7 @@ from lic.hw.folding import FoldingPlan
 from lic.hw.rtl import ga
 from lic.hw.rtl.tools import RTL_DIR, require_tools
 from lic.hw.rtl.units import ConvConfig, GdnConfig
-from lic.provenance import record
+from lic.provenance import find_record
 
 __all__ = ["parse_stat", "lut_sites", "synthesize", "model_vs_yosys", "synth_stage", "synth_plan", "scale_to_plan"]
 
@@ -386,9 +386,8 @@ def recorded_resources(index: str | os.PathLike | None = None) -> list[dict]:
     figures and the board's 80 % budget ([] without the record): record :data:`RECORDED` of the index of
     benchmark records (:func:`lic.provenance.record`; ``index`` another index). Measured by the benchmark on the
     released N=64 student, not synthesised by the caller: every row's ``label`` says so."""
-    try:
-        rec = record(RECORDED, index)
-    except ArtifactError:
+    rec = find_record(RECORDED, index)
+    if rec is None:
         return []
     d, path = rec.data, rec.path
     label = f"measured: yosys synth_xilinx, recorded in {path.name} (released N=64 student), not by this run"
