@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from lic.study import tables
+from lic.study.runner import resolve_params
 from lic.study.stages import report
 
 
@@ -116,7 +117,7 @@ def test_summary_paragraph_and_width_for_board_use_the_deployable_student():
     text = report.summary_paragraph(r)
     assert "14.4 % fewer bits than JPEG" in text and "46.6 % more bits than WebP" in text
     assert "N=64 (KD from the pruned teacher), costs +8.8 %" in text and "0.283×" in text
-    p = report.resolve_params("05", "quick")
+    p = resolve_params("05", "quick")
     wt = report.width_tables(r, p)
     assert set(wt["measured"].N) == {32, 64, 128}  # trained students and the teacher only
     assert wt["measured"][wt["measured"].N == 32].bd_rate_vs_teacher.isna().all()  # no overlap: n/a, not interpolated

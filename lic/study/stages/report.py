@@ -27,7 +27,6 @@ from lic.study.artifacts import StageArtifact, input_keys, prepare
 from lic.study.config import ReportConfig
 from lic.study.params import stage_presets
 from lic.study.plots import rd_figure, save_figure, student_complexity_figure
-from lic.study.runner import resolve_params  # noqa: F401 - the report's parameters, for callers (tests)
 from lic.study.stages.claims import KIND_LABEL, deployable, headline_table, kinds_bd, summary_paragraph
 from lic.study.stages.distill import objective_table
 from lic.study.stages.quant import seed_spread
