@@ -17,7 +17,7 @@ LIC = Path(__file__).resolve().parents[1] / "lic"
 #: the top-level modules every layer may use (they import only each other)
 BASE = ("errors", "fileio", "progress", "provenance")
 #: the layers, lowest first: each may import the base and the layers before it
-LAYERS = ("data", "codec", "train", "hw", "quant", "eval", "release", "study")
+LAYERS = ("data", "fixedpoint", "codec", "train", "hw", "quant", "eval", "release", "study")
 
 
 def _name(path: Path) -> str:

@@ -8,8 +8,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from lic.hw.fixedpoint.arith import _round_half_up
-from lic.hw.fixedpoint.transform import IntTransform
+from lic.fixedpoint.arith import _round_half_up
+from lic.fixedpoint.transform import IntTransform
 
 __all__ = ["image_to_int", "int_to_image", "dequantize", "evaluate_int_codec"]
 

@@ -1,4 +1,4 @@
-"""Float transform -> :class:`~lic.hw.fixedpoint.transform.IntTransform`: power-of-two scales from calibration."""
+"""Float transform -> :class:`~lic.fixedpoint.transform.IntTransform`: power-of-two scales from calibration."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from torch import nn
 
 from lic.codec.gdn import effective_params, gdn_formula
 from lic.errors import ParameterError
-from lic.hw.fixedpoint.arith import FixedPointConfig, _frac_for, _range, _round_half_up
-from lic.hw.fixedpoint.transform import IntLayer, IntTransform
+from lic.fixedpoint.arith import FixedPointConfig, _frac_for, _round_half_up
+from lic.fixedpoint.layers import conv_layer
+from lic.fixedpoint.transform import IntLayer, IntTransform
 
 __all__ = ["gdn_params", "quantize_transform", "quantize_codec"]
 
@@ -56,39 +57,6 @@ def _conv_out_format(lname: str, role: str, last: bool, nxt: nn.Module | None, o
         gdn_qmax = (1 << (cfg.gdn_in_bits - 1)) - 1
         return cfg.gdn_in_bits, True, _frac_for(out_maxabs, gdn_qmax) - cfg.gdn_in_headroom, "gdn_in"
     raise ParameterError(f"{lname}: a conv must be followed by a GDN or be last")
-
-
-def _conv_layer(m: nn.Module, lname: str, fin: tuple[int, bool, int], fout: tuple[int, bool, int, str],
-                cfg: FixedPointConfig, w_gain: float = 1.0, b_gain: float = 1.0) -> IntLayer:
-    """Integer conv/deconv: int8 weights with a power-of-two scale per output channel, the bias at the
-    accumulator scale, the shift to the output format. ``w_gain``/``b_gain``: exact pixel-scale folds."""
-    deconv = isinstance(m, nn.ConvTranspose2d)
-    in_bits, in_signed, in_frac = fin
-    out_bits, out_signed, out_frac, out_kind = fout
-    w_max = (1 << (cfg.weight_bits - 1)) - 1
-    w = m.weight.detach().double().cpu().numpy()
-    b = m.bias.detach().double().cpu().numpy() if m.bias is not None else np.zeros(m.out_channels)
-    if w_gain != 1.0:
-        w = w * w_gain
-    if b_gain != 1.0:
-        b = b * b_gain
-    # per-output-channel power-of-two weight scales
-    w_o = np.moveaxis(w, 1, 0) if deconv else w  # [O, I, k, k]
-    maxabs = np.abs(w_o).reshape(w_o.shape[0], -1).max(axis=1)
-    w_frac = np.array([_frac_for(v, w_max) for v in maxabs], dtype=np.int64)
-    wq_o = np.clip(_round_half_up(w_o * np.exp2(w_frac)[:, None, None, None]), -w_max, w_max)
-    wq = np.moveaxis(wq_o, 0, 1) if deconv else wq_o
-    acc_frac = in_frac + w_frac
-    acc_lo, acc_hi = _range(cfg.acc_bits, True)
-    bias = np.clip(_round_half_up(b * np.exp2(acc_frac)), acc_lo, acc_hi)
-    attrs = dict(
-        in_ch=int(m.in_channels), out_ch=int(m.out_channels), kernel=5, stride=2, pad=2,
-        out_pad=int(m.output_padding[0]) if deconv else 0,
-        in_bits=in_bits, in_signed=in_signed, in_frac=int(in_frac),
-        out_bits=out_bits, out_signed=out_signed, out_frac=int(out_frac), out_kind=out_kind,
-    )
-    params = dict(weight=wq, w_frac=w_frac, bias=bias, out_shift=acc_frac - out_frac)
-    return IntLayer("deconv" if deconv else "conv", lname, attrs, params)
 
 
 def _gdn_layer(m: nn.Module, lname: str, fx: int, out_maxabs: float, cfg: FixedPointConfig,
@@ -182,7 +150,7 @@ def quantize_transform(
                 gains = (256.0 / 255.0, 1.0)  # exact fold of p/255 into p*2**-8
             else:
                 gains = (255.0 / 256.0, 255.0 / 256.0) if last and role == "synthesis" else (1.0, 1.0)
-            layers.append(_conv_layer(m, lname, fin, fout, cfg, *gains))
+            layers.append(conv_layer(m, lname, fin, fout, cfg, *gains))
             fin = fout[:3]
         elif _gdn_kind(m):
             layers.append(_gdn_layer(m, lname, fin[2], stats[k][1], cfg, (act_fracs or {}).get(k)))

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 from lic.errors import ParameterError
 from lic.fileio import atomic_write_bytes
-from lic.hw.fixedpoint.arith import FixedPointConfig, FixedPointOverflow, _range, isqrt, restoring_divide, rshift_round
+from lic.fixedpoint.arith import FixedPointConfig, FixedPointOverflow, _range, isqrt, restoring_divide, rshift_round
 
 __all__ = ["FORMAT", "VERSION", "IntLayer", "IntTransform"]
 
@@ -24,7 +24,7 @@ VERSION = 1
 
 @dataclass
 class IntLayer:
-    """One integer layer: ``kind`` in conv/deconv/gdn/igdn, int64 ``params``, scalar ``attrs``."""
+    """One integer layer: ``kind`` in conv/deconv/gdn/igdn/index, int64 ``params``, scalar ``attrs``."""
 
     kind: str
     name: str
@@ -41,7 +41,7 @@ class IntLayer:
 
 
 class IntTransform:
-    """A quantized g_a or g_s: an ordered list of :class:`IntLayer`, run in pure integers.
+    """A quantized transform (g_a, g_s, h_a, h_s): an ordered list of :class:`IntLayer`, run in pure integers.
 
     Attributes:
         saturations: ``{layer name: number of clamped values}`` accumulated over runs.
@@ -77,7 +77,7 @@ class IntTransform:
         lo, hi = layer.in_range
         if x.min(initial=0) < lo or x.max(initial=0) > hi:
             raise ParameterError(f"{layer.name}: input outside its {layer.attrs['in_bits']}-bit range")
-        fn = {"conv": self._conv, "deconv": self._conv, "gdn": self._gdn, "igdn": self._gdn}[layer.kind]
+        fn = {"conv": self._conv, "deconv": self._conv, "gdn": self._gdn, "igdn": self._gdn, "index": self._index}[layer.kind]
         y = fn(layer, x)
         return y[0] if squeeze else y
 
@@ -105,7 +105,15 @@ class IntTransform:
         acc = acc.numpy().astype(np.int64)
         acc = self._sat(acc, *_range(self.cfg.acc_bits, True), layer, "accumulator")
         y = rshift_round(acc, p["out_shift"].reshape(1, -1, 1, 1))
+        if a.get("relu"):
+            y = np.maximum(y, 0)
         return self._sat(y, *layer.out_range, layer, "output")
+
+    @staticmethod
+    def _index(layer: IntLayer, x: np.ndarray) -> np.ndarray:
+        """Scale index: the number of thresholds ``T_k`` with ``x > T_k`` (integer comparisons only)."""
+        t = layer.params["thresholds"]
+        return np.searchsorted(t, x.reshape(-1), side="left").reshape(x.shape).astype(np.int64)
 
     def _gdn(self, layer: IntLayer, x: np.ndarray) -> np.ndarray:
         a, p = layer.attrs, layer.params
