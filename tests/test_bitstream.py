@@ -72,14 +72,40 @@ def test_named_container_header_and_crc(tiny_model):
     fp = model_fingerprint(tiny_model)
     plain = pack([b"ab", b"c"], (5, 7), (1, 1), fp)
     named = pack([b"ab", b"c"], (5, 7), (1, 1), fp, model="teacher-x")
-    assert len(named) == len(plain) + 1 + len("teacher-x")  # the study's version-1 bytes stay unchanged
+    checked = pack([b"ab", b"c"], (5, 7), (1, 1), fp, model="teacher-x", check=0xDEADBEEF)
+    assert len(named) == len(plain) + 1 + len("teacher-x") and len(checked) == len(named) + 4
     h = read_header(named)
-    assert (h.version, h.model, h.image_hw, h.lengths, h.size) == (2, "teacher-x", (5, 7), (2, 1), len(named))
-    assert read_header(plain).model is None and read_header(plain).version == 1
-    assert unpack(named, fp) == unpack(plain, fp) == ([b"ab", b"c"], (5, 7), (1, 1))
+    assert (h.version, h.model, h.image_hw, h.lengths, h.size, h.check) == (3, "teacher-x", (5, 7), (2, 1),
+                                                                            len(named), None)
+    assert read_header(plain).model is None and read_header(plain).version == 3
+    assert (read_header(checked).model, read_header(checked).check) == ("teacher-x", 0xDEADBEEF)
+    assert unpack(named, fp) == unpack(plain, fp) == unpack(checked, fp) == ([b"ab", b"c"], (5, 7), (1, 1))
     with pytest.raises(BitstreamError, match="CRC"):
         read_header(named[:20] + bytes([named[20] ^ 1]) + named[21:])
     with pytest.raises(BitstreamError, match="truncated"):
         read_header(named[:-6])
     with pytest.raises(BitstreamError, match="255 bytes"):
         pack([b"a"], (1, 1), (1, 1), fp, model="x" * 256)
+
+
+def _legacy(version: int, strings: list[bytes], fp: bytes, name: str | None = None) -> bytes:
+    """A container as versions 1 and 2 wrote it (no flags byte; version 2: name length + name)."""
+    import struct
+    import zlib
+
+    body = struct.pack("<4sB8sHHHHB", b"LICB", version, fp, 5, 7, 1, 1, len(strings))
+    body += struct.pack(f"<{len(strings)}I", *map(len, strings))
+    if version == 2:
+        body += bytes([len(name)]) + name.encode()
+    body += b"".join(strings)
+    return body + struct.pack("<I", zlib.crc32(body))
+
+
+def test_files_of_versions_1_and_2_still_read(tiny_model):
+    from lic.codec.bitstream import model_fingerprint, read_header, unpack
+
+    fp = model_fingerprint(tiny_model)
+    v1, v2 = _legacy(1, [b"ab", b"c"], fp), _legacy(2, [b"ab", b"c"], fp, "teacher-x")
+    assert (read_header(v1).version, read_header(v1).model, read_header(v1).check) == (1, None, None)
+    assert (read_header(v2).version, read_header(v2).model, read_header(v2).check) == (2, "teacher-x", None)
+    assert unpack(v1, fp) == unpack(v2, fp) == ([b"ab", b"c"], (5, 7), (1, 1))

@@ -131,7 +131,8 @@ def compress(image, model: str | os.PathLike | torch.nn.Module = DEFAULT_MODEL, 
     name = name if name is not None else stored
     if name is not None and len(name.encode("utf-8")) > 255:
         name = None  # a long checkpoint path: the file decodes with --model
-    return pack(strings, hw, tuple(out["shape"]), model_fingerprint(net), name)
+    check = out.get("check")
+    return pack(strings, hw, tuple(out["shape"]), model_fingerprint(net), name, check[0] if check else None)
 
 
 @torch.no_grad()
@@ -154,8 +155,9 @@ def decompress(data: bytes, model: str | os.PathLike | torch.nn.Module | None = 
     strings, hw, zhw = unpack(data, model_fingerprint(net))
     if len(strings) != 2:
         raise BitstreamError(f"expected 2 strings (y, z), got {len(strings)}")
+    check = read_header(data).check
     try:
-        out = net.decompress([[s] for s in strings], torch.Size(zhw))
+        out = net.decompress([[s] for s in strings], torch.Size(zhw), **({"check": [check]} if check is not None else {}))
     except (RuntimeError, ValueError, IndexError) as exc:
         raise BitstreamError(f"bitstream does not decode ({exc})") from None
     return crop_to(out["x_hat"][0], hw).clamp(0, 1)
@@ -177,6 +179,7 @@ def info(data: bytes) -> dict:
     h = read_header(data)
     return {"format_version": h.version, "model": h.model or "(not named)", "fingerprint": h.fingerprint.hex(),
             "width": h.image_hw[1], "height": h.image_hw[0], "bytes": h.size,
+            "entropy_check": f"{h.check:08x}" if h.check is not None else "(none)",
             "bpp": round(8 * h.size / (h.image_hw[0] * h.image_hw[1]), 5) if min(h.image_hw) else None,
             "latent_bytes": {"y": h.lengths[0], "z": h.lengths[1]} if len(h.lengths) == 2 else list(h.lengths)}
 
