@@ -42,7 +42,7 @@ def test_reused_rows_equal_live_coding_and_say_so(tmp_path, images, model, recor
     path = _write(tmp_path, record)
     got = measured.evaluate(model, images, f"zoo:{NAME}", progress=False, path=path)
     live = evaluate_codec(model, images, progress=False)["per_image"]
-    assert got["coding"] == {"coded": 1, "reused": 2, "spot": "img0", "why": None}
+    assert got["coding"] == {"coded": 1, "reused": 2, "spot": "img0", "why": None, "match": "exact"}
     assert got["per_image"]["image"].tolist() == ["img0", "img1", "img2"]
     assert got["per_image"][_EXACT].equals(live[_EXACT])
     assert list(got["per_image"].columns) == list(live.columns)
@@ -86,3 +86,27 @@ def test_image_digest_sees_values_and_shape():
     y = x.clone()
     y[0, 0, 0] = 1e-7
     assert measured.image_digest(x) != measured.image_digest(y)
+
+
+@pytest.mark.parametrize("field, delta, reused", [("psnr", 0.002, True), ("psnr", 0.05, False), ("bytes", 1, False)])
+def test_an_integer_entropy_model_reuses_rows_within_the_quality_tolerance_only(tmp_path, images, monkeypatch, field,
+                                                                                  delta, reused):
+    from lic.codec.intprior import IntPrior
+
+    model = load_pretrained(NAME)
+    model.int_prior = IntPrior.from_model(model, torch.rand(2, 3, 128, 128, generator=torch.Generator().manual_seed(3)))
+    rows = evaluate_codec(model, images, progress=False)["per_image"]
+    path = tmp_path / "rec.json"
+    # the record of a released "-int" variant (bound to the release's digest): recorded() checks it, so store it
+    # under NAME + "-int" with the digest the zoo would give and point available() at a matching entry
+    entry = {**measured.available()[NAME], "int_prior": {"file": "x.int.npz", "sha256": "0" * 64}}
+    released = {**measured.available(), f"{NAME}-int": entry}
+    monkeypatch.setattr(measured, "available", lambda: released)
+    measured.store(f"{NAME}-int", measured.release_digest(entry), images, rows, path)
+    rec = json.loads(path.read_text())
+    rec["models"][f"{NAME}-int"]["images"][measured.image_digest(images[0][1])][field] += delta
+    path.write_text(json.dumps(rec))
+    got = measured.evaluate(model, images, f"zoo:{NAME}", progress=False, path=path)
+    assert (got["coding"]["reused"] == 2) is reused, got["coding"]
+    if reused:
+        assert got["coding"]["match"].startswith("bytes exact, quality within")

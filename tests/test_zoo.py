@@ -120,7 +120,7 @@ def test_the_manifest_holds_no_curves_and_they_are_read_from_curves_json():
     assert all("curve" not in e for e in models.values())
     assert sorted(curves) == sorted(models) and all(curves.values())
     name = "student-kd-pruned-n64-m192-l0.0250"  # four phases: its log is the last one's rows of the curve
-    entry, start = models[name], models[name]["total_steps"] - models[name]["phases"][-1]["steps"]
+    start = models[name]["total_steps"] - models[name]["phases"][-1]["steps"]
     log = campaign.released_log(name)
     assert log and [r["step"] + start for r in log] == [r["step"] for r in curves[name] if r["step"] > start]
     # a chain that ends in a released model (trained elsewhere) takes that model's recorded curve

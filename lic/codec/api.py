@@ -158,6 +158,8 @@ def decompress(data: bytes, model: str | os.PathLike | torch.nn.Module | None = 
     check = read_header(data).check
     try:
         out = net.decompress([[s] for s in strings], torch.Size(zhw), **({"check": [check]} if check is not None else {}))
+    except BitstreamError:
+        raise
     except (RuntimeError, ValueError, IndexError) as exc:
         raise BitstreamError(f"bitstream does not decode ({exc})") from None
     return crop_to(out["x_hat"][0], hw).clamp(0, 1)
@@ -206,8 +208,16 @@ def _read_bytes(path: str) -> bytes:
     return p.read_bytes()
 
 
+def _out_dir_exists(out: str) -> None:
+    parent = Path(out).expanduser().resolve().parent
+    if not parent.is_dir():
+        raise DataError(f"{parent}: output folder does not exist")
+
+
 def _cmd(a) -> None:
     """Run one sub-command (raises lic errors for bad input)."""
+    if a.cmd in ("compress", "decompress"):
+        _out_dir_exists(a.out)  # before any work: nothing is created on the way
     if a.cmd == "compress":
         data = compress(a.image, a.model)
         from lic.fileio import atomic_write_bytes

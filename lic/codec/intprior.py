@@ -45,10 +45,12 @@ from lic.fixedpoint.arith import FixedPointConfig, _frac_for, _range, rshift_rou
 from lic.fixedpoint.layers import conv_layer, index_layer
 from lic.fixedpoint.transform import FORMAT as T_FORMAT, VERSION as T_VERSION, IntLayer, IntTransform
 
-__all__ = ["FORMAT", "VERSION", "PriorConfig", "IntPrior", "entropy_check", "TABLES"]
+__all__ = ["FORMAT", "VERSION", "ENTROPY", "PriorConfig", "IntPrior", "entropy_check", "set_entropy", "TABLES"]
 
 FORMAT = "lic-int-prior"
 VERSION = 1
+#: the entropy models a codec may use: integer (this module) or float (CompressAI's)
+ENTROPY = ("integer", "float")
 #: the integer tables of the two entropy models
 TABLES = tuple(f"{e}_{t}" for e in ("y", "z") for t in ("cdf", "cdf_length", "offset"))
 
@@ -278,17 +280,29 @@ class IntPrior:
         try:
             with np.load(path, allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files}
-            meta = json.loads(bytes(arrays.pop("__meta__")).decode())
-        except (OSError, ValueError, KeyError, zlib.error) as exc:
+        except (OSError, ValueError, zlib.error) as exc:
             raise ArtifactError(f"{path}: not a readable integer prior ({type(exc).__name__}: {exc})") from None
+        return cls.from_arrays(arrays, str(path))
+
+    @classmethod
+    def from_arrays(cls, arrays: dict, where: str = "integer prior") -> "IntPrior":
+        """Inverse of :meth:`to_arrays` (NumPy arrays or tensors, as a checkpoint holds them).
+
+        Raises:
+            ArtifactError: not a ``lic-int-prior`` v1 set of arrays.
+        """
+        arrays = {k: np.asarray(v.numpy() if torch.is_tensor(v) else v) for k, v in arrays.items()}
+        try:
+            meta = json.loads(bytes(arrays.pop("__meta__").astype(np.uint8)).decode())
+        except (KeyError, ValueError) as exc:
+            raise ArtifactError(f"{where}: not a readable integer prior ({type(exc).__name__}: {exc})") from None
         if meta.get("format") != FORMAT or meta.get("version") != VERSION:
-            raise ArtifactError(f"{path}: not a {FORMAT} v{VERSION} file")
-        cfg = PriorConfig(**meta["config"])
+            raise ArtifactError(f"{where}: not a {FORMAT} v{VERSION} file")
 
         def transform(key: str) -> IntTransform:
             tm = meta[key]
             if tm.get("format") != T_FORMAT or tm.get("version") != T_VERSION:
-                raise ArtifactError(f"{path}: {key} is not a {T_FORMAT} v{T_VERSION} transform")
+                raise ArtifactError(f"{where}: {key} is not a {T_FORMAT} v{T_VERSION} transform")
             layers = []
             for k, l in enumerate(tm["layers"]):
                 pre = f"{key}.L{k}."
@@ -296,5 +310,30 @@ class IntPrior:
                 layers.append(IntLayer(l["kind"], l["name"], dict(l["attrs"]), params))
             return IntTransform(layers, FixedPointConfig(**tm["config"]), tm["name"])
 
-        return cls(transform("h_a"), transform("h_s"), meta["z_frac"], arrays["z_median"],
-                   {k: arrays[k] for k in TABLES if k in arrays}, cfg)
+        try:
+            return cls(transform("h_a"), transform("h_s"), meta["z_frac"], arrays["z_median"],
+                       {k: arrays[k] for k in TABLES if k in arrays}, PriorConfig(**meta["config"]))
+        except (KeyError, TypeError, ParameterError) as exc:
+            raise ArtifactError(f"{where}: incomplete integer prior ({type(exc).__name__}: {exc})") from None
+
+
+def set_entropy(model: nn.Module, entropy: str, calib=None, rebuild: bool = False) -> nn.Module:
+    """Give ``model`` the entropy model ``entropy``: ``"float"`` detaches an integer prior; ``"integer"`` keeps the
+    one attached (a released ``-int`` variant's) unless ``rebuild`` (the weights changed since), else calibrates one.
+
+    Args:
+        calib: calibration images ``[B,3,H,W]``, or a callable returning them (called only when needed).
+
+    Raises:
+        ParameterError: unknown ``entropy``, or a prior must be calibrated and no ``calib`` is given.
+    """
+    if entropy not in ENTROPY:
+        raise ParameterError(f"entropy must be one of {ENTROPY}, got {entropy!r}")
+    if entropy == "float":
+        model.int_prior = None
+    elif getattr(model, "int_prior", None) is None or rebuild:
+        if calib is None:
+            raise ParameterError("an integer prior must be calibrated: pass calibration images")
+        model.eval().update(force=True)
+        model.int_prior = IntPrior.from_model(model, calib() if callable(calib) else calib)
+    return model

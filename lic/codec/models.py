@@ -176,9 +176,11 @@ def load_state_dict_into(model: torch.nn.Module, state_dict: dict[str, torch.Ten
 
 
 def save_checkpoint(path: str | os.PathLike, model: torch.nn.Module, **extra) -> Path:
-    """Write ``{config, state_dict, **extra}`` atomically (temp file + rename)."""
+    """Write ``{config, state_dict, **extra}`` (+ ``int_prior``: its arrays, where attached) atomically."""
     buf = io.BytesIO()
     payload = {"config": getattr(model, "config", {}), "state_dict": model.state_dict(), **extra}
+    if getattr(model, "int_prior", None) is not None:  # the integer entropy model travels with its weights
+        payload["int_prior"] = {k: torch.from_numpy(v.copy()) for k, v in model.int_prior.to_arrays().items()}
     torch.save(payload, buf)
     return atomic_write_bytes(path, buf.getvalue())
 
@@ -211,5 +213,9 @@ def load_checkpoint(path: str | os.PathLike, gdn: str | None = None, **overrides
     if gdn is not None:
         config["gdn"] = gdn
     arch = config.pop("arch", "hyperprior")
-    model = build_model(arch, **config)
-    return load_state_dict_into(model, sd).eval()
+    model = load_state_dict_into(build_model(arch, **config), sd).eval()
+    if isinstance(obj, dict) and obj.get("int_prior"):
+        from lic.codec.intprior import IntPrior
+
+        model.int_prior = IntPrior.from_arrays(obj["int_prior"], str(path))
+    return model

@@ -17,9 +17,12 @@ from lic.errors import ArtifactError
 from lic.fileio import read_json
 from lic.provenance import ROOT, sha256_file
 
-__all__ = ["WEIGHTS_DIR", "CURVES", "available", "curves", "released_curve", "load_pretrained", "fingerprint"]
+__all__ = ["WEIGHTS_DIR", "CURVES", "INT_SUFFIX", "available", "curves", "released_curve", "load_pretrained",
+           "release_digest", "fingerprint"]
 
 WEIGHTS_DIR = ROOT / "weights"
+#: the name suffix of an integer-entropy variant (:mod:`lic.codec.intprior`): ``<float name>-int``
+INT_SUFFIX = "-int"
 #: the training curves of the released models, beside the manifest: ``{"models": {name: [row, ...]}}``
 CURVES = "curves.json"
 
@@ -42,8 +45,20 @@ def released_curve(name: str, weights_dir: Path | None = None) -> list[dict]:
     return curves(weights_dir).get(name, [])
 
 
+def _verified(file: str, sha256: str, verify: bool) -> Path:
+    path = WEIGHTS_DIR / file
+    if not path.exists():
+        raise ArtifactError(f"{path} is listed in the manifest but missing")
+    if verify and sha256_file(path) != sha256:
+        raise ArtifactError(f"{path}: SHA-256 mismatch with weights/manifest.json")
+    return path
+
+
 def load_pretrained(name: str, verify: bool = True) -> torch.nn.Module:
     """A released reference model by name (eval mode, CDFs built).
+
+    An integer-entropy variant (entry ``int_prior``: its ``.npz`` file and SHA-256) is the float model's weights
+    with the integer h_a, h_s and entropy tables attached (:class:`lic.codec.intprior.IntPrior`).
 
     Raises:
         ArtifactError: unknown name, missing file or checksum mismatch.
@@ -54,15 +69,21 @@ def load_pretrained(name: str, verify: bool = True) -> torch.nn.Module:
     if name not in models:
         raise ArtifactError(f"no released model {name!r} in {WEIGHTS_DIR}; released: {sorted(models)}")
     entry = models[name]
-    path = WEIGHTS_DIR / entry["file"]
-    if not path.exists():
-        raise ArtifactError(f"{path} is listed in the manifest but missing")
-    if verify and sha256_file(path) != entry["sha256"]:
-        raise ArtifactError(f"{path}: SHA-256 mismatch with weights/manifest.json")
-    return load_checkpoint(path)
+    model = load_checkpoint(_verified(entry["file"], entry["sha256"], verify))
+    if entry.get("int_prior"):
+        from lic.codec.intprior import IntPrior
+
+        model.int_prior = IntPrior.load(_verified(entry["int_prior"]["file"], entry["int_prior"]["sha256"], verify))
+    return model
+
+
+def release_digest(entry: dict) -> str:
+    """The SHA-256 that binds records to a released model: its file's, joined by its integer prior's if any."""
+    prior = entry.get("int_prior")
+    return entry["sha256"] if not prior else f"{entry['sha256']}+{prior['sha256']}"
 
 
 def fingerprint() -> str:
     """12-hex digest of every released file's SHA-256 (changes with any new release)."""
-    blob = ",".join(f"{k}:{v['sha256']}" for k, v in sorted(available().items()))
+    blob = ",".join(f"{k}:{release_digest(v)}" for k, v in sorted(available().items()))
     return hashlib.sha256(blob.encode()).hexdigest()[:12]

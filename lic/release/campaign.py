@@ -9,6 +9,7 @@ Train or continue a reference model (resumable across sessions)::
 
     python -m lic.release train teacher-n128-m192-l0.0250 --minutes 60
     python -m lic.release release teacher-n128-m192-l0.0250
+    python -m lic.release intprior        # integer-entropy variants <name>-int (lic.release.intprior)
 
 The ``reference`` preset is every recipe in dependency order (base teacher, its fine-tunes,
 then the students); interrupted anywhere, the same command continues where it stopped::

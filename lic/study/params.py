@@ -85,6 +85,10 @@ _PRECISION = Param("precision", str, 'training precision: "fp32", "bf16", "fp16"
 _WORKERS = Param("workers", int, "DataLoader workers streaming training crops from disk (a folder of any size); "
                  "unset: crops from an in-memory sampler", UNSET, UNSET, 8)
 
+_ENTROPY = Param("entropy", str, '"integer": integer h_a, h_s and CDF indexes (lic.codec.intprior: streams decode the '
+                 'same on any machine; released "-int" variants, else calibrated here) or "float" (CompressAI\'s)',
+                 "integer")
+
 #: parameters every stage has (:data:`lic.study.runner.COMMON`), after the stage's own in each table
 COMMON_PARAMS: tuple[Param, ...] = (
     Param("seed", int, "seeds everything random in the stage (init, crops, noise, test vectors)", 0),
@@ -125,6 +129,7 @@ STAGE_PARAMS: dict[str, tuple[Param, ...]] = {
         Param("kodak_limit", int, "number of Kodak images (24: all)", 2, 24),
         Param("jpeg_qualities", List[int], "Pillow quality sweep for JPEG and WebP", [20, 60, 90],
               [5, 10, 20, 30, 40, 50, 60, 70, 80, 90], [5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95]),
+        _ENTROPY,
         _PRECISION,
         _WORKERS,
     ),
@@ -162,6 +167,7 @@ STAGE_PARAMS: dict[str, tuple[Param, ...]] = {
               "student)", "scratch", "zoo", "scratch"),
         Param("ablation_steps", int, "training steps of each ablation student", 2, 40, 1_000_000),
         Param("kodak_limit", int, "number of Kodak images (24: all)", 2, 8, 24),
+        _ENTROPY,
         _PRECISION,
         _WORKERS,
     ),

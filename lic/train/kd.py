@@ -254,6 +254,7 @@ def _student(N: int, M: int, seed: int, init: nn.Module | None) -> nn.Module:
         if (int(init.N), int(init.M)) != (N, M):
             raise ParameterError(f"init model has N={init.N}, M={init.M}, the student N={N}, M={M}")
         load_state_dict_into(model, init.state_dict())
+        model.int_prior = getattr(init, "int_prior", None)  # a released integer prior, valid while not trained
     return model
 
 

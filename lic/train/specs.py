@@ -146,13 +146,16 @@ class StudentSpec:
         return cls(**{f.name: recipe[f.name] for f in dataclasses.fields(cls) if f.name in recipe})
 
 
-def released_student(spec: StudentSpec, init: str):
+def released_student(spec: StudentSpec, init: str, entropy: str = "float"):
     """Where stage 02's student ``spec`` starts for its ``init`` parameter: the released student of
     that name for ``zoo`` / ``auto``, nothing (its random init, or the pruned teacher) for ``scratch``
     and, with ``auto``, where none is released.
 
     Ablation students (``abl-*``) with ``init="zoo"`` all start from the released from-scratch
     student of their width and λ (seed 0), so the four loss configurations fine-tune the same weights.
+
+    With ``entropy="integer"`` the released ``<name>-int`` variant is loaded where there is one (same weights, the
+    integer entropy model attached); the label names the float model either way.
 
     Returns:
         ``(model or None, label)``; label ``"scratch"`` or ``"zoo:<name>"``.
@@ -167,7 +170,10 @@ def released_student(spec: StudentSpec, init: str):
     name = (dataclasses.replace(spec, kind="scratch", seed=0) if spec.ablation else spec).name
     released = available()
     if name in released:
-        return load_pretrained(name), f"zoo:{name}"
+        from lic.codec.zoo import INT_SUFFIX
+
+        variant = f"{name}{INT_SUFFIX}" if entropy == "integer" and f"{name}{INT_SUFFIX}" in released else name
+        return load_pretrained(variant), f"zoo:{name}"
     if init == "auto":
         return None, "scratch"
     students = sorted(k for k in released if k.startswith("student-"))

@@ -239,6 +239,7 @@ def _results(p: dict, inp: _Inputs, run: Students, tables: dict, t_start: float)
         "objective_curves": tables["objective_curves"], "objective_tail": float(p["objective_tail"]),
         "ablation_width": int(p["ablation_width"] or 0),
         "models": run.models, "init": run.inits, "train_seconds": run.train_s, "coding": run.coding,
+        "entropy": p["entropy"],
         "complexity": run.cplx, "teacher_complexity": tables["teacher_complexity"],
         "bd_note": ("BD-rate needs at least 2 λ points per curve: with one λ every BD-rate is NaN"
                     if len(inp.lambdas) < 2 else

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from lic.codec.intprior import set_entropy
 from lic.codec.models import load_checkpoint, save_checkpoint
 from lic.eval.measured import evaluate
 from lic.eval.rd import complexity, evaluate_codec, rd_point
@@ -15,6 +16,7 @@ from lic.release.campaign import released_log as _released_campaign_log
 from lic.study.artifacts import StageArtifact
 from lic.study.config import DistillConfig
 from lic.study.stages import teacher as teacher_stage
+from lic.study.stages.teacher import calibration_crops
 from lic.train.kd import ABLATIONS, fit
 from lic.train.specs import StudentSpec, lambda_tag, released_student
 
@@ -128,7 +130,8 @@ class Students:
 
     def _fit(self, spec: StudentSpec, tag: str, ckpt) -> torch.nn.Module:
         p = self.p
-        init_model, self.inits[tag] = released_student(spec, p["ablation_init"] if spec.ablation else p["init"])
+        init_model, self.inits[tag] = released_student(spec, p["ablation_init"] if spec.ablation else p["init"],
+                                                       p["entropy"])
         if init_model is None and spec.inherits:
             self.inits[tag] = f"pruned teacher λ={spec.lmbda}"
         if self.force and ckpt.exists():
@@ -136,6 +139,8 @@ class Students:
         model, info = fit(spec, self.teacher(spec.lmbda) if spec.uses_teacher else None, self.sampler(spec.seed),
                           ckpt, init=init_model, weights=p["weights"], latents=p["latents"], progress=self.progress)
         self.train_s[tag] = info["seconds"]
+        set_entropy(model, p["entropy"], lambda: calibration_crops(p["train_dir"], p["crop"]),
+                    rebuild=bool(info["history"]))
         self.logs[spec.kind, spec.N, spec.lmbda, spec.seed] = info["history"] or released_log(self.inits[tag])
         if not info["history"]:  # a released model, not trained further: its recorded Kodak rows may be reused
             self.untrained.add(tag)

@@ -9,12 +9,14 @@ Artifacts in ``artifacts/01_teacher/<key>/``: ``teacher_l<λ>.pt`` (checkpoints)
 
 from __future__ import annotations
 
+import functools
 import time
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
+from lic.codec.intprior import set_entropy
 from lic.codec.models import build_model, load_checkpoint, save_checkpoint
 from lic.data.evalsets import KODAK, extra_sets, load_eval_sets, side_by_side
 from lic.data.images import CropSampler
@@ -65,11 +67,24 @@ def _init_model(p: TeacherConfig, lmbda: float) -> tuple[torch.nn.Module, str]:
     from lic.codec.zoo import available, load_pretrained
 
     cands = {k: v for k, v in available().items()
-             if v["config"]["N"] == p.N and v["config"]["M"] == p.M and k.startswith("teacher")}
+             if v["config"]["N"] == p.N and v["config"]["M"] == p.M and k.startswith("teacher") and "int_prior" not in v}
     if not cands:
         raise ArtifactError(f"no released teacher with N={p.N}, M={p.M} in weights/: use init='scratch'")
     name = min(cands, key=lambda k: abs(cands[k]["lmbda"] - lmbda))
-    return load_pretrained(name), f"zoo:{name}"
+    return load_pretrained(released_variant(name, p.entropy)), f"zoo:{name}"
+
+
+def released_variant(name: str, entropy: str) -> str:
+    """The released model to load for ``name`` under ``entropy``: its ``-int`` variant where released, else itself."""
+    from lic.codec.zoo import INT_SUFFIX, available
+
+    return f"{name}{INT_SUFFIX}" if entropy == "integer" and f"{name}{INT_SUFFIX}" in available() else name
+
+
+@functools.lru_cache(maxsize=4)
+def calibration_crops(train_dir: str | None, crop: int, n: int = 8) -> torch.Tensor:
+    """Calibration images of an integer prior made in a run: ``n`` crops of the first ``n`` training photos."""
+    return CropSampler(train_dir, crop=crop, seed=0, max_images=n).batch(0, n)
 
 
 def training_sampler(p: TeacherConfig):
@@ -102,6 +117,7 @@ def _teachers(p: TeacherConfig, st: StageArtifact, sets: list, force: bool, prog
                 sampler = sampler or training_sampler(p)
                 train(model.to(default_device()), train_config(p, lmbda=lmbda), sampler,
                       st.dir / f"train_l{tag}.pt", progress=progress, desc=f"teacher λ={lmbda}")
+            set_entropy(model, p.entropy, lambda: calibration_crops(p.train_dir, p.crop), rebuild=p.steps > 0)
             save_checkpoint(final, model, lmbda=lmbda, init=out["init"][tag])
         origin = out["init"][tag] if p.steps == 0 else None
         res = evaluate(model, images, origin, progress=progress, desc=f"Kodak λ={lmbda}")
@@ -172,6 +188,7 @@ def run(cfg: TeacherConfig, inputs: dict[str, StageArtifact] | None = None, *, o
         # over the images this run coded (rows reused from weights/kodak_measured.json have no timing)
         "timing_s_per_image": {"encode": float(per_image_df.enc_s.mean()), "decode": float(per_image_df.dec_s.mean())},
         "coding": t["coding"],
+        "entropy": p.entropy,
         **bd,
         "matching_bpp": _matching_bpp(rd_df, base).to_dict("records"),
         # how far the released teachers trained (weights/manifest.json): curve over the whole init chain
