@@ -270,6 +270,7 @@ def test_plan_resolves_each_stage_once_in_dependency_order(monkeypatch):
     pl = plan("smoke", ["05"], {"02": {"widths": [8]}, "05": {"force": True}})
     assert list(pl) == ["01", "02", "03", "04", "05"] and sorted(calls) == list(pl)  # once a stage
     schemes = {k: v.bits() for k, v in SCHEMES.items() if v is not None}
+    from lic.eval.portability import INT_ENTROPY_RECORD, PORTABLE_RECORD
     from lic.eval.stats import KD_VS_RD_RECORD, SEED_CONTROLS_RECORD
     from lic.hw.rtl.synth import RECORDED
     from lic.provenance import records_key
@@ -277,7 +278,8 @@ def test_plan_resolves_each_stage_once_in_dependency_order(monkeypatch):
     expect = {"01": {}, "02": {"01": pl["01"].key}, "03": {"02": pl["02"].key, "schemes": schemes},
               "04": {"03": pl["03"].key, "records": records_key([RECORDED])},
               "05": {**{s: pl[s].key for s in ("01", "02", "03", "04")},
-                     "records": records_key([KD_VS_RD_RECORD, SEED_CONTROLS_RECORD])}}
+                     "records": records_key([KD_VS_RD_RECORD, SEED_CONTROLS_RECORD, INT_ENTROPY_RECORD,
+                                             PORTABLE_RECORD])}}
     for s, inputs in expect.items():
         assert pl[s].inputs == inputs and pl[s].key == real(s, pl.cfg(s).as_dict(), inputs)
         assert pl.reads[s] == tuple(u for u in inputs if u in STAGES)

@@ -3,12 +3,12 @@
 Python::
 
     from lic.codec import api as codec
-    data = codec.compress("photo.png", model="teacher-n128-m192-l0.0067")   # bytes
+    data = codec.compress("photo.png", model="teacher-n128-m192-l0.0067-int")   # bytes
     x = codec.decompress(data)                                                # [3, H, W] in [0, 1]
 
 Shell (exit 0: done, 1: bad input with one line on stderr, 2: usage)::
 
-    python -m lic.codec compress photo.png photo.lic --model teacher-n128-m192-l0.0067
+    python -m lic.codec compress photo.png photo.lic --model teacher-n128-m192-l0.0067-int
     python -m lic.codec decompress photo.lic photo.png
     python -m lic.codec info photo.lic
     python -m lic.codec models
@@ -19,6 +19,11 @@ replicate-padded to a multiple of 64 inside the codec and cropped back on decodi
 image is 8-bit RGB of the original size. The container (:mod:`lic.codec.bitstream`) holds the model's
 fingerprint, so a file is never decoded by the wrong weights; files written here also hold the
 model's name (a released name or a checkpoint path), so ``decompress`` needs no ``--model``.
+
+Portable streams: a released ``-int`` model (the default) computes its entropy parameters in integers
+(:mod:`lic.codec.intprior`), so its files decode to the same image on any machine and backend. Every file carries
+an entropy check; a float model's file that another machine does not reproduce is refused (exit 1), never decoded
+to a wrong image.
 """
 
 from __future__ import annotations
@@ -40,7 +45,8 @@ from lic.errors import ArtifactError, BitstreamError, DataError, LicError
 __all__ = ["PAD", "compress", "decompress", "load_model", "to_tensor", "save_png", "info", "models_table", "main"]
 
 PAD = 64  # the hyperprior downsamples by 2^6
-DEFAULT_MODEL = "teacher-n128-m192-l0.0067"
+#: the integer-entropy teacher: its streams decode the same on any machine (lic.codec.intprior)
+DEFAULT_MODEL = "teacher-n128-m192-l0.0067-int"
 
 
 def load_model(model: str | os.PathLike | torch.nn.Module) -> tuple[torch.nn.Module, str | None]:
@@ -196,9 +202,11 @@ def models_table():
     for name, e in sorted(available().items()):
         k, c = e.get("kodak") or {}, e.get("config") or {}
         rows.append({"model": name, "N": c.get("N"), "M": c.get("M"), "lambda": e.get("lmbda"),
+                     "entropy": "integer" if e.get("int_prior") else "float",
                      "kodak_images": e.get("kodak_images"), "bpp": k.get("bpp"), "psnr_db": k.get("psnr"),
                      "ms_ssim": k.get("ms_ssim")})
-    return pd.DataFrame(rows, columns=["model", "N", "M", "lambda", "kodak_images", "bpp", "psnr_db", "ms_ssim"])
+    return pd.DataFrame(rows, columns=["model", "N", "M", "lambda", "entropy", "kodak_images", "bpp", "psnr_db",
+                                       "ms_ssim"])
 
 
 def _read_bytes(path: str) -> bytes:

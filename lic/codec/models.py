@@ -35,6 +35,8 @@ __all__ = [
     "load_state_dict_into",
     "CDF_BUFFERS",
     "infer_widths",
+    "prior_payload",
+    "restore_prior",
 ]
 
 MODELS: dict[str, Callable[..., torch.nn.Module]] = {}
@@ -178,9 +180,7 @@ def load_state_dict_into(model: torch.nn.Module, state_dict: dict[str, torch.Ten
 def save_checkpoint(path: str | os.PathLike, model: torch.nn.Module, **extra) -> Path:
     """Write ``{config, state_dict, **extra}`` (+ ``int_prior``: its arrays, where attached) atomically."""
     buf = io.BytesIO()
-    payload = {"config": getattr(model, "config", {}), "state_dict": model.state_dict(), **extra}
-    if getattr(model, "int_prior", None) is not None:  # the integer entropy model travels with its weights
-        payload["int_prior"] = {k: torch.from_numpy(v.copy()) for k, v in model.int_prior.to_arrays().items()}
+    payload = {"config": getattr(model, "config", {}), "state_dict": model.state_dict(), **extra, **prior_payload(model)}
     torch.save(payload, buf)
     return atomic_write_bytes(path, buf.getvalue())
 
@@ -214,8 +214,19 @@ def load_checkpoint(path: str | os.PathLike, gdn: str | None = None, **overrides
         config["gdn"] = gdn
     arch = config.pop("arch", "hyperprior")
     model = load_state_dict_into(build_model(arch, **config), sd).eval()
+    return restore_prior(model, obj, str(path))
+
+
+def prior_payload(model: torch.nn.Module) -> dict:
+    """``{"int_prior": arrays}`` of a model's integer entropy model (empty without one): what a checkpoint adds."""
+    prior = getattr(model, "int_prior", None)
+    return {} if prior is None else {"int_prior": {k: torch.from_numpy(v.copy()) for k, v in prior.to_arrays().items()}}
+
+
+def restore_prior(model: torch.nn.Module, obj, where: str) -> torch.nn.Module:
+    """Attach the integer entropy model a checkpoint ``obj`` holds (:func:`prior_payload`), if any."""
     if isinstance(obj, dict) and obj.get("int_prior"):
         from lic.codec.intprior import IntPrior
 
-        model.int_prior = IntPrior.from_arrays(obj["int_prior"], str(path))
+        model.int_prior = IntPrior.from_arrays(obj["int_prior"], where)
     return model

@@ -30,7 +30,12 @@ import torch
 from lic.codec import api
 from lic.errors import BitstreamError, LicError
 
-__all__ = ["Backend", "BACKENDS", "backend", "cross_decode", "summarize", "main"]
+__all__ = ["Backend", "BACKENDS", "INT_ENTROPY_RECORD", "PORTABLE_RECORD", "backend", "cross_decode", "summarize",
+           "main"]
+
+#: the benchmark records of the integer entropy model (benchmarks/int_entropy_rd.py, benchmarks/portable_streams.py)
+INT_ENTROPY_RECORD = "int_entropy_rd"
+PORTABLE_RECORD = "portable_streams"
 
 
 @dataclass(frozen=True)
@@ -91,11 +96,12 @@ def cross_decode(model: torch.nn.Module, images: Sequence[tuple[str, torch.Tenso
             with backend(b, model) as m:
                 streams.append(api.compress(x, m))
         for be, data in zip(backends, streams):
-            with backend(be, model) as m:
-                ref = _decode(m, data)[1]  # the encoder's own setting reproduces its entropy parameters
+            decoded = []
             for bd in backends:
                 with backend(bd, model) as m:
-                    outcome, img, msg = _decode(m, data)
+                    decoded.append(_decode(m, data))
+            ref = decoded[backends.index(be)][1]  # the encoder's own setting reproduces its entropy parameters
+            for bd, (outcome, img, msg) in zip(backends, decoded):
                 diff = None if img is None or ref is None else int(np.abs(img.astype(int) - ref.astype(int)).max())
                 if diff is not None and diff > jitter:
                     outcome = "wrong image"

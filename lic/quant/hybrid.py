@@ -401,16 +401,18 @@ def act_fracs(seq: nn.Sequential) -> dict[int, int]:
 
 
 def save_quantized(path: str | os.PathLike, qmodel: nn.Module, **extra) -> Path:
-    """``{config, quant_scheme, state_dict, **extra}`` written atomically."""
+    """``{config, quant_scheme, state_dict, **extra}`` (+ the integer entropy model, if any) written atomically."""
+    from lic.codec.models import prior_payload
+
     buf = io.BytesIO()
     torch.save({"config": getattr(qmodel, "config", {}), "quant_scheme": getattr(qmodel, "quant_scheme", {}),
-                "state_dict": qmodel.state_dict(), **extra}, buf)
+                "state_dict": qmodel.state_dict(), **extra, **prior_payload(qmodel)}, buf)
     return atomic_write_bytes(path, buf.getvalue())
 
 
 def load_quantized(path: str | os.PathLike) -> nn.Module:
     """Inverse of :func:`save_quantized`: rebuild the float model, quantize it, load the state."""
-    from lic.codec.models import build_model, load_state_dict_into
+    from lic.codec.models import build_model, load_state_dict_into, restore_prior
 
     path = Path(path)
     if not path.is_file():
@@ -423,4 +425,4 @@ def load_quantized(path: str | os.PathLike) -> nn.Module:
     scheme = QuantScheme(**qs) if qs else _scheme(name)
     q = quantize_model(model, scheme)
     q.quant_scheme = {"name": name, **qs}
-    return load_state_dict_into(q, obj["state_dict"]).eval()
+    return restore_prior(load_state_dict_into(q, obj["state_dict"]).eval(), obj, str(path))

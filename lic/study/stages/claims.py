@@ -8,12 +8,14 @@ import math
 
 import pandas as pd
 
+from lic.eval.portability import INT_ENTROPY_RECORD, PORTABLE_RECORD
 from lic.eval.stats import noise_summary, objective_summary, recorded_kd_vs_rd, recorded_seed_controls
 from lic.study.stages.distill import noise_table, objective_table
 from lic.study.stages.quant import seed_spread
 from lic.study.tables import NO_OVERLAP, fmt
 
-__all__ = ["KIND_LABEL", "DEPLOY_ORDER", "kinds_bd", "deployable", "headline_table", "summary_paragraph"]
+__all__ = ["KIND_LABEL", "DEPLOY_ORDER", "kinds_bd", "deployable", "portable_rows", "headline_table",
+           "summary_paragraph"]
 
 #: student kinds of stage 02, in the order the report prefers one to deploy (weights inherited first)
 KIND_LABEL = {"kd-pruned": "KD from the pruned teacher", "rd-pruned": "RD-only from the pruned teacher",
@@ -107,11 +109,43 @@ def _claims(r: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
                    f"{c['psnr_int_gs'] - c['psnr_float']:+.3f} dB",
                    "hybrid 8/32 model (stage 03)" if (r04.get("source") or {}).get("stage") == "03" else "float model"))
     out.append(("A pipelined FPGA design runs the codec in real time, close to the float model", hw))
+    out.append(("Streams decode to the same image on any machine (this study: an integer entropy model)",
+                portable_rows(r)))
     comp = [k for k in r04 if any(w in k for w in ("published", "comparison", "prior"))]
     out.append(("It outperforms all earlier FPGA implementations of LIC", [
         ("comparison with published FPGA designs", f"see section 5 ({', '.join(comp)})" if comp
          else "not measured in this run (stage 04 gives no published-design table)", "published FPGA LIC designs")]))
     return out
+
+
+def portable_rows(r: dict) -> list[tuple[str, str, str]]:
+    """The integer entropy model: its recorded rate cost per family, the recorded backend matrix, and what this
+    run coded with it (records ``int_entropy_rd`` and ``portable_streams``, :mod:`lic.codec.intprior`)."""
+    from lic.provenance import find_record
+
+    rows = []
+    rd = find_record(INT_ENTROPY_RECORD)
+    for fam, v in ((rd.data.get("families") or {}) if rd else {}).items():
+        if v:
+            lams = " / ".join(f"{l:g}" for l in v["lambdas"])
+            rows.append((f"{fam}: BD-rate of the integer entropy model vs float (Kodak-{v['images']}, {len(v['lambdas'])} "
+                         f"λ {lams}; released weights, recorded benchmark{', stale' if rd.stale else ''})",
+                         _bd(v["bd_rate_int_vs_float"], 3), "the same weights with CompressAI's float entropy model"))
+    ps = find_record(PORTABLE_RECORD)
+    for m in (ps.data.get("models") or []) if ps else []:
+        rows.append((f"{m['model']} ({m['entropy']} entropy): streams coded under 8 CPU backend settings, each decoded "
+                     f"under all 8 ({', '.join(ps.data['images'])}; recorded benchmark{', stale' if ps.stale else ''})",
+                     f"{m['decoded']} of {m['pairs']} decoded, {m['refused']} refused, {m['wrong_images']} wrong",
+                     "oneDNN on/off × 1/2 threads × NCHW/channels_last"))
+    for st in ("01", "02"):
+        res = r.get(f"r{st}") or {}
+        coding = res.get("coding") or {}
+        if res.get("entropy") and coding:
+            reused = sum(c.get("reused", 0) for c in coding.values())
+            total = reused + sum(c.get("coded", 0) for c in coding.values())
+            rows.append((f"stage {st} of this run: entropy model; Kodak rows reused from the release record",
+                         f"{res['entropy']}; {reused} of {total} reused", "weights/kodak_measured.json (spot check)"))
+    return rows
 
 
 def headline_table(r: dict) -> pd.DataFrame:
@@ -217,6 +251,20 @@ def _recorded_setup(rec: dict) -> str:
             f"{_one(s['device'])}, λ {lams}, Kodak-{_one(s['kodak_images'])}")
 
 
+def _portable_sentence(r01: dict) -> list[str]:
+    """One sentence on the entropy model the run coded with and the recorded rate cost of the integer one."""
+    from lic.provenance import find_record
+
+    rd = find_record(INT_ENTROPY_RECORD)
+    fams = [v for v in ((rd.data.get("families") or {}).values() if rd else []) if v and _ok(v["bd_rate_int_vs_float"])]
+    if r01.get("entropy") != "integer" or not fams:
+        return []
+    costs = " and ".join(f"{v['bd_rate_int_vs_float']:+.2f} %" for v in fams)
+    return [f"Streams use the integer entropy model, so they decode to the same image on any machine; it costs "
+            f"{costs} BD-rate against the float entropy model (Kodak-{fams[0]['images']}, released teachers and "
+            f"N=64 students, recorded benchmark)."]
+
+
 def summary_paragraph(r: dict, chosen: dict | None = None) -> str:
     """A few sentences of what this run shows, generated from its numbers (Markdown)."""
     r01, r02, r03, r04 = r["r01"], r["r02"], r["r03"], r["r04"]
@@ -249,6 +297,7 @@ def summary_paragraph(r: dict, chosen: dict | None = None) -> str:
         if row in q:
             out.append(f"Quantizing to {what} costs {q[row]:+.1f} % BD-rate against float." if _ok(q[row]) else
                        f"Quantized to {what}, the RD curve does not overlap float's in PSNR (no BD-rate).")
+    out += _portable_sentence(r01)
     c = r04["csim"]
     out.append(f"The HLS C-simulation {'matches' if c['mismatches'] == 0 else 'does NOT match'} the Python fixed-point "
                f"reference ({fmt(c['mismatches'])} mismatches in {fmt(c['values'])} values).")

@@ -22,6 +22,7 @@ import pandas as pd
 
 from lic.data.images import kodak_md5s
 from lic.eval.stats import KD_VS_RD_RECORD, SEED_CONTROLS_RECORD
+from lic.eval.portability import INT_ENTROPY_RECORD, PORTABLE_RECORD
 from lic.provenance import git_commit, records_key
 from lic.study.artifacts import StageArtifact, input_keys, prepare
 from lic.study.config import ReportConfig
@@ -50,7 +51,8 @@ def reads(cfg: ReportConfig) -> tuple[str, ...]:
 def key_inputs(cfg: ReportConfig, inputs: dict[str, StageArtifact]) -> dict:
     """What the key covers besides the parameters: the keys of stages 01-04 and the benchmark records the
     report cites (:func:`lic.provenance.records_key`)."""
-    return {**input_keys(inputs), "records": records_key([KD_VS_RD_RECORD, SEED_CONTROLS_RECORD])}
+    return {**input_keys(inputs),
+            "records": records_key([KD_VS_RD_RECORD, SEED_CONTROLS_RECORD, INT_ENTROPY_RECORD, PORTABLE_RECORD])}
 
 
 def kodak_digest() -> str:
