@@ -1,7 +1,8 @@
 # Vitis HLS flow for the LIC accelerator (ZCU102 by default).
 #   vitis_hls -f run_hls.tcl -tclargs [key=value ...]
 # Keys (also read from the environment as LIC_HLS_<KEY>, arguments win):
-#   project (lic_hls)  top (lic_analysis | lic_synthesis)  part (xczu9eg-ffvb1156-2-e)
+#   project (lic_hls)  top (lic_analysis | lic_synthesis | lic_hyper_analysis | lic_hyper_synthesis)
+#   part (xczu9eg-ffvb1156-2-e)
 #   clock_ns (5.0)  gen_dir (generated)  steps (csim,csynth,cosim,export)  solution (solution1)
 set params [dict create \
     project lic_hls top lic_analysis part xczu9eg-ffvb1156-2-e clock_ns 5.0 \
@@ -18,14 +19,24 @@ foreach arg $argv {
     dict set params [lindex $kv 0] [lindex $kv 1]
 }
 set steps [split [dict get $params steps] ,]
+# top -> design source, testbench, testbench arguments (tb data from lic.hw.hls_export.write_tb_data /
+# lic.hw.hls_hyper.write_hyper_tb_data; the hyper tops read hyper_parameters.h)
+set designs [dict create \
+    lic_analysis {top.cpp csim_main.cpp {tb_data/ga_in.txt tb_data/ga_out.txt}} \
+    lic_synthesis {top.cpp csim_main.cpp {tb_data/ga_in.txt tb_data/ga_out.txt}} \
+    lic_hyper_analysis {hyper_top.cpp hyper_csim_main.cpp {ha tb_data/ha_in.txt tb_data/ha_out.txt}} \
+    lic_hyper_synthesis {hyper_top.cpp hyper_csim_main.cpp {hs tb_data/hs_in.txt tb_data/hs_out.txt}}]
+set top [dict get $params top]
+if {![dict exists $designs $top]} { error "unknown top '$top' (expected one of [dict keys $designs])" }
+lassign [dict get $designs $top] src_file tb_file tb_argv
 set here [file dirname [file normalize [info script]]]
 set gen [file normalize [file join $here [dict get $params gen_dir]]]
 set cflags "-std=c++14 -I$here/src -I$gen"
 
 open_project -reset [dict get $params project]
-set_top [dict get $params top]
-add_files $here/src/top.cpp -cflags $cflags
-add_files -tb $here/tb/csim_main.cpp -cflags $cflags
+set_top $top
+add_files $here/src/$src_file -cflags $cflags
+add_files -tb $here/tb/$tb_file -cflags $cflags
 add_files -tb $gen/tb_data
 open_solution -reset [dict get $params solution] -flow_target vivado
 set_part [dict get $params part]
@@ -33,8 +44,8 @@ create_clock -period [dict get $params clock_ns] -name default
 config_dataflow -default_channel fifo -fifo_depth 2
 if {[file exists $here/directives.tcl]} { source $here/directives.tcl }
 
-if {"csim" in $steps} { csim_design -argv "tb_data/ga_in.txt tb_data/ga_out.txt" }
+if {"csim" in $steps} { csim_design -argv $tb_argv }
 if {"csynth" in $steps} { csynth_design }
-if {"cosim" in $steps} { cosim_design -argv "tb_data/ga_in.txt tb_data/ga_out.txt" -trace_level none }
+if {"cosim" in $steps} { cosim_design -argv $tb_argv -trace_level none }
 if {"export" in $steps} { export_design -format ip_catalog -rtl verilog }
 exit

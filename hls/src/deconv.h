@@ -2,6 +2,7 @@
 // FINN-style matrix-vector unit over a 3x3 input window. Bit-exact with lic.fixedpoint ("deconv"):
 //   acc[o, y, x] = b[o] + sum a[i, iy, ix] * w[o, ky, kx, i]
 //       over ky = y + 2 - 2 iy in [0, 5), kx = x + 2 - 2 ix in [0, 5)
+//   then sat, rshift_round, max(0, .) when CONFIG_T::relu, sat (as conv.h)
 // Output pixel (y, x), i = y/2, j = x/2, phase (y%2, x%2): the window holds input rows i-1..i+1
 // and columns j-1..j+1; tap t = 0..8 reads window (2 - t/3, 2 - t%3) with weight
 // (ky, kx) = (y%2 + 2(t/3), x%2 + 2(t%3)) (0 when ky or kx is 5: the phase-uniform schedule's idle
@@ -27,6 +28,8 @@ void deconv2d_s2(hls::stream<word<data_T, CONFIG_T::in_ch / CONFIG_T::in_words> 
                  const typename CONFIG_T::bias_t biases[CONFIG_T::pe][CONFIG_T::nf],
                  const typename CONFIG_T::shift_t shifts[CONFIG_T::pe][CONFIG_T::nf]) {
     const int R = 4;
+    static_assert(CONFIG_T::kernel == 5 && CONFIG_T::stride == 2 && CONFIG_T::pad == 2,
+                  "deconv2d_s2: 5x5, stride 2, padding 2, output padding 1");
     const int IN = CONFIG_T::in_ch, PE = CONFIG_T::pe, SIMD = CONFIG_T::simd;
     const int IW = CONFIG_T::in_words, INW = IN / IW;
     const int NF = CONFIG_T::nf, SF = CONFIG_T::sf, F = NF * SF;
@@ -165,6 +168,7 @@ DECONV_ROWS:
                         for (int p = 0; p < PE; p++) {
                             wide_t v = sat<ID>(acc[p], CONFIG_T::acc_min, CONFIG_T::acc_max);
                             v = rshift_round(v, (int)shifts[p][nf]);
+                            if (CONFIG_T::relu && v < 0) v = 0;  // fused ReLU (before the clamp)
                             o.v[p] = (res_T)sat<ID>(v, CONFIG_T::out_min, CONFIG_T::out_max);
                         }
                         out.write(o);

@@ -33,13 +33,13 @@ void lic_analysis(hls::stream<ga_axis_in_t>& in, hls::stream<ga_axis_out_t>& out
 #pragma HLS STREAM variable=s5 depth=ga_l5_config::fifo_depth
 #pragma HLS STREAM variable=s6 depth=ga_l6_config::fifo_depth
     lic::axis_to_words<ga_axis_in_t, ga_l0_in_t, ga_l0_config::in_ch, ga_l0_in_t::width, 0, 1>(in, s_in, height, width);
-    lic::conv2d_s2<ga_l0_in_t, ga_l0_out_t, ga_l0_config>(s_in, s0, height, width, ga_l0_w, ga_l0_b, ga_l0_shift);
+    lic::conv2d<ga_l0_in_t, ga_l0_out_t, ga_l0_config>(s_in, s0, height, width, ga_l0_w, ga_l0_b, ga_l0_shift);
     lic::gdn<ga_l1_in_t, ga_l1_out_t, ga_l1_config>(s0, s1, height, width, ga_l1_gamma, ga_l1_beta);
-    lic::conv2d_s2<ga_l2_in_t, ga_l2_out_t, ga_l2_config>(s1, s2, height, width, ga_l2_w, ga_l2_b, ga_l2_shift);
+    lic::conv2d<ga_l2_in_t, ga_l2_out_t, ga_l2_config>(s1, s2, height, width, ga_l2_w, ga_l2_b, ga_l2_shift);
     lic::gdn<ga_l3_in_t, ga_l3_out_t, ga_l3_config>(s2, s3, height, width, ga_l3_gamma, ga_l3_beta);
-    lic::conv2d_s2<ga_l4_in_t, ga_l4_out_t, ga_l4_config>(s3, s4, height, width, ga_l4_w, ga_l4_b, ga_l4_shift);
+    lic::conv2d<ga_l4_in_t, ga_l4_out_t, ga_l4_config>(s3, s4, height, width, ga_l4_w, ga_l4_b, ga_l4_shift);
     lic::gdn<ga_l5_in_t, ga_l5_out_t, ga_l5_config>(s4, s5, height, width, ga_l5_gamma, ga_l5_beta);
-    lic::conv2d_s2<ga_l6_in_t, ga_l6_out_t, ga_l6_config>(s5, s6, height, width, ga_l6_w, ga_l6_b, ga_l6_shift);
+    lic::conv2d<ga_l6_in_t, ga_l6_out_t, ga_l6_config>(s5, s6, height, width, ga_l6_w, ga_l6_b, ga_l6_shift);
     lic::words_to_axis<ga_axis_out_t, ga_l6_out_t, ga_l6_config::pe, ga_l6_out_t::width, 4, ga_l6_config::out_ch / ga_l6_config::pe>(s6, out, height, width);
 }
 

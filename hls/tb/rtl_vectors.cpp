@@ -1,5 +1,5 @@
 // ctypes entry points for the RTL co-simulation (lic/hw/rtl/): run the unmodified HLS
-// kernels lic::gdn (gdn.h) and lic::conv2d_s2 (conv.h) on per-call parameters, so random
+// kernels lic::gdn (gdn.h) and lic::conv2d (conv.h) on per-call parameters, so random
 // test vectors with their own gamma/beta/weights/shifts get C-sim reference outputs.
 //
 // The configs below keep every value the kernels use as a *size* a compile-time constant
@@ -52,6 +52,8 @@ struct conv_cfg {
     static const unsigned in_ch = RTLVEC_MAX_CH, out_ch = RTLVEC_MAX_CH, pe = 1, simd = 1, in_words = 1;
     static const unsigned nf = RTLVEC_MAX_CH, sf = 25 * RTLVEC_MAX_CH, folds = nf * sf;
     static const unsigned lb_width = RTLVEC_MAX_W, pack = 1;
+    static const unsigned kernel = 5, stride = 2, pad = 2;
+    static const bool relu = false;
     static const int grid_log2 = 0;
     static long long acc_min, acc_max, out_min, out_max;
     typedef ap_int<8> weight_t;
@@ -141,7 +143,7 @@ long rtlvec_conv(int h, int w, const int* x, const int* weights, const long long
         for (int j = 0; j < N; j++) wd.v[j] = (act_t)x[px * N + j];
         si.write(wd);
     }
-    lic::conv2d_s2<act_t, res_t, conv_cfg>(si, so, h, w, wt, bt, st);
+    lic::conv2d<act_t, res_t, conv_cfg>(si, so, h, w, wt, bt, st);
     long n = 0;
     while (!so.empty()) { res_t v = so.read().v[0]; out[n++] = (int)v.to_int64(); }
     return n;

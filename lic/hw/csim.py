@@ -34,11 +34,16 @@ __all__ = [
     "build_csim",
     "CSim",
     "tcl_dry_run",
+    "CSIM_FLAGS",
 ]
 
 HLS_DIR = ROOT / "hls"
 _SOURCES = ["src/lic_types.h", "src/stream.h", "src/axis.h", "src/conv.h", "src/deconv.h", "src/gdn.h",
-            "src/top.h", "src/top.cpp", "tb/lic_bridge.cpp"]
+            "src/top.h", "src/top.cpp", "tb/bridge_common.h", "tb/lic_bridge.cpp"]
+#: compiler flags of the C-sim libraries; -fno-gnu-unique: each design's template statics (line
+#: buffers) stay in its own library when several C-sims are loaded into one process (same config
+#: names, different sizes)
+CSIM_FLAGS = ["-std=c++14", "-fPIC", "-shared", "-w", "-fno-gnu-unique"]
 
 
 class ToolError(LicError, RuntimeError):
@@ -134,9 +139,7 @@ def build_csim(gen_dir: str | os.PathLike, build_root: str | os.PathLike | None 
     header = gen_dir / "parameters.h"
     if not header.is_file():
         raise ParameterError(f"{header}: missing (run lic.hw.hls_export.write_headers first)")
-    # -fno-gnu-unique: each design's template statics (line buffers) stay in its own library when
-    # several C-sims are loaded into one process (same config names, different sizes)
-    flags = ["-std=c++14", opt, "-fPIC", "-shared", "-w", "-fno-gnu-unique"]
+    flags = CSIM_FLAGS[:1] + [opt] + CSIM_FLAGS[1:]
     return build_shared_lib("csim/liblic_csim.so", ["src/top.cpp", "tb/lic_bridge.cpp"], _SOURCES, flags,
                             [HLS_DIR / "src", gen_dir, ap_types_dir()], header.read_bytes(),
                             build_root, verbose)
@@ -185,9 +188,12 @@ class CSim:
         self.ga, self.gs = ga, gs
         self.header = write_headers(ga, gs, work / "generated", max_width, parallel, plans)
         self.lib_path = build_csim(work / "generated", work / "build", opt=opt)
+        self._bind(["lic_ga_layer", "lic_ga_run"] + (["lic_gs_layer", "lic_gs_run"] if gs else []))
+
+    def _bind(self, names: list[str]) -> None:
+        """Load :attr:`lib_path` and type the entry points ``names`` (``*_layer`` / ``*_run``)."""
         self.lib = ctypes.CDLL(str(self.lib_path))
         i32p = np.ctypeslib.ndpointer(np.int32, flags="C_CONTIGUOUS")
-        names = ["lic_ga_layer", "lic_ga_run"] + (["lic_gs_layer", "lic_gs_run"] if gs else [])
         for n in names:
             fn = getattr(self.lib, n)
             args = [i32p, i32p, ctypes.c_long, ctypes.c_int, ctypes.c_int]
@@ -233,13 +239,19 @@ class CSim:
         return CSimResult(y, cyc, sat, win, wout, mem, conf, mults)
 
     @staticmethod
-    def _out_shape(layers, k0: int, k1: int, h: int, w: int) -> tuple[int, int, int]:
+    def _out_shape(layers, k0: int, k1: int, x: np.ndarray) -> tuple[int, int, int]:
+        """Output ``(C, H, W)`` of layers ``k0 .. k1-1`` on the ``[C,H,W]`` input ``x``."""
+        if np.ndim(x) != 3:
+            raise ParameterError(f"expected one [C,H,W] array, got shape {np.shape(x)}")
+        c, h, w = np.shape(x)
         for layer in layers[k0:k1]:
             if layer.kind == "conv":
-                h, w = (h + 1) // 2, (w + 1) // 2
+                s = int(layer.attrs.get("stride", 2))
+                h, w = -(-h // s), -(-w // s)
             elif layer.kind == "deconv":
                 h, w = 2 * h, 2 * w
-        return layers[k1 - 1].attrs["out_ch"], h, w
+            c = layer.attrs["out_ch"] or c  # an index layer keeps its input's channels
+        return c, h, w
 
     def _entry(self, transform: str, what: str):
         """(integer transform, C entry ``lic_ga_<what>`` / ``lic_gs_<what>``) of ``transform``.
@@ -262,7 +274,7 @@ class CSim:
             ToolError: the C-sim's output stream is malformed.
         """
         t, fn = self._entry(transform, "layer")
-        shape = self._out_shape(t.layers, idx, idx + 1, x.shape[1], x.shape[2])
+        shape = self._out_shape(t.layers, idx, idx + 1, x)
         return self._call(fn, [int(idx)], x, shape)
 
     def run(self, x: np.ndarray, transform: str = "g_a") -> CSimResult:
@@ -273,7 +285,7 @@ class CSim:
             ToolError: the C-sim's output stream is malformed.
         """
         t, fn = self._entry(transform, "run")
-        shape = self._out_shape(t.layers, 0, len(t.layers), x.shape[1], x.shape[2])
+        shape = self._out_shape(t.layers, 0, len(t.layers), x)
         return self._call(fn, [], x, shape)
 
 

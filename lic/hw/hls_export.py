@@ -12,10 +12,12 @@ g_s (``gs``, optional, then ``LIC_HAS_GS`` is defined):
 * ``struct <p>_l<k>_config``: sizes, folding (``pe`` output lanes, ``simd`` input lanes,
   ``nf``/``sf``/``folds``), ``in_words``, ``fifo_depth``, ``lb_width`` (the layer's own line
   buffer), ``grid_log2`` (the layer's grid from the frame size), ranges for saturation,
-  shifts, and the layer id of the C-sim counters (g_a layer ``k`` -> ``k``, g_s -> ``8 + k``);
+  shifts, ``kernel``/``stride``/``pad`` and ``relu`` (fused ReLU) of a (de)conv, and the layer id of the C-sim counters (g_a layer ``k`` -> ``k``, g_s -> ``8 + k``);
 * conv/deconv: ``<p>_l<k>_w`` (``[PE][SIMD][folds]``, :func:`fold_matrix`; deconv: one block
   a output phase, :func:`deconv_phase_matrix`), ``_b`` / ``_shift`` (``[PE][NF]``);
   gdn/igdn: ``<p>_l<k>_gamma`` (``[PE][SIMD][folds]``), ``_beta`` (``[PE][NF]``);
+  index (the hyperprior's scale index, :mod:`lic.hw.hls_hyper`): ``<p>_l<k>_thresh``
+  (:func:`index_thresholds`);
 * ``<p>_axis_in_t`` / ``<p>_axis_out_t``: the tops' AXI4-Stream beats (``hls::axis``, TLAST).
 
 A :class:`lic.hw.folding.FoldingPlan` (``plans=``) sets every layer's PE, SIMD, FIFO depth and
@@ -35,7 +37,7 @@ from lic.fileio import atomic_write_text
 from lic.hw.fixedpoint import IntLayer, IntTransform
 
 __all__ = ["write_headers", "write_tb_data", "GS_LAYER_OFFSET", "DEFAULT_MAX_WIDTH", "layer_parallelism",
-           "fold_matrix", "fold_vector", "deconv_phase_matrix", "plan_parallelism"]
+           "fold_matrix", "fold_vector", "deconv_phase_matrix", "plan_parallelism", "index_thresholds"]
 
 GS_LAYER_OFFSET = 8
 DEFAULT_MAX_WIDTH = 768  # widest Kodak image; sizes the conv line buffers
@@ -94,34 +96,131 @@ def deconv_phase_matrix(w_okk: np.ndarray) -> np.ndarray:
     return out.reshape(4, o, 9 * i)
 
 
+def _taps(layer: IntLayer) -> int:
+    """Window elements a (de)conv output reads per input channel: ``K*K`` (conv), 9 (deconv phase), 1 (GDN)."""
+    if layer.kind == "conv":
+        return int(layer.attrs.get("kernel", 5)) ** 2
+    return 9 if layer.kind == "deconv" else 1
+
+
 def layer_parallelism(layer: IntLayer, pe: int = 1, simd: int = 1) -> tuple[int, int]:
-    """Validate ``(pe, simd)`` for a layer: pe | out_ch, simd | taps * in_ch (GDN: both | C)."""
+    """Validate ``(pe, simd)`` for a layer: pe | out_ch, simd | taps * in_ch (GDN: both | C; index: pe | C)."""
     a = layer.attrs
+    if layer.kind == "index":
+        return pe, simd  # elementwise: PE is the producer's (checked by the exporter)
     if layer.kind in ("gdn", "igdn"):
         if a["in_ch"] % simd or a["in_ch"] % pe:
             raise ParameterError(f"{layer.name}: pe={pe} and simd={simd} must divide {a['in_ch']}")
         return pe, simd
-    taps = 25 if layer.kind == "conv" else 9
+    taps = _taps(layer)
     if a["out_ch"] % pe or (taps * a["in_ch"]) % simd:
         raise ParameterError(f"{layer.name}: pe={pe} must divide {a['out_ch']} and "
                              f"simd={simd} must divide {taps * a['in_ch']}")
     return pe, simd
 
 
-def _layer_block(prefix: str, k: int, layer: IntLayer, cfg, layer_id: int, pe: int, simd: int,
-                 in_words: int, lb_width: int, grid_log2: int, fifo_depth: int) -> str:
+def _conv_block(n: str, layer: IntLayer, cfg, common: list[str], pe: int, simd: int, lb_width: int) -> list[str]:
+    """Config struct and weight / bias / shift arrays of a conv (``K``x``K``, stride 1 or 2) or deconv."""
     a, p = layer.attrs, layer.params
+    k, s, pad = (int(a.get(key, d)) for key, d in (("kernel", 5), ("stride", 2), ("pad", 2)))
+    if layer.kind == "deconv" and (k, s, pad, int(a.get("out_pad", 1))) != (5, 2, 2, 1):
+        raise ParameterError(f"{layer.name}: the HLS deconv is 5x5, stride 2, padding 2, output padding 1")
+    if layer.kind == "conv" and (k % 2 != 1 or pad != k // 2 or s not in (1, 2)):
+        raise ParameterError(f"{layer.name}: the HLS conv takes odd kernels, 'same' padding, stride 1 or 2")
+    if np.abs(p["out_shift"]).max() > 127:
+        raise ParameterError(f"{layer.name}: requantisation shift does not fit 8 bits")
+    acc_lo, acc_hi = -(1 << (cfg.acc_bits - 1)), (1 << (cfg.acc_bits - 1)) - 1
+    w = p["weight"]
+    w_okk = np.transpose(w, (0, 2, 3, 1)) if layer.kind == "conv" else np.transpose(w, (1, 2, 3, 0))
+    out = [f"struct {n}_config {{\n" + "\n".join(common + [
+        f"    static const unsigned in_ch = {a['in_ch']};",
+        f"    static const unsigned out_ch = {a['out_ch']};",
+        f"    static const unsigned kernel = {k}, stride = {s}, pad = {pad};",
+        f"    static const bool relu = {'true' if a.get('relu') else 'false'};",
+        f"    static const unsigned pack = {_pack(a, pe, cfg)};",
+        f"    static const unsigned lb_width = {lb_width};",
+        f"    static const long long acc_min = {acc_lo}LL;",
+        f"    static const long long acc_max = {acc_hi}LL;",
+        _storage_typedef("weight_t", cfg.weight_bits, True),
+        _storage_typedef("bias_t", cfg.acc_bits, True),
+        _storage_typedef("shift_t", 8, True),
+    ]) + "\n};\n"]
+    if layer.kind == "conv":
+        wf = fold_matrix(w_okk.reshape(a["out_ch"], -1), pe, simd)
+    else:
+        wf = np.concatenate([fold_matrix(m, pe, simd) for m in deconv_phase_matrix(w_okk)], axis=2)
+    out.append(_array(f"{n}_config::weight_t", f"{n}_w", wf))
+    out.append(_array(f"{n}_config::bias_t", f"{n}_b", fold_vector(p["bias"], pe)))
+    out.append(_array(f"{n}_config::shift_t", f"{n}_shift", fold_vector(p["out_shift"], pe)))
+    return out
+
+
+def _gdn_block(n: str, layer: IntLayer, cfg, common: list[str], pe: int, simd: int) -> list[str]:
+    """Config struct and gamma / beta arrays of a GDN or IGDN."""
+    a, p = layer.attrs, layer.params
+    std = a["variant"] == "standard"
+    t = a["sqrt_frac"]
+    out = [f"struct {n}_config {{\n" + "\n".join(common + [
+        f"    static const unsigned ch = {a['in_ch']};",
+        f"    static const unsigned in_ch = {a['in_ch']}, out_ch = {a['out_ch']};",
+        f"    static const bool inverse = {'true' if layer.kind == 'igdn' else 'false'};",
+        f"    static const bool standard = {'true' if std else 'false'};",
+        f"    static const int acc_bits = {a['acc_bits']};",
+        f"    static const int sqrt_frac = {t};",
+        f"    static const int sqrt_bits = {2 * ((a['acc_bits'] + 2 * t + 1) // 2)};",
+        f"    static const int div_bits = {a['div_bits']};",
+        f"    static const int s_num = {a.get('s_num', 0)};",
+        f"    static const int s_den = {a.get('s_den', 0)};",
+        f"    static const int shift = {a.get('shift', 0)};",
+        _storage_typedef("gamma_t", cfg.gdn_bits, False),
+        _storage_typedef("beta_t", a["acc_bits"], False),
+    ]) + "\n};\n"]
+    out.append(_array(f"{n}_config::gamma_t", f"{n}_gamma", fold_matrix(np.asarray(p["gamma"]), pe, simd)))
+    out.append(_array(f"{n}_config::beta_t", f"{n}_beta", fold_vector(p["beta"], pe)))
+    return out
+
+
+def index_thresholds(layer: IntLayer) -> np.ndarray:
+    """The threshold ROM of an index layer, clamped to ``[in_min - 1, in_max]`` of its input.
+
+    ``x > T`` is the same for every input ``x`` in range whether ``T`` or its clamp is used (a
+    threshold above ``in_max`` is never exceeded, one below ``in_min`` always), so the index stays
+    ``#{k : x > T_k}`` of :meth:`IntTransform._index` while the ROM words are ``in_bits + 1`` bits.
+    """
+    lo, hi = layer.in_range
+    return np.clip(np.asarray(layer.params["thresholds"], dtype=np.int64), lo - 1, hi)
+
+
+def _index_block(n: str, layer: IntLayer, common: list[str], ch: int) -> list[str]:
+    """Config struct and threshold ROM of a scale-index layer (``lic::scale_index``)."""
+    a = layer.attrs
+    t = index_thresholds(layer)
+    if t.size + 1 > 1 << a["out_bits"]:
+        raise ParameterError(f"{layer.name}: {t.size + 1} levels do not fit a {a['out_bits']}-bit index")
+    out = [f"struct {n}_config {{\n" + "\n".join(common + [
+        f"    static const unsigned ch = {ch}, in_ch = {ch}, out_ch = {ch};",
+        f"    static const unsigned n_thresh = {t.size};",
+        _storage_typedef("thresh_t", a["in_bits"] + 1, True),
+    ]) + "\n};\n"]
+    out.append(_array(f"{n}_config::thresh_t", f"{n}_thresh", t))
+    return out
+
+
+def _layer_block(prefix: str, k: int, layer: IntLayer, cfg, layer_id: int, pe: int, simd: int,
+                 in_words: int, lb_width: int, grid_log2: int, fifo_depth: int, ch: int | None = None) -> str:
+    """Typedefs, config struct and arrays of layer ``k`` (``ch``: channels of an index layer's input)."""
+    a = layer.attrs
     n = f"{prefix}_l{k}"
+    in_ch = ch if layer.kind == "index" else a["in_ch"]
+    out_ch = ch if layer.kind == "index" else a["out_ch"]
     in_t, out_t = _ctype(a["in_bits"], a["in_signed"]), _ctype(a["out_bits"], a["out_signed"])
     lo, hi = layer.out_range
-    gdn = layer.kind in ("gdn", "igdn")
-    din = a["in_ch"] * (1 if gdn else 25 if layer.kind == "conv" else 9)
-    nf, sf = a["out_ch"] // pe, din // simd
+    nf, sf = out_ch // pe, _taps(layer) * in_ch // simd
     folds = nf * sf * (4 if layer.kind == "deconv" else 1)
-    out = [f"// ---- {layer.name}: {layer.kind} {a['in_ch']}->{a['out_ch']} "
+    out = [f"// ---- {layer.name}: {layer.kind} {in_ch}->{out_ch} "
            f"(in frac {a['in_frac']}, out frac {a['out_frac']}), PE={pe} SIMD={simd}\n",
            f"typedef {in_t} {n}_in_t;\n", f"typedef {out_t} {n}_out_t;\n",
-           f"typedef lic::word<{n}_in_t, {a['in_ch'] // in_words}> {n}_in_word_t;\n",
+           f"typedef lic::word<{n}_in_t, {in_ch // in_words}> {n}_in_word_t;\n",
            f"typedef lic::word<{n}_out_t, {pe}> {n}_out_word_t;\n"]
     common = [
         f"    static const int layer_id = {layer_id};",
@@ -132,51 +231,14 @@ def _layer_block(prefix: str, k: int, layer: IntLayer, cfg, layer_id: int, pe: i
         f"    static const unsigned fifo_depth = {fifo_depth};",
         f"    static const int grid_log2 = {grid_log2};",
     ]
-    if not gdn:
-        acc_lo, acc_hi = -(1 << (cfg.acc_bits - 1)), (1 << (cfg.acc_bits - 1)) - 1
-        w = p["weight"]
-        w_okk = np.transpose(w, (0, 2, 3, 1)) if layer.kind == "conv" else np.transpose(w, (1, 2, 3, 0))
-        out.append(f"struct {n}_config {{\n" + "\n".join(common + [
-            f"    static const unsigned in_ch = {a['in_ch']};",
-            f"    static const unsigned out_ch = {a['out_ch']};",
-            "    static const unsigned kernel = 5, stride = 2, pad = 2;",
-            f"    static const unsigned pack = {_pack(a, pe, cfg)};",
-            f"    static const unsigned lb_width = {lb_width};",
-            f"    static const long long acc_min = {acc_lo}LL;",
-            f"    static const long long acc_max = {acc_hi}LL;",
-            _storage_typedef("weight_t", cfg.weight_bits, True),
-            _storage_typedef("bias_t", cfg.acc_bits, True),
-            _storage_typedef("shift_t", 8, True),
-        ]) + "\n};\n")
-        if np.abs(p["out_shift"]).max() > 127:
-            raise ParameterError(f"{layer.name}: requantisation shift does not fit 8 bits")
-        if layer.kind == "conv":
-            wf = fold_matrix(w_okk.reshape(a["out_ch"], -1), pe, simd)
-        else:
-            wf = np.concatenate([fold_matrix(m, pe, simd) for m in deconv_phase_matrix(w_okk)], axis=2)
-        out.append(_array(f"{n}_config::weight_t", f"{n}_w", wf))
-        out.append(_array(f"{n}_config::bias_t", f"{n}_b", fold_vector(p["bias"], pe)))
-        out.append(_array(f"{n}_config::shift_t", f"{n}_shift", fold_vector(p["out_shift"], pe)))
+    if layer.kind in ("conv", "deconv"):
+        out += _conv_block(n, layer, cfg, common, pe, simd, lb_width)
+    elif layer.kind in ("gdn", "igdn"):
+        out += _gdn_block(n, layer, cfg, common, pe, simd)
+    elif layer.kind == "index":
+        out += _index_block(n, layer, common, ch)
     else:
-        std = a["variant"] == "standard"
-        t = a["sqrt_frac"]
-        out.append(f"struct {n}_config {{\n" + "\n".join(common + [
-            f"    static const unsigned ch = {a['in_ch']};",
-            f"    static const unsigned in_ch = {a['in_ch']}, out_ch = {a['out_ch']};",
-            f"    static const bool inverse = {'true' if layer.kind == 'igdn' else 'false'};",
-            f"    static const bool standard = {'true' if std else 'false'};",
-            f"    static const int acc_bits = {a['acc_bits']};",
-            f"    static const int sqrt_frac = {t};",
-            f"    static const int sqrt_bits = {2 * ((a['acc_bits'] + 2 * t + 1) // 2)};",
-            f"    static const int div_bits = {a['div_bits']};",
-            f"    static const int s_num = {a.get('s_num', 0)};",
-            f"    static const int s_den = {a.get('s_den', 0)};",
-            f"    static const int shift = {a.get('shift', 0)};",
-            _storage_typedef("gamma_t", cfg.gdn_bits, False),
-            _storage_typedef("beta_t", a["acc_bits"], False),
-        ]) + "\n};\n")
-        out.append(_array(f"{n}_config::gamma_t", f"{n}_gamma", fold_matrix(np.asarray(p["gamma"]), pe, simd)))
-        out.append(_array(f"{n}_config::beta_t", f"{n}_beta", fold_vector(p["beta"], pe)))
+        raise ParameterError(f"{layer.name}: no HLS kernel for layer kind {layer.kind!r}")
     return "".join(out)
 
 

@@ -14,7 +14,9 @@ The C-simulation counts the same beats (``LIC_COUNT_BEAT`` in ``hls/src``) and
 
 * conv 5x5/s2 (``conv.h``): 7 line-buffer rows; a prologue reads input rows 0..2 and loads the
   first window; during output row ``oy`` the kernel reads input rows ``2oy+3``, ``2oy+4``, two
-  columns an output pixel; the next window needs 2 new columns (3 at a row change).
+  columns an output pixel; the next window needs 2 new columns (3 at a row change). conv 3x3/s1
+  (the hyper networks): 4 rows; the prologue reads rows 0..1; row ``oy`` reads input row ``oy+2``,
+  one column a pixel; the next window needs 1 new column (2 at a row change).
 * deconv 5x5/s2 (``deconv.h``, phase-uniform): window = 3x3 input pixels; 4 line-buffer rows;
   a prologue reads rows 0..1; during even output rows ``2i`` it reads input row ``i+2``, one
   column every second output pixel; the window moves one column every second pixel (2 at a
@@ -35,7 +37,7 @@ from lic.errors import ParameterError
 
 __all__ = ["conv_beats", "deconv_beats", "gdn_beats", "CONV_LB_ROWS", "DECONV_LB_ROWS"]
 
-CONV_LB_ROWS = 7  # K + stride rows: 5 in the window, 2 being read ahead
+CONV_LB_ROWS = 7  # K + stride rows: 5 in the window, 2 being read ahead (5x5/s2; 3x3/s1: 4)
 DECONV_LB_ROWS = 4  # 3 in the window, 1 being read ahead
 
 
@@ -46,29 +48,33 @@ def _check(**kw):
 
 
 @lru_cache(maxsize=65536)
-def conv_beats(h: int, w: int, folds: int, in_words: int) -> int:
-    """Beats of ``conv2d_s2`` on an ``h`` x ``w`` input.
+def conv_beats(h: int, w: int, folds: int, in_words: int, kernel: int = 5, stride: int = 2) -> int:
+    """Beats of ``conv2d`` on an ``h`` x ``w`` input ("same" padding ``kernel // 2``).
 
     Args:
         h, w: input rows and columns.
-        folds: ``F = (C_out/PE) * (25*C_in/SIMD)`` fold steps an output pixel.
+        folds: ``F = (C_out/PE) * (K*K*C_in/SIMD)`` fold steps an output pixel.
         in_words: stream words an input pixel.
+        kernel, stride: ``K`` (odd) and ``S`` (1 or 2): 5x5/s2 (g_a, h_a) or 3x3/s1 (h_a, h_s).
     """
     _check(h=h, w=w, folds=folds, in_words=in_words)
-    ho, wo = (h + 1) // 2, (w + 1) // 2
-    prologue = min(3, h) * w * in_words + min(3, w)
+    if kernel % 2 != 1 or stride not in (1, 2):
+        raise ParameterError(f"conv2d takes odd kernels and stride 1 or 2, got {kernel}/{stride}")
+    s, a = stride, kernel - kernel // 2  # a: input rows / columns before the first window
+    ho, wo = -(-h // s), -(-w // s)
+    prologue = min(a, h) * w * in_words + min(a, w)
     ox = np.arange(wo)
-    nc = (2 * ox < w).astype(np.int64) + (2 * ox + 1 < w)
-    same_row = np.where(ox + 1 < wo, (2 * ox + 3 < w).astype(np.int64) + (2 * ox + 4 < w), 0)
+    nc = sum((s * ox + j < w).astype(np.int64) for j in range(s))
+    same_row = np.where(ox + 1 < wo, sum((s * ox + a + j < w).astype(np.int64) for j in range(s)), 0)
     rows: dict[tuple[int, bool], int] = {}
     for oy in range(ho):  # at most four distinct row patterns
-        key = (int(2 * oy + 3 < h) + int(2 * oy + 4 < h), oy + 1 < ho)
+        key = (sum(int(s * oy + a + j < h) for j in range(s)), oy + 1 < ho)
         rows[key] = rows.get(key, 0) + 1
     total = prologue
     for (nr, more), count in rows.items():
         loads = same_row.copy()
         if more:
-            loads[-1] = min(3, w)
+            loads[-1] = min(a, w)
         total += count * int(np.maximum(np.maximum(folds, loads), nr * nc * in_words).sum())
     return total
 

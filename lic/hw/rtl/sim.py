@@ -4,7 +4,7 @@ The RTL runs under Icarus Verilog (``iverilog -g2012`` + ``vvp``) with a plain V
 testbench (``hls/rtl/tb/``) that streams beats from a ``$readmemh`` file and writes one line a
 result (value, saturation count, cycle, latency); a second, shorter run adds random input
 bubbles and output back-pressure to check the valid/ready handshake. :class:`CVectors` runs
-the same vectors through the C++ kernels of ``hls/src`` (``lic::gdn``, ``lic::conv2d_s2``,
+the same vectors through the C++ kernels of ``hls/src`` (``lic::gdn``, ``lic::conv2d``,
 compiled with g++ from ``hls/tb/rtl_vectors.cpp`` by :func:`lic.hw.csim.build_shared_lib`).
 """
 
