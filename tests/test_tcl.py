@@ -53,3 +53,25 @@ def test_directives_keep_pipelining_on():
     calls = hw.tcl_dry_run()
     cc = [c for c in calls if c[0] == "config_compile"]
     assert cc and all("-pipeline_loops" not in c for c in cc)
+
+
+@pytest.mark.parametrize("top, tb", [("lic_hyper_analysis", "ha"), ("lic_hyper_synthesis", "hs")])
+def test_hyper_tops_bring_their_sources_and_testbench(top, tb):
+    calls = hw.tcl_dry_run(args=[f"top={top}"])
+    by = {c[0]: c[1:] for c in calls}
+    assert by["set_top"] == [top]
+    added = [c for c in calls if c[0] == "add_files"]
+    assert [c[1] for c in added if c[1] != "-tb"][0].endswith("src/hyper_top.cpp")
+    assert any(c[2].endswith("tb/hyper_csim_main.cpp") for c in added if c[1] == "-tb")
+    for c in added:
+        path = c[2] if c[1] == "-tb" else c[1]
+        if "generated" not in path:
+            assert (hw.HLS_DIR / path.split("/hls/", 1)[1]).exists(), path
+    argv = f"{tb} tb_data/{tb}_in.txt tb_data/{tb}_out.txt"
+    assert by["csim_design"] == ["-argv", argv]
+    assert by["cosim_design"][:2] == ["-argv", argv]
+
+
+def test_unknown_top_fails():
+    with pytest.raises(hw.ToolError, match="unknown top"):
+        hw.tcl_dry_run(args=["top=lic_nothing"])
