@@ -78,9 +78,7 @@ def release_int(name: str, calib: torch.Tensor, eval_limit: int | None = None, c
         "steps": base.get("steps"), "total_steps": base.get("total_steps"), "phases": base.get("phases"),
         "hardware": base.get("hardware"), "recipe": f"{name} + integer prior (PTQ, lic.release.intprior)",
         "commit": git_commit(dirty=False), "command": f"python -m lic.release intprior {name}",
-        "kodak": {k: round(float(v), 5) for k, v in res["mean"].items() if k in ("bpp", "psnr", "ms_ssim")},
-        "kodak_golden": per.head(3)[["image", "bytes", "bpp", "psnr"]].to_dict("records"),
-        "kodak_images": len(per),
+        **kodak_means(per),
         "vs_float": {"images": len(per), "bytes_change_pct": round(100 * (per.bytes.sum() / flt.bytes.sum() - 1), 4),
                      "max_abs_psnr_change_db": float((per.psnr - flt.psnr).abs().max())},
         "released": time.strftime("%Y-%m-%d"),
@@ -88,9 +86,18 @@ def release_int(name: str, calib: torch.Tensor, eval_limit: int | None = None, c
     if "inherit" in base:
         entry["inherit"] = base["inherit"]
     models[f"{name}{zoo.INT_SUFFIX}"] = entry
+    models[name].update(kodak_means(flt))  # the float model's numbers in today's container (its record's)
     write_manifest(zoo.WEIGHTS_DIR, models, {})
     store(f"{name}{zoo.INT_SUFFIX}", zoo.release_digest(entry), kodak, per, zoo.WEIGHTS_DIR / "kodak_measured.json")
     return entry
+
+
+def kodak_means(per_image) -> dict:
+    """A manifest entry's Kodak fields from per-image rows (:func:`lic.eval.rd.evaluate_codec`)."""
+    mean = per_image[["bpp", "psnr", "ms_ssim"]].mean()
+    return {"kodak": {k: round(float(v), 5) for k, v in mean.items()},
+            "kodak_golden": per_image.head(3)[["image", "bytes", "bpp", "psnr"]].to_dict("records"),
+            "kodak_images": len(per_image)}
 
 
 def main(argv=None) -> int:
