@@ -4,7 +4,9 @@ backend settings and each stream decoded under all 8 (:mod:`lic.eval.portability
 Settings: oneDNN on / off x 1 / 2 threads x NCHW / channels_last. Outcomes per (image, encoding, decoding):
 decoded (entropy check matched), refused (BitstreamError, one line), wrong image (decoded without complaint to
 an image more than 1 grey level from the encoder's own decode: must be 0). Also: streams whose bytes differ
-from the first setting's (g_a is float, so a latent on a rounding boundary may round the other way).
+from the first setting's (g_a is float, so a latent on a rounding boundary may round the other way), and whether
+the stages' spot check (:func:`lic.eval.measured.evaluate`) reuses the recorded Kodak rows of each integer-entropy
+model under each setting (the stand-in for another CPU).
 
     python benchmarks/portable_streams.py [--images kodim01 kodim02] [--out benchmarks/results/portable_streams.json]
 """
@@ -18,7 +20,7 @@ import pandas as pd
 
 from lic.codec.zoo import INT_SUFFIX, available, load_pretrained
 from lic.data.images import load_kodak
-from lic.eval.portability import BACKENDS, PORTABLE_RECORD, cross_decode, summarize
+from lic.eval.portability import BACKENDS, PORTABLE_RECORD, backend, cross_decode, summarize
 from lic.fileio import atomic_write_text, write_json
 from lic.provenance import ROOT, index_record, versions
 
@@ -36,6 +38,21 @@ def _cpu() -> str:
         return platform.processor() or "unknown"
 
 
+def spot_checks(models: list[str], images) -> pd.DataFrame:
+    """Per integer-entropy model and backend setting: does the stages' spot check reuse the recorded rows?"""
+    from lic.eval.measured import evaluate
+
+    rows = []
+    for n in models:
+        model = load_pretrained(n)
+        for b in BACKENDS:
+            with backend(b, model) as m:
+                c = evaluate(m, images, f"zoo:{n.removesuffix(INT_SUFFIX)}", progress=False)["coding"]
+            rows.append({"model": n, "backend": b.label, "reused": c["reused"] == len(images) - 1,
+                         "match": c.get("match"), "why": c["why"]})
+    return pd.DataFrame(rows)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--images", nargs="+", default=["kodim01", "kodim02"])
@@ -51,6 +68,7 @@ def main(argv=None) -> int:
         frames.append(cross_decode(load_pretrained(n), imgs, n))
         print(n, summarize(frames[-1]).iloc[0].to_dict(), f"{time.time() - t:.0f} s", flush=True)
     df = pd.concat(frames, ignore_index=True)
+    reuse = spot_checks([n for n in models if n.endswith(INT_SUFFIX)], imgs[:1] + imgs[1:2])
     summ = summarize(df)
     summ["entropy"] = ["integer" if m.endswith(INT_SUFFIX) else "float" for m in summ.model]
     out = ROOT / a.out if not a.out.startswith("/") else a.out
@@ -59,6 +77,9 @@ def main(argv=None) -> int:
         "backends": [b.label for b in BACKENDS], "images": a.images, "models": summ.to_dict("records"),
         "integer_models_all_decoded": bool((summ[summ.entropy == "integer"].decoded == summ[summ.entropy == "integer"].pairs).all()),
         "wrong_images": int(summ.wrong_images.sum()), "seconds": round(time.time() - t0),
+        # the measured-row reuse of stages 01/02 under each backend setting (lic.eval.measured.evaluate's spot check)
+        "reuse": reuse.to_dict("records"),
+        "reuse_summary": {"checks": len(reuse), "reused": int(reuse.reused.sum())},
         "cpu": _cpu(), "torch": versions().get("torch"),
     })
     inputs = {"benchmarks/portable_streams.py": None, "lic/codec/intprior.py": None, "lic/eval/portability.py": None}
@@ -70,6 +91,7 @@ def main(argv=None) -> int:
                  "streams coded under 8 CPU backend settings, each decoded under all 8: decoded / refused / wrong "
                  "image per model (Kodak images, full size)", {"images": a.images, "backends": len(BACKENDS)})
     print(summ.to_string(index=False))
+    print(f"spot checks reused: {int(reuse.reused.sum())} of {len(reuse)}")
     return 0
 
 

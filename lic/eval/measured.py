@@ -7,8 +7,9 @@ the container bytes, bpp, PSNR and MS-SSIM of :func:`lic.eval.rd.evaluate_codec`
 that run, for reference: reused rows report no timing).
 
 :func:`evaluate` codes the first requested image again and reuses the record for the others only
-when that image's bytes, PSNR and MS-SSIM equal the record to the last bit: a different machine,
-torch build, container format or metric shows up there and then everything is coded live. The
+when that image's bytes, PSNR and MS-SSIM equal the record to the last bit (an integer-entropy model: within
+:data:`PORTABLE_TOL`, so its rows are reused on any CPU): a different machine, torch build, container format or
+metric shows up there and then everything is coded live. The
 stages say which rows were reused (``results["coding"]``).
 
 Record (or refresh) the file after a release::
@@ -45,10 +46,11 @@ FORMAT = 1
 _COLUMNS = ("bytes", "bpp", "psnr", "ms_ssim", "enc_s", "dec_s")
 #: columns that must be reproduced exactly by the spot check (timings never are)
 _EXACT = ("bytes", "bpp", "psnr", "ms_ssim")
-#: an integer-entropy model (:mod:`lic.codec.intprior`) codes the same bytes on any machine; its decoder's g_s is float,
-#: so on another CPU the quality may move by its jitter (far below one grey level): the spot check then accepts
-#: bytes and bpp equal and PSNR / MS-SSIM within these
-PORTABLE_TOL = {"psnr": 0.005, "ms_ssim": 5e-5}
+#: an integer-entropy model (:mod:`lic.codec.intprior`) decodes its streams the same on any machine, but its g_a and
+#: g_s are float: on another CPU a latent on a rounding boundary of g_a may round the other way (measured with oneDNN
+#: off and one thread: 4-8 bytes of 34-51 kB, 2 of 14 models on kodim01) and the decoded quality moves by g_s's
+#: jitter. Its spot check accepts bytes (and bpp) within ``bytes_rel`` and PSNR / MS-SSIM within these
+PORTABLE_TOL = {"bytes_rel": 1e-3, "psnr": 0.005, "ms_ssim": 5e-5}
 
 
 def image_digest(x: torch.Tensor) -> str:
@@ -119,12 +121,16 @@ def store(name: str, sha256: str, images: Sequence[tuple[str, torch.Tensor]], pe
 
 
 def _same(live: dict, rec: dict, portable: bool = False) -> bool:
-    """Equal to the last bit (NaN equals NaN: MS-SSIM is undefined below 161 px); ``portable``: bytes exact and the
-    quality within :data:`PORTABLE_TOL`."""
+    """Equal to the last bit (NaN equals NaN: MS-SSIM is undefined below 161 px); ``portable``: within
+    :data:`PORTABLE_TOL`."""
     def eq(c):
         if live[c] == rec[c] or (live[c] != live[c] and rec[c] != rec[c]):
             return True
-        return portable and c in PORTABLE_TOL and abs(live[c] - rec[c]) <= PORTABLE_TOL[c]
+        if not portable:
+            return False
+        if c in ("bytes", "bpp"):
+            return abs(live[c] - rec[c]) <= PORTABLE_TOL["bytes_rel"] * abs(rec[c])
+        return abs(live[c] - rec[c]) <= PORTABLE_TOL[c]
 
     return all(eq(c) for c in _EXACT)
 
@@ -155,7 +161,7 @@ def evaluate(model: torch.nn.Module, images: Sequence[tuple[str, torch.Tensor]],
     portable = getattr(model, "int_prior", None) is not None
     if not _same(live, rows[digests[0]], portable):
         return _live(model, images, progress, desc, f"record not reproduced on {live['image']}")
-    match = "exact" if _same(live, rows[digests[0]]) else "bytes exact, quality within PORTABLE_TOL (float g_s)"
+    match = "exact" if _same(live, rows[digests[0]]) else "within PORTABLE_TOL (float g_a / g_s of a portable model)"
     # reused rows keep their recorded quality and bytes; their timings are not this run's: NaN
     per = [live] + [{**rows[d], "image": stem, "enc_s": float("nan"), "dec_s": float("nan")}
                     for d, (stem, _) in zip(digests[1:], images[1:])]
