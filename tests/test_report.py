@@ -96,7 +96,21 @@ def test_headline_table_claims_units_and_na():
     int_row = "kodim01: PSNR of the integer codec (C-sim g_a, integer g_s) − the model's"
     assert cell[int_row] == "+0.012 dB" and dict(zip(h.quantity, h.anchor))[int_row] == "hybrid 8/32 model (stage 03)"
     assert not h.isna().any().any() and "nan" not in h.to_string().lower().replace("n/a", "")
-    assert (h["paper's claim"] != "").sum() == 5  # each claim once, on its first row
+    assert (h["paper's claim"] != "").sum() == 6  # each claim once, on its first row (5 of the paper's, then ours)
+
+
+def test_headline_cites_the_integer_entropy_records():
+    from lic.eval.portability import INT_ENTROPY_RECORD
+    from lic.provenance import find_record
+
+    rec = find_record(INT_ENTROPY_RECORD)
+    if rec is None:
+        pytest.skip("no int_entropy_rd record in this checkout")
+    h = report.headline_table(_results())
+    fam = rec.data["families"]["teacher N=128"]
+    row = h[h.quantity.str.startswith("teacher N=128: BD-rate of the integer entropy model vs float (Kodak-24, 4 λ")]
+    assert len(row) == 1 and row["our measured"].iloc[0] == f"{fam['bd_rate_int_vs_float']:+.3f} %"
+    assert "recorded benchmark" in row.quantity.iloc[0]
 
 
 def test_headline_and_paragraph_show_the_deployed_student_on_more_lambdas():

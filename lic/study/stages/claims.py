@@ -82,7 +82,11 @@ def _claims(r: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
                   "the same student in float32 (same fine-tuning)"))
     out.append(("The hardware-friendly GDN keeps RD efficiency after quantization (hybrid 8/32)", q))
     hw = [("C-sim vs Python fixed point: mismatching values",
-           f"{fmt(r04['csim']['mismatches'])} of {fmt(r04['csim']['values'])}", "lic.hw.fixedpoint (bit-level spec)")]
+           f"{fmt(r04['csim']['mismatches'])} of {fmt(r04['csim']['values'])}", "lic.fixedpoint (bit-level spec)")]
+    hyper = r04.get("csim_hyper") or {}
+    if hyper.get("status") == "ok":
+        hw.append(("C-sim of the integer entropy model (h_a, h_s, CDF indexes): mismatching values",
+                   f"{fmt(hyper['mismatches'])} of {fmt(hyper['values'])}", "lic.fixedpoint (bit-level spec)"))
     for unit, u in ((r04.get("rtl") or {}).get("units") or {}).items():
         hw.append((f"RTL {unit} (Icarus Verilog): mismatching vectors", f"{fmt(u.get('mismatches'))} of {fmt(u.get('vectors'))}",
                    "Python reference and C-sim"))
@@ -93,7 +97,7 @@ def _claims(r: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
     g = r04.get("rtl_ga") or {}
     if g.get("status") == "ok":
         hw.append((f"whole g_a in RTL, {g['image']} (cycle-accurate, Verilator): mismatching latents",
-                   f"{fmt(g['mismatches'])} of {fmt(g['latents'])}", "lic.hw.fixedpoint (bit-level spec)"))
+                   f"{fmt(g['mismatches'])} of {fmt(g['latents'])}", "lic.fixedpoint (bit-level spec)"))
         hw.append((f"{g['resolution']} on {r04['board']['name']}: frames per second measured in RTL simulation "
                    f"({g.get('cores', 1)} core(s), {fmt(g.get('clock_mhz'))} MHz)",
                    f"{fmt(g.get('fps_measured'))} fps (cycles a pixel, model / measured {fmt(g.get('model_over_measured'))})",
@@ -301,6 +305,10 @@ def summary_paragraph(r: dict, chosen: dict | None = None) -> str:
     c = r04["csim"]
     out.append(f"The HLS C-simulation {'matches' if c['mismatches'] == 0 else 'does NOT match'} the Python fixed-point "
                f"reference ({fmt(c['mismatches'])} mismatches in {fmt(c['values'])} values).")
+    hy = r04.get("csim_hyper") or {}
+    if hy.get("status") == "ok":
+        out.append(f"The integer entropy model's h_a and h_s in HLS C-simulation give {fmt(hy['mismatches'])} "
+                   f"mismatches in {fmt(hy['values'])} values (z and CDF indexes).")
     res, t = next(iter((r04.get("throughput") or {"-": None}).items()))
     if t:
         out.append(f"The analytical model predicts {fmt(t['fps'])} fps at {res} on {r04['board']['name']} "

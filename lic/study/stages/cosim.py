@@ -12,7 +12,7 @@ import pandas as pd
 
 from lic.fileio import write_json
 
-__all__ = ["cosim_report"]
+__all__ = ["cosim_report", "hyper_csim"]
 
 
 def cosim_report(out_dir: str | os.PathLike, n_vectors: int = 10000, seed: int = 0, *,
@@ -93,3 +93,37 @@ def _unit_resources(cfgs: dict, out: Path, wide_synth: bool) -> dict:
         rep["resources_wide"] = {u: r for u, (_, r) in wide.items()}
     rep["model_vs_yosys"] = model_vs_yosys(rep["resources"], cfgs, wide)
     return rep
+
+
+def hyper_csim(model, kodak: list, crop: int, work_dir: str | os.PathLike) -> dict:
+    """The integer entropy model's h_a and h_s in the HLS C-sim (:class:`lic.hw.hyper_csim.HyperCSim`), each held
+    against :mod:`lic.fixedpoint` on the latents of the Kodak centre crops (the indexes included).
+
+    Returns:
+        ``{"status": "ok", "rows": [...], "mismatches", "values"}``, or ``{"status": "no integer prior"}``.
+    """
+    import numpy as np
+    import torch
+
+    from lic.hw.hyper_csim import HyperCSim
+
+    prior = getattr(model, "int_prior", None)
+    if prior is None:
+        return {"status": "no integer prior"}
+    sim = HyperCSim.from_prior(prior, work_dir=work_dir, max_width=max(crop // 16, 1))
+    rows = []
+    for name, img in kodak:
+        h, w = img.shape[-2:]
+        c = min(crop, h, w) // 64 * 64
+        x = img[:, (h - c) // 2:(h - c) // 2 + c, (w - c) // 2:(w - c) // 2 + c]
+        with torch.no_grad():
+            y_abs = prior.y_abs(model.g_a(x[None]))
+        z = prior.h_a.run(y_abs)
+        q = prior.z_symbols(y_abs)
+        z_hat = np.clip((q << prior.z_frac) + prior.z_median.reshape(1, -1, 1, 1), -(1 << 15), (1 << 15) - 1)
+        idx = prior.h_s.run(z_hat)
+        sz, si = sim.run(y_abs[0], "h_a").output, sim.run(z_hat[0], "h_s").output
+        rows.append({"image": name, "h_a_values": int(z.size), "h_a_mismatches": int(np.count_nonzero(sz != z[0])),
+                     "h_s_values": int(idx.size), "h_s_mismatches": int(np.count_nonzero(si != idx[0]))})
+    return {"status": "ok", "rows": rows, "values": sum(r["h_a_values"] + r["h_s_values"] for r in rows),
+            "mismatches": sum(r["h_a_mismatches"] + r["h_s_mismatches"] for r in rows)}

@@ -28,7 +28,7 @@ from lic.study.artifacts import StageArtifact, input_keys, load_model, prepare
 from lic.study.config import HlsConfig
 from lic.study.params import stage_presets
 from lic.study.plots import finish_layout, save_figure
-from lic.study.stages.cosim import cosim_report
+from lic.study.stages.cosim import cosim_report, hyper_csim
 from lic.train.specs import lambda_tag
 
 __all__ = ["PRESETS", "reads", "key_inputs", "run", "cosim_report", "fps_sweep", "fps_figure", "plan_layer_table",
@@ -156,6 +156,7 @@ def run(cfg: HlsConfig, inputs: dict[str, StageArtifact] | None = None, *, out: 
     gs.save(st.dir / "int_g_s.npz")
     hw = _hardware(p, st, int(model.N), int(model.M))
     csim = _csim(hw, model, ga, gs)
+    csim_hyper = hyper_csim(model, csim["kodak"], p.csim_crop, st.dir / "hls")
     tables = _model_tables(hw, csim["cycles"])
     rtl = _rtl_units(p, st)
     rtl_ga = _rtl_ga(hw, ga, csim["kodak"]) if p.rtl_ga else {"status": "disabled"}
@@ -163,6 +164,7 @@ def run(cfg: HlsConfig, inputs: dict[str, StageArtifact] | None = None, *, out: 
     results = {
         "source": {"stage": src.stage, "key": src.key, "N": hw.N, "M": hw.M},
         "csim": csim["summary"],
+        "csim_hyper": csim_hyper,  # the integer entropy model's h_a, h_s (lic.codec.intprior) in the HLS C-sim
         "codec_vs_float": csim["codec_vs_float"],
         "saturations": {"g_a": {k: int(v) for k, v in ga.saturations.items()},
                         "g_s": {k: int(v) for k, v in gs.saturations.items()}},
