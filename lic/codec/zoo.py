@@ -42,7 +42,8 @@ def curves(weights_dir: Path | None = None) -> dict[str, list[dict]]:
 
 def released_curve(name: str, weights_dir: Path | None = None) -> list[dict]:
     """The training curve of released model ``name`` (:func:`curves`); empty when it has none recorded."""
-    return curves(weights_dir).get(name, [])
+    c = curves(weights_dir)
+    return c.get(name) or c.get(name.removesuffix(INT_SUFFIX), [])  # an -int variant trained as its float model
 
 
 def _verified(file: str, sha256: str, verify: bool) -> Path:
