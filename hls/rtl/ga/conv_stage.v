@@ -52,6 +52,7 @@ module ga_conv_stage #(
     parameter integer SH_BITS    = 8,
     parameter integer OUT_BITS   = 16,
     parameter integer OUT_SIGNED = 1,
+    parameter integer RELU       = 0,    // 1: max(0, .) before the output clamp (fused ReLU)
     parameter integer DEPTH      = 2,
     parameter integer FANIN      = 4,    // > 1: ga_mac_pe (registered FANIN-input adder
                                          // tree a level); 1: conv_pe (one combinational sum)
@@ -84,14 +85,6 @@ module ga_conv_stage #(
     localparam integer BW  = ACC_BITS + SH_BITS;
     localparam integer NE  = (ROWS + 1) / 2, NO = ROWS / 2;   // even-row / odd-row banks
     localparam integer EB  = (NE > 1) ? $clog2(NE) : 1, OB = (NO > 1) ? $clog2(NO) : 1;
-    function integer nrq(input integer dummy);  // fewest requantisers r | PE with PE/r <= NCI
-        integer r;
-        begin
-            nrq = PE;
-            for (r = PE; r >= 1; r = r - 1)
-                if (PE % r == 0 && PE / r <= NCI) nrq = r;
-        end
-    endfunction
 
     reg [PE*BW-1:0]          brom [0:NCO-1];
     initial $readmemh(BFILE, brom);
@@ -317,63 +310,17 @@ module ga_conv_stage #(
     end
 
     // ------------------------------------------------------------------ PE array
-    // INT8_PACK and PE even and activations <= 9 bits as signed and int8 weights (and the
-    // tree PE): PE/2 ga_mac_pe units with PACK = 2, unit u computing channels 2u, 2u+1 with
-    // one DSP multiply a SIMD lane (lic.fpga_model conv_dsp's rule); else PE units of one.
-    localparam integer AXS  = A_BITS + (A_SIGNED ? 0 : 1);
-    localparam integer PACK = (INT8_PACK != 0 && FANIN > 1 && PE % 2 == 0 && AXS <= 9
-                               && W_BITS <= 8) ? 2 : 1;
-    localparam integer NU   = PE / PACK;
-    localparam integer GB   = $clog2(NIN + 1) + 1;          // guard bits of the exact sum
-    localparam integer AW   = ((AXS + W_BITS > ACC_BITS) ? AXS + W_BITS : ACC_BITS) + GB;
-    localparam integer NRQ  = RQ_SHARE ? nrq(0) : PE;       // shared requantisers
-    wire [NU-1:0]          u_ready, u_valid;
+    // ga_pe_array (mac_pe.v): PE ga_mac_pe units (or PE/2 with INT8 packing) and the shared
+    // requantisers; en is its global stall
     wire [PE*OUT_BITS-1:0] u_y;
     wire [PE*2-1:0]        u_sat;
     wire                   c_ready, c_valid;
-    genvar p, q;
-    generate
-        if (FANIN > 1) begin : g_tree
-            wire [PE*AW-1:0]      u_acc;
-            wire [PE*SH_BITS-1:0] u_sh;
-            wire                  rq_ready;
-            for (p = 0; p < NU; p = p + 1) begin : g_pe
-                wire [PACK*ACC_BITS-1:0] bias;
-                wire [PACK*SH_BITS-1:0]  shift;
-                for (q = 0; q < PACK; q = q + 1) begin : g_bs
-                    assign bias[q*ACC_BITS +: ACC_BITS] = b_bs[(p*PACK + q)*BW +: ACC_BITS];
-                    assign shift[q*SH_BITS +: SH_BITS]  = b_bs[(p*PACK + q)*BW + ACC_BITS +: SH_BITS];
-                end
-                ga_mac_pe #(.SIMD(SIMD), .NBEATS(NCI), .A_BITS(A_BITS), .A_SIGNED(A_SIGNED),
-                            .W_BITS(W_BITS), .ACC_BITS(ACC_BITS), .SH_BITS(SH_BITS),
-                            .FANIN(FANIN), .PACK(PACK), .AW(AW)) u (
-                    .clk(clk), .rst(rst), .in_valid(b_v), .in_ready(u_ready[p]), .in_a(b_a),
-                    .in_w(b_w[p*PACK*SIMD*W_BITS +: PACK*SIMD*W_BITS]),
-                    .in_bias(bias), .in_shift(shift),
-                    .out_valid(u_valid[p]), .out_ready(rq_ready),
-                    .out_acc(u_acc[p*PACK*AW +: PACK*AW]),
-                    .out_shift(u_sh[p*PACK*SH_BITS +: PACK*SH_BITS]));
-            end
-            ga_requant #(.PE(PE), .NRQ(NRQ), .AW(AW), .ACC_BITS(ACC_BITS), .SH_BITS(SH_BITS),
-                         .OUT_BITS(OUT_BITS), .OUT_SIGNED(OUT_SIGNED)) u_rq (
-                .clk(clk), .rst(rst), .in_valid(u_valid[0]), .in_ready(rq_ready),
-                .in_acc(u_acc), .in_shift(u_sh), .out_valid(c_valid), .out_ready(c_ready),
-                .out_y(u_y), .out_sat(u_sat));
-        end else begin : g_flat
-            for (p = 0; p < NU; p = p + 1) begin : g_pe
-                conv_pe #(.SIMD(SIMD), .NBEATS(NCI), .A_BITS(A_BITS), .A_SIGNED(A_SIGNED),
-                          .W_BITS(W_BITS), .ACC_BITS(ACC_BITS), .SH_BITS(SH_BITS),
-                          .OUT_BITS(OUT_BITS), .OUT_SIGNED(OUT_SIGNED)) u (
-                    .clk(clk), .rst(rst), .in_valid(b_v), .in_ready(u_ready[p]), .in_a(b_a),
-                    .in_w(b_w[p*SIMD*W_BITS +: SIMD*W_BITS]),
-                    .in_bias(b_bs[p*BW +: ACC_BITS]), .in_shift(b_bs[p*BW + ACC_BITS +: SH_BITS]),
-                    .out_valid(u_valid[p]), .out_ready(c_ready),
-                    .out_y(u_y[p*OUT_BITS +: OUT_BITS]), .out_sat(u_sat[2*p +: 2]));
-            end
-            assign c_valid = u_valid[0];
-        end
-    endgenerate
-    assign en = u_ready[0];  // all units share in_valid/out_ready: identical control state
+    ga_pe_array #(.PE(PE), .SIMD(SIMD), .NCI(NCI), .NIN(NIN), .A_BITS(A_BITS),
+                  .A_SIGNED(A_SIGNED), .W_BITS(W_BITS), .ACC_BITS(ACC_BITS), .SH_BITS(SH_BITS),
+                  .OUT_BITS(OUT_BITS), .OUT_SIGNED(OUT_SIGNED), .RELU(RELU), .FANIN(FANIN),
+                  .INT8_PACK(INT8_PACK), .RQ_SHARE(RQ_SHARE)) u_pe (
+        .clk(clk), .rst(rst), .in_valid(b_v), .en(en), .in_a(b_a), .in_w(b_w), .in_bs(b_bs),
+        .out_valid(c_valid), .out_ready(c_ready), .out_y(u_y), .out_sat(u_sat));
 
     wire [31:0] sat_count;
     ga_collect #(.PE(PE), .NCO(NCO), .OB(OUT_BITS), .DEPTH(DEPTH)) u_col (

@@ -243,6 +243,8 @@ endmodule
 //   left  (shift <= 0): clamp(a, +-2^(OUT_BITS+1)) << min(-shift, OUT_BITS + 1), 2 OUT_BITS + 4
 //     bits: every a the clamp changes, and every shift the min changes, saturates the output
 //     either way (|a << s| >= 2^(OUT_BITS+1)), so the clamped value and the flags are unchanged.
+// RELU = 1 (a conv with a fused ReLU): y = sat(max(0, rshift_round(a, shift)), out_min, out_max),
+// the max not counted as a clamp (as lic.fixedpoint counts it).
 // Latency: 1 (capture) + j (issue) + 1 (shift) + 1 (clamp) cycles for channel g*L + j.
 module ga_requant #(
     parameter integer PE         = 4,
@@ -251,7 +253,8 @@ module ga_requant #(
     parameter integer ACC_BITS   = 32,
     parameter integer SH_BITS    = 8,
     parameter integer OUT_BITS   = 16,
-    parameter integer OUT_SIGNED = 1
+    parameter integer OUT_SIGNED = 1,
+    parameter integer RELU       = 0     // 1: y = max(0, .) before the clamp (not counted)
 ) (
     input  wire                     clk,
     input  wire                     rst,
@@ -344,9 +347,11 @@ module ga_requant #(
                 r_asat <= a_hi | a_lo;
             end
             // ---------------------------------------------------------- output clamp
-            wire o_hi = r_y > OUT_MAX, o_lo = r_y < OUT_MIN;
+            // fused ReLU (lic.fixedpoint conv attr relu): max(0, .) first, then the clamp
+            wire signed [YW-1:0] r_r = (RELU != 0 && r_y < 0) ? {YW{1'b0}} : r_y;
+            wire o_hi = r_r > OUT_MAX, o_lo = r_r < OUT_MIN;
             wire [OUT_BITS-1:0] y = o_hi ? OUT_MAX[OUT_BITS-1:0] : o_lo ? OUT_MIN[OUT_BITS-1:0]
-                                                                  : r_y[OUT_BITS-1:0];
+                                                                  : r_r[OUT_BITS-1:0];
             wire [1:0]          ys = {1'b0, r_asat} + {1'b0, o_hi | o_lo};
             reg [L*OUT_BITS-1:0] gy;          // this requantiser's L channels of the word
             reg [L*2-1:0]        gs;
@@ -364,6 +369,111 @@ module ga_requant #(
     always @(posedge clk)
         if (rst) out_valid <= 1'b0;
         else if (en) out_valid <= s_v & s_last;
+endmodule
+
+
+// The MAC array of a conv stage (ga_conv_stage, ga_win3_stage): PE output channels x SIMD
+// lanes a beat, fed from the stage's beat register (in_valid, in_a = SIMD activations,
+// in_w = PE x SIMD weights, in_bs = PE x {shift, bias}); NCI beats a job (one output pixel's
+// fold of PE channels), NIN = the window vector's length (sizes the accumulator's guard bits).
+//   FANIN > 1: PE ga_mac_pe units (PE/2 with PACK = 2: INT8_PACK, PE even, activations <= 9
+//              bits as signed, int8 weights -- two channels a DSP multiply, WP486) and NRQ
+//              shared ga_requant requantisers (the fewest dividing PE with PE/NRQ <= NCI);
+//   FANIN = 1: PE conv_pe units (hls/rtl/conv_pe.v; no fused ReLU).
+// en: the units' global stall (all share in_valid / out_ready: identical control state).
+module ga_pe_array #(
+    parameter integer PE         = 1,
+    parameter integer SIMD       = 1,
+    parameter integer NCI        = 1,
+    parameter integer NIN        = 1,
+    parameter integer A_BITS     = 8,
+    parameter integer A_SIGNED   = 1,
+    parameter integer W_BITS     = 8,
+    parameter integer ACC_BITS   = 32,
+    parameter integer SH_BITS    = 8,
+    parameter integer OUT_BITS   = 16,
+    parameter integer OUT_SIGNED = 1,
+    parameter integer RELU       = 0,
+    parameter integer FANIN      = 4,
+    parameter integer INT8_PACK  = 1,
+    parameter integer RQ_SHARE   = 1
+) (
+    input  wire                          clk,
+    input  wire                          rst,
+    input  wire                          in_valid,
+    output wire                          en,
+    input  wire [SIMD*A_BITS-1:0]        in_a,
+    input  wire [PE*SIMD*W_BITS-1:0]     in_w,
+    input  wire [PE*(ACC_BITS+SH_BITS)-1:0] in_bs,
+    output wire                          out_valid,
+    input  wire                          out_ready,
+    output wire [PE*OUT_BITS-1:0]        out_y,
+    output wire [PE*2-1:0]               out_sat
+);
+    localparam integer BW   = ACC_BITS + SH_BITS;
+    function integer nrq(input integer dummy);  // fewest requantisers r | PE with PE/r <= NCI
+        integer r;
+        begin
+            nrq = PE;
+            for (r = PE; r >= 1; r = r - 1)
+                if (PE % r == 0 && PE / r <= NCI) nrq = r;
+        end
+    endfunction
+    localparam integer AXS  = A_BITS + (A_SIGNED ? 0 : 1);
+    localparam integer PACK = (INT8_PACK != 0 && FANIN > 1 && PE % 2 == 0 && AXS <= 9
+                               && W_BITS <= 8) ? 2 : 1;
+    localparam integer NU   = PE / PACK;
+    localparam integer GB   = $clog2(NIN + 1) + 1;          // guard bits of the exact sum
+    localparam integer AW   = ((AXS + W_BITS > ACC_BITS) ? AXS + W_BITS : ACC_BITS) + GB;
+    localparam integer NRQ  = RQ_SHARE ? nrq(0) : PE;       // shared requantisers
+    wire [NU-1:0] u_ready, u_valid;
+    genvar p, q;
+    generate
+        if (FANIN > 1) begin : g_tree
+            wire [PE*AW-1:0]      u_acc;
+            wire [PE*SH_BITS-1:0] u_sh;
+            wire                  rq_ready;
+            for (p = 0; p < NU; p = p + 1) begin : g_pe
+                wire [PACK*ACC_BITS-1:0] bias;
+                wire [PACK*SH_BITS-1:0]  shift;
+                for (q = 0; q < PACK; q = q + 1) begin : g_bs
+                    assign bias[q*ACC_BITS +: ACC_BITS] = in_bs[(p*PACK + q)*BW +: ACC_BITS];
+                    assign shift[q*SH_BITS +: SH_BITS]  = in_bs[(p*PACK + q)*BW + ACC_BITS +: SH_BITS];
+                end
+                ga_mac_pe #(.SIMD(SIMD), .NBEATS(NCI), .A_BITS(A_BITS), .A_SIGNED(A_SIGNED),
+                            .W_BITS(W_BITS), .ACC_BITS(ACC_BITS), .SH_BITS(SH_BITS),
+                            .FANIN(FANIN), .PACK(PACK), .AW(AW)) u (
+                    .clk(clk), .rst(rst), .in_valid(in_valid), .in_ready(u_ready[p]), .in_a(in_a),
+                    .in_w(in_w[p*PACK*SIMD*W_BITS +: PACK*SIMD*W_BITS]),
+                    .in_bias(bias), .in_shift(shift),
+                    .out_valid(u_valid[p]), .out_ready(rq_ready),
+                    .out_acc(u_acc[p*PACK*AW +: PACK*AW]),
+                    .out_shift(u_sh[p*PACK*SH_BITS +: PACK*SH_BITS]));
+            end
+            ga_requant #(.PE(PE), .NRQ(NRQ), .AW(AW), .ACC_BITS(ACC_BITS), .SH_BITS(SH_BITS),
+                         .OUT_BITS(OUT_BITS), .OUT_SIGNED(OUT_SIGNED), .RELU(RELU)) u_rq (
+                .clk(clk), .rst(rst), .in_valid(u_valid[0]), .in_ready(rq_ready),
+                .in_acc(u_acc), .in_shift(u_sh), .out_valid(out_valid), .out_ready(out_ready),
+                .out_y(out_y), .out_sat(out_sat));
+        end else begin : g_flat
+            if (RELU != 0) begin : g_bad
+                // elaboration error: conv_pe has no fused ReLU (use FANIN > 1)
+                ga_pe_array_RELU_needs_FANIN_above_1 u_bad ();
+            end
+            for (p = 0; p < NU; p = p + 1) begin : g_pe
+                conv_pe #(.SIMD(SIMD), .NBEATS(NCI), .A_BITS(A_BITS), .A_SIGNED(A_SIGNED),
+                          .W_BITS(W_BITS), .ACC_BITS(ACC_BITS), .SH_BITS(SH_BITS),
+                          .OUT_BITS(OUT_BITS), .OUT_SIGNED(OUT_SIGNED)) u (
+                    .clk(clk), .rst(rst), .in_valid(in_valid), .in_ready(u_ready[p]), .in_a(in_a),
+                    .in_w(in_w[p*SIMD*W_BITS +: SIMD*W_BITS]),
+                    .in_bias(in_bs[p*BW +: ACC_BITS]), .in_shift(in_bs[p*BW + ACC_BITS +: SH_BITS]),
+                    .out_valid(u_valid[p]), .out_ready(out_ready),
+                    .out_y(out_y[p*OUT_BITS +: OUT_BITS]), .out_sat(out_sat[2*p +: 2]));
+            end
+            assign out_valid = u_valid[0];
+        end
+    endgenerate
+    assign en = u_ready[0];
 endmodule
 
 `default_nettype wire
