@@ -291,7 +291,7 @@ def conv_inst(k: int, layer, lf: LayerFold, cfg, rom_dir: str = "roms") -> str:
                ROWS=lf.linebuf_rows, A_BITS=a["in_bits"], A_SIGNED=int(a["in_signed"]),
                W_BITS=cfg.weight_bits, ACC_BITS=cfg.acc_bits, SH_BITS=8, OUT_BITS=a["out_bits"],
                OUT_SIGNED=int(a["out_signed"]), DEPTH=lf.fifo_depth, FANIN=FANIN,
-               INT8_PACK=INT8_PACK)
+               INT8_PACK=INT8_PACK, **({"RELU": 1} if a.get("relu") else {}))  # h_a's fused ReLU
     return _inst("ga_conv_stage", k, prm, rom_dir)
 
 

@@ -19,7 +19,7 @@ from lic.hw.fixedpoint import FixedPointConfig, IntLayer, IntTransform
 from lic.hw.rtl.units import ConvConfig, GdnConfig
 
 __all__ = ["Group", "VectorSet", "random_gdn_vectors", "random_conv_vectors", "layer_vectors",
-           "conv_jobs", "gdn_jobs", "reference_outputs", "demo_transforms", "default_sets"]
+           "conv_jobs", "gdn_jobs", "reference_outputs", "demo_transforms", "demo_encoder", "default_sets"]
 
 
 @dataclass
@@ -245,6 +245,53 @@ def demo_transforms(N: int = 8, M: int = 12, seed: int = 0, size: int = 64,
                                         size=(size, size), mode="bilinear", align_corners=False)
     ga, gs = fp.quantize_codec(model, x)
     return ga, gs, fp.image_to_int(x[0])
+
+
+def demo_encoder(N: int = 8, M: int = 12, seed: int = 0, hw: tuple[int, int] = (128, 192)):
+    """A tiny codec for the RTL encoder (:mod:`lic.hw.rtl.encoder`): integer g_a, integer prior, an image.
+
+    Untrained weights, rescaled so that every output of the encoder carries information: g_a's last conv x 40
+    (ŷ spans about -10..10), h_a's last x 20 (z symbols about -8..8), h_s's last x 30 plus a bias in [0, 1)
+    (indexes over half the scale table), the factorized prior's medians moved by U(-2, 2) (non-zero ``m``);
+    trained-like simplified GDNs as :func:`demo_transforms`. Calibrated on 4 smooth-noise images of ``hw``.
+
+    Returns:
+        ``(int g_a, IntPrior, pixels [3, H, W])``.
+    """
+    import torch
+    from compressai.layers import GDN, GDN1
+
+    from lic.codec.intprior import IntPrior
+    from lic.codec.models import build_model
+    from lic.hw import fixedpoint as fp
+
+    torch.manual_seed(seed)
+    model = build_model(N=N, M=M).eval()
+    g = torch.Generator().manual_seed(seed)
+    for k, m in enumerate(model.g_a):
+        if isinstance(m, GDN):
+            c = m.beta.numel()
+            n = GDN1(c)
+            with torch.no_grad():
+                n.beta.copy_(n.beta_reparam.init(0.5 + 1.5 * torch.rand(c, generator=g)))
+                n.gamma.copy_(n.gamma_reparam.init(0.2 * torch.rand(c, c, generator=g)))
+            model.g_a[k] = n
+    with torch.no_grad():
+        model.g_a[6].weight.mul_(40)
+        model.g_a[6].bias.mul_(40)
+        model.h_a[4].weight.mul_(20)
+        model.h_s[4].weight.mul_(30)
+        model.h_s[4].bias.add_(torch.rand(M, generator=g))
+        model.entropy_bottleneck.quantiles.add_(torch.rand(N, 1, 1, generator=g) * 4 - 2)
+
+    def image():
+        lo = torch.rand(1, 3, hw[0] // 8, hw[1] // 8, generator=g)
+        return torch.nn.functional.interpolate(lo, size=tuple(hw), mode="bilinear", align_corners=False)
+
+    calib = torch.cat([image() for _ in range(4)])
+    model.update(force=True)
+    ga = fp.quantize_transform(model.g_a, calib, role="analysis")
+    return ga, IntPrior.from_model(model, calib), fp.image_to_int(image()[0]).astype(np.int64)
 
 
 def default_sets(n_vectors: int = 10000, seed: int = 0, real: tuple | None = None,

@@ -1,0 +1,180 @@
+// The encoder's small units around the hyperprior stages (lic.hw.encoder is the reference):
+//
+//   ga_index_stage : h_s's scale index, index = #{k < NT : x > T_k} (lic.fixedpoint "index"),
+//                    PE lanes a beat, each comparing its value with all NT thresholds of a ROM
+//                    and summing the comparator outputs; uint8 out, C/PE beats a pixel;
+//   ga_absq        : h_a's input from the latents, min(|y| << SHIFT, 2^OUT_BITS - 1);
+//   ga_zq          : z -> symbols q = rshift_round(z - m, FRAC) and
+//                    ẑ = sat((q << FRAC) + m, Z_BITS signed), medians m from a ROM;
+//   ga_fork2       : one stream to two consumers (a lazy fork: a beat leaves when both take it;
+//                    the consumers' ready must not depend on their valid, as for every stage here).
+`timescale 1ns / 1ps
+`default_nettype none
+
+module ga_index_stage #(
+    parameter integer C       = 8,
+    parameter integer PE      = 1,
+    parameter integer IN_BITS = 16,     // unsigned scales
+    parameter integer NT      = 63,     // thresholds (levels - 1, <= 255)
+    parameter integer NPIX    = 16,     // pixels a frame (for the frame-0 counter)
+    parameter integer DEPTH   = 2,
+    parameter TFILE = "t.hex"           // NT words of IN_BITS + 1 bits (signed, clamped to
+                                        // [-1, 2^IN_BITS - 1] by the generator)
+) (
+    input  wire                    clk,
+    input  wire                    rst,
+    input  wire [31:0]             cycle,
+    input  wire                    in_valid,
+    output wire                    in_ready,
+    input  wire [C*IN_BITS-1:0]    in_data,
+    output wire                    out_valid,
+    input  wire                    out_ready,
+    output wire [C*8-1:0]          out_data,
+    output wire [9*32-1:0]         stats
+);
+    localparam integer TB = IN_BITS + 1;
+    localparam integer NF = C / PE;
+    localparam integer FW = (NF > 1) ? $clog2(NF) : 1;
+    reg [TB-1:0] trom [0:NT-1];
+    initial $readmemh(TFILE, trom);
+
+    reg               have;
+    reg [C*IN_BITS-1:0] x;
+    reg [FW-1:0]      f;
+    reg [31:0]        npix;
+    wire              c_ready;
+    reg               r_v;
+    reg [PE*8-1:0]    r_y;
+    wire en    = ~r_v | c_ready;
+    wire issue = have & en;
+    wire lastf = (f == NF - 1);
+    assign in_ready = ~have | (issue & lastf);
+    always @(posedge clk) begin
+        if (rst) begin
+            have <= 1'b0; f <= 0; r_v <= 1'b0; npix <= 0;
+        end else begin
+            if (in_valid & in_ready) begin
+                have <= 1'b1; f <= 0;
+            end else if (issue) begin
+                have <= ~lastf;
+                f <= lastf ? {FW{1'b0}} : f + 1'b1;
+            end
+            if (issue & lastf) npix <= npix + 1;
+            if (en) r_v <= issue;
+        end
+        if (in_valid & in_ready) x <= in_data;
+    end
+    wire [PE*IN_BITS-1:0] lanes;
+    ga_muxtree #(.N(NF), .W(PE*IN_BITS), .SB(FW)) u_sel (.d(x), .s(f), .y(lanes));
+    genvar p;
+    generate
+        for (p = 0; p < PE; p = p + 1) begin : g_lane
+            integer k;
+            reg [7:0] n;
+            always @* begin
+                n = 8'd0;
+                for (k = 0; k < NT; k = k + 1)
+                    n = n + {7'd0, $signed({1'b0, lanes[p*IN_BITS +: IN_BITS]}) > $signed(trom[k])};
+            end
+            always @(posedge clk) if (en) r_y[p*8 +: 8] <= n;
+        end
+    endgenerate
+    wire [31:0] sat_count;
+    ga_collect #(.PE(PE), .NCO(NF), .OB(8), .DEPTH(DEPTH)) u_col (
+        .clk(clk), .rst(rst), .in_valid(r_v), .in_ready(c_ready), .in_y(r_y),
+        .in_sat({(2*PE){1'b0}}), .out_valid(out_valid), .out_ready(out_ready),
+        .out_data(out_data), .sat_count(sat_count));
+
+    reg [31:0] c_busy, c_stall, c_starve, c_first, c_last, c_last0;
+    always @(posedge clk) begin
+        if (rst) begin
+            c_busy <= 0; c_stall <= 0; c_starve <= 0; c_first <= 0; c_last <= 0; c_last0 <= 0;
+        end else begin
+            if (issue) begin
+                c_busy <= c_busy + 1;
+                if (c_busy == 0) c_first <= cycle;
+                c_last <= cycle;
+                if (npix < NPIX) c_last0 <= cycle;
+            end else if (have) c_stall <= c_stall + 1;
+            else c_starve <= c_starve + 1;
+        end
+    end
+    assign stats = {c_last0, npix, sat_count, c_last, c_first, 32'd0, c_starve, c_stall, c_busy};
+endmodule
+
+// h_a's input: min(|y| << SHIFT, 2^OUT_BITS - 1) a channel (combinational)
+module ga_absq #(
+    parameter integer C        = 8,
+    parameter integer IN_BITS  = 16,    // signed latents
+    parameter integer SHIFT    = 0,
+    parameter integer OUT_BITS = 16
+) (
+    input  wire [C*IN_BITS-1:0]  y,
+    output wire [C*OUT_BITS-1:0] a
+);
+    localparam integer MW = IN_BITS + SHIFT + 1;
+    localparam [MW-1:0] MAX = (1 << OUT_BITS) - 1;
+    genvar c;
+    generate
+        for (c = 0; c < C; c = c + 1) begin : g_c
+            wire signed [IN_BITS-1:0] v = y[c*IN_BITS +: IN_BITS];
+            wire [MW-1:0] m = v[IN_BITS-1] ? -{{(MW-IN_BITS){v[IN_BITS-1]}}, v}
+                                           : {{(MW-IN_BITS){1'b0}}, v};
+            wire [MW-1:0] s = m << SHIFT;
+            assign a[c*OUT_BITS +: OUT_BITS] = (s > MAX) ? MAX[OUT_BITS-1:0] : s[OUT_BITS-1:0];
+        end
+    endgenerate
+endmodule
+
+// z -> symbols q and ẑ (combinational), exactly as lic.codec.intprior.IntPrior.z_symbols / .indexes
+module ga_zq #(
+    parameter integer C      = 8,
+    parameter integer Z_BITS = 16,      // signed z and ẑ
+    parameter integer FRAC   = 0,       // z_frac >= 0
+    parameter integer Q_BITS = 16,      // symbols (signed), wide enough for every z
+    parameter integer M_BITS = 40,      // arithmetic width (medians |m| < 2^30: checked)
+    parameter MFILE = "m.hex"           // C medians of M_BITS
+) (
+    input  wire [C*Z_BITS-1:0] z,
+    output wire [C*Q_BITS-1:0] q,
+    output wire [C*Z_BITS-1:0] zhat
+);
+    localparam signed [M_BITS-1:0] ZMAX = (64'sd1 <<< (Z_BITS - 1)) - 1;
+    localparam signed [M_BITS-1:0] ZMIN = -(64'sd1 <<< (Z_BITS - 1));
+    reg [M_BITS-1:0] mrom [0:C-1];
+    initial $readmemh(MFILE, mrom);
+    genvar c;
+    generate
+        for (c = 0; c < C; c = c + 1) begin : g_c
+            wire signed [M_BITS-1:0] m  = mrom[c];
+            wire signed [Z_BITS-1:0] zc = z[c*Z_BITS +: Z_BITS];
+            wire signed [M_BITS-1:0] d  = zc - m;     // sign-extended
+            wire signed [M_BITS-1:0] qv;
+            if (FRAC > 0) begin : g_r
+                assign qv = (d + (64'sd1 <<< (FRAC - 1))) >>> FRAC;
+            end else begin : g_0
+                assign qv = d;
+            end
+            wire signed [M_BITS-1:0] zh = (qv <<< FRAC) + m;
+            assign q[c*Q_BITS +: Q_BITS]    = qv[Q_BITS-1:0];
+            assign zhat[c*Z_BITS +: Z_BITS] = (zh > ZMAX) ? ZMAX[Z_BITS-1:0] :
+                                              (zh < ZMIN) ? ZMIN[Z_BITS-1:0] : zh[Z_BITS-1:0];
+        end
+    endgenerate
+endmodule
+
+// lazy fork: in -> a and b
+module ga_fork2 (
+    input  wire in_valid,
+    output wire in_ready,
+    output wire a_valid,
+    input  wire a_ready,
+    output wire b_valid,
+    input  wire b_ready
+);
+    assign in_ready = a_ready & b_ready;
+    assign a_valid  = in_valid & b_ready;
+    assign b_valid  = in_valid & a_ready;
+endmodule
+
+`default_nettype wire

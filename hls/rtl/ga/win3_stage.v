@@ -1,0 +1,299 @@
+// One folded layer over a 3x3, stride-1 input window (lic.fixedpoint conv / deconv, bit for bit):
+//
+//   PHASES = 1: conv 3x3, stride 1, pad 1 (h_a.0, h_s.2): output (y, x) = window (y, x), H x W;
+//   PHASES = 4: transposed conv 5x5, stride 2, pad 2, output_pad 1 (h_s.0, h_s.1) as four
+//               sub-pixel phases (lic.hw.hls_export.deconv_phase_matrix, hls/src/deconv.h):
+//               output (2i + py, 2j + px) = window (i, j) with the weights of phase py*2 + px,
+//               window position (a, b) = input (i-1+a, j-1+b) carrying deconv tap
+//               (ky, kx) = (py + 2(2-a), px + 2(2-b)) (weight 0 where ky or kx is 5: the
+//               phase-uniform schedule's idle taps); 2H x 2W. Input row i is walked twice
+//               (py = 0, 1: output rows 2i, 2i+1), each window gives two output pixels (px).
+//
+//   line buffer : ROWS (>= 4) banks of one input row each (row r in bank r mod ROWS), one word a
+//                 pixel (CIN values of A_BITS), written one pixel a beat in raster order while
+//                 the row is not in use (back-pressure else); block RAM, or LUT RAM for rows of
+//                 LB_LUT_MAX pixels or less. Rows / columns outside the image read as 0 (the bank
+//                 read register's reset).
+//   window      : rows i-1..i+1 (bank muxes: ga_muxtree of ROWS leaves a window row), two column
+//                 registers (j-1, j) plus the bank read registers as column j+1: one bank read a
+//                 window move. A row pass starts when rows up to i+1 are complete, with 2 fill cycles.
+//   MAC array   : ga_pe_array (mac_pe.v) over the window vector v[(a*3 + b)*CIN + c]; beat (co, ci)
+//                 gives unit p the weights of output channel co*PE+p, lanes ci*SIMD..+SIMD-1.
+//                 An output pixel is NCO*NCI beats (NCO = COUT/PE, NCI = 9*CIN/SIMD), II = 1.
+//   ROMs        : WFILE word (ph*NCO + co)*NCI + ci = PE x SIMD weights of phase ph, BFILE word
+//                 co = PE x {shift, bias} (all phases); read synchronously into the beat register.
+//   collector   : ga_collect + FIFO (one output pixel a word).
+// Frames follow each other with no gap (absolute stream rows, as ga_conv_stage).
+// Counters (stats): busy, stall, starve, fill, first, last, clamps, pixels out, last beat of frame 0.
+`timescale 1ns / 1ps
+`default_nettype none
+
+module ga_win3_stage #(
+    parameter integer CIN        = 8,
+    parameter integer COUT       = 8,
+    parameter integer H          = 8,    // input rows
+    parameter integer W          = 8,    // input columns
+    parameter integer PE         = 1,
+    parameter integer SIMD       = 1,
+    parameter integer ROWS       = 4,    // line-buffer rows (>= 4)
+    parameter integer PHASES     = 1,    // 1: conv 3x3/s1; 4: deconv 5x5/s2 (sub-pixel phases)
+    parameter integer A_BITS     = 8,
+    parameter integer A_SIGNED   = 0,
+    parameter integer W_BITS     = 8,
+    parameter integer ACC_BITS   = 32,
+    parameter integer SH_BITS    = 8,
+    parameter integer OUT_BITS   = 8,
+    parameter integer OUT_SIGNED = 0,
+    parameter integer RELU       = 0,
+    parameter integer DEPTH      = 2,
+    parameter integer FANIN      = 4,
+    parameter integer INT8_PACK  = 1,
+    parameter integer RQ_SHARE   = 1,
+    parameter integer ROM_LUT_MAX = 64,
+    parameter integer LB_LUT_MAX = 64,
+    parameter WFILE = "w.hex",
+    parameter BFILE = "b.hex"
+) (
+    input  wire                      clk,
+    input  wire                      rst,
+    input  wire [31:0]               cycle,
+    input  wire                      in_valid,
+    output wire                      in_ready,
+    input  wire [CIN*A_BITS-1:0]     in_data,
+    output wire                      out_valid,
+    input  wire                      out_ready,
+    output wire [COUT*OUT_BITS-1:0]  out_data,
+    output wire [9*32-1:0]           stats
+);
+    localparam integer PX  = CIN * A_BITS;              // one pixel
+    localparam integer NIN = 9 * CIN;
+    localparam integer NCO = COUT / PE, NCI = NIN / SIMD;
+    localparam integer CWO = (NCO > 1) ? $clog2(NCO) : 1;
+    localparam integer CWI = (NCI > 1) ? $clog2(NCI) : 1;
+    localparam integer BW  = ACC_BITS + SH_BITS;
+    localparam integer RB  = (ROWS > 1) ? $clog2(ROWS) : 1;
+    localparam integer NP  = (PHASES == 4) ? 2 : 1;     // row passes = output pixels a window
+    localparam integer NW  = PHASES * NCO * NCI;        // weight ROM words
+    generate
+        if (ROWS < 4 || !(PHASES == 1 || PHASES == 4)) begin : g_bad
+            ga_win3_stage_needs_ROWS_ge_4_and_PHASES_1_or_4 u_bad ();
+        end
+    endgenerate
+
+    reg [PE*BW-1:0] brom [0:NCO-1];
+    initial $readmemh(BFILE, brom);
+
+    // ------------------------------------------------------------------ line-buffer writer
+    localparam [2:0] S_WAIT = 0, S_F1 = 1, S_F2 = 2, S_RUN = 3;
+    reg  [2:0]    state;
+    reg  [15:0]   iy, jx;                  // window centre: input row, column
+    reg           py, px;                  // row pass, pixel of the window (PHASES = 4)
+    reg  [31:0]   wr_row, base;            // rows written since reset; stream row of row 0
+    reg  [15:0]   wr_col;
+    reg  [RB-1:0] wr_b;                    // bank of the row being written
+    wire [31:0] rel = base + (iy > 0 ? {16'd0, iy} - 32'd1 : 32'd0);  // oldest row in use
+    assign in_ready = wr_row < rel + ROWS;
+    wire wr_fire = in_valid & in_ready;
+    always @(posedge clk) begin
+        if (rst) begin
+            wr_row <= 0; wr_col <= 0; wr_b <= 0;
+        end else if (wr_fire) begin
+            if (wr_col == W - 1) begin
+                wr_col <= 0; wr_row <= wr_row + 1;
+                wr_b <= (wr_b == ROWS - 1) ? {RB{1'b0}} : wr_b + 1'b1;
+            end else wr_col <= wr_col + 1;
+        end
+    end
+
+    // ------------------------------------------------------------------ banks
+    reg  [RB-1:0]   rb;                    // bank of row iy-1 (stream rows)
+    reg  [15:0]     rd_addr;
+    wire            rd_en;
+    reg  [2:0]      vk;                    // window row a inside the image
+    reg  [ROWS-1:0] kill;                  // read as zero: row or column outside
+    integer kk, rk, d;
+    always @* begin
+        for (kk = 0; kk < 3; kk = kk + 1) begin
+            rk = iy + kk - 1;
+            vk[kk] = (rk >= 0) && (rk < H);
+        end
+        for (d = 0; d < ROWS; d = d + 1) begin  // bank d is window row (d - rb) mod ROWS
+            rk = (d >= rb) ? d - rb : d + ROWS - rb;
+            kill[d] = !(rd_addr < W) || rk > 2 || !vk[rk > 2 ? 0 : rk];
+        end
+    end
+    wire [ROWS*PX-1:0] rd_q;
+    genvar b;
+    generate
+        for (b = 0; b < ROWS; b = b + 1) begin : g_bank
+            wire wr_b_en = wr_fire && wr_b == b;
+            reg [PX-1:0] q;
+            if (W > LB_LUT_MAX) begin : g_bram
+                reg [PX-1:0] mem [0:W-1];
+                always @(posedge clk) begin
+                    if (wr_b_en) mem[wr_col] <= in_data;
+                    if (rd_en) q <= kill[b] ? {PX{1'b0}} : mem[rd_addr];
+                end
+            end else begin : g_lutram
+                (* ram_style = "distributed" *) reg [PX-1:0] mem [0:W-1];
+                wire clr = rd_en & kill[b];
+                always @(posedge clk) begin
+                    if (wr_b_en) mem[wr_col] <= in_data;
+                    if (clr) q <= {PX{1'b0}};
+                    else if (rd_en) q <= mem[rd_addr];
+                end
+            end
+            assign rd_q[b*PX +: PX] = q;
+        end
+    endgenerate
+
+    // ------------------------------------------------------------------ window
+    reg  [3*PX-1:0]   wc0, wc1;            // columns j-1, j (rows a = 0..2)
+    wire [3*PX-1:0]   col3;                // column j+1 (bank registers)
+    reg  [NIN*A_BITS-1:0] win;             // v[(a*3 + b)*CIN + c]
+    reg  [3*RB-1:0]   bsel;
+    integer a, r;
+    genvar k2;
+    generate
+        for (k2 = 0; k2 < 3; k2 = k2 + 1) begin : g_col3
+            ga_muxtree #(.N(ROWS), .W(PX), .SB(RB)) u_m (
+                .d(rd_q), .s(bsel[k2*RB +: RB]), .y(col3[k2*PX +: PX]));
+        end
+    endgenerate
+    always @* begin
+        for (a = 0; a < 3; a = a + 1) begin
+            r = rb + a;
+            if (r >= ROWS) r = r - ROWS;
+            bsel[a*RB +: RB] = r[RB-1:0];
+            win[(a*3 + 0)*PX +: PX] = wc0[a*PX +: PX];
+            win[(a*3 + 1)*PX +: PX] = wc1[a*PX +: PX];
+            win[(a*3 + 2)*PX +: PX] = col3[a*PX +: PX];
+        end
+    end
+
+    // ------------------------------------------------------------------ fold loop
+    wire          en;                      // the PE array's global stall
+    reg [CWO-1:0] co;
+    reg [CWI-1:0] ci;
+    reg [31:0]    npix;
+    wire py_last   = (NP == 1) | py;
+    wire px_last   = (NP == 1) | px;
+    wire issue     = (state == S_RUN) & en;
+    wire last_beat = (co == NCO - 1) & (ci == NCI - 1);
+    wire done      = issue & last_beat;    // an output pixel's last beat
+    wire adv       = done & px_last;       // the window moves one column
+    wire [31:0] need = base + ((iy + 17'd2 > H) ? H : iy + 17'd2);
+    assign rd_en = (state == S_F1) | (state == S_F2) | adv;
+    always @* begin
+        case (state)
+            S_F1:    rd_addr = 0;
+            S_F2:    rd_addr = 1;
+            default: rd_addr = jx + 2;
+        endcase
+    end
+    always @(posedge clk) begin
+        if (rst) begin
+            state <= S_WAIT; iy <= 0; jx <= 0; py <= 0; px <= 0; co <= 0; ci <= 0; npix <= 0;
+            base <= 0; rb <= ROWS - 1;         // row -1
+        end else begin
+            case (state)
+                S_WAIT: if (wr_row >= need) state <= S_F1;
+                S_F1:   state <= S_F2;
+                S_F2:   state <= S_RUN;
+                S_RUN: if (issue) begin
+                    ci <= (ci == NCI - 1) ? {CWI{1'b0}} : ci + 1'b1;
+                    if (ci == NCI - 1) co <= last_beat ? {CWO{1'b0}} : co + 1'b1;
+                    if (last_beat) begin
+                        npix <= npix + 1;
+                        px <= ~px_last;
+                        if (px_last) begin
+                            if (jx == W - 1) begin
+                                jx <= 0; state <= S_WAIT; py <= ~py_last;
+                                if (py_last) begin  // next input row (continuous across frames)
+                                    rb <= (rb == ROWS - 1) ? {RB{1'b0}} : rb + 1'b1;
+                                    if (iy == H - 1) begin
+                                        iy <= 0; base <= base + H;
+                                    end else iy <= iy + 1;
+                                end
+                            end else jx <= jx + 1;
+                        end
+                    end
+                end
+                default: ;
+            endcase
+        end
+    end
+    wire wc_first = ~rst & (state == S_F2);
+    wire wc_next  = ~rst & adv;
+    always @(posedge clk) begin
+        if (wc_first) wc0 <= {(3*PX){1'b0}};
+        else if (wc_next) wc0 <= wc1;
+        if (wc_first | wc_next) wc1 <= col3;
+    end
+
+    // ------------------------------------------------------------------ beat register (ROM read)
+    reg                        b_v;
+    reg [PE*SIMD*W_BITS-1:0]   b_w;
+    reg [PE*BW-1:0]            b_bs;
+    reg [SIMD*A_BITS-1:0]      b_a;
+    wire [SIMD*A_BITS-1:0]     a_sel;
+    ga_muxtree #(.N(NCI), .W(SIMD*A_BITS), .SB(CWI)) u_asel (.d(win), .s(ci), .y(a_sel));
+    wire [31:0] ph    = (NP == 2) ? {30'd0, py, px} : 32'd0;
+    wire [31:0] waddr = (ph * NCO + co) * NCI + ci;
+    generate
+        if (NW > ROM_LUT_MAX) begin : g_wbram
+            (* rom_style = "block" *) reg [PE*SIMD*W_BITS-1:0] wrom [0:NW-1];
+            initial $readmemh(WFILE, wrom);
+            always @(posedge clk) if (en) b_w <= wrom[waddr];
+        end else begin : g_wlut
+            reg [PE*SIMD*W_BITS-1:0] wrom [0:NW-1];
+            initial $readmemh(WFILE, wrom);
+            always @(posedge clk) if (en) b_w <= wrom[waddr];
+        end
+    endgenerate
+    always @(posedge clk) begin
+        if (rst) b_v <= 1'b0;
+        else if (en) b_v <= issue;
+        if (en) begin
+            b_bs <= brom[co];
+            b_a  <= a_sel;
+        end
+    end
+
+    // ------------------------------------------------------------------ PE array, collector
+    wire [PE*OUT_BITS-1:0] u_y;
+    wire [PE*2-1:0]        u_sat;
+    wire                   c_ready, c_valid;
+    ga_pe_array #(.PE(PE), .SIMD(SIMD), .NCI(NCI), .NIN(NIN), .A_BITS(A_BITS),
+                  .A_SIGNED(A_SIGNED), .W_BITS(W_BITS), .ACC_BITS(ACC_BITS), .SH_BITS(SH_BITS),
+                  .OUT_BITS(OUT_BITS), .OUT_SIGNED(OUT_SIGNED), .RELU(RELU), .FANIN(FANIN),
+                  .INT8_PACK(INT8_PACK), .RQ_SHARE(RQ_SHARE)) u_pe (
+        .clk(clk), .rst(rst), .in_valid(b_v), .en(en), .in_a(b_a), .in_w(b_w), .in_bs(b_bs),
+        .out_valid(c_valid), .out_ready(c_ready), .out_y(u_y), .out_sat(u_sat));
+    wire [31:0] sat_count;
+    ga_collect #(.PE(PE), .NCO(NCO), .OB(OUT_BITS), .DEPTH(DEPTH)) u_col (
+        .clk(clk), .rst(rst), .in_valid(c_valid), .in_ready(c_ready), .in_y(u_y),
+        .in_sat(u_sat), .out_valid(out_valid), .out_ready(out_ready), .out_data(out_data),
+        .sat_count(sat_count));
+
+    // ------------------------------------------------------------------ counters
+    reg [31:0] c_busy, c_stall, c_starve, c_fill, c_first, c_last, c_last0;
+    always @(posedge clk) begin
+        if (rst) begin
+            c_busy <= 0; c_stall <= 0; c_starve <= 0; c_fill <= 0; c_first <= 0; c_last <= 0;
+            c_last0 <= 0;
+        end else begin
+            if (issue) begin
+                c_busy <= c_busy + 1;
+                if (c_busy == 0) c_first <= cycle;
+                c_last <= cycle;
+                if (base == 0) c_last0 <= cycle;
+            end else if (state == S_RUN) c_stall <= c_stall + 1;
+            else if (state == S_WAIT && wr_row < need) c_starve <= c_starve + 1;
+            else c_fill <= c_fill + 1;
+        end
+    end
+    assign stats = {c_last0, npix, sat_count, c_last, c_first, c_fill, c_starve, c_stall, c_busy};
+endmodule
+
+`default_nettype wire
