@@ -122,20 +122,23 @@ def stage_cycles(l: LayerFold) -> int:
 
 def balanced_hyper_plan(t: IntTransform, hw: tuple[int, int], target_cycles: int,
                         max_simd: int | None = None, **kw) -> FoldingPlan:
-    """The plan whose every stage needs at most ``target_cycles`` a frame with the fewest MAC lanes (ties:
-    the larger SIMD); ``max_simd`` caps SIMD (the window vector's width a beat).
+    """The plan whose every stage needs at most ``target_cycles`` a frame with the fewest multipliers (MAC lanes
+    over :func:`lic.hw.rtl.ga.conv_pack`: INT8 packing halves them at an even PE on 8-bit inputs), then the
+    fewest lanes, then the larger SIMD; ``max_simd`` caps SIMD (the window vector's width a beat).
 
     Raises:
         ParameterError: a layer cannot meet the target even fully unrolled.
     """
     base = make_hyper_plan(t, hw, **kw)
+    layers = {l.name: l for l in t.layers}
     folds = {}
     for l in base.layers:
         best = None
         for pe in (d for d in range(1, l.cout + 1) if l.cout % d == 0):
             for simd in (d for d in range(1, min(l.in_dim, max_simd or l.in_dim) + 1) if l.in_dim % d == 0):
-                if stage_cycles(replace(l, pe=pe, simd=simd)) <= target_cycles:
-                    key = (pe * simd, -simd)
+                lf = replace(l, pe=pe, simd=simd)
+                if stage_cycles(lf) <= target_cycles:
+                    key = (pe * simd // rtl_ga.conv_pack(layers[l.name], lf, t.cfg), pe * simd, -simd)
                     if best is None or key < best[0]:
                         best = (key, (pe, simd))
         if best is None:

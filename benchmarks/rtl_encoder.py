@@ -1,0 +1,129 @@
+"""Benchmark: the released N=64 student's whole encoder in RTL (g_a -> ŷ, h_a -> z symbols, h_s -> indexes).
+
+The integer g_a is the post-training quantisation of the student (:func:`lic.hw.fixedpoint.quantize_transform`,
+8 training crops of 256 px, seed 17: as ``rtl_ga_kodak.py``); the integer prior is ``IntPrior.from_model``
+on 16 training crops (seed 0), what the ``-int`` release holds. g_a's folding is
+:func:`lic.hw.fpga_model.folding_plan`'s for the board at the frame's resolution, put on the padded frame by
+:func:`lic.hw.rtl.ga.regrid`; h_a / h_s / the index stage get the fewest lanes that need at most
+``--hyper-fraction`` of g_a's frame interval each (:func:`lic.hw.rtl.encoder.plan_for`).
+
+The frame is a true 1280x720 (or 1920x1080) photo: a centre crop of the first training photo that large (no
+photo is 1920x1080: that one is the photo resized, bicubic), replicate-padded to a multiple of 64 as the codec
+pads (1280x768, 1920x1088). Two frames stream back to back through the Verilator build; ŷ, the z symbols and
+the indexes are compared with :func:`lic.hw.encoder.reference` value by value; fps = clock / the cycles
+between the two frames' last indexes (one padded frame a 720p / 1080p frame).
+
+    nice -n 10 .venv/bin/python benchmarks/rtl_encoder.py --res 720p    # -> results/rtl_encoder_720p.json
+    nice -n 10 .venv/bin/python benchmarks/rtl_encoder.py --res 192x128 --plan-res 720p --out /tmp/s.json  # check
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+RES = {"720p": (1280, 720), "1080p": (1920, 1080)}
+
+
+def frame(train_dir: str, wh: tuple[int, int]) -> tuple[torch.Tensor, str]:
+    """``[3, H, W]`` in [0, 1]: a centre crop of the first photo at least ``wh``, else the first photo resized."""
+    from PIL import Image
+
+    from lic.data import images as data
+
+    w, h = wh
+    files = data.list_images(train_dir)
+    for f in files:
+        x = data.load_image(f)
+        if x.shape[-1] >= w and x.shape[-2] >= h:
+            y0, x0 = (x.shape[-2] - h) // 2, (x.shape[-1] - w) // 2
+            return x[:, y0:y0 + h, x0:x0 + w], f"{f.name} centre crop {w}x{h}"
+    im = Image.open(files[0]).convert("RGB").resize((w, h), Image.BICUBIC)
+    x = torch.from_numpy(np.asarray(im, dtype=np.float32) / 255.0).permute(2, 0, 1)
+    return x, f"{files[0].name} resized (bicubic) to {w}x{h}"
+
+
+def digest(t) -> str:
+    """SHA-256 of an integer transform's arrays and meta (its ``.npz`` content)."""
+    meta, arrays = t.to_dict()
+    h = hashlib.sha256(json.dumps(meta, sort_keys=True).encode())
+    for k in sorted(arrays):
+        h.update(k.encode() + np.ascontiguousarray(arrays[k]).astype("<i8").tobytes())
+    return h.hexdigest()
+
+
+def main(argv=None) -> dict:
+    from lic.codec import zoo
+    from lic.codec.intprior import IntPrior
+    from lic.data import images as data
+    from lic.fileio import write_json
+    from lic.hw import fixedpoint, fpga_model
+    from lic.hw.rtl import encoder as enc
+    from lic.hw.rtl import ga as rtl_ga
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--student", default="student-kd-pruned-n64-m192-l0.0067")
+    ap.add_argument("--res", default="720p", help="720p, 1080p or WxH")
+    ap.add_argument("--plan-res", default=None, help="resolution g_a's plan is chosen for (default --res)")
+    ap.add_argument("--board", default="zcu102")
+    ap.add_argument("--clock", type=float, default=200.0, help="MHz")
+    ap.add_argument("--hyper-fraction", type=float, default=0.5)
+    ap.add_argument("--frames", type=int, default=2)
+    ap.add_argument("--train-dir", default=str(ROOT.parent / "shared" / "data" / "photos"))
+    ap.add_argument("--work", default=None)
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args(argv)
+    torch.manual_seed(0)
+    torch.set_num_threads(2)
+    wh = RES.get(args.res) or tuple(int(v) for v in args.res.lower().split("x"))
+    t0 = time.time()
+    model = zoo.load_pretrained(args.student)
+    n, m = model.g_a[0].out_channels, model.g_a[-1].out_channels
+    calib = data.CropSampler(args.train_dir, crop=256, seed=17, max_images=32).batch(0, 8)
+    ga = fixedpoint.quantize_transform(model.g_a, calib, role="analysis")
+    prior = IntPrior.from_model(model, data.CropSampler(args.train_dir, crop=256, seed=0).batch(0, 16))
+    x, source = frame(args.train_dir, wh)
+    xp, _ = data.pad_to_multiple(x, 64)
+    pix = fixedpoint.image_to_int(xp).astype(np.int64)
+    pwh = RES.get(args.plan_res) or (tuple(int(v) for v in args.plan_res.lower().split("x")) if args.plan_res else wh)
+    src = fpga_model.folding_plan(n, m, board=args.board, resolution=pwh, clock_mhz=args.clock)
+    plan = enc.plan_for(ga, prior, rtl_ga.regrid(ga, src, pix.shape[1:]), args.hyper_fraction)
+    prep_s = time.time() - t0
+    work = args.work or str(ROOT / "artifacts" / f"rtl_encoder_{args.res}")
+    r = enc.measure(ga, prior, plan, pix, work, frames=args.frames, clock_mhz=args.clock)
+    out = {
+        "student": args.student, "weights_sha256": zoo.available().get(args.student, {}).get("sha256"),
+        "int_prior_digest": prior.digest().hex(), "int_ga_digest": digest(ga),
+        "model_digest": hashlib.sha256((digest(ga) + prior.digest().hex()).encode()).hexdigest(),
+        "image": source, "width": wh[0], "height": wh[1], "plan_resolution": list(pwh), "padded_hw": list(pix.shape[1:]),
+        "board": args.board, "clock_mhz": args.clock, "N": n, "M": m, "frames": r["frames"],
+        "fps": r["fps"], "fps_latency": r["fps_latency"], "mismatches": r["mismatches"],
+        "mismatches_total": sum(r["mismatches"].values()), "n_values": r["n_values"],
+        "cycles_frame_latency": r["cycles"], "cycles_interval": r["interval"], "frame_ends": r["frame_ends"],
+        "model_interval": r["model"]["interval"], "model_bottleneck": r["model"]["bottleneck"],
+        "interval_model_over_measured": r["interval_model_over_measured"],
+        "ga_model_interval": r["model"]["ga_interval"], "hyper_fraction": args.hyper_fraction,
+        "saturations": r["saturations"], "layers": r["layers"],
+        "h_a_input": "min(|y_hat| << y_frac, 65535) (lic.hw.encoder.ha_input)",
+        "y_frac": prior.y_frac, "z_frac": prior.z_frac,
+        "verilator": r["verilator"], "build_s": r["build_s"], "cached_build": r["cached_build"],
+        "sim_wall_s": r["sim_wall_s"], "prep_s": prep_s, "total_wall_s": time.time() - t0, "plan": r["plan"],
+    }
+    path = args.out or str(ROOT / "benchmarks" / "results" / f"rtl_encoder_{args.res}.json")
+    write_json(path, out)
+    print(json.dumps({k: v for k, v in out.items() if k not in ("plan", "layers", "saturations")}, indent=1,
+                     default=str))
+    for name, row in r["layers"].items():
+        print(name, {k: row[k] for k in ("pe", "simd", "busy", "stall", "starve", "model")})
+    return out
+
+
+if __name__ == "__main__":
+    main()
