@@ -34,7 +34,7 @@ from lic.errors import DataError, ParameterError
 from lic.provenance import md5_file
 
 __all__ = ["KODAK", "MD5SUMS", "EvalSet", "parse_entries", "set_names", "fingerprint", "key_of", "load_eval_sets",
-           "extra_sets", "side_by_side"]
+           "extra_sets", "side_by_side", "set_label"]
 
 #: name of the primary set (stage tables label its rows with it)
 KODAK = "kodak"
@@ -191,6 +191,15 @@ def load_eval_sets(entries: Any, kodak_dir: str | os.PathLike | None = None,
         out.append(EvalSet(e["name"], e["path"], images, checksummed=sums is not None,
                            content=fingerprint(e, (files, sums))))
     return out
+
+
+def set_label(name: str | None = KODAK, images: int | None = None) -> str:
+    """How the report names an image set with its count: ``Kodak-24``, ``Kodak-8`` (the first 8), a user's set
+    ``photos (12 images)``; without a count ``Kodak (count not recorded)``."""
+    name = name or KODAK
+    if name == KODAK:
+        return f"Kodak-{images}" if images else "Kodak (count not recorded)"
+    return f"{name} ({images} image{'s' if images != 1 else ''})" if images else f"{name} (count not recorded)"
 
 
 def extra_sets(sets: Sequence[EvalSet]) -> list[EvalSet]:

@@ -17,26 +17,53 @@ import pandas as pd
 from lic.fileio import atomic_write_bytes
 from lic.train.specs import PRUNED_KINDS, STUDENT_KINDS
 
-__all__ = ["rd_figure", "rd_figure_sets", "student_complexity_figure", "save_figure", "finish_layout", "figure_rd", "figure_ablation",
+__all__ = ["rd_figure", "rd_figure_sets", "draw_anchors", "published_anchors", "student_complexity_figure", "save_figure", "finish_layout", "figure_rd", "figure_ablation",
            "figure_complexity", "figure_sets", "figure_objective"]
 
 _METRIC_LABEL = {"psnr": "PSNR [dB]", "ms_ssim": "MS-SSIM"}
 
 
-def rd_figure(curves: Mapping[str, pd.DataFrame], metrics=("psnr", "ms_ssim"), title: str = "", caption: str = ""):
+def published_anchors() -> dict[str, pd.DataFrame]:
+    """CompressAI's published Kodak-24 points (:mod:`lic.eval.anchors`), label -> DataFrame, for ``anchors=``."""
+    from lic.eval.anchors import anchor_curves
+
+    return anchor_curves()
+
+
+def draw_anchors(ax, anchors: Mapping[str, pd.DataFrame] | None, metric: str) -> None:
+    """Draw published anchor curves on ``ax`` (grey, dotted) without moving the limits our own curves set; a curve
+    with no point inside them says so in its legend entry."""
+    if not anchors:
+        return
+    xl, yl = ax.get_xlim(), ax.get_ylim()
+    for i, (label, df) in enumerate(anchors.items()):
+        if metric not in df:
+            continue
+        d = df.sort_values("bpp")
+        inside = ((d.bpp >= xl[0]) & (d.bpp <= xl[1]) & (d[metric] >= yl[0]) & (d[metric] <= yl[1])).any()
+        ax.plot(d["bpp"], d[metric], ":", color=("0.2", "0.5")[i % 2], marker="x^"[i % 2], ms=5, lw=1.2,
+                label=label + ("" if inside else " – outside this range"), scalex=False, scaley=False)
+    ax.set_xlim(xl)
+    ax.set_ylim(yl)
+
+
+def rd_figure(curves: Mapping[str, pd.DataFrame], metrics=("psnr", "ms_ssim"), title: str = "", caption: str = "",
+              anchors: Mapping[str, pd.DataFrame] | None = None):
     """RD curves: one line per label, ``bpp`` on x and each metric on its own axis.
 
     Args:
         curves: label -> DataFrame with columns ``bpp`` and the metrics (one row per point).
         caption: small text under the axes (preset, parameters, commit).
+        anchors: published curves drawn for reference (:func:`published_anchors`), within our curves' range.
     """
-    many = len(curves) > 4  # one legend right of the panels instead of one over each panel's curves
+    many = len(curves) + len(anchors or {}) > 4  # one legend right of the panels instead of one over each panel's
     fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics) + 3.4 * many, 4), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
         for label, df in curves.items():
             d = df.sort_values("bpp")
             style = "--" if label.lower().startswith(("jpeg", "webp")) else "-"
             ax.plot(d["bpp"], d[metric], style, marker="o", ms=4, label=label)
+        draw_anchors(ax, anchors, metric)
         ax.set_xlabel("bits per pixel (from file bytes)")
         ax.set_ylabel(_METRIC_LABEL.get(metric, metric))
         ax.grid(alpha=0.3)
@@ -106,8 +133,10 @@ def save_figure(fig, folder: str | Path, name: str) -> dict[str, str]:
 
 
 def rd_figure_sets(curves: dict[str, dict[str, pd.DataFrame]], metrics: Iterable[str] = ("psnr", "ms_ssim"),
-                   title: str = "", caption: str = ""):
-    """RD curves with one row of panels per set (``set -> label -> DataFrame[bpp, metrics]``)."""
+                   title: str = "", caption: str = "", anchors: Mapping[str, pd.DataFrame] | None = None,
+                   anchor_set: str | None = None):
+    """RD curves with one row of panels per set (``set -> label -> DataFrame[bpp, metrics]``); ``anchors``
+    (published Kodak points) are drawn on the row of ``anchor_set`` only."""
     metrics = list(metrics)
     labels = {"psnr": "PSNR [dB]", "ms_ssim": "MS-SSIM"}
     fig, axes = plt.subplots(len(curves), len(metrics), figsize=(5.2 * len(metrics), 3.6 * len(curves)), squeeze=False)
@@ -121,6 +150,8 @@ def rd_figure_sets(curves: dict[str, dict[str, pd.DataFrame]], metrics: Iterable
                 d = df.sort_values("bpp")
                 style = "--" if label.lower().startswith(("jpeg", "webp")) else "-"
                 ax.plot(d["bpp"], d[metric], style, marker="o", ms=4, label=label)
+            if name == anchor_set:
+                draw_anchors(ax, anchors, metric)
             ax.set_title(name, fontsize=9)
             ax.set_xlabel("bits per pixel (from file bytes)")
             ax.set_ylabel(labels.get(metric, metric))
@@ -129,6 +160,13 @@ def rd_figure_sets(curves: dict[str, dict[str, pd.DataFrame]], metrics: Iterable
     if title:
         fig.suptitle(title)
     return finish_layout(fig, caption)
+
+
+def _kodak(results: dict) -> str:
+    """``Kodak-8``: the Kodak images a stage's results were measured on."""
+    from lic.data.evalsets import KODAK, set_label
+
+    return set_label(KODAK, results.get("kodak_images"))
 
 
 def _student_curves(results: dict, kinds) -> dict[str, pd.DataFrame]:
@@ -149,15 +187,15 @@ def figure_rd(results: dict, caption: str = ""):
     (and the pruned-teacher students at ``pruned_widths``)."""
     pruned = results.get("pruned_widths", [])
     kinds = [(k, N) for N in results["widths"] for k in ("kd", "scratch", *(PRUNED_KINDS if N in pruned else ()))]
-    return rd_figure(_student_curves(results, kinds), title="Kodak: teacher vs students (real bitstreams)",
-                     caption=caption)
+    return rd_figure(_student_curves(results, kinds), title=f"{_kodak(results)}: teacher vs students (real bitstreams)",
+                     caption=caption, anchors=published_anchors())
 
 
 def figure_ablation(results: dict, caption: str = ""):
     """Stage 02: RD curves of the loss-term ablation at ``ablation_width``."""
     kinds = [(a["kind"], a["N"]) for a in results["ablation"]]
-    return rd_figure(_student_curves(results, kinds), title=f"Loss-term ablation, N={results['ablation_width']}",
-                     caption=caption)
+    return rd_figure(_student_curves(results, kinds), caption=caption, anchors=published_anchors(),
+                     title=f"Loss-term ablation, N={results['ablation_width']} ({_kodak(results)})")
 
 
 def figure_complexity(results: dict, caption: str = ""):
@@ -180,11 +218,11 @@ def figure_complexity(results: dict, caption: str = ""):
 
 def figure_sets(results: dict, caption: str = ""):
     """Stage 02: RD curves of the teacher and the main-seed students, a row of panels per evaluation set."""
-    from lic.data.evalsets import KODAK
+    from lic.data.evalsets import set_label
 
     rd = pd.DataFrame(results.get("rd_sets") or [])
     kinds = [(k, N) for N in sorted({*results["widths"], *results.get("pruned_widths", [])}) for k in STUDENT_KINDS]
-    per_set = {KODAK: _student_curves(results, kinds)}  # the same labels in the same order (colours) on every set
+    per_set = {_kodak(results): _student_curves(results, kinds)}  # the same labels in the same order on every set
     for s in results.get("eval_sets", [])[1:]:
         d = rd[rd.set == s["name"]] if not rd.empty else rd
         curves = {f"teacher N={results['teacher_N']}": d[d.codec == "teacher"]}
@@ -192,9 +230,9 @@ def figure_sets(results: dict, caption: str = ""):
             c = d[(d.codec == kind) & (d.N == N)]
             if not c.empty:
                 curves[f"{kind} N={N}"] = c
-        per_set[s["name"]] = curves
+        per_set[set_label(s["name"], s.get("images"))] = curves
     return rd_figure_sets(per_set, title="Teacher vs students on every evaluation set (real bitstreams)",
-                          caption=caption)
+                          caption=caption, anchors=published_anchors(), anchor_set=_kodak(results))
 
 
 def figure_objective(results: dict, caption: str = ""):

@@ -57,7 +57,7 @@ import torch
 
 from lic.codec.models import load_checkpoint
 from lic.codec.zoo import available
-from lic.data.evalsets import KODAK, EvalSet, extra_sets, load_eval_sets, side_by_side
+from lic.data.evalsets import KODAK, EvalSet, extra_sets, load_eval_sets, set_label, side_by_side
 from lic.errors import ArtifactError, ParameterError
 from lic.eval.rd import evaluate_codec, rd_point
 from lic.eval.stats import (NOISE_COLUMNS, OBJECTIVE_COLUMNS, ablation_bd, deployed_curves, noise_summary,
@@ -74,6 +74,7 @@ from lic.study.stages.students import Students, baseline_widths, main_specs
 from lic.study.stages.students import spec as student_spec
 from lic.study.stages.students import ablation_kinds as _kinds
 from lic.train.kd import ABLATIONS, FEATURES, normalize_weights
+from lic.train.loop import default_device
 from lic.train.specs import DEPLOYED_KIND, PRUNED_KINDS, StudentSpec, lambda_tag
 
 __all__ = ["PRESETS", "reads", "key_inputs", "run", "load_model", "rd_table", "summary_table",
@@ -245,6 +246,7 @@ def _results(p: dict, inp: _Inputs, run: Students, tables: dict, t_start: float)
                     if len(inp.lambdas) < 2 else
                     "BD-rate (PSNR, pchip): negative = fewer bits than the anchor; NaN = curves do not overlap"),
         "kodak_images": len(run.images),
+        "device": str(default_device()),  # what this stage ran (and trained, steps > 0) on
         "eval_sets": [s.info() for s in inp.sets],
         "rd_sets": _rd_sets(run.rd_extra, inp.teacher_sets),
         "sets_bd": tables["sets_bd"], "deployed": tables["deployed"], "deployed_rd": tables["deployed_rd"].to_dict("records"),
@@ -256,13 +258,13 @@ def _results(p: dict, inp: _Inputs, run: Students, tables: dict, t_start: float)
 def _figures(p: DistillConfig, results: dict, st: StageArtifact, extra: list) -> None:
     """Step 3: the figures (:mod:`lic.study.plots`) as PNG + SVG, their paths into ``results["figures"]``."""
     caption = (f"preset={p['preset']} widths={p['widths']} M={results['M']} steps={p['steps']} init={p['init']} "
-               f"w={results['weights']} latents={p['latents']} Kodak n={results['kodak_images']} "
+               f"w={results['weights']} latents={p['latents']} Kodak-{results['kodak_images']} "
                f"commit={results['commit']}")
     figs = results["figures"]
     figs["rd"] = save_figure(figure_rd(results, caption), st.dir, "rd_students")
     figs["complexity"] = save_figure(figure_complexity(results, caption), st.dir, "complexity_bd")
     if extra:
-        cap_sets = caption + " | " + " ".join(f"{s.name} n={len(s.images)}" for s in extra)
+        cap_sets = caption + " | " + " ".join(set_label(s.name, len(s.images)) for s in extra)
         figs["rd_sets"] = save_figure(figure_sets(results, cap_sets), st.dir, "rd_students_sets")
     if any(c["curve"] for c in results["objective_curves"]):
         figs["objective"] = save_figure(figure_objective(results, caption), st.dir, "objective_kd")

@@ -55,7 +55,7 @@ import pandas as pd
 import torch
 
 from lic.codec.gdn import FixedPointGDN, gdn_modules, replace_gdn
-from lic.data.evalsets import KODAK, extra_sets, load_eval_sets, side_by_side
+from lic.data.evalsets import KODAK, extra_sets, load_eval_sets, set_label, side_by_side
 from lic.data.images import CropSampler, pad_to_multiple
 from lic.errors import ArtifactError, ParameterError
 from lic.eval.metrics import bd_rate
@@ -65,11 +65,11 @@ from lic.provenance import git_commit
 from lic.quant.hybrid import (EXPORT_CALIB_BATCH, ONNX_INPUT_BATCH, SCHEMES, check_onnx, export_int_params, export_onnx,
                               load_quantized, model_size_bytes, quantize_calibrated, saturation_counts, save_quantized)
 from lic.study.params import stage_presets
-from lic.study.plots import finish_layout, rd_figure, save_figure
+from lic.study.plots import finish_layout, published_anchors, rd_figure, save_figure
 from lic.study.artifacts import StageArtifact, input_keys, load_model as load_input, prepare
 from lic.study.config import QuantConfig
 from lic.study.runner import check_noise_seeds
-from lic.train.loop import seed_everything, train, train_config
+from lic.train.loop import default_device, seed_everything, train, train_config
 from lic.train.prune import prune_channels
 from lic.train.specs import lambda_tag
 
@@ -354,12 +354,13 @@ def run(cfg: QuantConfig, inputs: dict[str, StageArtifact] | None = None, *, out
         "source": {"stage": src, "key": st_in.key, "kind": p.source,
                    **({"student_kind": p.student_kind, "N": p.width} if src == "02" else {})},
         "kodak_images": len(sets[0].images),
+        "device": str(default_device()),  # what this stage ran (and fine-tuned) on
         "commit": git_commit(),
         "wall_s": time.monotonic() - t_start,
     }
     cap = (f"preset={p.preset} source={p.source}"
            f"{' ' + p.student_kind + ' N=' + str(p.width) if src == '02' else ''} qat_steps={p.qat_steps} "
-           f"Kodak n={len(sets[0].images)} commit={results['commit']}")
+           f"Kodak-{len(sets[0].images)} commit={results['commit']}")
     results["figures"]["rd"] = save_figure(figure(results, caption=cap), st.dir, "rd_quant")
     results["figures"]["gdn_ranges"] = save_figure(gdn_range_figure(results, caption=cap), st.dir, "gdn_ranges")
     return st.finish(results)
@@ -430,7 +431,8 @@ def figure(results: dict, caption: str = ""):
     """RD curves (PSNR and MS-SSIM) of every ablation row."""
     df = pd.DataFrame(results["rd"])
     curves = {label: df[df.variant == label] for label in df.variant.unique()}
-    return rd_figure(curves, title="Kodak: quantization / GDN ablation (real bitstreams)", caption=caption)
+    return rd_figure(curves, title=f"{set_label(KODAK, results.get('kodak_images'))}: quantization / GDN ablation "
+                     "(real bitstreams)", caption=caption, anchors=published_anchors())
 
 
 def gdn_range_figure(results: dict, caption: str = ""):

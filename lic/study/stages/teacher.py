@@ -18,23 +18,24 @@ import torch
 
 from lic.codec.intprior import set_entropy
 from lic.codec.models import build_model, load_checkpoint, save_checkpoint
-from lic.data.evalsets import KODAK, extra_sets, load_eval_sets, side_by_side
+from lic.data.evalsets import KODAK, extra_sets, load_eval_sets, set_label, side_by_side
 from lic.data.images import CropSampler
 from lic.errors import ArtifactError, ParameterError
+from lic.eval.anchors import bd_vs_anchors
 from lic.eval.measured import evaluate
 from lic.eval.metrics import bd_rate, quality_at_rate
 from lic.eval.rd import baselines, complexity, evaluate_codec, rd_point
 from lic.fileio import atomic_write_text
 from lic.provenance import git_commit
 from lic.study.params import stage_presets
-from lic.study.plots import finish_layout, rd_figure, rd_figure_sets, save_figure
+from lic.study.plots import finish_layout, published_anchors, rd_figure, rd_figure_sets, save_figure
 from lic.study.artifacts import StageArtifact, input_keys, prepare
 from lic.study.config import TeacherConfig
 from lic.train.loop import default_device, seed_everything, train, train_config
 from lic.train.specs import lambda_tag
 
 __all__ = ["PRESETS", "reads", "key_inputs", "run", "load_model", "training_sampler", "rd_table", "matching_bpp", "figure",
-           "figure_training", "bd_sets_table"]
+           "figure_training", "bd_sets_table", "anchors_table"]
 
 #: preset -> parameters (plus :data:`lic.study.runner.COMMON`), from the typed table :data:`lic.study.params.STAGE_PARAMS`
 PRESETS = stage_presets("01")
@@ -194,6 +195,9 @@ def run(cfg: TeacherConfig, inputs: dict[str, StageArtifact] | None = None, *, o
         # how far the released teachers trained (weights/manifest.json): curve over the whole init chain
         "zoo_training": _zoo_training(t["init"]),
         "kodak_images": len(images),
+        # CompressAI's published Kodak-24 points (data/anchors): our teacher on its images against each
+        "bd_vs_anchors": bd_vs_anchors(rd_df, len(images)),
+        "device": str(default_device()),  # what this stage ran (and trained, steps > 0) on
         # every evaluation set (Kodak first): RD points and BD-rates vs JPEG / WebP on each
         "eval_sets": [s.info() for s in sets],
         "rd_sets": _rd_sets(t["rd"], base, t["rd_extra"], base_extra),
@@ -203,7 +207,7 @@ def run(cfg: TeacherConfig, inputs: dict[str, StageArtifact] | None = None, *, o
         "wall_s": time.monotonic() - t_start,
     }
     fig = figure(results, caption=f"preset={p.preset} N={p.N} M={p.M} steps={p.steps} init={p.init} "
-                 + " ".join(f"{s.name} n={len(s.images)}" for s in sets) + f" commit={results['commit']}")
+                 + " ".join(set_label(s.name, len(s.images)) for s in sets) + f" commit={results['commit']}")
     results["figures"]["rd"] = save_figure(fig, st.dir, "rd_teacher")
     if results["zoo_training"]:
         results["figures"]["training"] = save_figure(figure_training(results, caption=f"commit {results['commit']}"),
@@ -297,18 +301,28 @@ def matching_bpp(results: dict) -> pd.DataFrame:
 def figure(results: dict, caption: str = ""):
     """RD curves (PSNR and MS-SSIM) of the teacher vs JPEG and WebP; a row of panels per set when
     ``eval_sets`` added sets beside Kodak."""
+    kodak = set_label(KODAK, results.get("kodak_images"))
     if len(results.get("eval_sets") or []) > 1:
         df = pd.DataFrame(results["rd_sets"])
-        curves = {s["name"]: {lab: df[(df.set == s["name"]) & (df.codec == c)]
-                              for c, lab in (("teacher", "teacher (ours)"), ("jpeg", "JPEG"), ("webp", "WEBP"))}
-                  for s in results["eval_sets"]}
+        curves = {set_label(s["name"], s.get("images")): {
+            lab: df[(df.set == s["name"]) & (df.codec == c)]
+            for c, lab in (("teacher", "teacher (ours)"), ("jpeg", "JPEG"), ("webp", "WEBP"))} for s in results["eval_sets"]}
         return rd_figure_sets(curves, title="Every evaluation set: teacher vs JPEG / WebP (real bitstreams)",
-                              caption=caption)
+                              caption=caption, anchors=published_anchors(), anchor_set=kodak)
     base = pd.DataFrame(results["baselines"])
     curves = {"teacher (ours)": pd.DataFrame(results["rd"])}
     for codec in ("jpeg", "webp"):
         curves[codec.upper()] = base[base.codec == codec]
-    return rd_figure(curves, title="Kodak: teacher vs JPEG / WebP (real bitstreams)", caption=caption)
+    return rd_figure(curves, title=f"{kodak}: teacher vs JPEG / WebP (real bitstreams)", caption=caption,
+                     anchors=published_anchors())
+
+
+def anchors_table(results: dict) -> pd.DataFrame:
+    """BD-rate (PSNR) and BD-PSNR of the teacher against CompressAI's published Kodak-24 points (stage 01's
+    ``bd_vs_anchors``; results made before it kept them: computed from the teacher's points)."""
+    rows = results.get("bd_vs_anchors") or bd_vs_anchors(results["rd"], results.get("kodak_images"))
+    return pd.DataFrame(rows, columns=["anchor", "anchor_set", "ours_set", "points", "bd_rate_vs_anchor",
+                                       "bd_psnr_vs_anchor_db", "source"])
 
 
 def load_model(artifact: StageArtifact, lmbda: float) -> torch.nn.Module:
