@@ -1,5 +1,7 @@
 """Lay out an HTML report in headless Chromium and measure whether any table or figure is wider
-than the page (or cut off inside a scrolling box) — what a reader of ``report.html`` would see.
+than the page (or cut off inside a scrolling box), and whether a table of the main body is more than half
+n/a — what a reader of ``report.html`` would see. Tables inside a ``<details>`` (the report's appendix,
+collapsed) are exempt from the n/a rule.
 
 The page is copied with a small script that measures every ``<table>`` and ``<img>`` once the page
 has loaded and writes the result into the DOM, which ``chromium --dump-dom`` prints::
@@ -37,6 +39,11 @@ window.addEventListener('load', function () {
       var ox = getComputedStyle(p).overflowX;
       if (ox !== 'visible' && p.scrollWidth > p.clientWidth + 1) why = 'cut off in a ' + ox + ' box';
     }
+    if (!why && el.tagName === 'TABLE' && !el.closest('details')) {
+      var cells = el.querySelectorAll('td'), na = 0;
+      cells.forEach(function (c) { if (c.textContent.trim().indexOf('n/a') === 0) na++; });
+      if (cells.length && 2 * na > cells.length) why = 'more than half n/a (' + na + ' of ' + cells.length + ' cells)';
+    }
     if (why) bad.push({tag: el.tagName.toLowerCase(), index: i, width: Math.round(r.width), right: Math.round(r.right),
                        why: why, text: (el.innerText || el.alt || '').slice(0, 80)});
   });
@@ -59,7 +66,8 @@ def measure(html_path: str | Path, width: int = 1024, height: int = 800, timeout
 
     Returns:
         ``{"page": px, "page_scroll_width": px, "tables": n, "images": n, "bad": [...]}``; ``bad``
-        lists every table/image wider than the page or clipped inside a scrolling box.
+        lists every table/image wider than the page or clipped inside a scrolling box, and every table outside
+        a ``<details>`` whose cells are more than half n/a.
 
     Raises:
         ArtifactError: no Chromium, a missing page, or Chromium gave no measurement.
@@ -88,7 +96,8 @@ def measure(html_path: str | Path, width: int = 1024, height: int = 800, timeout
 
 
 def main(argv=None) -> int:
-    """CLI: exit 0 when nothing is wider than the page, 1 otherwise (or on error)."""
+    """CLI: exit 0 when nothing is wider than the page and no main-body table is mostly n/a, 1 otherwise (or on
+    error)."""
     ap = argparse.ArgumentParser(prog="python -m lic.study.htmlcheck", description=__doc__.splitlines()[0])
     ap.add_argument("html")
     ap.add_argument("--width", type=int, default=1024, help="viewport width in CSS px (default 1024)")
@@ -98,7 +107,7 @@ def main(argv=None) -> int:
     except ArtifactError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"{m['tables']} tables, {m['images']} images at {m['page']} px: {len(m['bad'])} too wide"
+    print(f"{m['tables']} tables, {m['images']} images at {m['page']} px: {len(m['bad'])} too wide or mostly n/a"
           f" (page scroll width {m['page_scroll_width']} px)")
     for b in m["bad"]:
         print(f"  {b['tag']} #{b['index']}: {b['width']} px, {b['why']}: {b['text']!r}")

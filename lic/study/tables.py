@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 __all__ = ["CSS", "NA", "NO_OVERLAP", "fmt", "label", "tidy", "format_frame", "split_wide", "to_html", "to_markdown",
-           "show", "tables_of"]
+           "show", "tables_of", "is_na", "na_share", "drop_empty", "details", "MAX_NA_SHARE"]
 
 NA = "n/a"
 NO_OVERLAP = "n/a (curves do not overlap)"
@@ -30,7 +30,11 @@ table.lic td:not(.txt) {white-space: nowrap}
 table.lic th {background: #f3f3f3; text-align: center}
 table.lic td.txt, table.lic th.txt {text-align: left}
 table.lic caption {caption-side: bottom; font-size: 11px; color: #555; text-align: left; padding-top: 3px}
+details.lic {margin: 0.3em 0 0.8em 0} details.lic > summary {cursor: pointer; font-size: 12px; color: #444}
+ol.lic-notes {font-size: 11px; color: #444; margin-top: 0}
 </style>"""
+#: a table of the report's main body has at most this share of n/a cells (more: it is shown collapsed)
+MAX_NA_SHARE = 0.5
 
 _WORDS = {"bd": "BD", "psnr": "PSNR", "ms": "MS", "ssim": "SSIM", "kd": "KD", "gflops": "GFLOPs", "fps": "FPS",
           "dsp": "DSP", "bram": "BRAM", "lut": "LUT", "uram": "URAM", "ff": "FF", "rd": "RD", "rtl": "RTL",
@@ -160,10 +164,50 @@ def _cell(tag: str, v: str) -> str:
     return f"<{tag}{cls}>{html.escape(v)}</{tag}>"
 
 
-def to_html(df, caption: str = "", max_cols: int = 12, formatted: bool = False, max_chars: int = 100, **kw) -> str:
+def is_na(cell) -> bool:
+    """Whether a formatted cell says n/a (``n/a``, ``n/a (curves do not overlap)``)."""
+    return str(cell).strip().startswith(NA)
+
+
+def na_share(f: pd.DataFrame) -> float:
+    """Share of a formatted table's cells that are n/a (0 for an empty table)."""
+    cells = f.size
+    return float(f.apply(lambda c: c.map(is_na)).to_numpy().sum()) / cells if cells else 0.0
+
+
+def drop_empty(f: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """A formatted table without its columns that are n/a in every row (the first, the row key, kept), and
+    their names."""
+    if f.empty:
+        return f, []
+    gone = [c for c in f.columns[1:] if f[c].map(is_na).all()]
+    return f.drop(columns=gone), gone
+
+
+def details(summary: str, body: str, open_: bool = False) -> str:
+    """``<details>`` (collapsed unless ``open_``) with a one-line ``summary``: the report's appendix."""
+    return (f'<details class="lic"{" open" if open_ else ""}><summary>{html.escape(summary)}</summary>'
+            f"{body}</details>")
+
+
+def to_html(df, caption: str = "", max_cols: int = 12, formatted: bool = False, max_chars: int = 100,
+            main: bool = False, **kw) -> str:
     """``<table class="lic">`` blocks (split where wider than a page, see :func:`split_wide`), no index;
-    display :data:`CSS` once before."""
+    display :data:`CSS` once before.
+
+    Args:
+        main: a table of the report's main body: columns with no value at all are dropped (the caption names
+            them), and a table still more than :data:`MAX_NA_SHARE` n/a is shown collapsed (``<details>``).
+    """
     f = df if formatted else format_frame(df, **kw)
+    if main:
+        f, gone = drop_empty(f)
+        caption += f" · no value in: {', '.join(gone)}" if gone else ""
+        blocks = split_wide(f, max_cols, max_chars=max_chars)
+        worst = max((na_share(b) for b in blocks), default=0.0)
+        if worst > MAX_NA_SHARE:
+            body = to_html(f, caption, max_cols, formatted=True, max_chars=max_chars)
+            return details(f"{caption or 'table'}: {worst:.0%} n/a, shown collapsed (click to open)", body)
     parts = []
     blocks = split_wide(f, max_cols, max_chars=max_chars)
     for i, block in enumerate(blocks):
@@ -176,11 +220,12 @@ def to_html(df, caption: str = "", max_cols: int = 12, formatted: bool = False, 
     return "\n".join(parts)
 
 
-def show(df, caption: str = "", max_cols: int = 12, max_chars: int = 100, **kw) -> None:
-    """Display a formatted table in Jupyter (see :func:`to_html`; :data:`CSS` displayed once before)."""
+def show(df, caption: str = "", max_cols: int = 12, max_chars: int = 100, main: bool = True, **kw) -> None:
+    """Display a formatted table in Jupyter (see :func:`to_html`, a main-body table unless ``main=False``;
+    :data:`CSS` displayed once before)."""
     from IPython.display import HTML, display
 
-    display(HTML(to_html(df, caption, max_cols, max_chars=max_chars, **kw)))
+    display(HTML(to_html(df, caption, max_cols, max_chars=max_chars, main=main, **kw)))
 
 
 def to_markdown(df, formatted: bool = False, **kw) -> str:

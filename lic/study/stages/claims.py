@@ -1,21 +1,26 @@
-"""What the report says in words: the headline table (each claim of arXiv 2503.04832 beside what this run
-measured and its anchor) and the summary paragraph, both generated from the stages' results and the released
-models' manifests, never typed in; plus which student the report deploys at each width."""
+"""What the report says in its headline table: each claim of arXiv 2503.04832 beside what this run measured and its
+anchor, every number labelled with its image set and count and, for a trained model, its budget
+(:mod:`lic.study.stages.labels`); generated from the stages' results, the released models' manifests and the
+benchmark records, never typed in; plus which student the report deploys at each width. The summary's bullets are
+:mod:`lic.study.stages.summary`'s."""
 
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
 from lic.eval.portability import INT_ENTROPY_RECORD, PORTABLE_RECORD
 from lic.eval.stats import noise_summary, objective_summary, recorded_kd_vs_rd, recorded_seed_controls
 from lic.study.stages.distill import noise_table, objective_table
+from lic.study.stages.labels import (ci_label, kodak, quant_budget, released_rows, spread_label, student_budget,
+                                     teacher_budget)
 from lic.study.stages.quant import seed_spread
 from lic.study.tables import NO_OVERLAP, fmt
 
-__all__ = ["KIND_LABEL", "DEPLOY_ORDER", "kinds_bd", "deployable", "portable_rows", "headline_table",
-           "summary_paragraph"]
+__all__ = ["KIND_LABEL", "DEPLOY_ORDER", "kinds_bd", "deployable", "portable_rows", "headline_table", "seeds_setup",
+           "recorded_setup"]
 
 #: student kinds of stage 02, in the order the report prefers one to deploy (weights inherited first)
 KIND_LABEL = {"kd-pruned": "KD from the pruned teacher", "rd-pruned": "RD-only from the pruned teacher",
@@ -49,75 +54,136 @@ def deployable(r02: dict) -> dict[int, tuple[str, float]]:
     return out
 
 
-def _claims(r: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
-    """The paper's claims (abstract of arXiv 2503.04832, paraphrased) with (quantity, measured, anchor) rows."""
-    r01, r02, r03, r04 = r["r01"], r["r02"], r["r03"], r["r04"]
-    tN, n = r02["teacher_N"], r["stages"]["01"].get("kodak_images", "?")
-    out = [("Learned image compression beats standardised codecs in RD efficiency", [
-        (f"teacher N={tN}: BD-rate (PSNR) vs JPEG", _bd(r01["bd_rate_vs_jpeg"]), f"JPEG 4:2:0 (Pillow), same {n} Kodak images"),
-        (f"teacher N={tN}: BD-rate (PSNR) vs WebP", _bd(r01["bd_rate_vs_webp"]), f"WebP method 6 (Pillow), same {n} images")])]
-    kd = []
+def _rd_rows(r: dict) -> list[tuple[str, str, str]]:
+    """The teacher against JPEG / WebP on its images and against CompressAI's published Kodak-24 points."""
+    from lic.study.stages.teacher import anchors_table
+
+    r01, tN, k01 = r["r01"], r["r02"]["teacher_N"], kodak(r, "01")
+    who = f"teacher N={tN} ({teacher_budget(r)})"
+    rows = [(f"{who}: BD-rate (PSNR) vs JPEG, {k01}", _bd(r01["bd_rate_vs_jpeg"]), f"JPEG 4:2:0 (Pillow), the same {k01}"),
+            (f"{who}: BD-rate (PSNR) vs WebP, {k01}", _bd(r01["bd_rate_vs_webp"]), f"WebP method 6 (Pillow), the same {k01}")]
+    for a in anchors_table(r01).to_dict("records"):
+        dp = a["bd_psnr_vs_anchor_db"]
+        rows.append((f"teacher N={tN} on {a['ours_set']} vs {a['anchor']}: BD-rate (PSNR) / BD-PSNR",
+                     f"{_bd(a['bd_rate_vs_anchor'])} / {dp:+.2f} dB" if _ok(dp) else NO_OVERLAP,
+                     f"published points on {a['anchor_set']}, not measured here ({a['source']})"))
+    return rows
+
+
+def _kd_rows(r: dict) -> list[tuple[str, str, str]]:
+    """Every student kind's BD-rate vs the teacher, the deployed student on more λ, the seed rows."""
+    r02, k02 = r["r02"], kodak(r, "02")
+    tN, kd = r02["teacher_N"], []
     for s in r02["summary"]:
         g = s.get("gflops_vs_teacher")
         for kind, bd in kinds_bd(s).items():
             if bd is None:
                 continue
             at = f" at {g:.3g}× its GFLOPs" if _ok(g) else ""
-            kd.append((f"student N={s['N']}, {KIND_LABEL[kind]}: BD-rate vs teacher{at}", _bd(bd),
-                       f"teacher N={tN} (float), same images"))
+            kd.append((f"student N={s['N']}, {KIND_LABEL[kind]}: BD-rate vs teacher{at}, {k02} "
+                       f"({student_budget(r, kind, s['N'])})", _bd(bd), f"teacher N={tN} (float), the same {k02}"))
     for d in r02.get("deployed", []):
         lams = ", ".join(f"{l:g}" for l in d["lambdas"])
         kd.append((f"student N={d['N']}, {KIND_LABEL[d['kind']]}: BD-rate vs teacher on {d['points']} λ ({lams}) at "
-                   f"{d['gflops_vs_teacher']:.3g}× its GFLOPs", _bd(d["bd_rate_vs_teacher"]), f"teacher N={tN} (float), same images"))
-    kd += _seed_rows(r02)
-    out.append(("A student distilled by changing one width N keeps RD efficiency at lower complexity", kd))
+                   f"{d['gflops_vs_teacher']:.3g}× its GFLOPs, {k02} ({student_budget(r, d['kind'], d['N'])})",
+                   _bd(d["bd_rate_vs_teacher"]), f"teacher N={tN} (float), the same {k02}"))
+    return kd + _seed_rows(r)
+
+
+def _quant_rows(r: dict) -> list[tuple[str, str, str]]:
+    """Each quantized / GDN row's BD-rate vs float, with its seed spread."""
+    r03, k03 = r["r03"], kodak(r, "03")
     noise = pd.DataFrame(r03.get("noise", []), columns=["row", "bd_rate_psnr_vs_float"])
     spread = noise.groupby("row").bd_rate_psnr_vs_float.apply(list).to_dict()
     q = []
     for s in r03["summary"]:
         if s["row"] == "float":
             continue
-        v, sp = s["bd_rate_psnr_vs_float"], seed_spread(spread.get(s["row"], []))
-        q.append((f"{s['variant']}: BD-rate vs float", _bd(v) + (f" (spread over seeds {fmt(sp)})" if _ok(sp) and _ok(v) else ""),
-                  "the same student in float32 (same fine-tuning)"))
-    out.append(("The hardware-friendly GDN keeps RD efficiency after quantization (hybrid 8/32)", q))
-    hw = [("C-sim vs Python fixed point: mismatching values",
+        v, seeds = s["bd_rate_psnr_vs_float"], spread.get(s["row"], [])
+        sp = seed_spread(seeds)
+        q.append((f"{s['variant']}: BD-rate vs float, {k03} ({quant_budget(r)})",
+                  _bd(v) + (f" ({spread_label(len(seeds))}: {fmt(sp)} pp)" if _ok(sp) and _ok(v) else ""),
+                  f"the same student in float32 (same fine-tuning), the same {k03}"))
+    return q
+
+
+def _csim_inputs(r04: dict) -> str:
+    """``2 random 3x64x64, kodim01 (Kodak centre crop 3x64x64)``: what went through the C-sim tops."""
+    rows = (r04.get("csim") or {}).get("rows") or []
+    rnd = [x for x in rows if x.get("input") == "random"]
+    kod = [x for x in rows if x.get("input") != "random"]
+    parts = [f"{len(rnd)} random {rnd[0]['shape']}"] if rnd else []
+    if kod:
+        parts.append(f"{', '.join(x['input'] for x in kod)} (Kodak centre crops {kod[0]['shape']})")
+    return ", ".join(parts) or "inputs not recorded"
+
+
+def _hw_rows(r: dict) -> list[tuple[str, str, str]]:
+    """Bit-exactness, throughput (modelled, measured in RTL simulation), synthesised resources, integer codec."""
+    r04 = r["r04"]
+    hw = [(f"C-sim g_a, g_s vs Python fixed point: mismatching values ({_csim_inputs(r04)})",
            f"{fmt(r04['csim']['mismatches'])} of {fmt(r04['csim']['values'])}", "lic.fixedpoint (bit-level spec)")]
     hyper = r04.get("csim_hyper") or {}
     if hyper.get("status") == "ok":
-        hw.append(("C-sim of the integer entropy model (h_a, h_s, CDF indexes): mismatching values",
+        imgs = ", ".join(x.get("image", "?") for x in hyper.get("rows", []))
+        hw.append((f"C-sim of the integer entropy model (h_a, h_s, CDF indexes): mismatching values ({imgs})",
                    f"{fmt(hyper['mismatches'])} of {fmt(hyper['values'])}", "lic.fixedpoint (bit-level spec)"))
     for unit, u in ((r04.get("rtl") or {}).get("units") or {}).items():
-        hw.append((f"RTL {unit} (Icarus Verilog): mismatching vectors", f"{fmt(u.get('mismatches'))} of {fmt(u.get('vectors'))}",
-                   "Python reference and C-sim"))
+        hw.append((f"RTL {unit} (Icarus Verilog, random vectors): mismatching vectors",
+                   f"{fmt(u.get('mismatches'))} of {fmt(u.get('vectors'))}", "Python reference and C-sim"))
     target = (r["stages"]["04"].get("params") or {}).get("fps_target")
     for res, t in (r04.get("throughput") or {}).items():
         hw.append((f"{res} on {r04['board']['name']}: frames per second ({t['cores']} core(s), analytical model)",
                    f"{fmt(t['fps'])} fps", f"real-time target {fmt(target)} fps" if target else "real-time target"))
-    g = r04.get("rtl_ga") or {}
+    hw += _rtl_ga_rows(r04)
+    crop = (r["stages"]["04"].get("params") or {}).get("csim_crop")
+    for c in r04.get("codec_vs_float", [])[:4]:  # psnr_float: the model stage 04 exported, on its own latents
+        where = f"{c['image']} (Kodak centre crop {crop}×{crop})" if crop else f"{c['image']} (Kodak centre crop)"
+        hw.append((f"{where}: PSNR of the integer codec (C-sim g_a, integer g_s) − the model's",
+                   f"{c['psnr_int_gs'] - c['psnr_float']:+.3f} dB",
+                   "hybrid 8/32 model (stage 03)" if (r04.get("source") or {}).get("stage") == "03" else "float model"))
+    return hw
+
+
+def _rtl_ga_rows(r04: dict) -> list[tuple[str, str, str]]:
+    """The whole g_a in RTL: mismatches and measured fps (this run, Verilator); LUT / DSP / BRAM36 (recorded)."""
+    hw, g = [], r04.get("rtl_ga") or {}
     if g.get("status") == "ok":
         hw.append((f"whole g_a in RTL, {g['image']} (cycle-accurate, Verilator): mismatching latents",
                    f"{fmt(g['mismatches'])} of {fmt(g['latents'])}", "lic.fixedpoint (bit-level spec)"))
         hw.append((f"{g['resolution']} on {r04['board']['name']}: frames per second measured in RTL simulation "
-                   f"({g.get('cores', 1)} core(s), {fmt(g.get('clock_mhz'))} MHz)",
+                   f"({g.get('cores', 1)} core(s), {fmt(g.get('clock_mhz'))} MHz, {g['image']} streamed)",
                    f"{fmt(g.get('fps_measured'))} fps (cycles a pixel, model / measured {fmt(g.get('model_over_measured'))})",
                    f"analytical model: {fmt(g.get('fps_modelled'))} fps"))
     res = {x["layer"]: x for x in r04.get("rtl_ga_resources", [])}
     budget = next((x for k, x in res.items() if k.endswith("at 80 %")), None)
     if "whole g_a" in res and budget:
-        hw.append(("whole g_a in RTL at the plan: LUT / DSP / BRAM36 (yosys synth_xilinx, recorded benchmark)",
+        lab = str(res["whole g_a"].get("label", ""))
+        stale = ", stale" if "stale" in lab else ""
+        of = re.search(r"\((released [^)]*)\)", lab)
+        hw.append((f"whole g_a in RTL at the plan{' of the ' + of.group(1) if of else ''}: LUT / DSP / BRAM36 "
+                   f"(yosys synth_xilinx, recorded benchmark{stale})",
                    " / ".join(fmt(res["whole g_a"][k]) for k in ("lut", "dsp", "bram36")),
                    f"{budget['layer']}: " + " / ".join(fmt(budget[k]) for k in ("lut", "dsp", "bram36"))))
-    for c in r04.get("codec_vs_float", [])[:4]:  # psnr_float: the model stage 04 exported, on its own latents
-        hw.append((f"{c['image']}: PSNR of the integer codec (C-sim g_a, integer g_s) − the model's",
-                   f"{c['psnr_int_gs'] - c['psnr_float']:+.3f} dB",
-                   "hybrid 8/32 model (stage 03)" if (r04.get("source") or {}).get("stage") == "03" else "float model"))
-    out.append(("A pipelined FPGA design runs the codec in real time, close to the float model", hw))
+    return hw
+
+
+def _claims(r: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """The paper's claims (abstract of arXiv 2503.04832, paraphrased) with (quantity, measured, anchor) rows; first
+    the released models' recorded Kodak numbers beside this run's re-measurement."""
+    out = []
+    released = released_rows(r)
+    if released:
+        out.append(("The released models measure what their manifests record (this study)", released))
+    out.append(("Learned image compression beats standardised codecs in RD efficiency", _rd_rows(r)))
+    out.append(("A student distilled by changing one width N keeps RD efficiency at lower complexity", _kd_rows(r)))
+    out.append(("The hardware-friendly GDN keeps RD efficiency after quantization (hybrid 8/32)", _quant_rows(r)))
+    out.append(("A pipelined FPGA design runs the codec in real time, close to the float model", _hw_rows(r)))
     out.append(("Streams decode to the same image on any machine (this study: an integer entropy model)",
                 portable_rows(r)))
-    comp = [k for k in r04 if any(w in k for w in ("published", "comparison", "prior"))]
+    comp = [k for k in r["r04"] if any(w in k for w in ("published", "comparison", "prior"))]
     out.append(("It outperforms all earlier FPGA implementations of LIC", [
-        ("comparison with published FPGA designs", f"see section 5 ({', '.join(comp)})" if comp
+        ("comparison with published FPGA designs", "see section 5, published FPGA designs" if comp
          else "not measured in this run (stage 04 gives no published-design table)", "published FPGA LIC designs")]))
     return out
 
@@ -161,77 +227,50 @@ def headline_table(r: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["paper's claim", "quantity", "our measured", "anchor"])
 
 
-def _provenance(r01: dict, r02: dict) -> list[str]:
-    """Where the released teacher and deployed student trained (their phases, from the manifests), and whether the
-    pruned-teacher students can be compared (they inherited the same teacher)."""
-    from lic.codec.zoo import available
-    from lic.release.recipes import describe_phases
-    from lic.train.specs import DEPLOYED_KIND
-
-    out = [f"The released teacher ({name}) trained in {describe_phases(z['phases'])}."
-           for name, z in list((r01.get("zoo_training") or {}).items())[-1:]]
-    zs = sorted({str(d.get("init")).removeprefix("zoo:") for d in [*r02.get("rd", []), *r02.get("deployed_rd", [])]
-                 if str(d.get("init")).startswith(f"zoo:student-{DEPLOYED_KIND}-n")})
-    if zs and zs[-1] in available():  # sorted: the highest λ last
-        out.append(f"The released deployed student ({zs[-1]}) trained in {describe_phases(available()[zs[-1]]['phases'])}.")
-    if any(s.get("pruned_same_teacher") is False for s in r02["summary"]):
-        out.append("This run does not compare KD with RD-only from the pruned teacher: its two students inherited "
-                   "different teachers (the released RD-only control comes from an earlier teacher).")
-    rec = recorded_kd_vs_rd()
-    if rec:
-        x = rec["summary"]["kd_vs_rd_bd_pct"]
-        out.append(f"In a recorded benchmark ({_recorded_setup(rec)}), KD from the pruned teacher costs "
-                   f"{x['mean_pct']:+.1f} ± {x['ci95']:.1f} % BD-rate against its RD-only twin over {len(rec['seeds'])} "
-                   f"seeds, {'larger' if x['resolved'] else 'not larger'} than the seed-to-seed noise"
-                   + _cost_changes(rec["summary"]) + ".")
-    return out
-
-
-def _cost_changes(summary: dict) -> str:
-    """``; its Kodak RD cost changes +2.5 % at λ 0.0067, -4.9 % at λ 0.025`` from a record's per-λ summaries."""
-    per = [(k.removeprefix("cost_change_pct_l"), v["mean_pct"]) for k, v in summary.items()
-           if k.startswith("cost_change_pct_l") and _ok(v["mean_pct"])]
-    return ("; its Kodak RD cost (λ·255²·MSE + bpp) changes " + ", ".join(f"{v:+.1f} % at λ {float(t):g}" for t, v in per)
-            if per else "")
-
-
 def _recorded_kd_vs_rd_rows() -> list[tuple[str, str, str]]:
     """The headline row of the recorded KD vs RD-only benchmark (:func:`lic.eval.stats.recorded_kd_vs_rd`), if any."""
     rec = recorded_kd_vs_rd()
     if not rec:
         return []
     x = rec["summary"]["kd_vs_rd_bd_pct"]
-    return [(f"KD vs RD-only from the pruned teacher, N={_one(rec['setup']['N'])}, mean of {len(rec['seeds'])} seeds "
-             f"± 95% CI (recorded benchmark: {_recorded_setup(rec)})",
+    return [(f"KD vs RD-only from the pruned teacher, N={_one(rec['setup']['N'])}, {ci_label(len(rec['seeds']))} "
+             f"(recorded benchmark: {recorded_setup(rec)})",
              f"{_bd(x['mean_pct'])} ± {fmt(x['ci95'])} ({'resolved' if x['resolved'] else 'not resolved above seed noise'})",
              "RD-only twin: same pruned teacher, λ, crops and steps")]
 
 
-def _seed_rows(r02: dict) -> list[tuple[str, str, str]]:
+def _seed_rows(r: dict) -> list[tuple[str, str, str]]:
     """KD vs RD-only over seeds: Kodak BD-rate against the seed noise, and the paired in-sample training objective;
-    this run's where it trained more than one seed, else the recorded seeds (:func:`recorded_seed_controls`),
-    labelled as a recorded benchmark with their budget; then the recorded KD vs RD-only from the pruned teacher."""
+    this run's where it trained more than one seed (its Kodak images and budget), else the recorded seeds
+    (:func:`recorded_seed_controls`), labelled as a recorded benchmark with their budget; then the recorded KD vs
+    RD-only from the pruned teacher."""
+    r02 = r["r02"]
     rows, rec = [], recorded_seed_controls()
     noise, where = noise_summary(noise_table(r02)), ""
-    if not noise and rec:  # this run trained no extra seeds: the recorded ones
-        noise, where = rec["kodak24"]["noise_summary"], f" (recorded benchmark: {_seeds_setup(rec)})"
+    if noise:
+        where = f", {kodak(r, '02')} ({student_budget(r, 'kd', noise[0]['N'])})"
+    elif rec:  # this run trained no extra seeds: the recorded ones
+        noise, where = rec["kodak24"]["noise_summary"], f" (recorded benchmark: {seeds_setup(rec)})"
     for x in noise:
         verdict = "resolved" if x["resolved"] else "not resolved above seed noise"
-        rows.append((f"KD vs RD-only student N={x['N']}, mean of {x['seeds']} seeds ± 95% CI{where}",
+        rows.append((f"KD vs RD-only student N={x['N']}, {ci_label(x['seeds'])}{where}",
                      f"{_bd(x['kd_vs_scratch_mean'])} ± {fmt(x['ci95'])} ({verdict})" if _ok(x["kd_vs_scratch_mean"])
                      else NO_OVERLAP, "RD-only student, same init, batches and steps"))
     rows += _recorded_kd_vs_rd_rows()
     objective, where = [o for o in objective_summary(objective_table(r02)) if o["seeds"] > 1], ""
-    if not objective and rec and rec.get("objective"):  # one seed here: the record's
-        objective, where = rec["objective"]["summary"], f" (recorded benchmark: {_seeds_setup(rec, kodak=False)})"
+    if objective:
+        where = f" ({student_budget(r, 'kd', objective[0]['N'])})"
+    elif rec and rec.get("objective"):  # one seed here: the record's
+        objective, where = rec["objective"]["summary"], f" (recorded benchmark: {seeds_setup(rec, kodak=False)})"
     for o in objective:
-        rows.append((f"KD vs RD-only N={o['N']} λ={o['lmbda']}: training RD cost, final phase (in-sample){where}",
+        rows.append((f"KD vs RD-only N={o['N']} λ={o['lmbda']}: training RD cost, final phase (in-sample, "
+                     f"{ci_label(o['seeds'])}){where}",
                      f"{fmt(o['mean_pct'], True)} ± {fmt(o['ci95'])} % (p={o['p']:.3f}, "
                      f"{'resolved' if o['resolved'] else 'not resolved'})", "RD-only twin on identical batches"))
     return rows
 
 
-def _seeds_setup(rec: dict, kodak: bool = True) -> str:
+def seeds_setup(rec: dict, kodak: bool = True) -> str:
     """``6,000 steps of 8×128² on cpu, λ 0.0067 / 0.025, Kodak-24`` of the recorded seed students
     (benchmarks/seed_controls.py; each seed's λ 0.0067 point a fine-tune of its λ 0.025 one)."""
     base = [s for s in rec["students"].values() if s.get("kind") == "kd" and s.get("seed") and s.get("lmbda") == 0.025]
@@ -247,75 +286,9 @@ def _one(values: list):
     return values[0] if len(values) == 1 else "/".join(str(v) for v in values)
 
 
-def _recorded_setup(rec: dict) -> str:
+def recorded_setup(rec: dict) -> str:
     """``4,000 steps of 16×256² on NVIDIA H200, λ 0.0067 / 0.025, Kodak-24`` (benchmarks/kdrd_seeds.py)."""
     s = rec["setup"]
     lams = " / ".join(f"{lm:g}" for lm in s["lambdas"])
     return (f"{fmt(_one(s['steps']))} steps of {_one(s['batch_size'])}×{_one(s['crop'])}² on "
             f"{_one(s['device'])}, λ {lams}, Kodak-{_one(s['kodak_images'])}")
-
-
-def _portable_sentence(r01: dict) -> list[str]:
-    """One sentence on the entropy model the run coded with and the recorded rate cost of the integer one."""
-    from lic.provenance import find_record
-
-    rd = find_record(INT_ENTROPY_RECORD)
-    fams = [v for v in ((rd.data.get("families") or {}).values() if rd else []) if v and _ok(v["bd_rate_int_vs_float"])]
-    if r01.get("entropy") != "integer" or not fams:
-        return []
-    costs = " and ".join(f"{v['bd_rate_int_vs_float']:+.2f} %" for v in fams)
-    return [f"Streams use the integer entropy model, so they decode to the same image on any machine; it costs "
-            f"{costs} BD-rate against the float entropy model (Kodak-{fams[0]['images']}, released teachers and "
-            f"N=64 students, recorded benchmark)."]
-
-
-def summary_paragraph(r: dict, chosen: dict | None = None) -> str:
-    """A few sentences of what this run shows, generated from its numbers (Markdown)."""
-    r01, r02, r03, r04 = r["r01"], r["r02"], r["r03"], r["r04"]
-    n, tN = r["stages"]["01"].get("kodak_images", "?"), r02["teacher_N"]
-    out = [f"Preset `{r['preset']}`, {n} Kodak images, every rate from the bytes of real files."]
-    j, w = r01["bd_rate_vs_jpeg"], r01["bd_rate_vs_webp"]
-    if _ok(j) and _ok(w):
-        word = lambda v: f"{abs(v):.1f} % {'fewer' if v < 0 else 'more'} bits"  # noqa: E731
-        out.append(f"At equal PSNR the teacher (N={tN}) needs {word(j)} than JPEG and {word(w)} than WebP.")
-    else:
-        out.append("The teacher's RD curve does not overlap JPEG's or WebP's in PSNR, so no BD-rate is given.")
-    out += _provenance(r01, r02)
-    dep = deployable(r02)
-    if dep:
-        N = max(dep)
-        kind, bd = dep[N]
-        g = next(s.get("gflops_vs_teacher") for s in r02["summary"] if int(s["N"]) == N)
-        out.append(f"The widest measured student to deploy, N={N} ({KIND_LABEL[kind]}), costs {bd:+.1f} % BD-rate "
-                   f"against the teacher at {g:.3g}× its GFLOPs per 720p frame.")
-    for d in r02.get("deployed", []):
-        if _ok(d["bd_rate_vs_teacher"]):
-            out.append(f"On {d['points']} λ instead of {len(r02['lambdas'])}, the deployed N={d['N']} student "
-                       f"({KIND_LABEL[d['kind']]}) costs {d['bd_rate_vs_teacher']:+.1f} % BD-rate against the teacher.")
-    for x in noise_summary(noise_table(r02)):
-        if _ok(x["kd_vs_scratch_mean"]):
-            out.append(f"KD vs RD-only training at N={x['N']}: {x['kd_vs_scratch_mean']:+.1f} ± {x['ci95']:.1f} % over "
-                       f"{x['seeds']} seeds, {'larger' if x['resolved'] else 'not larger'} than the seed-to-seed noise.")
-    q = {s["row"]: s["bd_rate_psnr_vs_float"] for s in r03["summary"]}
-    for row, what in (("hybrid", "8-bit convolutions with a 32-bit GDN (hybrid)"), ("int8", "8 bits everywhere")):
-        if row in q:
-            out.append(f"Quantizing to {what} costs {q[row]:+.1f} % BD-rate against float." if _ok(q[row]) else
-                       f"Quantized to {what}, the RD curve does not overlap float's in PSNR (no BD-rate).")
-    out += _portable_sentence(r01)
-    c = r04["csim"]
-    out.append(f"The HLS C-simulation {'matches' if c['mismatches'] == 0 else 'does NOT match'} the Python fixed-point "
-               f"reference ({fmt(c['mismatches'])} mismatches in {fmt(c['values'])} values).")
-    hy = r04.get("csim_hyper") or {}
-    if hy.get("status") == "ok":
-        out.append(f"The integer entropy model's h_a and h_s in HLS C-simulation give {fmt(hy['mismatches'])} "
-                   f"mismatches in {fmt(hy['values'])} values (z and CDF indexes).")
-    res, t = next(iter((r04.get("throughput") or {"-": None}).items()))
-    if t:
-        out.append(f"The analytical model predicts {fmt(t['fps'])} fps at {res} on {r04['board']['name']} "
-                   f"({t['cores']} core(s)) — a model, not a measurement on a board.")
-    if chosen:
-        fits = [f"{b} N={c['N']}" for b, c in chosen.items() if c.get("fits")]
-        out.append("Widest measured width that meets the frame-rate target: " + (", ".join(fits) if fits else "none") + ".")
-    if r["preset"] != "paper":
-        out.append(f"Budgets of the `{r['preset']}` preset are short; read differences of a few % against the noise rows.")
-    return " ".join(out)

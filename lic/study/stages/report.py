@@ -27,15 +27,18 @@ from lic.provenance import git_commit, records_key
 from lic.study.artifacts import StageArtifact, input_keys, prepare
 from lic.study.config import ReportConfig
 from lic.study.params import stage_presets
-from lic.study.plots import rd_figure, save_figure, student_complexity_figure
-from lic.study.stages.claims import KIND_LABEL, deployable, headline_table, kinds_bd, summary_paragraph
+from lic.study.plots import published_anchors, rd_figure, save_figure, student_complexity_figure
+from lic.study.stages.claims import KIND_LABEL, deployable, headline_table, kinds_bd
 from lic.study.stages.distill import objective_table
+from lic.study.stages.labels import kodak
+from lic.study.stages.summary import summary_bullets, summary_markdown, summary_paragraph
 from lic.study.stages.quant import seed_spread
 from lic.study.tables import tables_of
 
-__all__ = ["PRESETS", "reads", "key_inputs", "run", "load_all", "headline_table", "summary_paragraph", "rd_curves",
+__all__ = ["PRESETS", "reads", "key_inputs", "run", "load_all", "headline_table", "summary_paragraph", "summary_bullets",
+           "summary_markdown", "rd_curves",
            "rd_by_width", "stored_rd_by_width", "deployable", "complexity_figure", "frontier_target", "width_tables",
-           "frontier_figure", "hardware_tables", "caption", "show_figure", "seed_spread", "eval_set_tables"]
+           "frontier_figure", "hardware_tables", "show_hardware", "caption", "kodak", "show_figure", "seed_spread", "eval_set_tables"]
 
 PRESETS = stage_presets("05")  # preset -> parameters, from :data:`lic.study.params.STAGE_PARAMS`
 UPSTREAM = ("01", "02", "03", "04")
@@ -63,7 +66,7 @@ def kodak_digest() -> str:
 def caption(results: dict, stage: str) -> str:
     """Provenance line of a figure or table: preset, stage key, commit, data checksum."""
     s = results["stages"][stage]
-    n = f"Kodak n={s['kodak_images']} " if s.get("kodak_images") else "Kodak "
+    n = f"{kodak(results, stage)} " if s.get("kodak_images") else "Kodak "
     return f"preset={results['preset']} · stage {stage} key={s['key']} · commit {s['commit']} · {n}md5:{results['kodak_md5']}"
 
 
@@ -72,24 +75,34 @@ def _main_seed(rd: pd.DataFrame) -> pd.DataFrame:
 
 
 def rd_curves(r: dict) -> dict[str, pd.DataFrame]:
-    """label -> RD points: teacher, every student kind (main seed), the quantized rows, JPEG, WebP."""
+    """label -> RD points: teacher, every student kind (main seed), the quantized rows, JPEG, WebP; each label
+    names the Kodak images its curve was measured on (stages 01, 02 and 03 may code different counts)."""
     r01, r02, r03 = r["r01"], r["r02"], r["r03"]
-    curves = {f"teacher N={r02['teacher_N']} (float)": pd.DataFrame(r01["rd"])}
+    k1, k2, k3 = kodak(r, "01"), kodak(r, "02"), kodak(r, "03")
+    curves = {f"teacher N={r02['teacher_N']} (float), {k1}": pd.DataFrame(r01["rd"])}
     rd2 = _main_seed(pd.DataFrame([*r02["rd"], *r02.get("deployed_rd", [])]))  # the deployed student on all its λ
     for (codec, n), df in rd2.groupby(["codec", "N"]):
         if codec in KIND_LABEL:
-            curves[f"student N={n}, {KIND_LABEL[codec]}"] = df
+            curves[f"student N={n}, {KIND_LABEL[codec]}, {k2}"] = df
     rd3 = _main_seed(pd.DataFrame(r03["rd"]))
     src = r03["source"]
     who = (f"student N={src.get('N', '')}, {KIND_LABEL.get(src.get('student_kind'), src.get('student_kind', ''))},"
            if src.get("kind") == "student" else "teacher")
     for row, lab in (("hybrid", "hybrid 8/32"), ("int8", "int8 everywhere")):
         if (rd3.row == row).any():
-            curves[f"{who} {lab}"] = rd3[rd3.row == row]
+            curves[f"{who} {lab}, {k3}"] = rd3[rd3.row == row]
     base = pd.DataFrame(r01["baselines"])
     for codec in ("jpeg", "webp"):
-        curves[codec.upper()] = base[base.codec == codec]
+        curves[f"{codec.upper()}, {k1}"] = base[base.codec == codec]
     return curves
+
+
+def rd_title(r: dict) -> str:
+    """Title of the report's RD figure: which curves were measured on which Kodak images."""
+    k1, k2, k3 = kodak(r, "01"), kodak(r, "02"), kodak(r, "03")
+    if k1 == k2 == k3:
+        return f"{k1}, real bitstreams: every codec of the study"
+    return f"Real bitstreams: teacher, JPEG, WebP on {k1}; students on {k2}; quantized on {k3}"
 
 
 def rd_by_width(r02: dict) -> dict[int, float]:
@@ -195,8 +208,18 @@ def show_figure(results: dict, name: str) -> None:
 
 
 def hardware_tables(r04: dict) -> list[tuple[str, pd.DataFrame]]:
-    """Every table stage 04 gives (whatever it adds later), nested records split out."""
+    """Every table stage 04 gives (whatever it adds later), nested records split out: the report's appendix."""
     return tables_of(r04, skip=_HW_SKIP)
+
+
+def show_hardware(r: dict, results: dict) -> None:
+    """Section 5 of the report: the pipeline figure, a table per pipeline, the bit-exactness table, the published
+    designs (:mod:`lic.study.stages.hwreport`), then every other stage-04 table and figure, collapsed."""
+    from lic.study.stages import hwreport
+
+    show_figure(results, "pipeline")
+    figs = {k: v["png"] for k, v in (results.get("figures") or {}).items() if k == "fps"}
+    hwreport.show(r["r04"], caption(r, "04"), appendix_figures=figs)
 
 
 #: results fields holding per-set rows (``set`` column) or set descriptions (``name``)
@@ -246,30 +269,39 @@ def eval_set_tables(r: dict, p: dict | None = None) -> list[tuple[str, pd.DataFr
             "content: digest of names + MD5s)",
             pd.DataFrame(described.values()).rename(columns={"checksummed": "verified"})
             .reindex(columns=["name", "images", "sizes", "verified", "content", "stages"]))]
-    if len(res["01"].get("eval_sets") or []) > 1:
-        out.append(("teacher vs JPEG / WebP: BD-rate (PSNR) on each set", bd_sets_table(res["01"])))
-    if len(res["02"].get("eval_sets") or []) > 1:
-        out.append(("students vs teacher (main seed): BD-rate (PSNR) on each set", distill_sets(res["02"])))
-    if len(res["03"].get("eval_sets") or []) > 1:
-        out.append(("quantization / GDN rows vs float: BD-rate (PSNR) on each set", quant_sets(res["03"])))
+    for st, title, table in (("01", "teacher vs JPEG / WebP", bd_sets_table),
+                             ("02", "students vs teacher (main seed)", distill_sets),
+                             ("03", "quantization / GDN rows vs float", quant_sets)):
+        if len(res[st].get("eval_sets") or []) > 1:
+            out.append((f"stage {st}, {title}: BD-rate (PSNR) on each set", _label_sets(table(res[st]), res[st])))
     return out
+
+
+def _label_sets(df: pd.DataFrame, res: dict) -> pd.DataFrame:
+    """Per-set columns (``… · kodak``) named with their set and count (``… · Kodak-8``, ``… · photos (12 images)``)."""
+    from lic.data.evalsets import set_label
+
+    names = {e["name"]: set_label(e["name"], e.get("images")) for e in res.get("eval_sets") or []}
+    return df.rename(columns={c: f"{c.rsplit(' · ', 1)[0]} · {names[c.rsplit(' · ', 1)[1]]}" for c in df.columns
+                              if " · " in str(c) and c.rsplit(" · ", 1)[1] in names})
 
 
 def _figures(r: dict, p: dict, folder) -> tuple[dict, dict]:
     """Build and save (PNG + SVG) every figure of the report; returns (paths, chosen widths)."""
     from lic.study.stages.distill import figure_objective
     from lic.study.stages.hls import fps_figure
+    from lic.study.stages.hwreport import pipeline_figure
     from lic.study.stages.quant import figure as quant_figure
     from lic.study.stages.quant import gdn_range_figure
 
-    figs = {"rd_all": rd_figure(rd_curves(r), title="Kodak, real bitstreams: every codec of the study",
-                                caption=caption(r, "03")),
+    figs = {"rd_all": rd_figure(rd_curves(r), title=rd_title(r), caption=caption(r, "03"), anchors=published_anchors()),
             "complexity_students": complexity_figure(r["r02"], caption(r, "02"))}
     if not objective_table(r["r02"]).dropna().empty:
         figs["objective_kd"] = figure_objective(r["r02"], caption=caption(r, "02"))
     figs["rd_quant"] = quant_figure(r["r03"], caption=caption(r, "03"))
     figs["gdn_ranges"] = gdn_range_figure(r["r03"], caption=caption(r, "03"))
     figs["fps"] = fps_figure(r["r04"], caption=caption(r, "04"))
+    figs["pipeline"] = pipeline_figure(r["r04"], caption=caption(r, "04"))
     figs["frontier_boards"], chosen = frontier_figure(r, p)
     names = _set_names(p)
     if len(_only_sets(r["r01"], names).get("eval_sets") or []) > 1:  # a row of panels per evaluation set
@@ -285,7 +317,8 @@ def _figures(r: dict, p: dict, folder) -> tuple[dict, dict]:
 
 def _current(cached: dict) -> bool:
     """Whether a cached report result has every field the notebook reads."""
-    return {"summary", "rd_by_width_kind", "headline"} <= set(cached)
+    return {"summary", "summary_bullets", "rd_by_width_kind", "headline", "bd_vs_anchors"} <= set(cached) and \
+        "pipeline" in cached.get("figures", {})
 
 
 def run(cfg: ReportConfig, inputs: dict[str, StageArtifact] | None = None, *, out: StageArtifact | None = None,
@@ -307,7 +340,10 @@ def run(cfg: ReportConfig, inputs: dict[str, StageArtifact] | None = None, *, ou
     st.dir.mkdir(parents=True, exist_ok=True)
     figs, chosen = _figures(r, p, st.dir)
     dep = deployable(r["r02"])
-    out = {**meta, "headline": headline_table(r).to_dict("records"), "summary": summary_paragraph(r, chosen),
+    from lic.study.stages.teacher import anchors_table
+
+    out = {**meta, "headline": headline_table(r).to_dict("records"), "summary": summary_markdown(r, chosen),
+           "summary_bullets": summary_bullets(r, chosen), "bd_vs_anchors": anchors_table(r["r01"]).to_dict("records"),
            "chosen_width": chosen, "rd_by_width": rd_by_width(r["r02"]),
            "rd_by_width_kind": {n: k for n, (k, _) in dep.items()}, "figures": figs, "wall_s": time.monotonic() - t0}
     return st.finish(out)
