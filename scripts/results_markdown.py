@@ -2,7 +2,7 @@
 """RESULTS.md of a finished run: the report's summary and headline table, the tables of stages 01-04
 (formatted as in ``report.html`` by lic.study.tables), the run's wall time per stage and the released weights,
 all read from the preset's artifacts, the run's ``manifest.json`` and ``weights/manifest.json``. Prose comes in short
-lines (at most :data:`WIDTH` characters; the summary a bullet per sentence), tables as wide as they are.
+lines (at most :data:`WIDTH` characters; the summary the report's bullets, one a claim), tables as wide as they are.
 
     .venv/bin/python scripts/results_markdown.py --preset quick --run runs/quick-<time> --out RESULTS.md
 """
@@ -20,7 +20,7 @@ from lic.codec.zoo import available
 from lic.eval import stats
 from lic.fileio import atomic_write_text, read_json
 from lic.study.artifacts import plan
-from lic.study.stages import distill, hls, quant, report, teacher
+from lic.study.stages import distill, hls, hwreport, quant, report, teacher
 from lic.study.tables import to_markdown
 
 #: the longest line of prose
@@ -33,9 +33,10 @@ def _wrap(text: str, bullet: bool = False) -> str:
                          else "", break_long_words=False, break_on_hyphens=False)
 
 
-def _bullets(text: str) -> str:
-    """A paragraph as Markdown bullets, one a sentence (ending at a full stop before a capital, a bracket or code)."""
-    return "\n".join(_wrap(x, bullet=True) for x in re.split(r"(?<=[.!?])\s+(?=[A-Z(`])", text.strip()) if x)
+def _summary(r: dict) -> str:
+    """The report's summary: its lead line, then one Markdown bullet a claim (lic.study.stages.summary)."""
+    lead = report.summary_markdown(r).split("\n\n", 1)[0]
+    return _wrap(lead) + "\n\n" + "\n".join(_wrap(b, bullet=True) for b in report.summary_bullets(r))
 
 
 def _run_table(run: Path) -> pd.DataFrame:
@@ -82,13 +83,15 @@ def write(preset: str, run: Path | None) -> None:
         print(to_markdown(_run_table(run)))
     print("\n" + _wrap("Stage keys " + ", ".join(f"{s}:{v['key']}" for s, v in r["stages"].items())
                        + f"; commit {r['stages']['04']['commit']}.") + "\n")
-    print("## Summary\n\n" + _bullets(report.summary_paragraph(r)) + "\n")
+    print("## Summary\n\n" + _summary(r) + "\n")
     print(_wrap(_coding_line(r)) + "\n")
     r02, noise02, r04 = r["r02"], distill.noise_table(r["r02"]), r["r04"]
     tables = [
         ("## Headline", report.headline_table(r)),
         ("## Teacher RD points", teacher.rd_table(r["r01"])),
         ("Teacher vs JPEG / WebP at matching bpp:", teacher.matching_bpp(r["r01"])),
+        ("Teacher vs CompressAI's published points (published on Kodak-24, ours on the images named; "
+         "`data/anchors/compressai_kodak.json`):", teacher.anchors_table(r["r01"])),
         ("## Students (stage 02)", distill.rd_table(r02)),
         ("", distill.summary_table(r02)),
         ("The deployed student on more λ (stage 02's deployed_lambdas), BD-rate vs the teacher on all its points:",
@@ -100,17 +103,21 @@ def write(preset: str, run: Path | None) -> None:
         ("Loss-term ablation:", distill.ablation_table(r02)),
         ("## Quantization (stage 03) and its noise", quant.ablation_table(r["r03"])),
         ("", quant.noise_table(r["r03"])),
-        ("## Accelerator (stage 04): the whole g_a in RTL, measured (Verilator) next to modelled", hls.rtl_ga_summary(r04)),
+        ("## Accelerator (stage 04): every bit-exactness check", hwreport.bitexact_table(r04)),
+        *((f"Pipeline: {title}", df) for title, df in hwreport.pipeline_tables(r04)),
+        ("The whole g_a in RTL, measured (Verilator) next to modelled:", hls.rtl_ga_summary(r04)),
         ("", hls.rtl_ga_table(r04)),
         ("Folding plan and resources (modelled, lic.hw.fpga_model):", hls.plan_layer_table(r04)),
         ("Encoder / decoder frame rates (modelled):", hls.codec_fps_table(r04)),
         ("C-sim beats vs the model's cycles (measured, C-sim):", hls.beats_table(r04)),
-        ("Published FPGA LIC designs next to ours (sources in the table):", hls.comparison_table(r04)),
+        ("Published FPGA LIC designs next to ours (sources below the table):", hwreport.comparison(r04)[0]),
         ("## Released weights (`weights/manifest.json`, Kodak measured at release)", _weights_table()),
     ]
     for title, df in tables:
         print(f"\n{title}\n" if title else "")
         print(to_markdown(df) if len(df) else "(none)")
+        if title.startswith("Published FPGA"):
+            print("\n" + "\n".join(_wrap(f"{i}. {n}") for i, n in enumerate(hwreport.comparison(r04)[1], 1)))
 
 
 def main(argv=None) -> int:

@@ -62,7 +62,7 @@ def _rd_rows(r: dict) -> list[tuple[str, str, str]]:
     who = f"teacher N={tN} ({teacher_budget(r)})"
     rows = [(f"{who}: BD-rate (PSNR) vs JPEG, {k01}", _bd(r01["bd_rate_vs_jpeg"]), f"JPEG 4:2:0 (Pillow), the same {k01}"),
             (f"{who}: BD-rate (PSNR) vs WebP, {k01}", _bd(r01["bd_rate_vs_webp"]), f"WebP method 6 (Pillow), the same {k01}")]
-    for a in anchors_table(r01).to_dict("records"):
+    for a in anchors_table(r01, (r["stages"].get("01") or {}).get("kodak_images")).to_dict("records"):
         dp = a["bd_psnr_vs_anchor_db"]
         rows.append((f"teacher N={tN} on {a['ours_set']} vs {a['anchor']}: BD-rate (PSNR) / BD-PSNR",
                      f"{_bd(a['bd_rate_vs_anchor'])} / {dp:+.2f} dB" if _ok(dp) else NO_OVERLAP,

@@ -14,7 +14,7 @@ __all__ = ["kodak", "released_budget", "run_budget", "teacher_budget", "student_
            "released_points", "released_rows", "CI", "ci_label", "spread_label"]
 
 #: what every "±" of the report is: the half-width of a Student-t 95 % confidence interval of a mean over seeds
-CI = "95% CI of the mean (Student t)"
+CI = "95% CI of the mean, Student t"
 
 
 def ci_label(seeds) -> str:
@@ -159,7 +159,7 @@ def released_points(r: dict) -> list[dict]:
     if not (r["stages"].get("02", {}).get("params") or {}).get("steps"):
         for pt in [*r02.get("rd", []), *r02.get("deployed_rd", [])]:
             init = str(pt.get("init", ""))
-            if init.startswith("zoo:") and pt.get("seed", 0) == main_seed:
+            if init.startswith("zoo:") and pt.get("seed", 0) == main_seed and {"codec", "N", "lmbda"} <= set(pt):
                 tag = f"{pt['codec']}/n{int(pt['N'])}/l{lambda_tag(pt['lmbda'])}"
                 out.append(_released_point(variant(init[4:], r02.get("entropy")), pt, r02.get("kodak_images"),
                                            (r02.get("coding") or {}).get(tag), "student"))

@@ -343,7 +343,7 @@ def run(cfg: ReportConfig, inputs: dict[str, StageArtifact] | None = None, *, ou
     from lic.study.stages.teacher import anchors_table
 
     out = {**meta, "headline": headline_table(r).to_dict("records"), "summary": summary_markdown(r, chosen),
-           "summary_bullets": summary_bullets(r, chosen), "bd_vs_anchors": anchors_table(r["r01"]).to_dict("records"),
+           "summary_bullets": summary_bullets(r, chosen), "bd_vs_anchors": anchors_table(r["r01"], r["stages"]["01"]["kodak_images"]).to_dict("records"),
            "chosen_width": chosen, "rd_by_width": rd_by_width(r["r02"]),
            "rd_by_width_kind": {n: k for n, (k, _) in dep.items()}, "figures": figs, "wall_s": time.monotonic() - t0}
     return st.finish(out)

@@ -33,7 +33,7 @@ def _teacher(r: dict) -> str:
 def _anchors(r: dict) -> str:
     from lic.study.stages.teacher import anchors_table
 
-    t = anchors_table(r["r01"])
+    t = anchors_table(r["r01"], (r["stages"].get("01") or {}).get("kodak_images"))
     parts = [f"{a['bd_rate_vs_anchor']:+.1f} % BD-rate, {a['bd_psnr_vs_anchor_db']:+.2f} dB BD-PSNR against "
              f"{a['anchor']}" if _ok(a["bd_rate_vs_anchor"]) and _ok(a["bd_psnr_vs_anchor_db"])
              else f"no overlap in PSNR with {a['anchor']}" for a in t.to_dict("records")]

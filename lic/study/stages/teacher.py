@@ -317,10 +317,11 @@ def figure(results: dict, caption: str = ""):
                      anchors=published_anchors())
 
 
-def anchors_table(results: dict) -> pd.DataFrame:
+def anchors_table(results: dict, images: int | None = None) -> pd.DataFrame:
     """BD-rate (PSNR) and BD-PSNR of the teacher against CompressAI's published Kodak-24 points (stage 01's
-    ``bd_vs_anchors``; results made before it kept them: computed from the teacher's points)."""
-    rows = results.get("bd_vs_anchors") or bd_vs_anchors(results["rd"], results.get("kodak_images"))
+    ``bd_vs_anchors``; results made before it kept them: computed from the teacher's points on ``images`` Kodak
+    images, default its ``kodak_images``)."""
+    rows = results.get("bd_vs_anchors") or bd_vs_anchors(results["rd"], images or results.get("kodak_images"))
     return pd.DataFrame(rows, columns=["anchor", "anchor_set", "ours_set", "points", "bd_rate_vs_anchor",
                                        "bd_psnr_vs_anchor_db", "source"])
 
