@@ -34,13 +34,21 @@ def _check_report(executed, tmp_path):
     from lic.study.runner import render_html
 
     res = plan("smoke", ["05"])["05"].results()
-    assert {"rd_all", "complexity_students", "frontier_boards", "fps"} <= set(res["figures"])
+    assert {"rd_all", "complexity_students", "frontier_boards", "fps", "pipeline"} <= set(res["figures"])
+    assert 6 <= len(res["summary_bullets"]) <= 10 and res["summary"].count("\n- ") == len(res["summary_bullets"])
+    assert [a["anchor"] for a in res["bd_vs_anchors"]] == ["CompressAI bmshj2018-hyperprior (published, Kodak-24)",
+                                                          "CompressAI mbt2018-mean (published, Kodak-24)"]
+    assert any("CompressAI bmshj2018-hyperprior (published, Kodak-24)" in h["quantity"] for h in res["headline"])
     assert all(Path(f[ext]).stat().st_size > 0 for f in res["figures"].values() for ext in ("png", "svg"))
     html = render_html(executed, tmp_path / "report.html")
     import re
 
-    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html.read_text())
+    text = html.read_text()
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", text)
     assert cells and not {"nan", "NaN", "None"} & set(cells)  # missing values read n/a
+    main, appendix = text.split("Appendix: every other table of stage 04", 1)  # stage 04: curated, the rest collapsed
+    assert "pipeline g_a at " in main and "every bit-exactness check of stage 04" in main and "stage 04: " in appendix
+    assert "Kodak-2" in main and "Kodak n=" not in text  # the smoke preset codes 2 Kodak images: labelled so
     if chromium() is None:
         pytest.skip("headless Chromium not installed: report layout not checked")
     m = measure(html, width=1024)
@@ -57,6 +65,9 @@ def test_notebook_smoke(stage, tmp_path, study_artifacts, monkeypatch):
     study_artifacts["ran"].add(stage)
     if stage == "05":  # the report as the runner renders it: every figure PNG + SVG, nothing wider than the page
         _check_report(executed, tmp_path)
+    if stage == "01":  # our teacher against CompressAI's published Kodak-24 points, labelled
+        rows = plan("smoke", ["01"])["01"].results()["bd_vs_anchors"]
+        assert [(a["anchor_set"], a["ours_set"]) for a in rows] == [("Kodak-24", "Kodak-2")] * 2
     if stage == "02":  # the smoke run also covers the weight-inherited (pruned-teacher) students
         res = plan("smoke", ["02"])["02"].results()
         rd = [r for r in res["rd"] if r["codec"] in PRUNED_KINDS]
