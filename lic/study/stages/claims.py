@@ -174,7 +174,7 @@ def _claims(r: dict) -> list[tuple[str, list[tuple[str, str, str]]]]:
     out = []
     released = released_rows(r)
     if released:
-        out.append(("The released models measure what their manifests record (this study)", released))
+        out.append(("The released models, recorded at release and re-measured by this run (this study)", released))
     out.append(("Learned image compression beats standardised codecs in RD efficiency", _rd_rows(r)))
     out.append(("A student distilled by changing one width N keeps RD efficiency at lower complexity", _kd_rows(r)))
     out.append(("The hardware-friendly GDN keeps RD efficiency after quantization (hybrid 8/32)", _quant_rows(r)))

@@ -142,7 +142,7 @@ def released_points(r: dict) -> list[dict]:
     seed): ``variant, who, n`` (images this run coded), ``ours`` and ``recorded`` (bpp, psnr; recorded ``n``),
     ``same`` (the recorded rows of the same ``n`` images, where fewer than recorded) and ``coding``."""
     from lic.codec.zoo import INT_SUFFIX, available
-    from lic.train.specs import lambda_tag
+    from lic.train.specs import STUDENT_KINDS, lambda_tag
 
     out, man = [], available()
     variant = lambda name, entropy: (f"{name}{INT_SUFFIX}" if entropy == "integer"  # noqa: E731
@@ -151,18 +151,24 @@ def released_points(r: dict) -> list[dict]:
     for pt in r01.get("rd", []):
         tag = lambda_tag(pt["lmbda"])
         init = str((r01.get("init") or {}).get(tag, ""))
-        if init.startswith("zoo:") and not (r["stages"].get("01", {}).get("params") or {}).get("steps"):
-            out.append(_released_point(variant(init[4:], r01.get("entropy")), pt, r01.get("kodak_images"),
-                                       (r01.get("coding") or {}).get(tag), "teacher"))
+        coding = (r01.get("coding") or {}).get(tag)
+        if (init.startswith("zoo:") and not (r["stages"].get("01", {}).get("params") or {}).get("steps")
+                and (coding or {}).get("why") != "not a released model"):
+            out.append(_released_point(variant(init[4:], r01.get("entropy")), pt, r01.get("kodak_images"), coding,
+                                       "teacher"))
     r02 = r.get("r02") or {}
     main_seed = (r02.get("rd") or [{}])[0].get("seed", 0)
     if not (r["stages"].get("02", {}).get("params") or {}).get("steps"):
         for pt in [*r02.get("rd", []), *r02.get("deployed_rd", [])]:
             init = str(pt.get("init", ""))
-            if init.startswith("zoo:") and pt.get("seed", 0) == main_seed and {"codec", "N", "lmbda"} <= set(pt):
-                tag = f"{pt['codec']}/n{int(pt['N'])}/l{lambda_tag(pt['lmbda'])}"
+            if not (init.startswith("zoo:") and pt.get("seed", 0) == main_seed and pt.get("codec") in STUDENT_KINDS
+                    and {"N", "lmbda"} <= set(pt)):  # the ablation's students train on from a released one
+                continue
+            tag = f"{pt['codec']}/n{int(pt['N'])}/l{lambda_tag(pt['lmbda'])}"
+            coding = (r02.get("coding") or {}).get(tag)
+            if (coding or {}).get("why") != "not a released model":  # coded as released, not trained further
                 out.append(_released_point(variant(init[4:], r02.get("entropy")), pt, r02.get("kodak_images"),
-                                           (r02.get("coding") or {}).get(tag), "student"))
+                                           coding, "student"))
     return [x for x in out if x]
 
 
