@@ -3,10 +3,14 @@ the preset, the stage's parameter key, the git commit and the Kodak checksum dig
 
 It reads the finished artifacts of stages 01-04 (never notebook globals) and writes every figure
 the report shows as PNG and SVG (RD curves of all codecs, complexity of every student kind,
-the stage figures, the width-for-board frontier). The headline table puts each claim of the paper
-next to what this run measured and what it was measured against; a generated paragraph says what
-the run shows. Tables go through :mod:`lic.study.tables` (rounded, units, ``n/a``, no index, split when
-wide). The study runner renders the executed notebook to ``report.html`` (nbconvert, code hidden).
+the stage figures, the width-for-board frontier, the folding plan's pipelines), CompressAI's published
+Kodak-24 points on every RD figure (:mod:`lic.eval.anchors`). The headline table puts each claim of the paper
+next to what this run measured and what it was measured against (:mod:`~lic.study.stages.claims`); 6-10 generated
+bullets say what the run shows (:mod:`~lic.study.stages.summary`); every number names its image set and count and,
+for a trained model, its budget (:mod:`~lic.study.stages.labels`). Stage 04 is curated
+(:mod:`~lic.study.stages.hwreport`), its other tables in a collapsed appendix. Tables go through
+:mod:`lic.study.tables` (rounded, units, ``n/a``, no index, split when wide; a main-body table more than half n/a
+is folded). The study runner renders the executed notebook to ``report.html`` (nbconvert, code hidden).
 
 Evaluation sets beside Kodak (each stage's ``eval_sets``, :mod:`lic.data.evalsets`): :func:`eval_set_tables`
 sets each stage's BD-rates per set side by side; the report's own ``eval_sets`` (entries as the
@@ -33,17 +37,14 @@ from lic.study.stages.distill import objective_table
 from lic.study.stages.labels import kodak
 from lic.study.stages.summary import summary_bullets, summary_markdown, summary_paragraph
 from lic.study.stages.quant import seed_spread
-from lic.study.tables import tables_of
 
 __all__ = ["PRESETS", "reads", "key_inputs", "run", "load_all", "headline_table", "summary_paragraph", "summary_bullets",
-           "summary_markdown", "rd_curves",
-           "rd_by_width", "stored_rd_by_width", "deployable", "complexity_figure", "frontier_target", "width_tables",
-           "frontier_figure", "hardware_tables", "show_hardware", "caption", "kodak", "show_figure", "seed_spread", "eval_set_tables"]
+           "summary_markdown", "rd_curves", "rd_title", "rd_by_width", "stored_rd_by_width", "deployable",
+           "complexity_figure", "frontier_target", "width_tables", "frontier_figure", "hardware_tables", "show_hardware",
+           "caption", "kodak", "show_figure", "seed_spread", "eval_set_tables"]
 
 PRESETS = stage_presets("05")  # preset -> parameters, from :data:`lic.study.params.STAGE_PARAMS`
 UPSTREAM = ("01", "02", "03", "04")
-#: keys of stage 04's results that are provenance, not hardware results
-_HW_SKIP = ("commit", "key", "stage", "preset", "figures", "wall_s", "source", "params", "vcd")
 
 
 def reads(cfg: ReportConfig) -> tuple[str, ...]:
@@ -209,7 +210,9 @@ def show_figure(results: dict, name: str) -> None:
 
 def hardware_tables(r04: dict) -> list[tuple[str, pd.DataFrame]]:
     """Every table stage 04 gives (whatever it adds later), nested records split out: the report's appendix."""
-    return tables_of(r04, skip=_HW_SKIP)
+    from lic.study.stages.hwreport import appendix_tables
+
+    return appendix_tables(r04)
 
 
 def show_hardware(r: dict, results: dict) -> None:
