@@ -36,8 +36,8 @@ def _fps_measured(r04: dict, t: str):
 
 def pipeline_figure(r04: dict, caption: str = ""):
     """One row per transform of the folding plan: a box per stage (layer, kind, PE × SIMD, cycles a frame), the
-    FIFO depth on the arrow into it, the slowest stage shaded; the clock, resolution, cores and fps in each row's
-    title (modelled; the RTL simulation's measured fps beside g_a's)."""
+    depth of the stream FIFO after it on the arrow out of it, the slowest stage shaded; the clock, resolution, cores
+    and fps in each row's title (modelled; the RTL simulation's measured fps beside g_a's)."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyBboxPatch
 
@@ -54,19 +54,19 @@ def pipeline_figure(r04: dict, caption: str = ""):
             shape = f"{l.get('k', '')}×{l.get('k', '')}/{l.get('stride', 1)}" if l.get("kind") in ("conv", "deconv") else ""
             ax.text(i + 0.44, 0.5, f"{l['name']}\n{l['kind']} {shape}\nPE {l['pe']} × SIMD {l['simd']}\n"
                     f"{l['cycles'] / 1e6:.3g} M cycles", ha="center", va="center", fontsize=7)
-            if i:
-                ax.annotate("", xy=(i + 0.06, 0.5), xytext=(i - 0.18, 0.5), arrowprops={"arrowstyle": "->", "lw": 0.8})
-                ax.text(i - 0.06, 0.6, f"FIFO {l.get('fifo_depth', '?')}", ha="center", fontsize=6, color="0.3")
+            # the stream FIFO after the stage (lic.hw.folding), on the arrow to the next stage or out
+            ax.annotate("", xy=(i + 1.06, 0.5), xytext=(i + 0.82, 0.5), arrowprops={"arrowstyle": "->", "lw": 0.8})
+            ax.text(i + 0.94, 0.6, f"FIFO {l.get('fifo_depth', '?')}", ha="center", fontsize=6, color="0.3")
         meas = _fps_measured(r04, t)
         res = "x".join(map(str, p.get("resolution", []))) or "?"
         ax.set_title(f"{t}: {fmt(notes.get('fps'))} fps modelled at {res}, {notes.get('cores', 1)} core(s), "
                      f"{fmt(p.get('clock_mhz'))} MHz" + (f"; {fmt(meas)} fps measured in RTL simulation" if meas else "")
                      + f" — slowest stage shaded ({notes.get('bottleneck', '?')})", fontsize=8, loc="left")
-        ax.set_xlim(-0.1, width)
+        ax.set_xlim(-0.1, width + 0.15)
         ax.set_ylim(0, 1)
         ax.axis("off")
     fig.suptitle(f"Folding plan on {(r04.get('board') or {}).get('name', '?')} (lic.hw.fpga_model): stages, "
-                 "PE × SIMD, FIFO depths", fontsize=9)
+                 "PE × SIMD, the FIFO after each stage [beats]", fontsize=9)
     return finish_layout(fig, caption)
 
 
@@ -89,7 +89,8 @@ def _layer_rows(r04: dict, t: str, layers: list[dict], syn: dict) -> list[dict]:
     rows = []
     for l in layers:
         s, b = syn.get(l["name"], {}), beats.get(l["name"])
-        rows.append({"layer": l["name"], "PE × SIMD": f"{l['pe']} × {l['simd']}", "FIFO depth": l.get("fifo_depth"),
+        rows.append({"layer": l["name"], "PE × SIMD": f"{l['pe']} × {l['simd']}",
+                     "FIFO after [beats]": l.get("fifo_depth"),
                      "cycles a frame (model)": l["cycles"],
                      "cycles model / RTL": (rtl.get(l["name"]) or {}).get("fpga_model_over_measured"),
                      "cycles model / C-sim beats": b["model_cycles"] / b["csim_beats"] if b and b["csim_beats"] else None,
@@ -112,7 +113,8 @@ def pipeline_tables(r04: dict) -> list[tuple[str, pd.DataFrame]]:
         tot, whole = notes.get("resources", {}), syn.get("whole g_a", {})
         beats = [x["model_cycles"] / x["csim_beats"] for x in r04.get("beats_vs_model") or []
                  if x["layer"].startswith(t) and x["csim_beats"]]
-        rows.append({"layer": f"whole {t}, {notes.get('cores', 1)} core(s)", "PE × SIMD": DASH, "FIFO depth": DASH,
+        rows.append({"layer": f"whole {t}, {notes.get('cores', 1)} core(s)", "PE × SIMD": DASH,
+                     "FIFO after [beats]": DASH,
                      "cycles a frame (model)": notes.get("cycles"),
                      "cycles model / RTL": g.get("model_over_measured") if t == "g_a" and g.get("status") == "ok"
                      else None, "cycles model / C-sim beats": max(beats) if beats else None,
