@@ -202,11 +202,18 @@ def portable_rows(r: dict) -> list[tuple[str, str, str]]:
                          f"λ {lams}; released weights, recorded benchmark{', stale' if rd.stale else ''})",
                          _bd(v["bd_rate_int_vs_float"], 3), "the same weights with CompressAI's float entropy model"))
     ps = find_record(PORTABLE_RECORD)
-    for m in (ps.data.get("models") or []) if ps else []:
-        rows.append((f"{m['model']} ({m['entropy']} entropy): streams coded under 8 CPU backend settings, each decoded "
-                     f"under all 8 ({', '.join(ps.data['images'])}; recorded benchmark{', stale' if ps.stale else ''})",
-                     f"{m['decoded']} of {m['pairs']} decoded, {m['refused']} refused, {m['wrong_images']} wrong",
-                     "oneDNN on/off × 1/2 threads × NCHW/channels_last"))
+    models = pd.DataFrame((ps.data.get("models") or []) if ps else [])
+    for entropy, g in models.groupby("entropy", sort=False) if not models.empty else ():
+        rows.append((f"{len(g)} released {entropy}-entropy models: streams coded under 8 CPU backend settings, each "
+                     f"decoded under all 8 ({', '.join(ps.data['images'])}, full size; recorded benchmark"
+                     f"{', stale' if ps.stale else ''})",
+                     f"{g.decoded.sum():,} of {g.pairs.sum():,} decoded, {g.refused.sum():,} refused, "
+                     f"{g.wrong_images.sum():,} wrong images", "oneDNN on/off × 1/2 threads × NCHW/channels_last"))
+    ru = (ps.data.get("reuse_summary") or {}) if ps else {}
+    if ru.get("checks"):
+        rows.append(("the stages' spot check of the integer-entropy models' recorded Kodak rows under each of the 8 "
+                     "settings (the stand-in for another CPU; recorded benchmark)",
+                     f"{ru['reused']} of {ru['checks']} reused", "lic.eval.measured.PORTABLE_TOL"))
     for st in ("01", "02"):
         res = r.get(f"r{st}") or {}
         coding = res.get("coding") or {}
