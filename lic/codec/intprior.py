@@ -42,8 +42,8 @@ from torch import nn
 from lic.errors import ArtifactError, BitstreamError, ParameterError
 from lic.fileio import atomic_write_bytes
 from lic.fixedpoint.arith import FixedPointConfig, _frac_for, _range, rshift_round
-from lic.fixedpoint.layers import conv_layer, index_layer
-from lic.fixedpoint.transform import FORMAT as T_FORMAT, VERSION as T_VERSION, IntLayer, IntTransform
+from lic.fixedpoint.layers import calibrate, conv_layer, index_layer
+from lic.fixedpoint.transform import IntLayer, IntTransform
 
 __all__ = ["FORMAT", "VERSION", "ENTROPY", "PriorConfig", "IntPrior", "entropy_check", "set_entropy", "TABLES"]
 
@@ -100,20 +100,10 @@ def _tables(model: nn.Module) -> dict[str, np.ndarray]:
     return out
 
 
-def _calibrate(seq: nn.Sequential, x: torch.Tensor) -> list[float]:
-    """Max |output| of every module of ``seq`` on ``x`` (float)."""
-    out = []
-    with torch.no_grad():
-        for m in seq:
-            x = m(x)
-            out.append(float(x.abs().max()))
-    return out
-
-
 def _hyper(seq: nn.Sequential, name: str, calib: torch.Tensor, fin: tuple[int, bool, int], last: tuple[int, bool, str],
            cfg: PriorConfig, headroom_last: bool = True) -> tuple[list[IntLayer], tuple[int, bool, int]]:
     """Integer layers of a hyper network (convs each followed by a ReLU, the last one maybe not)."""
-    mods, stats, fx = list(seq), _calibrate(seq, calib), cfg.fixed()
+    mods, stats, fx = list(seq), [o for _, o in calibrate(seq, calib)], cfg.fixed()
     layers = []
     for k, m in enumerate(mods):
         if isinstance(m, nn.ReLU):
@@ -190,16 +180,26 @@ class IntPrior:
         v = torch.round(y.detach().abs().double() * 2.0**self.y_frac).clamp_(max=0xFFFF)
         return v.to(torch.int64).cpu().numpy()
 
+    def _median(self, ndim: int) -> np.ndarray:
+        return self.z_median.reshape((1,) * (ndim - 3) + (-1, 1, 1))
+
+    def symbols(self, z: np.ndarray) -> np.ndarray:
+        """h_a's output ``z`` (``[N,h,w]`` or ``[B,N,h,w]``) → the symbols ``q = rshift_round(z - m, z_frac)``."""
+        z = np.asarray(z, dtype=np.int64)
+        return rshift_round(z - self._median(z.ndim), self.z_frac)
+
+    def z_hat(self, q: np.ndarray) -> np.ndarray:
+        """The symbols → h_s's input ``ẑ = sat((q << z_frac) + m, z_bits signed)``."""
+        q = np.asarray(q, dtype=np.int64)
+        return np.clip(np.left_shift(q, self.z_frac) + self._median(q.ndim), *_range(self.cfg.z_bits, True))
+
     def z_symbols(self, y_abs: np.ndarray) -> np.ndarray:
         """``[B,M,h,w]`` ``|y|`` in fixed point (:meth:`y_abs`) → ``[B,N,h/4,w/4]`` symbols of ẑ."""
-        z = self.h_a.run(np.asarray(y_abs, dtype=np.int64))
-        return rshift_round(z - self.z_median.reshape(1, -1, 1, 1), self.z_frac)
+        return self.symbols(self.h_a.run(np.asarray(y_abs, dtype=np.int64)))
 
     def indexes(self, q: np.ndarray) -> np.ndarray:
         """ẑ symbols → the CDF index of every latent (int64 ``[B,M,4h,4w]``)."""
-        lo, hi = _range(self.cfg.z_bits, True)
-        z_hat = np.clip(np.left_shift(np.asarray(q, dtype=np.int64), self.z_frac) + self.z_median.reshape(1, -1, 1, 1), lo, hi)
-        return self.h_s.run(z_hat)
+        return self.h_s.run(self.z_hat(q))
 
     def _coder_lists(self):
         if self._lists is None:
@@ -300,15 +300,11 @@ class IntPrior:
             raise ArtifactError(f"{where}: not a {FORMAT} v{VERSION} file")
 
         def transform(key: str) -> IntTransform:
-            tm = meta[key]
-            if tm.get("format") != T_FORMAT or tm.get("version") != T_VERSION:
-                raise ArtifactError(f"{where}: {key} is not a {T_FORMAT} v{T_VERSION} transform")
-            layers = []
-            for k, l in enumerate(tm["layers"]):
-                pre = f"{key}.L{k}."
-                params = {n[len(pre):]: v.astype(np.int64) for n, v in arrays.items() if n.startswith(pre)}
-                layers.append(IntLayer(l["kind"], l["name"], dict(l["attrs"]), params))
-            return IntTransform(layers, FixedPointConfig(**tm["config"]), tm["name"])
+            pre = f"{key}."
+            try:
+                return IntTransform.from_dict(meta[key], {n[len(pre):]: v for n, v in arrays.items() if n.startswith(pre)})
+            except ParameterError as exc:
+                raise ArtifactError(f"{where}: {key}: {exc}") from None
 
         try:
             return cls(transform("h_a"), transform("h_s"), meta["z_frac"], arrays["z_median"],

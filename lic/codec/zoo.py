@@ -18,7 +18,7 @@ from lic.fileio import read_json
 from lic.provenance import ROOT, sha256_file
 
 __all__ = ["WEIGHTS_DIR", "CURVES", "INT_SUFFIX", "available", "curves", "released_curve", "load_pretrained",
-           "release_digest", "fingerprint"]
+           "released_variant", "release_digest", "fingerprint"]
 
 WEIGHTS_DIR = ROOT / "weights"
 #: the name suffix of an integer-entropy variant (:mod:`lic.codec.intprior`): ``<float name>-int``
@@ -76,6 +76,12 @@ def load_pretrained(name: str, verify: bool = True) -> torch.nn.Module:
 
         model.int_prior = IntPrior.load(_verified(entry["int_prior"]["file"], entry["int_prior"]["sha256"], verify))
     return model
+
+
+def released_variant(name: str, entropy: str) -> str:
+    """The released model to load for ``name`` under ``entropy`` ("integer" or "float"): its ``-int`` variant where
+    one is released and the entropy is integer, else ``name`` itself."""
+    return f"{name}{INT_SUFFIX}" if entropy == "integer" and f"{name}{INT_SUFFIX}" in available() else name
 
 
 def release_digest(entry: dict) -> str:

@@ -13,7 +13,20 @@ from lic.errors import ParameterError
 from lic.fixedpoint.arith import FixedPointConfig, _frac_for, _range, _round_half_up
 from lic.fixedpoint.transform import IntLayer
 
-__all__ = ["conv_layer", "index_layer"]
+__all__ = ["calibrate", "conv_layer", "index_layer"]
+
+
+def calibrate(seq: nn.Sequential, x) -> list[tuple[float, float]]:
+    """Float (input, output) max-abs of every module of ``seq`` run on ``x``: what the power-of-two scales cover."""
+    import torch
+
+    stats = []
+    with torch.no_grad():
+        for m in seq:
+            y = m(x)
+            stats.append((float(x.abs().max()), float(y.abs().max())))
+            x = y
+    return stats
 
 
 def conv_layer(m: nn.Module, lname: str, fin: tuple[int, bool, int], fout: tuple[int, bool, int, str],

@@ -163,17 +163,30 @@ class IntTransform:
         atomic_write_bytes(path, buf.getvalue())
 
     @classmethod
+    def from_dict(cls, meta: dict, arrays: dict[str, np.ndarray]) -> "IntTransform":
+        """Inverse of :meth:`to_dict` (``arrays`` keyed ``L{k}.{param}``).
+
+        Raises:
+            ParameterError: not a ``lic-int-transform`` v1 description.
+        """
+        if meta.get("format") != FORMAT or meta.get("version") != VERSION:
+            raise ParameterError(f"not a {FORMAT} v{VERSION} transform")
+        layers = []
+        for k, l in enumerate(meta["layers"]):
+            pre = f"L{k}."
+            params = {n[len(pre):]: np.asarray(v).astype(np.int64) for n, v in arrays.items() if n.startswith(pre)}
+            layers.append(IntLayer(l["kind"], l["name"], dict(l["attrs"]), params))
+        return cls(layers, FixedPointConfig(**meta["config"]), meta["name"])
+
+    @classmethod
     def load(cls, path: str | os.PathLike) -> "IntTransform":
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(bytes(z["__meta__"]).decode())
-            if meta.get("format") != FORMAT or meta.get("version") != VERSION:
-                raise ParameterError(f"{path}: not a {FORMAT} v{VERSION} file")
-            layers = []
-            for k, l in enumerate(meta["layers"]):
-                pre = f"L{k}."
-                params = {n[len(pre):]: z[n].astype(np.int64) for n in z.files if n.startswith(pre)}
-                layers.append(IntLayer(l["kind"], l["name"], dict(l["attrs"]), params))
-        return cls(layers, FixedPointConfig(**meta["config"]), meta["name"])
+            arrays = {n: z[n] for n in z.files if n != "__meta__"}
+        try:
+            return cls.from_dict(meta, arrays)
+        except ParameterError as exc:
+            raise ParameterError(f"{path}: {exc}") from None
 
     def summary(self) -> list[dict]:
         """One row per layer: kind, name, channels and the fractional bits (for tables)."""

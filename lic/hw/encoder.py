@@ -13,8 +13,8 @@ for bit:
    integer prior's docstring puts the rate cost of reading ``|ŷ|`` at 12-24 %. A bit-exact alternative
    that keeps ``|y|`` would need g_a's last requantiser to emit a second, finer output (``rshift_round(acc,
    out_shift - y_frac)``; ŷ cannot be derived from it: double rounding) -- not built here.
-3. **z symbols** ``q = rshift_round(z - m, z_frac)`` of ``z = h_a(·)`` (:meth:`IntPrior.z_symbols`), and
-   ``ẑ = sat((q << z_frac) + m)`` (:meth:`IntPrior.indexes`' first step).
+3. **z symbols** ``q = rshift_round(z - m, z_frac)`` of ``z = h_a(·)`` (:meth:`IntPrior.symbols`), and
+   ``ẑ = sat((q << z_frac) + m)`` (:meth:`IntPrior.z_hat`).
 4. **indexes** = ``h_s.run(ẑ)``: deconv, deconv, conv 3x3 (each with its fused ReLU) to the 16-bit scales,
    then the index layer (``#{k : scale > T_k}``, uint8).
 
@@ -28,10 +28,9 @@ from __future__ import annotations
 import numpy as np
 
 from lic.errors import ParameterError
-from lic.fixedpoint.arith import _range, rshift_round
 from lic.fixedpoint.transform import IntTransform
 
-__all__ = ["HA_IN_BITS", "ha_input", "z_hat", "reference"]
+__all__ = ["HA_IN_BITS", "ha_input", "reference"]
 
 #: h_a's input words: unsigned 16 bit (IntPrior.y_abs's clamp)
 HA_IN_BITS = 16
@@ -47,14 +46,6 @@ def ha_input(y_hat: np.ndarray, y_frac: int) -> np.ndarray:
         raise ParameterError(f"y_frac {y_frac} outside 0..{HA_IN_BITS}")
     a = np.left_shift(np.abs(np.asarray(y_hat, dtype=np.int64)), int(y_frac))
     return np.minimum(a, (1 << HA_IN_BITS) - 1)
-
-
-def z_hat(q: np.ndarray, prior) -> np.ndarray:
-    """ẑ from the symbols: ``sat((q << z_frac) + m, z_bits signed)`` (as :meth:`IntPrior.indexes`)."""
-    lo, hi = _range(prior.cfg.z_bits, True)
-    q = np.asarray(q, dtype=np.int64)
-    m = prior.z_median.reshape((1,) * (q.ndim - 3) + (-1, 1, 1))
-    return np.clip(np.left_shift(q, prior.z_frac) + m, lo, hi)
 
 
 def reference(ga: IntTransform, prior, pixels: np.ndarray) -> dict[str, np.ndarray]:
@@ -80,9 +71,8 @@ def reference(ga: IntTransform, prior, pixels: np.ndarray) -> dict[str, np.ndarr
     y_hat = ga.run(pixels)
     y_abs = ha_input(y_hat, prior.y_frac)
     z = prior.h_a.run(y_abs)
-    m = prior.z_median.reshape((1,) * (z.ndim - 3) + (-1, 1, 1))
-    q = rshift_round(z - m, prior.z_frac)
-    zh = z_hat(q, prior)
+    q = prior.symbols(z)
+    zh = prior.z_hat(q)
     n = len(prior.h_s.layers)
     scales = prior.h_s.run(zh, upto=n - 1)
     indexes = prior.h_s.run_layer(n - 1, scales)

@@ -37,7 +37,7 @@ from lic.release import recipes
 from lic.train.specs import StudentSpec
 
 __all__ = ["WORK_DIR", "ckpt_path", "phases", "curve", "trained_model", "source_model", "train_reference",
-           "released_log", "last_phase", "write_manifest", "release", "main"]
+           "released_log", "last_phase", "write_manifest", "kodak_means", "release", "main"]
 
 GOLDEN_IMAGES = 3
 #: training states of the recipes (``$LIC_ZOO_WORK`` moves them, e.g. into a GPU job's output folder)
@@ -204,6 +204,15 @@ def write_manifest(weights_dir: Path, models: dict[str, dict], curves: dict[str,
                                                           for n, e in models.items()}})
 
 
+def kodak_means(per_image) -> dict:
+    """A manifest entry's Kodak fields from per-image rows (:func:`lic.eval.rd.evaluate_codec`): the means, and the
+    first :data:`GOLDEN_IMAGES` rows that the golden test re-measures and compares."""
+    mean = per_image[["bpp", "psnr", "ms_ssim"]].mean()
+    return {"kodak": {k: round(float(v), 5) for k, v in mean.items()},
+            "kodak_golden": per_image.head(GOLDEN_IMAGES)[["image", "bytes", "bpp", "psnr"]].to_dict("records"),
+            "kodak_images": len(per_image)}
+
+
 def release(name: str, eval_limit: int | None = None, command: str = "", weights_dir: Path | None = None) -> dict:
     """Export the trained checkpoint as fp16, measure it on Kodak, update the manifest of ``weights_dir``
     (default ``weights/``; a GPU job releases into its output folder)."""
@@ -247,10 +256,7 @@ def release(name: str, eval_limit: int | None = None, command: str = "", weights
         "hardware": {"device": state.get("device"), "processes": state.get("world", 1), "torch": torch.__version__},
         "commit": git_commit(dirty=False),
         "command": command or f"python -m lic.release train {name}",
-        "kodak": {k: round(float(v), 5) for k, v in res["mean"].items() if k in ("bpp", "psnr", "ms_ssim")},
-        # the golden test re-measures these images and compares
-        "kodak_golden": res["per_image"].head(GOLDEN_IMAGES)[["image", "bytes", "bpp", "psnr"]].to_dict("records"),
-        "kodak_images": len(res["per_image"]),
+        **kodak_means(res["per_image"]),
         "released": time.strftime("%Y-%m-%d"),
     }
     write_manifest(wdir, models, {name: curve(name, chain)})  # the curve beside the manifest (curves.json)

@@ -55,7 +55,7 @@ def release_int(name: str, calib: torch.Tensor, eval_limit: int | None = None, c
     from lic.data.images import load_kodak
     from lic.eval.measured import store
     from lic.eval.rd import evaluate_codec
-    from lic.release.campaign import write_manifest
+    from lic.release.campaign import kodak_means, write_manifest
 
     cfg = cfg or PriorConfig()
     model, prior = build(name, calib, cfg)
@@ -90,14 +90,6 @@ def release_int(name: str, calib: torch.Tensor, eval_limit: int | None = None, c
     write_manifest(zoo.WEIGHTS_DIR, models, {})
     store(f"{name}{zoo.INT_SUFFIX}", zoo.release_digest(entry), kodak, per, zoo.WEIGHTS_DIR / "kodak_measured.json")
     return entry
-
-
-def kodak_means(per_image) -> dict:
-    """A manifest entry's Kodak fields from per-image rows (:func:`lic.eval.rd.evaluate_codec`)."""
-    mean = per_image[["bpp", "psnr", "ms_ssim"]].mean()
-    return {"kodak": {k: round(float(v), 5) for k, v in mean.items()},
-            "kodak_golden": per_image.head(3)[["image", "bytes", "bpp", "psnr"]].to_dict("records"),
-            "kodak_images": len(per_image)}
 
 
 def main(argv=None) -> int:

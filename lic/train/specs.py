@@ -163,17 +163,14 @@ def released_student(spec: StudentSpec, init: str, entropy: str = "float"):
     Raises:
         ArtifactError: ``init="zoo"`` and the student is not released.
     """
-    from lic.codec.zoo import available, load_pretrained
+    from lic.codec.zoo import available, load_pretrained, released_variant
 
     if init == "scratch":
         return None, "scratch"
     name = (dataclasses.replace(spec, kind="scratch", seed=0) if spec.ablation else spec).name
     released = available()
     if name in released:
-        from lic.codec.zoo import INT_SUFFIX
-
-        variant = f"{name}{INT_SUFFIX}" if entropy == "integer" and f"{name}{INT_SUFFIX}" in released else name
-        return load_pretrained(variant), f"zoo:{name}"
+        return load_pretrained(released_variant(name, entropy)), f"zoo:{name}"
     if init == "auto":
         return None, "scratch"
     students = sorted(k for k in released if k.startswith("student-"))

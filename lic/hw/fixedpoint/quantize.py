@@ -11,7 +11,7 @@ from torch import nn
 from lic.codec.gdn import effective_params, gdn_formula
 from lic.errors import ParameterError
 from lic.fixedpoint.arith import FixedPointConfig, _frac_for, _round_half_up
-from lic.fixedpoint.layers import conv_layer
+from lic.fixedpoint.layers import calibrate, conv_layer
 from lic.fixedpoint.transform import IntLayer, IntTransform
 
 __all__ = ["gdn_params", "quantize_transform", "quantize_codec"]
@@ -33,17 +33,6 @@ def gdn_params(m: nn.Module) -> tuple[np.ndarray, np.ndarray, bool]:
         beta = beta.double().cpu().numpy().reshape(-1)
         gamma = gamma.double().cpu().numpy()
     return beta, gamma.reshape(beta.size, beta.size), bool(m.inverse)
-
-
-def _collect(seq: nn.Sequential, x: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """Float (input, output) max-abs of every module of ``seq`` on ``x``."""
-    stats = []
-    with torch.no_grad():
-        for m in seq:
-            y = m(x)
-            stats.append((float(x.abs().max()), float(y.abs().max())))
-            x = y
-    return stats
 
 
 def _conv_out_format(lname: str, role: str, last: bool, nxt: nn.Module | None, out_maxabs: float,
@@ -131,7 +120,7 @@ def quantize_transform(
     if role == "synthesis":
         calib = torch.round(calib)
     mods = list(seq)
-    stats = _collect(seq, calib)
+    stats = calibrate(seq, calib)
     convs = [k for k, m in enumerate(mods) if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
     if not convs:
         raise ParameterError("no conv layers in the transform")

@@ -119,8 +119,7 @@ def hyper_csim(model, kodak: list, crop: int, work_dir: str | os.PathLike) -> di
         with torch.no_grad():
             y_abs = prior.y_abs(model.g_a(x[None]))
         z = prior.h_a.run(y_abs)
-        q = prior.z_symbols(y_abs)
-        z_hat = np.clip((q << prior.z_frac) + prior.z_median.reshape(1, -1, 1, 1), -(1 << 15), (1 << 15) - 1)
+        z_hat = prior.z_hat(prior.symbols(z))
         idx = prior.h_s.run(z_hat)
         sz, si = sim.run(y_abs[0], "h_a").output, sim.run(z_hat[0], "h_s").output
         rows.append({"image": name, "h_a_values": int(z.size), "h_a_mismatches": int(np.count_nonzero(sz != z[0])),

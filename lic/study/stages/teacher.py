@@ -65,7 +65,7 @@ def _init_model(p: TeacherConfig, lmbda: float) -> tuple[torch.nn.Module, str]:
         return model, f"compressai:bmshj2018-hyperprior-q{compressai_quality(lmbda)}"
     if p.init != "zoo":
         return load_checkpoint(p.init), str(p.init)  # a checkpoint path
-    from lic.codec.zoo import available, load_pretrained
+    from lic.codec.zoo import available, load_pretrained, released_variant
 
     cands = {k: v for k, v in available().items()
              if v["config"]["N"] == p.N and v["config"]["M"] == p.M and k.startswith("teacher") and "int_prior" not in v}
@@ -73,13 +73,6 @@ def _init_model(p: TeacherConfig, lmbda: float) -> tuple[torch.nn.Module, str]:
         raise ArtifactError(f"no released teacher with N={p.N}, M={p.M} in weights/: use init='scratch'")
     name = min(cands, key=lambda k: abs(cands[k]["lmbda"] - lmbda))
     return load_pretrained(released_variant(name, p.entropy)), f"zoo:{name}"
-
-
-def released_variant(name: str, entropy: str) -> str:
-    """The released model to load for ``name`` under ``entropy``: its ``-int`` variant where released, else itself."""
-    from lic.codec.zoo import INT_SUFFIX, available
-
-    return f"{name}{INT_SUFFIX}" if entropy == "integer" and f"{name}{INT_SUFFIX}" in available() else name
 
 
 @functools.lru_cache(maxsize=4)
