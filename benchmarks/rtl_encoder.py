@@ -1,8 +1,10 @@
-"""Benchmark: the released N=64 student's whole encoder in RTL (g_a -> ŷ, h_a -> z symbols, h_s -> indexes).
+"""Benchmark: the released N=64 student's whole encoder in RTL (g_a -> ŷ, h_a -> z symbols, h_s -> indexes) and its file.
 
-The integer g_a is the post-training quantisation of the student (:func:`lic.hw.fixedpoint.quantize_transform`,
-8 training crops of 256 px, seed 17: as ``rtl_ga_kodak.py``); the integer prior is ``IntPrior.from_model``
-on 16 training crops (seed 0), what the ``-int`` release holds. g_a's folding is
+The model is the released integer-encoder variant ``<student>-fpga`` (``python -m lic.release fpga``): the integer
+g_a (post-training quantisation, 8 training crops of 256 px, seed 17; latents at the prior's ``y_frac`` bits) and
+the integer prior of the ``-int`` release. The ``.lic`` file made from the RTL's ŷ, z symbols and indexes
+(:func:`lic.hw.encoder.stream`) is compared byte for byte with ``lic.codec.api.compress`` of the same image with
+the same model (``stream_identical``). g_a's folding is
 :func:`lic.hw.fpga_model.folding_plan`'s for the board at the frame's resolution, put on the padded frame by
 :func:`lic.hw.rtl.ga.regrid`; h_a / h_s / the index stage get the fewest lanes that need at most
 ``--hyper-fraction`` of g_a's frame interval each (:func:`lic.hw.rtl.encoder.plan_for`).
@@ -15,6 +17,8 @@ between the two frames' last indexes (one padded frame a 720p / 1080p frame).
 
     nice -n 10 .venv/bin/python benchmarks/rtl_encoder.py --res 720p    # -> results/rtl_encoder_720p.json
     nice -n 10 .venv/bin/python benchmarks/rtl_encoder.py --res 192x128 --plan-res 720p --out /tmp/s.json  # check
+    .venv/bin/python benchmarks/rtl_encoder.py --image ../shared/data/kodak/kodim01.png --plan-res 720p \
+        --res kodim01 --frames 1 --out benchmarks/results/rtl_encoder_kodim01.json
 """
 
 from __future__ import annotations
@@ -59,37 +63,47 @@ def digest(t) -> str:
     return h.hexdigest()
 
 
-def main(argv=None) -> dict:
-    from lic.codec import zoo
-    from lic.codec.intprior import IntPrior
-    from lic.data import images as data
-    from lic.fileio import write_json
-    from lic.hw import fixedpoint, fpga_model
-    from lic.hw.rtl import encoder as enc
-    from lic.hw.rtl import ga as rtl_ga
-
+def _args(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--student", default="student-kd-pruned-n64-m192-l0.0067")
-    ap.add_argument("--res", default="720p", help="720p, 1080p or WxH")
+    ap.add_argument("--student", default="student-kd-pruned-n64-m192-l0.0067",
+                    help="a released model with an integer-encoder variant <name>-fpga (python -m lic.release fpga)")
+    ap.add_argument("--res", default="720p", help="720p, 1080p or WxH (a centre crop of a training photo)")
+    ap.add_argument("--image", default=None, help="code this whole image instead (e.g. a Kodak file)")
     ap.add_argument("--plan-res", default=None, help="resolution g_a's plan is chosen for (default --res)")
     ap.add_argument("--board", default="zcu102")
     ap.add_argument("--clock", type=float, default=200.0, help="MHz")
     ap.add_argument("--hyper-fraction", type=float, default=0.5)
     ap.add_argument("--frames", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0, help="testbench: 0 always ready; else random gaps/back-pressure")
     ap.add_argument("--train-dir", default=str(ROOT.parent / "shared" / "data" / "photos"))
     ap.add_argument("--work", default=None)
     ap.add_argument("--out", default=None)
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    from lic.codec import api, zoo
+    from lic.data import images as data
+    from lic.fileio import write_json
+    from lic.hw import encoder as ref_enc
+    from lic.hw import fixedpoint, fpga_model
+    from lic.hw.rtl import encoder as enc
+    from lic.hw.rtl import ga as rtl_ga
+
+    args = _args(argv)
     torch.manual_seed(0)
     torch.set_num_threads(2)
-    wh = RES.get(args.res) or tuple(int(v) for v in args.res.lower().split("x"))
     t0 = time.time()
-    model = zoo.load_pretrained(args.student)
+    name = f"{args.student}{zoo.FPGA_SUFFIX}"
+    model = zoo.load_pretrained(name)
+    ga, prior = model.int_ga, model.int_prior
     n, m = model.g_a[0].out_channels, model.g_a[-1].out_channels
-    calib = data.CropSampler(args.train_dir, crop=256, seed=17, max_images=32).batch(0, 8)
-    ga = fixedpoint.quantize_transform(model.g_a, calib, role="analysis")
-    prior = IntPrior.from_model(model, data.CropSampler(args.train_dir, crop=256, seed=0).batch(0, 16))
-    x, source = frame(args.train_dir, wh)
+    if args.image:
+        x, source = data.load_image(args.image), f"{Path(args.image).name} (whole image)"
+        wh = (x.shape[-1], x.shape[-2])
+    else:
+        wh = RES.get(args.res) or tuple(int(v) for v in args.res.lower().split("x"))
+        x, source = frame(args.train_dir, wh)
     xp, _ = data.pad_to_multiple(x, 64)
     pix = fixedpoint.image_to_int(xp).astype(np.int64)
     pwh = RES.get(args.plan_res) or (tuple(int(v) for v in args.plan_res.lower().split("x")) if args.plan_res else wh)
@@ -97,21 +111,26 @@ def main(argv=None) -> dict:
     plan = enc.plan_for(ga, prior, rtl_ga.regrid(ga, src, pix.shape[1:]), args.hyper_fraction)
     prep_s = time.time() - t0
     work = args.work or str(ROOT / "artifacts" / f"rtl_encoder_{args.res}")
-    r = enc.measure(ga, prior, plan, pix, work, frames=args.frames, clock_mhz=args.clock)
+    r = enc.measure(ga, prior, plan, pix, work, frames=args.frames, clock_mhz=args.clock, seed=args.seed)
+    t1 = time.time()
+    rtl_file = ref_enc.stream(model, r["outputs"], (wh[1], wh[0]), name)
+    cpu_file = api.compress(x, name)
+    entry = zoo.available()[name]
     out = {
-        "student": args.student, "weights_sha256": zoo.available().get(args.student, {}).get("sha256"),
+        "student": args.student, "model": name, "model_digest": zoo.release_digest(entry),
         "int_prior_digest": prior.digest().hex(), "int_ga_digest": digest(ga),
-        "model_digest": hashlib.sha256((digest(ga) + prior.digest().hex()).encode()).hexdigest(),
         "image": source, "width": wh[0], "height": wh[1], "plan_resolution": list(pwh), "padded_hw": list(pix.shape[1:]),
-        "board": args.board, "clock_mhz": args.clock, "N": n, "M": m, "frames": r["frames"],
+        "board": args.board, "clock_mhz": args.clock, "N": n, "M": m, "frames": r["frames"], "tb_seed": args.seed,
         "fps": r["fps"], "fps_latency": r["fps_latency"], "mismatches": r["mismatches"],
         "mismatches_total": sum(r["mismatches"].values()), "n_values": r["n_values"],
+        "stream_identical": rtl_file == cpu_file, "stream_bytes": {"rtl": len(rtl_file), "cpu": len(cpu_file)},
+        "stream_bpp": 8 * len(rtl_file) / (wh[0] * wh[1]), "stream_s": time.time() - t1,
         "cycles_frame_latency": r["cycles"], "cycles_interval": r["interval"], "frame_ends": r["frame_ends"],
         "model_interval": r["model"]["interval"], "model_bottleneck": r["model"]["bottleneck"],
         "interval_model_over_measured": r["interval_model_over_measured"],
         "ga_model_interval": r["model"]["ga_interval"], "hyper_fraction": args.hyper_fraction,
         "saturations": r["saturations"], "layers": r["layers"],
-        "h_a_input": "min(|y_hat| << y_frac, 65535) (lic.hw.encoder.ha_input)",
+        "h_a_input": "min(|y|, 65535), y = g_a's latents at y_frac bits (lic.codec.intprior.IntPrior.latents)",
         "y_frac": prior.y_frac, "z_frac": prior.z_frac,
         "verilator": r["verilator"], "build_s": r["build_s"], "cached_build": r["cached_build"],
         "sim_wall_s": r["sim_wall_s"], "prep_s": prep_s, "total_wall_s": time.time() - t0, "plan": r["plan"],
@@ -120,8 +139,8 @@ def main(argv=None) -> dict:
     write_json(path, out)
     print(json.dumps({k: v for k, v in out.items() if k not in ("plan", "layers", "saturations")}, indent=1,
                      default=str))
-    for name, row in r["layers"].items():
-        print(name, {k: row[k] for k in ("pe", "simd", "busy", "stall", "starve", "model")})
+    for lname, row in r["layers"].items():
+        print(lname, {k: row[k] for k in ("pe", "simd", "busy", "stall", "starve", "model")})
     return out
 
 

@@ -56,6 +56,25 @@ def test_restoring_divider_and_isqrt():
     assert fp.isqrt(v, 56).tolist() == [math.isqrt(int(a)) for a in v]
 
 
+def test_divider_and_root_equal_their_hardware_iterations():
+    """The closed forms the spec computes by (floor division, corrected float root) equal the iterations the RTL
+    runs, bit for bit, on random words, exact squares and their neighbours, and the saturating corner."""
+    from lic.fixedpoint.arith import _isqrt_digits, _restoring_divide_steps
+
+    rng = np.random.default_rng(5)
+    num = np.concatenate([rng.integers(0, 1 << 46, 5000), [0, 1, (1 << 46) - 1]])
+    den = np.concatenate([rng.integers(1, 1 << 30, 5000), [1, 1, 1]])
+    for k in (1, 9, 24):
+        fast, slow = fp.restoring_divide(num, den, k), _restoring_divide_steps(num, den, k)
+        assert np.array_equal(fast[0], slow[0]) and np.array_equal(fast[1], slow[1])
+    r = rng.integers(0, 1 << 31, 3000)
+    v = np.concatenate([rng.integers(0, 1 << 62, 5000), r * r, r * r - 1, r * r + 1, [0, 1, (1 << 62) - 1]])
+    v = v[(v >= 0) & (v < 1 << 62)]
+    assert np.array_equal(fp.isqrt(v, 62), _isqrt_digits(v, 62))
+    with pytest.raises(ParameterError):
+        fp.isqrt(np.array([1 << 56]), 56)
+
+
 @pytest.mark.parametrize("cls", [GDN1, GDN])
 @pytest.mark.parametrize("inverse", [False, True])
 def test_gdn_matches_float_formula(cls, inverse):

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import torch
 
+from lic.data.images import pad_to_multiple as pad
 from lic.errors import ParameterError
 from lic.hw import encoder as ref_enc
 from lic.hw import rtl
@@ -144,18 +145,53 @@ def test_encoder_comparison_sees_a_one_value_change(demo, tmp_path, monkeypatch)
     assert r["mismatches"]["y_hat"] == 0 and r["mismatches"]["q"] > 0 and r["mismatches"]["indexes"] > 0
 
 
-def test_reference_is_the_codecs_integer_path():
-    """lic.hw.encoder.reference = IntPrior.y_abs of ŷ, z_symbols and indexes (the CPU codec's integer entropy
-    model given the same ŷ), and h_a's input is |ŷ| on the grid of |y|."""
-    ga, prior, pix = rtl.demo_encoder(N=8, M=12, seed=1, hw=(64, 128))
+def test_reference_is_the_codecs_integer_encoder():
+    """lic.hw.encoder.reference = the CPU codec's integer encoder: ŷ and h_a's input from g_a's y at y_frac
+    (IntPrior.latents), z symbols and indexes; a g_a writing rounded latents is refused."""
+    model, ga, prior, pix = rtl.demo_encoder(N=8, M=12, seed=1, hw=(64, 128), codec=True)
     r = ref_enc.reference(ga, prior, pix)
-    y_abs = prior.y_abs(torch.from_numpy(r["y_hat"][None].astype(np.float64)))
-    assert np.array_equal(y_abs[0], r["y_abs"])
-    q = prior.z_symbols(y_abs)
+    y = ga.run(pix)
+    assert ga.layers[-1].attrs["out_frac"] == prior.y_frac > 0 and np.array_equal(y, r["y"])
+    f = 1 << prior.y_frac
+    assert np.array_equal(r["y_hat"], np.floor(y / f + 0.5)) and np.array_equal(r["y_abs"], np.minimum(abs(y), 65535))
+    q = prior.z_symbols(r["y_abs"][None])
     assert np.array_equal(q[0], r["q"]) and np.array_equal(prior.indexes(q)[0], r["indexes"])
-    assert np.array_equal(ref_enc.ha_input(np.array([-3, 0, 70000]), 2), [12, 0, 65535])
+    assert len(np.unique(r["y_hat"])) >= 6 and (r["y"] % f != 0).mean() > 0.9  # y carries its fraction
     with pytest.raises(ParameterError):
         ref_enc.reference(ga, prior, pix[:, :32])
+    with pytest.raises(ParameterError, match="y_frac"):
+        ref_enc.reference(type(ga)(ga.layers[:-1] + [_unrefined(ga)], ga.cfg, "g_a"), prior, pix)
+
+
+def _unrefined(ga):
+    """g_a's last layer writing rounded latents (out_frac 0): what the integer encoder refuses."""
+    last = copy.deepcopy(ga.layers[-1])
+    f = last.attrs["out_frac"]
+    last.attrs.update(out_frac=0, out_bits=last.attrs["out_bits"] - f)
+    last.params["out_shift"] = last.params["out_shift"] + f
+    return last
+
+
+def test_rtl_stream_is_the_codecs_file(tmp_path):
+    """The .lic file made from the RTL's ŷ, z symbols and indexes is byte for byte what lic.codec.api.compress
+    writes with the integer encoder, and it decodes on the CPU (two images, one not a multiple of 64)."""
+    from lic.codec import api
+
+    try:
+        rtl.verilator_bin()
+    except ToolError as e:
+        pytest.skip(str(e))
+    model, ga, prior, pix = rtl.demo_encoder(N=8, M=12, seed=2, hw=(64, 128), codec=True)
+    plan = enc.balanced_plan(ga, prior, (64, 128), target_cycles=40_000)
+    for k, (h, w) in enumerate(((64, 128), (50, 100))):
+        img = torch.from_numpy(pix[:, :h, :w] / 255.0).float() if k else torch.from_numpy(pix / 255.0).float()
+        xp, _ = pad(img[None], 64)
+        r = enc.measure(ga, prior, plan, np.rint(xp[0].numpy() * 255).astype(np.int64), tmp_path / f"s{k}", frames=1)
+        assert sum(r["mismatches"].values()) == 0
+        data = ref_enc.stream(model, r["outputs"], (h, w))
+        assert data == api.compress(img, model)
+        x_hat = api.decompress(data, model)
+        assert tuple(x_hat.shape[-2:]) == (h, w)
 
 
 def test_encoder_bad_plans(demo, tmp_path):
@@ -180,10 +216,10 @@ def test_encoder_bad_plans(demo, tmp_path):
 
 @pytest.mark.slow
 def test_encoder_n64_student(tmp_path):
-    """The released N=64 student (PTQ g_a, standard GDN; its integer prior as the -int release builds it) at
-    the ZCU102 720p plan's folds on a 128x192 photo crop: bit-exact on all three outputs (~100 s cold: the
-    build; ~25 s cached)."""
-    from lic.codec.intprior import IntPrior
+    """The deployed N=64 student's integer encoder (``-fpga``: PTQ g_a, standard GDN, its integer prior) at the
+    ZCU102 720p plan's folds on a 128x192 photo crop: bit-exact on all three outputs, and the file made from the
+    RTL's outputs is the CPU codec's, byte for byte (~100 s cold: the build; ~25 s cached)."""
+    from lic.codec import api
     from lic.codec.zoo import load_pretrained
     from lic.data.images import CropSampler
     from lic.hw import fixedpoint, fpga_model
@@ -191,14 +227,13 @@ def test_encoder_n64_student(tmp_path):
 
     try:
         rtl.verilator_bin()
-        model = load_pretrained("student-kd-pruned-n64-m192-l0.0067")
-        calib = CropSampler(crop=256, seed=17, max_images=32).batch(0, 8)
+        model = load_pretrained("student-kd-pruned-n64-m192-l0.0067-fpga")
+        crop = CropSampler(crop=256, seed=3).batch(0, 1)[0, :, :128, :192]
     except Exception as exc:  # no Verilator, weights or training photos here
         pytest.skip(f"student, photos or Verilator not available: {exc}")
     torch.set_num_threads(2)
-    ga = fixedpoint.quantize_transform(model.g_a, calib, role="analysis")
-    prior = IntPrior.from_model(model, CropSampler(crop=256, seed=0).batch(0, 16))
-    pix = fixedpoint.image_to_int(CropSampler(crop=256, seed=3).batch(0, 1)[0, :, :128, :192]).astype(np.int64)
+    ga, prior = model.int_ga, model.int_prior
+    pix = fixedpoint.image_to_int(crop).astype(np.int64)
     src = fpga_model.folding_plan(64, 192, board="zcu102", resolution=(1280, 720), clock_mhz=200)
     plan = enc.plan_for(ga, prior, rtl_ga.regrid(ga, src, HW))
     r = enc.measure(ga, prior, plan, pix, tmp_path, frames=2)
@@ -208,3 +243,5 @@ def test_encoder_n64_student(tmp_path):
         assert s["busy"] == s["beats_expected"], name
     assert abs(r["interval_model_over_measured"] - 1) <= 0.02
     assert len(np.unique(r["outputs"]["indexes"])) >= 10 and len(np.unique(r["outputs"]["q"])) >= 3
+    x = fixedpoint.int_to_image(pix)
+    assert ref_enc.stream(model, r["outputs"], HW) == api.compress(x, model)

@@ -37,13 +37,24 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
         PRESET_GPU_KDRD,
         PRESET_GPU_P2,
         PRESET_REFERENCE,
+        PRESET_WIDTHS,
         REFERENCE,
+        WIDTH_LAMBDAS,
         expand,
     )
     from lic.train.specs import StudentSpec
 
-    later = PRESET_GPU + PRESET_GPU_P2 + PRESET_CPU_P3 + PRESET_CPU_P4 + PRESET_GPU_KDRD
+    later = PRESET_GPU + PRESET_GPU_P2 + PRESET_CPU_P3 + PRESET_CPU_P4 + PRESET_GPU_KDRD + PRESET_WIDTHS
     assert sorted(PRESET_REFERENCE + later) == sorted(REFERENCE) and not set(PRESET_REFERENCE) & set(later)
+    # the width sweep: per width and λ, KD from the pruned teacher of that λ, then the RD anneal under the student's name
+    assert len(PRESET_WIDTHS) == 2 * sum(len(v) for v in WIDTH_LAMBDAS.values())
+    for kd, rd in zip(PRESET_WIDTHS[::2], PRESET_WIDTHS[1::2]):
+        k, r = REFERENCE[kd], REFERENCE[rd]
+        assert kd == f"{rd}-kd" and r["init"] == kd and r["loss"] == "rd" and k["loss"] == "kd"
+        assert k["inherit"] == k["teacher"] == f"teacher-n128-m192-l{rd.split('-l')[-1]}" in PRESET_REFERENCE
+        assert k["lmbda"] == r["lmbda"] and k["N"] == r["N"] and k.get("release") is False
+        assert StudentSpec.from_recipe(k).inherits and not StudentSpec.from_recipe(r).uses_teacher
+    assert expand(["widths"], release=True) == PRESET_WIDTHS[1::2]
     for name in PRESET_CPU_P4:  # the RD anneal continues the released student with the RD loss alone, no teacher
         r = REFERENCE[name]
         spec = StudentSpec.from_recipe(r)
@@ -81,12 +92,12 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
 
 
 def test_student_recipes_are_their_specs():
-    from lic.release.recipes import PRESET_GPU_KDRD, REFERENCE, STUDENTS
+    from lic.release.recipes import PRESET_GPU_KDRD, PRESET_WIDTHS, REFERENCE, STUDENTS
 
     # the released students' own recipes; continuations (GPU job, cpu-p3, cpu-p4) name the released model they replace,
     # and GPU job 2's KD vs RD-only twins (gpu-kdrd) are measurements, released nowhere
     assert [s.name for s in STUDENTS] == [n for n in REFERENCE if n.startswith("student-") and "replaces" not in REFERENCE[n]
-                                          and n not in PRESET_GPU_KDRD]
+                                          and n not in PRESET_GPU_KDRD + PRESET_WIDTHS]
     assert all(REFERENCE[s.name] == s.recipe() for s in STUDENTS)
     # the students that start from the pruned teacher record it (the release manifest's "inherit")
     assert [s.name for s in STUDENTS if s.inherits] == ["student-kd-pruned-n64-m192-l0.0250",

@@ -203,10 +203,11 @@ def models_table():
         k, c = e.get("kodak") or {}, e.get("config") or {}
         rows.append({"model": name, "N": c.get("N"), "M": c.get("M"), "lambda": e.get("lmbda"),
                      "entropy": "integer" if e.get("int_prior") else "float",
+                     "encoder": "integer g_a" if e.get("int_ga") else "float g_a",
                      "kodak_images": e.get("kodak_images"), "bpp": k.get("bpp"), "psnr_db": k.get("psnr"),
                      "ms_ssim": k.get("ms_ssim")})
-    return pd.DataFrame(rows, columns=["model", "N", "M", "lambda", "entropy", "kodak_images", "bpp", "psnr_db",
-                                       "ms_ssim"])
+    return pd.DataFrame(rows, columns=["model", "N", "M", "lambda", "entropy", "encoder", "kodak_images", "bpp",
+                                       "psnr_db", "ms_ssim"])
 
 
 def _read_bytes(path: str) -> bytes:

@@ -19,6 +19,11 @@ Weights are int8 with a power-of-two scale per output channel, activations betwe
 ``act_bits`` after ReLU, scales chosen by calibration (post-training quantisation of the float hyper networks).
 g_a and g_s stay float: ŷ is rounded, and g_s's jitter moves a decoded pixel by far less than one grey level.
 
+**The integer encoder** (the FPGA's, and the CPU's for a model with an integer g_a, :func:`set_int_ga`): g_a itself
+is integer (:mod:`lic.fixedpoint`, uint8 pixels in) and writes the latents ``y`` at ``y_frac`` fractional bits;
+:meth:`IntPrior.latents` gives ``ŷ = rshift_round(y, y_frac)`` (16 bit signed) and h_a's input ``min(|y|, 2^16-1)``.
+Every bit of such a stream is then fixed by the integer spec: the RTL encoder and the CPU codec write the same bytes.
+
 File format (:meth:`IntPrior.save`): one ``.npz`` written atomically; ``__meta__`` is UTF-8 JSON
 ``{"format": "lic-int-prior", "version": 1, "config", "z_frac", "h_a": meta, "h_s": meta}`` (the transforms' metas as
 in :mod:`lic.fixedpoint`), arrays ``h_a.L{k}.*`` and ``h_s.L{k}.*`` (int64), ``z_median`` (int64 ``[N]``) and the
@@ -45,12 +50,15 @@ from lic.fixedpoint.arith import FixedPointConfig, _frac_for, _range, rshift_rou
 from lic.fixedpoint.layers import calibrate, conv_layer, index_layer
 from lic.fixedpoint.transform import IntLayer, IntTransform
 
-__all__ = ["FORMAT", "VERSION", "ENTROPY", "PriorConfig", "IntPrior", "entropy_check", "set_entropy", "TABLES"]
+__all__ = ["FORMAT", "VERSION", "ENTROPY", "LATENT_BITS", "PriorConfig", "IntPrior", "entropy_check", "set_entropy",
+           "set_int_ga", "TABLES"]
 
 FORMAT = "lic-int-prior"
 VERSION = 1
 #: the entropy models a codec may use: integer (this module) or float (CompressAI's)
 ENTROPY = ("integer", "float")
+#: ŷ of an integer g_a: signed 16 bit (the RTL's latent port, lic.fixedpoint's default ``latent_bits``)
+LATENT_BITS = 16
 #: the integer tables of the two entropy models
 TABLES = tuple(f"{e}_{t}" for e in ("y", "z") for t in ("cdf", "cdf_length", "offset"))
 
@@ -208,18 +216,37 @@ class IntPrior:
                            for e in ("y", "z")}
         return self._lists
 
+    def latents(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """An integer g_a's latents ``y`` at :attr:`y_frac` fractional bits → ``(ŷ, h_a's input)``:
+        ``ŷ = rshift_round(y, y_frac)`` saturated to :data:`LATENT_BITS` signed, and ``min(|y|, 2^16 - 1)``."""
+        y = np.asarray(y, dtype=np.int64)
+        y_hat = np.clip(rshift_round(y, self.y_frac), *_range(LATENT_BITS, True))
+        return y_hat, np.minimum(np.abs(y), 0xFFFF)
+
     def encode(self, y: torch.Tensor) -> tuple[bytes, bytes, tuple[int, int], int]:
         """One image's float latents ``[1,M,h,w]`` → ``(y string, z string, (zh, zw), entropy check)``.
 
         ŷ is ``torch.round(y)`` (CompressAI's symbols); h_a reads ``|y|`` in fixed point (:meth:`y_abs`).
         """
-        from compressai.ans import RansEncoder
-
         if y.dim() != 4 or y.shape[0] != 1:
             raise ParameterError(f"encode takes one image's latents [1, M, h, w], got {tuple(y.shape)}")
-        y_hat = torch.round(y.detach()).to(torch.int64).cpu().numpy()
-        q = self.z_symbols(self.y_abs(y))
-        idx = self.indexes(q)
+        return self.encode_latents(torch.round(y.detach()).to(torch.int64).cpu().numpy(), self.y_abs(y))
+
+    def encode_latents(self, y_hat: np.ndarray, y_abs: np.ndarray) -> tuple[bytes, bytes, tuple[int, int], int]:
+        """:meth:`encode` from integers: ŷ and h_a's input ``[1,M,h,w]`` (:meth:`y_abs` or :meth:`latents`)."""
+        q = self.z_symbols(y_abs)
+        return self.encode_symbols(y_hat, q, self.indexes(q))
+
+    def encode_symbols(self, y_hat: np.ndarray, q: np.ndarray, idx: np.ndarray) -> tuple[bytes, bytes, tuple[int, int], int]:
+        """The rANS strings of given symbols: ŷ ``[1,M,h,w]`` coded with the CDF indexes ``idx``, the z symbols ``q``
+        ``[1,N,h/4,w/4]`` with their channel's table (what an encoder that computed them elsewhere, the RTL's,
+        hands over); returns as :meth:`encode`."""
+        from compressai.ans import RansEncoder
+
+        y_hat, q, idx = (np.asarray(a, dtype=np.int64) for a in (y_hat, q, idx))
+        if y_hat.ndim != 4 or y_hat.shape != idx.shape or q.ndim != 4 or q.shape[1] != self.z_median.size:
+            raise ParameterError(f"symbols of one image expected: ŷ and indexes [1,M,h,w], q [1,N,h/4,w/4]; got "
+                                 f"{y_hat.shape}, {idx.shape}, {q.shape}")
         lists = self._coder_lists()
         z_idx = np.broadcast_to(np.arange(q.shape[1]).reshape(1, -1, 1, 1), q.shape)
         z_str = RansEncoder().encode_with_indexes(q.reshape(-1).tolist(), z_idx.reshape(-1).tolist(), *lists["z"])
@@ -313,6 +340,28 @@ class IntPrior:
             raise ArtifactError(f"{where}: incomplete integer prior ({type(exc).__name__}: {exc})") from None
 
 
+def set_int_ga(model: nn.Module, ga: IntTransform | None) -> nn.Module:
+    """Give ``model`` (with its integer prior) the integer g_a ``ga`` (None: back to its float g_a). Its
+    :meth:`~lic.codec.models.HyperpriorLIC.compress` then encodes in integers only (uint8 pixels in); decoding is
+    unchanged (g_s reads ŷ).
+
+    Raises:
+        ParameterError: no integer prior, or a ``ga`` whose latents do not carry the prior's ``y_frac`` bits or
+            whose channels are not the model's M.
+    """
+    if ga is not None:
+        prior = getattr(model, "int_prior", None)
+        if prior is None:
+            raise ParameterError("an integer g_a needs the model's integer prior (lic.codec.intprior.set_entropy)")
+        last = ga.layers[-1].attrs
+        if last.get("out_frac") != prior.y_frac or last.get("out_ch") != model.M:
+            raise ParameterError(f"the integer g_a writes {last.get('out_ch')} latents at {last.get('out_frac')} "
+                                 f"fractional bits; the model needs {model.M} at y_frac = {prior.y_frac} "
+                                 "(IntTransform.with_output_frac)")
+    model.int_ga = ga
+    return model
+
+
 def set_entropy(model: nn.Module, entropy: str, calib=None, rebuild: bool = False) -> nn.Module:
     """Give ``model`` the entropy model ``entropy``: ``"float"`` detaches an integer prior; ``"integer"`` keeps the
     one attached (a released ``-int`` variant's) unless ``rebuild`` (the weights changed since), else calibrates one.
@@ -327,6 +376,7 @@ def set_entropy(model: nn.Module, entropy: str, calib=None, rebuild: bool = Fals
         raise ParameterError(f"entropy must be one of {ENTROPY}, got {entropy!r}")
     if entropy == "float":
         model.int_prior = None
+        model.int_ga = None
     elif getattr(model, "int_prior", None) is None or rebuild:
         if calib is None:
             raise ParameterError("an integer prior must be calibrated: pass calibration images")

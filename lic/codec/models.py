@@ -69,6 +69,8 @@ class HyperpriorLIC(ScaleHyperprior):
         self.gdn = gdn
         #: the integer entropy model (:class:`lic.codec.intprior.IntPrior`) when attached: portable streams
         self.int_prior = None
+        #: the integer g_a (:func:`lic.codec.intprior.set_int_ga`) when attached: the integer encoder, the FPGA's bytes
+        self.int_ga = None
         if gdn != "standard":
             from lic.codec.gdn import replace_gdn  # local import: gdn depends on nothing here
 
@@ -105,6 +107,8 @@ class HyperpriorLIC(ScaleHyperprior):
         """
         from lic.codec.intprior import entropy_check
 
+        if getattr(self, "int_ga", None) is not None:
+            return self._compress_integer(x)
         y = self.g_a(x)
         if self.int_prior is not None:
             outs = [self.int_prior.encode(y[i: i + 1]) for i in range(len(y))]
@@ -118,6 +122,18 @@ class HyperpriorLIC(ScaleHyperprior):
         symbols = self.gaussian_conditional.quantize(y, "symbols")
         check = [entropy_check(indexes[i].cpu().numpy(), symbols[i].cpu().numpy()) for i in range(len(y))]
         return {"strings": [y_strings, z_strings], "shape": z.size()[-2:], "check": check}
+
+    def integer_latents(self, x: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+        """The integer encoder's ŷ and h_a's input (int64 ``[B,M,h,w]``) of images ``x`` in [0, 1] (read as uint8)."""
+        from lic.fixedpoint.arith import image_to_int
+
+        return self.int_prior.latents(self.int_ga.run(image_to_int(x).astype(np.int64)))
+
+    def _compress_integer(self, x: torch.Tensor) -> dict:
+        """:meth:`compress` by the integer encoder: uint8 pixels → integer g_a → ŷ and h_a's input → integer prior."""
+        outs = [self.int_prior.encode_latents(*self.integer_latents(x[i: i + 1])) for i in range(len(x))]
+        return {"strings": [[o[0] for o in outs], [o[1] for o in outs]], "shape": torch.Size(outs[0][2]),
+                "check": [o[3] for o in outs]}
 
     @torch.no_grad()
     def decompress(self, strings: list, shape, check: list[int] | None = None) -> dict:

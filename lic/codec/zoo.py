@@ -9,20 +9,23 @@ manifest stays small. How the models were trained and released is :mod:`lic.rele
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from pathlib import Path
 
 import torch
 
-from lic.errors import ArtifactError
+from lic.errors import ArtifactError, ParameterError
 from lic.fileio import read_json
 from lic.provenance import ROOT, sha256_file
 
-__all__ = ["WEIGHTS_DIR", "CURVES", "INT_SUFFIX", "available", "curves", "released_curve", "load_pretrained",
+__all__ = ["WEIGHTS_DIR", "CURVES", "INT_SUFFIX", "FPGA_SUFFIX", "available", "curves", "released_curve", "load_pretrained",
            "released_variant", "release_digest", "fingerprint"]
 
 WEIGHTS_DIR = ROOT / "weights"
 #: the name suffix of an integer-entropy variant (:mod:`lic.codec.intprior`): ``<float name>-int``
 INT_SUFFIX = "-int"
+#: the name suffix of an integer-encoder variant (integer g_a too: the FPGA encoder's bytes, lic.release.fpga)
+FPGA_SUFFIX = "-fpga"
 #: the training curves of the released models, beside the manifest: ``{"models": {name: [row, ...]}}``
 CURVES = "curves.json"
 
@@ -43,7 +46,8 @@ def curves(weights_dir: Path | None = None) -> dict[str, list[dict]]:
 def released_curve(name: str, weights_dir: Path | None = None) -> list[dict]:
     """The training curve of released model ``name`` (:func:`curves`); empty when it has none recorded."""
     c = curves(weights_dir)
-    return c.get(name) or c.get(name.removesuffix(INT_SUFFIX), [])  # an -int variant trained as its float model
+    base = name.removesuffix(FPGA_SUFFIX).removesuffix(INT_SUFFIX)
+    return c.get(name) or c.get(base, [])  # an -int / -fpga variant trained as its float model
 
 
 def _verified(file: str, sha256: str, verify: bool) -> Path:
@@ -75,6 +79,15 @@ def load_pretrained(name: str, verify: bool = True) -> torch.nn.Module:
         from lic.codec.intprior import IntPrior
 
         model.int_prior = IntPrior.load(_verified(entry["int_prior"]["file"], entry["int_prior"]["sha256"], verify))
+    if entry.get("int_ga"):
+        from lic.codec.intprior import set_int_ga
+        from lic.fixedpoint.transform import IntTransform
+
+        try:
+            ga = IntTransform.load(_verified(entry["int_ga"]["file"], entry["int_ga"]["sha256"], verify))
+        except (OSError, ValueError, KeyError, ParameterError, zipfile.BadZipFile) as exc:
+            raise ArtifactError(f"{name}: unreadable integer g_a ({type(exc).__name__}: {exc})") from None
+        set_int_ga(model, ga)
     return model
 
 
@@ -85,9 +98,10 @@ def released_variant(name: str, entropy: str) -> str:
 
 
 def release_digest(entry: dict) -> str:
-    """The SHA-256 that binds records to a released model: its file's, joined by its integer prior's if any."""
-    prior = entry.get("int_prior")
-    return entry["sha256"] if not prior else f"{entry['sha256']}+{prior['sha256']}"
+    """The SHA-256 that binds records to a released model: its file's, joined by its integer prior's and its integer
+    g_a's where it has them."""
+    parts = [entry["sha256"], *(entry[k]["sha256"] for k in ("int_prior", "int_ga") if entry.get(k))]
+    return "+".join(parts)
 
 
 def fingerprint() -> str:

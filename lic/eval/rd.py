@@ -82,7 +82,11 @@ def evaluate_codec(
         x_dec = decode_image(model, data)
         t2 = time.perf_counter()
         xp, hw = pad_to_multiple(x.unsqueeze(0), PAD)
-        x_fwd = crop_to(model(xp)["x_hat"].clamp(0, 1)[0], hw)
+        if getattr(model, "int_ga", None) is not None:  # the integer encoder's ŷ, decoded by g_s
+            y_hat = torch.from_numpy(model.integer_latents(xp)[0]).to(xp.dtype)
+            x_fwd = crop_to(model.g_s(y_hat).clamp(0, 1)[0], hw)
+        else:
+            x_fwd = crop_to(model(xp)["x_hat"].clamp(0, 1)[0], hw)
         err = (x_fwd - x_dec).abs().max().item()
         if err > check_tol:
             raise BitstreamError(f"{name}: decoded image differs from the forward pass by {err:.4g}")

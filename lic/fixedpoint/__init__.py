@@ -71,8 +71,9 @@ One ``.npz`` (written atomically). Key ``__meta__`` holds UTF-8 JSON (as ``uint8
 (row ``i`` = output channel) and ``beta [C]``.
 """
 
-from lic.fixedpoint.arith import FixedPointConfig, FixedPointOverflow, isqrt, restoring_divide, rshift_round
+from lic.fixedpoint.arith import (FixedPointConfig, FixedPointOverflow, image_to_int, isqrt, restoring_divide,
+                                  rshift_round)
 from lic.fixedpoint.transform import FORMAT, VERSION, IntLayer, IntTransform
 
-__all__ = ["FixedPointConfig", "FixedPointOverflow", "IntLayer", "IntTransform", "rshift_round", "restoring_divide",
-           "isqrt", "FORMAT", "VERSION"]
+__all__ = ["FixedPointConfig", "FixedPointOverflow", "IntLayer", "IntTransform", "image_to_int", "rshift_round",
+           "restoring_divide", "isqrt", "FORMAT", "VERSION"]

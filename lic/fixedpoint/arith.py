@@ -9,7 +9,7 @@ import numpy as np
 
 from lic.errors import LicError, ParameterError
 
-__all__ = ["FixedPointConfig", "FixedPointOverflow", "rshift_round", "restoring_divide", "isqrt"]
+__all__ = ["FixedPointConfig", "FixedPointOverflow", "rshift_round", "restoring_divide", "isqrt", "image_to_int"]
 
 
 class FixedPointOverflow(LicError, OverflowError):
@@ -72,8 +72,17 @@ def restoring_divide(num: np.ndarray, den: np.ndarray, k: int) -> tuple[np.ndarr
 
     ``num >= 0``, ``den >= 1``. Iteration ``b = k-1 .. 0``: if ``r >= den << b`` then
     ``r -= den << b`` and set quotient bit ``b``. Equal to floor division when
-    ``num < den << k``; otherwise the overflow flag is set and the quotient saturates.
+    ``num < den << k``; otherwise the overflow flag is set and the quotient saturates. Computed here by that
+    identity (NumPy floor division; the iterations are the hardware's, :func:`_restoring_divide_steps`).
     """
+    num = np.asarray(num, dtype=np.int64)
+    den = np.asarray(den, dtype=np.int64)
+    ovf = num >= np.left_shift(den, k)
+    return np.where(ovf, (1 << k) - 1, num // np.maximum(den, 1)), ovf
+
+
+def _restoring_divide_steps(num: np.ndarray, den: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`restoring_divide` iteration by iteration, as the RTL divider runs it (the tests hold both equal)."""
     num = np.asarray(num, dtype=np.int64)
     den = np.asarray(den, dtype=np.int64)
     ovf = num >= np.left_shift(den, k)
@@ -88,6 +97,19 @@ def restoring_divide(num: np.ndarray, den: np.ndarray, k: int) -> tuple[np.ndarr
 
 
 def isqrt(v: np.ndarray, bits: int = 62) -> np.ndarray:
+    """``floor(sqrt(v))`` for ``0 <= v < 2**bits`` (bits even, at most 62): what the digit-by-digit root
+    (:func:`_isqrt_digits`, the hardware's) gives, computed from the float root corrected to the exact integer."""
+    v = np.asarray(v, dtype=np.int64)
+    if bits > 62 or v.min(initial=0) < 0 or v.max(initial=0) >= (1 << bits):
+        raise ParameterError(f"isqrt takes 0 <= v < 2**{bits} with bits <= 62")
+    s = np.floor(np.sqrt(v.astype(np.float64))).astype(np.int64)
+    for _ in range(2):  # the float root of a 62-bit integer is off by at most one
+        s = np.where(s * s > v, s - 1, s)
+        s = np.where((s + 1) * (s + 1) <= v, s + 1, s)
+    return s
+
+
+def _isqrt_digits(v: np.ndarray, bits: int = 62) -> np.ndarray:
     """Digit-by-digit integer square root ``floor(sqrt(v))`` for ``0 <= v < 2**bits`` (bits even)."""
     v = np.asarray(v, dtype=np.int64).copy()
     res = np.zeros_like(v)
@@ -115,3 +137,10 @@ def _frac_for(maxabs: float, qmax: int) -> int:
 
 def _round_half_up(x: np.ndarray) -> np.ndarray:
     return np.floor(np.asarray(x, dtype=np.float64) + 0.5).astype(np.int64)
+
+
+def image_to_int(x) -> np.ndarray:
+    """Float image(s) in [0,1] (tensor or array) -> uint8 pixel integers (int64), round half up: an integer g_a's
+    input, on the CPU (the codec's integer encoder) as on the FPGA."""
+    v = x.detach().cpu().double().numpy() if hasattr(x, "detach") else np.asarray(x, dtype=np.float64)
+    return np.clip(_round_half_up(v * 255.0), 0, 255)

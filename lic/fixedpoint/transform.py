@@ -142,6 +142,24 @@ class IntTransform:
             self.saturations[layer.name] += n_ovf
         return self._sat(y, lo, hi, layer, "output")
 
+    def with_output_frac(self, frac: int) -> "IntTransform":
+        """A copy whose last (de)conv writes its output with ``frac`` more fractional bits (and ``frac`` more bits,
+        the same range): ``rshift_round(acc, out_shift - frac)``. For g_a: the latents ``y`` at ``2**-frac``
+        instead of their rounding ŷ, what h_a reads (:meth:`lic.codec.intprior.IntPrior.latents`).
+
+        Raises:
+            ParameterError: ``frac`` outside 0..16, or a last layer that is not a (de)conv.
+        """
+        last = self.layers[-1] if self.layers else None
+        if last is None or last.kind not in ("conv", "deconv"):
+            raise ParameterError(f"{self.name}: only a transform ending with a (de)conv can refine its output")
+        if not 0 <= int(frac) <= 16:
+            raise ParameterError(f"output fraction {frac} outside 0..16")
+        a = dict(last.attrs)
+        a.update(out_frac=int(a["out_frac"]) + int(frac), out_bits=int(a["out_bits"]) + int(frac))
+        params = {**last.params, "out_shift": np.asarray(last.params["out_shift"]) - int(frac)}
+        return IntTransform([*self.layers[:-1], IntLayer(last.kind, last.name, a, params)], self.cfg, self.name)
+
     # ------------------------------------------------------------------ I/O
     def to_dict(self) -> tuple[dict, dict[str, np.ndarray]]:
         meta = {

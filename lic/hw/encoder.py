@@ -1,51 +1,72 @@
-"""The FPGA encoder's bit-level reference: pixels -> integer g_a -> ŷ; h_a -> z symbols; h_s -> CDF indexes.
+"""The FPGA encoder's bit-level reference: pixels -> integer g_a -> y; ŷ and h_a -> z symbols; h_s -> CDF indexes.
 
 What the RTL encoder (:mod:`lic.hw.rtl.encoder`) computes, in pure integers, and what it is compared with bit
-for bit:
+for bit. It is the CPU codec's integer encoder too (a model with an integer g_a,
+:func:`lic.codec.intprior.set_int_ga`; released as ``<name>-fpga``): both run one spec, so the stream made from
+the RTL's outputs (:func:`stream`) is byte for byte the file ``python -m lic.codec compress`` writes.
 
-1. **ŷ** = ``g_a.run(pixels)``: the integer g_a of the deployed quantised student (:mod:`lic.hw.fixedpoint`,
-   signed ``latent_bits`` at scale 1, i.e. the rounded latents the rANS coder codes).
-2. **h_a's input** (:func:`ha_input`): ``min(|ŷ| << y_frac, 2^16 - 1)``, ``y_frac`` = the prior's
-   ``h_a.layers[0].attrs["in_frac"]``. This is :meth:`lic.codec.intprior.IntPrior.y_abs` applied to the
-   *integer* latents ŷ: the FPGA has no float ``y``, only ŷ, so h_a reads ``|ŷ|`` on the 16-bit grid of
-   ``|y|`` (exact: ``|ŷ| 2^y_frac`` is an integer). The CPU codec's h_a reads ``round(|y| 2^y_frac)`` of the
-   float ``y`` instead, so the two encoders' z (and hence the rate of z and the indexes) differ; the
-   integer prior's docstring puts the rate cost of reading ``|ŷ|`` at 12-24 %. A bit-exact alternative
-   that keeps ``|y|`` would need g_a's last requantiser to emit a second, finer output (``rshift_round(acc,
-   out_shift - y_frac)``; ŷ cannot be derived from it: double rounding) -- not built here.
+1. **y** = ``g_a.run(pixels)``: the integer g_a of the deployed quantised student (:mod:`lic.hw.fixedpoint`), its
+   last conv writing the latents at the prior's ``y_frac`` fractional bits
+   (:meth:`lic.fixedpoint.transform.IntTransform.with_output_frac`).
+2. **ŷ and h_a's input** (:meth:`lic.codec.intprior.IntPrior.latents`): ``ŷ = rshift_round(y, y_frac)`` (16 bit
+   signed, what the rANS coder codes) and ``min(|y|, 2^16 - 1)``: h_a reads ``|y|`` at ``y_frac`` bits, as the
+   float-g_a codec does (reading ``|ŷ|`` instead would cost 12–24 % of the rate).
 3. **z symbols** ``q = rshift_round(z - m, z_frac)`` of ``z = h_a(·)`` (:meth:`IntPrior.symbols`), and
    ``ẑ = sat((q << z_frac) + m)`` (:meth:`IntPrior.z_hat`).
 4. **indexes** = ``h_s.run(ẑ)``: deconv, deconv, conv 3x3 (each with its fused ReLU) to the 16-bit scales,
    then the index layer (``#{k : scale > T_k}``, uint8).
 
-Given the same ŷ, a decoder running :meth:`IntPrior.indexes` on the decoded ``q`` gets exactly these
-indexes (the entropy check of the container holds): the FPGA's streams decode with the CPU codec's
-decoder, provided the encoder stores ŷ and q as produced here.
+A decoder running :meth:`IntPrior.indexes` on the decoded ``q`` gets exactly these indexes (the container's
+entropy check holds): the FPGA's streams decode with the CPU codec's decoder.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from lic.errors import ParameterError
 from lic.fixedpoint.transform import IntTransform
 
-__all__ = ["HA_IN_BITS", "ha_input", "reference"]
+__all__ = ["HA_IN_BITS", "GA_CALIBRATION", "ga_calibration_batch", "integer_ga", "check_latent_format", "reference",
+           "stream"]
 
-#: h_a's input words: unsigned 16 bit (IntPrior.y_abs's clamp)
+#: h_a's input words: unsigned 16 bit (IntPrior.latents's clamp)
 HA_IN_BITS = 16
+#: g_a's calibration crops (post-training quantisation, as for the RTL g_a records since benchmarks/rtl_ga_kodak.py)
+GA_CALIBRATION = {"source": "training photos (LIC_TRAIN_DIR), CropSampler seed 17 over the first 32 photos, batch 0",
+                  "images": 8, "crop": 256}
 
 
-def ha_input(y_hat: np.ndarray, y_frac: int) -> np.ndarray:
-    """h_a's input from the integer latents: ``min(|ŷ| << y_frac, 2^16 - 1)`` (int64).
+def ga_calibration_batch(train_dir=None) -> torch.Tensor:
+    """The crops :data:`GA_CALIBRATION` names, ``[8, 3, 256, 256]`` (deterministic)."""
+    from lic.data.images import CropSampler
+
+    c = GA_CALIBRATION
+    return CropSampler(train_dir, crop=c["crop"], seed=17, max_images=32).batch(0, c["images"])
+
+
+def integer_ga(model: torch.nn.Module, calib: torch.Tensor) -> IntTransform:
+    """The integer g_a of a float ``model`` that has its integer prior: the post-training quantisation of its g_a
+    (:func:`lic.hw.fixedpoint.quantize_transform`, calibrated on ``calib``), latents at the prior's ``y_frac``.
 
     Raises:
-        ParameterError: ``y_frac`` outside 0..16 (the RTL's shifter).
+        ParameterError: ``model`` has no integer prior.
     """
-    if not 0 <= int(y_frac) <= HA_IN_BITS:
-        raise ParameterError(f"y_frac {y_frac} outside 0..{HA_IN_BITS}")
-    a = np.left_shift(np.abs(np.asarray(y_hat, dtype=np.int64)), int(y_frac))
-    return np.minimum(a, (1 << HA_IN_BITS) - 1)
+    from lic.hw.fixedpoint import quantize_transform
+
+    prior = getattr(model, "int_prior", None)
+    if prior is None:
+        raise ParameterError("the integer g_a is built for a model with an integer prior (a released -int variant)")
+    return quantize_transform(model.g_a, calib, role="analysis").with_output_frac(prior.y_frac)
+
+
+def check_latent_format(ga: IntTransform, prior) -> None:
+    """Raise ParameterError unless ``ga`` writes its latents at the prior's ``y_frac`` fractional bits."""
+    a = ga.layers[-1].attrs
+    if a.get("out_frac") != prior.y_frac:
+        raise ParameterError(f"g_a writes its latents at {a.get('out_frac')} fractional bits, h_a reads y_frac = "
+                             f"{prior.y_frac}: use ga.with_output_frac(prior.y_frac)")
 
 
 def reference(ga: IntTransform, prior, pixels: np.ndarray) -> dict[str, np.ndarray]:
@@ -55,12 +76,13 @@ def reference(ga: IntTransform, prior, pixels: np.ndarray) -> dict[str, np.ndarr
     to compare with the RTL's per-stage clamp counters).
 
     Returns:
-        int64 arrays: ``y_hat`` ``[M, H/16, W/16]``, ``y_abs`` (h_a's input), ``z`` (h_a's output),
-        ``q`` (z symbols) and ``z_hat`` ``[N, H/64, W/64]``, ``scales`` (h_s before the index layer) and
-        ``indexes`` ``[M, H/16, W/16]``.
+        int64 arrays: ``y`` (g_a's output at ``y_frac``) and ``y_hat`` ``[M, H/16, W/16]``, ``y_abs`` (h_a's input),
+        ``z`` (h_a's output), ``q`` (z symbols) and ``z_hat`` ``[N, H/64, W/64]``, ``scales`` (h_s before the index
+        layer) and ``indexes`` ``[M, H/16, W/16]``.
 
     Raises:
-        ParameterError: a frame that is not a multiple of 64, or an ``h_s`` without its index layer.
+        ParameterError: a frame that is not a multiple of 64, a g_a whose latents lack ``y_frac`` bits, or an
+            ``h_s`` without its index layer.
     """
     pixels = np.asarray(pixels, dtype=np.int64)
     h, w = pixels.shape[-2:]
@@ -68,12 +90,28 @@ def reference(ga: IntTransform, prior, pixels: np.ndarray) -> dict[str, np.ndarr
         raise ParameterError(f"frame {h}x{w}: the encoder needs multiples of 64 (pad like lic.codec.api)")
     if prior.h_s.layers[-1].kind != "index":
         raise ParameterError("h_s must end with its index layer")
-    y_hat = ga.run(pixels)
-    y_abs = ha_input(y_hat, prior.y_frac)
+    check_latent_format(ga, prior)
+    y = ga.run(pixels)
+    y_hat, y_abs = prior.latents(y)
     z = prior.h_a.run(y_abs)
     q = prior.symbols(z)
     zh = prior.z_hat(q)
     n = len(prior.h_s.layers)
     scales = prior.h_s.run(zh, upto=n - 1)
     indexes = prior.h_s.run_layer(n - 1, scales)
-    return {"y_hat": y_hat, "y_abs": y_abs, "z": z, "q": q, "z_hat": zh, "scales": scales, "indexes": indexes}
+    return {"y": y, "y_hat": y_hat, "y_abs": y_abs, "z": z, "q": q, "z_hat": zh, "scales": scales, "indexes": indexes}
+
+
+def stream(model: torch.nn.Module, outputs: dict[str, np.ndarray], hw: tuple[int, int], name: str | None = None) -> bytes:
+    """The ``.lic`` file of one frame from an encoder's outputs ``{"y_hat", "q", "indexes"}`` (the RTL's, one frame:
+    ``[M,h,w]``, ``[N,h/4,w/4]``, ``[M,h,w]``): their rANS strings (:meth:`IntPrior.encode_symbols`) in the
+    container :func:`lic.codec.api.compress` writes for ``model`` (its fingerprint, ``name``, the entropy check).
+
+    Args:
+        hw: the image's size before padding, ``(H, W)``.
+    """
+    from lic.codec.bitstream import model_fingerprint, pack
+
+    y_str, z_str, z_hw, check = model.int_prior.encode_symbols(
+        *(np.asarray(outputs[k])[None] for k in ("y_hat", "q", "indexes")))
+    return pack([y_str, z_str], tuple(int(v) for v in hw), z_hw, model_fingerprint(model), name, check)

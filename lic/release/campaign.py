@@ -31,15 +31,17 @@ import torch
 
 from lic.codec import zoo
 from lic.errors import ArtifactError, ParameterError
-from lic.fileio import atomic_write_bytes, atomic_write_text, write_json
+from lic.fileio import atomic_write_bytes, atomic_write_text, file_lock, write_json
 from lic.provenance import ROOT, git_commit, sha256_file
 from lic.release import recipes
 from lic.train.specs import StudentSpec
 
 __all__ = ["WORK_DIR", "ckpt_path", "phases", "curve", "trained_model", "source_model", "train_reference",
-           "released_log", "last_phase", "write_manifest", "kodak_means", "release", "main"]
+           "released_log", "last_phase", "LOCK", "write_manifest", "kodak_means", "release", "main"]
 
 GOLDEN_IMAGES = 3
+#: the lock file beside a manifest that every release holds while it updates the manifest and the Kodak record
+LOCK = ".release.lock"
 #: training states of the recipes (``$LIC_ZOO_WORK`` moves them, e.g. into a GPU job's output folder)
 WORK_DIR = Path(os.environ.get("LIC_ZOO_WORK") or ROOT / "artifacts" / "reference")
 
@@ -238,6 +240,14 @@ def release(name: str, eval_limit: int | None = None, command: str = "", weights
         os.replace(staged, path)
     finally:
         staged.unlink(missing_ok=True)
+    with file_lock(wdir / LOCK):  # another release may write the manifest meanwhile: read, update, write at once
+        return _record_release(name, wdir, path, model, state, chain, command, kodak, res)
+
+
+def _record_release(name, wdir, path, model, state, chain, command, kodak, res) -> dict:
+    """The manifest entry, curve and Kodak rows of a released file (under the release lock)."""
+    from lic.eval.measured import store
+
     models = zoo.available(wdir)
     models[name] = {
         "file": path.name,
@@ -261,8 +271,6 @@ def release(name: str, eval_limit: int | None = None, command: str = "", weights
     }
     write_manifest(wdir, models, {name: curve(name, chain)})  # the curve beside the manifest (curves.json)
     # the per-image rows beside it: stages reuse them where a spot check reproduces them (lic.eval.measured)
-    from lic.eval.measured import store
-
     store(name, models[name]["sha256"], kodak, res["per_image"], wdir / "kodak_measured.json")
     return models[name]
 

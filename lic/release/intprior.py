@@ -22,6 +22,7 @@ import torch
 from lic.codec import zoo
 from lic.codec.intprior import IntPrior, PriorConfig
 from lic.errors import ArtifactError
+from lic.fileio import file_lock
 from lic.provenance import git_commit, sha256_file
 
 __all__ = ["DEFAULT_BASES", "CALIBRATION", "calibration_batch", "build", "release_int", "main"]
@@ -55,7 +56,7 @@ def release_int(name: str, calib: torch.Tensor, eval_limit: int | None = None, c
     from lic.data.images import load_kodak
     from lic.eval.measured import store
     from lic.eval.rd import evaluate_codec
-    from lic.release.campaign import kodak_means, write_manifest
+    from lic.release.campaign import LOCK, kodak_means, write_manifest
 
     cfg = cfg or PriorConfig()
     model, prior = build(name, calib, cfg)
@@ -67,7 +68,6 @@ def release_int(name: str, calib: torch.Tensor, eval_limit: int | None = None, c
     # the float model coded now too (same container, same images): its record is refreshed, and the rate change
     # is measured at equal ŷ (the same PSNR: the integer entropy model changes the rate only)
     flt = evaluate_codec(zoo.load_pretrained(name), kodak, desc=name)["per_image"]
-    store(name, zoo.release_digest(base), kodak, flt, zoo.WEIGHTS_DIR / "kodak_measured.json")
     path = prior.save(zoo.WEIGHTS_DIR / f"{name}.int.npz")
     per = res["per_image"]
     entry = {
@@ -85,10 +85,13 @@ def release_int(name: str, calib: torch.Tensor, eval_limit: int | None = None, c
     }
     if "inherit" in base:
         entry["inherit"] = base["inherit"]
-    models[f"{name}{zoo.INT_SUFFIX}"] = entry
-    models[name].update(kodak_means(flt))  # the float model's numbers in today's container (its record's)
-    write_manifest(zoo.WEIGHTS_DIR, models, {})
-    store(f"{name}{zoo.INT_SUFFIX}", zoo.release_digest(entry), kodak, per, zoo.WEIGHTS_DIR / "kodak_measured.json")
+    with file_lock(zoo.WEIGHTS_DIR / LOCK):  # read, update and write the manifest and the record at once
+        models = zoo.available()
+        models[f"{name}{zoo.INT_SUFFIX}"] = entry
+        models[name].update(kodak_means(flt))  # the float model's numbers in today's container (its record's)
+        write_manifest(zoo.WEIGHTS_DIR, models, {})
+        store(name, zoo.release_digest(models[name]), kodak, flt, zoo.WEIGHTS_DIR / "kodak_measured.json")
+        store(f"{name}{zoo.INT_SUFFIX}", zoo.release_digest(entry), kodak, per, zoo.WEIGHTS_DIR / "kodak_measured.json")
     return entry
 
 

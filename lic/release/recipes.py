@@ -13,7 +13,7 @@ from lic.errors import ParameterError
 from lic.train.specs import StudentSpec, lambda_tag
 
 __all__ = ["REFERENCE", "STUDENTS", "STUDENT_STEPS", "TEACHER", "PRESET_REFERENCE", "PRESET_GPU", "PRESET_GPU_P2",
-           "PRESET_CPU_P3", "PRESET_CPU_P4", "PRESET_GPU_KDRD", "PRESETS", "GPU_LAMBDAS", "KDRD_STEPS", "expand",
+           "PRESET_CPU_P3", "PRESET_CPU_P4", "PRESET_GPU_KDRD", "PRESET_WIDTHS", "WIDTH_LAMBDAS", "WIDTH_STEPS", "PRESETS", "GPU_LAMBDAS", "KDRD_STEPS", "expand",
            "describe_phases"]
 
 #: the teachers' training: N=128, M=192, 8 × 128² crops, bf16 autocast
@@ -105,6 +105,25 @@ for _l in GPU_LAMBDAS:
                                                  "teacher": None, "init": _k.name})
     REFERENCE[f"{_k.name}-cpu-p4"] = {**_s.recipe(), "replaces": _k.name, "lr_schedule": "time"}
 PRESET_CPU_P4 = [n for n in REFERENCE if n.endswith("-cpu-p4")]
+#: the widths of the one-knob sweep (#32) beside the deployed N=64, and the λ each is trained at
+WIDTH_LAMBDAS: dict[int, tuple[float, ...]] = {96: GPU_LAMBDAS, 32: GPU_LAMBDAS, 16: (0.0067, 0.025)}
+#: steps of the two phases of a ``widths`` student (8 × 128² crops on a CPU: about 10 minutes at N=96)
+WIDTH_STEPS = {"kd": 1600, "rd": 600}
+# ``widths``: the deployed recipe at other widths, CPU only. Phase 1 (``-kd``, an intermediate): the released teacher of
+# the λ pruned to N (filter L1), distilled from it, 8 × 128² bf16, lr 1e-4 dropped 10× for the last 15 %; phase 2 (the
+# released name): annealed by the RD loss alone from phase 1, lr 1e-5, fresh crops (seed 4), as ``cpu-p4`` did
+for _n, _ls in WIDTH_LAMBDAS.items():
+    for _l in _ls:
+        _t = f"teacher-n128-m192-l{lambda_tag(_l)}"
+        _k = StudentSpec("kd-pruned", _n, seed=0, **{**_S, "lmbda": _l, "lr": 1e-4, "steps": WIDTH_STEPS["kd"],
+                                                      "teacher": _t})
+        REFERENCE[f"{_k.name}-kd"] = {**_k.recipe(), "release": False}
+        _s = StudentSpec("rd-pruned", _n, seed=4, **{**_S, "lmbda": _l, "lr": 1e-5, "steps": WIDTH_STEPS["rd"],
+                                                      "teacher": None, "init": f"{_k.name}-kd"})
+        REFERENCE[_k.name] = _s.recipe()
+#: ``widths``: each width's two phases, the widest first, the base λ first within a width
+PRESET_WIDTHS = [x for _n in WIDTH_LAMBDAS for _l in sorted(WIDTH_LAMBDAS[_n], reverse=True)
+                 for _nm in [StudentSpec("kd-pruned", _n, lmbda=_l).name] for x in (f"{_nm}-kd", _nm)]
 #: steps of each ``gpu-kdrd`` twin
 KDRD_STEPS = 4000
 # ``gpu-kdrd``: KD vs RD-only twins from the pruned teacher, seeds 1-3 at λ 0.0067 / 0.025 (measurements, not released)
@@ -117,7 +136,8 @@ PRESET_GPU_KDRD = [s.name for s in _KDRD]
 #: ``lic.release.runlog`` take them (``gpu-l<λ>``: the ``gpu`` preset's models at one λ)
 PRESETS: dict[str, list[str]] = {
     "reference": PRESET_REFERENCE, "gpu": PRESET_GPU, "gpu-p2": PRESET_GPU_P2, "cpu-p3": PRESET_CPU_P3,
-    "cpu-p4": PRESET_CPU_P4, "gpu-kdrd": PRESET_GPU_KDRD,
+    "cpu-p4": PRESET_CPU_P4, "gpu-kdrd": PRESET_GPU_KDRD, "widths": PRESET_WIDTHS,
+    **{f"widths-n{_n}": [x for x in PRESET_WIDTHS if f"-n{_n}-" in x] for _n in WIDTH_LAMBDAS},
     **{f"gpu-l{lambda_tag(x)}": [n for n in PRESET_GPU if f"-l{lambda_tag(x)}-" in n] for x in GPU_LAMBDAS}}
 
 

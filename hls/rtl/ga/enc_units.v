@@ -3,7 +3,7 @@
 //   ga_index_stage : h_s's scale index, index = #{k < NT : x > T_k} (lic.fixedpoint "index"),
 //                    PE lanes a beat, each comparing its value with all NT thresholds of a ROM
 //                    and summing the comparator outputs; uint8 out, C/PE beats a pixel;
-//   ga_absq        : h_a's input from the latents, min(|y| << SHIFT, 2^OUT_BITS - 1);
+//   ga_latq        : ŷ = rshift_round(y, FRAC) and h_a's input min(|y|, 2^OUT_BITS - 1) from g_a's y;
 //   ga_zq          : z -> symbols q = rshift_round(z - m, FRAC) and
 //                    ẑ = sat((q << FRAC) + m, Z_BITS signed), medians m from a ROM;
 //   ga_fork2       : one stream to two consumers (a lazy fork: a beat leaves when both take it;
@@ -102,26 +102,33 @@ module ga_index_stage #(
     assign stats = {c_last0, npix, sat_count, c_last, c_first, 32'd0, c_starve, c_stall, c_busy};
 endmodule
 
-// h_a's input: min(|y| << SHIFT, 2^OUT_BITS - 1) a channel (combinational)
-module ga_absq #(
+// The latents from g_a's output y (FRAC fractional bits, combinational), as lic.codec.intprior.IntPrior.latents:
+// y_hat = sat(rshift_round(y, FRAC), YB bits signed) to the rANS coder; a = min(|y|, 2^OUT_BITS - 1) to h_a
+module ga_latq #(
     parameter integer C        = 8,
-    parameter integer IN_BITS  = 16,    // signed latents
-    parameter integer SHIFT    = 0,
-    parameter integer OUT_BITS = 16
+    parameter integer IN_BITS  = 26,    // signed y
+    parameter integer FRAC     = 10,    // y_frac, 0..16
+    parameter integer YB       = 16,    // signed y_hat
+    parameter integer OUT_BITS = 16     // unsigned h_a input
 ) (
     input  wire [C*IN_BITS-1:0]  y,
+    output wire [C*YB-1:0]       y_hat,
     output wire [C*OUT_BITS-1:0] a
 );
-    localparam integer MW = IN_BITS + SHIFT + 1;
+    localparam integer MW = IN_BITS + 1;
     localparam [MW-1:0] MAX = (1 << OUT_BITS) - 1;
+    localparam signed [MW-1:0] HALF = (FRAC > 0) ? (1 << (FRAC - 1)) : 0;
+    localparam signed [MW-1:0] YMAX = (1 <<< (YB - 1)) - 1;
+    localparam signed [MW-1:0] YMIN = -(1 <<< (YB - 1));
     genvar c;
     generate
         for (c = 0; c < C; c = c + 1) begin : g_c
             wire signed [IN_BITS-1:0] v = y[c*IN_BITS +: IN_BITS];
-            wire [MW-1:0] m = v[IN_BITS-1] ? -{{(MW-IN_BITS){v[IN_BITS-1]}}, v}
-                                           : {{(MW-IN_BITS){1'b0}}, v};
-            wire [MW-1:0] s = m << SHIFT;
-            assign a[c*OUT_BITS +: OUT_BITS] = (s > MAX) ? MAX[OUT_BITS-1:0] : s[OUT_BITS-1:0];
+            wire signed [MW-1:0] vx = {v[IN_BITS-1], v};
+            wire [MW-1:0] m = v[IN_BITS-1] ? -vx : vx;
+            wire signed [MW-1:0] r = (vx + HALF) >>> FRAC;
+            assign y_hat[c*YB +: YB] = (r > YMAX) ? YMAX[YB-1:0] : (r < YMIN) ? YMIN[YB-1:0] : r[YB-1:0];
+            assign a[c*OUT_BITS +: OUT_BITS] = (m > MAX) ? MAX[OUT_BITS-1:0] : m[OUT_BITS-1:0];
         end
     endgenerate
 endmodule

@@ -8,15 +8,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from lic.fixedpoint.arith import _round_half_up
+from lic.fixedpoint.arith import image_to_int
 from lic.fixedpoint.transform import IntTransform
 
 __all__ = ["image_to_int", "int_to_image", "dequantize", "evaluate_int_codec"]
-
-
-def image_to_int(x: torch.Tensor) -> np.ndarray:
-    """Float image(s) in [0,1] -> uint8 pixel integers (int64), round half up."""
-    return np.clip(_round_half_up(x.detach().cpu().double().numpy() * 255.0), 0, 255)
 
 
 def int_to_image(p: np.ndarray) -> torch.Tensor:

@@ -247,7 +247,7 @@ def demo_transforms(N: int = 8, M: int = 12, seed: int = 0, size: int = 64,
     return ga, gs, fp.image_to_int(x[0])
 
 
-def demo_encoder(N: int = 8, M: int = 12, seed: int = 0, hw: tuple[int, int] = (128, 192)):
+def demo_encoder(N: int = 8, M: int = 12, seed: int = 0, hw: tuple[int, int] = (128, 192), codec: bool = False):
     """A tiny codec for the RTL encoder (:mod:`lic.hw.rtl.encoder`): integer g_a, integer prior, an image.
 
     Untrained weights, rescaled so that every output of the encoder carries information: g_a's last conv x 40
@@ -256,12 +256,13 @@ def demo_encoder(N: int = 8, M: int = 12, seed: int = 0, hw: tuple[int, int] = (
     trained-like simplified GDNs as :func:`demo_transforms`. Calibrated on 4 smooth-noise images of ``hw``.
 
     Returns:
-        ``(int g_a, IntPrior, pixels [3, H, W])``.
+        ``(int g_a, IntPrior, pixels [3, H, W])`` (g_a's latents at the prior's ``y_frac``); with ``codec``, the
+        float model with both attached as its integer encoder (:func:`lic.codec.intprior.set_int_ga`) in front.
     """
     import torch
     from compressai.layers import GDN, GDN1
 
-    from lic.codec.intprior import IntPrior
+    from lic.codec.intprior import IntPrior, set_int_ga
     from lic.codec.models import build_model
     from lic.hw import fixedpoint as fp
 
@@ -290,8 +291,10 @@ def demo_encoder(N: int = 8, M: int = 12, seed: int = 0, hw: tuple[int, int] = (
 
     calib = torch.cat([image() for _ in range(4)])
     model.update(force=True)
-    ga = fp.quantize_transform(model.g_a, calib, role="analysis")
-    return ga, IntPrior.from_model(model, calib), fp.image_to_int(image()[0]).astype(np.int64)
+    model.int_prior = prior = IntPrior.from_model(model, calib)
+    ga = fp.quantize_transform(model.g_a, calib, role="analysis").with_output_frac(prior.y_frac)
+    out = (ga, prior, fp.image_to_int(image()[0]).astype(np.int64))
+    return (set_int_ga(model, ga), *out) if codec else out
 
 
 def default_sets(n_vectors: int = 10000, seed: int = 0, real: tuple | None = None,
