@@ -16,7 +16,7 @@ from lic.study.plots import finish_layout
 from lic.study.tables import NA, details, fmt, tables_of, to_html
 
 __all__ = ["pipeline_figure", "pipeline_tables", "bitexact_table", "comparison", "appendix_tables", "section_html",
-           "show"]
+           "show", "ENCODER_RECORDS", "encoder_records"]
 
 #: keys of stage 04's results that are provenance, not hardware results
 SKIP = ("commit", "key", "stage", "preset", "figures", "wall_s", "source", "params", "vcd")
@@ -165,7 +165,52 @@ def bitexact_table(r04: dict) -> pd.DataFrame:
         if st and st != "ok":
             rows.append({"block": what, "tool": DASH, "inputs": DASH, "compared": st, "mismatches": DASH,
                          "reference": DASH})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows + _encoder_rows(encoder_records()))
+
+
+#: the whole encoder's recorded Verilator runs (benchmarks/rtl_encoder.py), in the order the report lists them
+ENCODER_RECORDS = ("rtl_encoder_720p", "rtl_encoder_1080p", "rtl_encoder_kodim01", "rtl_encoder_kodim23")
+
+
+def encoder_records(index=None) -> list[tuple[str, dict, bool]]:
+    """``(name, data, stale)`` of each indexed whole-encoder record (:data:`ENCODER_RECORDS`) that exists."""
+    from lic.provenance import find_record
+
+    out = []
+    for name in ENCODER_RECORDS:
+        r = find_record(name, index)
+        if r is not None:
+            out.append((name, r.data, r.stale))
+    return out
+
+
+def _encoder_rows(recs: list[tuple[str, dict, bool]]) -> list[dict]:
+    """Bit-exactness rows of the recorded whole-encoder runs: ŷ, z symbols and indexes, and the file's identity."""
+    rows = []
+    for _, d, stale in recs:
+        ident = {True: "file = the CPU codec's, byte for byte", False: "file differs from the CPU codec's"}
+        rows.append({"block": f"whole encoder in RTL (g_a, h_a, h_s, indexes), {d.get('model', '?')}",
+                     "tool": "Verilator (cycle-accurate), recorded benchmark" + (", stale" if stale else ""),
+                     "inputs": f"{d.get('image')}, {d.get('width')}×{d.get('height')}, {d.get('frames')} frame(s)",
+                     "compared": sum((d.get("n_values") or {}).values()), "mismatches": d.get("mismatches_total"),
+                     "reference": "lic.fixedpoint; " + ident.get(d.get("stream_identical"), "file not compared")})
+    return rows
+
+
+def _encoder_comparison(recs: list[tuple[str, dict, bool]], ours: dict | None) -> list[dict]:
+    """Comparison rows of the recorded whole-encoder runs on true 720p / 1080p frames."""
+    rows = []
+    for name, d, stale in recs:
+        if not name.endswith("p"):  # the Kodak runs show bit-exactness, not a frame rate at a video size
+            continue
+        rows.append({**(ours or {}), "design": "this work, whole encoder g_a + h_a + h_s (RTL simulation)",
+                     "board": d.get("board"), "resolution": f"{d.get('width')}×{d.get('height')}",
+                     "fps": d.get("fps"), "s_per_image": None, "gops": None, "dsp": None, "lut": None,
+                     "bram36": None, "clock_mhz": d.get("clock_mhz"), "model": d.get("model"),
+                     "label": f"measured: cycle-accurate RTL (Verilator) on {d.get('image')}, recorded benchmark"
+                              + (" (stale)" if stale else ""),
+                     "source": "benchmarks/rtl_encoder.py (lic.hw.rtl.encoder, Verilator)"})
+    return rows
 
 
 def _throughput_text(r: dict) -> str:
@@ -200,6 +245,7 @@ def comparison(r04: dict) -> tuple[pd.DataFrame, list[str]]:
                      "label": f"measured: cycle-accurate RTL (Verilator, {g['image']}) at the planned clock; "
                               "resources not synthesised by this run",
                      "source": "this run: lic.hw.rtl (Verilator), stage 04's rtl_ga"})
+    rows += _encoder_comparison(encoder_records(), ours)
     notes: list[str] = []
     out = []
     for x in rows:

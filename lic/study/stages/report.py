@@ -34,6 +34,7 @@ from lic.study.params import stage_presets
 from lic.study.plots import published_anchors, rd_figure, save_figure, student_complexity_figure
 from lic.study.stages.claims import KIND_LABEL, deployable, headline_table, kinds_bd
 from lic.study.stages.distill import objective_table
+from lic.study.stages.hwreport import ENCODER_RECORDS
 from lic.study.stages.labels import kodak
 from lic.study.stages.summary import summary_bullets, summary_markdown, summary_paragraph
 from lic.study.stages.quant import seed_spread
@@ -56,7 +57,8 @@ def key_inputs(cfg: ReportConfig, inputs: dict[str, StageArtifact]) -> dict:
     """What the key covers besides the parameters: the keys of stages 01-04 and the benchmark records the
     report cites (:func:`lic.provenance.records_key`)."""
     return {**input_keys(inputs),
-            "records": records_key([KD_VS_RD_RECORD, SEED_CONTROLS_RECORD, INT_ENTROPY_RECORD, PORTABLE_RECORD])}
+            "records": records_key([KD_VS_RD_RECORD, SEED_CONTROLS_RECORD, INT_ENTROPY_RECORD, PORTABLE_RECORD,
+                                    *ENCODER_RECORDS])}
 
 
 def kodak_digest() -> str:
