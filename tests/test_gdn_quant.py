@@ -271,6 +271,37 @@ def test_prune_to_width_gives_exactly_that_width():
         prune_to_width(m, 16)
 
 
+def test_data_driven_pruning_keeps_the_contributing_channels_and_folds_in_the_rest(sampler):
+    """With calibration images: the kept channels are those whose activations feed the next conv most, a removed
+    channel's mean reaches the next conv's bias and its E[x²] the GDN's β; on a channel that nothing reads
+    and another the next conv reads heavily, the choice is the opposite of filter L1's; nothing pruned = the model."""
+    from lic.train.prune import activation_stats, prune_to_width
+
+    torch.manual_seed(0)
+    m = build_model(N=16, M=12).eval()
+    x = sampler.batch(14, 4)
+    with torch.no_grad():
+        m.g_a[0].weight[3].mul_(50)
+        m.g_a[2].weight[:, 3] = 0  # largest L1 filter, but nothing reads its activation: dropped
+        m.g_a[0].weight[5].mul_(0.5)
+        m.g_a[2].weight[:, 5].mul_(80)  # the next conv reads channel 5 heavily: kept
+    l1 = prune_to_width(m, 12)
+    data = prune_to_width(m, 12, x)
+    kept_l1 = torch.sort(torch.topk(m.g_a[0].weight.abs().sum((1, 2, 3)), 12).indices).values
+    assert torch.equal(l1.g_a[0].weight, m.g_a[0].weight[kept_l1]) and 3 in kept_l1
+    kept = [k for k in range(16) if any(torch.equal(m.g_a[0].weight[k], w) for w in data.g_a[0].weight)]
+    assert 3 not in kept and 5 in kept and len(kept) == 12
+    st = activation_stats(m, x)["g_a"]
+    rem = [k for k in range(16) if k not in kept]
+    shift = torch.einsum("oikl,i->o", m.g_a[2].weight[:, rem], st[2]["mean"][rem])
+    kept2 = [k for k in range(16) if any(torch.equal(m.g_a[2].weight[k, kept], w) for w in data.g_a[2].weight)]
+    assert torch.allclose(data.g_a[2].bias, (m.g_a[2].bias + shift)[kept2], atol=1e-4)
+    beta = m.g_a[1].beta_reparam(m.g_a[1].beta)[kept]
+    assert (data.g_a[1].beta_reparam(data.g_a[1].beta) >= beta - 1e-5).all()
+    with torch.no_grad():
+        assert torch.allclose(prune_channels(m, 0.0, x)(x)["x_hat"], m(x)["x_hat"], atol=1e-5)
+
+
 def test_mse_scales_and_bias_correction_stay_on_the_accelerators_grid(tiny_model, sampler, tmp_path):
     from dataclasses import replace
 

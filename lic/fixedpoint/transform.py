@@ -120,7 +120,8 @@ class IntTransform:
         mag = np.abs(x) if a["variant"] == "simplified" else x * x
         # sum of non-negative terms: all partial sums <= total, so float64 is exact while
         # the total < 2**53, and a total >= 2**gdn_acc_bits saturates either way
-        d = np.einsum("ij,bjhw->bihw", p["gamma"].astype(np.float64), mag.astype(np.float64))
+        b, c, h, w = mag.shape  # BLAS in any summation order: exact below 2**53, saturated above 2**acc_bits
+        d = np.matmul(p["gamma"].astype(np.float64), mag.astype(np.float64).reshape(b, c, h * w)).reshape(b, -1, h, w)
         d = np.minimum(d, float(1 << 62)).astype(np.int64) + p["beta"].reshape(1, -1, 1, 1)
         d = self._sat(d, 0, (1 << a["acc_bits"]) - 1, layer, "denominator")
         if a["variant"] == "standard":

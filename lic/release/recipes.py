@@ -107,16 +107,16 @@ for _l in GPU_LAMBDAS:
 PRESET_CPU_P4 = [n for n in REFERENCE if n.endswith("-cpu-p4")]
 #: the widths of the one-knob sweep (#32) beside the deployed N=64, and the λ each is trained at
 WIDTH_LAMBDAS: dict[int, tuple[float, ...]] = {96: GPU_LAMBDAS, 32: GPU_LAMBDAS, 16: (0.0067, 0.025)}
-#: steps of the two phases of a ``widths`` student (8 × 128² crops on a CPU: about 10 minutes at N=96)
-WIDTH_STEPS = {"kd": 1600, "rd": 600}
+#: steps of the two phases of a ``widths`` student (8 × 128² crops on a CPU: 6-10 minutes at N=96 from the data-driven init)
+WIDTH_STEPS = {"kd": 800, "rd": 400}
 # ``widths``: the deployed recipe at other widths, CPU only. Phase 1 (``-kd``, an intermediate): the released teacher of
-# the λ pruned to N (filter L1), distilled from it, 8 × 128² bf16, lr 1e-4 dropped 10× for the last 15 %; phase 2 (the
+# the λ pruned to N (data-driven: channels by their contribution, the removed ones' mean folded in), distilled from it, 8 × 128² bf16, lr 1e-4 dropped 10× for the last 15 %; phase 2 (the
 # released name): annealed by the RD loss alone from phase 1, lr 1e-5, fresh crops (seed 4), as ``cpu-p4`` did
 for _n, _ls in WIDTH_LAMBDAS.items():
     for _l in _ls:
         _t = f"teacher-n128-m192-l{lambda_tag(_l)}"
         _k = StudentSpec("kd-pruned", _n, seed=0, **{**_S, "lmbda": _l, "lr": 1e-4, "steps": WIDTH_STEPS["kd"],
-                                                      "teacher": _t})
+                                                      "teacher": _t}, prune="data")
         REFERENCE[f"{_k.name}-kd"] = {**_k.recipe(), "release": False}
         _s = StudentSpec("rd-pruned", _n, seed=4, **{**_S, "lmbda": _l, "lr": 1e-5, "steps": WIDTH_STEPS["rd"],
                                                       "teacher": None, "init": f"{_k.name}-kd"})

@@ -54,6 +54,9 @@ __all__ = [
     "fit",
 ]
 
+#: crops of the first training batch that a data-driven pruned student calibrates its channel choice on
+PRUNE_CALIB = 16
+
 #: matchable feature -> submodule whose output it is. ``y`` = g_a output (M channels),
 #: ``z`` = h_a output (N channels), ``g_a.k`` / ``g_s.k`` = k-th layer of the analysis / synthesis
 #: transform (GDN / IGDN outputs, N channels): encoder and decoder hint layers (FitNets).
@@ -360,7 +363,8 @@ def fit(
     if init is None and spec.inherits:  # the teacher's own weights, its N channels pruned to the student's
         from lic.train.prune import prune_to_width
 
-        init = prune_to_width(teacher, spec.N).train()
+        calib = sampler.batch(0, PRUNE_CALIB) if spec.prune == "data" else None  # the run's first crops
+        init = prune_to_width(teacher, spec.N, calib).train()
     cfg = cfg or spec.train_config()
     desc = desc or spec.label
     if spec.loss == "rd":

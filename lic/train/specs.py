@@ -58,6 +58,9 @@ class StudentSpec:
         teacher: zoo name of the teacher it distils or inherits from (the zoo's recipes), if any.
         workers: stream crops from disk with this many DataLoader workers (None: in memory).
         gpu: the GPU continuation of a released student (``-gpu`` in the name).
+        prune: how a pruned kind that inherits selects the teacher's channels: None, filter L1; ``"data"``, by their
+            contribution on the first training batch, with the removed channels' mean folded in
+            (:func:`lic.train.prune.prune_channels`).
 
     Raises:
         ParameterError: unknown ``kind`` or a width below 1.
@@ -77,10 +80,13 @@ class StudentSpec:
     teacher: str | None = None
     workers: int | None = None
     gpu: bool = False
+    prune: str | None = None
 
     def __post_init__(self):
         if self.kind not in KIND_LOSS and not self.kind.startswith("abl-"):
             raise ParameterError(f"unknown student kind {self.kind!r}; kinds: {STUDENT_KINDS} or abl-<config>")
+        if self.prune not in (None, "data"):
+            raise ParameterError(f"prune must be None (filter L1) or 'data', got {self.prune!r}")
         if int(self.N) < 1 or int(self.M) < 1:
             raise ParameterError(f"student widths must be positive, got N={self.N}, M={self.M}")
 
