@@ -141,7 +141,7 @@ def main(argv=None) -> dict:
         "image": source, "width": wh[0], "height": wh[1], "plan_resolution": list(pwh), "padded_hw": list(pix.shape[1:]),
         "board": args.board, "clock_mhz": args.clock, "N": n, "M": m, "frames": r["frames"], "tb_seed": args.seed,
         "fps": r["fps"], "fps_latency": r["fps_latency"], "mismatches": r["mismatches"],
-        "mismatches_total": sum(r["mismatches"].values()), "n_values": r["n_values"],
+        "mismatches_total": sum(r["mismatches"].values()), "n_values": r["n_values"], "tlast_errors": r["tlast_errors"],
         "stream_identical": rtl_file == cpu_file, "stream_bytes": {"rtl": len(rtl_file), "cpu": len(cpu_file)},
         "stream_bpp": 8 * len(rtl_file) / (wh[0] * wh[1]), "stream_s": time.time() - t1,
         "cycles_frame_latency": r["cycles"], "cycles_interval": r["interval"], "frame_ends": r["frame_ends"],

@@ -45,6 +45,7 @@ def demo():
 
 def _check(r, exact_model=True):
     assert r["mismatches"] == {"y_hat": 0, "q": 0, "indexes": 0}, r["mismatches"]
+    assert r["tlast_errors"] == {"y": 0, "q": 0, "idx": 0}, r["tlast_errors"]  # TLAST on every frame's last word
     assert r["n_values"] == {"y_hat": 2 * 12 * 8 * 12, "q": 2 * 8 * 2 * 3, "indexes": 2 * 12 * 8 * 12}
     for name, s in r["layers"].items():
         assert s["busy"] == s["beats_expected"] and s["pixels"] == s["pixels_expected"], (name, s)

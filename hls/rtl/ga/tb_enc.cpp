@@ -41,12 +41,13 @@ static int64_t sext(uint64_t v, int bits) {
     return (int64_t)((v ^ m) - m);
 }
 
-struct Stream {  // one output port's words and the cycle each frame's last word left
-    long n_frame, done = 0;
+struct Stream {  // one output port's words, the cycle each frame's last word left, and TLAST checked on every word
+    long n_frame, done = 0, last_errors = 0;
     std::vector<uint64_t> ends;
     Stream(long per_frame, long frames) : n_frame(per_frame), ends(frames, 0) {}
-    void push(uint64_t cycle) {
+    void push(uint64_t cycle, bool last) {
         ++done;
+        if (last != (done % n_frame == 0)) ++last_errors;  // TLAST exactly on a frame's last word
         if (done % n_frame == 0) ends[done / n_frame - 1] = cycle;
     }
 };
@@ -107,16 +108,16 @@ int main(int argc, char** argv) {
         if (top.y_valid && top.y_ready) {
             for (int c = 0; c < ENC_YC; ++c)
                 y[sy.done * ENC_YC + c] = (int16_t)sext(get_bits(top.y_data, ENC_YB * c, ENC_YB), ENC_YB);
-            sy.push(cycle);
+            sy.push(cycle, top.y_last);
         }
         if (top.q_valid && top.q_ready) {
             for (int c = 0; c < ENC_ZC; ++c)
                 q[sq.done * ENC_ZC + c] = (int32_t)sext(get_bits(top.q_data, ENC_QB * c, ENC_QB), ENC_QB);
-            sq.push(cycle);
+            sq.push(cycle, top.q_last);
         }
         if (top.i_valid && top.i_ready) {
             for (int c = 0; c < ENC_YC; ++c) idx[si.done * ENC_YC + c] = (uint8_t)get_bits(top.i_data, 8 * c, 8);
-            si.push(cycle);
+            si.push(cycle, top.i_last);
         }
         top.clk = 1;
         top.eval();
@@ -130,6 +131,7 @@ int main(int argc, char** argv) {
         return 2;
     f = std::fopen(argv[5], "w");
     std::fprintf(f, "cycles %llu\nin %ld\nout %ld %ld %ld\n", (unsigned long long)cycle, i_in, sy.done, sq.done, si.done);
+    std::fprintf(f, "tlast_errors %ld %ld %ld\n", sy.last_errors, sq.last_errors, si.last_errors);
     const char* names[3] = {"y", "q", "idx"};
     Stream* ss[3] = {&sy, &sq, &si};
     for (int s = 0; s < 3; ++s)

@@ -10,6 +10,8 @@
                                                                     sub-pixel phases; conv 3x3), + ReLU
               -> ga_index_stage (threshold ROM) -> index port (i_*)
 
+Each output port is an AXI4-Stream (``*_valid`` / ``*_ready`` / ``*_data`` / ``*_last``, TLAST on a frame's last word).
+
 Bit for bit what :func:`lic.hw.encoder.reference` computes (the h_a input format is documented there). The
 folding is an :class:`EncoderPlan`: g_a's :class:`~lic.hw.folding.FoldingPlan`, h_a's and h_s's, and the
 index stage's lanes; :func:`plan_for` sizes the hyper stages to a fraction of g_a's frame interval, so that
@@ -240,6 +242,18 @@ def _glue(prior, n_ga: int, n_hyper_in: int, ports: dict) -> str:
             f"        .b_valid(v{kz}), .b_ready(r{kz}));\n")
 
 
+def _tlast(plan: EncoderPlan) -> str:
+    """AXI4-Stream TLAST of the three output ports (valid / ready / data / last): high on the last word of a
+    frame, from a word counter a port (ŷ and indexes: a word a latent pixel; z symbols: a word a z pixel)."""
+    (yh, yw), (zh, zw) = _grids(plan.frame_hw)
+    out = ""
+    for p, n in (("y", yh * yw), ("q", zh * zw), ("i", yh * yw)):
+        out += (f"    reg [31:0] {p}_words;\n    assign {p}_last = ({p}_words == 32'd{n - 1});\n"
+                f"    always @(posedge clk) if (rst) {p}_words <= 32'd0; else if ({p}_valid & {p}_ready)\n"
+                f"        {p}_words <= {p}_last ? 32'd0 : {p}_words + 32'd1;\n")
+    return out
+
+
 def generate(ga: IntTransform, prior, plan: EncoderPlan, out_dir: str | os.PathLike) -> dict:
     """Write ``enc_top.v``, ``enc_cfg.h`` and ``roms/*`` for ``ga`` + ``prior`` at ``plan``.
 
@@ -266,11 +280,14 @@ def generate(ga: IntTransform, prior, plan: EncoderPlan, out_dir: str | os.PathL
            "module enc_top (\n    input wire clk, input wire rst,\n"
            f"    input wire in_valid, output wire in_ready, input wire [{w[0] - 1}:0] in_data,\n"
            f"    output wire y_valid, input wire y_ready, output wire [{ports['m'] * ports['yb'] - 1}:0] y_data,\n"
+           f"    output wire y_last,\n"
            f"    output wire q_valid, input wire q_ready, output wire [{ports['zc'] * ports['qb'] - 1}:0] q_data,\n"
+           f"    output wire q_last,\n"
            f"    output wire i_valid, input wire i_ready, output wire [{w[n] - 1}:0] i_data,\n"
+           f"    output wire i_last,\n"
            f"    output wire [{n * rtl_ga.STATS_WIDTH - 1}:0] stats);\n"
            "    reg [31:0] cycle;\n    always @(posedge clk) cycle <= rst ? 32'd0 : cycle + 32'd1;\n"
-           + nets + "".join(insts) + _glue(prior, n_ga, n_ga + n_ha, ports)
+           + nets + "".join(insts) + _glue(prior, n_ga, n_ga + n_ha, ports) + _tlast(plan)
            + "endmodule\n`default_nettype wire\n")
     (fh, fw), (yh, yw), (zh, zw) = plan.frame_hw, *_grids(plan.frame_hw)
     hdr = (f"#pragma once\n#define ENC_H {fh}\n#define ENC_W {fw}\n#define ENC_CIN {plan.ga.layers[0].cin}\n"
@@ -294,7 +311,9 @@ def _parse_stats(text: str, names: list[str]) -> tuple[dict[str, list[int]], dic
             ends[f[1]].append(int(f[3]))
         elif f and f[0] == "stage":
             stages[names[int(f[1])]] = dict(zip(rtl_ga._STAT_FIELDS, map(int, f[2:])))
-    if len(stages) != len(names):
+        elif f and f[0] == "tlast_errors":
+            ends["tlast_errors"] = dict(zip(("y", "q", "idx"), map(int, f[1:])))
+    if len(stages) != len(names) or "tlast_errors" not in ends:
         raise ParameterError(f"simulation stats incomplete:\n{text}")
     return ends, stages
 
@@ -355,7 +374,8 @@ def measure(ga: IntTransform, prior, plan: EncoderPlan, image: np.ndarray, work_
 
     Returns:
         dict: ``mismatches`` ``{"y_hat", "q", "indexes"}`` (values differing from the reference, all frames),
-        ``n_values`` (values compared a stream), ``outputs`` (frame 0), ``frame_ends`` (cycle of each frame's
+        ``n_values`` (values compared a stream), ``tlast_errors`` (words a port whose TLAST was not high exactly on a
+        frame's last word), ``outputs`` (frame 0), ``frame_ends`` (cycle of each frame's
         last word a stream), ``cycles`` (frame 0: reset to its last output), ``interval`` (between the last
         indexes of the last two frames), ``model`` (:func:`model_cycles`), ``layers`` (counters a stage and
         frame), ``saturations`` (RTL a frame vs reference), ``fps`` (frames of this size a second from
@@ -377,6 +397,7 @@ def measure(ga: IntTransform, prior, plan: EncoderPlan, image: np.ndarray, work_
                            str(int(seed))], cwd=work, timeout=timeout)
     names = [l.name for l in plan.layers] + ["h_s.index"]
     ends, stages = _parse_stats((work / "stats.txt").read_text(), names)
+    tlast = ends.pop("tlast_errors")
     m = ga.layers[-1].attrs["out_ch"]
     rtl = _read_outputs(work, plan, {"m": m, "zc": prior.h_a.layers[-1].attrs["out_ch"]}, frames)
     for t in (ga, prior.h_a, prior.h_s):
@@ -390,6 +411,7 @@ def measure(ga: IntTransform, prior, plan: EncoderPlan, image: np.ndarray, work_
     return {
         "mismatches": {k: int(np.count_nonzero(v != ref[k][None])) for k, v in rtl.items()},
         "n_values": {k: int(v.size) for k, v in rtl.items()}, "frames": int(frames), "seed": int(seed),
+        "tlast_errors": tlast,
         "outputs": {k: v[0] for k, v in rtl.items()}, "reference": ref, "frame_ends": ends,
         "cycles": cycles, "interval": interval, "model": model,
         "interval_model_over_measured": model["interval"] / interval, "layers": rows,
