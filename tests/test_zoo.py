@@ -38,13 +38,14 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
         PRESET_GPU_P2,
         PRESET_REFERENCE,
         PRESET_WIDTHS,
+        PRESET_WIDTHS_P2,
         REFERENCE,
         WIDTH_LAMBDAS,
         expand,
     )
     from lic.train.specs import StudentSpec
 
-    later = PRESET_GPU + PRESET_GPU_P2 + PRESET_CPU_P3 + PRESET_CPU_P4 + PRESET_GPU_KDRD + PRESET_WIDTHS
+    later = PRESET_GPU + PRESET_GPU_P2 + PRESET_CPU_P3 + PRESET_CPU_P4 + PRESET_GPU_KDRD + PRESET_WIDTHS + PRESET_WIDTHS_P2
     assert sorted(PRESET_REFERENCE + later) == sorted(REFERENCE) and not set(PRESET_REFERENCE) & set(later)
     # the width sweep: per width and λ, KD from the pruned teacher of that λ, then the RD anneal under the student's name
     assert len(PRESET_WIDTHS) == 2 * sum(len(v) for v in WIDTH_LAMBDAS.values())
@@ -55,6 +56,9 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
         assert k["lmbda"] == r["lmbda"] and k["N"] == r["N"] and k.get("release") is False
         assert StudentSpec.from_recipe(k).inherits and not StudentSpec.from_recipe(r).uses_teacher
     assert expand(["widths"], release=True) == PRESET_WIDTHS[1::2]
+    for name in PRESET_WIDTHS_P2:  # the N=96 RD anneal continues the released student, adopted in its place
+        r = REFERENCE[name]
+        assert r["init"] == r["replaces"] == name.removesuffix("-p2") in PRESET_WIDTHS and r["loss"] == "rd"
     for name in PRESET_CPU_P4:  # the RD anneal continues the released student with the RD loss alone, no teacher
         r = REFERENCE[name]
         spec = StudentSpec.from_recipe(r)

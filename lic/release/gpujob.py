@@ -28,7 +28,7 @@ import torch
 
 from lic.codec import zoo
 from lic.errors import ArtifactError
-from lic.fileio import atomic_write_bytes, read_json, write_json
+from lic.fileio import atomic_write_bytes, file_lock, read_json, write_json
 from lic.release import campaign, recipes
 from lic.train.specs import lambda_tag
 
@@ -76,6 +76,11 @@ def adopt(name: str, src_dir: Path) -> dict:
     target, src = recipes.REFERENCE.get(name, {}).get("replaces"), zoo.available(src_dir).get(name)
     if not target or not src:
         raise ArtifactError(f"{name} is not released in {src_dir} or its recipe replaces no released model")
+    with file_lock(zoo.WEIGHTS_DIR / campaign.LOCK):  # read, update and write the manifest and the record at once
+        return _adopt(name, target, src, Path(src_dir))
+
+
+def _adopt(name: str, target: str, src: dict, src_dir: Path) -> dict:
     atomic_write_bytes(zoo.WEIGHTS_DIR / f"{target}.pt", (Path(src_dir) / src["file"]).read_bytes())
     models = zoo.available()
     models[target] = {k: v for k, v in src.items() if k != "curve"} | {"file": f"{target}.pt", "recipe": name}

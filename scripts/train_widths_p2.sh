@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The ``widths-p2`` phase (#32): the released N=96 students annealed further by the RD loss alone, each released into
+# artifacts/widths_p2/weights and adopted in place of the released student only where its Kodak-24 RD cost
+# (bpp + λ·255²·MSE of the means) is lower. Resumable like scripts/train_widths.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+OUT=artifacts/widths_p2/weights
+for name in $($PY -c "from lic.release.recipes import PRESETS; print(' '.join(PRESETS['widths-p2']))"); do
+  $PY -m lic.release train "$name" --threads "${LIC_THREADS:-1}"
+  $PY -c "import sys; from pathlib import Path; from lic.codec.zoo import available; sys.exit(0 if '$name' in available(Path('$OUT')) else 1)" \
+    || $PY -m lic.release release "$name" --weights-dir "$OUT"
+  $PY - "$name" "$OUT" <<'PYEOF'
+import sys
+from pathlib import Path
+from lic.codec import zoo
+from lic.release import recipes
+name, out = sys.argv[1], Path(sys.argv[2])
+target = recipes.REFERENCE[name]["replaces"]
+new, old = zoo.available(out)[name], zoo.available()[target]
+cost = lambda e: e["kodak"]["bpp"] + e["lmbda"] * 255 ** 2 * 10 ** (-e["kodak"]["psnr"] / 10)
+print(f"{name}: Kodak-24 RD cost {cost(new):.5f} vs released {cost(old):.5f}", flush=True)
+if old.get("recipe") != name and cost(new) < cost(old):
+    from lic.release.gpujob import adopt
+    adopt(name, out)
+    print(f"adopted as {target}", flush=True)
+PYEOF
+done
