@@ -98,7 +98,9 @@ def test_encoder_folded_backpressure(demo, tmp_path):
     ga, prior, pix = demo
     r = enc.measure(ga, prior, _folded(ga, prior), pix, tmp_path, frames=2, seed=12345)
     _check(r, exact_model=False)
-    assert r["cached_build"] and r["interval"] >= r["model"]["interval"]
+    # one frame pair: the random stalls of the output ports move each frame's last index by a few cycles (seeds
+    # 0..3: -2..+3), so the interval may fall that far below the bottleneck's steady-state cycles
+    assert r["cached_build"] and r["interval"] >= 0.999 * r["model"]["interval"]
 
 
 def test_encoder_saturation_counts(demo, tmp_path):

@@ -99,8 +99,11 @@ module ga_conv_stage #(
     reg  [EB-1:0] wr_e;                    // bank of the next even row
     reg  [OB-1:0] wr_o;                    // bank of the next odd row (stream rows: H even)
     reg  [PX-1:0] hold;
-    wire [31:0] rel = base + (oy > 0 ? {oy, 1'b0} - 32'd2 : 32'd0);  // rows no longer needed
-    assign in_ready = wr_row < rel + ROWS;
+    // in_ready = wr_row < base + max(2oy - 2, 0) + ROWS (rows 2oy-2.. still in use): a register,
+    // computed from the next-state values (row_room below), so it is the same every cycle
+    reg  row_room;                         // a row of the line buffer is free
+    reg  rows_in;                          // wr_row >= need: the rows of output row oy are in
+    assign in_ready = row_room;
     wire wr_fire = in_valid & in_ready;
     wire wr_pair = wr_fire & wr_col[0];
     always @(posedge clk) begin
@@ -218,14 +221,16 @@ module ga_conv_stage #(
     end
 
     // ------------------------------------------------------------------ fold loop
-    wire          en;                      // the PE array's global stall
+    wire          en;                      // the PE array has room for one more job
     reg [CWO-1:0] co;
     reg [CWI-1:0] ci;
     reg [31:0]    npix;
-    wire issue     = (state == S_RUN) & en;
+    // a job (PE channels of one pixel: NCI beats) starts only with a free slot in the PE
+    // array's skid buffer; its other beats follow without a check (the array never stalls)
+    wire issue     = (state == S_RUN) & ((ci != 0) | en);
+    wire start     = issue & (ci == 0);
     wire last_beat = (co == NCO - 1) & (ci == NCI - 1);
     wire adv       = issue & last_beat;
-    wire [31:0] need = base + (({oy, 1'b0} + 17'd3 > H) ? H : {oy, 1'b0} + 17'd3);
     assign rd_en = (state == S_F1) | (state == S_F2) | adv;
     always @* begin
         case (state)
@@ -240,7 +245,7 @@ module ga_conv_stage #(
             re <= NE - 1; ro <= NO - 1;        // rows -2 and -1
         end else begin
             case (state)
-                S_WAIT: if (wr_row >= need) state <= S_F1;
+                S_WAIT: if (rows_in) state <= S_F1;
                 S_F1:   state <= S_F2;
                 S_F2: state <= S_RUN;
                 S_RUN: if (issue) begin
@@ -265,6 +270,25 @@ module ga_conv_stage #(
         end
     end
 
+    // line-buffer limits as registers from next-state values (exactly the combinational
+    // wr_row < base + max(2oy-2, 0) + ROWS and wr_row >= base + min(2oy+3, H) of oy, base, wr_row)
+    reg  [31:0] lim, need;
+    wire        row_adv  = issue & last_beat & (ox == WO - 1);     // oy moves on
+    wire [31:0] oy2      = {15'd0, oy, 1'b0};
+    wire [31:0] lim_n    = !row_adv ? lim : (oy == HO - 1) ? base + H + ROWS : base + oy2 + ROWS;
+    wire [31:0] need_n   = !row_adv ? need : (oy == HO - 1) ? base + H + ((H < 3) ? H : 3)
+                                           : base + ((oy2 + 5 > H) ? H : oy2 + 5);
+    wire [31:0] wr_row_n = wr_row + {31'd0, wr_fire & (wr_col == W - 1)};
+    always @(posedge clk) begin
+        if (rst) begin
+            lim <= ROWS; need <= (H < 3) ? H : 3; row_room <= 1'b1; rows_in <= 1'b0;
+        end else begin
+            lim <= lim_n; need <= need_n;
+            row_room <= wr_row_n < lim_n;
+            rows_in  <= wr_row_n >= need_n;
+        end
+    end
+
     // window column pairs: at a row start (S_F2) wc0 <= 0, wc1 <= col3; after a pixel's last
     // beat wc0 <= wc1, wc1 <= col3. The clear is written as the FFs' reset with priority over
     // the enable (FDRE R), not as a reset gated by the enable (a LUT a bit in yosys)
@@ -277,6 +301,7 @@ module ga_conv_stage #(
     end
 
     // ------------------------------------------------------------------ beat register (ROM read)
+    // no clock enable: it loads every cycle (b_v = a beat issued), the PE array takes every beat
     reg                        b_v;
     reg [PE*SIMD*W_BITS-1:0]   b_w;
     reg [PE*BW-1:0]            b_bs;
@@ -286,32 +311,36 @@ module ga_conv_stage #(
     // the if (ci == ai) loop this replaces cost more: README, step 4)
     wire [SIMD*A_BITS-1:0] a_sel;
     ga_muxtree #(.N(NCI), .W(SIMD*A_BITS), .SB(CWI)) u_asel (.d(win), .s(ci), .y(a_sel));
-    // weight ROM: a registered read (enable en) -- block RAM when deeper than ROM_LUT_MAX
-    // words (rom_style, honoured by yosys memory_libmap and Vivado), else LUTs (a shallow
-    // ROM costs one LUT a bit of width, less than a BRAM36 of 72 bits)
+    // weight ROM address co * NCI + ci as a counter (no multiply on the read path)
+    localparam integer NWA = (NCO * NCI > 1) ? $clog2(NCO * NCI) : 1;
+    reg [NWA-1:0] wa;
+    always @(posedge clk)
+        if (rst) wa <= 0;
+        else if (issue) wa <= last_beat ? {NWA{1'b0}} : wa + 1'b1;
+    // weight ROM: a registered read -- block RAM when deeper than ROM_LUT_MAX words (rom_style,
+    // honoured by yosys memory_libmap and Vivado), else LUTs (a shallow ROM costs one LUT a bit
+    // of width, less than a BRAM36 of 72 bits)
     generate
         if (NCO * NCI > ROM_LUT_MAX) begin : g_wbram
             (* rom_style = "block" *) reg [PE*SIMD*W_BITS-1:0] wrom [0:NCO*NCI-1];
             initial $readmemh(WFILE, wrom);
-            always @(posedge clk) if (en) b_w <= wrom[co * NCI + ci];
+            always @(posedge clk) b_w <= wrom[wa];
         end else begin : g_wlut
             reg [PE*SIMD*W_BITS-1:0] wrom [0:NCO*NCI-1];
             initial $readmemh(WFILE, wrom);
-            always @(posedge clk) if (en) b_w <= wrom[co * NCI + ci];
+            always @(posedge clk) b_w <= wrom[wa];
         end
     endgenerate
     always @(posedge clk) begin
         if (rst) b_v <= 1'b0;
-        else if (en) b_v <= issue;
-        if (en) begin
-            b_bs <= brom[co];
-            b_a  <= a_sel;
-        end
+        else b_v <= issue;
+        b_bs <= brom[co];
+        b_a  <= a_sel;
     end
 
     // ------------------------------------------------------------------ PE array
-    // ga_pe_array (mac_pe.v): PE ga_mac_pe units (or PE/2 with INT8 packing) and the shared
-    // requantisers; en is its global stall
+    // ga_pe_array (mac_pe.v): PE ga_mac_pe units (or PE/2 with INT8 packing), the shared
+    // requantisers and the skid buffer; en: a job may start
     wire [PE*OUT_BITS-1:0] u_y;
     wire [PE*2-1:0]        u_sat;
     wire                   c_ready, c_valid;
@@ -319,8 +348,8 @@ module ga_conv_stage #(
                   .A_SIGNED(A_SIGNED), .W_BITS(W_BITS), .ACC_BITS(ACC_BITS), .SH_BITS(SH_BITS),
                   .OUT_BITS(OUT_BITS), .OUT_SIGNED(OUT_SIGNED), .RELU(RELU), .FANIN(FANIN),
                   .INT8_PACK(INT8_PACK), .RQ_SHARE(RQ_SHARE)) u_pe (
-        .clk(clk), .rst(rst), .in_valid(b_v), .en(en), .in_a(b_a), .in_w(b_w), .in_bs(b_bs),
-        .out_valid(c_valid), .out_ready(c_ready), .out_y(u_y), .out_sat(u_sat));
+        .clk(clk), .rst(rst), .in_start(start), .en(en), .in_valid(b_v), .in_a(b_a), .in_w(b_w),
+        .in_bs(b_bs), .out_valid(c_valid), .out_ready(c_ready), .out_y(u_y), .out_sat(u_sat));
 
     wire [31:0] sat_count;
     ga_collect #(.PE(PE), .NCO(NCO), .OB(OUT_BITS), .DEPTH(DEPTH)) u_col (
@@ -341,7 +370,7 @@ module ga_conv_stage #(
                 c_last <= cycle;
                 if (base == 0) c_last0 <= cycle;
             end else if (state == S_RUN) c_stall <= c_stall + 1;
-            else if (state == S_WAIT && wr_row < need) c_starve <= c_starve + 1;
+            else if (state == S_WAIT && !rows_in) c_starve <= c_starve + 1;
             else c_fill <= c_fill + 1;
         end
     end

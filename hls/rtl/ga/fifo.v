@@ -40,4 +40,42 @@ module ga_fifo #(
     end
 endmodule
 
+
+// Local skid buffer at the end of a free-running pipeline (one that never stalls): a DEPTH-word
+// FIFO for its results and a credit counter. A job may start only while ok (a register: no
+// combinational path from the consumer back to the pipeline's issue); start reserves a slot, a
+// pop frees one, so every result in flight has a place when the consumer stalls. DEPTH must be
+// at least the jobs that can be in flight (start to pop) for a full rate; fewer only slow it.
+module ga_skid #(
+    parameter integer W     = 8,
+    parameter integer DEPTH = 2
+) (
+    input  wire         clk,
+    input  wire         rst,
+    input  wire         start,       // a job starts (only while ok)
+    output reg          ok,          // a slot is free for one more job
+    input  wire         in_valid,    // a job's result (never more than the starts)
+    input  wire [W-1:0] in_data,
+    output wire         out_valid,
+    input  wire         out_ready,
+    output wire [W-1:0] out_data
+);
+    localparam integer CW = $clog2(DEPTH + 1);
+    reg  [CW-1:0] used;              // slots reserved: started, not yet popped
+    wire          pop = out_valid & out_ready;
+    wire [CW-1:0] nxt = used + {{(CW-1){1'b0}}, start} - {{(CW-1){1'b0}}, pop};
+    always @(posedge clk) begin
+        if (rst) begin
+            used <= 0; ok <= 1'b1;
+        end else begin
+            used <= nxt;
+            ok   <= (nxt < DEPTH);
+        end
+    end
+    wire unused_ready;
+    ga_fifo #(.W(W), .DEPTH(DEPTH)) u_fifo (
+        .clk(clk), .rst(rst), .in_valid(in_valid), .in_ready(unused_ready), .in_data(in_data),
+        .out_valid(out_valid), .out_ready(out_ready), .out_data(out_data));
+endmodule
+
 `default_nettype wire

@@ -91,8 +91,11 @@ module ga_win3_stage #(
     reg  [31:0]   wr_row, base;            // rows written since reset; stream row of row 0
     reg  [15:0]   wr_col;
     reg  [RB-1:0] wr_b;                    // bank of the row being written
-    wire [31:0] rel = base + (iy > 0 ? {16'd0, iy} - 32'd1 : 32'd0);  // oldest row in use
-    assign in_ready = wr_row < rel + ROWS;
+    // in_ready = wr_row < base + max(iy - 1, 0) + ROWS (row iy-1 the oldest in use): a register,
+    // computed from the next-state values (row_room below), so it is the same every cycle
+    reg  row_room;                         // a row of the line buffer is free
+    reg  rows_in;                          // wr_row >= need: rows up to iy+1 are in
+    assign in_ready = row_room;
     wire wr_fire = in_valid & in_ready;
     always @(posedge clk) begin
         if (rst) begin
@@ -172,17 +175,19 @@ module ga_win3_stage #(
     end
 
     // ------------------------------------------------------------------ fold loop
-    wire          en;                      // the PE array's global stall
+    wire          en;                      // the PE array has room for one more job
     reg [CWO-1:0] co;
     reg [CWI-1:0] ci;
     reg [31:0]    npix;
     wire py_last   = (NP == 1) | py;
     wire px_last   = (NP == 1) | px;
-    wire issue     = (state == S_RUN) & en;
+    // a job (PE channels of one output pixel: NCI beats) starts only with a free slot in the PE
+    // array's skid buffer; its other beats follow without a check (the array never stalls)
+    wire issue     = (state == S_RUN) & ((ci != 0) | en);
+    wire start     = issue & (ci == 0);
     wire last_beat = (co == NCO - 1) & (ci == NCI - 1);
     wire done      = issue & last_beat;    // an output pixel's last beat
     wire adv       = done & px_last;       // the window moves one column
-    wire [31:0] need = base + ((iy + 17'd2 > H) ? H : iy + 17'd2);
     assign rd_en = (state == S_F1) | (state == S_F2) | adv;
     always @* begin
         case (state)
@@ -197,7 +202,7 @@ module ga_win3_stage #(
             base <= 0; rb <= ROWS - 1;         // row -1
         end else begin
             case (state)
-                S_WAIT: if (wr_row >= need) state <= S_F1;
+                S_WAIT: if (rows_in) state <= S_F1;
                 S_F1:   state <= S_F2;
                 S_F2:   state <= S_RUN;
                 S_RUN: if (issue) begin
@@ -223,6 +228,24 @@ module ga_win3_stage #(
             endcase
         end
     end
+    // line-buffer limits as registers from next-state values (exactly the combinational
+    // wr_row < base + max(iy-1, 0) + ROWS and wr_row >= base + min(iy+2, H) of iy, base, wr_row)
+    reg  [31:0] lim, need;
+    wire        row_adv  = done & px_last & (jx == W - 1) & py_last;   // iy moves on
+    wire [31:0] iy32     = {16'd0, iy};
+    wire [31:0] lim_n    = !row_adv ? lim : (iy == H - 1) ? base + H + ROWS : base + iy32 + ROWS;
+    wire [31:0] need_n   = !row_adv ? need : (iy == H - 1) ? base + H + ((H < 2) ? H : 2)
+                                           : base + ((iy32 + 3 > H) ? H : iy32 + 3);
+    wire [31:0] wr_row_n = wr_row + {31'd0, wr_fire & (wr_col == W - 1)};
+    always @(posedge clk) begin
+        if (rst) begin
+            lim <= ROWS; need <= (H < 2) ? H : 2; row_room <= 1'b1; rows_in <= 1'b0;
+        end else begin
+            lim <= lim_n; need <= need_n;
+            row_room <= wr_row_n < lim_n;
+            rows_in  <= wr_row_n >= need_n;
+        end
+    end
     wire wc_first = ~rst & (state == S_F2);
     wire wc_next  = ~rst & adv;
     always @(posedge clk) begin
@@ -232,32 +255,39 @@ module ga_win3_stage #(
     end
 
     // ------------------------------------------------------------------ beat register (ROM read)
+    // no clock enable: it loads every cycle (b_v = a beat issued), the PE array takes every beat
     reg                        b_v;
     reg [PE*SIMD*W_BITS-1:0]   b_w;
     reg [PE*BW-1:0]            b_bs;
     reg [SIMD*A_BITS-1:0]      b_a;
     wire [SIMD*A_BITS-1:0]     a_sel;
     ga_muxtree #(.N(NCI), .W(SIMD*A_BITS), .SB(CWI)) u_asel (.d(win), .s(ci), .y(a_sel));
-    wire [31:0] ph    = (NP == 2) ? {30'd0, py, px} : 32'd0;
-    wire [31:0] waddr = (ph * NCO + co) * NCI + ci;
+    // weight ROM address (ph*NCO + co)*NCI + ci as a counter: +1 a beat, and after a pixel's
+    // last beat the next pixel's phase base (ph = py*2 + px, from their next values)
+    localparam integer NWA = (NW > 1) ? $clog2(NW) : 1;
+    reg  [NWA-1:0] waddr;
+    wire           px_n   = (NP == 2) & ~px_last;
+    wire           py_n   = (NP == 2) & (px_last & (jx == W - 1) ? ~py_last : py);
+    wire [1:0]     ph_n   = {py_n, px_n};
+    always @(posedge clk)
+        if (rst) waddr <= 0;
+        else if (issue) waddr <= last_beat ? ph_n * (NCO * NCI) : waddr + 1'b1;
     generate
         if (NW > ROM_LUT_MAX) begin : g_wbram
             (* rom_style = "block" *) reg [PE*SIMD*W_BITS-1:0] wrom [0:NW-1];
             initial $readmemh(WFILE, wrom);
-            always @(posedge clk) if (en) b_w <= wrom[waddr];
+            always @(posedge clk) b_w <= wrom[waddr];
         end else begin : g_wlut
             reg [PE*SIMD*W_BITS-1:0] wrom [0:NW-1];
             initial $readmemh(WFILE, wrom);
-            always @(posedge clk) if (en) b_w <= wrom[waddr];
+            always @(posedge clk) b_w <= wrom[waddr];
         end
     endgenerate
     always @(posedge clk) begin
         if (rst) b_v <= 1'b0;
-        else if (en) b_v <= issue;
-        if (en) begin
-            b_bs <= brom[co];
-            b_a  <= a_sel;
-        end
+        else b_v <= issue;
+        b_bs <= brom[co];
+        b_a  <= a_sel;
     end
 
     // ------------------------------------------------------------------ PE array, collector
@@ -268,8 +298,8 @@ module ga_win3_stage #(
                   .A_SIGNED(A_SIGNED), .W_BITS(W_BITS), .ACC_BITS(ACC_BITS), .SH_BITS(SH_BITS),
                   .OUT_BITS(OUT_BITS), .OUT_SIGNED(OUT_SIGNED), .RELU(RELU), .FANIN(FANIN),
                   .INT8_PACK(INT8_PACK), .RQ_SHARE(RQ_SHARE)) u_pe (
-        .clk(clk), .rst(rst), .in_valid(b_v), .en(en), .in_a(b_a), .in_w(b_w), .in_bs(b_bs),
-        .out_valid(c_valid), .out_ready(c_ready), .out_y(u_y), .out_sat(u_sat));
+        .clk(clk), .rst(rst), .in_start(start), .en(en), .in_valid(b_v), .in_a(b_a), .in_w(b_w),
+        .in_bs(b_bs), .out_valid(c_valid), .out_ready(c_ready), .out_y(u_y), .out_sat(u_sat));
     wire [31:0] sat_count;
     ga_collect #(.PE(PE), .NCO(NCO), .OB(OUT_BITS), .DEPTH(DEPTH)) u_col (
         .clk(clk), .rst(rst), .in_valid(c_valid), .in_ready(c_ready), .in_y(u_y),
@@ -289,7 +319,7 @@ module ga_win3_stage #(
                 c_last <= cycle;
                 if (base == 0) c_last0 <= cycle;
             end else if (state == S_RUN) c_stall <= c_stall + 1;
-            else if (state == S_WAIT && wr_row < need) c_starve <= c_starve + 1;
+            else if (state == S_WAIT && !rows_in) c_starve <= c_starve + 1;
             else c_fill <= c_fill + 1;
         end
     end

@@ -36,11 +36,17 @@ __all__ = ["SOURCES", "STATS_WIDTH", "ROW_OVERHEAD", "FANIN", "INT8_PACK", "conv
            "generate", "measure"]
 
 #: the hand-written Verilog of the g_a stages (the generated ``ga_top.v`` instantiates them)
-SOURCES = [GA_RTL_DIR / f for f in ("fifo.v", "collect.v", "mac_pe.v", "conv_stage.v",
+SOURCES = [GA_RTL_DIR / f for f in ("fifo.v", "collect.v", "mac_pe.v", "requant.v", "conv_stage.v",
                                     "gdn_stage.v")] + [RTL_DIR / "conv_pe.v", RTL_DIR / "gdn_unit.v"]
 _STAT_FIELDS = ("busy", "stall", "starve", "fill", "first", "last", "sat", "pixels", "last0")
 STATS_WIDTH = 32 * len(_STAT_FIELDS)  # stats bits a stage
 ROW_OVERHEAD = 3  # conv stage cycles a row outside the fold loop: wait test + 2 window fills
+#: register stages of a conv stage's pipeline besides its NCI beats, adder-tree levels and requantiser issue:
+#: beat register, DSP input, M and P registers, fix-up, accumulate, requantiser capture + 5 stages, skid FIFO
+CONV_STAGES = 13
+#: the same for a GDN stage (simplified GDN, 9 divider steps) besides its NCI beats and lane-sum tree levels:
+#: 3 beat-pipeline registers, DSP input, M and P, accumulate, operands, 9 divider steps, output, skid FIFO
+GDN_STAGES = 19
 FANIN = 4  # conv PE adder tree: inputs a registered level (ga_mac_pe)
 INT8_PACK = 1  # conv: two int8 MACs sharing an activation in one DSP multiply where legal
 
@@ -216,8 +222,9 @@ def model_cycles(plan: FoldingPlan) -> dict:
                 start += slow * 3.0 / rows
             else:
                 start += slow / (l.hin * l.win)
-        # beat register + unit pipeline (+ the conv PE's adder-tree levels and the shared requantisers' issue)
-        lat = nci + (6 + _tree_levels(l.simd) + l.pe // _requantisers(l.pe, nci) if l.kind == "conv" else 15)
+        # beat register + unit pipeline (+ the adder-tree levels and, conv, the shared requantisers' issue)
+        lat = nci + (CONV_STAGES + _tree_levels(l.simd) + l.pe // _requantisers(l.pe, nci) if l.kind == "conv"
+                     else GDN_STAGES + max(0, (l.simd - 1).bit_length()))
         slow, prev = max(slow, float(t)), float(t)
         eff[l.name] = int(round(t))
         tail = t / (l.hin // 2) if l.kind == "conv" else nco * nci
