@@ -38,8 +38,12 @@ module gdn_unit #(
     parameter integer SHIFT     = 0,   // IGDN requantisation shift (attrs["shift"])
     parameter integer SQRT_FRAC = 4,   // standard: extra fractional bits t of the root
     parameter integer OUT_BITS  = 8,   // signed output
-    parameter integer M_IN      = 0    // 1: in_x lanes carry m_j (x_j^2 | |x_j|, M_BITS wide)
+    parameter integer M_IN      = 0,   // 1: in_x lanes carry m_j (x_j^2 | |x_j|, M_BITS wide)
                                        // from upstream, shared by a stage's units
+    parameter integer FREE      = 0,   // 1: free running, no stall (in_ready = 1, out_ready not
+                                       // read; out_valid a one-cycle pulse): the caller makes room
+    parameter integer PIPE      = 0    // 1: registered DSP products (input, M, P registers; wide
+                                       // products split into DSP-sized leaves) and lane-sum tree
 ) (
     input  wire                       clk,
     input  wire                       rst,       // synchronous, active high
@@ -90,80 +94,172 @@ module gdn_unit #(
             assign in_m = {(SIMD*M_BITS){1'b0}};
         end
     endgenerate
-    reg                   p_v, p_first, p_last;
-    reg [IN_BITS-1:0]     p_xi;
-    reg [ACC_BITS-1:0]    p_beta;
-    reg [SIMD*PW-1:0]     p_prod;
-    integer l;
-    reg [IN_BITS-1:0]        xl;
-    reg signed [M_BITS-1:0]  xs;
-    reg [M_BITS-1:0]         ml;
-    always @(posedge clk) begin
-        if (rst) p_v <= 1'b0;
-        else if (en) p_v <= fire;
-        if (en) begin
-            p_first <= first;
-            p_last  <= last;
-            p_xi    <= in_xi;
-            p_beta  <= in_beta;
-            for (l = 0; l < SIMD; l = l + 1) begin
-                xl = in_x[l*IN_BITS +: IN_BITS];
-                xs = $signed(xl);                        // sign-extended to M_BITS
-                if (M_IN)
-                    ml = in_m[l*M_BITS +: M_BITS];       // computed upstream
-                else if (STANDARD)
-                    ml = xs * xs;                        // x^2 < 2^(2*IN_BITS-2) fits
-                else
-                    ml = xl[IN_BITS-1] ? -xl : xl;       // |x| (2^(IN_BITS-1) fits unsigned)
-                p_prod[l*PW +: PW] <= in_gamma[l*G_BITS +: G_BITS] * ml;
-            end
-        end
-    end
-
-    // ------------------------------------------------------------------ stage 2: accumulate
-    // lane sum: a combinational binary tree of two-input adders (gdn_add2, below), level v
-    // PW + v bits wide (the exact sum of 2^v products). The sum is exact, so the order of
-    // addition changes no bit.
-    localparam integer LV = (SIMD > 1) ? $clog2(SIMD) : 0;       // tree levels
-    genvar gv, gi;
+    // the products and their lane sum, PIPE = 0 or 1, end in q_*: the sum of a beat's SIMD
+    // products (q_sum) with the beat's valid / first / last / x_i / beta beside it
+    wire                   q_v, q_first, q_last;
+    wire [IN_BITS-1:0]     q_xi;
+    wire [ACC_BITS-1:0]    q_beta;
+    localparam integer NMC = PIPE ? (M_BITS + 16) / 17 : 1;     // m chunks of 17 bits (B port)
+    localparam integer NGC = PIPE ? (G_BITS + 25) / 26 : 1;     // gamma chunks of 26 bits (A port)
+    localparam integer NLF = SIMD * NMC * NGC;                  // tree leaves
+    localparam integer LV  = (NLF > 1) ? $clog2(NLF) : 0;       // tree levels
+    wire [PW+LV-1:0]       q_sum;
+    genvar gv, gi, gm, gg;
     generate
-        for (gv = 0; gv <= LV; gv = gv + 1) begin : g_lv
-            localparam integer NN = ((SIMD - 1) >> gv) + 1;        // nodes of level gv
-            localparam integer TW = PW + gv;
-            wire [NN*TW-1:0] s;                                     // node i at s[i*TW +: TW]
-            if (gv == 0) begin : g_leaf
-                assign s = p_prod;
-            end else begin : g_node
-                localparam integer NP = ((SIMD - 1) >> (gv - 1)) + 1;   // nodes of level gv - 1
-                for (gi = 0; gi < NN; gi = gi + 1) begin : g_n
-                    if (2 * gi + 1 < NP) begin : g_add
-                        gdn_add2 #(.W(TW - 1)) u_add (
-                            .a(g_lv[gv-1].s[2*gi*(TW-1) +: TW-1]),
-                            .b(g_lv[gv-1].s[(2*gi+1)*(TW-1) +: TW-1]), .y(s[gi*TW +: TW]));
-                    end else begin : g_pass
-                        assign s[gi*TW +: TW] = {1'b0, g_lv[gv-1].s[2*gi*(TW-1) +: TW-1]};
+        if (!PIPE) begin : g_comb
+            reg                   p_v, p_first, p_last;
+            reg [IN_BITS-1:0]     p_xi;
+            reg [ACC_BITS-1:0]    p_beta;
+            reg [SIMD*PW-1:0]     p_prod;
+            integer l;
+            reg [IN_BITS-1:0]        xl;
+            reg signed [M_BITS-1:0]  xs;
+            reg [M_BITS-1:0]         ml;
+            always @(posedge clk) begin
+                if (rst) p_v <= 1'b0;
+                else if (en) p_v <= fire;
+                if (en) begin
+                    p_first <= first;
+                    p_last  <= last;
+                    p_xi    <= in_xi;
+                    p_beta  <= in_beta;
+                    for (l = 0; l < SIMD; l = l + 1) begin
+                        xl = in_x[l*IN_BITS +: IN_BITS];
+                        xs = $signed(xl);                        // sign-extended to M_BITS
+                        if (M_IN)
+                            ml = in_m[l*M_BITS +: M_BITS];       // computed upstream
+                        else if (STANDARD)
+                            ml = xs * xs;                        // x^2 < 2^(2*IN_BITS-2) fits
+                        else
+                            ml = xl[IN_BITS-1] ? -xl : xl;       // |x| (2^(IN_BITS-1) fits unsigned)
+                        p_prod[l*PW +: PW] <= in_gamma[l*G_BITS +: G_BITS] * ml;
                     end
                 end
             end
+            // lane sum: a combinational binary tree of two-input adders (gdn_add2, below), level
+            // v PW + v bits wide (the exact sum of 2^v products). The sum is exact, so the order
+            // of addition changes no bit.
+            for (gv = 0; gv <= LV; gv = gv + 1) begin : g_lv
+                localparam integer NN = ((SIMD - 1) >> gv) + 1;        // nodes of level gv
+                localparam integer TW = PW + gv;
+                wire [NN*TW-1:0] s;                                     // node i at s[i*TW +: TW]
+                if (gv == 0) begin : g_leaf
+                    assign s = p_prod;
+                end else begin : g_node
+                    localparam integer NP = ((SIMD - 1) >> (gv - 1)) + 1;   // nodes of level gv - 1
+                    for (gi = 0; gi < NN; gi = gi + 1) begin : g_n
+                        if (2 * gi + 1 < NP) begin : g_add
+                            gdn_add2 #(.W(TW - 1)) u_add (
+                                .a(g_lv[gv-1].s[2*gi*(TW-1) +: TW-1]),
+                                .b(g_lv[gv-1].s[(2*gi+1)*(TW-1) +: TW-1]), .y(s[gi*TW +: TW]));
+                        end else begin : g_pass
+                            assign s[gi*TW +: TW] = {1'b0, g_lv[gv-1].s[2*gi*(TW-1) +: TW-1]};
+                        end
+                    end
+                end
+            end
+            assign q_sum = g_lv[LV].s[PW+LV-1:0];
+            assign q_v = p_v; assign q_first = p_first; assign q_last = p_last;
+            assign q_xi = p_xi; assign q_beta = p_beta;
+        end else begin : g_pipe
+            // PIPE: every product a DSP48E2 with its input registers (g_r, m_r: one load each)
+            // and M and P registers; a product wider than one DSP (26 x 17 bits unsigned) is
+            // split into gamma chunks of 26 and m chunks of 17 bits, each chunk product a tree
+            // leaf at its place value (exact: the tree sums the leaves); the tree registers
+            // every level (a node is one carry-chain adder of PW + v bits)
+            wire [NLF*PW-1:0] leaves;
+            for (gi = 0; gi < SIMD; gi = gi + 1) begin : g_lane
+                wire [G_BITS-1:0] gam = in_gamma[gi*G_BITS +: G_BITS];
+                wire [M_BITS-1:0] mm  = in_m[gi*M_BITS +: M_BITS];
+                for (gm = 0; gm < NMC; gm = gm + 1) begin : g_mc
+                    localparam integer MO = 17 * gm;
+                    localparam integer MW = (M_BITS - MO < 17) ? M_BITS - MO : 17;
+                    for (gg = 0; gg < NGC; gg = gg + 1) begin : g_gc
+                        localparam integer GO = 26 * gg;
+                        localparam integer GW = (G_BITS - GO < 26) ? G_BITS - GO : 26;
+                        reg [GW-1:0]    g_r;
+                        reg [MW-1:0]    m_r;
+                        reg [GW+MW-1:0] pm, pp;
+                        always @(posedge clk) begin
+                            if (en) begin
+                                g_r <= gam[GO +: GW];
+                                m_r <= mm[MO +: MW];
+                                pm  <= g_r * m_r;                 // M register
+                                pp  <= pm;                        // P register
+                            end
+                        end
+                        assign leaves[((gi*NMC + gm)*NGC + gg)*PW +: PW] =
+                            {{(PW-GW-MW){1'b0}}, pp} << (GO + MO);
+                    end
+                end
+            end
+            for (gv = 0; gv <= LV; gv = gv + 1) begin : g_lv
+                localparam integer NN = ((NLF - 1) >> gv) + 1;
+                localparam integer TW = PW + gv;
+                wire [NN*TW-1:0] s;
+                if (gv == 0) begin : g_leaf
+                    assign s = leaves;
+                end else begin : g_node
+                    localparam integer NP = ((NLF - 1) >> (gv - 1)) + 1;
+                    reg [NN*TW-1:0] r;
+                    for (gi = 0; gi < NN; gi = gi + 1) begin : g_n
+                        wire [TW-1:0] y;
+                        if (2 * gi + 1 < NP) begin : g_add
+                            gdn_add2 #(.W(TW - 1)) u_add (
+                                .a(g_lv[gv-1].s[2*gi*(TW-1) +: TW-1]),
+                                .b(g_lv[gv-1].s[(2*gi+1)*(TW-1) +: TW-1]), .y(y));
+                        end else begin : g_pass
+                            assign y = {1'b0, g_lv[gv-1].s[2*gi*(TW-1) +: TW-1]};
+                        end
+                        always @(posedge clk) if (en) r[gi*TW +: TW] <= y;
+                    end
+                    assign s = r;
+                end
+            end
+            assign q_sum = g_lv[LV].s[PW+LV-1:0];
+            // side band: 3 product stages (input, M, P) + LV tree levels
+            localparam integer DS = 3 + LV;
+            reg                s_v [1:DS], s_first [1:DS], s_last [1:DS];
+            reg [IN_BITS-1:0]  s_xi [1:DS];
+            reg [ACC_BITS-1:0] s_beta [1:DS];
+            integer k;
+            always @(posedge clk) begin
+                if (rst) for (k = 1; k <= DS; k = k + 1) s_v[k] <= 1'b0;
+                else if (en) begin
+                    s_v[1] <= fire;
+                    for (k = 2; k <= DS; k = k + 1) s_v[k] <= s_v[k-1];
+                end
+                if (en) begin
+                    s_first[1] <= first; s_last[1] <= last; s_xi[1] <= in_xi; s_beta[1] <= in_beta;
+                    for (k = 2; k <= DS; k = k + 1) begin
+                        s_first[k] <= s_first[k-1]; s_last[k] <= s_last[k-1];
+                        s_xi[k] <= s_xi[k-1]; s_beta[k] <= s_beta[k-1];
+                    end
+                end
+            end
+            assign q_v = s_v[DS]; assign q_first = s_first[DS]; assign q_last = s_last[DS];
+            assign q_xi = s_xi[DS]; assign q_beta = s_beta[DS];
         end
     endgenerate
-    wire [AW-1:0] lane_sum = {{(AW-PW-LV){1'b0}}, g_lv[LV].s[PW+LV-1:0]};
+
+    // ------------------------------------------------------------------ stage 2: accumulate
+    wire [AW-1:0] lane_sum = {{(AW-PW-LV){1'b0}}, q_sum};
     reg  [AW-1:0]      acc;
     reg  [IN_BITS-1:0] acc_xi;
-    wire [AW-1:0]      acc_next = (p_first ? {{(AW-ACC_BITS){1'b0}}, p_beta} : acc) + lane_sum;
+    wire [AW-1:0]      acc_next = (q_first ? {{(AW-ACC_BITS){1'b0}}, q_beta} : acc) + lane_sum;
     reg                d_v;
     reg  [AW-1:0]      d_raw;
     reg  [IN_BITS-1:0] d_xi;
     always @(posedge clk) begin
         if (rst) d_v <= 1'b0;
-        else if (en) d_v <= p_v & p_last;
-        if (en & p_v) begin
+        else if (en) d_v <= q_v & q_last;
+        if (en & q_v) begin
             acc <= acc_next;
-            if (p_first) acc_xi <= p_xi;
+            if (q_first) acc_xi <= q_xi;
         end
         if (en) begin
             d_raw <= acc_next;
-            d_xi  <= p_first ? p_xi : acc_xi;
+            d_xi  <= q_first ? q_xi : acc_xi;
         end
     end
     // D = sat(D, 0, 2^ACC_BITS - 1): the sum is non-negative, only the top can clamp
@@ -225,7 +321,7 @@ module gdn_unit #(
     reg                o_v;
     reg [OUT_BITS-1:0] o_y;
     reg [1:0]          o_sat;
-    assign en        = ~o_v | out_ready;
+    assign en        = FREE ? 1'b1 : (~o_v | out_ready);
     assign out_valid = o_v;
     assign out_y     = o_y;
     assign out_sat   = o_sat;

@@ -59,8 +59,11 @@ module ga_gdn_stage #(
     reg [CWO-1:0]     co;
     reg [CWI-1:0]     ci;
     reg [31:0]        npix;          // pixels finished (all beats issued)
-    wire              en;            // the units' global stall
-    wire              issue = have & en;
+    wire              en;            // the skid buffer has room for one more job
+    // a job (output fold co: NCI beats) starts only with a free slot in the skid buffer; its
+    // other beats follow without a check (the units never stall)
+    wire              issue = have & ((ci != 0) | en);
+    wire              start = issue & (ci == 0);
     wire              last_beat = (co == NCO - 1) & (ci == NCI - 1);
     assign in_ready = ~have | (issue & last_beat);
     wire              load = in_valid & in_ready;
@@ -80,83 +83,112 @@ module ga_gdn_stage #(
         end
     end
 
-    // ------------------------------------------------------------------ beat register (ROM read)
-    reg                        b_v;
-    reg [GW-1:0]               b_gamma;
-    reg [PE*ACC_BITS-1:0]      b_beta;
-    reg [SIMD*MB-1:0]          b_m;      // m_j of the beat's lanes (gdn_unit M_IN)
-    reg [PE*IN_BITS-1:0]       b_xi;
-    // lanes of beat ci and the PE channels of fold co: binary mux trees over constant
-    // slices of the pixel (ga_muxtree, conv_stage.v), not variable part-selects (yosys builds
-    // those as a shifter over the whole C*IN_BITS-bit pixel)
+    // ------------------------------------------------------------------ beat pipeline (3 cycles)
+    // 1: the beat's x lanes and the PE channels' x_i (mux trees over constant slices of the
+    //    pixel, ga_muxtree, conv_stage.v: not variable part-selects, which yosys builds as a
+    //    shifter over the whole C*IN_BITS-bit pixel), the ROM addresses; 2-3: m_j = x_j^2 as a
+    //    DSP48E2 with input (x_r), M and P (b_m) registers (standard), or |x_j| (simplified);
+    //    the ROMs are read (registered) in 3 from the addresses of 2. No clock enable: the
+    //    registers load every cycle, b_v = a beat issued 3 cycles before.
+    localparam integer NGA = (NCO * NCI > 1) ? $clog2(NCO * NCI) : 1;
     wire [SIMD*IN_BITS-1:0] x_sel;
     wire [PE*IN_BITS-1:0]   xi_sel;
     ga_muxtree #(.N(NCI), .W(SIMD*IN_BITS), .SB(CWI)) u_xsel (.d(x), .s(ci), .y(x_sel));
     ga_muxtree #(.N(NCO), .W(PE*IN_BITS), .SB(CWO)) u_xisel (.d(x), .s(co), .y(xi_sel));
-    // m_j = x_j^2 (standard) or |x_j| of the beat's lanes, once for all PE units (gdn_unit
-    // M_IN = 1: one square a SIMD lane, not one a MAC lane, flattened or not)
-    wire [SIMD*MB-1:0] m_sel;
+    reg [NGA-1:0]          ga;       // gamma ROM address co * NCI + ci, as a counter
+    always @(posedge clk)
+        if (rst) ga <= 0;
+        else if (issue) ga <= last_beat ? {NGA{1'b0}} : ga + 1'b1;
+    reg                    v1, v2, b_v;
+    reg [SIMD*IN_BITS-1:0] x_r;
+    reg [PE*IN_BITS-1:0]   xi1, xi2, b_xi;
+    reg [NGA-1:0]          ga1, ga2;
+    reg [CWO-1:0]          co1, co2;
+    always @(posedge clk) begin
+        if (rst) begin
+            v1 <= 1'b0; v2 <= 1'b0; b_v <= 1'b0;
+        end else begin
+            v1 <= issue; v2 <= v1; b_v <= v2;
+        end
+        x_r <= x_sel; xi1 <= xi_sel; ga1 <= ga; co1 <= co;
+        xi2 <= xi1; ga2 <= ga1; co2 <= co1;
+        b_xi <= xi2;
+    end
+    reg [SIMD*MB-1:0]      m2, b_m;  // m_j of the beat's lanes (gdn_unit M_IN)
     genvar ml;
     generate
         for (ml = 0; ml < SIMD; ml = ml + 1) begin : g_m
-            wire signed [IN_BITS-1:0] xv = x_sel[ml*IN_BITS +: IN_BITS];
+            wire signed [IN_BITS-1:0] xv = x_r[ml*IN_BITS +: IN_BITS];
             if (STANDARD) begin : g_sq
                 wire signed [2*IN_BITS-1:0] sq = xv * xv;                 // < 2^(2*IN_BITS-2)
-                assign m_sel[ml*MB +: MB] = sq[MB-1:0];
+                always @(posedge clk) m2[ml*MB +: MB] <= sq[MB-1:0];     // M register
             end else begin : g_abs
                 wire [IN_BITS-1:0] ab = xv[IN_BITS-1] ? -xv : xv;         // 2^(IN_BITS-1) fits
-                assign m_sel[ml*MB +: MB] = ab;
+                always @(posedge clk) m2[ml*MB +: MB] <= ab;
             end
         end
     endgenerate
-    // gamma ROM: a registered read (enable en) -- block RAM when deeper than ROM_LUT_MAX
-    // words (rom_style, honoured by yosys memory_libmap and Vivado), else LUTs
+    always @(posedge clk) b_m <= m2;                                      // P register
+    reg [GW-1:0]               b_gamma;
+    reg [PE*ACC_BITS-1:0]      b_beta;
+    // gamma ROM: a registered read -- block RAM when deeper than ROM_LUT_MAX words (rom_style,
+    // honoured by yosys memory_libmap and Vivado), else LUTs
     generate
         if (NCO * NCI > ROM_LUT_MAX) begin : g_gbram
             (* rom_style = "block" *) reg [GW-1:0] grom [0:NCO*NCI-1];
             initial $readmemh(GFILE, grom);
-            always @(posedge clk) if (en) b_gamma <= grom[co * NCI + ci];
+            always @(posedge clk) b_gamma <= grom[ga2];
         end else begin : g_glut
             reg [GW-1:0] grom [0:NCO*NCI-1];
             initial $readmemh(GFILE, grom);
-            always @(posedge clk) if (en) b_gamma <= grom[co * NCI + ci];
+            always @(posedge clk) b_gamma <= grom[ga2];
         end
     endgenerate
-    always @(posedge clk) begin
-        if (rst) b_v <= 1'b0;
-        else if (en) b_v <= issue;
-        if (en) begin
-            b_beta  <= brom[co];
-            b_m     <= m_sel;
-            b_xi    <= xi_sel;
-        end
-    end
+    always @(posedge clk) b_beta <= brom[co2];
 
-    // ------------------------------------------------------------------ PE units
-    wire [PE-1:0]          u_ready, u_valid;
+    // ------------------------------------------------------------------ PE units + skid buffer
+    // the units run free (gdn_unit FREE = 1, PIPE = 1: registered DSP products and lane sum);
+    // their results go into a skid FIFO (ga_skid, fifo.v) with a slot reserved for every job in
+    // flight, then the collector
+    function integer ulat(input integer dummy);      // gdn_unit FREE/PIPE: first beat .. out
+        integer nl, sqb;
+        begin
+            nl = SIMD * (((STANDARD ? 2 * IN_BITS - 1 : IN_BITS) + 16) / 17) * ((G_BITS + 25) / 26);
+            sqb = 2 * ((ACC_BITS + 2 * SQRT_FRAC + 1) / 2);
+            ulat = 3 + $clog2(nl + 1) + 1 + (STANDARD ? 1 + sqb / 2 : 0) + (INVERSE ? 3 : K + 2);
+        end
+    endfunction
+    localparam integer LAT  = 3 + NCI + ulat(0) + 3;   // first issue .. slot released
+    localparam integer SKID = (LAT + NCI - 1) / NCI + 1;
+    wire [PE-1:0]          u_valid;
     wire [PE*OUT_BITS-1:0] u_y;
     wire [PE*2-1:0]        u_sat;
-    wire                   c_ready;
+    wire                   c_ready, c_valid;
+    wire [PE*OUT_BITS-1:0] c_y;
+    wire [PE*2-1:0]        c_sat;
     genvar p;
     generate
         for (p = 0; p < PE; p = p + 1) begin : g_pe
+            wire u_ready;
             gdn_unit #(.C(C), .SIMD(SIMD), .INVERSE(INVERSE), .STANDARD(STANDARD),
                        .IN_BITS(IN_BITS), .G_BITS(G_BITS), .ACC_BITS(ACC_BITS), .K(K),
                        .S_NUM(S_NUM), .S_DEN(S_DEN), .SHIFT(SHIFT), .SQRT_FRAC(SQRT_FRAC),
-                       .OUT_BITS(OUT_BITS), .M_IN(1)) u (
-                .clk(clk), .rst(rst), .in_valid(b_v), .in_ready(u_ready[p]),
+                       .OUT_BITS(OUT_BITS), .M_IN(1), .FREE(1), .PIPE(1)) u (
+                .clk(clk), .rst(rst), .in_valid(b_v), .in_ready(u_ready),
                 .in_xi(b_xi[p*IN_BITS +: IN_BITS]), .in_beta(b_beta[p*ACC_BITS +: ACC_BITS]),
                 .in_x(b_m), .in_gamma(b_gamma[p*SIMD*G_BITS +: SIMD*G_BITS]),
-                .out_valid(u_valid[p]), .out_ready(c_ready),
+                .out_valid(u_valid[p]), .out_ready(1'b1),
                 .out_y(u_y[p*OUT_BITS +: OUT_BITS]), .out_sat(u_sat[2*p +: 2]));
         end
     endgenerate
-    assign en = u_ready[0];  // all units share in_valid/out_ready: identical control state
+    ga_skid #(.W(PE*(OUT_BITS+2)), .DEPTH(SKID)) u_skid (
+        .clk(clk), .rst(rst), .start(start), .ok(en), .in_valid(u_valid[0]),
+        .in_data({u_sat, u_y}), .out_valid(c_valid), .out_ready(c_ready), .out_data({c_sat, c_y}));
 
     wire [31:0] sat_count;
     ga_collect #(.PE(PE), .NCO(NCO), .OB(OUT_BITS), .DEPTH(DEPTH)) u_col (
-        .clk(clk), .rst(rst), .in_valid(u_valid[0]), .in_ready(c_ready), .in_y(u_y),
-        .in_sat(u_sat), .out_valid(out_valid), .out_ready(out_ready), .out_data(out_data),
+        .clk(clk), .rst(rst), .in_valid(c_valid), .in_ready(c_ready), .in_y(c_y),
+        .in_sat(c_sat), .out_valid(out_valid), .out_ready(out_ready), .out_data(out_data),
         .sat_count(sat_count));
 
     // ------------------------------------------------------------------ counters
