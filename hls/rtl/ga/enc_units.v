@@ -2,7 +2,9 @@
 //
 //   ga_index_stage : h_s's scale index, index = #{k < NT : x > T_k} (lic.fixedpoint "index"),
 //                    PE lanes a beat, each comparing its value with all NT thresholds of a ROM
-//                    and summing the comparator outputs; uint8 out, C/PE beats a pixel;
+//                    (a register after the comparisons) and counting the ones in registered
+//                    levels (ga_popcnt); uint8 out, C/PE beats a pixel; free running with a
+//                    skid buffer (ga_skid) before its collector;
 //   ga_latq        : ŷ = rshift_round(y, FRAC) and h_a's input min(|y|, 2^OUT_BITS - 1) from g_a's y;
 //   ga_zq          : z -> symbols q = rshift_round(z - m, FRAC) and
 //                    ẑ = sat((q << FRAC) + m, Z_BITS signed), medians m from a ROM;
@@ -42,16 +44,13 @@ module ga_index_stage #(
     reg [C*IN_BITS-1:0] x;
     reg [FW-1:0]      f;
     reg [31:0]        npix;
-    wire              c_ready;
-    reg               r_v;
-    reg [PE*8-1:0]    r_y;
-    wire en    = ~r_v | c_ready;
-    wire issue = have & en;
+    wire              en;            // the skid buffer has room for one more beat's result
+    wire issue = have & en;          // a beat = PE lanes of one fold: one job
     wire lastf = (f == NF - 1);
     assign in_ready = ~have | (issue & lastf);
     always @(posedge clk) begin
         if (rst) begin
-            have <= 1'b0; f <= 0; r_v <= 1'b0; npix <= 0;
+            have <= 1'b0; f <= 0; npix <= 0;
         end else begin
             if (in_valid & in_ready) begin
                 have <= 1'b1; f <= 0;
@@ -60,28 +59,62 @@ module ga_index_stage #(
                 f <= lastf ? {FW{1'b0}} : f + 1'b1;
             end
             if (issue & lastf) npix <= npix + 1;
-            if (en) r_v <= issue;
         end
         if (in_valid & in_ready) x <= in_data;
     end
+    // pipeline, free running (no clock enable): 1 the fold's lanes (mux tree), 2 the NT
+    // comparisons a lane, then ga_popcnt's registered levels; the results go into a skid FIFO
+    // (ga_skid, fifo.v) with a slot reserved for every beat in flight, then the collector
     wire [PE*IN_BITS-1:0] lanes;
     ga_muxtree #(.N(NF), .W(PE*IN_BITS), .SB(FW)) u_sel (.d(x), .s(f), .y(lanes));
+    reg [PE*IN_BITS-1:0] l_r;
+    reg                  v1, v2;
+    always @(posedge clk) begin
+        if (rst) begin
+            v1 <= 1'b0; v2 <= 1'b0;
+        end else begin
+            v1 <= issue; v2 <= v1;
+        end
+        l_r <= lanes;
+    end
+    localparam integer PL = ga_popcnt_levels(NT);
+    function integer ga_popcnt_levels(input integer n);   // ga_popcnt's register stages
+        integer m;
+        begin
+            ga_popcnt_levels = 0;
+            for (m = n; m > 1; m = (m + 3) / 4) ga_popcnt_levels = ga_popcnt_levels + 1;
+            ga_popcnt_levels = ga_popcnt_levels + 1;
+        end
+    endfunction
+    wire [PE*8-1:0] r_y;
     genvar p;
     generate
         for (p = 0; p < PE; p = p + 1) begin : g_lane
             integer k;
-            reg [7:0] n;
-            always @* begin
-                n = 8'd0;
+            reg [NT-1:0] c_r;
+            always @(posedge clk)
                 for (k = 0; k < NT; k = k + 1)
-                    n = n + {7'd0, $signed({1'b0, lanes[p*IN_BITS +: IN_BITS]}) > $signed(trom[k])};
-            end
-            always @(posedge clk) if (en) r_y[p*8 +: 8] <= n;
+                    c_r[k] <= $signed({1'b0, l_r[p*IN_BITS +: IN_BITS]}) > $signed(trom[k]);
+            ga_popcnt #(.N(NT), .OB(8)) u_pc (.clk(clk), .d(c_r), .y(r_y[p*8 +: 8]));
         end
     endgenerate
+    reg [PL-1:0] pv;                 // valid beside ga_popcnt's PL register stages
+    integer q;
+    always @(posedge clk)
+        if (rst) pv <= 0;
+        else begin
+            pv[0] <= v2;
+            for (q = 1; q < PL; q = q + 1) pv[q] <= pv[q-1];
+        end
+    localparam integer SKID = (2 + PL + 3) + 1;        // beats in flight: issue .. slot released
+    wire          c_ready, c_valid;
+    wire [PE*8-1:0] c_y;
+    ga_skid #(.W(PE*8), .DEPTH(SKID)) u_skid (
+        .clk(clk), .rst(rst), .start(issue), .ok(en), .in_valid(pv[PL-1]), .in_data(r_y),
+        .out_valid(c_valid), .out_ready(c_ready), .out_data(c_y));
     wire [31:0] sat_count;
     ga_collect #(.PE(PE), .NCO(NF), .OB(8), .DEPTH(DEPTH)) u_col (
-        .clk(clk), .rst(rst), .in_valid(r_v), .in_ready(c_ready), .in_y(r_y),
+        .clk(clk), .rst(rst), .in_valid(c_valid), .in_ready(c_ready), .in_y(c_y),
         .in_sat({(2*PE){1'b0}}), .out_valid(out_valid), .out_ready(out_ready),
         .out_data(out_data), .sat_count(sat_count));
 
@@ -100,6 +133,65 @@ module ga_index_stage #(
         end
     end
     assign stats = {c_last0, npix, sat_count, c_last, c_first, 32'd0, c_starve, c_stall, c_busy};
+endmodule
+
+// y = the number of ones of d, as a tree of 4-input adders with a register after every level
+// and one after the root: ceil(log4 N) + 1 register stages; OB output bits (>= bits of N)
+module ga_popcnt #(
+    parameter integer N  = 63,
+    parameter integer OB = 8
+) (
+    input  wire          clk,
+    input  wire [N-1:0]  d,
+    output wire [OB-1:0] y
+);
+    function integer nterms(input integer k);
+        integer q;
+        begin
+            nterms = N;
+            for (q = 0; q < k; q = q + 1) nterms = (nterms + 3) / 4;
+        end
+    endfunction
+    function integer levels(input integer dummy);
+        begin
+            levels = 0;
+            while (nterms(levels) > 1) levels = levels + 1;
+        end
+    endfunction
+    localparam integer NL = levels(0);
+    genvar gk, gi;
+    generate
+        for (gk = 0; gk <= NL; gk = gk + 1) begin : g_lv
+            localparam integer NN = nterms(gk), TW = 1 + 2 * gk;   // 4^k ones need 2k + 1 bits
+            wire [NN*TW-1:0] s;
+            if (gk == 0) begin : g_in
+                assign s = d;
+            end else begin : g_add
+                localparam integer NP = nterms(gk - 1), WP = TW - 2;
+                reg [NN*TW-1:0] r;
+                for (gi = 0; gi < NN; gi = gi + 1) begin : g_n
+                    integer j;
+                    reg [TW-1:0] t;
+                    always @* begin
+                        t = 0;
+                        for (j = 0; j < 4; j = j + 1)
+                            if (gi * 4 + j < NP) t = t + g_lv[gk-1].s[(gi*4 + j)*WP +: WP];
+                    end
+                    always @(posedge clk) r[gi*TW +: TW] <= t;
+                end
+                assign s = r;
+            end
+        end
+        // an output register after the root: NL + 1 register stages in all
+        localparam integer TO = 1 + 2 * NL;
+        reg [TO-1:0] yo;
+        always @(posedge clk) yo <= g_lv[NL].s;
+        if (TO >= OB) begin : g_cut
+            assign y = yo[OB-1:0];
+        end else begin : g_ext
+            assign y = {{(OB-TO){1'b0}}, yo};
+        end
+    endgenerate
 endmodule
 
 // The latents from g_a's output y (FRAC fractional bits, combinational), as lic.codec.intprior.IntPrior.latents:
