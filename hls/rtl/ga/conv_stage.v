@@ -127,23 +127,33 @@ module ga_conv_stage #(
     reg  [15:0]     rd_addr;
     wire            rd_en;
     reg  [4:0]      vk;                    // window row ky inside the image (this oy)
-    reg  [NE-1:0]   kill_e;                // read as zero: row or column pair outside
-    reg  [NO-1:0]   kill_o;
-    integer kk, rk, d;
+    reg  [NE-1:0]   krow_e;                // read as zero: the bank's row is outside the image
+    reg  [NO-1:0]   krow_o;                //   (or not a window row), from oy, re, ro
+    reg             col_far;               // column pair ox + 2 is outside the image
+    integer kk, rk, d2, rk2;
+    // the row part from the registers oy / re / ro, registered: they change at a row's last
+    // beat, and the next read (S_F1) is two cycles later at the earliest
     always @* begin
         for (kk = 0; kk < 5; kk = kk + 1) begin
             rk = 2 * oy - 2 + kk;
             vk[kk] = (rk >= 0) && (rk < H);
         end
-        for (d = 0; d < NE; d = d + 1) begin  // even bank d is window row 2 * ((d - re) mod NE)
-            rk = (d >= re) ? d - re : d + NE - re;
-            kill_e[d] = !(rd_addr < WP) || rk > 2 || !vk[2 * (rk > 2 ? 0 : rk)];
+    end
+    always @(posedge clk) begin
+        for (d2 = 0; d2 < NE; d2 = d2 + 1) begin  // even bank d is window row 2 * ((d - re) mod NE)
+            rk2 = (d2 >= re) ? d2 - re : d2 + NE - re;
+            krow_e[d2] <= rk2 > 2 || !vk[2 * (rk2 > 2 ? 0 : rk2)];
         end
-        for (d = 0; d < NO; d = d + 1) begin  // odd bank d is window row 2 * ((d - ro) mod NO) + 1
-            rk = (d >= ro) ? d - ro : d + NO - ro;
-            kill_o[d] = !(rd_addr < WP) || rk > 1 || !vk[2 * (rk > 1 ? 0 : rk) + 1];
+        for (d2 = 0; d2 < NO; d2 = d2 + 1) begin  // odd bank d is window row 2 * ((d - ro) mod NO) + 1
+            rk2 = (d2 >= ro) ? d2 - ro : d2 + NO - ro;
+            krow_o[d2] <= rk2 > 1 || !vk[2 * (rk2 > 1 ? 0 : rk2) + 1];
         end
     end
+    // read as zero: the row part, or the column pair rd_addr outside (0 and 1 in the fills, ox + 2
+    // after a pixel: col_far, a register of the next ox)
+    wire col_out = (state == S_F1) ? (WP < 1) : (state == S_F2) ? (WP < 2) : col_far;
+    wire [NE-1:0] kill_e = krow_e | {NE{col_out}};
+    wire [NO-1:0] kill_o = krow_o | {NO{col_out}};
     wire [NE*PW-1:0] rd_e;                 // bank read registers, even rows
     wire [NO*PW-1:0] rd_o;                 // odd rows
     wire [NE+NO-1:0] kill = {kill_o, kill_e};
@@ -232,11 +242,12 @@ module ga_conv_stage #(
     wire last_beat = (co == NCO - 1) & (ci == NCI - 1);
     wire adv       = issue & last_beat;
     assign rd_en = (state == S_F1) | (state == S_F2) | adv;
+    reg [15:0] ox2;                        // ox + 2, with ox
     always @* begin
         case (state)
             S_F1:    rd_addr = 0;
             S_F2:    rd_addr = 1;
-            default: rd_addr = ox + 2;
+            default: rd_addr = ox2;
         endcase
     end
     always @(posedge clk) begin
@@ -270,6 +281,17 @@ module ga_conv_stage #(
         end
     end
 
+    // ox + 2 and whether it is outside the image, registered from ox's next value
+    wire        pix_adv = issue & last_beat;                      // ox moves on
+    wire [15:0] ox_n    = !pix_adv ? ox : (ox == WO - 1) ? 16'd0 : ox + 1'b1;
+    always @(posedge clk) begin
+        if (rst) begin
+            ox2 <= 2; col_far <= (WP < 3);
+        end else begin
+            ox2 <= ox_n + 2'd2;
+            col_far <= !(ox_n + 2'd2 < WP);
+        end
+    end
     // line-buffer limits as registers from next-state values (exactly the combinational
     // wr_row < base + max(2oy-2, 0) + ROWS and wr_row >= base + min(2oy+3, H) of oy, base, wr_row)
     reg  [31:0] lim, need;

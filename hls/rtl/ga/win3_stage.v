@@ -111,20 +111,30 @@ module ga_win3_stage #(
     // ------------------------------------------------------------------ banks
     reg  [RB-1:0]   rb;                    // bank of row iy-1 (stream rows)
     reg  [15:0]     rd_addr;
+    reg  [15:0]     jx2;                   // jx + 2, with jx
     wire            rd_en;
     reg  [2:0]      vk;                    // window row a inside the image
-    reg  [ROWS-1:0] kill;                  // read as zero: row or column outside
+    reg  [ROWS-1:0] krow;                  // read as zero: the bank's row outside (or not in the window)
+    reg             col_far;               // column jx + 2 is outside the image
     integer kk, rk, d;
+    // the row part from the registers iy / rb, registered: they change at a row pass's last
+    // beat, and the next read (S_F1) is two cycles later at the earliest
     always @* begin
         for (kk = 0; kk < 3; kk = kk + 1) begin
             rk = iy + kk - 1;
             vk[kk] = (rk >= 0) && (rk < H);
         end
-        for (d = 0; d < ROWS; d = d + 1) begin  // bank d is window row (d - rb) mod ROWS
-            rk = (d >= rb) ? d - rb : d + ROWS - rb;
-            kill[d] = !(rd_addr < W) || rk > 2 || !vk[rk > 2 ? 0 : rk];
-        end
     end
+    integer d2, rk2;
+    always @(posedge clk)
+        for (d2 = 0; d2 < ROWS; d2 = d2 + 1) begin  // bank d is window row (d - rb) mod ROWS
+            rk2 = (d2 >= rb) ? d2 - rb : d2 + ROWS - rb;
+            krow[d2] <= rk2 > 2 || !vk[rk2 > 2 ? 0 : rk2];
+        end
+    // read as zero: the row part, or the column rd_addr outside (0 and 1 in the fills, jx + 2
+    // after a window move: col_far, a register of the next jx)
+    wire col_out = (state == S_F1) ? (W < 1) : (state == S_F2) ? (W < 2) : col_far;
+    wire [ROWS-1:0] kill = krow | {ROWS{col_out}};
     wire [ROWS*PX-1:0] rd_q;
     genvar b;
     generate
@@ -193,7 +203,7 @@ module ga_win3_stage #(
         case (state)
             S_F1:    rd_addr = 0;
             S_F2:    rd_addr = 1;
-            default: rd_addr = jx + 2;
+            default: rd_addr = jx2;
         endcase
     end
     always @(posedge clk) begin
@@ -226,6 +236,16 @@ module ga_win3_stage #(
                 end
                 default: ;
             endcase
+        end
+    end
+    // jx + 2 and whether it is outside the image, registered from jx's next value
+    wire [15:0] jx_n = !adv ? jx : (jx == W - 1) ? 16'd0 : jx + 1'b1;
+    always @(posedge clk) begin
+        if (rst) begin
+            jx2 <= 2; col_far <= (W < 3);
+        end else begin
+            jx2 <= jx_n + 2'd2;
+            col_far <= !(jx_n + 2'd2 < W);
         end
     end
     // line-buffer limits as registers from next-state values (exactly the combinational
