@@ -18,6 +18,15 @@
 //   IGDN: product (1) | accumulate -> D (1) | x*S (1) | round + shift (1) | out (1)
 //   standard adds an operand register and SQRT_BITS/2 isqrt stages after D
 //   (latency from the first beat = C/SIMD - 1 + 13 (GDN, K = 9) or + 5 (IGDN) cycles).
+// Two options for a stage of the g_a pipeline (hls/rtl/ga/gdn_stage.v), both off by default:
+//   FREE = 1: no stall at all (en = 1: no clock enable on any register, in_ready = 1, out_ready
+//             not read, out_valid a one-cycle pulse); the stage reserves room for every result in
+//             flight (its skid buffer), so nothing inside waits;
+//   PIPE = 1: the products as DSP48E2s with input (gamma, m_j), M and P registers (3 stages for
+//             the product's 1), a product wider than one DSP (26 x 17 bits unsigned: the standard
+//             GDN's 31-bit x_j^2) split into DSP-sized chunk products, each a leaf of the lane-sum
+//             tree at its place value, and a register after every level of that tree (one
+//             carry-chain adder of PW + level bits a path): + 2 + ceil(log2 leaves) cycles.
 // out_sat counts the clamps the reference counts for this value (D clamp + output clamp or
 // divider overflow), so saturation counters can be compared too.
 // Verilog-2005; no division or modulo operator, no combinational divider.

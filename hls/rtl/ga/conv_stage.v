@@ -106,12 +106,17 @@ module ga_conv_stage #(
     assign in_ready = row_room;
     wire wr_fire = in_valid & in_ready;
     wire wr_pair = wr_fire & wr_col[0];
+    reg  col_last;                         // wr_col == W - 1 (a register of wr_col's next value)
+    always @(posedge clk) begin
+        if (rst) col_last <= (W == 1);
+        else if (wr_fire) col_last <= col_last ? (W == 1) : (wr_col == W - 2);
+    end
     always @(posedge clk) begin
         if (rst) begin
             wr_row <= 0; wr_col <= 0; wr_e <= 0; wr_o <= 0;
         end else if (wr_fire) begin
             if (!wr_col[0]) hold <= in_data;
-            if (wr_col == W - 1) begin
+            if (col_last) begin
                 wr_col <= 0; wr_row <= wr_row + 1;
                 if (!wr_row[0]) wr_e <= (wr_e == NE - 1) ? {EB{1'b0}} : wr_e + 1'b1;
                 else            wr_o <= (wr_o == NO - 1) ? {OB{1'b0}} : wr_o + 1'b1;
@@ -264,7 +269,7 @@ module ga_conv_stage #(
                     if (ci == NCI - 1) co <= last_beat ? {CWO{1'b0}} : co + 1'b1;
                     if (last_beat) begin
                         npix <= npix + 1;
-                        if (ox == WO - 1) begin
+                        if (ox_last) begin
                             ox <= 0; state <= S_WAIT;
                             // rows are continuous across frames: row 0 of the next frame
                             // follows row H-1, so the bank index just moves on
@@ -281,27 +286,33 @@ module ga_conv_stage #(
         end
     end
 
-    // ox + 2 and whether it is outside the image, registered from ox's next value
+    // ox + 2, whether it is outside the image and whether ox is the row's last, registered from
+    // ox's next value
+    reg         ox_last;
     wire        pix_adv = issue & last_beat;                      // ox moves on
-    wire [15:0] ox_n    = !pix_adv ? ox : (ox == WO - 1) ? 16'd0 : ox + 1'b1;
+    wire [15:0] ox_n    = !pix_adv ? ox : ox_last ? 16'd0 : ox + 1'b1;
     always @(posedge clk) begin
         if (rst) begin
-            ox2 <= 2; col_far <= (WP < 3);
+            ox2 <= 2; col_far <= (WP < 3); ox_last <= (WO == 1);
         end else begin
             ox2 <= ox_n + 2'd2;
             col_far <= !(ox_n + 2'd2 < WP);
+            ox_last <= (ox_n == WO - 1);
         end
     end
     // line-buffer limits as registers from next-state values (exactly the combinational
-    // wr_row < base + max(2oy-2, 0) + ROWS and wr_row >= base + min(2oy+3, H) of oy, base, wr_row)
-    reg  [31:0] lim, need;
-    wire        row_adv  = issue & last_beat & (ox == WO - 1);     // oy moves on
+    // wr_row < base + max(2oy-2, 0) + ROWS and wr_row >= base + min(2oy+3, H) of oy, base, wr_row);
+    // the values they take when oy moves on (lim_adv, need_adv) are computed ahead from the
+    // registers oy / base (oy moves on at most once in 3 cycles)
+    reg  [31:0] lim, need, lim_adv, need_adv;
+    wire        row_adv  = pix_adv & ox_last;                       // oy moves on
     wire [31:0] oy2      = {15'd0, oy, 1'b0};
-    wire [31:0] lim_n    = !row_adv ? lim : (oy == HO - 1) ? base + H + ROWS : base + oy2 + ROWS;
-    wire [31:0] need_n   = !row_adv ? need : (oy == HO - 1) ? base + H + ((H < 3) ? H : 3)
-                                           : base + ((oy2 + 5 > H) ? H : oy2 + 5);
-    wire [31:0] wr_row_n = wr_row + {31'd0, wr_fire & (wr_col == W - 1)};
+    wire [31:0] lim_n    = row_adv ? lim_adv : lim;
+    wire [31:0] need_n   = row_adv ? need_adv : need;
+    wire [31:0] wr_row_n = wr_row + {31'd0, wr_fire & col_last};
     always @(posedge clk) begin
+        lim_adv  <= (oy == HO - 1) ? base + H + ROWS : base + oy2 + ROWS;
+        need_adv <= (oy == HO - 1) ? base + H + ((H < 3) ? H : 3) : base + ((oy2 + 5 > H) ? H : oy2 + 5);
         if (rst) begin
             lim <= ROWS; need <= (H < 3) ? H : 3; row_room <= 1'b1; rows_in <= 1'b0;
         end else begin

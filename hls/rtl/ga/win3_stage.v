@@ -97,11 +97,16 @@ module ga_win3_stage #(
     reg  rows_in;                          // wr_row >= need: rows up to iy+1 are in
     assign in_ready = row_room;
     wire wr_fire = in_valid & in_ready;
+    reg  col_last;                         // wr_col == W - 1 (a register of wr_col's next value)
+    always @(posedge clk) begin
+        if (rst) col_last <= (W == 1);
+        else if (wr_fire) col_last <= col_last ? (W == 1) : (wr_col == W - 2);
+    end
     always @(posedge clk) begin
         if (rst) begin
             wr_row <= 0; wr_col <= 0; wr_b <= 0;
         end else if (wr_fire) begin
-            if (wr_col == W - 1) begin
+            if (col_last) begin
                 wr_col <= 0; wr_row <= wr_row + 1;
                 wr_b <= (wr_b == ROWS - 1) ? {RB{1'b0}} : wr_b + 1'b1;
             end else wr_col <= wr_col + 1;
@@ -222,7 +227,7 @@ module ga_win3_stage #(
                         npix <= npix + 1;
                         px <= ~px_last;
                         if (px_last) begin
-                            if (jx == W - 1) begin
+                            if (jx_last) begin
                                 jx <= 0; state <= S_WAIT; py <= ~py_last;
                                 if (py_last) begin  // next input row (continuous across frames)
                                     rb <= (rb == ROWS - 1) ? {RB{1'b0}} : rb + 1'b1;
@@ -238,26 +243,32 @@ module ga_win3_stage #(
             endcase
         end
     end
-    // jx + 2 and whether it is outside the image, registered from jx's next value
-    wire [15:0] jx_n = !adv ? jx : (jx == W - 1) ? 16'd0 : jx + 1'b1;
+    // jx + 2, whether it is outside the image and whether jx is the row's last, registered from
+    // jx's next value
+    reg         jx_last;
+    wire [15:0] jx_n = !adv ? jx : jx_last ? 16'd0 : jx + 1'b1;
     always @(posedge clk) begin
         if (rst) begin
-            jx2 <= 2; col_far <= (W < 3);
+            jx2 <= 2; col_far <= (W < 3); jx_last <= (W == 1);
         end else begin
             jx2 <= jx_n + 2'd2;
             col_far <= !(jx_n + 2'd2 < W);
+            jx_last <= (jx_n == W - 1);
         end
     end
     // line-buffer limits as registers from next-state values (exactly the combinational
-    // wr_row < base + max(iy-1, 0) + ROWS and wr_row >= base + min(iy+2, H) of iy, base, wr_row)
-    reg  [31:0] lim, need;
-    wire        row_adv  = done & px_last & (jx == W - 1) & py_last;   // iy moves on
+    // wr_row < base + max(iy-1, 0) + ROWS and wr_row >= base + min(iy+2, H) of iy, base, wr_row);
+    // the values they take when iy moves on (lim_adv, need_adv) are computed ahead from the
+    // registers iy / base (iy moves on at most once in 3 cycles)
+    reg  [31:0] lim, need, lim_adv, need_adv;
+    wire        row_adv  = adv & jx_last & py_last;                 // iy moves on
     wire [31:0] iy32     = {16'd0, iy};
-    wire [31:0] lim_n    = !row_adv ? lim : (iy == H - 1) ? base + H + ROWS : base + iy32 + ROWS;
-    wire [31:0] need_n   = !row_adv ? need : (iy == H - 1) ? base + H + ((H < 2) ? H : 2)
-                                           : base + ((iy32 + 3 > H) ? H : iy32 + 3);
-    wire [31:0] wr_row_n = wr_row + {31'd0, wr_fire & (wr_col == W - 1)};
+    wire [31:0] lim_n    = row_adv ? lim_adv : lim;
+    wire [31:0] need_n   = row_adv ? need_adv : need;
+    wire [31:0] wr_row_n = wr_row + {31'd0, wr_fire & col_last};
     always @(posedge clk) begin
+        lim_adv  <= (iy == H - 1) ? base + H + ROWS : base + iy32 + ROWS;
+        need_adv <= (iy == H - 1) ? base + H + ((H < 2) ? H : 2) : base + ((iy32 + 3 > H) ? H : iy32 + 3);
         if (rst) begin
             lim <= ROWS; need <= (H < 2) ? H : 2; row_room <= 1'b1; rows_in <= 1'b0;
         end else begin
@@ -287,7 +298,7 @@ module ga_win3_stage #(
     localparam integer NWA = (NW > 1) ? $clog2(NW) : 1;
     reg  [NWA-1:0] waddr;
     wire           px_n   = (NP == 2) & ~px_last;
-    wire           py_n   = (NP == 2) & (px_last & (jx == W - 1) ? ~py_last : py);
+    wire           py_n   = (NP == 2) & (px_last & jx_last ? ~py_last : py);
     wire [1:0]     ph_n   = {py_n, px_n};
     always @(posedge clk)
         if (rst) waddr <= 0;

@@ -19,7 +19,9 @@ to it), so the path search is done on the JSON with the cells classified by what
 port of the stage (``io``: a stage's ``in_ready`` and its upstream FIFO make one path across stages), the
 path with the most LUT levels (its carries, muxf and dsp levels too), the one with the most carry cells,
 the largest number of flip-flop clock-enable pins one net drives (``ce_fanout``: a stage-wide stall) and
-the DSP48E2 cells without input or output register.
+the DSP48E2 cells without input or output register (``dsp_unreg_in`` / ``dsp_unreg_out``; yosys 0.23 packs no
+register into a DSP48E2, so a register counts when a flip-flop drives the DSP's data inputs directly and its P
+output feeds flip-flops (or SRLs) only: :func:`_dsp_registers`).
 """
 
 from __future__ import annotations
@@ -104,14 +106,15 @@ def _netlist(netlist: dict, top: str) -> tuple[dict, dict]:
     return mods[top], mods
 
 
-def analyse(netlist: dict, top: str) -> dict:
+def analyse(netlist: dict, top: str, worst: int = 0) -> dict:
     """Longest paths of a flat mapped yosys netlist (``write_json``): see the module docstring.
 
     Returns:
         ``{"reg": {...}, "io": {...}, "ce_fanout": n, "ce_driver": cell type, "dsp": n, "dsp_unreg_in": n,
         "dsp_unreg_out": n, "cells": n}``; ``reg`` / ``io`` hold ``lut`` (LUT levels of the path with the most)
         with its ``carry``, ``muxf``, ``dsp`` and ``path`` (cell types, start and end net), ``carry_max`` (the
-        most carry cells on a path) with its ``carry_max_lut``, and ``dsp_max``.
+        most carry cells on a path) with its ``carry_max_lut``, and ``dsp_max``; with ``worst`` > 0, ``reg`` also
+        has ``worst``: the paths with the most LUT levels into that many different registers (by net name).
     """
     mod, _ = _netlist(netlist, top)
     cells = mod.get("cells", {})
@@ -135,8 +138,6 @@ def analyse(netlist: dict, top: str) -> dict:
                     ce[b] += 1
         if c["type"] == "DSP48E2":
             dsp[0] += 1
-            dsp[1] += int(not (_param(c, "AREG") and _param(c, "BREG")))
-            dsp[2] += int(not _param(c, "PREG"))
     ports_in, ports_out = set(), set()
     for p in mod.get("ports", {}).values():
         (ports_in if p["direction"] == "input" else ports_out).update(b for b in p["bits"] if isinstance(b, int))
@@ -147,12 +148,47 @@ def analyse(netlist: dict, top: str) -> dict:
                 drivers[b] = t
     for b in ce:
         ce_drv[b] = drivers.get(b, "FF" if b in sources else "port" if b in ports_in else "?")
-    reg = _longest(arcs, sources, sinks, names)
-    io = _longest(arcs, sources | ports_in, sinks | ports_out, names, only_io=(ports_in, ports_out))
+    dsp[1], dsp[2] = _dsp_registers(cells)
+    reg = _longest(arcs, sources, sinks, names, worst=worst)
+    io = max((_longest(arcs, ports_in, sinks | ports_out, names), _longest(arcs, sources, ports_out, names)),
+             key=lambda r: (r.get("lut", -1), r.get("carry", -1)))
     top_ce = max(ce, key=ce.get) if ce else None
     return {"reg": reg, "io": io, "ce_fanout": ce.get(top_ce, 0),
             "ce_driver": ce_drv.get(top_ce), "ce_net": names.get(top_ce, ""),
             "dsp": dsp[0], "dsp_unreg_in": dsp[1], "dsp_unreg_out": dsp[2], "cells": len(cells)}
+
+
+def _dsp_registers(cells: dict) -> tuple[int, int]:
+    """DSP48E2 cells without input registers (an A/B/C/D bit neither constant, nor behind a packed register,
+    nor driven by a flip-flop or SRL directly) and without output registers (PREG off and a used P bit that feeds
+    anything but flip-flop or SRL D pins). yosys merges the units' equal input registers (one flip-flop then
+    feeds the DSPs of all units) and makes SRLs of register chains: both still mean no logic between the
+    DSP and a register, and a tool packing the DSP's registers (A/B, M, P) finds them there."""
+    loads = defaultdict(list)
+    ffq = set()
+    for n, c in cells.items():
+        for p, bits in c.get("connections", {}).items():
+            d = c.get("port_directions", {}).get(p)
+            for b in bits:
+                if not isinstance(b, int):
+                    continue
+                if d == "input":
+                    loads[b].append((n, p))
+                elif (_FF.match(c["type"]) or _SRL.match(c["type"])) and p.startswith("Q"):
+                    ffq.add(b)
+    no_in = no_out = 0
+    for n, c in cells.items():
+        if c["type"] != "DSP48E2":
+            continue
+        con = c.get("connections", {})
+        bad_in = any(isinstance(b, int) and not _param(c, reg) and b not in ffq
+                     for p, reg in _DSP_IN.items() for b in con.get(p, []))
+        bad_out = not _param(c, "PREG") and any(
+            not ((_FF.match(cells[cn]["type"]) or _SRL.match(cells[cn]["type"])) and cp == "D")
+            for b in con.get("P", []) if isinstance(b, int) for cn, cp in loads[b])
+        no_in += int(bad_in)
+        no_out += int(bad_out)
+    return no_in, no_out
 
 
 def _order(arcs: list) -> list[int]:
@@ -183,15 +219,15 @@ def _order(arcs: list) -> list[int]:
     return order
 
 
-def _longest(arcs: list, sources: set, sinks: set, names: dict, only_io=None) -> dict:
+def _longest(arcs: list, sources: set, sinks: set, names: dict, worst: int = 0) -> dict:
     """The longest paths from ``sources`` to ``sinks`` under three orders: LUT levels first, carry cells first,
-    dsp levels first. ``only_io = (in ports, out ports)`` keeps paths that start or end at a port."""
+    dsp levels first; with ``worst``, the worst paths into that many registers."""
     keys = ((0, 1, 2, 3), (1, 0, 2, 3), (3, 0, 1, 2))
-    # arrival[bit] = per key: (metric tuple, from port, predecessor bit, arc)
+    # arrival[bit] = per key: (metric tuple, predecessor bit, arc)
     arr = [dict() for _ in keys]
     for b in sources:
         for a in arr:
-            a[b] = ((0, 0, 0, 0), bool(only_io and b in only_io[0]), None, None)
+            a[b] = ((0, 0, 0, 0), None, None)
     for k in _order(arcs):
         _, t, ins, outs, w = arcs[k]
         for ki, key in enumerate(keys):
@@ -205,11 +241,10 @@ def _longest(arcs: list, sources: set, sinks: set, names: dict, only_io=None) ->
             m = tuple(x + y for x, y in zip(best[1][0], _W[w]))
             for o in outs:
                 if isinstance(o, int):
-                    arr[ki][o] = (m, best[1][1], best[0], k)
+                    arr[ki][o] = (m, best[0], k)
     res = {}
     for ki, key in enumerate(keys):
-        cand = [(b, v) for b, v in arr[ki].items() if b in sinks
-                and (only_io is None or v[1] or b in only_io[1])]
+        cand = [(b, v) for b, v in arr[ki].items() if b in sinks]
         if not cand:
             res[ki] = None
             continue
@@ -222,6 +257,16 @@ def _longest(arcs: list, sources: set, sinks: set, names: dict, only_io=None) ->
         out.update(carry_max=res[1][1][0][1], carry_max_lut=res[1][1][0][0])
     if res[2] is not None:
         out.update(dsp_max=res[2][1][0][3])
+    if worst:
+        stems = {}
+        for b, v in arr[0].items():
+            if b in sinks:
+                stem = re.sub(r"\[\d+\]$", "", names.get(b, str(b)))
+                if stem not in stems or _kv(v[0], keys[0]) > _kv(stems[stem][1][0], keys[0]):
+                    stems[stem] = (b, v)
+        top = sorted(stems.values(), key=lambda bv: _kv(bv[1][0], keys[0]), reverse=True)[:worst]
+        out["worst"] = [{"lut": v[0][0], "carry": v[0][1], "muxf": v[0][2], "dsp": v[0][3],
+                         **_trace(arr[0], arcs, b, names)} for b, v in top]
     return out
 
 
@@ -231,9 +276,9 @@ def _kv(m: tuple, key: tuple) -> tuple:
 
 def _trace(arr: dict, arcs: list, end: int, names: dict) -> dict:
     cells, b = [], end
-    while arr.get(b) is not None and arr[b][3] is not None:
-        cells.append(arcs[arr[b][3]][1])
-        b = arr[b][2]
+    while arr.get(b) is not None and arr[b][2] is not None:
+        cells.append(arcs[arr[b][2]][1])
+        b = arr[b][1]
     return {"from": names.get(b, str(b)), "to": names.get(end, str(end)), "cells": cells[::-1]}
 
 
@@ -314,12 +359,11 @@ def _requant(ga, plan) -> str:
     prm = (f".PE({pe}), .NRQ({nrq}), .AW({aw}), .ACC_BITS({cfg.acc_bits}), .SH_BITS(8), .OUT_BITS({ob}), "
            f".OUT_SIGNED({int(a['out_signed'])}), .RELU(1)")
     top = ("`default_nettype none\nmodule depth_top (\n    input wire clk, input wire rst,\n"
-           f"    input wire in_valid, output wire in_ready, input wire [{pe * aw - 1}:0] in_acc,\n"
-           f"    input wire [{pe * 8 - 1}:0] in_shift, output wire out_valid, input wire out_ready,\n"
+           f"    input wire in_valid, input wire [{pe * aw - 1}:0] in_acc,\n"
+           f"    input wire [{pe * 8 - 1}:0] in_shift, output wire out_valid,\n"
            f"    output wire [{pe * ob - 1}:0] out_y, output wire [{pe * 2 - 1}:0] out_sat);\n"
-           f"    ga_requant #({prm}) u (.clk(clk), .rst(rst), .in_valid(in_valid), .in_ready(in_ready),\n"
-           "        .in_acc(in_acc), .in_shift(in_shift), .out_valid(out_valid), .out_ready(out_ready),\n"
-           "        .out_y(out_y), .out_sat(out_sat));\nendmodule\n")
+           f"    ga_requant #({prm}) u (.clk(clk), .rst(rst), .in_valid(in_valid), .in_acc(in_acc),\n"
+           "        .in_shift(in_shift), .out_valid(out_valid), .out_y(out_y), .out_sat(out_sat));\nendmodule\n")
     return top
 
 
