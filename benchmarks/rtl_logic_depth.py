@@ -6,6 +6,12 @@ summary under ``--label`` (e.g. ``before`` on the RTL before the timing work, ``
 ``benchmarks/results/rtl_logic_depth.json``, with the commit it ran on.
 
     nice -n 10 .venv/bin/python benchmarks/rtl_logic_depth.py --label before [--kinds conv gdn]
+
+``--reanalyse`` walks the netlists a run left in ``--work`` again (after a change of the counting rules) and
+keeps the run's commit and synthesis times. ``--unit64 RTL_DIR`` measures one more case, ``gdn_unit64``: the GDN
+unit alone at g_a.1's ZCU102 lanes (C = SIMD = 64, standard GDN, 12-bit gammas, m_j from the stage) from the
+``gdn_unit.v`` in RTL_DIR (before: the unmodified file, its stage's settings; after: ``FREE = PIPE = 1``, as
+``ga_gdn_stage`` instantiates it now), where the lane sum is six levels of 43-48-bit adders.
 """
 
 from __future__ import annotations
@@ -36,16 +42,43 @@ def _commit() -> str:
 def summary(r: dict) -> dict:
     """The recorded fields of one :func:`lic.hw.rtl.depth.stage_depth` result."""
     return {"reg": {k: r["reg"].get(k) for k in KEEP}, "io": {k: r["io"].get(k) for k in KEEP if k != "path"},
-            **{k: r[k] for k in ("ce_fanout", "ce_driver", "dsp", "dsp_unreg_in", "dsp_unreg_out", "lut_cells",
+            **{k: r[k] for k in ("ce_fanout", "ce_driver", "ce_net", "ce_pins", "dsp", "dsp_unreg_in", "dsp_unreg_out", "lut_cells",
                                  "ff_cells", "carry_cells", "synth_s")}}
+
+
+def unit64(rtl_dir: Path, work: Path, new: bool) -> dict:
+    """``gdn_unit`` at C = SIMD = 64 (standard, G_BITS 12, ACC_BITS 48, M_IN), from ``rtl_dir``."""
+    prm = "C(64), .SIMD(64), .STANDARD(1), .IN_BITS(16), .G_BITS(12), .ACC_BITS(48), .K(9), .M_IN(1)"
+    prm = "." + prm + (", .FREE(1), .PIPE(1)" if new else "")
+    top = ("`default_nettype none\nmodule depth_top (input wire clk, input wire rst, input wire in_valid,\n"
+           "    output wire in_ready, input wire [15:0] in_xi, input wire [47:0] in_beta,\n"
+           "    input wire [64*31-1:0] in_x, input wire [64*12-1:0] in_gamma, output wire out_valid,\n"
+           "    input wire out_ready, output wire [7:0] out_y, output wire [1:0] out_sat);\n"
+           f"    gdn_unit #({prm}) u (.clk(clk), .rst(rst), .in_valid(in_valid), .in_ready(in_ready),\n"
+           "        .in_xi(in_xi), .in_beta(in_beta), .in_x(in_x), .in_gamma(in_gamma), .out_valid(out_valid),\n"
+           "        .out_ready(out_ready), .out_y(out_y), .out_sat(out_sat));\nendmodule\n")
+    return depth.synth_depth([rtl_dir / "gdn_unit.v"], top, work)
+
+
+def _reanalysed(work: Path, old: dict) -> dict:
+    from lic.hw.rtl.synth import parse_stat
+
+    r = depth.analyse(read_json(work / "depth.json"), "depth_top")
+    cells = parse_stat((work / "depth.stat").read_text())
+    r.update(synth_s=old["synth_s"], lut_cells=sum(v for c, v in cells.items() if c[:3] == "LUT"),
+             ff_cells=sum(v for c, v in cells.items() if c[:2] == "FD"),
+             carry_cells=sum(v for c, v in cells.items() if c[:5] == "CARRY"))
+    return r
 
 
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--label", required=True, help="before / after / a note")
-    ap.add_argument("--kinds", nargs="+", default=list(depth.KINDS), choices=depth.KINDS)
+    ap.add_argument("--kinds", nargs="*", default=list(depth.KINDS), choices=depth.KINDS)
     ap.add_argument("--work", default=str(ROOT / "artifacts" / "rtl_logic_depth"))
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "rtl_logic_depth.json"))
+    ap.add_argument("--reanalyse", action="store_true", help="re-walk the netlists in --work, no synthesis")
+    ap.add_argument("--unit64", metavar="RTL_DIR", help="measure gdn_unit64 from RTL_DIR/gdn_unit.v too")
     args = ap.parse_args(argv)
     out = Path(args.out)
     rec = read_json(out) if out.exists() else {
@@ -54,12 +87,22 @@ def main(argv=None) -> dict:
                   "reg = longest register-to-register path, lut = its LUT levels (LUT1-6, LUT-RAM/SRL reads), "
                   "carry = its CARRY4 cells (yosys 0.23 maps xcup carries to CARRY4: 4 bits a cell), muxf = "
                   "MUXF7/8/9, dsp = DSP48E2 passed without registers; carry_max = the most CARRY4 cells on "
-                  "any path; io = paths from or to a port of the stage; ce_fanout = most FF enables on one net",
+                  "any path; io = paths from or to a port of the stage; ce_fanout = most FF enables on one net "
+                  "(ce_net), ce_pins = FFs with a clock enable; dsp_unreg_in/out = DSP48E2 without a register "
+                  "at their data inputs / P output (lic.hw.rtl.depth._dsp_registers)",
         "runs": {}}
     run = rec["runs"].get(args.label, {"commit": _commit(), "kinds": {}})
-    run["commit"] = _commit()
-    for k in args.kinds:
-        r = depth.stage_depth(k, Path(args.work) / args.label / k)
+    if not args.reanalyse:
+        run["commit"] = _commit()
+    kinds = list(args.kinds) + (["gdn_unit64"] if args.unit64 else [])
+    for k in kinds:
+        work = Path(args.work) / args.label / k
+        if args.reanalyse:
+            r = _reanalysed(work, run["kinds"][k])
+        elif k == "gdn_unit64":
+            r = unit64(Path(args.unit64), work, new=args.label != "before")
+        else:
+            r = depth.stage_depth(k, work)
         run["kinds"][k] = summary(r)
         print(k, json.dumps({x: run["kinds"][k]["reg"][x] for x in ("lut", "carry", "muxf", "dsp", "carry_max")}),
               "io", run["kinds"][k]["io"]["lut"], "ce", r["ce_fanout"], f"{r['synth_s']} s", flush=True)

