@@ -35,7 +35,8 @@ from lic.hw.rtl.tools import RTL_DIR, require_tools
 from lic.hw.rtl.units import ConvConfig, GdnConfig
 from lic.provenance import find_record
 
-__all__ = ["parse_stat", "lut_sites", "synthesize", "model_vs_yosys", "synth_stage", "synth_plan", "scale_to_plan"]
+__all__ = ["parse_stat", "lut_sites", "cell_counts", "synthesize", "model_vs_yosys", "synth_top", "synth_stage", "synth_plan",
+           "scale_to_plan"]
 
 
 _LUT_RE = re.compile(r"^LUT\d$")
@@ -248,7 +249,6 @@ def synth_stage(t: IntTransform, plan: FoldingPlan, name: str, work_dir: str | o
     Raises:
         ToolError: yosys missing, failing or slower than ``timeout``.
     """
-    yosys = require_tools("yosys")["yosys"]
     names = [l.name for l in plan.layers]
     if name not in names:
         raise ParameterError(f"plan has no layer {name!r}")
@@ -257,25 +257,42 @@ def synth_stage(t: IntTransform, plan: FoldingPlan, name: str, work_dir: str | o
     gen = ga.generate(t, plan, work)  # the ROM files
     top = work / f"stage_{k}.v"
     atomic_write_text(top, _wrapper(t, plan, k, gen["dir"] / "roms"))
-    stat = work / f"stage_{k}.stat"
-    srcs = " ".join(str(s) for s in ga.SOURCES)
-    script = (f"read_verilog -defer {srcs} {top}\nhierarchy -top stage_top\n"
-              f"synth_xilinx -family xcup {'-flatten ' if flatten else ''}-noiopad -noclkbuf "
-              "-top stage_top\n"
-              f"tee -q -o {stat} stat\n")
-    ys = work / f"stage_{k}.ys"
-    atomic_write_text(ys, script)
-    dt = _run_yosys(yosys, ys, name, timeout, cwd=work)
-    cells = parse_stat(stat.read_text())
+    cells, dt = synth_top(top, ga.SOURCES, work / f"stage_{k}", name, timeout, flatten, cwd=work)
     lf = plan.layers[k]
     return {"layer": name, "kind": lf.kind, "pe": lf.pe, "simd": lf.simd, "lanes": lf.lanes,
-            "lut": sum(v for c, v in cells.items() if _LUT.match(c)),
-            "lut_sites": lut_sites(cells),
-            "ff": sum(v for c, v in cells.items() if _FF.match(c)),
-            "dsp": cells.get("DSP48E2", 0),
+            **cell_counts(cells), "flatten": flatten, "cells": cells, "synth_s": dt}
+
+
+def synth_top(top: Path, sources, stem: Path, what: str, timeout: float = 900, flatten: bool = True,
+              cwd: Path | None = None, top_module: str = "stage_top") -> tuple[dict[str, int], float]:
+    """``synth_xilinx -family xcup`` of the module ``top_module`` in ``top`` over the Verilog ``sources``;
+    ``stem``.ys / .log / .stat are the script, the log and the ``stat`` report (hierarchy totals).
+
+    Returns:
+        ``(cells, seconds)``.
+
+    Raises:
+        ToolError: yosys missing, failing or slower than ``timeout``.
+    """
+    yosys = require_tools("yosys")["yosys"]
+    stat, ys = stem.with_suffix(".stat"), stem.with_suffix(".ys")
+    srcs = " ".join(str(s) for s in sources)
+    script = (f"read_verilog -defer {srcs} {top}\nhierarchy -top {top_module}\n"
+              f"synth_xilinx -family xcup {'-flatten ' if flatten else ''}-noiopad -noclkbuf "
+              f"-top {top_module}\n"
+              f"tee -q -o {stat} stat\n")
+    atomic_write_text(ys, script)
+    dt = _run_yosys(yosys, ys, what, timeout, cwd=cwd)
+    return parse_stat(stat.read_text()), dt
+
+
+def cell_counts(cells: dict[str, int]) -> dict:
+    """``lut`` (LUT1-6, SRL, LUT-RAM cells), ``lut_sites`` (:func:`lut_sites`), ``ff``, ``dsp`` (DSP48E2),
+    ``bram36`` (RAMB36E2 + RAMB18E2 / 2) and ``carry`` (CARRY8 + CARRY4) of a netlist's cells."""
+    return {"lut": sum(v for c, v in cells.items() if _LUT.match(c)), "lut_sites": lut_sites(cells),
+            "ff": sum(v for c, v in cells.items() if _FF.match(c)), "dsp": cells.get("DSP48E2", 0),
             "bram36": cells.get("RAMB36E2", 0) + cells.get("RAMB18E2", 0) / 2,
-            "carry": cells.get("CARRY8", 0) + cells.get("CARRY4", 0),
-            "flatten": flatten, "cells": cells, "synth_s": dt}
+            "carry": cells.get("CARRY8", 0) + cells.get("CARRY4", 0)}
 
 
 def synth_plan(t: IntTransform, plan: FoldingPlan, work_dir: str | os.PathLike,
