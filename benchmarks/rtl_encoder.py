@@ -4,10 +4,13 @@ The model is the released integer-encoder variant ``<student>-fpga`` (``python -
 g_a (post-training quantisation, 8 training crops of 256 px, seed 17; latents at the prior's ``y_frac`` bits) and
 the integer prior of the ``-int`` release. The ``.lic`` file made from the RTL's ŷ, z symbols and indexes
 (:func:`lic.hw.encoder.stream`) is compared byte for byte with ``lic.codec.api.compress`` of the same image with
-the same model (``stream_identical``). g_a's folding is
-:func:`lic.hw.fpga_model.folding_plan`'s for the board at the frame's resolution, put on the padded frame by
-:func:`lic.hw.rtl.ga.regrid`; h_a / h_s / the index stage get the fewest lanes that need at most
-``--hyper-fraction`` of g_a's frame interval each (:func:`lic.hw.rtl.encoder.plan_for`).
+the same model (``stream_identical``). The folding (``--plan encoder``, the default) is
+:func:`lic.hw.fpga_model.encoder_plan`'s: one plan for g_a + h_a + h_s + the index stage sharing the board (the
+fastest whose modelled resources fit its 80 % budget, else the closest to fitting at ``--target-fps`` or faster),
+put on the padded frame by :func:`lic.hw.rtl.encoder.regrid`. ``--plan ga`` is the earlier rule: g_a's folding
+:func:`lic.hw.fpga_model.folding_plan`'s for g_a alone, put on the padded frame by :func:`lic.hw.rtl.ga.regrid`,
+h_a / h_s / the index stage the fewest lanes that need at most ``--hyper-fraction`` of g_a's frame interval each
+(:func:`lic.hw.rtl.encoder.plan_for`).
 
 The frame is a true 1280x720 (or 1920x1080) photo: a centre crop of the first training photo that large (no
 photo is 1920x1080: that one is the photo resized, bicubic), replicate-padded to a multiple of 64 as the codec
@@ -73,6 +76,9 @@ def _args(argv):
     ap.add_argument("--board", default="zcu102")
     ap.add_argument("--clock", type=float, default=200.0, help="MHz")
     ap.add_argument("--hyper-fraction", type=float, default=0.5)
+    ap.add_argument("--plan", choices=("encoder", "ga"), default="encoder",
+                    help="encoder: lic.hw.fpga_model.encoder_plan; ga: g_a alone's plan + plan_for's hyper stages")
+    ap.add_argument("--target-fps", type=float, default=30.0, help="--plan encoder: the rate where no plan fits")
     ap.add_argument("--frames", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0, help="testbench: 0 always ready; else random gaps/back-pressure")
     ap.add_argument("--train-dir", default=str(ROOT.parent / "shared" / "data" / "photos"))
@@ -92,7 +98,7 @@ def register(record: str, path: str, entry: dict, argv, out: dict) -> dict:
     inputs = {"benchmarks/rtl_encoder.py": None, f"weights/{entry['file']}": entry["sha256"],
               **{f"weights/{entry[k]['file']}": entry[k]["sha256"] for k in ("int_prior", "int_ga")},
               **{str(Path(f).relative_to(ROOT)): None for f in [*enc.SOURCES, enc.TB]},
-              **{f"lic/hw/rtl/{m}.py": None for m in ("encoder", "ga", "hyper")}}
+              **{f"lic/hw/rtl/{m}.py": None for m in ("encoder", "ga", "hyper")}, "lic/hw/fpga_model/encoder.py": None}
     args = " ".join(sys.argv[1:] if argv is None else argv)
     return index_record(record, path, {"script": "benchmarks/rtl_encoder.py", "args": args}, inputs,
                         f"the whole encoder in RTL (Verilator), {out['model']}: fps, mismatches on ŷ, z symbols "
@@ -100,14 +106,27 @@ def register(record: str, path: str, entry: dict, argv, out: dict) -> dict:
                         params={k: out[k] for k in ("width", "height", "board", "clock_mhz", "image", "frames")})
 
 
+def _plan(args, ga, prior, n: int, m: int, pwh, hw) -> tuple:
+    """The encoder plan on the padded frame ``hw`` and, with ``--plan encoder``, the model's design (else None)."""
+    from lic.hw import fpga_model
+    from lic.hw.rtl import encoder as enc
+    from lic.hw.rtl import ga as rtl_ga
+
+    if args.plan == "ga":
+        src = fpga_model.folding_plan(n, m, board=args.board, resolution=pwh, clock_mhz=args.clock)
+        return enc.plan_for(ga, prior, rtl_ga.regrid(ga, src, hw), args.hyper_fraction), None
+    d = fpga_model.encoder_plan(n, m, args.board, pwh, args.clock, hyper_fraction=args.hyper_fraction,
+                                target_fps=args.target_fps)
+    return (d.plan if tuple(hw) == d.frame_hw else enc.regrid(ga, prior, d.plan, hw)), d
+
+
 def main(argv=None) -> dict:
     from lic.codec import api, zoo
     from lic.data import images as data
     from lic.fileio import write_json
     from lic.hw import encoder as ref_enc
-    from lic.hw import fixedpoint, fpga_model
+    from lic.hw import fixedpoint
     from lic.hw.rtl import encoder as enc
-    from lic.hw.rtl import ga as rtl_ga
 
     args = _args(argv)
     torch.manual_seed(0)
@@ -126,8 +145,7 @@ def main(argv=None) -> dict:
     xp, _ = data.pad_to_multiple(x, 64)
     pix = fixedpoint.image_to_int(xp).astype(np.int64)
     pwh = RES.get(args.plan_res) or (tuple(int(v) for v in args.plan_res.lower().split("x")) if args.plan_res else wh)
-    src = fpga_model.folding_plan(n, m, board=args.board, resolution=pwh, clock_mhz=args.clock)
-    plan = enc.plan_for(ga, prior, rtl_ga.regrid(ga, src, pix.shape[1:]), args.hyper_fraction)
+    plan, design = _plan(args, ga, prior, n, m, pwh, pix.shape[1:])
     prep_s = time.time() - t0
     work = args.work or str(ROOT / "artifacts" / f"rtl_encoder_{args.res}")
     r = enc.measure(ga, prior, plan, pix, work, frames=args.frames, clock_mhz=args.clock, seed=args.seed)
@@ -153,6 +171,7 @@ def main(argv=None) -> dict:
         "y_frac": prior.y_frac, "z_frac": prior.z_frac,
         "verilator": r["verilator"], "build_s": r["build_s"], "cached_build": r["cached_build"],
         "sim_wall_s": r["sim_wall_s"], "prep_s": prep_s, "total_wall_s": time.time() - t0, "plan": r["plan"],
+        "plan_rule": args.plan, "plan_model": design.summary() if design is not None else None,
     }
     path = args.out or str(ROOT / "benchmarks" / "results" / f"rtl_encoder_{args.res}.json")
     write_json(path, out)

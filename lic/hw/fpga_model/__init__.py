@@ -43,6 +43,8 @@ from __future__ import annotations
 
 from lic.hw.fpga_model.core import *  # noqa: F401,F403
 from lic.hw.fpga_model.core import __all__ as _core_all
+from lic.hw.fpga_model.encoder import *  # noqa: F401,F403
+from lic.hw.fpga_model.encoder import __all__ as _encoder_all
 from lic.hw.fpga_model.plan import *  # noqa: F401,F403
 from lic.hw.fpga_model.plan import __all__ as _plan_all
 from lic.hw.fpga_model.search import *  # noqa: F401,F403
@@ -50,4 +52,4 @@ from lic.hw.fpga_model.search import __all__ as _search_all
 from lic.hw.fpga_model.stage import *  # noqa: F401,F403
 from lic.hw.fpga_model.stage import __all__ as _stage_all
 
-__all__ = _core_all + _stage_all + _search_all + _plan_all
+__all__ = _core_all + _stage_all + _search_all + _plan_all + _encoder_all

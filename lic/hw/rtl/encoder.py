@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +40,7 @@ from lic.hw.rtl import hyper
 from lic.hw.rtl import verilator as vl
 from lic.hw.rtl.tools import GA_RTL_DIR
 
-__all__ = ["SOURCES", "EncoderPlan", "make_plan", "plan_for", "balanced_plan", "model_cycles", "generate",
+__all__ = ["SOURCES", "EncoderPlan", "make_plan", "plan_for", "balanced_plan", "regrid", "model_cycles", "generate",
            "measure", "q_bits"]
 
 #: the hand-written Verilog of the encoder (g_a's stages + the hyperprior's)
@@ -122,6 +122,23 @@ def plan_for(ga: IntTransform, prior, ga_plan: FoldingPlan, hyper_fraction: floa
     m, npix = ga.layers[-1].attrs["out_ch"], yhw[0] * yhw[1]
     pe = next((d for d in range(1, m + 1) if m % d == 0 and npix * (m // d) <= target), m)
     return EncoderPlan(ga_plan, ha, hs, pe, depth)
+
+
+def regrid(ga: IntTransform, prior, plan: EncoderPlan, hw: tuple[int, int]) -> EncoderPlan:
+    """``plan``'s folds (e.g. :func:`lic.hw.fpga_model.encoder_plan`'s, sized for a 720p frame) on an ``hw = (H, W)``
+    frame (multiples of 64): the same PE, SIMD, FIFO depths and line-buffer rows a stage, the same index lanes.
+
+    Raises:
+        ParameterError: as :func:`make_plan`.
+    """
+    yhw, zhw = _grids(hw)
+    g = rtl_ga.regrid(ga, plan.ga, hw)
+    g = replace(g, layers=tuple(replace(n, fifo_depth=o.fifo_depth) for n, o in zip(g.layers, plan.ga.layers)))
+    ha, hs = (hyper.make_hyper_plan(t, grid, {l.name: (l.pe, l.simd) for l in p.layers}, fifo_depth=plan.index_fifo)
+              for t, grid, p in ((prior.h_a, yhw, plan.ha), (prior.h_s, zhw, plan.hs)))
+    out = EncoderPlan(g, ha, hs, plan.index_pe, plan.index_fifo)
+    _check_index_pe(out, ga)
+    return out
 
 
 def balanced_plan(ga: IntTransform, prior, hw: tuple[int, int], target_cycles: int,

@@ -27,8 +27,8 @@ from lic.fixedpoint.transform import IntTransform
 from lic.hw.folding import FoldingPlan, LayerFold
 from lic.hw.rtl import ga as rtl_ga
 
-__all__ = ["HA_TOPOLOGY", "HS_TOPOLOGY", "WIN3_ROWS", "check_prior", "make_hyper_plan", "stage_cycles",
-           "balanced_hyper_plan", "win3_roms", "conv_roms", "index_rom", "win3_inst", "index_inst",
+__all__ = ["HA_TOPOLOGY", "HS_TOPOLOGY", "WIN3_ROWS", "check_prior", "make_hyper_plan", "hyper_plan", "stage_cycles",
+           "balanced_hyper_plan", "balanced_folds", "win3_roms", "conv_roms", "index_rom", "win3_inst", "index_inst",
            "stage_inst", "index_levels"]
 
 #: (kind, kernel, stride, relu) of the layers the RTL chains (the index layer of h_s apart)
@@ -82,28 +82,39 @@ def make_hyper_plan(t: IntTransform, hw: tuple[int, int], folds: dict[str, tuple
     Raises:
         ParameterError: folds of unknown layers or that do not divide, an odd grid before a stride-2 conv.
     """
+    geometry = [(l.name, l.kind, l.attrs["in_ch"], l.attrs["out_ch"], l.attrs["kernel"], l.attrs["stride"])
+                for l in t.layers if l.kind != "index"]
+    return hyper_plan(t.name, geometry, hw, folds, fifo_depth, linebuf_rows, **kw)
+
+
+def hyper_plan(transform: str, geometry: list[tuple], hw: tuple[int, int],
+               folds: dict[str, tuple[int, int]] | None = None, fifo_depth: int = 2, linebuf_rows: int = 7,
+               **kw) -> FoldingPlan:
+    """:func:`make_hyper_plan` from the layers' geometry alone, ``(name, kind, cin, cout, kernel, stride)`` each
+    (e.g. :func:`lic.hw.fpga_model.codec_layers`'s): a plan before there is a quantised transform.
+
+    Raises:
+        ParameterError: as :func:`make_hyper_plan`.
+    """
     h, w = int(hw[0]), int(hw[1])
-    layers = [l for l in t.layers if l.kind != "index"]
     folds = folds or {}
-    unknown = set(folds) - {l.name for l in layers}
+    unknown = set(folds) - {g[0] for g in geometry}
     if unknown:
-        raise ParameterError(f"folds name layers {t.name} lacks: {sorted(unknown)}")
+        raise ParameterError(f"folds name layers {transform} lacks: {sorted(unknown)}")
     out = []
-    for l in layers:
-        a = l.attrs
-        pe, simd = folds.get(l.name, (1, 1))
-        k3 = a["kernel"] == 3
-        if not k3 and l.kind == "conv" and (h % 2 or w % 2):
-            raise ParameterError(f"{l.name}: a stride-2 conv needs an even grid, got {h}x{w}")
-        out.append(LayerFold(name=l.name, kind=l.kind, cin=a["in_ch"], cout=a["out_ch"], k=a["kernel"],
-                             stride=a["stride"], hin=h, win=w, pe=pe, simd=simd, fifo_depth=fifo_depth,
-                             linebuf_rows=WIN3_ROWS if k3 or l.kind == "deconv" else linebuf_rows,
-                             linebuf_width=w))
-        if l.kind == "deconv":
+    for name, kind, cin, cout, k, stride in geometry:
+        pe, simd = folds.get(name, (1, 1))
+        k3 = k == 3
+        if not k3 and kind == "conv" and (h % 2 or w % 2):
+            raise ParameterError(f"{name}: a stride-2 conv needs an even grid, got {h}x{w}")
+        out.append(LayerFold(name=name, kind=kind, cin=cin, cout=cout, k=k, stride=stride, hin=h, win=w, pe=pe,
+                             simd=simd, fifo_depth=fifo_depth,
+                             linebuf_rows=WIN3_ROWS if k3 or kind == "deconv" else linebuf_rows, linebuf_width=w))
+        if kind == "deconv":
             h, w = 2 * h, 2 * w
         elif not k3:
             h, w = h // 2, w // 2
-    plan = FoldingPlan(t.name, tuple(out), **kw)
+    plan = FoldingPlan(transform, tuple(out), **kw)
     return replace(plan, layers=tuple(replace(l, cycles=stage_cycles(l)) for l in plan.layers))
 
 
@@ -129,8 +140,19 @@ def balanced_hyper_plan(t: IntTransform, hw: tuple[int, int], target_cycles: int
     Raises:
         ParameterError: a layer cannot meet the target even fully unrolled.
     """
-    base = make_hyper_plan(t, hw, **kw)
     layers = {l.name: l for l in t.layers}
+    base = make_hyper_plan(t, hw, **kw)
+    folds = balanced_folds(base, target_cycles, lambda lf: rtl_ga.conv_pack(layers[lf.name], lf, t.cfg), max_simd)
+    return make_hyper_plan(t, hw, folds, **kw)
+
+
+def balanced_folds(base: FoldingPlan, target_cycles: int, pack, max_simd: int | None = None) -> dict:
+    """``name -> (pe, simd)`` of :func:`balanced_hyper_plan`'s rule for the layers of ``base``; ``pack(fold)``: the
+    MAC lanes one multiplier computes at that fold (1, or 2 with INT8 packing).
+
+    Raises:
+        ParameterError: a layer cannot meet the target even fully unrolled.
+    """
     folds = {}
     for l in base.layers:
         best = None
@@ -138,13 +160,13 @@ def balanced_hyper_plan(t: IntTransform, hw: tuple[int, int], target_cycles: int
             for simd in (d for d in range(1, min(l.in_dim, max_simd or l.in_dim) + 1) if l.in_dim % d == 0):
                 lf = replace(l, pe=pe, simd=simd)
                 if stage_cycles(lf) <= target_cycles:
-                    key = (pe * simd // rtl_ga.conv_pack(layers[l.name], lf, t.cfg), pe * simd, -simd)
+                    key = (pe * simd // pack(lf), pe * simd, -simd)
                     if best is None or key < best[0]:
                         best = (key, (pe, simd))
         if best is None:
             raise ParameterError(f"{l.name}: cannot reach {target_cycles} cycles a frame")
         folds[l.name] = best[1]
-    return make_hyper_plan(t, hw, folds, **kw)
+    return folds
 
 
 # --------------------------------------------------------------------------- ROMs
