@@ -14,7 +14,7 @@ rows are added up, next to the model's figures and the board's 80 % budget.
 
 ``--ga-record`` also writes the whole g_a's record ``rtl_ga_synth`` (the g_a-alone plan of
 :func:`lic.hw.fpga_model.folding_plan` on the same frame, rows of identical stages shared). Progress is saved after
-each stage (``<out>.partial.json``); a rerun reuses every row whose stage key (its top, the Verilog, its ROMs) is
+each stage (``<work>/<record>.partial.json``); a rerun reuses every row whose stage key (its top, the Verilog, its ROMs) is
 unchanged. Written to ``benchmarks/results/`` (no ``--out``), a record is indexed (:func:`lic.provenance.index_record`)
 with the SHA-256 of this script, the weights (their manifest digests), the Verilog and the generators.
 """
@@ -82,6 +82,11 @@ def content_digest(t) -> str:
     for k in sorted(arrays):
         h.update(k.encode() + np.ascontiguousarray(arrays[k]).astype("<i8").tobytes())
     return h.hexdigest()
+
+
+def _partial(args, out_path: Path) -> Path:
+    """Where the rows done so far are kept (in the work folder, not beside the record)."""
+    return Path(args.work) / f"{out_path.stem}.partial.json"
 
 
 def _progress(path: Path) -> dict:
@@ -156,7 +161,7 @@ def encoder_record(args, out_path: Path) -> tuple[dict, object, tuple]:
     plan = design.plan
     enc.generate(ga, prior, plan, Path(args.work))  # checks plan against the transforms
     names = [s for s in args.stages.split(",") if s] or None
-    r = synthesise(ga, prior, plan, Path(args.work), names, args.timeout, out_path.with_suffix(".partial.json"))
+    r = synthesise(ga, prior, plan, Path(args.work), names, args.timeout, _partial(args, out_path))
     model_rows = {s["layer"]: s for s in design.stages}
     for row in r["stages"]:
         row["model"] = {k: model_rows[row["layer"]][k] for k in ("dsp", "bram36", "lut", "ff")}
@@ -202,7 +207,7 @@ def ga_record(args, enc_out: dict, ga, prior, entry, argv) -> dict:
     src = fpga_model.folding_plan(n, m, args.board, tuple(enc_out["resolution"]), args.clock)
     plan = enc.plan_for(ga, prior, rtl_ga.regrid(ga, src, (enc_out["height"], enc_out["width"])), args.hyper_fraction)
     out_path = Path(args.out).with_name("rtl_ga_synth.json") if args.out else RESULTS / "rtl_ga_synth.json"
-    partial = out_path.with_suffix(".partial.json")
+    partial = _partial(args, out_path)
     if not partial.is_file():  # start from the encoder's rows: identical stages are not synthesised again
         write_json(partial, {"stages": enc_out["stages"]})
     names = [l.name for l in plan.ga.layers]

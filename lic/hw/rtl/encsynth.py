@@ -28,7 +28,8 @@ from lic.hw.rtl import encoder as enc
 from lic.hw.rtl import ga as rtl_ga
 from lic.hw.rtl.synth import cell_counts, synth_top
 
-__all__ = ["GLUE", "INDEX", "stage_names", "stage_tops", "stage_key", "synth_encoder_stage", "synth_encoder"]
+__all__ = ["GLUE", "INDEX", "RECORDED", "stage_names", "stage_tops", "stage_key", "synth_encoder_stage", "synth_encoder",
+           "record_checks", "recorded_encoder_resources"]
 
 #: the row of the glue (ga_latq, ga_zq, the forks, the cycle counter) and of the index stage
 GLUE = "glue"
@@ -164,3 +165,64 @@ def synth_encoder(ga, prior, plan: enc.EncoderPlan, out_dir: str | os.PathLike, 
             log(rows[-1])
     keys = ("lut", "lut_sites", "ff", "dsp", "bram36", "carry")
     return {"stages": rows, "total": {k: sum(r[k] for r in rows) for k in keys}, "failed": failed, "reused": reused}
+
+
+# --------------------------------------------------------------------------- the recorded synthesis
+
+#: the name, in the index of benchmark records, of the whole encoder's synthesis (``rtl_encoder_synth.py``)
+RECORDED = "rtl_encoder_synth"
+_KEYS = ("lut", "lut_sites", "ff", "dsp", "bram36")
+
+
+def record_checks(d: dict, resolution=None, board: str | None = None) -> list[str]:
+    """Why a recorded synthesis ``d`` is not of the current design: its model digest is not the released model's
+    (:func:`lic.codec.zoo.release_digest` of its manifest entry), its frame is not the codec's frame of its
+    resolution (padded to multiples of 64), it is not of ``resolution`` / ``board``, or stages are missing."""
+    from lic.codec import zoo
+
+    why = []
+    entry = zoo.available().get(d.get("model", ""))
+    if entry is None:
+        why.append(f"model {d.get('model')} is not released (weights/manifest.json): its digest cannot be checked")
+    elif zoo.release_digest(entry) != d.get("model_digest"):
+        why.append(f"model digest {str(d.get('model_digest'))[:12]}… is not the released {d.get('model')}'s")
+    w, h = (int(v) for v in d.get("resolution", (0, 0)))
+    frame = (-(-w // 64) * 64, -(-h // 64) * 64)
+    if (d.get("width"), d.get("height")) != frame:
+        why.append(f"frame {d.get('width')}x{d.get('height')} is not the plan's {frame[0]}x{frame[1]}")
+    if resolution is not None and tuple(int(v) for v in resolution) != (w, h):
+        why.append(f"synthesised for {w}x{h}, not {resolution[0]}x{resolution[1]}")
+    if board is not None and str(board).lower() != str(d.get("board")).lower():
+        why.append(f"synthesised for {d.get('board')}, not {board}")
+    if not d.get("complete", False) or d.get("failed"):
+        why.append(f"incomplete: {sorted(d.get('failed') or {}) or 'stages missing'}")
+    return why
+
+
+def recorded_encoder_resources(index=None, resolution=None, board: str | None = None) -> list[dict]:
+    """The recorded yosys resources of the whole encoder per stage and in total, next to
+    :func:`lic.hw.fpga_model.encoder_plan`'s figures and the board's 80 % budget ([] without the record): record
+    :data:`RECORDED` read through :func:`lic.provenance.find_record`. Every row's ``label`` says it is a recorded
+    benchmark, and ``stale`` with the reasons where the index says so or :func:`record_checks` finds any."""
+    from lic.provenance import find_record
+
+    rec = find_record(RECORDED, index)
+    if rec is None:
+        return []
+    d = rec.data
+    why = [*rec.why_stale, *record_checks(d, resolution, board)]
+    label = (f"yosys synth_xilinx, recorded benchmark ({rec.path.name}, {d.get('model')}, "
+             f"{d.get('width')}x{d.get('height')}), not by this run" + (f"; stale: {'; '.join(why)}" if why else ""))
+    rows = [{"layer": s["layer"], "kind": s["kind"], "pe": s.get("pe"), "simd": s.get("simd"),
+             **{k: s.get(k) for k in _KEYS}, **{f"model_{k}": (s.get("model") or {}).get(k) for k in
+                                                ("dsp", "bram36", "lut", "ff")}, "stale": bool(why), "label": label}
+            for s in d["stages"]]
+    m, u = d.get("model_total") or {}, d["utilisation"]
+    rows.append({"layer": "whole encoder", "kind": "-", **{k: u[k]["used"] for k in _KEYS if k in u},
+                 "model_dsp": m.get("dsp"), "model_bram36": m.get("bram"), "model_lut": m.get("lut"),
+                 "model_ff": m.get("ff"), "fps_model": d.get("fps_model"), "stale": bool(why), "label": label,
+                 "record": rec.path.name, "model": d.get("model"), "frame": f"{d.get('width')}x{d.get('height')}",
+                 "why": why})
+    rows.append({"layer": f"{d['board']} at 80 %", "kind": "-", **{k: 0.8 * u[k]["budget"] for k in _KEYS if k in u},
+                 "stale": bool(why), "label": "board budget"})
+    return rows

@@ -22,6 +22,8 @@ import torch
 from lic.data.images import CropSampler, load_kodak
 from lic.errors import ArtifactError, ParameterError
 from lic.fileio import atomic_write_text
+from lic.hw.rtl.encsynth import RECORDED as ENCODER_RECORDED
+from lic.hw.rtl.encsynth import recorded_encoder_resources
 from lic.hw.rtl.synth import RECORDED, recorded_resources
 from lic.provenance import git_commit, records_key
 from lic.study.artifacts import StageArtifact, input_keys, load_model, prepare
@@ -55,9 +57,9 @@ def reads(cfg: HlsConfig) -> tuple[str, ...]:
 
 
 def key_inputs(cfg: HlsConfig, inputs: dict[str, StageArtifact]) -> dict:
-    """What the key covers besides the parameters: the input stage's key and the benchmark record it cites
-    (the whole g_a's synthesis, :func:`lic.provenance.records_key`)."""
-    return {**input_keys(inputs), "records": records_key([RECORDED])}
+    """What the key covers besides the parameters: the input stage's key and the benchmark records it cites
+    (the whole g_a's and the whole encoder's synthesis, :func:`lic.provenance.records_key`)."""
+    return {**input_keys(inputs), "records": records_key([RECORDED, ENCODER_RECORDED])}
 
 
 def _load_models(p: HlsConfig, src: StageArtifact):
@@ -174,6 +176,8 @@ def run(cfg: HlsConfig, inputs: dict[str, StageArtifact] | None = None, *, out: 
         "plan_layers": _plan_rows(hw.plans),
         "rtl": rtl,
         "rtl_ga": rtl_ga, "rtl_ga_resources": recorded_resources(),  # yosys, recorded by the benchmark
+        # the whole encoder's yosys record, stale unless of this board and resolution, the released model, its frame
+        "rtl_encoder_resources": recorded_encoder_resources(resolution=p.resolutions[0], board=hw.board.name),
         "tcl_dry_run": {"commands": [c[0] for c in tcl]},
         "commit": git_commit(),
         "figures": {},

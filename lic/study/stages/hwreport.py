@@ -15,8 +15,8 @@ import pandas as pd
 from lic.study.plots import finish_layout
 from lic.study.tables import NA, details, fmt, tables_of, to_html
 
-__all__ = ["pipeline_figure", "pipeline_tables", "bitexact_table", "comparison", "appendix_tables", "section_html",
-           "show", "ENCODER_RECORDS", "encoder_records"]
+__all__ = ["pipeline_figure", "pipeline_tables", "encoder_resources_table", "bitexact_table", "comparison",
+           "appendix_tables", "section_html", "show", "ENCODER_RECORDS", "encoder_records"]
 
 #: keys of stage 04's results that are provenance, not hardware results
 SKIP = ("commit", "key", "stage", "preset", "figures", "wall_s", "source", "params", "vcd")
@@ -132,6 +132,30 @@ def pipeline_tables(r04: dict) -> list[tuple[str, pd.DataFrame]]:
         out.append((f"pipeline {t} at {res}, {fmt(p.get('clock_mhz'))} MHz: cycles, fps and {what}; layers one core, "
                     f"whole pipeline all cores{meas}", pd.DataFrame(rows)))
     return out
+
+
+def encoder_resources_table(r04: dict) -> tuple[str, pd.DataFrame] | None:
+    """The whole encoder's resources, a row a stage, the whole and the board's 80 % budget: ``model / synthesised``
+    (lic.hw.fpga_model.encoder_plan's figures next to the recorded yosys synthesis, stage 04's
+    ``rtl_encoder_resources``); the title says stale, with why, where the record is not of the current design.
+    None without the record."""
+    rows = r04.get("rtl_encoder_resources") or []
+    if not rows:
+        return None
+    out = []
+    for x in rows:
+        budget = x.get("label") == "board budget"
+        pe = f"{x['pe']} × {x['simd']}" if x.get("pe") is not None and x.get("simd") is not None else DASH
+        out.append({"stage": x["layer"], "PE × SIMD": pe,
+                    **{k: fmt(x.get(m)) if budget else _res(x.get(f"model_{m}"), x.get(m))
+                       for k, m in (("DSP", "dsp"), ("LUT", "lut"), ("BRAM36", "bram36"), ("FF", "ff"))},
+                    "LUT sites (synth.)": x.get("lut_sites")})
+    w = next((x for x in rows if x["layer"] == "whole encoder"), {})
+    stale = f", STALE: {'; '.join(w['why'])}" if w.get("why") else ""
+    fps = f", {fmt(w['fps_model'])} fps modelled" if w.get("fps_model") else ""
+    title = (f"whole encoder (g_a + h_a + h_s + index + glue) of {w.get('model')} on a {w.get('frame')} frame{fps}: "
+             f"resources model / synthesised (yosys synth_xilinx, recorded benchmark {w.get('record')}{stale})")
+    return title, pd.DataFrame(out)
 
 
 def bitexact_table(r04: dict) -> pd.DataFrame:
@@ -279,6 +303,9 @@ def section_html(r04: dict, caption: str = "", appendix_figures: dict | None = N
     with its notes, then the appendix (collapsed) with every other table and ``appendix_figures`` (name -> PNG)."""
     parts = [to_html(df, f"{title} · {caption}", max_cols=13, max_chars=130, main=True)
              for title, df in pipeline_tables(r04)]
+    enc = encoder_resources_table(r04)
+    if enc is not None:
+        parts.append(to_html(enc[1], f"{enc[0]} · {caption}", max_cols=13, max_chars=130, main=True))
     parts.append("<h4>Bit-exactness</h4>" + to_html(bitexact_table(r04), f"every bit-exactness check of stage 04 · "
                                                     f"{caption}", max_chars=10**6, main=True))  # text that wraps
     table, notes = comparison(r04)
