@@ -14,16 +14,16 @@ frames per second and resources (:class:`EncoderDesign`):
 * **resources** of the RTL the plan generates (:func:`stage_resources`): DSP48E2 and block RAM counted from the
   RTL's structure (its multipliers; its line-buffer banks and ROMs, block RAM past 64 words, mapped on the
   RAMB18E2 shapes), LUT and FF the FPS model's per-stage figures (:func:`~lic.hw.fpga_model.stage.stage_for_units`,
-  the HLS kernels' costs) times the ratio yosys / model of the recorded synthesis of g_a for that kind of stage
-  (:func:`lut_ff_calibration`; 1 without the record), the index stage and the glue (``ga_latq``, ``ga_zq``) by a
-  rule of two LUTs a bit of datapath; plus the platform shell of :class:`~lic.hw.fpga_model.core.Assumptions`.
+  the per-lane costs of :class:`~lic.hw.fpga_model.core.Assumptions`), the index stage and the glue (``ga_latq``,
+  ``ga_zq``) by a rule of two LUTs a bit of datapath; plus the platform shell. No recorded synthesis enters the
+  model (the yosys record of a plan is set against the model, not fed back into it).
 
 The first (fastest) plan whose resources fit the budget on every resource (DSP, BRAM36, LUT, FF) is the plan.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -32,11 +32,8 @@ from lic.hw.fpga_model.core import Assumptions, Layer, Resources, codec_layers
 from lic.hw.fpga_model.search import _candidates, _in_words, _stage, design_for_cycles
 from lic.hw.fpga_model.stage import bram18_for, conv_dsp
 
-__all__ = ["EncoderDesign", "encoder_plan", "encoder_design", "stage_resources", "lut_ff_calibration",
-           "CALIBRATION_RECORD"]
+__all__ = ["EncoderDesign", "encoder_plan", "encoder_design", "stage_resources"]
 
-#: the record whose yosys / model ratios scale the modelled LUT and FF (the whole g_a synthesised)
-CALIBRATION_RECORD = "rtl_ga_synth"
 #: RTL constants the resources follow (hls/rtl/ga: LB_LUT_MAX / ROM_LUT_MAX; gamma words of <= 17 bits: two
 #: DSP48E2 a gamma product; the index stage's thresholds and its input width; ga_zq's arithmetic width)
 _LUT_MAX_WORDS, _GAMMA_DSP, _INDEX_LEVELS, _SCALE_BITS, _ZQ_BITS, _Y_BITS = 64, 2, 64, 16, 40, 32
@@ -63,7 +60,6 @@ class EncoderDesign:
     resolution: tuple
     utilisation: float
     hyper_fraction: float
-    calibration: dict = field(default_factory=dict)
 
     @property
     def fits(self) -> bool:
@@ -88,29 +84,7 @@ class EncoderDesign:
                 "frame_hw": list(self.frame_hw), "resolution": list(self.resolution), "clock_mhz": self.clock_mhz,
                 "board": self.board, "utilisation": self.utilisation, "hyper_fraction": self.hyper_fraction,
                 "fits": self.fits, "resources": self.resources.as_dict(), "budget": self.budget.as_dict(),
-                "fractions": self.fractions(), "calibration": dict(self.calibration),
-                "label": "modelled (lic.hw.fpga_model.encoder_plan)"}
-
-
-def lut_ff_calibration(index=None) -> dict:
-    """``{"conv": {"lut": r, "ff": r}, "gdn": {...}, "source": text}``: yosys over the FPS model's LUT and FF,
-    summed over the synthesised stages of each kind in the record :data:`CALIBRATION_RECORD` (read through
-    :func:`lic.provenance.find_record`; ``index`` another index); ratios 1 without the record."""
-    from lic.provenance import find_record
-
-    rec = find_record(CALIBRATION_RECORD, index)
-    out = {k: {"lut": 1.0, "ff": 1.0} for k in ("conv", "gdn")}
-    if rec is None:
-        return {**out, "source": "no recorded synthesis: the FPS model's LUT and FF as they are"}
-    rows = [s for s in rec.data["whole_design_scaled"]["stages"] if s.get("source") == "yosys" and s.get("model")]
-    for kind in out:
-        ks = [s for s in rows if s["kind"] == kind]
-        for r in ("lut", "ff"):
-            m = sum(s["model"][r] for s in ks)
-            if ks and m:
-                out[kind][r] = sum(s[r] for s in ks) / m
-    src = f"yosys / model of the record {CALIBRATION_RECORD} ({rec.path.name})"
-    return {**out, "source": src + (f"; stale: {'; '.join(rec.why_stale)}" if rec.stale else "")}
+                "fractions": self.fractions(), "label": "modelled (lic.hw.fpga_model.encoder_plan)"}
 
 
 def _bram36(width: int, depth: int) -> float:
@@ -133,16 +107,15 @@ def _rtl_memories(lf, a: Assumptions, in_bits: int) -> float:
     return banks + _bram36(lf.pe * lf.simd * a.weight_bits, phases * nco * nci)
 
 
-def stage_resources(layer: Layer, lf, a: Assumptions, calib: dict, in_words: int = 1) -> Resources:
+def stage_resources(layer: Layer, lf, a: Assumptions, in_words: int = 1) -> Resources:
     """Modelled resources of one conv / GDN stage of the RTL at fold ``lf`` (see the module docstring)."""
     hls = _stage(layer, lf.pe, lf.simd, a, in_words).resources
     if layer.is_gdn:
         dsp = lf.simd + _GAMMA_DSP * lf.lanes  # one square a SIMD lane, two tiles a gamma product
     else:
         dsp = conv_dsp(layer, lf.pe, lf.simd, a)
-    c = calib["gdn" if layer.is_gdn else "conv"]
     bram = _rtl_memories(lf, a, layer.in_bits if layer.in_bits > 8 else a.act_bits)
-    return Resources(dsp=dsp, bram=int(-(-bram // 1)), lut=round(hls.lut * c["lut"]), ff=round(hls.ff * c["ff"]))
+    return Resources(dsp=dsp, bram=int(-(-bram // 1)), lut=hls.lut, ff=hls.ff)
 
 
 def _small_stages(M: int, zc: int, index_pe: int, a: Assumptions) -> dict[str, Resources]:
@@ -200,7 +173,7 @@ def _hyper_plans(layers: list[Layer], ga_plan, hyper_fraction: float, a: Assumpt
     return enc.EncoderPlan(ga_plan, plans[0], plans[1], pe, depth)
 
 
-def _context(N: int, M: int, board, resolution, clock_mhz, utilisation: float, assumptions, index):
+def _context(N: int, M: int, board, resolution, clock_mhz, utilisation: float, assumptions):
     from lic.hw.boards import load_board
 
     b = load_board(board)
@@ -211,7 +184,7 @@ def _context(N: int, M: int, board, resolution, clock_mhz, utilisation: float, a
     a = replace(assumptions or Assumptions(), clock_mhz=clock)
     layers = codec_layers(N, M, resolution, "g_a", hyper=True, a=a)
     return {"board": b, "a": a, "layers": layers, "budget": b.budget(utilisation), "utilisation": float(utilisation),
-            "resolution": tuple(int(v) for v in resolution), "calib": lut_ff_calibration(index)}
+            "resolution": tuple(int(v) for v in resolution)}
 
 
 def _evaluate(ctx: dict, ga_design, hyper_fraction: float) -> EncoderDesign:
@@ -228,7 +201,7 @@ def _evaluate(ctx: dict, ga_design, hyper_fraction: float) -> EncoderDesign:
         raise ParameterError("the encoder plan's stages are not the model's layers")
     for layer, lf in zip(layers, plan.layers):
         iw = _in_words(prev, layer)
-        r = stage_resources(layer, lf, a, ctx["calib"], iw)
+        r = stage_resources(layer, lf, a, iw)
         prev = _stage(layer, lf.pe, lf.simd, a, iw)
         rows.append(_row(lf.name, lf.kind, lf.pe, lf.simd, model["layers"][lf.name], r))
         total = total + r
@@ -243,7 +216,7 @@ def _evaluate(ctx: dict, ga_design, hyper_fraction: float) -> EncoderDesign:
                          device=b.resources, cycles=int(model["interval"]), fps=a.clock_mhz * 1e6 / model["interval"],
                          bottleneck=model["bottleneck"], clock_mhz=a.clock_mhz, board=b.name,
                          resolution=ctx["resolution"], utilisation=ctx["utilisation"],
-                         hyper_fraction=float(hyper_fraction), calibration=ctx["calib"])
+                         hyper_fraction=float(hyper_fraction))
 
 
 def _row(name, kind, pe, simd, cycles, r: Resources) -> dict:
@@ -253,8 +226,8 @@ def _row(name, kind, pe, simd, cycles, r: Resources) -> dict:
 
 def encoder_design(N: int, M: int = 192, board="zcu102", resolution: tuple[int, int] = (1280, 720),
                    ga_folds: dict[str, tuple[int, int]] | None = None, clock_mhz: float | None = None,
-                   utilisation: float = 0.8, hyper_fraction: float = 0.5, assumptions: Assumptions | None = None,
-                   index=None) -> EncoderDesign:
+                   utilisation: float = 0.8, hyper_fraction: float = 0.5,
+                   assumptions: Assumptions | None = None) -> EncoderDesign:
     """The encoder at g_a's folds ``ga_folds`` (``name -> (pe, simd)``, default: :func:`encoder_plan`'s) with the
     hyper stages and the index lanes at ``hyper_fraction`` of g_a's interval: cycles, fps, resources, budget.
 
@@ -262,17 +235,17 @@ def encoder_design(N: int, M: int = 192, board="zcu102", resolution: tuple[int, 
         ParameterError: a clock outside the board's range, or folds that do not divide.
     """
     if ga_folds is None:
-        return encoder_plan(N, M, board, resolution, clock_mhz, utilisation, hyper_fraction, assumptions, index)
+        return encoder_plan(N, M, board, resolution, clock_mhz, utilisation, hyper_fraction, assumptions)
     from lic.hw.fpga_model.search import design_from_parallelism
 
-    ctx = _context(N, M, board, resolution, clock_mhz, utilisation, assumptions, index)
+    ctx = _context(N, M, board, resolution, clock_mhz, utilisation, assumptions)
     ga = [l for l in ctx["layers"] if l.transform == "g_a"]
     return _evaluate(ctx, design_from_parallelism(ga, ga_folds, ctx["a"]), hyper_fraction)
 
 
 def encoder_plan(N: int, M: int = 192, board="zcu102", resolution: tuple[int, int] = (1280, 720),
                  clock_mhz: float | None = None, utilisation: float = 0.8, hyper_fraction: float = 0.5,
-                 assumptions: Assumptions | None = None, index=None, target_fps: float | None = None,
+                 assumptions: Assumptions | None = None, target_fps: float | None = None,
                  require_fit: bool = False) -> EncoderDesign:
     """The fastest encoder plan (g_a + h_a + h_s + index on one device) whose modelled resources fit the board at
     ``utilisation`` on every resource (module docstring: how stages are folded, cycles and resources counted).
@@ -286,7 +259,6 @@ def encoder_plan(N: int, M: int = 192, board="zcu102", resolution: tuple[int, in
         clock_mhz: default the board's planning clock; must lie in its ``clock_range_mhz``.
         utilisation: fraction of every resource the design may use.
         hyper_fraction: h_a / h_s / index stages need at most this fraction of g_a's frame interval.
-        index: another index of benchmark records (for :func:`lut_ff_calibration`).
         target_fps: the rate the closest-to-fitting plan must reach where nothing fits.
         require_fit: raise instead of returning a plan that does not fit.
 
@@ -294,7 +266,7 @@ def encoder_plan(N: int, M: int = 192, board="zcu102", resolution: tuple[int, in
         ParameterError: a clock outside the board's range; no plan fits and ``require_fit``; no plan reaches
             ``target_fps``.
     """
-    ctx = _context(N, M, board, resolution, clock_mhz, utilisation, assumptions, index)
+    ctx = _context(N, M, board, resolution, clock_mhz, utilisation, assumptions)
     a = ctx["a"]
     ga = [l for l in ctx["layers"] if l.transform == "g_a"]
     cands, seen = _candidates(tuple(ga), a), {}
