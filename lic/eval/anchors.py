@@ -20,7 +20,8 @@ from lic.eval.metrics import bd_psnr, bd_rate
 from lic.fileio import read_json
 from lic.provenance import ROOT
 
-__all__ = ["ANCHORS", "anchors", "anchor_set", "anchor_label", "anchor_curves", "source_text", "bd_vs_anchors"]
+__all__ = ["ANCHORS", "WIDTH_ANCHORS", "anchors", "anchor_set", "anchor_label", "anchor_curves", "source_text", "bd_vs_anchors",
+           "width_anchors"]
 
 #: the published Kodak points (CompressAI), with their sources
 ANCHORS = ROOT / "data" / "anchors" / "compressai_kodak.json"
@@ -94,3 +95,33 @@ def bd_vs_anchors(rd, images: int | None, path: str | Path | None = None) -> lis
                     "bd_psnr_vs_anchor_db": bd_psnr(ref.bpp, ref.psnr, ours.bpp, ours.psnr),
                     "source": source_text(name, path)})
     return out
+
+
+#: published rate penalty per student width N against its own teacher (PRIM, as issue #32 quotes it)
+WIDTH_ANCHORS = ROOT / "data" / "anchors" / "prim_widths.json"
+
+
+@functools.lru_cache(maxsize=4)
+def _load_widths(path: str) -> dict:
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"{p}: the published per-width rate penalties are missing (data/anchors/ in the repository)")
+    data = read_json(p)
+    if not data.get("source") or not data.get("widths") or not (data.get("teacher") or {}).get("N"):
+        raise DataError(f"{p}: needs widths, the teacher's N and a source")
+    return data
+
+
+def width_anchors(path: str | Path | None = None) -> dict:
+    """The published per-width rate penalties: ``{"widths": {N: BD-rate %}, "teacher_N", "set", "label",
+    "source"}`` (``label``: ``PRIM (published, Kodak; vs its teacher N=112)``, ``source`` one line naming where
+    the numbers were copied from).
+
+    Raises:
+        DataError: the file is missing or malformed.
+    """
+    d = _load_widths(str(path or WIDTH_ANCHORS))
+    s, tN = d["source"], int(d["teacher"]["N"])
+    return {"widths": {int(n): float(v) for n, v in d["widths"].items()}, "teacher_N": tN, "set": d.get("set", "Kodak"),
+            "label": f"{s['cited_as']} (published, {d.get('set', 'Kodak')}; vs its teacher N={tN})",
+            "source": f"{s['cited_as']}, as quoted in {s['quoted_in']} (data/anchors/{Path(path or WIDTH_ANCHORS).name})"}
