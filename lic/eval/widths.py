@@ -138,7 +138,7 @@ def complexity_of(N: int, M: int) -> dict:
 def _row(kind: str, role: str, N: int, names: dict[str, str], tcurve: dict, tags: list[str], entropy: str,
          man: dict, M: int, path) -> dict:
     vs = {t: variant(n, entropy, man) for t, n in names.items()}
-    r = {"kind": kind, "role": role, "N": int(N), "M": int(M), "names": sorted(names.values()),
+    r = {"kind": kind, "role": role, "N": int(N), "M": int(M), "names": sorted(names.values()), "by_lambda": dict(names),
          "variants": sorted(vs.values()), "released_lambdas": sorted(float(t) for t in names),
          **width_bd(tcurve, curve(vs, path), tags), **complexity_of(N, M)}
     if not names:
@@ -146,12 +146,12 @@ def _row(kind: str, role: str, N: int, names: dict[str, str], tcurve: dict, tags
     return r
 
 
-def headline(entropy: str = "integer", M: int = 192, widths=(), path=None, man: dict | None = None) -> dict:
+def headline(entropy: str = "integer", M: int | None = None, widths=(), path=None, man: dict | None = None) -> dict:
     """Every released width's BD-rate vs the released teacher from the Kodak records.
 
     Args:
         entropy: which variants to read (``"integer"``: the ``-int`` ones where released).
-        M: the students' and teacher's latent width.
+        M: the students' and teacher's latent width (None: the released teacher's with the most λ).
         widths: more widths to list (e.g. the published anchor's) as n/a where nothing is released.
 
     Returns:
@@ -159,6 +159,11 @@ def headline(entropy: str = "integer", M: int = 192, widths=(), path=None, man: 
         width, widest first, then the random-init KD students (:data:`ABLATION_KIND`, role ``ablation``).
     """
     man = man if man is not None else available()
+    if M is None:
+        fams = released_teachers(man)
+        if not fams:
+            return {"teacher": {"N": None, "names": [], "by_lambda": {}, "lambdas": []}, "rows": [], "entropy": entropy}
+        M = max(fams.items(), key=lambda kv: (len(kv[1]), kv[0][0]))[0][1]
     tN, tnames = teacher_family(M, man)
     tags = list(tnames)
     tv = {t: variant(n, entropy, man) for t, n in tnames.items()}
@@ -168,6 +173,6 @@ def headline(entropy: str = "integer", M: int = 192, widths=(), path=None, man: 
             for N in sorted({*dep, *(int(w) for w in widths if tN is None or int(w) < tN)}, reverse=True)]
     rows += [_row(ABLATION_KIND, "ablation", N, names, tcurve, tags, entropy, man, M, path)
              for N, names in sorted(released_students(ABLATION_KIND, M, man).items(), reverse=True)]
-    teacher = {"N": tN, "M": int(M), "names": sorted(tnames.values()), "variants": sorted(tv.values()),
+    teacher = {"N": tN, "M": int(M), "names": sorted(tnames.values()), "by_lambda": tnames, "variants": sorted(tv.values()),
                "lambdas": [float(t) for t in tags], **(complexity_of(tN, M) if tN else {})}
     return {"teacher": teacher, "rows": rows, "entropy": entropy}

@@ -56,20 +56,23 @@ import pandas as pd
 import torch
 
 from lic.codec.models import load_checkpoint
-from lic.codec.zoo import available
+from lic.codec.zoo import WEIGHTS_DIR, available
 from lic.data.evalsets import KODAK, EvalSet, extra_sets, load_eval_sets, set_label, side_by_side
 from lic.errors import ArtifactError, ParameterError
+from lic.eval.anchors import WIDTH_ANCHORS
+from lic.eval.measured import RECORD
 from lic.eval.rd import evaluate_codec, rd_point
 from lic.eval.stats import (NOISE_COLUMNS, OBJECTIVE_COLUMNS, ablation_bd, deployed_curves, noise_summary,
                             objective_summary, paired_objectives, seed_spread, sets_bd, width_summary)
 from lic.fileio import atomic_write_text
-from lic.provenance import git_commit
+from lic.provenance import ROOT, git_commit, sha256_file
 from lic.study.artifacts import StageArtifact, input_keys, prepare
 from lic.study.config import DistillConfig
 from lic.study.params import stage_presets
 from lic.study.plots import figure_ablation, figure_complexity, figure_objective, figure_rd, figure_sets, save_figure
 from lic.study.runner import check_noise_seeds
 from lic.study.stages import teacher as teacher_stage
+from lic.study.stages import widths as widths_stage
 from lic.study.stages.students import Students, baseline_widths, main_specs
 from lic.study.stages.students import spec as student_spec
 from lic.study.stages.students import ablation_kinds as _kinds
@@ -100,11 +103,14 @@ def reads(cfg: DistillConfig) -> tuple[str, ...]:
 
 
 def key_inputs(cfg: DistillConfig, inputs: dict[str, StageArtifact]) -> dict:
-    """What the key covers besides the parameters: stage 01's key, and the released students' checksums
-    when a student starts from the zoo."""
+    """What the key covers besides the parameters: stage 01's key, the released students' checksums
+    when a student starts from the zoo, and what the width headline reads (the manifest, the Kodak records
+    and the published per-width anchors: a new release is a new headline, not a cached one)."""
     keys = input_keys(inputs)
     if cfg.init in ("zoo", "auto") or cfg.ablation_init in ("zoo", "auto"):
         keys["zoo"] = _zoo_digest()
+    keys["headline"] = {str(f.relative_to(ROOT)): sha256_file(f) if f.is_file() else None
+                        for f in (WEIGHTS_DIR / "manifest.json", RECORD, WIDTH_ANCHORS)}
     return keys
 
 
@@ -263,6 +269,8 @@ def _figures(p: DistillConfig, results: dict, st: StageArtifact, extra: list) ->
     figs = results["figures"]
     figs["rd"] = save_figure(figure_rd(results, caption), st.dir, "rd_students")
     figs["complexity"] = save_figure(figure_complexity(results, caption), st.dir, "complexity_bd")
+    figs["widths"] = save_figure(widths_stage.figure(results, f"preset={p['preset']} commit={results['commit']}"),
+                                 st.dir, "widths_headline")
     if extra:
         cap_sets = caption + " | " + " ".join(set_label(s.name, len(s.images)) for s in extra)
         figs["rd_sets"] = save_figure(figure_sets(results, cap_sets), st.dir, "rd_students_sets")
@@ -306,6 +314,8 @@ def run(cfg: DistillConfig, inputs: dict[str, StageArtifact] | None = None, *, o
         for lmbda in inp.lambdas:
             run.student(student_spec(p, inp.M, kind, int(p["ablation_width"]), lmbda))
     results = _results(p, inp, run, _statistics(p, inp, run, ablation_kinds), t_start)
+    results["widths"] = widths_stage.compute(p, run, inp)  # the headline: every released width, from its records
+    results["wall_s"] = time.monotonic() - t_start
     _figures(p, results, st, run.extra)
     return st.finish(results)
 
