@@ -32,7 +32,7 @@ from torch import nn
 from lic.codec.models import CDF_BUFFERS
 from lic.errors import ParameterError
 
-__all__ = ["filter_l1", "pruned_width", "activation_stats", "prune_channels", "prune_to_width"]
+__all__ = ["filter_l1", "pruned_width", "activation_stats", "layer_keep_sets", "prune_channels", "prune_to_width"]
 
 
 def filter_l1(m: nn.Module) -> torch.Tensor:
@@ -121,6 +121,17 @@ def _compensate(state: dict, seq: nn.Sequential, part: str, i: int, keep: torch.
     else:
         shift = torch.einsum("oikl,i->o", nxt.weight.detach()[:, rem].float(), mu)
     state[f"{part}.{j}.bias"] = state[f"{part}.{j}.bias"] + shift.to(state[f"{part}.{j}.bias"].dtype)
+
+
+def layer_keep_sets(model: nn.Module, ratio: float, calib: torch.Tensor | None = None,
+                    parts=("g_a", "g_s")) -> dict[str, torch.Tensor]:
+    """``{"g_a.0": kept channels, ...}``: what :func:`prune_channels` keeps of each N-wide layer of ``parts`` (the
+    same choice: L1, or data-driven with ``calib``), e.g. to prune one layer alone and measure what it costs."""
+    N = int(model.N)
+    n_keep = pruned_width(N, ratio)
+    stats = activation_stats(model, calib) if calib is not None else None
+    return {f"{part}.{i}": keep for part in parts
+            for i, keep in _keep_sets(getattr(model, part), N, n_keep, stats[part] if stats else None).items()}
 
 
 def _slice_entropy_bottleneck(state: dict, prefix: str, keep: torch.Tensor) -> None:

@@ -10,9 +10,11 @@ student one would deploy) or the stage-01 teacher (``source="teacher"``), one fl
 ``hybrid``             8-bit convs/deconvs + 32-bit fixed-point GDN (Q16.16): the accelerator; its float
                        model first equalized through the GDNs (:mod:`lic.quant.equalize`), activation PoT
                        scales by MSE (:data:`lic.quant.hybrid.SCHEMES`)
-``hybrid_simplified``  ``hybrid`` after swapping the GDN formula for the simplified one (GDN1)
+``hybrid_simplified``  ``hybrid`` after swapping the GDN formula for the simplified one (GDN1), its ``β``,
+                       ``γ`` fitted to the standard GDN's denominators (:mod:`lic.quant.gdnfit`)
 ``fixed_gdn``          float convs + 32-bit fixed-point GDN (isolates the GDN's cost)
-``pruned``             ``prune_ratio`` of N removed (L1), fine-tuned, then ``hybrid``
+``pruned``             ``prune_ratio`` of N removed (L1), fine-tuned, then ``hybrid``; a new width, so
+                       its integer prior is calibrated again where the input model had one
 =====================  =====================================================================
 
 each quantized one PTQ-calibrated on training crops, then QAT fine-tuned for ``qat_steps`` (RD loss,
@@ -38,7 +40,7 @@ Artifacts in ``artifacts/03_gdn_quant/<key>/`` (key includes the input stage's k
   load with ``lic.hw.fixedpoint.IntTransform.load``;
 * ``hybrid_l<λ>_g_a.onnx`` — QCDQ ONNX of the hybrid ``g_a``, checked with onnxruntime;
 * ``<row>_l<λ>_s<seed>.pt`` — the same for a noise seed;
-* ``rd_quant.csv``, ``noise.csv``, ``rd_quant.png/.svg``, ``gdn_ranges.png/.svg``, ``results.json``;
+* ``rd_quant.csv``, ``noise.csv``, ``rd_quant``, ``gdn_ranges``, ``collapse`` (PNG + SVG), ``results.json``;
 * ``rd_quant_sets.csv``: the main seed's rows coded on every set of ``eval_sets`` beside Kodak
   (:mod:`lic.data.evalsets`); :func:`sets_table` sets each row's BD-rate vs float per set side by side.
 """
@@ -54,7 +56,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lic.codec.gdn import FixedPointGDN, gdn_modules, replace_gdn
+from lic.codec.gdn import FixedPointGDN, gdn_modules
+from lic.codec.intprior import set_entropy
 from lic.data.evalsets import KODAK, extra_sets, load_eval_sets, set_label, side_by_side
 from lic.data.images import CropSampler, pad_to_multiple
 from lic.errors import ArtifactError, ParameterError
@@ -62,13 +65,16 @@ from lic.eval.metrics import bd_rate
 from lic.eval.rd import evaluate_codec, rd_point
 from lic.fileio import atomic_write_text
 from lic.provenance import git_commit
-from lic.quant.hybrid import (EXPORT_CALIB_BATCH, ONNX_INPUT_BATCH, SCHEMES, check_onnx, export_int_params, export_onnx,
+from lic.quant.gdnfit import to_simplified
+from lic.quant.hybrid import (CALIB_BATCH, EXPORT_CALIB_BATCH, ONNX_INPUT_BATCH, SCHEMES, check_onnx, export_int_params, export_onnx,
                               load_quantized, model_size_bytes, quantize_calibrated, saturation_counts, save_quantized)
 from lic.study.params import stage_presets
 from lic.study.plots import finish_layout, published_anchors, rd_figure, save_figure
 from lic.study.artifacts import StageArtifact, input_keys, load_model as load_input, prepare
 from lic.study.config import QuantConfig
 from lic.study.runner import check_noise_seeds
+from lic.study.stages import quantdiag
+from lic.study.stages.teacher import calibration_crops
 from lic.train.loop import default_device, seed_everything, train, train_config
 from lic.train.prune import prune_channels
 from lic.train.specs import lambda_tag
@@ -90,6 +96,11 @@ ROWS = {
 }
 
 
+#: how the rows that used to collapse are built now (part of the key: models built the old way are not reused)
+ROW_BUILDS = {"hybrid_simplified": "simplified GDN fitted to the standard one (lic.quant.gdnfit)",
+              "pruned": "integer prior recalibrated at the pruned width (lic.codec.intprior.set_entropy)"}
+
+
 def reads(cfg: QuantConfig) -> tuple[str, ...]:
     """The stage 03 reads: 02 (``source="student"``) or 01 (``"teacher"``).
 
@@ -108,7 +119,8 @@ def reads(cfg: QuantConfig) -> tuple[str, ...]:
 def key_inputs(cfg: QuantConfig, inputs: dict[str, StageArtifact]) -> dict:
     """What the key covers besides the parameters: the input stage's key and the quantization
     schemes' definitions (a changed scheme is a different result, not a cached one)."""
-    return {**input_keys(inputs), "schemes": {k: v.bits() for k, v in SCHEMES.items() if v is not None}}
+    return {**input_keys(inputs), "schemes": {k: v.bits() for k, v in SCHEMES.items() if v is not None},
+            "rows": ROW_BUILDS}
 
 
 def _load_source(p: QuantConfig, src: StageArtifact, lmbda: float) -> torch.nn.Module:
@@ -133,13 +145,16 @@ def _build(row: str, base, p: QuantConfig, lmbda: float, sampler: CropSampler, s
     if row == "float":  # control: the same fine-tuning budget, no quantization
         return fit(copy.deepcopy(base), p["qat_steps"], "finetune_float").eval()
     src, scheme, steps = base, row, p["qat_steps"]
-    if row == "hybrid_simplified":
-        src, scheme, steps = replace_gdn(copy.deepcopy(base), "simplified"), "hybrid", p["simplified_steps"]
+    if row == "hybrid_simplified":  # fitted to the standard GDN, not only swapped (that broke the model)
+        calib = [sampler.batch(CALIB_BATCH + k, p["calib_batch_size"]) for k in range(p["calib_batches"])]
+        src, scheme, steps = to_simplified(base, calib), "hybrid", p["simplified_steps"]
     elif row == "pruned":
         src = fit(prune_channels(base, p["prune_ratio"]), p["prune_steps"], "finetune_pruned")
         scheme = "hybrid"
     q = quantize_calibrated(src, scheme, sampler, p["calib_batches"], p["calib_batch_size"])
     q = fit(q, steps, f"qat_{row}")
+    if row == "pruned" and getattr(base, "int_prior", None) is not None:  # a new width: its own integer prior
+        set_entropy(q, "integer", lambda: calibration_crops(p["train_dir"], p["crop"]), rebuild=True)
     for _, m in gdn_modules(q):
         if isinstance(m, FixedPointGDN):
             m.reset_saturations()
@@ -198,6 +213,7 @@ class _Collected:
     onnx: dict = field(default_factory=dict)
     ranges: list = field(default_factory=list)
     hist: dict = field(default_factory=dict)
+    collapse: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -268,6 +284,7 @@ def _collect(job: _Job, src: StageArtifact) -> _Collected:
             c.ranges = _range_stats(acts, c.built["int8"], c.built["hybrid"])
             c.hist = {k: np.histogram(np.log2(np.maximum(v, 2.0**-24)), bins=np.arange(-24, 17))[0].tolist()
                       for k, v in acts.items()}
+            c.collapse = {**quantdiag.diagnose(base, c.built, p, job.sampler, job.sets[0].images), "lmbda": lmbda}
     return c
 
 
@@ -351,6 +368,7 @@ def run(cfg: QuantConfig, inputs: dict[str, StageArtifact] | None = None, *, out
         "onnx": c.onnx,
         "gdn_ranges": c.ranges,
         "gdn_hist_log2": {"bins": list(range(-24, 17)), "counts": c.hist},
+        "collapse": c.collapse,
         "source": {"stage": src, "key": st_in.key, "kind": p.source,
                    **({"student_kind": p.student_kind, "N": p.width} if src == "02" else {})},
         "kodak_images": len(sets[0].images),
@@ -363,6 +381,7 @@ def run(cfg: QuantConfig, inputs: dict[str, StageArtifact] | None = None, *, out
            f"Kodak-{len(sets[0].images)} commit={results['commit']}")
     results["figures"]["rd"] = save_figure(figure(results, caption=cap), st.dir, "rd_quant")
     results["figures"]["gdn_ranges"] = save_figure(gdn_range_figure(results, caption=cap), st.dir, "gdn_ranges")
+    results["figures"]["collapse"] = save_figure(quantdiag.figure(results, caption=cap), st.dir, "collapse")
     return st.finish(results)
 
 

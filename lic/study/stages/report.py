@@ -41,7 +41,8 @@ from lic.study.stages.quant import seed_spread
 
 __all__ = ["PRESETS", "reads", "key_inputs", "run", "load_all", "headline_table", "summary_paragraph", "summary_bullets",
            "summary_markdown", "rd_curves", "rd_title", "rd_by_width", "stored_rd_by_width", "deployable",
-           "complexity_figure", "frontier_target", "width_tables", "frontier_figure", "hardware_tables", "show_hardware",
+           "complexity_figure", "frontier_target", "trained_widths", "for_board_table", "width_tables", "frontier_figure",
+           "hardware_tables", "show_hardware",
            "caption", "kodak", "show_figure", "seed_spread", "eval_set_tables"]
 
 PRESETS = stage_presets("05")  # preset -> parameters, from :data:`lic.study.params.STAGE_PARAMS`
@@ -56,9 +57,13 @@ def reads(cfg: ReportConfig) -> tuple[str, ...]:
 def key_inputs(cfg: ReportConfig, inputs: dict[str, StageArtifact]) -> dict:
     """What the key covers besides the parameters: the keys of stages 01-04 and the benchmark records the
     report cites (:func:`lic.provenance.records_key`)."""
+    from lic.hw.design import STUDENT_WIDTHS
+    from lic.hw.design.boardwidth import record_name, table_boards
+
+    rtl = [record_name(n, b) for n in STUDENT_WIDTHS for b, _ in table_boards()]  # width for board, where measured
     return {**input_keys(inputs),
             "records": records_key([KD_VS_RD_RECORD, SEED_CONTROLS_RECORD, INT_ENTROPY_RECORD, PORTABLE_RECORD,
-                                    *ENCODER_RECORDS])}
+                                    *ENCODER_RECORDS, *rtl])}
 
 
 def kodak_digest() -> str:
@@ -144,13 +149,32 @@ def frontier_target(p: dict, board: str):
     return Target(board, tuple(p["resolution"]), p["fps"], utilisation=p["utilisation"])
 
 
+def trained_widths(r02: dict) -> list[int]:
+    """The widths a deployable student was trained at: released (stage 02's width headline, any λ) or measured
+    in stage 02 (:func:`deployable`)."""
+    rel = {int(x["N"]) for x in (r02.get("widths") or {}).get("rows", []) if x["role"] == "deployable" and x["names"]}
+    return sorted(rel | set(deployable(r02)))
+
+
+def for_board_table(r: dict, p: dict) -> pd.DataFrame:
+    """ZCU102, ZCU104, KV260 and the smallest board the model knows: the widest trained width meeting the frame
+    rate at the report's resolution (:func:`lic.hw.design.boardwidth.width_for_boards`), modelled or measured."""
+    from lic.hw.design.boardwidth import width_for_boards
+
+    ws = trained_widths(r["r02"])
+    if not ws:
+        return pd.DataFrame()
+    return pd.DataFrame(width_for_boards(ws, resolution=p["resolution"], fps=p["fps"], utilisation=p["utilisation"]))
+
+
 def width_tables(r: dict, p: dict) -> dict[str, pd.DataFrame]:
     """Width for board from measured students only, and the other candidate widths apart.
 
     Returns:
         ``{"chosen": one row per board (widest measured width that meets the target), "measured":
         every measured width on every board, "interpolated": the paper's other widths, whose BD-rate
-        is interpolated in N between measured ones (never measured here)}``.
+        is interpolated in N between measured ones (never measured here), "for_board": the widest trained
+        width per board, modelled or measured (:func:`for_board_table`)}``.
     """
     from lic.hw.design import STUDENT_WIDTHS, choose_width, frontier
 
@@ -177,7 +201,8 @@ def width_tables(r: dict, p: dict) -> dict[str, pd.DataFrame]:
             interp += [{"board": b, "N": x.N, "fps_max": x.fps_max, "meets_fps": x.meets_fps,
                         "bd_rate_interpolated_not_measured": x.bd_rate if x.interpolated else None}
                        for x in t.itertuples()]
-    return {"chosen": pd.DataFrame(chosen), "measured": pd.DataFrame(measured), "interpolated": pd.DataFrame(interp)}
+    return {"chosen": pd.DataFrame(chosen), "measured": pd.DataFrame(measured), "interpolated": pd.DataFrame(interp),
+            "for_board": for_board_table(r, p)}
 
 
 def frontier_figure(r: dict, p: dict):
@@ -350,6 +375,7 @@ def run(cfg: ReportConfig, inputs: dict[str, StageArtifact] | None = None, *, ou
     out = {**meta, "headline": headline_table(r).to_dict("records"), "summary": summary_markdown(r, chosen),
            "summary_bullets": summary_bullets(r, chosen), "bd_vs_anchors": anchors_table(r["r01"], r["stages"]["01"]["kodak_images"]).to_dict("records"),
            "chosen_width": chosen, "rd_by_width": rd_by_width(r["r02"]),
+           "width_for_board": for_board_table(r, p).to_dict("records"),
            "rd_by_width_kind": {n: k for n, (k, _) in dep.items()}, "figures": figs, "wall_s": time.monotonic() - t0}
     return st.finish(out)
 
