@@ -100,8 +100,9 @@ def measure(args) -> dict:
     }
 
 
-def register(path: Path, out: dict, argv: list[str]) -> dict:
-    """Index the record (this script, the student's weights) and list it in the results README."""
+def register(path: Path, out: dict, argv: list[str], index=None, readme: Path = README) -> dict:
+    """Index the record (this script, the student's weights) in ``index`` (default ``benchmarks/records.json``) and
+    list it in the results README (``readme``) where it is not yet."""
     from lic.codec import zoo
     from lic.hw.design.boardwidth import record_name
     from lic.provenance import index_record
@@ -112,13 +113,13 @@ def register(path: Path, out: dict, argv: list[str]) -> dict:
                      {"benchmarks/rtl_ga_width.py": None, f"weights/{entry['file']}": entry["sha256"]},
                      f"the N={out['N']} student's integer g_a in RTL (Verilator) on {out['board']}'s folding plan, "
                      f"a true {out['width']}x{out['height']} frame: fps, latent mismatches",
-                     params={k: out[k] for k in ("board", "N", "width", "height", "clock_mhz", "student")})
-    text = README.read_text()
+                     params={k: out[k] for k in ("board", "N", "width", "height", "clock_mhz", "student")}, index=index)
+    text = Path(readme).read_text()
     if f"`{path.name}`" not in text:
         row = (f"| `{path.name}` | g_a of the N={out['N']} student in RTL under Verilator on the {out['board']} plan, a "
                f"true {out['width']}x{out['height']} frame: fps, mismatches, model digest | `rtl_ga_width.py` | "
                f"**indexed** `{name}` (read by `lic.hw.design.boardwidth`) |\n")
-        README.write_text(text.rstrip("\n") + "\n" + row)
+        Path(readme).write_text(text.rstrip("\n") + "\n" + row)
     return e
 
 

@@ -22,7 +22,7 @@ from lic.data.images import pad_to_multiple
 from lic.quant.hybrid import CALIB_BATCH
 from lic.train.prune import layer_keep_sets, prune_channels
 
-__all__ = ["crops", "forward_point", "diagnose", "figure"]
+__all__ = ["crops", "forward_point", "diagnose", "explain", "figure"]
 
 
 def crops(images, n: int = 2, side: int = 256) -> torch.Tensor:
@@ -99,7 +99,7 @@ def diagnose(base, built: dict, p, sampler, images) -> dict:
     return {"rows": out, "crops": f"{len(x)} Kodak centre crops of {x.shape[-1]}x{x.shape[-2]}", "N": int(base.N)}
 
 
-def _explain(d: dict) -> str:
+def explain(d: dict) -> str:
     """The sentence under the figure, from the numbers."""
     def get(step: str, key: str):
         return next((x for x in d["rows"] if x["step"] == step and key in x["what"]), None)
@@ -146,7 +146,7 @@ def figure(results: dict, caption: str = ""):
         ax.set_xlim(0, max(r["psnr"] for r in rows) * 1.35)
     ax.set_xlabel("PSNR [dB] of x̂ (forward pass: rounded latents, bpp from the likelihoods)", fontsize=8)
     ax.set_title(f"Why two rows collapsed, step by step: {d.get('crops', 'crops')}, λ={d.get('lmbda')}", fontsize=9)
-    lines = textwrap.wrap(_explain(d), 130) + ([caption] if caption else [])
+    lines = textwrap.wrap(explain(d), 130) + ([caption] if caption else [])
     fig.text(0.01, 0.005, "\n".join(lines), fontsize=7, color="0.25", va="bottom")
     fig.tight_layout(rect=(0, 0.02 + 0.035 * len(lines), 1, 1))
     return fig

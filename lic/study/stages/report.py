@@ -330,6 +330,10 @@ def _figures(r: dict, p: dict, folder) -> tuple[dict, dict]:
         figs["objective_kd"] = figure_objective(r["r02"], caption=caption(r, "02"))
     figs["rd_quant"] = quant_figure(r["r03"], caption=caption(r, "03"))
     figs["gdn_ranges"] = gdn_range_figure(r["r03"], caption=caption(r, "03"))
+    if r["r03"].get("collapse"):  # why two rows of the ablation collapsed, step by step
+        from lic.study.stages.quantdiag import figure as collapse_figure
+
+        figs["collapse"] = collapse_figure(r["r03"], caption=caption(r, "03"))
     figs["fps"] = fps_figure(r["r04"], caption=caption(r, "04"))
     figs["pipeline"] = pipeline_figure(r["r04"], caption=caption(r, "04"))
     figs["frontier_boards"], chosen = frontier_figure(r, p)
