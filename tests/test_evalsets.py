@@ -103,7 +103,7 @@ def test_smoke_stages_01_to_03_on_an_extra_set(odd_set, tmp_path, monkeypatch):
     import shutil
 
     from lic.study.runner import plan, run_study
-    from lic.study.stages import distill, quant, report, teacher
+    from lic.study.stages import distill, quant, report, teacher, widths
 
     monkeypatch.setenv("LIC_ARTIFACTS", str(tmp_path / "art"))
     odd = tmp_path / "odd"
@@ -136,6 +136,10 @@ def test_smoke_stages_01_to_03_on_an_extra_set(odd_set, tmp_path, monkeypatch):
     summary = distill.summary_table(r02)["bd_rate_kd_vs_teacher"]
     assert all(_same(kodak_kd[n], summary[n]) for n in summary.index)  # the Kodak column is the summary's
     assert "rd_sets" in r02["figures"]
+    w = r02["widths"]  # the released widths coded on the set against the released teacher (issue #32)
+    if any(x["role"] == "deployable" and len(x["names"]) >= 2 for x in w["rows"]):
+        assert {x["set"] for x in w["sets"]} == {"odd"} and {x["set_label"] for x in w["sets"]} == {"odd (3 images)"}
+        assert "BD-rate vs teacher · odd (3 images)" in widths.sets_table(r02).columns
 
     s3 = quant.sets_table(r03)
     assert len(s3) == len(quant.ROWS) and s3.iloc[0]["bd_rate_psnr_vs_float · odd"] == 0.0

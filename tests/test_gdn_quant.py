@@ -221,6 +221,8 @@ def test_stage_03_smoke_on_teacher(kodak_dir):
     assert isinstance(q.g_a[1], FixedPointGDN)
     d = pl["03"].dir
     assert (d / r["int_params"]["0.0067"]["g_a"]).exists() and (d / "gdn_ranges.svg").exists()
+    steps = {x["step"] for x in r["collapse"]["rows"]}  # why two rows collapsed, on the same crops
+    assert steps == {"float", "simplified", "pruned"} and (d / "collapse.svg").exists()
 
 
 def test_noise_table_spread_is_nan_when_a_seed_has_no_overlap():
