@@ -62,7 +62,7 @@ def test_the_report_takes_the_released_and_measured_widths():
     from lic.study.stages import report
 
     r02 = {"summary": [{"N": 64, "bd_rate_kd_pruned_vs_teacher": 3.0}],
-           "widths": {"rows": [{"N": 32, "role": "deployable", "names": ["a"]},
+           "width_headline": {"rows": [{"N": 32, "role": "deployable", "names": ["a"]},
                                {"N": 96, "role": "deployable", "names": []},
                                {"N": 16, "role": "ablation", "names": ["b"]}]}}
     assert report.trained_widths(r02) == [32, 64]

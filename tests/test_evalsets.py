@@ -136,7 +136,7 @@ def test_smoke_stages_01_to_03_on_an_extra_set(odd_set, tmp_path, monkeypatch):
     summary = distill.summary_table(r02)["bd_rate_kd_vs_teacher"]
     assert all(_same(kodak_kd[n], summary[n]) for n in summary.index)  # the Kodak column is the summary's
     assert "rd_sets" in r02["figures"]
-    w = r02["widths"]  # the released widths coded on the set against the released teacher (issue #32)
+    w = r02["width_headline"]  # the released widths coded on the set against the released teacher (issue #32)
     if any(x["role"] == "deployable" and len(x["names"]) >= 2 for x in w["rows"]):
         assert {x["set"] for x in w["sets"]} == {"odd"} and {x["set_label"] for x in w["sets"]} == {"odd (3 images)"}
         assert "BD-rate vs teacher · odd (3 images)" in widths.sets_table(r02).columns

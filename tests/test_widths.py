@@ -110,7 +110,7 @@ def test_the_headline_table_and_figure_label_every_number(monkeypatch):
     man = _fake(monkeypatch, students)
     monkeypatch.setattr(sw, "headline", lambda entropy, widths: ew.headline(entropy, widths=widths, man=man))
     monkeypatch.setattr(sw, "released_budget", lambda names: f"released: {len(names)} models")
-    res = {"widths": sw.compute({"entropy": "integer"}, NS(extra=[]), None)}
+    res = {"width_headline": sw.compute({"entropy": "integer"}, NS(extra=[]), None)}
     t = sw.headline_table(res)
     anchor = width_anchors()["label"]
     assert list(t.student) == ["N=96, KD from the pruned teacher (deployable)", "N=64, KD from the pruned teacher "
@@ -145,6 +145,22 @@ def test_the_released_widths_on_another_set_are_coded_against_the_released_teach
     rows = sw._sets({"entropy": "integer"}, run, inp, h)
     n64 = next(r for r in rows if r["N"] == 64)
     assert n64["set"] == "small" and n64["set_label"] == "small (2 images)" and len(n64["rd"]) == len(n64["lambdas"])
-    res = {"widths": {**h, "sets": rows, "rows": [{**r, "set": "Kodak-24"} for r in h["rows"]]}}
+    res = {"width_headline": {**h, "sets": rows, "rows": [{**r, "set": "Kodak-24"} for r in h["rows"]]}}
     table = sw.sets_table(res)
     assert list(table.columns[:1]) == ["N"] and "BD-rate vs teacher · small (2 images)" in table.columns
+
+
+def test_the_report_headline_quotes_every_width_with_its_images_and_budget(monkeypatch):
+    from lic.study.stages import claims
+
+    students = {f"student-kd-pruned-n64-m192-l{t}": 0.2 for t in TAGS}
+    man = _fake(monkeypatch, students)
+    monkeypatch.setattr(sw, "headline", lambda entropy, widths: ew.headline(entropy, widths=widths, man=man))
+    monkeypatch.setattr(sw, "released_budget", lambda names: f"released: {len(names)} models")
+    rows = claims._width_rows({"width_headline": sw.compute({"entropy": "integer"}, NS(extra=[]), None)})
+    n64 = next(r for r in rows if r[0].startswith("student N=64"))
+    assert n64[0] == ("student N=64, KD from the pruned teacher (released): BD-rate vs teacher on 4 λ (0.0018, 0.0035, "
+                      "0.0067, 0.025) at 0.5× its GFLOPs, Kodak-3 recorded at release (released: 4 models)")
+    assert n64[1].endswith(" %") and "released teacher N=128, the same images" in n64[2] and "PRIM" in n64[2]
+    n96 = next(r for r in rows if r[0].startswith("student N=96"))
+    assert n96[0].endswith("not released yet") and n96[1].startswith("n/a (not released yet")

@@ -87,7 +87,28 @@ def _kd_rows(r: dict) -> list[tuple[str, str, str]]:
         kd.append((f"student N={d['N']}, {KIND_LABEL[d['kind']]}: BD-rate vs teacher on {d['points']} λ ({lams}) at "
                    f"{d['gflops_vs_teacher']:.3g}× its GFLOPs, {k02} ({student_budget(r, d['kind'], d['N'])})",
                    _bd(d["bd_rate_vs_teacher"]), f"teacher N={tN} (float), the same {k02}"))
-    return kd + _seed_rows(r)
+    return kd + _width_rows(r02) + _seed_rows(r)
+
+
+def _width_rows(r02: dict) -> list[tuple[str, str, str]]:
+    """Stage 02's width headline (:mod:`lic.study.stages.widths`): every released deployable width and the random-init
+    ablation, BD-rate vs the released teacher on the Kodak rows recorded at release, the published penalty beside."""
+    w = r02.get("width_headline") or {}
+    t, a = w.get("teacher") or {}, w.get("anchor") or {}
+    out = []
+    for x in w.get("rows", []):
+        g = x.get("gflops_vs_teacher")
+        at = f" at {g:.3g}× its GFLOPs" if _ok(g) else ""
+        who = f"student N={x['N']}, {KIND_LABEL[x['kind']]}"
+        if not x["names"]:
+            q = f"{who}: BD-rate vs teacher{at}, not released yet"
+        else:
+            q = f"{who} (released): BD-rate vs teacher on {x['on']}{at}, {x['set']} recorded at release ({x['budget']})"
+        anchor = f"released teacher N={t.get('N')}, the same images"
+        if x.get("anchor_bd_rate") is not None:
+            anchor += f"; {a.get('label', 'published')}: {x['anchor_bd_rate']:+.1f} % at N={x['N']}"
+        out.append((q, _bd(x["bd_rate"]) if _ok(x["bd_rate"]) else f"n/a ({x['na']})", anchor))
+    return out
 
 
 def _quant_rows(r: dict) -> list[tuple[str, str, str]]:

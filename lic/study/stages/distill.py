@@ -314,7 +314,7 @@ def run(cfg: DistillConfig, inputs: dict[str, StageArtifact] | None = None, *, o
         for lmbda in inp.lambdas:
             run.student(student_spec(p, inp.M, kind, int(p["ablation_width"]), lmbda))
     results = _results(p, inp, run, _statistics(p, inp, run, ablation_kinds), t_start)
-    results["widths"] = widths_stage.compute(p, run, inp)  # the headline: every released width, from its records
+    results["width_headline"] = widths_stage.compute(p, run, inp)  # the headline: every released width, from its records
     results["wall_s"] = time.monotonic() - t_start
     _figures(p, results, st, run.extra)
     return st.finish(results)

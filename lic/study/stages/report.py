@@ -152,7 +152,7 @@ def frontier_target(p: dict, board: str):
 def trained_widths(r02: dict) -> list[int]:
     """The widths a deployable student was trained at: released (stage 02's width headline, any λ) or measured
     in stage 02 (:func:`deployable`)."""
-    rel = {int(x["N"]) for x in (r02.get("widths") or {}).get("rows", []) if x["role"] == "deployable" and x["names"]}
+    rel = {int(x["N"]) for x in (r02.get("width_headline") or {}).get("rows", []) if x["role"] == "deployable" and x["names"]}
     return sorted(rel | set(deployable(r02)))
 
 

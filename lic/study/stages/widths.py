@@ -39,7 +39,7 @@ def _on(r: dict) -> str:
 
 
 def compute(p, run, inp) -> dict:
-    """``results["widths"]``: the headline rows from the records, with labels, the anchor per width and, for every
+    """``results["width_headline"]``: the headline rows from the records, with labels, the anchor per width and, for every
     evaluation set beside Kodak, the per-width BD-rates coded in this run.
 
     Args:
@@ -116,7 +116,7 @@ def _bd(v, na: str | None) -> str:
 def headline_table(results: dict) -> pd.DataFrame:
     """One row per width: the deployable students (widest first), then the random-init ablation rows; the teacher's
     row last. BD-rates as text (``n/a (why)``), each with the λ and the images it stands on and the training budget."""
-    w = results.get("widths") or {}
+    w = results.get("width_headline") or {}
     anchor = (w.get("anchor") or {}).get("label", "published")
     rows = [{"student": r["student"], "BD-rate vs teacher (PSNR)": _bd(r["bd_rate"], r["na"]), "on": r["on"],
              "images": f"{r['set']} (recorded at release)" if r["images"] else "n/a",
@@ -136,7 +136,7 @@ def headline_table(results: dict) -> pd.DataFrame:
 def sets_table(results: dict) -> pd.DataFrame:
     """BD-rate vs the released teacher per deployable width, one column per evaluation set (Kodak from the
     records first, then every set coded in this run); empty without sets beside Kodak."""
-    w = results.get("widths") or {}
+    w = results.get("width_headline") or {}
     if not w.get("sets"):
         return pd.DataFrame()
     kodak = {r["N"]: r for r in w["rows"] if r["role"] == "deployable" and len(r["names"]) >= 2}
@@ -151,7 +151,7 @@ def figure(results: dict, caption: str = ""):
     per-width penalties drawn at our GFLOPs of the same N; widths without a BD-rate listed with the reason."""
     import matplotlib.pyplot as plt
 
-    w = results.get("widths") or {}
+    w = results.get("width_headline") or {}
     t, a = w.get("teacher") or {}, w.get("anchor") or {}
     fig, ax = plt.subplots(figsize=(7.6, 4.6))
     dep = [r for r in w.get("rows", []) if r["role"] == "deployable"]
