@@ -145,9 +145,10 @@ def test_the_released_widths_on_another_set_are_coded_against_the_released_teach
     rows = sw._sets({"entropy": "integer"}, run, inp, h)
     n64 = next(r for r in rows if r["N"] == 64)
     assert n64["set"] == "small" and n64["set_label"] == "small (2 images)" and len(n64["rd"]) == len(n64["lambdas"])
-    res = {"width_headline": {**h, "sets": rows, "rows": [{**r, "set": "Kodak-24"} for r in h["rows"]]}}
+    res = {"width_headline": {**h, "sets": rows, "rows": [{**r, "set": "Kodak-24", "budget": "b"} for r in h["rows"]]}}
     table = sw.sets_table(res)
     assert list(table.columns[:1]) == ["N"] and "BD-rate vs teacher · small (2 images)" in table.columns
+    assert set(table["training budget"]) == {"b"}
 
 
 def test_the_report_headline_quotes_every_width_with_its_images_and_budget(monkeypatch):

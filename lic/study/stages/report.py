@@ -326,6 +326,10 @@ def _figures(r: dict, p: dict, folder) -> tuple[dict, dict]:
 
     figs = {"rd_all": rd_figure(rd_curves(r), title=rd_title(r), caption=caption(r, "03"), anchors=published_anchors()),
             "complexity_students": complexity_figure(r["r02"], caption(r, "02"))}
+    if r["r02"].get("width_headline"):  # every released width from its Kodak records, the published penalties beside
+        from lic.study.stages.widths import figure as widths_figure
+
+        figs["widths_headline"] = widths_figure(r["r02"], caption=caption(r, "02"))
     if not objective_table(r["r02"]).dropna().empty:
         figs["objective_kd"] = figure_objective(r["r02"], caption=caption(r, "02"))
     figs["rd_quant"] = quant_figure(r["r03"], caption=caption(r, "03"))

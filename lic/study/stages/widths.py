@@ -143,6 +143,8 @@ def sets_table(results: dict) -> pd.DataFrame:
     out = {N: {"N": N, f"BD-rate vs teacher · {r['set']} (recorded)": r["bd_rate"]} for N, r in kodak.items()}
     for s in w["sets"]:
         out.setdefault(s["N"], {"N": s["N"]})[f"BD-rate vs teacher · {s['set_label']}"] = s["bd_rate"]
+    for N, row in out.items():
+        row["training budget"] = kodak[N]["budget"] if N in kodak else ""
     return pd.DataFrame(sorted(out.values(), key=lambda x: -x["N"]))
 
 
