@@ -38,7 +38,11 @@ unchanged by it.
 Artifacts in ``artifacts/02_distillation/<key>/``: ``student_<kind>_n<N>_l<λ>.pt`` (checkpoints, kind
 ``kd``/``scratch``/``abl-…``), ``train_*.pt`` (resumable training state), ``per_image.csv``, ``rd.csv``,
 ``summary.csv``, ``ablation.csv``, ``noise.csv``, ``objective.csv``, ``rd_students``, ``rd_ablation``,
-``complexity_bd``, ``objective_kd`` (PNG + SVG), ``results.json``.
+``complexity_bd``, ``objective_kd``, ``widths_headline`` (PNG + SVG), ``results.json``.
+
+The headline (:mod:`lic.study.stages.widths`, ``results["width_headline"]``): every released width's BD-rate vs the
+released teacher from the Kodak records, params, GFLOPs and the published per-width penalties; on every set of
+``eval_sets`` the same released models coded in the run.
 
 :func:`run` is an ordered plan: load or fit (:func:`lic.train.kd.fit`) and evaluate every student
 (:class:`lic.train.specs.StudentSpec`); the tables and statistics (:mod:`lic.eval.stats`); the figures
