@@ -73,7 +73,8 @@ def test_the_diagnosis_takes_each_step_apart_and_says_why(trained_like, sampler)
     d = {**quantdiag.diagnose(trained_like, {"float": trained_like}, p, sampler, ims), "lmbda": 0.0067}
     whats = [r["what"] for r in d["rows"]]
     assert whats[0] == "the input float model" and any(w.startswith("GDN formula swapped") for w in whats)
-    assert any("fitted to the standard one" in w for w in whats) and any("no fine-tuning" in w for w in whats)
+    assert any("fitted to the standard one" in w for w in whats) and any("by L1, no fine-tuning" in w for w in whats)
+    assert any(w.startswith("50% pruned data-driven + compensated") for w in whats)
     assert sum(w.startswith("only g_") for w in whats) == 6  # every N-wide layer of g_a and g_s pruned alone
     assert d["crops"] == "2 Kodak centre crops of 64x64" and all(r["psnr"] > 0 and r["bpp"] > 0 for r in d["rows"])
     text = quantdiag.explain(d)

@@ -13,7 +13,7 @@ student one would deploy) or the stage-01 teacher (``source="teacher"``), one fl
 ``hybrid_simplified``  ``hybrid`` after swapping the GDN formula for the simplified one (GDN1), its ``β``,
                        ``γ`` fitted to the standard GDN's denominators (:mod:`lic.quant.gdnfit`)
 ``fixed_gdn``          float convs + 32-bit fixed-point GDN (isolates the GDN's cost)
-``pruned``             ``prune_ratio`` of N removed (L1), fine-tuned, then ``hybrid``; a new width, so
+``pruned``             ``prune_ratio`` of N removed (data-driven, calibration crops), fine-tuned, then ``hybrid``; a new width, so
                        its integer prior is calibrated again where the input model had one
 =====================  =====================================================================
 
@@ -98,7 +98,8 @@ ROWS = {
 
 #: how the rows that used to collapse are built now (part of the key: models built the old way are not reused)
 ROW_BUILDS = {"hybrid_simplified": "simplified GDN fitted to the standard one (lic.quant.gdnfit)",
-              "pruned": "integer prior recalibrated at the pruned width (lic.codec.intprior.set_entropy)"}
+              "pruned": "data-driven channel choice and compensation (lic.train.prune, calib); integer prior "
+                        "recalibrated at the pruned width (lic.codec.intprior.set_entropy)"}
 
 
 def reads(cfg: QuantConfig) -> tuple[str, ...]:
@@ -145,11 +146,11 @@ def _build(row: str, base, p: QuantConfig, lmbda: float, sampler: CropSampler, s
     if row == "float":  # control: the same fine-tuning budget, no quantization
         return fit(copy.deepcopy(base), p["qat_steps"], "finetune_float").eval()
     src, scheme, steps = base, row, p["qat_steps"]
+    calib = [sampler.batch(CALIB_BATCH + k, p["calib_batch_size"]) for k in range(p["calib_batches"])]
     if row == "hybrid_simplified":  # fitted to the standard GDN, not only swapped (that broke the model)
-        calib = [sampler.batch(CALIB_BATCH + k, p["calib_batch_size"]) for k in range(p["calib_batches"])]
         src, scheme, steps = to_simplified(base, calib), "hybrid", p["simplified_steps"]
-    elif row == "pruned":
-        src = fit(prune_channels(base, p["prune_ratio"]), p["prune_steps"], "finetune_pruned")
+    elif row == "pruned":  # data-driven choice and compensation (L1 alone broke the model)
+        src = fit(prune_channels(base, p["prune_ratio"], calib=torch.cat(calib)), p["prune_steps"], "finetune_pruned")
         scheme = "hybrid"
     q = quantize_calibrated(src, scheme, sampler, p["calib_batches"], p["calib_batch_size"])
     q = fit(q, steps, f"qat_{row}")

@@ -6,8 +6,9 @@ input float model and each finished row beside them:
 
 * simplified GDN: the old swap (the standard GDN's ``β``, ``γ`` copied into the simplified formula) against the
   fitted conversion :func:`lic.quant.gdnfit.to_simplified` that the row now starts from;
-* pruning: the L1-pruned model before any fine-tuning, each N-wide layer pruned alone (the others intact: where the
-  loss comes from), and the row after its ``prune_steps`` of fine-tuning and QAT.
+* pruning: the L1-pruned model before any fine-tuning (the old row's start), the data-driven choice with compensation
+  (:func:`lic.train.prune.prune_channels` with calibration crops) the row now starts from, each N-wide layer pruned
+  alone (the others intact: where the loss comes from), and the row after its ``prune_steps`` of fine-tuning and QAT.
 
 :func:`figure` draws them with the sentence that explains them (generated from the numbers).
 """
@@ -90,9 +91,13 @@ def diagnose(base, built: dict, p, sampler, images) -> dict:
              to_simplified(base, calib)),
             ("simplified", f"row hybrid + simplified GDN: fitted, {p['simplified_steps']} steps, hybrid QAT",
              built.get("hybrid_simplified")),
-            ("pruned", f"{p['prune_ratio']:.0%} of N pruned by L1, no fine-tuning", prune_channels(base, p["prune_ratio"]))]
-    rows += [("pruned", f"only {layer} pruned ({p['prune_ratio']:.0%} of its filters)", _one_layer_pruned(base, layer, keep))
-             for layer, keep in layer_keep_sets(base, p["prune_ratio"]).items()]
+            ("pruned", f"{p['prune_ratio']:.0%} of N pruned by L1, no fine-tuning (the old row's start)",
+             prune_channels(base, p["prune_ratio"])),
+            ("pruned", f"{p['prune_ratio']:.0%} pruned data-driven + compensated, no fine-tuning (the row's start)",
+             prune_channels(base, p["prune_ratio"], calib=torch.cat(calib)))]
+    rows += [("pruned", f"only {layer} pruned (the row's choice of {p['prune_ratio']:.0%}, uncompensated)",
+              _one_layer_pruned(base, layer, keep))
+             for layer, keep in layer_keep_sets(base, p["prune_ratio"], torch.cat(calib)).items()]
     rows.append(("pruned", f"row hybrid + pruned: {p['prune_steps']} steps at lr {p['lr']:g}, hybrid QAT",
                  built.get("pruned")))
     out = [{"step": s, "what": w, **forward_point(m, x)} for s, w, m in rows if m is not None]
@@ -105,7 +110,7 @@ def explain(d: dict) -> str:
         return next((x for x in d["rows"] if x["step"] == step and key in x["what"]), None)
 
     f, cp, fit = get("float", "the input"), get("simplified", "GDN formula"), get("simplified", "fitted to")
-    pr = get("pruned", "no fine-tuning")
+    pr, dd = get("pruned", "by L1, no fine-tuning"), get("pruned", "data-driven")
     row = next((x for x in d["rows"] if x["what"].startswith("row hybrid + pruned")), None)
     layers = [x for x in d["rows"] if x["what"].startswith("only ")]
     worst = min(layers, key=lambda x: x["psnr"]) if layers else None
@@ -116,6 +121,8 @@ def explain(d: dict) -> str:
                      f"conversion starts at {fit['psnr']:.1f} dB.")
     if f and pr:
         parts.append(f"Pruning the trained N={d['N']} student by L1 leaves {pr['psnr']:.1f} dB before fine-tuning"
+                     + (f", the data-driven choice with compensation that the row now starts from {dd['psnr']:.1f} dB"
+                        if dd else "")
                      + (f"; one layer alone already costs up to {f['psnr'] - worst['psnr']:.1f} dB ({worst['what']})"
                         if worst else "")
                      + (f"; the row's short fine-tuning ends at {row['psnr']:.1f} dB: an under-trained pruned model "
