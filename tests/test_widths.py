@@ -165,3 +165,15 @@ def test_the_report_headline_quotes_every_width_with_its_images_and_budget(monke
     assert n64[1].endswith(" %") and "released teacher N=128, the same images" in n64[2] and "PRIM" in n64[2]
     n96 = next(r for r in rows if r[0].startswith("student N=96"))
     assert n96[0].endswith("not released yet") and n96[1].startswith("n/a (not released yet")
+
+
+def test_a_width_without_its_int_release_compares_float_with_float(monkeypatch):
+    students = {**{f"student-kd-pruned-n64-m192-l{t}": 0.2 for t in TAGS},
+                **{f"student-kd-pruned-n96-m192-l{t}": 0.1 for t in TAGS}}
+    man = _fake(monkeypatch, students)
+    man = {k: v for k, v in man.items() if not (k.startswith("student-kd-pruned-n96") and k.endswith("-int"))}
+    rows = {r["N"]: r for r in ew.headline("integer", man=man)["rows"]}
+    assert rows[64]["entropy"] == "integer" and all(v.endswith("-int") for v in rows[64]["variants"])
+    assert rows[96]["entropy"] == "float (no -int release of it yet)" and not any(v.endswith("-int")
+                                                                                  for v in rows[96]["variants"])
+    assert math.isfinite(rows[96]["bd_rate"])

@@ -6,7 +6,8 @@ per-image rows coded at release, bound to the weights' SHA-256), never re-coded.
 of the students' M. A width's BD-rate (PSNR, pchip, :func:`lic.eval.metrics.bd_rate`) is taken on the λ it has,
 against the teacher's curve on all its λ (as stage 02's summary takes it) and on the images recorded for every point
 of both; with fewer than two λ it is n/a and says why. A model with an
-integer entropy model (``-int``, :mod:`lic.codec.intprior`) is read where ``entropy="integer"`` and it is recorded.
+integer entropy model (``-int``, :mod:`lic.codec.intprior`) is read where ``entropy="integer"`` and both the student
+and the teacher have one (a width released before its ``-int`` variants compares float with float and says so).
 
 New releases appear by themselves: nothing here names a width or a λ.
 """
@@ -135,11 +136,17 @@ def complexity_of(N: int, M: int) -> dict:
     return {"params": int(c["params"]), "gflops_720p": float(c["gflops"]) * scale}
 
 
-def _row(kind: str, role: str, N: int, names: dict[str, str], tcurve: dict, tags: list[str], entropy: str,
+def _row(kind: str, role: str, N: int, names: dict[str, str], teacher: dict[str, str], tags: list[str], entropy: str,
          man: dict, M: int, path) -> dict:
-    vs = {t: variant(n, entropy, man) for t, n in names.items()}
+    """One width's row; the integer entropy model's variants only where the student and the teacher both have them
+    (else both float: a like-for-like curve pair), said in ``entropy``."""
+    both = entropy == "integer" and all(f"{n}{INT_SUFFIX}" in man for n in [*names.values(), *teacher.values()])
+    e = "integer" if both else "float"
+    vs = {t: variant(n, e, man) for t, n in names.items()}
+    tcurve = curve({t: variant(n, e, man) for t, n in teacher.items()}, path)
     r = {"kind": kind, "role": role, "N": int(N), "M": int(M), "names": sorted(names.values()), "by_lambda": dict(names),
          "variants": sorted(vs.values()), "released_lambdas": sorted(float(t) for t in names),
+         "entropy": e if e == entropy or not names else f"{e} (no {INT_SUFFIX} release of it yet)",
          **width_bd(tcurve, curve(vs, path), tags), **complexity_of(N, M)}
     if not names:
         r["na"] = "not released yet (no student of this width in weights/manifest.json)"
@@ -167,11 +174,10 @@ def headline(entropy: str = "integer", M: int | None = None, widths=(), path=Non
     tN, tnames = teacher_family(M, man)
     tags = list(tnames)
     tv = {t: variant(n, entropy, man) for t, n in tnames.items()}
-    tcurve = curve(tv, path)
     dep = released_students(DEPLOYED_KIND, M, man)
-    rows = [_row(DEPLOYED_KIND, "deployable", N, dep.get(N, {}), tcurve, tags, entropy, man, M, path)
+    rows = [_row(DEPLOYED_KIND, "deployable", N, dep.get(N, {}), tnames, tags, entropy, man, M, path)
             for N in sorted({*dep, *(int(w) for w in widths if tN is None or int(w) < tN)}, reverse=True)]
-    rows += [_row(ABLATION_KIND, "ablation", N, names, tcurve, tags, entropy, man, M, path)
+    rows += [_row(ABLATION_KIND, "ablation", N, names, tnames, tags, entropy, man, M, path)
              for N, names in sorted(released_students(ABLATION_KIND, M, man).items(), reverse=True)]
     teacher = {"N": tN, "M": int(M), "names": sorted(tnames.values()), "by_lambda": tnames, "variants": sorted(tv.values()),
                "lambdas": [float(t) for t in tags], **(complexity_of(tN, M) if tN else {})}

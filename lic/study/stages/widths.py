@@ -50,7 +50,8 @@ def compute(p, run, inp) -> dict:
     h = headline(p["entropy"], widths=list(anchors["widths"]))
     t = h["teacher"]
     for r in h["rows"]:
-        r.update(student=f"N={r['N']}, {KIND_LABEL[r['kind']]}", on=_on(r), set=set_label(KODAK, r["images"] or None),
+        other = f"; {r['entropy']} entropy model" if r["entropy"] != h["entropy"] else ""
+        r.update(student=f"N={r['N']}, {KIND_LABEL[r['kind']]}", on=_on(r) + other, set=set_label(KODAK, r["images"] or None),
                  budget=released_budget(r["names"]) if r["names"] else "not trained",
                  anchor_bd_rate=anchors["widths"].get(r["N"]) if r["role"] == "deployable" else None)
         if t.get("N"):
@@ -68,45 +69,52 @@ def _reused(run, s, kind: str, N: int, tag: str, name: str) -> pd.DataFrame | No
     return pd.DataFrame(rows[:1]) if rows else None
 
 
-def _teacher_on(p, run, inp, s, names: dict[str, str]) -> pd.DataFrame:
-    """The released teacher on set ``s``: stage 01's rows where stage 01 coded the same released teachers as
-    they are (same entropy model), else coded here."""
+def _teacher_on(p, run, inp, s, names: dict[str, str], e: str) -> pd.DataFrame:
+    """The released teacher on set ``s`` with entropy model ``e``: stage 01's rows where stage 01 coded the same
+    released teachers as they are with that entropy model, else coded here."""
     r01, steps = inp.r01, int(inp.t01.params.get("steps") or 0)
-    same = (not steps and r01.get("entropy") == p["entropy"]
+    same = (not steps and r01.get("entropy") == e == p["entropy"]
             and all(str((r01.get("init") or {}).get(t)) == f"zoo:{n}" for t, n in names.items()))
     df = inp.teacher_sets.get(s.name)
     if same and df is not None and set(df.lmbda.map(lambda_tag)) >= set(names):
         return df[df.lmbda.map(lambda_tag).isin(set(names))]
-    return pd.DataFrame([_code(p, run, s, t, n) for t, n in names.items()])
+    return pd.DataFrame([_code(run, s, t, n, e) for t, n in names.items()])
 
 
-def _code(p, run, s, tag: str, name: str) -> dict:
+def _code(run, s, tag: str, name: str, e: str) -> dict:
     from lic.codec.zoo import load_pretrained
     from lic.eval.rd import evaluate_codec, rd_point
 
-    v = variant(name, p["entropy"])
+    v = variant(name, e)
     res = evaluate_codec(load_pretrained(v), s.images, progress=run.progress, desc=f"{s.name} {v}")
     return rd_point(res, lmbda=float(tag), variant=v)
 
 
 def _sets(p, run, inp, h: dict) -> list[dict]:
-    """Per set beside Kodak and per deployable width with 2 λ or more: its BD-rate vs the released teacher."""
-    out = []
-    tnames = h["teacher"]["by_lambda"]
+    """Per set beside Kodak and per deployable width with 2 λ or more: its BD-rate vs the released teacher, both with
+    the entropy model of the width's Kodak row."""
+    out, teachers = [], {}
     for s in run.extra:
-        teacher = _teacher_on(p, run, inp, s, tnames)
         for r in h["rows"]:
             if r["role"] != "deployable" or len(r["names"]) < 2:
                 continue
+            e = "integer" if r["entropy"] == "integer" else "float"
+            if (s.name, e) not in teachers:
+                teachers[s.name, e] = _teacher_on(p, run, inp, s, h["teacher"]["by_lambda"], e)
             pts = []
             for tag, name in sorted(r["by_lambda"].items()):
-                got = _reused(run, s, r["kind"], r["N"], tag, name)
-                pts.append(got.iloc[0].to_dict() if got is not None else _code(p, run, s, tag, name))
+                got = _reused(run, s, r["kind"], r["N"], tag, name) if e == p["entropy"] else None
+                pts.append(got.iloc[0].to_dict() if got is not None else _code(run, s, tag, name, e))
             c = pd.DataFrame(pts)
             out.append({"set": s.name, "set_label": set_label(s.name, len(s.images)), "N": r["N"], "kind": r["kind"],
-                        "lambdas": [float(x) for x in c.lmbda], "bd_rate": curve_bd(teacher, c),
-                        "rd": c[["lmbda", "bpp", "psnr"]].to_dict("records")})
+                        "entropy": r["entropy"], "lambdas": [float(x) for x in c.lmbda],
+                        "bd_rate": curve_bd(teachers[s.name, e], c), "rd": c[["lmbda", "bpp", "psnr"]].to_dict("records")})
     return out
+
+
+def _steps(r: dict) -> str:
+    """``8,420–16,165 steps``: a row's training budget, short (the table has it in full)."""
+    return r.get("budget", "").removeprefix("released: ").split(" (")[0]
 
 
 def _bd(v, na: str | None) -> str:
@@ -163,15 +171,16 @@ def figure(results: dict, caption: str = ""):
     for r in ok:
         full = r["points"] == r["of"]
         ax.plot(r["gflops_720p"], r["bd_rate"], "o", color="C0", mfc="C0" if full else "white", ms=8)
-        ax.annotate(f"N={r['N']}" + ("" if full else f" ({r['points']} of {r['of']} λ)"), (r["gflops_720p"], r["bd_rate"]),
-                    textcoords="offset points", xytext=(6, 4), fontsize=7)
+        ax.annotate(f"N={r['N']}" + ("" if full else f" ({r['points']} of {r['of']} λ)") + f", {_steps(r)}",
+                    (r["gflops_720p"], r["bd_rate"]), textcoords="offset points", xytext=(6, 4), fontsize=7)
     pub = sorted((r["gflops_720p"], r["anchor_bd_rate"], r["N"]) for r in dep if r.get("anchor_bd_rate") is not None)
     if pub:
         ax.plot([x for x, _, _ in pub], [y for _, y, _ in pub], "D--", color="C1", ms=6, label=a.get("label", "published"))
     abl = [r for r in w.get("rows", []) if r["role"] == "ablation" and math.isfinite(r["bd_rate"])]
     for i, r in enumerate(abl):
         ax.plot(r["gflops_720p"], r["bd_rate"], "x", color="0.4", ms=8, label="KD from random init (ablation)" if not i else None)
-        ax.annotate(f"N={r['N']}", (r["gflops_720p"], r["bd_rate"]), textcoords="offset points", xytext=(6, -10), fontsize=7)
+        ax.annotate(f"N={r['N']}, {_steps(r)}", (r["gflops_720p"], r["bd_rate"]), textcoords="offset points",
+                    xytext=(6, -10), fontsize=7)
     if t.get("N"):
         ax.plot([t["gflops_720p"]], [0.0], "k*", ms=12, label=f"teacher N={t['N']} (the anchor, 0 %)")
     ax.plot([], [], "o-", color="C0", label="ours: released KD from the pruned teacher (hollow: fewer λ)")
@@ -188,8 +197,8 @@ def figure(results: dict, caption: str = ""):
     for r in w.get("rows", []):
         if not math.isfinite(r["bd_rate"]):
             na.setdefault(r["na"], []).append(f"N={r['N']}" + (" (random init)" if r["role"] == "ablation" else ""))
-    note = (f"Ours: each released width vs the released teacher N={t.get('N')} ({w.get('entropy')} entropy model), "
-            f"on the λ it has. {a.get('label', 'published')}: vs its own teacher, drawn at our GFLOPs of the same N "
+    note = (f"Ours: each released width vs the released teacher N={t.get('N')} ({w.get('entropy')} entropy model where "
+            f"both have one), on the λ it has, with its training steps (released budgets differ: see the table). {a.get('label', 'published')}: vs its own teacher, drawn at our GFLOPs of the same N "
             f"({a.get('source', '')}). " + " ".join(f"n/a, {why}: {', '.join(ns)}." for why, ns in na.items()))
     lines = textwrap.wrap(note, 140) + ([caption] if caption else [])
     ys = [r["bd_rate"] for r in [*ok, *abl]] + [y for _, y, _ in pub]
