@@ -38,6 +38,7 @@ def test_the_widest_trained_width_per_board_by_the_model():
         c = choose_width(Target(board, (1280, 720), 30.0, utilisation=0.8), trained, suggest=False)
         assert r["N"] == c.N and r["label"] == MODELLED and r["fps (measured)"] is None
         assert r["N"] in trained and r["fps (model, fastest design)"] >= 30
+        assert r["note"] == f"no RTL record yet: benchmarks/rtl_ga_width.py --n {r['N']} --board {board}"
     assert any("smallest board the model knows" in r["board"] for r in rows)
     none = width_for_boards([96], boards=("kv260",), index="/nonexistent/records.json")
     assert none[0]["N"] is None and not none[0]["fits"] and none[0]["note"].startswith("no trained width meets 30 fps")

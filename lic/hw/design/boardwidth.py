@@ -71,6 +71,7 @@ def _row(board: str, smallest: bool, widths: list[int], target: Target, index) -
         row["note"] = f"no trained width meets {target.fps:g} fps at {target.resolution[0]}×{target.resolution[1]}"
         return row
     m = measured_record(c.N, board, target.resolution, index)
+    row["note"] = f"no RTL record yet: benchmarks/rtl_ga_width.py --n {c.N} --board {board}"
     if m is not None:
         row.update({"fps (measured)": m["fps"], "mismatches": m["mismatches"], "label": measured_label(target.resolution),
                     "record": m["file"] + (" (stale: " + "; ".join(m["stale"]) + ")" if m["stale"] else "")})
