@@ -32,8 +32,8 @@ def _commit() -> str:
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "hls/rtl"], cwd=ROOT, capture_output=True,
-                               text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "hls/rtl/*.v", "hls/rtl/ga/*.v"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
         return out + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -46,7 +46,7 @@ def summary(r: dict) -> dict:
                                  "ff_cells", "carry_cells", "synth_s")}}
 
 
-def unit64(rtl_dir: Path, work: Path, new: bool) -> dict:
+def unit64(rtl_dir: Path, work: Path, new: bool, timeout: float = 3600) -> dict:
     """``gdn_unit`` at C = SIMD = 64 (standard, G_BITS 12, ACC_BITS 48, M_IN), from ``rtl_dir``."""
     prm = "C(64), .SIMD(64), .STANDARD(1), .IN_BITS(16), .G_BITS(12), .ACC_BITS(48), .K(9), .M_IN(1)"
     prm = "." + prm + (", .FREE(1), .PIPE(1)" if new else "")
@@ -57,7 +57,7 @@ def unit64(rtl_dir: Path, work: Path, new: bool) -> dict:
            f"    gdn_unit #({prm}) u (.clk(clk), .rst(rst), .in_valid(in_valid), .in_ready(in_ready),\n"
            "        .in_xi(in_xi), .in_beta(in_beta), .in_x(in_x), .in_gamma(in_gamma), .out_valid(out_valid),\n"
            "        .out_ready(out_ready), .out_y(out_y), .out_sat(out_sat));\nendmodule\n")
-    return depth.synth_depth([rtl_dir / "gdn_unit.v"], top, work)
+    return depth.synth_depth([rtl_dir / "gdn_unit.v"], top, work, timeout=timeout)
 
 
 def _reanalysed(work: Path, old: dict) -> dict:
@@ -79,6 +79,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "rtl_logic_depth.json"))
     ap.add_argument("--reanalyse", action="store_true", help="re-walk the netlists in --work, no synthesis")
     ap.add_argument("--unit64", metavar="RTL_DIR", help="measure gdn_unit64 from RTL_DIR/gdn_unit.v too")
+    ap.add_argument("--timeout", type=float, default=3600, help="seconds of yosys a stage (loaded machines)")
     args = ap.parse_args(argv)
     out = Path(args.out)
     rec = read_json(out) if out.exists() else {
@@ -100,9 +101,9 @@ def main(argv=None) -> dict:
         if args.reanalyse:
             r = _reanalysed(work, run["kinds"][k])
         elif k == "gdn_unit64":
-            r = unit64(Path(args.unit64), work, new=args.label != "before")
+            r = unit64(Path(args.unit64), work, new=args.label != "before", timeout=args.timeout)
         else:
-            r = depth.stage_depth(k, work)
+            r = depth.stage_depth(k, work, timeout=args.timeout)
         run["kinds"][k] = summary(r)
         print(k, json.dumps({x: run["kinds"][k]["reg"][x] for x in ("lut", "carry", "muxf", "dsp", "carry_max")}),
               "io", run["kinds"][k]["io"]["lut"], "ce", r["ce_fanout"], f"{r['synth_s']} s", flush=True)
