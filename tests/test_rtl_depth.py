@@ -17,12 +17,12 @@ from lic.hw.rtl import depth
 #: xcup carries) on one register-to-register path, per stage kind: a requirement for 200 MHz on
 #: UltraScale+ -2 (about 0.5 ns a LUT level with its net, 0.1 ns a CARRY4), not a measurement
 MAX_DEPTH = {"conv": (5, 14), "requant": (4, 10), "gdn": (4, 14), "win3": (5, 14), "index": (4, 8),
-             "zq": (3, 13), "absq": (2, 5)}
+             "zq": (3, 13), "latq": (3, 9)}
 #: the most flip-flop clock enables one net may drive in the small stages: the window shift of a conv /
 #: win3 stage (its 5 or 3 column registers, all bits of a row of pixels) and no more; a stage-wide stall
 #: (every pipeline register) would be several times that
 MAX_CE = {"conv": 1024, "win3": 768}
-FAST = ("requant", "zq", "absq")
+FAST = ("requant", "zq", "latq")
 KINDS = [k if k in FAST else pytest.param(k, marks=pytest.mark.slow) for k in depth.KINDS]
 
 

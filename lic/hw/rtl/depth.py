@@ -1,7 +1,7 @@
 """Logic depth of the RTL stages: the longest path between registers, in LUT levels, of a yosys netlist.
 
 Each stage kind of ``hls/rtl/ga`` (conv stage, GDN stage, win3 stage, requantiser, index stage, ``ga_zq``,
-``ga_absq``) is synthesised on its own at small parameters (:func:`kind_design`: the N=8 demo codecs of
+``ga_latq``) is synthesised on its own at small parameters (:func:`kind_design`: the N=8 demo codecs of
 :mod:`lic.hw.rtl.vectors`) with yosys 0.23 ``synth_xilinx -family xcup -flatten`` (as :mod:`lic.hw.rtl.synth`),
 the kept hierarchy (``gdn_add2``) flattened after mapping, and the mapped netlist (``write_json``) is walked
 here (:func:`analyse`) -- ``ltp -noff`` does not know the Xilinx cells (FDRE, DSP48E2, RAMB36E2 are black boxes
@@ -41,7 +41,7 @@ from lic.hw.rtl.tools import require_tools
 __all__ = ["KINDS", "analyse", "synth_depth", "kind_design", "stage_depth", "measure"]
 
 #: the stage kinds :func:`stage_depth` builds (:func:`kind_design`)
-KINDS = ("conv", "requant", "gdn", "win3", "index", "zq", "absq")
+KINDS = ("conv", "requant", "gdn", "win3", "index", "zq", "latq")
 _FF = re.compile(r"^(FD[A-Z]*|LD[A-Z]*)$")
 _LUT = re.compile(r"^LUT[1-6]$")
 _LUTRAM = re.compile(r"^RAM\d+[MX]\w*$")
@@ -388,6 +388,7 @@ def _ga_design(kind: str, work: Path) -> str:
 
 
 def _enc_design(kind: str, work: Path) -> str:
+    from lic.codec.intprior import LATENT_BITS
     from lic.hw.encoder import HA_IN_BITS
     from lic.hw.rtl import encoder as enc
     from lic.hw.rtl import hyper
@@ -413,8 +414,9 @@ def _enc_design(kind: str, work: Path) -> str:
         zc, zb, qb = prior.h_a.layers[-1].attrs["out_ch"], prior.cfg.z_bits, enc.q_bits(prior)
         prm = dict(C=zc, Z_BITS=zb, FRAC=prior.z_frac, Q_BITS=qb, M_BITS=enc.ZQ_BITS, MFILE=f"{roms}/zq.m.hex")
         return _wrap_comb("ga_zq", prm, [("z", "in", zc * zb), ("q", "out", zc * qb), ("zhat", "out", zc * zb)])
-    prm = dict(C=m, IN_BITS=yb, SHIFT=prior.y_frac, OUT_BITS=HA_IN_BITS)
-    return _wrap_comb("ga_absq", prm, [("y", "in", m * yb), ("a", "out", m * HA_IN_BITS)])
+    prm = dict(C=m, IN_BITS=yb, FRAC=prior.y_frac, YB=LATENT_BITS, OUT_BITS=HA_IN_BITS)
+    return _wrap_comb("ga_latq", prm, [("y", "in", m * yb), ("y_hat", "out", m * LATENT_BITS),
+                                       ("a", "out", m * HA_IN_BITS)])
 
 
 def kind_design(kind: str, work_dir: str | os.PathLike) -> tuple[list, str]:
@@ -426,7 +428,7 @@ def kind_design(kind: str, work_dir: str | os.PathLike) -> tuple[list, str]:
     * ``gdn``: ``ga_gdn_stage`` g_a.3 (standard GDN: squares, isqrt, divider), PE 1 x SIMD 8 (lane sum of 8);
     * ``win3``: ``ga_win3_stage`` h_s.2 of the N=8 demo encoder (deconv as 4 phases), PE 4 x SIMD 24;
     * ``index``: ``ga_index_stage`` of that encoder (12 channels, 3 lanes, its thresholds);
-    * ``zq`` / ``absq``: ``ga_zq`` / ``ga_absq`` between an input and an output register.
+    * ``zq`` / ``latq``: ``ga_zq`` / ``ga_latq`` between an input and an output register.
 
     Raises:
         ParameterError: an unknown kind.
