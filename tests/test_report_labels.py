@@ -182,7 +182,8 @@ def test_the_published_anchors_are_on_the_rd_figures_with_our_bd_against_them():
     assert any("against CompressAI bmshj2018-hyperprior (published, Kodak-24)" in b for b in report.summary_bullets(r))
 
 
-def test_stage_04_main_section_has_the_curated_tables_and_the_rest_in_the_appendix():
+def test_stage_04_main_section_has_the_curated_tables_and_the_rest_in_the_appendix(monkeypatch):
+    monkeypatch.setattr(hwreport, "encoder_records", lambda index=None: [])  # this run's tables alone
     r04 = _r04()
     page = hwreport.section_html(r04, "cap")
     main, appendix = page.split("<details", 1)
@@ -253,3 +254,22 @@ def test_chromium_flags_a_main_body_table_more_than_half_na(tmp_path):
     m = measure(render_html(tmp_path / "nb.ipynb", tmp_path / "page.html"), width=1024)
     assert m["tables"] == 3
     assert [b["why"] for b in m["bad"]] == ["more than half n/a (5 of 8 cells)"]  # the raw one; not the appendix's
+
+
+def test_stage_04_cites_the_recorded_encoder_runs_and_says_when_they_are_stale(monkeypatch):
+    """The whole encoder's recorded Verilator runs add a bit-exactness row each (with whether its file is the CPU
+    codec's) and, for the video sizes, a comparison row; a stale record says so."""
+    rec = {"model": "m-fpga", "image": "x.png", "width": 1280, "height": 720, "frames": 2, "board": "zcu102",
+           "n_values": {"y_hat": 10, "q": 2, "indexes": 10}, "mismatches_total": 0, "stream_identical": True,
+           "fps": 40.7, "clock_mhz": 200.0}
+    kodak = dict(rec, image="kodim01.png", width=768, height=512, frames=1, stream_identical=False)
+    monkeypatch.setattr(hwreport, "encoder_records",
+                        lambda index=None: [("rtl_encoder_720p", rec, False), ("rtl_encoder_kodim01", kodak, True)])
+    b = hwreport.bitexact_table(_r04())
+    rows = b[b.block.str.startswith("whole encoder in RTL")]
+    assert list(rows.compared) == [22, 22] and (rows.mismatches == 0).all()
+    assert "byte for byte" in rows.reference.iloc[0] and "differs" in rows.reference.iloc[1]
+    assert not rows.tool.iloc[0].endswith("stale") and rows.tool.iloc[1].endswith(", stale")
+    comp, _ = hwreport.comparison(_r04())
+    enc = comp[comp.design.str.startswith("this work, whole encoder")]
+    assert len(enc) == 1 and enc.resolution.iloc[0] == "1280×720" and "40.7 fps" in enc["throughput (as reported)"].iloc[0]
