@@ -177,3 +177,10 @@ def test_a_width_without_its_int_release_compares_float_with_float(monkeypatch):
     assert rows[96]["entropy"] == "float (no -int release of it yet)" and not any(v.endswith("-int")
                                                                                   for v in rows[96]["variants"])
     assert math.isfinite(rows[96]["bd_rate"])
+
+
+def test_a_curve_below_the_teachers_range_is_na_with_both_ranges(monkeypatch):
+    man = _fake(monkeypatch, {f"student-kd-pruned-n16-m192-l{t}": 20.0 for t in TAGS})
+    r = next(r for r in ew.headline(man=man)["rows"] if r["N"] == 16)
+    assert not math.isfinite(r["bd_rate"]) and r["points"] == 4
+    assert r["na"].startswith("its curve does not overlap the teacher's in PSNR (") and r["na"].count(" dB") == 2

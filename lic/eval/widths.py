@@ -115,7 +115,8 @@ def width_bd(teacher: dict[str, pd.DataFrame], student: dict[str, pd.DataFrame],
         return out
     out["bd_rate"] = bd_rate(t.bpp, t.psnr, s.bpp, s.psnr)
     if not math.isfinite(out["bd_rate"]):
-        out["na"] = "its curve does not overlap the teacher's in PSNR"
+        out["na"] = (f"its curve does not overlap the teacher's in PSNR ({s.psnr.min():.2f}–{s.psnr.max():.2f} dB vs "
+                     f"{t.psnr.min():.2f}–{t.psnr.max():.2f} dB)")
     return out
 
 
