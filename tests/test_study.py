@@ -275,11 +275,22 @@ def test_plan_resolves_each_stage_once_in_dependency_order(monkeypatch):
     from lic.hw.rtl.synth import RECORDED
     from lic.provenance import records_key
 
-    expect = {"01": {}, "02": {"01": pl["01"].key}, "03": {"02": pl["02"].key, "schemes": schemes},
-              "04": {"03": pl["03"].key, "records": records_key([RECORDED])},
+    from lic.codec.zoo import WEIGHTS_DIR
+    from lic.eval.measured import RECORD
+    from lic.hw.rtl.encsynth import RECORDED as ENCODER_RECORDED
+    from lic.provenance import ROOT, sha256_file
+    from lic.eval.anchors import WIDTH_ANCHORS
+    from lic.study.stages.hwreport import ENCODER_RECORDS
+
+    headline = {str(f.relative_to(ROOT)): sha256_file(f) for f in (WEIGHTS_DIR / "manifest.json", RECORD, WIDTH_ANCHORS)}
+    cited = [KD_VS_RD_RECORD, SEED_CONTROLS_RECORD, INT_ENTROPY_RECORD, PORTABLE_RECORD, *ENCODER_RECORDS]
+    assert set(cited) <= set(pl["05"].inputs["records"])  # the report also cites the width-for-board records
+    assert set(pl["03"].inputs["rows"]) == {"hybrid_simplified", "pruned"}  # how stage 03 builds its two fixed rows
+    expect = {"01": {}, "02": {"01": pl["01"].key, "headline": headline},
+              "03": {"02": pl["02"].key, "schemes": schemes, "rows": pl["03"].inputs["rows"]},
+              "04": {"03": pl["03"].key, "records": records_key([RECORDED, ENCODER_RECORDED])},
               "05": {**{s: pl[s].key for s in ("01", "02", "03", "04")},
-                     "records": records_key([KD_VS_RD_RECORD, SEED_CONTROLS_RECORD, INT_ENTROPY_RECORD,
-                                             PORTABLE_RECORD])}}
+                     "records": records_key(sorted(pl["05"].inputs["records"]))}}
     for s, inputs in expect.items():
         assert pl[s].inputs == inputs and pl[s].key == real(s, pl.cfg(s).as_dict(), inputs)
         assert pl.reads[s] == tuple(u for u in inputs if u in STAGES)

@@ -205,8 +205,8 @@ def test_release_writes_weights_and_manifest_from_a_staged_copy(tmp_path, monkey
     campaign.train_reference("a", threads=1)
     entry = campaign.release("a", eval_limit=1)
     # no staged leftovers; the per-image Kodak rows recorded beside the manifest (lic.eval.measured)
-    assert sorted(p.name for p in (tmp_path / "weights").iterdir()) == ["a.pt", "curves.json", "kodak_measured.json",
-                                                                        "manifest.json"]
+    assert sorted(p.name for p in (tmp_path / "weights").iterdir() if p.name != ".release.lock") == [
+        "a.pt", "curves.json", "kodak_measured.json", "manifest.json"]
     assert "curve" not in entry and zoo.released_curve("a") == campaign.curve("a")
     assert entry["sha256"] == sha256_file(tmp_path / "weights" / "a.pt") and entry["total_steps"] == 1
     assert zoo.load_pretrained("a") is not None
