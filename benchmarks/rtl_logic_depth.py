@@ -3,7 +3,7 @@
 Synthesises each stage kind of ``lic.hw.rtl.depth.KINDS`` at its small parameters (``kind_design``) with yosys
 ``synth_xilinx -family xcup -flatten`` and walks the mapped netlist (``lic.hw.rtl.depth.analyse``); writes the
 summary under ``--label`` (e.g. ``before`` on the RTL before the timing work, ``after``) into
-``benchmarks/results/rtl_logic_depth.json``, with the commit it ran on.
+``benchmarks/results/rtl_logic_depth.json``, each kind with the commit of the RTL it measured (``rtl``).
 
     nice -n 10 .venv/bin/python benchmarks/rtl_logic_depth.py --label before [--kinds conv gdn]
 
@@ -80,6 +80,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--reanalyse", action="store_true", help="re-walk the netlists in --work, no synthesis")
     ap.add_argument("--unit64", metavar="RTL_DIR", help="measure gdn_unit64 from RTL_DIR/gdn_unit.v too")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds of yosys a stage (loaded machines)")
+    ap.add_argument("--unit64-rtl", default="", help="the commit of RTL_DIR's gdn_unit.v (recorded as its rtl)")
     args = ap.parse_args(argv)
     out = Path(args.out)
     rec = read_json(out) if out.exists() else {
@@ -93,8 +94,6 @@ def main(argv=None) -> dict:
                   "at their data inputs / P output (lic.hw.rtl.depth._dsp_registers)",
         "runs": {}}
     run = rec["runs"].get(args.label, {"commit": _commit(), "kinds": {}})
-    if not args.reanalyse:
-        run["commit"] = _commit()
     kinds = list(args.kinds) + (["gdn_unit64"] if args.unit64 else [])
     for k in kinds:
         work = Path(args.work) / args.label / k
@@ -104,7 +103,9 @@ def main(argv=None) -> dict:
             r = unit64(Path(args.unit64), work, new=args.label != "before", timeout=args.timeout)
         else:
             r = depth.stage_depth(k, work, timeout=args.timeout)
-        run["kinds"][k] = summary(r)
+        rtl = run["kinds"].get(k, {}).get("rtl", run["commit"]) if args.reanalyse else (
+            (args.unit64_rtl or f"{args.unit64} (unknown commit)") if k == "gdn_unit64" else _commit())
+        run["kinds"][k] = {**summary(r), "rtl": rtl}
         print(k, json.dumps({x: run["kinds"][k]["reg"][x] for x in ("lut", "carry", "muxf", "dsp", "carry_max")}),
               "io", run["kinds"][k]["io"]["lut"], "ce", r["ce_fanout"], f"{r['synth_s']} s", flush=True)
         rec["runs"][args.label] = run
