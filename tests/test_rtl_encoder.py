@@ -103,6 +103,26 @@ def test_encoder_folded_backpressure(demo, tmp_path):
     assert r["cached_build"] and r["interval"] >= 0.999 * r["model"]["interval"]
 
 
+def test_encoder_folded_line_buffers(demo, tmp_path, monkeypatch):
+    """Every window stage's line buffer folded (lic.hw.rtl.linebuf's rule with no LUT-RAM banks: conv 5x5/s2,
+    conv 3x3, deconv), random input gaps and output back-pressure: bit-exact, beats as modelled, the interval
+    within 2 % of the model with its longer row fills (2 F + 5 cycles)."""
+    from lic.hw.rtl import linebuf
+
+    monkeypatch.setattr(linebuf, "LB_LUT_MAX", 2)
+    ga, prior, pix = demo
+    plan = enc.balanced_plan(ga, prior, HW, target_cycles=120_000)
+    folds = {l.name: linebuf.fold(l) for l in plan.layers if l.kind != "gdn"}
+    assert all(f > 1 for f in folds.values()), folds
+    assert {l.kind for l in plan.layers if folds.get(l.name, 1) > 1} == {"conv", "deconv"}
+    assert len({l.k for l in plan.layers if l.kind == "conv" and folds[l.name] > 1}) == 2
+    r = enc.measure(ga, prior, plan, pix, tmp_path, frames=2)
+    _check(r)
+    r2 = enc.measure(ga, prior, plan, pix, tmp_path, frames=2, seed=7)
+    _check(r2, exact_model=False)
+    assert r2["cached_build"]
+
+
 def test_encoder_saturation_counts(demo, tmp_path):
     """Clamps after the fused ReLU (h_a.0, h_s.4 at 2^16 - 1), of z (h_a.4, then the symbols of clamped z) and
     of ŷ-derived inputs: bit-exact, counted as the reference counts them (same build: only ROMs change)."""

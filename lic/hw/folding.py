@@ -42,6 +42,7 @@ class LayerFold:
             counts the same beats; 0 when not modelled).
         in_words: stream words carrying one input pixel (``cin`` / the producer's PE).
         dsp, bram, lut, ff: modelled resources of the stage (BRAM36).
+        in_bits: bits of an input value (the RTL's line-buffer words, :mod:`lic.hw.rtl.linebuf`).
     """
 
     name: str
@@ -63,11 +64,12 @@ class LayerFold:
     bram: int = 0
     lut: int = 0
     ff: int = 0
+    in_bits: int = 8
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ParameterError(f"{self.name}: kind must be one of {KINDS}, got {self.kind!r}")
-        for n in ("cin", "cout", "k", "stride", "hin", "win", "pe", "simd", "fifo_depth"):
+        for n in ("cin", "cout", "k", "stride", "hin", "win", "pe", "simd", "fifo_depth", "in_bits"):
             if int(getattr(self, n)) < 1:
                 raise ParameterError(f"{self.name}: {n} must be >= 1, got {getattr(self, n)}")
         if self.cout % self.pe:

@@ -61,6 +61,8 @@ module ga_conv_stage #(
                                          // L <= NCI channels each); 0: one a channel
     parameter integer ROM_LUT_MAX = 64,  // deeper weight ROMs are block RAM (rom_style)
     parameter integer LB_LUT_MAX = 64,   // line-buffer banks this deep or less: LUT RAM
+    parameter integer LB_FOLD    = 1,    // > 1: banks of WP*LB_FOLD sub-words (ga_lbuf_fold), a
+                                         // column pair fetched over LB_FOLD cycles one pixel ahead
     parameter WFILE = "w.hex",
     parameter BFILE = "b.hex"
 ) (
@@ -103,7 +105,8 @@ module ga_conv_stage #(
     // computed from the next-state values (row_room below), so it is the same every cycle
     reg  row_room;                         // a row of the line buffer is free
     reg  rows_in;                          // wr_row >= need: the rows of output row oy are in
-    assign in_ready = row_room;
+    wire lb_free;                          // LB_FOLD > 1: the folded banks take a pair this cycle
+    assign in_ready = row_room & (LB_FOLD == 1 || !wr_col[0] || lb_free);
     wire wr_fire = in_valid & in_ready;
     wire wr_pair = wr_fire & wr_col[0];
     reg  col_last;                         // wr_col == W - 1 (a register of wr_col's next value)
@@ -163,7 +166,12 @@ module ga_conv_stage #(
     wire [NO*PW-1:0] rd_o;                 // odd rows
     wire [NE+NO-1:0] kill = {kill_o, kill_e};
     genvar b;
+    wire lb_ready;                         // LB_FOLD > 1: the next column pair is staged
+    wire lb_start;                         // LB_FOLD > 1: fetch the pair at rd_addr next
     generate
+        if (LB_FOLD == 1) begin : g_direct
+        assign lb_free = 1'b1;
+        assign lb_ready = 1'b1;
         for (b = 0; b < NE + NO; b = b + 1) begin : g_bank
             localparam ODD = (b >= NE);
             localparam integer BI = ODD ? b - NE : b;        // index in its set
@@ -192,6 +200,21 @@ module ga_conv_stage #(
             end else begin : g_e
                 assign rd_e[BI*PW +: PW] = q;
             end
+        end
+        end else begin : g_fold
+            // folded banks: the pair read at rd_en is fetched ahead (lb_start: a row's first pair at
+            // the row test, then each pair when the one before it is loaded), the window waits for
+            // it in the fills; in a pixel's beats there is time (lic.hw.rtl.linebuf)
+            wire [NE+NO-1:0] wen;
+            for (b = 0; b < NE + NO; b = b + 1) begin : g_wen
+                localparam ODD = (b >= NE);
+                localparam integer BI = ODD ? b - NE : b;
+                assign wen[b] = wr_pair && (ODD ? (wr_row[0] && wr_o == BI) : (!wr_row[0] && wr_e == BI));
+            end
+            ga_lbuf_fold #(.NB(NE + NO), .PW(PW), .WP(WP), .FOLD(LB_FOLD)) u_lb (
+                .clk(clk), .rst(rst), .wr_en(wen), .wr_addr(wr_col[15:1]), .wr_data({in_data, hold}),
+                .wr_free(lb_free), .f_start(lb_start), .f_addr(rd_addr), .f_ready(lb_ready), .ld(rd_en),
+                .kill(kill), .q({rd_o, rd_e}));
         end
     endgenerate
 
@@ -246,7 +269,8 @@ module ga_conv_stage #(
     wire start     = issue & (ci == 0);
     wire last_beat = (co == NCO - 1) & (ci == NCI - 1);
     wire adv       = issue & last_beat;
-    assign rd_en = (state == S_F1) | (state == S_F2) | adv;
+    assign rd_en = ((state == S_F1) | (state == S_F2)) & lb_ready | adv;
+    assign lb_start = (state == S_WAIT) & rows_in | rd_en;
     reg [15:0] ox2;                        // ox + 2, with ox
     always @* begin
         case (state)
@@ -262,8 +286,8 @@ module ga_conv_stage #(
         end else begin
             case (state)
                 S_WAIT: if (rows_in) state <= S_F1;
-                S_F1:   state <= S_F2;
-                S_F2: state <= S_RUN;
+                S_F1:   if (lb_ready) state <= S_F2;
+                S_F2:   if (lb_ready) state <= S_RUN;
                 S_RUN: if (issue) begin
                     ci <= (ci == NCI - 1) ? {CWI{1'b0}} : ci + 1'b1;
                     if (ci == NCI - 1) co <= last_beat ? {CWO{1'b0}} : co + 1'b1;
@@ -325,8 +349,12 @@ module ga_conv_stage #(
     // window column pairs: at a row start (S_F2) wc0 <= 0, wc1 <= col3; after a pixel's last
     // beat wc0 <= wc1, wc1 <= col3. The clear is written as the FFs' reset with priority over
     // the enable (FDRE R), not as a reset gated by the enable (a LUT a bit in yosys)
-    wire wc_first = ~rst & (state == S_F2);
+    wire wc_first = ~rst & (state == S_F2) & lb_ready;
     wire wc_next  = ~rst & adv;
+`ifndef SYNTHESIS
+    always @(posedge clk)
+        if (!rst && adv && !lb_ready) $fatal(1, "ga_conv_stage: a window move before its pair is staged (LB_FOLD)");
+`endif
     always @(posedge clk) begin
         if (wc_first) wc0 <= {(5*PW){1'b0}};
         else if (wc_next) wc0 <= wc1;

@@ -51,6 +51,7 @@ module ga_win3_stage #(
     parameter integer RQ_SHARE   = 1,
     parameter integer ROM_LUT_MAX = 64,
     parameter integer LB_LUT_MAX = 64,
+    parameter integer LB_FOLD    = 1,    // > 1: folded banks (ga_lbuf_fold), a column fetched ahead
     parameter WFILE = "w.hex",
     parameter BFILE = "b.hex"
 ) (
@@ -95,7 +96,8 @@ module ga_win3_stage #(
     // computed from the next-state values (row_room below), so it is the same every cycle
     reg  row_room;                         // a row of the line buffer is free
     reg  rows_in;                          // wr_row >= need: rows up to iy+1 are in
-    assign in_ready = row_room;
+    wire lb_free;                          // LB_FOLD > 1: the folded banks take a pixel this cycle
+    assign in_ready = row_room & (LB_FOLD == 1 || lb_free);
     wire wr_fire = in_valid & in_ready;
     reg  col_last;                         // wr_col == W - 1 (a register of wr_col's next value)
     always @(posedge clk) begin
@@ -142,7 +144,12 @@ module ga_win3_stage #(
     wire [ROWS-1:0] kill = krow | {ROWS{col_out}};
     wire [ROWS*PX-1:0] rd_q;
     genvar b;
+    wire lb_ready;                         // LB_FOLD > 1: the next column is staged
+    wire lb_start;                         // LB_FOLD > 1: fetch the column at rd_addr next
     generate
+        if (LB_FOLD == 1) begin : g_direct
+        assign lb_free = 1'b1;
+        assign lb_ready = 1'b1;
         for (b = 0; b < ROWS; b = b + 1) begin : g_bank
             wire wr_b_en = wr_fire && wr_b == b;
             reg [PX-1:0] q;
@@ -162,6 +169,17 @@ module ga_win3_stage #(
                 end
             end
             assign rd_q[b*PX +: PX] = q;
+        end
+        end else begin : g_fold
+            // folded banks (as ga_conv_stage): the column read at rd_en is fetched ahead
+            wire [ROWS-1:0] wen;
+            for (b = 0; b < ROWS; b = b + 1) begin : g_wen
+                assign wen[b] = wr_fire && wr_b == b;
+            end
+            ga_lbuf_fold #(.NB(ROWS), .PW(PX), .WP(W), .FOLD(LB_FOLD)) u_lb (
+                .clk(clk), .rst(rst), .wr_en(wen), .wr_addr(wr_col), .wr_data(in_data),
+                .wr_free(lb_free), .f_start(lb_start), .f_addr(rd_addr), .f_ready(lb_ready), .ld(rd_en),
+                .kill(kill), .q(rd_q));
         end
     endgenerate
 
@@ -203,7 +221,8 @@ module ga_win3_stage #(
     wire last_beat = (co == NCO - 1) & (ci == NCI - 1);
     wire done      = issue & last_beat;    // an output pixel's last beat
     wire adv       = done & px_last;       // the window moves one column
-    assign rd_en = (state == S_F1) | (state == S_F2) | adv;
+    assign rd_en = ((state == S_F1) | (state == S_F2)) & lb_ready | adv;
+    assign lb_start = (state == S_WAIT) & rows_in | rd_en;
     always @* begin
         case (state)
             S_F1:    rd_addr = 0;
@@ -218,8 +237,8 @@ module ga_win3_stage #(
         end else begin
             case (state)
                 S_WAIT: if (rows_in) state <= S_F1;
-                S_F1:   state <= S_F2;
-                S_F2:   state <= S_RUN;
+                S_F1:   if (lb_ready) state <= S_F2;
+                S_F2:   if (lb_ready) state <= S_RUN;
                 S_RUN: if (issue) begin
                     ci <= (ci == NCI - 1) ? {CWI{1'b0}} : ci + 1'b1;
                     if (ci == NCI - 1) co <= last_beat ? {CWO{1'b0}} : co + 1'b1;
@@ -277,8 +296,12 @@ module ga_win3_stage #(
             rows_in  <= wr_row_n >= need_n;
         end
     end
-    wire wc_first = ~rst & (state == S_F2);
+    wire wc_first = ~rst & (state == S_F2) & lb_ready;
     wire wc_next  = ~rst & adv;
+`ifndef SYNTHESIS
+    always @(posedge clk)
+        if (!rst && adv && !lb_ready) $fatal(1, "ga_win3_stage: a window move before its column is staged (LB_FOLD)");
+`endif
     always @(posedge clk) begin
         if (wc_first) wc0 <= {(3*PX){1'b0}};
         else if (wc_next) wc0 <= wc1;

@@ -92,17 +92,17 @@ def _bram36(width: int, depth: int) -> float:
     return bram18_for(width, depth) / 2 if depth > _LUT_MAX_WORDS else 0.0
 
 
-def _rtl_memories(lf, a: Assumptions, in_bits: int) -> float:
+def _rtl_memories(lf, a: Assumptions) -> float:
     """BRAM36 of a stage's line-buffer banks and weight / gamma ROMs as hls/rtl/ga builds them: a 5x5/s2 conv
-    ``linebuf_rows`` banks of W/2 column pairs, a 3x3 window or deconv ``linebuf_rows`` banks of W pixels, the
-    weight ROM ``phases x NCO x NCI`` words of ``PE x SIMD`` weights, a GDN's gamma ROM ``NCO x NCI`` words."""
+    ``linebuf_rows`` banks of W/2 column pairs, a 3x3 window or deconv ``linebuf_rows`` banks of W pixels (folded
+    as :mod:`lic.hw.rtl.linebuf` folds them), the weight ROM ``phases x NCO x NCI`` words of ``PE x SIMD``
+    weights, a GDN's gamma ROM ``NCO x NCI`` words."""
+    from lic.hw.rtl import linebuf
+
     nco, nci = lf.folds
     if lf.kind in ("gdn", "igdn"):
         return _bram36(lf.pe * lf.simd * a.gdn_bits // 2, nco * nci)  # gamma words of <= 16 bits
-    if lf.k == 5 and lf.kind == "conv":
-        banks = lf.linebuf_rows * _bram36(2 * lf.cin * in_bits, lf.win // 2)
-    else:
-        banks = lf.linebuf_rows * _bram36(lf.cin * in_bits, lf.win)
+    banks = lf.linebuf_rows * linebuf.bank_bram18(lf) / 2
     phases = 4 if lf.kind == "deconv" else 1
     return banks + _bram36(lf.pe * lf.simd * a.weight_bits, phases * nco * nci)
 
@@ -114,7 +114,7 @@ def stage_resources(layer: Layer, lf, a: Assumptions, in_words: int = 1) -> Reso
         dsp = lf.simd + _GAMMA_DSP * lf.lanes  # one square a SIMD lane, two tiles a gamma product
     else:
         dsp = conv_dsp(layer, lf.pe, lf.simd, a)
-    bram = _rtl_memories(lf, a, layer.in_bits if layer.in_bits > 8 else a.act_bits)
+    bram = _rtl_memories(replace(lf, in_bits=layer.in_bits if layer.in_bits > 8 else a.act_bits), a)
     return Resources(dsp=dsp, bram=int(-(-bram // 1)), lut=hls.lut, ff=hls.ff)
 
 
@@ -145,7 +145,7 @@ def _ga_rtl_plan(design, board: str, resolution, clock_mhz: float):
                                 hin=o.hin, win=o.win, pe=o.pe, simd=o.simd,
                                 fifo_depth=max(2, o.fifo_depth * o.pe // o.cout),
                                 linebuf_rows=max(6, o.linebuf_rows) if conv else 0,
-                                linebuf_width=o.win if conv else 0))
+                                linebuf_width=o.win if conv else 0, in_bits=o.in_bits))
     notes = {**src.notes, "source_cycles": {l.name: l.cycles for l in src.layers},
              "source_hw": (src.layers[0].hin, src.layers[0].win)}
     return rtl_ga.replace_cycles(replace(src, layers=tuple(layers), notes=notes, clock_mhz=clock_mhz))
@@ -164,9 +164,10 @@ def _hyper_plans(layers: list[Layer], ga_plan, hyper_fraction: float, a: Assumpt
         ls = [l for l in layers if l.transform == t]
         geometry = [(l.name, l.kind, l.cin, l.cout, l.k, l.stride) for l in ls]
         hw = (ls[0].hin, ls[0].win)
-        base = hyper.hyper_plan(t, geometry, hw, fifo_depth=depth)
+        bits = {l.name: l.in_bits for l in ls}
+        base = hyper.hyper_plan(t, geometry, hw, fifo_depth=depth, in_bits=bits)
         folds = hyper.balanced_folds(base, target, lambda lf: lf.lanes // conv_dsp(by[lf.name], lf.pe, lf.simd, a))
-        plans.append(hyper.hyper_plan(t, geometry, hw, folds, fifo_depth=depth))
+        plans.append(hyper.hyper_plan(t, geometry, hw, folds, fifo_depth=depth, in_bits=bits))
     last = plans[1].layers[-1]
     m, npix = last.cout, last.hin * last.win
     pe = next((d for d in range(1, m + 1) if m % d == 0 and npix * (m // d) <= target), m)

@@ -28,19 +28,19 @@ from lic.fileio import atomic_write_bytes, atomic_write_text
 from lic.hw.csim import HLS_DIR
 from lic.hw.fixedpoint import IntTransform
 from lic.hw.folding import FoldingPlan, LayerFold
+from lic.hw.rtl import linebuf
 from lic.hw.rtl import verilator as vl
 from lic.hw.rtl.tools import GA_RTL_DIR, RTL_DIR
 
-__all__ = ["SOURCES", "STATS_WIDTH", "ROW_OVERHEAD", "FANIN", "INT8_PACK", "conv_pack", "gamma_bits",
-           "make_plan", "replace_cycles", "balanced_plan", "regrid", "model_cycles", "conv_inst", "gdn_inst",
-           "generate", "measure"]
+__all__ = ["SOURCES", "STATS_WIDTH", "ROW_OVERHEAD", "FANIN", "INT8_PACK", "conv_pack", "gamma_bits", "make_plan",
+           "replace_cycles", "balanced_plan", "regrid", "model_cycles", "conv_inst", "gdn_inst", "generate", "measure"]
 
 #: the hand-written Verilog of the g_a stages (the generated ``ga_top.v`` instantiates them)
-SOURCES = [GA_RTL_DIR / f for f in ("fifo.v", "collect.v", "mac_pe.v", "requant.v", "conv_stage.v",
-                                    "gdn_stage.v")] + [RTL_DIR / "conv_pe.v", RTL_DIR / "gdn_unit.v"]
+SOURCES = [GA_RTL_DIR / f for f in ("fifo.v", "collect.v", "mac_pe.v", "requant.v", "lbuf_fold.v",
+                                    "conv_stage.v", "gdn_stage.v")] + [RTL_DIR / "conv_pe.v", RTL_DIR / "gdn_unit.v"]
 _STAT_FIELDS = ("busy", "stall", "starve", "fill", "first", "last", "sat", "pixels", "last0")
 STATS_WIDTH = 32 * len(_STAT_FIELDS)  # stats bits a stage
-ROW_OVERHEAD = 3  # conv stage cycles a row outside the fold loop: wait test + 2 window fills
+ROW_OVERHEAD = 3  # conv stage cycles a row outside the fold loop: wait test + 2 window fills (unfolded)
 #: register stages besides NCI, tree levels (and PE / NRQ): conv, GDN (simplified, 9 divider steps); hls/rtl/ga/README
 CONV_STAGES, GDN_STAGES = 13, 19
 FANIN = 4  # conv PE adder tree: inputs a registered level (ga_mac_pe)
@@ -116,7 +116,7 @@ def make_plan(t: IntTransform, hw: tuple[int, int], folds: dict[str, tuple[int, 
             name=l.name, kind=l.kind, cin=l.attrs["in_ch"], cout=l.attrs["out_ch"],
             k=5 if conv else 1, stride=2 if conv else 1, hin=h, win=w, pe=pe, simd=simd,
             fifo_depth=fifo_depth, linebuf_rows=linebuf_rows if conv else 0,
-            linebuf_width=w if conv else 0))
+            linebuf_width=w if conv else 0, in_bits=l.attrs["in_bits"]))
         if conv:
             h, w = h // 2, w // 2
     plan = FoldingPlan("g_a", tuple(layers), board=board, resolution=resolution,
@@ -151,7 +151,7 @@ def _stage_cycles(l: LayerFold) -> int:
     nco, nci = l.folds
     if l.kind == "conv":
         ho, wo = l.hin // 2, l.win // 2
-        return ho * (ROW_OVERHEAD + wo * nco * nci)
+        return ho * (linebuf.row_overhead(l) + wo * nco * nci)
     return l.hin * l.win * nco * nci
 
 
@@ -184,7 +184,7 @@ def model_cycles(plan: FoldingPlan) -> dict:
     """Analytic cycles of this RTL architecture for one frame.
 
     Per stage: conv ``HO * (3 + WO * NCO * NCI)`` (3 cycles a row: row test, two window
-    fills; with a 6-row line buffer plus one upstream row time a row), GDN
+    fills; ``2 F + 5`` with banks folded ``F`` times, :mod:`lic.hw.rtl.linebuf`; with a 6-row line buffer plus one upstream row time a row), GDN
     ``pixels * NCO * NCI``. The frame: stage ``l`` starts when its first input is
     there (conv: 3 input rows, GDN: one pixel, produced at the rate of the slowest stage up to
     ``l - 1``; the image arrives at one pixel a cycle) and ends at
@@ -291,7 +291,7 @@ def conv_inst(k: int, layer, lf: LayerFold, cfg, rom_dir: str = "roms") -> str:
     """The ``ga_conv_stage`` instance line of stage ``k`` (its ROMs in ``rom_dir/L<k>.{a,b}.hex``)."""
     a = layer.attrs
     prm = dict(CIN=lf.cin, COUT=lf.cout, H=lf.hin, W=lf.win, PE=lf.pe, SIMD=lf.simd,
-               ROWS=lf.linebuf_rows, A_BITS=a["in_bits"], A_SIGNED=int(a["in_signed"]),
+               ROWS=lf.linebuf_rows, LB_FOLD=linebuf.fold(lf), A_BITS=a["in_bits"], A_SIGNED=int(a["in_signed"]),
                W_BITS=cfg.weight_bits, ACC_BITS=cfg.acc_bits, SH_BITS=8, OUT_BITS=a["out_bits"],
                OUT_SIGNED=int(a["out_signed"]), DEPTH=lf.fifo_depth, FANIN=FANIN,
                INT8_PACK=INT8_PACK, **({"RELU": 1} if a.get("relu") else {}))  # h_a's fused ReLU

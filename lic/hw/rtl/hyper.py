@@ -26,6 +26,7 @@ from lic.errors import ParameterError
 from lic.fixedpoint.transform import IntTransform
 from lic.hw.folding import FoldingPlan, LayerFold
 from lic.hw.rtl import ga as rtl_ga
+from lic.hw.rtl import linebuf
 
 __all__ = ["HA_TOPOLOGY", "HS_TOPOLOGY", "WIN3_ROWS", "check_prior", "make_hyper_plan", "hyper_plan", "stage_cycles",
            "balanced_hyper_plan", "balanced_folds", "win3_roms", "conv_roms", "index_rom", "win3_inst", "index_inst",
@@ -84,14 +85,16 @@ def make_hyper_plan(t: IntTransform, hw: tuple[int, int], folds: dict[str, tuple
     """
     geometry = [(l.name, l.kind, l.attrs["in_ch"], l.attrs["out_ch"], l.attrs["kernel"], l.attrs["stride"])
                 for l in t.layers if l.kind != "index"]
-    return hyper_plan(t.name, geometry, hw, folds, fifo_depth, linebuf_rows, **kw)
+    bits = {l.name: l.attrs["in_bits"] for l in t.layers}
+    return hyper_plan(t.name, geometry, hw, folds, fifo_depth, linebuf_rows, in_bits=bits, **kw)
 
 
 def hyper_plan(transform: str, geometry: list[tuple], hw: tuple[int, int],
                folds: dict[str, tuple[int, int]] | None = None, fifo_depth: int = 2, linebuf_rows: int = 7,
-               **kw) -> FoldingPlan:
+               in_bits: dict[str, int] | None = None, **kw) -> FoldingPlan:
     """:func:`make_hyper_plan` from the layers' geometry alone, ``(name, kind, cin, cout, kernel, stride)`` each
-    (e.g. :func:`lic.hw.fpga_model.codec_layers`'s): a plan before there is a quantised transform.
+    (e.g. :func:`lic.hw.fpga_model.codec_layers`'s): a plan before there is a quantised transform. ``in_bits``
+    (a layer's input bits; default 8) sets the line-buffer folds (:func:`lic.hw.rtl.linebuf.fold`).
 
     Raises:
         ParameterError: as :func:`make_hyper_plan`.
@@ -107,9 +110,10 @@ def hyper_plan(transform: str, geometry: list[tuple], hw: tuple[int, int],
         k3 = k == 3
         if not k3 and kind == "conv" and (h % 2 or w % 2):
             raise ParameterError(f"{name}: a stride-2 conv needs an even grid, got {h}x{w}")
-        out.append(LayerFold(name=name, kind=kind, cin=cin, cout=cout, k=k, stride=stride, hin=h, win=w, pe=pe,
-                             simd=simd, fifo_depth=fifo_depth,
-                             linebuf_rows=WIN3_ROWS if k3 or kind == "deconv" else linebuf_rows, linebuf_width=w))
+        lf = LayerFold(name=name, kind=kind, cin=cin, cout=cout, k=k, stride=stride, hin=h, win=w, pe=pe,
+                       simd=simd, fifo_depth=fifo_depth,
+                       linebuf_rows=WIN3_ROWS if k3 or kind == "deconv" else linebuf_rows, linebuf_width=w)
+        out.append(replace(lf, in_bits=in_bits[name]) if in_bits else lf)
         if kind == "deconv":
             h, w = 2 * h, 2 * w
         elif not k3:
@@ -121,9 +125,10 @@ def hyper_plan(transform: str, geometry: list[tuple], hw: tuple[int, int],
 def stage_cycles(l: LayerFold) -> int:
     """Beats plus row overheads of one stage a frame (the RTL's schedule, as :func:`lic.hw.rtl.ga.model_cycles`):
     conv 5x5/s2 ``HO (3 + WO F)``, conv 3x3/s1 ``H (3 + W F)``, deconv ``2H (3 + 2W F)`` (two passes a row,
-    two output pixels a window) with ``F = NCO * NCI`` beats an output pixel."""
+    two output pixels a window) with ``F = NCO * NCI`` beats an output pixel; 3 is ``2 F + 5`` with folded
+    line-buffer banks (:func:`lic.hw.rtl.linebuf.row_overhead`)."""
     f = l.folds[0] * l.folds[1]
-    oh = rtl_ga.ROW_OVERHEAD
+    oh = linebuf.row_overhead(l)
     if l.kind == "deconv":
         return 2 * l.hin * (oh + 2 * l.win * f)
     if l.k == 3:
@@ -242,7 +247,7 @@ def win3_inst(k: int, layer, lf: LayerFold, cfg, rom_dir: str = "roms") -> str:
     """The ``ga_win3_stage`` instance line of stage ``k`` (conv 3x3/s1 or deconv 5x5/s2)."""
     a = layer.attrs
     prm = dict(CIN=lf.cin, COUT=lf.cout, H=lf.hin, W=lf.win, PE=lf.pe, SIMD=lf.simd, ROWS=lf.linebuf_rows,
-               PHASES=4 if layer.kind == "deconv" else 1, A_BITS=a["in_bits"], A_SIGNED=int(a["in_signed"]),
+               LB_FOLD=linebuf.fold(lf), PHASES=4 if layer.kind == "deconv" else 1, A_BITS=a["in_bits"], A_SIGNED=int(a["in_signed"]),
                W_BITS=cfg.weight_bits, ACC_BITS=cfg.acc_bits, SH_BITS=8, OUT_BITS=a["out_bits"],
                OUT_SIGNED=int(a["out_signed"]), RELU=int(bool(a.get("relu"))), DEPTH=lf.fifo_depth,
                FANIN=rtl_ga.FANIN, INT8_PACK=rtl_ga.INT8_PACK)

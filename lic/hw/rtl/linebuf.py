@@ -1,0 +1,75 @@
+"""Line-buffer folding of the RTL's window stages (``hls/rtl/ga/lbuf_fold.v``): the rule and its cycles.
+
+A conv / deconv stage keeps its input rows in banks of one word a column (a 5x5/s2 conv: a column pair, ``2 CIN``
+values; a 3x3 window: a pixel, ``CIN`` values). At 720p such a bank is shallow and wide -- h_a.0's is 80 words of
+3,072 bits -- and block RAM is allocated by width: 43 BRAM36 a bank for 7 BRAM36 of bits. Folded ``F`` times, a
+bank holds ``F`` sub-words of ``ceil(bits / F)`` a word (``W F`` deep), written over ``F`` cycles and fetched over
+``F`` cycles one window move ahead, so it fills block RAM by depth.
+
+The rule (:func:`fold`, from the stage's geometry, folds and ``in_bits``): banks deeper than ``LB_LUT_MAX`` words (LUT RAM otherwise) take the power of two
+``F <= 64`` that needs the fewest RAMB18E2 (:func:`lic.hw.fpga_model.stage.bram18_for`; ties: the smaller ``F``) among
+those with ``4 F`` beats or fewer a window move, so that the fetch (``F + 2`` cycles) fits in a move and the writer
+(one word per ``F`` cycles) takes input at least twice as fast as the stage consumes it.
+
+Cycles (:func:`row_overhead`): a row (a row pass of a deconv) starts with the row test and two window fills, 3 cycles
+unfolded; folded, each fill waits for its fetch: ``2 F + 5``. Everything else is unchanged, bit for bit.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+__all__ = ["LB_LUT_MAX", "MAX_FOLD", "bank_words", "word_bits", "window_beats", "fold", "row_overhead",
+           "bank_bram18"]
+
+#: banks of this many words or fewer are LUT RAM (the stages' LB_LUT_MAX); the largest fold considered
+LB_LUT_MAX, MAX_FOLD = 64, 64
+
+
+def bank_words(lf) -> int:
+    """Words a bank: column pairs of a 5x5/s2 conv, else pixels a row."""
+    return lf.win // 2 if (lf.kind == "conv" and lf.k == 5) else lf.win
+
+
+def word_bits(lf) -> int:
+    """Bits a bank word: a column pair (5x5/s2 conv) or a pixel of ``cin`` values of ``in_bits``."""
+    return (2 if (lf.kind == "conv" and lf.k == 5) else 1) * lf.cin * int(lf.in_bits)
+
+
+def window_beats(lf) -> int:
+    """Beats between two window moves: one output pixel's ``NCO * NCI``, two for a deconv's window."""
+    nco, nci = lf.folds
+    return nco * nci * (2 if lf.kind == "deconv" else 1)
+
+
+def bank_bram18(lf, f: int | None = None) -> int:
+    """RAMB18E2 of one bank folded ``f`` times (default :func:`fold`'s); 0 for a LUT-RAM bank."""
+    words = bank_words(lf)
+    if words <= LB_LUT_MAX:
+        return 0
+    return _bram18(word_bits(lf), words, fold(lf) if f is None else f)
+
+
+@lru_cache(maxsize=4096)
+def _bram18(bits: int, words: int, f: int) -> int:
+    from lic.hw.fpga_model.stage import bram18_for
+
+    return bram18_for(-(-bits // f), words * f)
+
+
+def fold(lf) -> int:
+    """The rule of the module docstring: 1 for GDN stages and LUT-RAM banks."""
+    if lf.kind not in ("conv", "deconv") or bank_words(lf) <= LB_LUT_MAX:
+        return 1
+    beats, bits, words = window_beats(lf), word_bits(lf), bank_words(lf)
+    best, f = (_bram18(bits, words, 1), 1), 2
+    while f <= MAX_FOLD and 4 * f <= beats:
+        best = min(best, (_bram18(bits, words, f), f))
+        f *= 2
+    return best[1]
+
+
+def row_overhead(lf) -> int:
+    """Cycles a row (row pass) outside the fold loop: 3, or ``2 F + 5`` with folded banks."""
+    f = fold(lf)
+    return 3 if f == 1 else 2 * f + 5
