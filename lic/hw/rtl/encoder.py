@@ -2,10 +2,10 @@
 
 ``enc_top`` (written by :func:`generate`) chains, as :mod:`lic.hw.rtl.ga` does for g_a alone::
 
-    pixels -> g_a stages (ga_conv_stage / ga_gdn_stage): y at y_frac -> ga_latq -> fork -> ŷ port (y_*)
+    pixels -> g_a stages (ga_conv_stage / ga_gdn_stage): y at y_frac -> ga_latq_s -> fork -> ŷ port (y_*)
                                                              -> h_a's input min(|y|, 2^16-1)
               -> h_a: ga_win3_stage (3x3/s1 + ReLU), ga_conv_stage (5x5/s2 + ReLU), ga_conv_stage (5x5/s2) = z
-              -> ga_zq (q = rshift_round(z - m, z_frac), ẑ) -> fork -> z symbol port (q_*)
+              -> ga_zq_s (q = rshift_round(z - m, z_frac), ẑ) -> fork -> z symbol port (q_*)
                                                                  -> h_s: ga_win3_stage x 3 (deconv, deconv:
                                                                     sub-pixel phases; conv 3x3), + ReLU
               -> ga_index_stage (threshold ROM) -> index port (i_*)
@@ -46,6 +46,8 @@ __all__ = ["SOURCES", "EncoderPlan", "make_plan", "plan_for", "balanced_plan", "
 #: the hand-written Verilog of the encoder (g_a's stages + the hyperprior's)
 SOURCES = [*rtl_ga.SOURCES, GA_RTL_DIR / "win3_stage.v", GA_RTL_DIR / "enc_units.v"]
 TB = GA_RTL_DIR / "tb_enc.cpp"
+#: most groups (cycles a word) of the serial glue units ga_latq_s / ga_zq_s (:func:`glue_lanes`)
+GLUE_GROUPS = 32
 #: ga_zq's arithmetic width
 ZQ_BITS = 40
 
@@ -151,13 +153,17 @@ def balanced_plan(ga: IntTransform, prior, hw: tuple[int, int], target_cycles: i
 
 def model_cycles(plan: EncoderPlan) -> dict:
     """Per-stage cycles a frame (g_a: :func:`lic.hw.rtl.ga.model_cycles`; h_a / h_s:
-    :func:`lic.hw.rtl.hyper.stage_cycles`; index: pixels x channels / lanes), the slowest stage and the frame
+    :func:`lic.hw.rtl.hyper.stage_cycles`; index: pixels x channels / lanes; ``glue``: the serial ga_latq_s /
+    ga_zq_s, a word every ``G + 1`` cycles, :func:`glue_lanes`), the slowest stage and the frame
     interval of frames streamed back to back (the slowest stage, or the pixels in at one a cycle)."""
     ga = rtl_ga.model_cycles(plan.ga)
     layers = dict(ga["layers"])
     layers.update({l.name: hyper.stage_cycles(l) for l in (*plan.ha.layers, *plan.hs.layers)})
     last = plan.hs.layers[-1]
     layers["h_s.index"] = last.hin * last.win * (last.cout // plan.index_pe)
+    (yh, yw), (zh, zw) = _grids(plan.frame_hw)
+    m, zc = plan.ga.layers[-1].cout, plan.ha.layers[-1].cout  # the serial glue: a word every G + 1 cycles
+    layers["glue"] = max(yh * yw * (m // glue_lanes(m) + 1), zh * zw * (zc // glue_lanes(zc) + 1))
     bott = max(layers, key=layers.get)
     h, w = plan.frame_hw
     return {"layers": layers, "bottleneck": bott, "interval": max(layers[bott], h * w),
@@ -245,17 +251,26 @@ def _body(ga: IntTransform, prior, plan: EncoderPlan, out: Path) -> tuple[list[s
     return insts, k + 1, ports
 
 
+def glue_lanes(channels: int) -> int:
+    """Lanes of a serial glue unit (``ga_latq_s``, ``ga_zq_s``) on ``channels``: the fewest that divide them into
+    at most :data:`GLUE_GROUPS` groups (a word every ``channels / lanes + 1`` cycles)."""
+    return next(d for d in range(1, channels + 1) if channels % d == 0 and channels // d <= GLUE_GROUPS)
+
+
 def _glue(prior, n_ga: int, n_hyper_in: int, ports: dict) -> str:
-    """ga_latq, the forks and ga_zq between g_a, h_a and h_s."""
-    zc, qb, zb = ports["zc"], ports["qb"], prior.cfg.z_bits
+    """ga_latq_s, the forks and ga_zq_s between g_a, h_a and h_s (serial: :func:`glue_lanes` channels a cycle)."""
+    zc, qb, zb, m = ports["zc"], ports["qb"], prior.cfg.z_bits, ports["m"]
     ky, kz = n_ga, n_hyper_in
-    return (f"    ga_fork2 fy (.in_valid(yv), .in_ready(yr), .a_valid(y_valid), .a_ready(y_ready),\n"
+    return (f"    wire lv, lr, sv, sr;\n"
+            f"    ga_latq_s #(.C({m}), .L({glue_lanes(m)}), .IN_BITS({ports['yin']}), .FRAC({prior.y_frac}), "
+            f".YB({ports['yb']}), .OUT_BITS({HA_IN_BITS})) ua (\n        .clk(clk), .rst(rst), .in_valid(yv), "
+            f".in_ready(yr), .in_data(yd), .out_valid(lv), .out_ready(lr), .y_hat(y_data), .a(d{ky}));\n"
+            f"    ga_fork2 fy (.in_valid(lv), .in_ready(lr), .a_valid(y_valid), .a_ready(y_ready),\n"
             f"        .b_valid(v{ky}), .b_ready(r{ky}));\n"
-            f"    ga_latq #(.C({ports['m']}), .IN_BITS({ports['yin']}), .FRAC({prior.y_frac}), .YB({ports['yb']}), "
-            f".OUT_BITS({HA_IN_BITS})) ua (.y(yd), .y_hat(y_data), .a(d{ky}));\n"
-            f"    ga_zq #(.C({zc}), .Z_BITS({zb}), .FRAC({prior.z_frac}), .Q_BITS({qb}), .M_BITS({ZQ_BITS}),\n"
-            f"        .MFILE(\"roms/zq.m.hex\")) uz (.z(zd), .q(q_data), .zhat(d{kz}));\n"
-            f"    ga_fork2 fz (.in_valid(zv), .in_ready(zr), .a_valid(q_valid), .a_ready(q_ready),\n"
+            f"    ga_zq_s #(.C({zc}), .L({glue_lanes(zc)}), .Z_BITS({zb}), .FRAC({prior.z_frac}), .Q_BITS({qb}), "
+            f".M_BITS({ZQ_BITS}),\n        .MFILE(\"roms/zq.m.hex\")) uz (.clk(clk), .rst(rst), .in_valid(zv), "
+            f".in_ready(zr), .in_data(zd),\n        .out_valid(sv), .out_ready(sr), .q(q_data), .zhat(d{kz}));\n"
+            f"    ga_fork2 fz (.in_valid(sv), .in_ready(sr), .a_valid(q_valid), .a_ready(q_ready),\n"
             f"        .b_valid(v{kz}), .b_ready(r{kz}));\n")
 
 

@@ -6,10 +6,13 @@ values; a 3x3 window: a pixel, ``CIN`` values). At 720p such a bank is shallow a
 bank holds ``F`` sub-words of ``ceil(bits / F)`` a word (``W F`` deep), written over ``F`` cycles and fetched over
 ``F`` cycles one window move ahead, so it fills block RAM by depth.
 
-The rule (:func:`fold`, from the stage's geometry, folds and ``in_bits``): banks deeper than ``LB_LUT_MAX`` words (LUT RAM otherwise) take the power of two
-``F <= 64`` that needs the fewest RAMB18E2 (:func:`lic.hw.fpga_model.stage.bram18_for`; ties: the smaller ``F``) among
-those with ``4 F`` beats or fewer a window move, so that the fetch (``F + 2`` cycles) fits in a move and the writer
-(one word per ``F`` cycles) takes input at least twice as fast as the stage consumes it.
+The rule (:func:`fold`, from the stage's geometry, folds and ``in_bits``): of the powers of two ``2 <= F <= 64`` with
+``4 F`` beats or fewer a window move (the fetch, ``F + 2`` cycles, fits in a move; the writer, a word in ``F`` cycles,
+takes input at least twice as fast as the stage consumes it), the one that needs the fewest RAMB18E2
+(:func:`lic.hw.fpga_model.stage.bram18_for`; ties: the smaller). Unfolded (``F = 1``) where no fold is possible, or
+where a bank deeper than ``LB_LUT_MAX`` words takes no fewer blocks folded. Shallow banks are folded into block
+RAM too: unfolded they would be LUT RAM, about 1.2 LUTs a bit a 64 words (RAM64M8), and LUTs are the scarcer
+resource of the encoder on the ZCU102.
 
 Cycles (:func:`row_overhead`): a row (a row pass of a deconv) starts with the row test and two window fills, 3 cycles
 unfolded; folded, each fill waits for its fetch: ``2 F + 5``. Everything else is unchanged, bit for bit.
@@ -20,7 +23,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 __all__ = ["LB_LUT_MAX", "MAX_FOLD", "bank_words", "word_bits", "window_beats", "fold", "row_overhead",
-           "bank_bram18"]
+           "bank_bram18", "bank_fabric"]
 
 #: banks of this many words or fewer are LUT RAM (the stages' LB_LUT_MAX); the largest fold considered
 LB_LUT_MAX, MAX_FOLD = 64, 64
@@ -44,10 +47,21 @@ def window_beats(lf) -> int:
 
 def bank_bram18(lf, f: int | None = None) -> int:
     """RAMB18E2 of one bank folded ``f`` times (default :func:`fold`'s); 0 for a LUT-RAM bank."""
-    words = bank_words(lf)
-    if words <= LB_LUT_MAX:
+    f = fold(lf) if f is None else f
+    if f == 1 and bank_words(lf) <= LB_LUT_MAX:
         return 0
-    return _bram18(word_bits(lf), words, fold(lf) if f is None else f)
+    return _bram18(word_bits(lf), bank_words(lf), f)
+
+
+def bank_fabric(lf) -> tuple[int, int]:
+    """``(LUT, FF)`` of one bank besides block RAM: a LUT-RAM bank's RAM64M8 (8 LUTs for 7 bits of 64 words); a
+    folded bank's staging and read registers (two words of FFs)."""
+    f, bits, words = fold(lf), word_bits(lf), bank_words(lf)
+    if f > 1:
+        return 0, 2 * bits
+    if words <= LB_LUT_MAX:
+        return 8 * -(-bits // 7) * -(-words // 64), 0
+    return 0, 0
 
 
 @lru_cache(maxsize=4096)
@@ -58,15 +72,17 @@ def _bram18(bits: int, words: int, f: int) -> int:
 
 
 def fold(lf) -> int:
-    """The rule of the module docstring: 1 for GDN stages and LUT-RAM banks."""
-    if lf.kind not in ("conv", "deconv") or bank_words(lf) <= LB_LUT_MAX:
+    """The rule of the module docstring (1 for GDN stages)."""
+    if lf.kind not in ("conv", "deconv"):
         return 1
     beats, bits, words = window_beats(lf), word_bits(lf), bank_words(lf)
-    best, f = (_bram18(bits, words, 1), 1), 2
-    while f <= MAX_FOLD and 4 * f <= beats:
-        best = min(best, (_bram18(bits, words, f), f))
-        f *= 2
-    return best[1]
+    folds = [1 << i for i in range(1, MAX_FOLD.bit_length()) if 4 << i <= beats]
+    if not folds:
+        return 1
+    best = min(folds, key=lambda f: (_bram18(bits, words, f), f))
+    if words > LB_LUT_MAX and _bram18(bits, words, 1) <= _bram18(bits, words, best):
+        return 1  # block RAM either way: no gain from folding
+    return best
 
 
 def row_overhead(lf) -> int:
