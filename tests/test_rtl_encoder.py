@@ -105,8 +105,8 @@ def test_encoder_folded_backpressure(demo, tmp_path):
 
 def test_encoder_folded_line_buffers(demo, tmp_path):
     """Every window stage's line buffer folded by lic.hw.rtl.linebuf's rule (conv 5x5/s2, conv 3x3, deconv; shallow
-    banks into block RAM), random input gaps and output back-pressure: bit-exact, beats as modelled, the interval
-    within 2 % of the model with its longer row fills (2 F + 5 cycles)."""
+    banks into block RAM): bit-exact, beats as modelled, the interval within 2 % of the model with its longer row
+    fills (2 F + 5 cycles); then two different frames back to back under random input gaps and back-pressure."""
     from lic.hw.rtl import linebuf
 
     ga, prior, pix = demo
@@ -117,9 +117,12 @@ def test_encoder_folded_line_buffers(demo, tmp_path):
     assert len({l.k for l in plan.layers if l.kind == "conv" and folds[l.name] > 1}) == 2
     r = enc.measure(ga, prior, plan, pix, tmp_path, frames=2)
     _check(r)
-    r2 = enc.measure(ga, prior, plan, pix, tmp_path, frames=2, seed=7)
+    # two different frames back to back (the second the first mirrored), random gaps and back-pressure
+    two = np.stack([pix, np.ascontiguousarray(pix[:, ::-1, ::-1])])
+    r2 = enc.measure(ga, prior, plan, two, tmp_path, frames=2, seed=7)
     _check(r2, exact_model=False)
-    assert r2["cached_build"]
+    assert r2["cached_build"] and r2["images"] == 2
+    assert not np.array_equal(r2["reference"]["y_hat"], enc.reference(ga, prior, two[1])["y_hat"])
 
 
 def test_encoder_saturation_counts(demo, tmp_path):

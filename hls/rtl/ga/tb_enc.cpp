@@ -1,5 +1,6 @@
 // Verilator testbench of the generated encoder pipeline (enc_top: g_a -> ŷ, h_a -> z symbols,
-// h_s -> CDF indexes): streams `frames` copies of an image in, collects the three output streams.
+// h_s -> CDF indexes): streams `frames` frames in (frame k: image k mod K of pixels.bin's K), collects the
+// three output streams.
 //   tb_enc <pixels.bin> <y.bin> <q.bin> <idx.bin> <stats.txt> [frames] [seed] [max_cycles]
 // pixels.bin: H*W*CIN uint8, raster order, channel innermost
 // y.bin     : frames x YH*YW*YC int16 (ŷ), q.bin: frames x ZH*ZW*ZC int32 (z symbols),
@@ -70,10 +71,19 @@ int main(int argc, char** argv) {
     const bool random_hs = rng != 0;
     const uint64_t max_cycles = argc > 8 ? std::strtoull(argv[8], nullptr, 10) : 4000000000ull;
     const long n_px = (long)ENC_H * ENC_W, n_in = n_px * frames;
-    std::vector<uint8_t> pix(n_px * ENC_CIN);
+    // pixels.bin holds K >= 1 images; frame k streams image k mod K (different frames back to back)
     FILE* f = std::fopen(argv[1], "rb");
-    if (!f || std::fread(pix.data(), 1, pix.size(), f) != pix.size()) {
-        std::fprintf(stderr, "cannot read %ld pixels from %s\n", n_px, argv[1]);
+    long n_bytes = -1;
+    if (f && std::fseek(f, 0, SEEK_END) == 0) n_bytes = std::ftell(f);
+    const long img_bytes = n_px * ENC_CIN;
+    if (!f || n_bytes < img_bytes || n_bytes % img_bytes != 0 || std::fseek(f, 0, SEEK_SET) != 0) {
+        std::fprintf(stderr, "%s does not hold whole images of %ld pixels\n", argv[1], n_px);
+        return 2;
+    }
+    const long n_img = n_bytes / img_bytes;
+    std::vector<uint8_t> pix(n_bytes);
+    if (std::fread(pix.data(), 1, pix.size(), f) != pix.size()) {
+        std::fprintf(stderr, "cannot read %s\n", argv[1]);
         return 2;
     }
     std::fclose(f);
@@ -102,7 +112,8 @@ int main(int argc, char** argv) {
         top.q_ready = ((r >> 3) & 3u) != 0;            // 3/4
         top.i_ready = ((r >> 5) & 3u) != 0;            // 3/4
         if (i_in < n_in)
-            for (int c = 0; c < ENC_CIN; ++c) set_bits(top.in_data, 8 * c, 8, pix[(i_in % n_px) * ENC_CIN + c]);
+            for (int c = 0; c < ENC_CIN; ++c)
+                set_bits(top.in_data, 8 * c, 8, pix[(((i_in / n_px) % n_img) * n_px + i_in % n_px) * ENC_CIN + c]);
         top.eval();
         const bool in_fire = top.in_valid && top.in_ready;
         if (top.y_valid && top.y_ready) {

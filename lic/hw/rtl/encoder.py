@@ -385,24 +385,27 @@ def _stage_rows(plan: EncoderPlan, stages: dict[str, dict], model: dict, frames:
     return rows
 
 
-def _saturations(ga: IntTransform, prior, rows: dict) -> dict[str, dict]:
-    ref = {**ga.saturations, **prior.h_a.saturations, **prior.h_s.saturations}
-    return {name: {"rtl": r["sat"], "ref": ref.get(name, 0)} for name, r in rows.items()}
+def _saturations(rows: dict, sats: list[dict], order: list[int]) -> dict[str, dict]:
+    """RTL clamps a frame (its counters over all frames / frames) against the reference's: the mean over the
+    frames of each frame's image's counts."""
+    return {name: {"rtl": r["sat"], "ref": sum(sats[i].get(name, 0) for i in order) / len(order)}
+            for name, r in rows.items()}
 
 
 def measure(ga: IntTransform, prior, plan: EncoderPlan, image: np.ndarray, work_dir: str | os.PathLike,
             frames: int = 2, seed: int = 0, clock_mhz: float | None = None,
             build_root: str | os.PathLike | None = None, timeout: float | None = None) -> dict:
-    """Stream ``image`` ``frames`` times through the RTL encoder (Verilator) and hold its three outputs against
+    """Stream ``frames`` frames through the RTL encoder (Verilator) and hold its three outputs against
     :func:`lic.hw.encoder.reference` bit for bit.
 
     Args:
-        image: uint8 pixels ``[3, H, W]``, ``(H, W)`` = the plan's frame (multiples of 64).
+        image: uint8 pixels ``[3, H, W]``, ``(H, W)`` = the plan's frame (multiples of 64), or ``K`` such images
+            ``[K, 3, H, W]``: frame ``f`` is image ``f mod K`` (different frames back to back).
         seed: 0: one pixel a cycle in, outputs always ready; else pseudo-random input gaps and back-pressure
             on the three outputs (the testbench's xorshift seed).
         clock_mhz: clock for the frame rate (default: the g_a plan's, else 200).
 
-    ``ga``'s and the prior's saturation counters are reset and hold one frame's counts afterwards.
+    ``ga``'s and the prior's saturation counters are reset and hold the last image's counts afterwards.
 
     Returns:
         dict: ``mismatches`` ``{"y_hat", "q", "indexes"}`` (values differing from the reference, all frames),
@@ -418,13 +421,17 @@ def measure(ga: IntTransform, prior, plan: EncoderPlan, image: np.ndarray, work_
         ParameterError: an image that does not fit the plan, or ``frames < 1``.
         ToolError: Verilator missing, or the build or the simulation failed.
     """
-    image = rtl_ga._check_image(image, plan.ga, frames)
+    images = np.asarray(image)
+    images = images[None] if images.ndim == 3 else images
+    if images.ndim != 4 or len(images) < 1:
+        raise ParameterError(f"image must be [3, H, W] or [K, 3, H, W], got shape {images.shape}")
+    images = np.stack([rtl_ga._check_image(im, plan.ga, frames) for im in images])
     work = Path(work_dir)
     gen = generate(ga, prior, plan, work)
     exe, cached, build_s = vl.build([*SOURCES, gen["top"]], TB, "enc_top", build_root or HLS_DIR / "build",
                                     include_dirs=[work])
     atomic_write_bytes(work / "pixels.bin", np.ascontiguousarray(
-        np.transpose(image, (1, 2, 0)).astype(np.uint8)).tobytes())
+        np.transpose(images, (0, 2, 3, 1)).astype(np.uint8)).tobytes())
     _, wall = vl.run(exe, ["pixels.bin", "y.bin", "q.bin", "idx.bin", "stats.txt", str(int(frames)),
                            str(int(seed))], cwd=work, timeout=timeout)
     names = [l.name for l in plan.layers] + ["h_s.index"]
@@ -432,22 +439,27 @@ def measure(ga: IntTransform, prior, plan: EncoderPlan, image: np.ndarray, work_
     tlast = ends.pop("tlast_errors")
     m = ga.layers[-1].attrs["out_ch"]
     rtl = _read_outputs(work, plan, {"m": m, "zc": prior.h_a.layers[-1].attrs["out_ch"]}, frames)
-    for t in (ga, prior.h_a, prior.h_s):
-        t.reset_counters()
-    ref = reference(ga, prior, image)
+    refs, sats = [], []
+    for im in images:  # each image's reference and its clamp counts
+        for t in (ga, prior.h_a, prior.h_s):
+            t.reset_counters()
+        refs.append(reference(ga, prior, im))
+        sats.append({**ga.saturations, **prior.h_a.saturations, **prior.h_s.saturations})
+    order = [f % len(images) for f in range(frames)]
+    ref = {k: np.stack([refs[i][k] for i in order]) for k in refs[0]}
     model = model_cycles(plan)
     rows = _stage_rows(plan, stages, model, frames)
     interval = ends["idx"][-1] - ends["idx"][-2] if frames >= 2 else ends["idx"][0]
     cycles = max(e[0] for e in ends.values())
     clock = float(clock_mhz or plan.ga.clock_mhz or 200.0)
     return {
-        "mismatches": {k: int(np.count_nonzero(v != ref[k][None])) for k, v in rtl.items()},
+        "mismatches": {k: int(np.count_nonzero(v != ref[k])) for k, v in rtl.items()},
         "n_values": {k: int(v.size) for k, v in rtl.items()}, "frames": int(frames), "seed": int(seed),
         "tlast_errors": tlast,
-        "outputs": {k: v[0] for k, v in rtl.items()}, "reference": ref, "frame_ends": ends,
+        "outputs": {k: v[0] for k, v in rtl.items()}, "reference": refs[0], "images": len(images), "frame_ends": ends,
         "cycles": cycles, "interval": interval, "model": model,
         "interval_model_over_measured": model["interval"] / interval, "layers": rows,
-        "saturations": _saturations(ga, prior, rows), "clock_mhz": clock,
+        "saturations": _saturations(rows, sats, order), "clock_mhz": clock,
         "fps": clock * 1e6 / interval, "fps_latency": clock * 1e6 / cycles, "frame_hw": plan.frame_hw,
         "build_s": build_s, "cached_build": cached, "sim_wall_s": wall, "verilator": vl.verilator_version(),
         "plan": plan.to_dict(),
