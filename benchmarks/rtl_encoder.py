@@ -16,7 +16,8 @@ The frame is a true 1280x720 (or 1920x1080) photo: a centre crop of the first tr
 photo is 1920x1080: that one is the photo resized, bicubic), replicate-padded to a multiple of 64 as the codec
 pads (1280x768, 1920x1088). Two frames stream back to back through the Verilator build; ŷ, the z symbols and
 the indexes are compared with :func:`lic.hw.encoder.reference` value by value; fps = clock / the cycles
-between the two frames' last indexes (one padded frame a 720p / 1080p frame).
+between the two frames' last indexes (one padded frame a 720p / 1080p frame). The two frames are different photos
+(``--distinct 2``: centre crops of the first two photos that large; each one's file is compared).
 
     nice -n 10 .venv/bin/python benchmarks/rtl_encoder.py --res 720p    # -> results/rtl_encoder_720p.json
     nice -n 10 .venv/bin/python benchmarks/rtl_encoder.py --res 192x128 --plan-res 720p --out /tmp/s.json  # check
@@ -39,22 +40,32 @@ ROOT = Path(__file__).resolve().parents[1]
 RES = {"720p": (1280, 720), "1080p": (1920, 1080)}
 
 
-def frame(train_dir: str, wh: tuple[int, int]) -> tuple[torch.Tensor, str]:
-    """``[3, H, W]`` in [0, 1]: a centre crop of the first photo at least ``wh``, else the first photo resized."""
+def frames(train_dir: str, wh: tuple[int, int], k: int = 1) -> list[tuple[torch.Tensor, str]]:
+    """``k`` different frames ``[3, H, W]`` in [0, 1]: centre crops of the first ``k`` photos at least ``wh``, else
+    (too few such photos) photos resized, in their order."""
     from PIL import Image
 
     from lic.data import images as data
 
     w, h = wh
-    files = data.list_images(train_dir)
+    files, out = data.list_images(train_dir), []
     for f in files:
         x = data.load_image(f)
         if x.shape[-1] >= w and x.shape[-2] >= h:
             y0, x0 = (x.shape[-2] - h) // 2, (x.shape[-1] - w) // 2
-            return x[:, y0:y0 + h, x0:x0 + w], f"{f.name} centre crop {w}x{h}"
-    im = Image.open(files[0]).convert("RGB").resize((w, h), Image.BICUBIC)
-    x = torch.from_numpy(np.asarray(im, dtype=np.float32) / 255.0).permute(2, 0, 1)
-    return x, f"{files[0].name} resized (bicubic) to {w}x{h}"
+            out.append((x[:, y0:y0 + h, x0:x0 + w], f"{f.name} centre crop {w}x{h}"))
+            if len(out) == k:
+                return out
+    for f in files[:k - len(out)]:
+        im = Image.open(f).convert("RGB").resize((w, h), Image.BICUBIC)
+        x = torch.from_numpy(np.asarray(im, dtype=np.float32) / 255.0).permute(2, 0, 1)
+        out.append((x, f"{f.name} resized (bicubic) to {w}x{h}"))
+    return out
+
+
+def frame(train_dir: str, wh: tuple[int, int]) -> tuple[torch.Tensor, str]:
+    """``[3, H, W]`` in [0, 1]: a centre crop of the first photo at least ``wh``, else the first photo resized."""
+    return frames(train_dir, wh, 1)[0]
 
 
 def digest(t) -> str:
@@ -75,11 +86,13 @@ def _args(argv):
     ap.add_argument("--plan-res", default=None, help="resolution g_a's plan is chosen for (default --res)")
     ap.add_argument("--board", default="zcu102")
     ap.add_argument("--clock", type=float, default=200.0, help="MHz")
-    ap.add_argument("--hyper-fraction", type=float, default=0.5)
+    ap.add_argument("--hyper-fraction", type=float, default=1.0)
     ap.add_argument("--plan", choices=("encoder", "ga"), default="encoder",
                     help="encoder: lic.hw.fpga_model.encoder_plan; ga: g_a alone's plan + plan_for's hyper stages")
     ap.add_argument("--target-fps", type=float, default=30.0, help="--plan encoder: the rate where no plan fits")
     ap.add_argument("--frames", type=int, default=2)
+    ap.add_argument("--distinct", type=int, default=2,
+                    help="different photos streamed in turn (frame k = photo k mod this; with --image: 1)")
     ap.add_argument("--seed", type=int, default=0, help="testbench: 0 always ready; else random gaps/back-pressure")
     ap.add_argument("--train-dir", default=str(ROOT.parent / "shared" / "data" / "photos"))
     ap.add_argument("--work", default=None)
@@ -137,31 +150,36 @@ def main(argv=None) -> dict:
     ga, prior = model.int_ga, model.int_prior
     n, m = model.g_a[0].out_channels, model.g_a[-1].out_channels
     if args.image:
-        x, source = data.load_image(args.image), f"{Path(args.image).name} (whole image)"
+        x = data.load_image(args.image)
+        shots = [(x, f"{Path(args.image).name} (whole image)")]
         wh = (x.shape[-1], x.shape[-2])
     else:
         wh = RES.get(args.res) or tuple(int(v) for v in args.res.lower().split("x"))
-        x, source = frame(args.train_dir, wh)
-    xp, _ = data.pad_to_multiple(x, 64)
-    pix = fixedpoint.image_to_int(xp).astype(np.int64)
+        shots = frames(args.train_dir, wh, max(1, min(args.distinct, args.frames)))
+    pix = np.stack([fixedpoint.image_to_int(data.pad_to_multiple(x, 64)[0]).astype(np.int64) for x, _ in shots])
     pwh = RES.get(args.plan_res) or (tuple(int(v) for v in args.plan_res.lower().split("x")) if args.plan_res else wh)
-    plan, design = _plan(args, ga, prior, n, m, pwh, pix.shape[1:])
+    plan, design = _plan(args, ga, prior, n, m, pwh, pix.shape[2:])
     prep_s = time.time() - t0
     work = args.work or str(ROOT / "artifacts" / f"rtl_encoder_{args.res}")
     r = enc.measure(ga, prior, plan, pix, work, frames=args.frames, clock_mhz=args.clock, seed=args.seed)
     t1 = time.time()
-    rtl_file = ref_enc.stream(model, r["outputs"], (wh[1], wh[0]), name)
-    cpu_file = api.compress(x, name)
+    streams = []
+    for (x, src), outs in zip(shots, r["image_outputs"]):  # each photo: the file from the RTL's outputs vs the CPU's
+        rtl_file, cpu_file = ref_enc.stream(model, outs, (wh[1], wh[0]), name), api.compress(x, name)
+        streams.append({"image": src, "identical": rtl_file == cpu_file, "bytes_rtl": len(rtl_file),
+                        "bytes_cpu": len(cpu_file), "bpp": 8 * len(rtl_file) / (wh[0] * wh[1])})
+    source = "; ".join(s["image"] for s in streams)
     entry = zoo.available()[name]
     out = {
         "student": args.student, "model": name, "model_digest": zoo.release_digest(entry),
         "int_prior_digest": prior.digest().hex(), "int_ga_digest": digest(ga),
-        "image": source, "width": wh[0], "height": wh[1], "plan_resolution": list(pwh), "padded_hw": list(pix.shape[1:]),
+        "image": source, "width": wh[0], "height": wh[1], "plan_resolution": list(pwh), "padded_hw": list(pix.shape[2:]),
         "board": args.board, "clock_mhz": args.clock, "N": n, "M": m, "frames": r["frames"], "tb_seed": args.seed,
         "fps": r["fps"], "fps_latency": r["fps_latency"], "mismatches": r["mismatches"],
         "mismatches_total": sum(r["mismatches"].values()), "n_values": r["n_values"], "tlast_errors": r["tlast_errors"],
-        "stream_identical": rtl_file == cpu_file, "stream_bytes": {"rtl": len(rtl_file), "cpu": len(cpu_file)},
-        "stream_bpp": 8 * len(rtl_file) / (wh[0] * wh[1]), "stream_s": time.time() - t1,
+        "stream_identical": all(s["identical"] for s in streams), "streams": streams,
+        "stream_bytes": {"rtl": streams[0]["bytes_rtl"], "cpu": streams[0]["bytes_cpu"]},
+        "stream_bpp": streams[0]["bpp"], "stream_s": time.time() - t1, "distinct_images": len(streams),
         "cycles_frame_latency": r["cycles"], "cycles_interval": r["interval"], "frame_ends": r["frame_ends"],
         "model_interval": r["model"]["interval"], "model_bottleneck": r["model"]["bottleneck"],
         "interval_model_over_measured": r["interval_model_over_measured"],

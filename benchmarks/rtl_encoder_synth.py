@@ -41,7 +41,7 @@ def _args(argv):
     ap.add_argument("--res", default="720p", help="720p, 1080p or WxH")
     ap.add_argument("--board", default="zcu102")
     ap.add_argument("--clock", type=float, default=200.0, help="MHz")
-    ap.add_argument("--hyper-fraction", type=float, default=0.5)
+    ap.add_argument("--hyper-fraction", type=float, default=1.0)
     ap.add_argument("--target-fps", type=float, default=30.0, help="the rate the plan must reach where none fits")
     ap.add_argument("--stages", default="", help="comma-separated rows to synthesise (default all)")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds a stage")

@@ -12,11 +12,13 @@ frames per second and resources (:class:`EncoderDesign`):
 * **cycles**: the RTL's cycle model (:func:`lic.hw.rtl.encoder.model_cycles`, equal to the Verilator-measured
   interval in every test and benchmark); fps = clock / frame interval, one padded frame a frame;
 * **resources** of the RTL the plan generates (:func:`stage_resources`): DSP48E2 and block RAM counted from the
-  RTL's structure (its multipliers; its line-buffer banks and ROMs, block RAM past 64 words, mapped on the
-  RAMB18E2 shapes), LUT and FF the FPS model's per-stage figures (:func:`~lic.hw.fpga_model.stage.stage_for_units`,
-  the per-lane costs of :class:`~lic.hw.fpga_model.core.Assumptions`), the index stage and the glue (``ga_latq``,
-  ``ga_zq``) by a rule of two LUTs a bit of datapath; plus the platform shell. No recorded synthesis enters the
-  model (the yosys record of a plan is set against the model, not fed back into it).
+  RTL's structure (its multipliers; its line-buffer banks, folded as :mod:`lic.hw.rtl.linebuf` folds them, and its
+  ROMs, block RAM past 64 words, mapped on the RAMB18E2 shapes); LUT and FF of a conv stage the FPS model's figures
+  (:func:`~lic.hw.fpga_model.stage.stage_for_units`: MAC lanes, activation mux) with the RTL's window registers,
+  bank muxes and bank registers in place of the kernel's; of a GDN stage the RTL's own per-lane fit
+  (:data:`RTL_GDN`, from six yosys runs of ``gdn_stage.v``: record ``rtl_gdn_lanes``); the index stage and the
+  serial glue (``ga_latq_s``, ``ga_zq_s``) by a rule of two LUTs a bit of datapath; plus the platform shell. The
+  whole encoder's yosys record (``rtl_encoder_synth``) is set against the model, not fed back into it.
 
 The first (fastest) plan whose resources fit the budget on every resource (DSP, BRAM36, LUT, FF) is the plan.
 """
@@ -41,8 +43,8 @@ _LUT_MAX_WORDS, _GAMMA_DSP, _INDEX_LEVELS, _SCALE_BITS, _ZQ_BITS, _Y_BITS = 64, 
 #: per_stage``:
 #: the least-squares fit of benchmarks/rtl_gdn_lanes.py (record ``rtl_gdn_lanes``: yosys, hierarchical, six folds of
 #: the N=64 student's three GDN stages; tests/test_fpga_encoder_model.py holds these values to the record)
-RTL_GDN = {"lut": {"per_lane": 0.0, "per_pe": 0.0, "per_stage": 0.0},
-           "ff": {"per_lane": 0.0, "per_pe": 0.0, "per_stage": 0.0}}
+RTL_GDN = {"lut": {"per_lane": 0.0, "per_simd": 92.5, "per_pe": 0.0, "per_stage": 3660.0},
+           "ff": {"per_lane": 0.0, "per_simd": 328.0, "per_pe": 0.0, "per_stage": 4440.0}}
 
 
 @dataclass(frozen=True)
@@ -270,7 +272,7 @@ def _row(name, kind, pe, simd, cycles, r: Resources) -> dict:
 
 def encoder_design(N: int, M: int = 192, board="zcu102", resolution: tuple[int, int] = (1280, 720),
                    ga_folds: dict[str, tuple[int, int]] | None = None, clock_mhz: float | None = None,
-                   utilisation: float = 0.8, hyper_fraction: float = 0.5,
+                   utilisation: float = 0.8, hyper_fraction: float = 1.0,
                    assumptions: Assumptions | None = None) -> EncoderDesign:
     """The encoder at g_a's folds ``ga_folds`` (``name -> (pe, simd)``, default: :func:`encoder_plan`'s) with the
     hyper stages and the index lanes at ``hyper_fraction`` of g_a's interval: cycles, fps, resources, budget.
@@ -288,7 +290,7 @@ def encoder_design(N: int, M: int = 192, board="zcu102", resolution: tuple[int, 
 
 
 def encoder_plan(N: int, M: int = 192, board="zcu102", resolution: tuple[int, int] = (1280, 720),
-                 clock_mhz: float | None = None, utilisation: float = 0.8, hyper_fraction: float = 0.5,
+                 clock_mhz: float | None = None, utilisation: float = 0.8, hyper_fraction: float = 1.0,
                  assumptions: Assumptions | None = None, target_fps: float | None = None,
                  require_fit: bool = False) -> EncoderDesign:
     """The fastest encoder plan (g_a + h_a + h_s + index on one device) whose modelled resources fit the board at
