@@ -50,6 +50,7 @@ def main(argv=None) -> dict:
         out = read_json(args.out)
         out["fit"] = {k: fit(out["stages"], k) for k in ("lut", "ff")}
         write_json(args.out, out)
+        _index(args, out["model"], argv)
         print(json.dumps(out["fit"], indent=1))
         return out
 
@@ -71,6 +72,15 @@ def main(argv=None) -> dict:
            "flow": "yosys synth_xilinx -family xcup, hierarchical (no -flatten)",
            "fit": {k: fit(rows, k) for k in ("lut", "ff")}, "stages": rows, "wall_s": time.time() - t0}
     write_json(args.out, out)
+    _index(args, name, argv)
+    print(json.dumps(out["fit"], indent=1))
+    return out
+
+
+def _index(args, name: str, argv) -> None:
+    """Index the record (script, RTL sources, synthesis flow, the model's three files)."""
+    from lic.codec import zoo
+    from lic.hw.rtl import ga as rtl_ga
     from lic.provenance import index_record
 
     entry = zoo.available()[name]
@@ -80,8 +90,6 @@ def main(argv=None) -> dict:
     index_record("rtl_gdn_lanes", args.out, {"script": "benchmarks/rtl_gdn_lanes.py", "args": " ".join(argv or [])},
                  inputs, "yosys LUT / FF / DSP of the RTL GDN stage at six folds and the per-lane fit the encoder "
                  "model uses", params={"grid": [768, 1280], "cases": CASES})
-    print(json.dumps(out["fit"], indent=1))
-    return out
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ class LayerFold:
             counts the same beats; 0 when not modelled).
         in_words: stream words carrying one input pixel (``cin`` / the producer's PE).
         dsp, bram, lut, ff: modelled resources of the stage (BRAM36).
-        in_bits: bits of an input value (the RTL's line-buffer words, :mod:`lic.hw.rtl.linebuf`).
+        in_bits: bits of an input value of a conv / deconv (the RTL's line-buffer words, :mod:`lic.hw.rtl.linebuf`).
     """
 
     name: str

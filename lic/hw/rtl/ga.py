@@ -116,7 +116,7 @@ def make_plan(t: IntTransform, hw: tuple[int, int], folds: dict[str, tuple[int, 
             name=l.name, kind=l.kind, cin=l.attrs["in_ch"], cout=l.attrs["out_ch"],
             k=5 if conv else 1, stride=2 if conv else 1, hin=h, win=w, pe=pe, simd=simd,
             fifo_depth=fifo_depth, linebuf_rows=linebuf_rows if conv else 0,
-            linebuf_width=w if conv else 0, in_bits=l.attrs["in_bits"]))
+            linebuf_width=w if conv else 0, in_bits=l.attrs["in_bits"] if conv else 8))
         if conv:
             h, w = h // 2, w // 2
     plan = FoldingPlan("g_a", tuple(layers), board=board, resolution=resolution,
