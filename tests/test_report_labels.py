@@ -273,3 +273,32 @@ def test_stage_04_cites_the_recorded_encoder_runs_and_says_when_they_are_stale(m
     comp, _ = hwreport.comparison(_r04())
     enc = comp[comp.design.str.startswith("this work, whole encoder")]
     assert len(enc) == 1 and enc.resolution.iloc[0] == "1280×720" and "40.7 fps" in enc["throughput (as reported)"].iloc[0]
+
+
+def test_encoder_comparison_takes_resources_only_from_a_synthesis_of_the_same_plan(monkeypatch):
+    """The whole encoder's comparison row shows yosys resources where the synthesis record is of the Verilator
+    record's plan (same folds), and says "not synthesised" otherwise or where that record is stale."""
+    from lic import provenance
+    from lic.hw.rtl import encsynth
+
+    plan = {"ga": {"layers": [{"name": "g_a.0", "pe": 4, "simd": 15}]}, "ha": {"layers": []}, "hs": {"layers": []}}
+    rec = {"model": "m-fpga", "image": "x.png", "width": 1280, "height": 720, "frames": 2, "board": "zcu102",
+           "n_values": {"y_hat": 10}, "mismatches_total": 0, "stream_identical": True, "fps": 32.5,
+           "clock_mhz": 200.0, "plan": plan}
+    syn = {"plan": plan, "total": {"dsp": 1800, "lut_sites": 200000, "bram36": 600.5}}
+    monkeypatch.setattr(hwreport, "encoder_records", lambda index=None: [("rtl_encoder_720p", rec, False)])
+    monkeypatch.setattr(encsynth, "record_checks", lambda d, *a, **k: [])
+
+    def row(stale=(), data=syn):
+        monkeypatch.setattr(provenance, "find_record", lambda name, index=None: provenance.Record(
+            name=name, path=provenance.ROOT / "benchmarks/results/rtl_encoder_synth.json", entry={},
+            why_stale=tuple(stale), _cache={"data": data}))
+        comp, _ = hwreport.comparison(_r04())
+        return comp[comp.design.str.startswith("this work, whole encoder")].iloc[0]
+
+    r = row()
+    assert r["resources (as reported)"] == "DSP 1,800 / LUT 200,000 / BRAM36 600", r
+    assert "yosys synth_xilinx of the same plan" in r["label"]
+    other = {**syn, "plan": {"ga": {"layers": [{"name": "g_a.0", "pe": 2, "simd": 15}]}}}
+    for r in (row(data=other), row(stale=("an input changed",))):
+        assert r["resources (as reported)"] == hwreport.NA and "not synthesised" in r["label"]

@@ -221,18 +221,44 @@ def _encoder_rows(recs: list[tuple[str, dict, bool]]) -> list[dict]:
     return rows
 
 
+def _folds(plan: dict | None) -> list:
+    """``(name, pe, simd)`` of every stage of a recorded encoder plan (its ``ga`` / ``ha`` / ``hs`` parts)."""
+    return [(l["name"], l["pe"], l["simd"]) for part in ("ga", "ha", "hs") for l in ((plan or {}).get(part) or {})
+            .get("layers", [])]
+
+
+def _synthesised(d: dict, index=None) -> dict | None:
+    """The whole encoder's yosys totals (record ``rtl_encoder_synth``) where it synthesised the plan of the
+    Verilator record ``d`` (same folds, same frame) and is neither stale nor incomplete; else None."""
+    from lic.hw.rtl.encsynth import RECORDED, record_checks
+    from lic.provenance import find_record
+
+    rec = find_record(RECORDED, index)
+    if rec is None or rec.stale:
+        return None
+    s = rec.data
+    if record_checks(s) or _folds(s.get("plan")) != _folds(d.get("plan")) or not _folds(d.get("plan")):
+        return None
+    return {**s["total"], "record": rec.path.name}
+
+
 def _encoder_comparison(recs: list[tuple[str, dict, bool]], ours: dict | None) -> list[dict]:
-    """Comparison rows of the recorded whole-encoder runs on true 720p / 1080p frames."""
+    """Comparison rows of the recorded whole-encoder runs on true 720p / 1080p frames; their resources where the
+    whole encoder's yosys record synthesised the same plan (:func:`_synthesised`)."""
     rows = []
     for name, d, stale in recs:
         if not name.endswith("p"):  # the Kodak runs show bit-exactness, not a frame rate at a video size
             continue
+        syn = _synthesised(d) or {}
+        res = (f"; resources: yosys synth_xilinx of the same plan ({syn['record']}), LUT as LUT6 sites" if syn
+               else "; resources not synthesised for this plan")
         rows.append({**(ours or {}), "design": "this work, whole encoder g_a + h_a + h_s (RTL simulation)",
                      "board": d.get("board"), "resolution": f"{d.get('width')}×{d.get('height')}",
-                     "fps": d.get("fps"), "s_per_image": None, "gops": None, "dsp": None, "lut": None,
-                     "bram36": None, "clock_mhz": d.get("clock_mhz"), "model": d.get("model"),
+                     "fps": d.get("fps"), "s_per_image": None, "gops": None, "dsp": syn.get("dsp"),
+                     "lut": syn.get("lut_sites"), "bram36": syn.get("bram36"), "clock_mhz": d.get("clock_mhz"),
+                     "model": d.get("model"),
                      "label": f"measured: cycle-accurate RTL (Verilator) on {d.get('image')}, recorded benchmark"
-                              + (" (stale)" if stale else ""),
+                              + (" (stale)" if stale else "") + res,
                      "source": "benchmarks/rtl_encoder.py (lic.hw.rtl.encoder, Verilator)"})
     return rows
 
