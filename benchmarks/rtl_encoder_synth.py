@@ -110,6 +110,56 @@ def synthesise(ga, prior, plan, work: Path, names, timeout: float, partial: Path
     return encsynth.synth_encoder(ga, prior, plan, work, names, timeout, done=done, log=log)
 
 
+#: module families of the RTL, for the breakdown of a stage's LUTs (:func:`module_luts`)
+FAMILIES = {"ga_muxtree": "window / bank / beat muxes", "ga_mac_tail": "MAC adder trees", "ga_mac_pe": "MAC lanes",
+            "gdn_": "GDN lanes", "ga_gdn_add": "GDN lanes", "W=": "GDN lanes", "ga_lbuf_fold": "line-buffer banks",
+            "ga_latq": "glue", "ga_zq": "glue", "ga_requant": "requantisers"}
+
+
+def module_luts(stat: Path) -> dict[str, int]:
+    """LUT sites (LUT1-6, SRLs, LUT RAM at 8 sites a RAM64M8 / RAM32M16) of a hierarchical yosys ``stat`` report by
+    module family (:data:`FAMILIES`; the rest "control, FIFOs, collectors"), instances multiplied through the
+    hierarchy from the top (``*_top``)."""
+    import re
+
+    mods = {}
+    for block in re.split(r"\n=== ", stat.read_text())[1:]:
+        name = block.split(" ===")[0].strip()
+        mods[name] = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+(\S+)\s+(\d+)$", block, re.M)}
+
+    def own(c):
+        return (sum(v for k, v in c.items() if re.match(r"^(LUT\d|SRL16E|SRLC32E)$", k))
+                + 8 * (c.get("RAM64M8", 0) + c.get("RAM32M16", 0)))
+
+    def fam(name):
+        short = name.split("\\")[-1]
+        return next((v for k, v in FAMILIES.items() if short.startswith(k) or k in name), "control, FIFOs, collectors")
+
+    def walk(name, mult, acc):
+        acc[fam(name)] = acc.get(fam(name), 0) + mult * own(mods[name])
+        for k, v in mods[name].items():
+            if k in mods:
+                walk(k, mult * v, acc)
+        return acc
+
+    top = next((m for m in mods if m.endswith("_top")), None)
+    return {k: v for k, v in sorted(walk(top, 1, {}).items(), key=lambda kv: -kv[1]) if v} if top else {}
+
+
+def _breakdown(rows: list[dict], names: list[str], work: Path) -> dict[str, int]:
+    """Each row's ``lut_by_family`` from its stat report (``<work>/synth/<k>_<name>.stat``, ``k`` its place in
+    ``names``, where present) and their sum."""
+    stats = {p.stem.split("_", 1)[0]: p for p in (work / "synth").glob("*.stat")}
+    total: dict[str, int] = {}
+    for row in rows:
+        stat = stats.get(f"{names.index(row['layer']):02d}")
+        if stat is not None:
+            row["lut_by_family"] = module_luts(stat)
+            for f, v in row["lut_by_family"].items():
+                total[f] = total.get(f, 0) + v
+    return dict(sorted(total.items(), key=lambda kv: -kv[1]))
+
+
 def utilisation(total: dict, device) -> dict:
     """Use of each resource against the whole device and the 80 % budget (``lut_sites`` against the LUTs)."""
     budget = {"dsp": device.dsp, "bram36": device.bram, "lut": device.lut, "lut_sites": device.lut, "ff": device.ff}
@@ -166,7 +216,10 @@ def encoder_record(args, out_path: Path) -> tuple[dict, object, tuple]:
     for row in r["stages"]:
         row["model"] = {k: model_rows[row["layer"]][k] for k in ("dsp", "bram36", "lut", "ff")}
     total = dict(r["total"])
-    out = {**_header(args, name, digest, entry, model, design, res),
+    from lic.hw.rtl import encsynth
+
+    by_family = _breakdown(r["stages"], encsynth.stage_names(plan), Path(args.work))
+    out = {**_header(args, name, digest, entry, model, design, res), "lut_by_family": by_family,
            "stages": r["stages"], "total": total, "failed": r["failed"], "reused": r["reused"],
            "complete": not r["failed"] and names is None,
            "model_total": design.resources.as_dict(), "model_fits_budget": design.fits,
