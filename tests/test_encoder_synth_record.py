@@ -46,8 +46,11 @@ def test_a_current_record_is_shown_next_to_the_model(write):
     assert [x["layer"] for x in rows] == ["h_a.0", "whole encoder", "zcu102 at 80 %"]
     assert not rows[0]["stale"] and "yosys synth_xilinx, recorded benchmark" in rows[0]["label"]
     assert rows[1]["lut"] == 900 and rows[1]["model_lut"] == 800 and rows[-1]["dsp"] == 80
+    # the verdict names what is outside the 80 % budget (LUT as LUT6 sites), as fractions of the device
+    assert rows[1]["verdict"] == "outside the 80 % budget: LUT 95%, BRAM36 95% of the device"
     title, df = hwreport.encoder_resources_table({"rtl_encoder_resources": rows})
     assert "recorded benchmark" in title and "STALE" not in title and "1280x768 frame" in title
+    assert title.endswith("synthesised: outside the 80 % budget: LUT 95%, BRAM36 95% of the device")
     assert list(df["LUT"])[:2] == ["800 / 900", "800 / 900"] and list(df["PE × SIMD"])[0] == "1 × 192"
     page = hwreport.section_html({"rtl_encoder_resources": rows, "folding_plan": {}}, "cap")
     assert "whole encoder (g_a + h_a + h_s + index + glue)" in page.split("<details", 1)[0]

@@ -29,7 +29,7 @@ from lic.hw.rtl import ga as rtl_ga
 from lic.hw.rtl.synth import cell_counts, synth_top
 
 __all__ = ["GLUE", "INDEX", "RECORDED", "stage_names", "stage_tops", "stage_key", "synth_encoder_stage", "synth_encoder",
-           "record_checks", "recorded_encoder_resources"]
+           "record_checks", "verdict", "recorded_encoder_resources"]
 
 #: the row of the glue (ga_latq, ga_zq, the forks, the cycle counter) and of the index stage
 GLUE = "glue"
@@ -199,6 +199,17 @@ def record_checks(d: dict, resolution=None, board: str | None = None) -> list[st
     return why
 
 
+def verdict(utilisation: dict) -> str:
+    """One line from a record's ``utilisation``: whether the synthesised encoder is inside the board's 80 % budget,
+    and the resources that are not (LUT as LUT6 sites), as fractions of the device."""
+    names = {"dsp": "DSP", "bram36": "BRAM36", "lut_sites": "LUT", "ff": "FF"}
+    over = [f"{names[k]} {u['used'] / u['budget']:.0%}" for k, u in utilisation.items()
+            if k in names and u["used"] > 0.8 * u["budget"]]
+    if not over:
+        return "inside the 80 % budget on DSP, BRAM36, LUT and FF"
+    return "outside the 80 % budget: " + ", ".join(over) + " of the device"
+
+
 def recorded_encoder_resources(index=None, resolution=None, board: str | None = None) -> list[dict]:
     """The recorded yosys resources of the whole encoder per stage and in total, next to
     :func:`lic.hw.fpga_model.encoder_plan`'s figures and the board's 80 % budget ([] without the record): record
@@ -219,6 +230,7 @@ def recorded_encoder_resources(index=None, resolution=None, board: str | None = 
             for s in d["stages"]]
     m, u = d.get("model_total") or {}, d["utilisation"]
     rows.append({"layer": "whole encoder", "kind": "-", **{k: u[k]["used"] for k in _KEYS if k in u},
+                 "verdict": verdict(u),
                  "model_dsp": m.get("dsp"), "model_bram36": m.get("bram"), "model_lut": m.get("lut"),
                  "model_ff": m.get("ff"), "fps_model": d.get("fps_model"), "stale": bool(why), "label": label,
                  "record": rec.path.name, "model": d.get("model"), "frame": f"{d.get('width')}x{d.get('height')}",

@@ -153,8 +153,10 @@ def encoder_resources_table(r04: dict) -> tuple[str, pd.DataFrame] | None:
     w = next((x for x in rows if x["layer"] == "whole encoder"), {})
     stale = f", STALE: {'; '.join(w['why'])}" if w.get("why") else ""
     fps = f", {fmt(w['fps_model'])} fps modelled" if w.get("fps_model") else ""
+    verdict = f"; synthesised: {w['verdict']}" if w.get("verdict") else ""
     title = (f"whole encoder (g_a + h_a + h_s + index + glue) of {w.get('model')} on a {w.get('frame')} frame{fps}: "
-             f"resources model / synthesised (yosys synth_xilinx, recorded benchmark {w.get('record')}{stale})")
+             f"resources model / synthesised (yosys synth_xilinx, recorded benchmark {w.get('record')}{stale})"
+             f"{verdict}")
     return title, pd.DataFrame(out)
 
 
