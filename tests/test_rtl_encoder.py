@@ -242,14 +242,12 @@ def test_encoder_bad_plans(demo, tmp_path):
 @pytest.mark.slow
 def test_encoder_n64_student(tmp_path):
     """The deployed N=64 student's integer encoder (``-fpga``: PTQ g_a, standard GDN, its integer prior) at the
-    ZCU102 720p plan's folds on a 128x192 photo crop: bit-exact on all three outputs, and the file made from the
+    ZCU102 720p encoder plan's folds (lic.hw.fpga_model.encoder_plan) on a 128x192 photo crop: bit-exact on all three outputs, and the file made from the
     RTL's outputs is the CPU codec's, byte for byte (~100 s cold: the build; ~25 s cached)."""
     from lic.codec import api
     from lic.codec.zoo import load_pretrained
     from lic.data.images import CropSampler
     from lic.hw import fixedpoint, fpga_model
-    from lic.hw.rtl import ga as rtl_ga
-
     try:
         rtl.verilator_bin()
         model = load_pretrained("student-kd-pruned-n64-m192-l0.0067-fpga")
@@ -259,8 +257,8 @@ def test_encoder_n64_student(tmp_path):
     torch.set_num_threads(2)
     ga, prior = model.int_ga, model.int_prior
     pix = fixedpoint.image_to_int(crop).astype(np.int64)
-    src = fpga_model.folding_plan(64, 192, board="zcu102", resolution=(1280, 720), clock_mhz=200)
-    plan = enc.plan_for(ga, prior, rtl_ga.regrid(ga, src, HW))
+    d = fpga_model.encoder_plan(64, 192, "zcu102", (1280, 720), 200, target_fps=30)
+    plan = enc.regrid(ga, prior, d.plan, HW)
     r = enc.measure(ga, prior, plan, pix, tmp_path, frames=2)
     assert r["mismatches"] == {"y_hat": 0, "q": 0, "indexes": 0}, r["mismatches"]
     assert r["n_values"] == {"y_hat": 2 * 192 * 8 * 12, "q": 2 * 64 * 2 * 3, "indexes": 2 * 192 * 8 * 12}
