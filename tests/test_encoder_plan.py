@@ -8,8 +8,8 @@ import pytest
 
 from lic.errors import ParameterError
 from lic.hw import fpga_model as fm
-from lic.hw.fpga_model import encoder as fenc
 from lic.hw.boards import load_board
+from lic.hw.fpga_model import encoder as fenc
 from lic.hw.rtl import encoder as enc
 from lic.hw.rtl import ga as rtl_ga
 
