@@ -51,7 +51,7 @@ def test_a_record_of_that_width_on_that_board_makes_the_row_measured(tmp_path):
                                "n_values": 691200, "model_digest": "ab"}))
     index_record(record_name(64, "zcu102"), rec, {"script": "benchmarks/rtl_ga_width.py"}, [rec], "m", index=index)
     row = next(r for r in width_for_boards([64, 32], index=index) if r["board"] == "zcu102")
-    assert row["N"] == 64 and row["label"] == measured_label((1280, 720)) == "measured (Verilator, 1280×720)"
+    assert row["N"] == 64 and row["label"] == measured_label((1280, 720)) == "measured (Verilator, g_a, 1280×720)"
     assert row["fps (measured)"] == 43.4 and row["mismatches"] == 0 and row["note"] == "meets the target in RTL"
     rec.write_text(json.dumps({"width": 64, "height": 64, "fps": 9000.0, "mismatches": 0}))  # another frame size
     index_record(record_name(64, "zcu102"), rec, {"script": "benchmarks/rtl_ga_width.py"}, [rec], "m", index=index)

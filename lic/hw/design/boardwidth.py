@@ -25,8 +25,8 @@ MODELLED = "modelled (lic.hw.fpga_model)"
 
 
 def measured_label(resolution: Sequence[int]) -> str:
-    """``measured (Verilator, 1280×720)``."""
-    return f"measured (Verilator, {int(resolution[0])}×{int(resolution[1])})"
+    """``measured (Verilator, g_a, 1280×720)``: the row's g_a in RTL, not the whole encoder."""
+    return f"measured (Verilator, g_a, {int(resolution[0])}×{int(resolution[1])})"
 
 
 def record_name(N: int, board: str) -> str:
