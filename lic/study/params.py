@@ -187,7 +187,7 @@ STAGE_PARAMS: dict[str, tuple[Param, ...]] = {
         Param("prune_steps", int, "float fine-tuning steps after pruning (before quantization)", 2, 20, 20000),
         Param("batch_size", int, "crops per training step", 2, 4, 8),
         Param("lr", float, "Adam learning rate of QAT / fine-tuning", 1e-5),
-        Param("kodak_limit", int, "number of Kodak images (24: all)", 1, 8, 24),
+        Param("kodak_limit", int, "number of Kodak images (24: all)", 1, 6, 24),
         Param("onnx_hw", int, "crop side of the ONNX export check", 64, 128, 256),
         Param("noise_seeds", List[int], "extra seeds: every row rebuilt per seed, for the run-to-run noise of the "
               "table", [1]),
