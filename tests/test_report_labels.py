@@ -277,15 +277,15 @@ def test_stage_04_cites_the_recorded_encoder_runs_and_says_when_they_are_stale(m
 
 def test_encoder_comparison_takes_resources_only_from_a_synthesis_of_the_same_plan(monkeypatch):
     """The whole encoder's comparison row shows yosys resources where the synthesis record is of the Verilator
-    record's plan (same folds), and says "not synthesised" otherwise or where that record is stale."""
+    record's plan (same folds, same frame), and says "not synthesised" otherwise or where that record is stale."""
     from lic import provenance
     from lic.hw.rtl import encsynth
 
     plan = {"ga": {"layers": [{"name": "g_a.0", "pe": 4, "simd": 15}]}, "ha": {"layers": []}, "hs": {"layers": []}}
     rec = {"model": "m-fpga", "image": "x.png", "width": 1280, "height": 720, "frames": 2, "board": "zcu102",
            "n_values": {"y_hat": 10}, "mismatches_total": 0, "stream_identical": True, "fps": 32.5,
-           "clock_mhz": 200.0, "plan": plan}
-    syn = {"plan": plan, "total": {"dsp": 1800, "lut_sites": 200000, "bram36": 600.5}}
+           "clock_mhz": 200.0, "plan": plan, "padded_hw": [768, 1280]}
+    syn = {"plan": plan, "total": {"dsp": 1800, "lut_sites": 200000, "bram36": 600.5}, "width": 1280, "height": 768}
     monkeypatch.setattr(hwreport, "encoder_records", lambda index=None: [("rtl_encoder_720p", rec, False)])
     monkeypatch.setattr(encsynth, "record_checks", lambda d, *a, **k: [])
 
@@ -300,5 +300,6 @@ def test_encoder_comparison_takes_resources_only_from_a_synthesis_of_the_same_pl
     assert r["resources (as reported)"] == "DSP 1,800 / LUT 200,000 / BRAM36 600", r
     assert "yosys synth_xilinx of the same plan" in r["label"]
     other = {**syn, "plan": {"ga": {"layers": [{"name": "g_a.0", "pe": 2, "simd": 15}]}}}
-    for r in (row(data=other), row(stale=("an input changed",))):
+    wider = {**syn, "width": 1920, "height": 1088}  # the same folds on another frame: other line buffers
+    for r in (row(data=other), row(data=wider), row(stale=("an input changed",))):
         assert r["resources (as reported)"] == hwreport.NA and "not synthesised" in r["label"]

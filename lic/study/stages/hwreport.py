@@ -231,7 +231,7 @@ def _folds(plan: dict | None) -> list:
 
 def _synthesised(d: dict, index=None) -> dict | None:
     """The whole encoder's yosys totals (record ``rtl_encoder_synth``) where it synthesised the plan of the
-    Verilator record ``d`` (same folds, same frame) and is neither stale nor incomplete; else None."""
+    Verilator record ``d`` (same folds, same padded frame) and is neither stale nor incomplete; else None."""
     from lic.hw.rtl.encsynth import RECORDED, record_checks
     from lic.provenance import find_record
 
@@ -240,6 +240,8 @@ def _synthesised(d: dict, index=None) -> dict | None:
         return None
     s = rec.data
     if record_checks(s) or _folds(s.get("plan")) != _folds(d.get("plan")) or not _folds(d.get("plan")):
+        return None
+    if [s.get("height"), s.get("width")] != list(d.get("padded_hw") or []):  # line buffers follow the frame
         return None
     return {**s["total"], "record": rec.path.name}
 
