@@ -122,14 +122,15 @@ def module_luts(stat: Path) -> dict[str, int]:
     hierarchy from the top (``*_top``)."""
     import re
 
+    from lic.hw.rtl.synth import lut_sites
+
     mods = {}
     for block in re.split(r"\n=== ", stat.read_text())[1:]:
         name = block.split(" ===")[0].strip()
         mods[name] = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+(\S+)\s+(\d+)$", block, re.M)}
 
-    def own(c):
-        return (sum(v for k, v in c.items() if re.match(r"^(LUT\d|SRL16E|SRLC32E)$", k))
-                + 8 * (c.get("RAM64M8", 0) + c.get("RAM32M16", 0)))
+    def own(c):  # lic.hw.rtl.synth.lut_sites without the INV it counts as LUT1
+        return lut_sites(c) - c.get("INV", 0)
 
     def fam(name):
         short = name.split("\\")[-1]

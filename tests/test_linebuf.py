@@ -4,6 +4,8 @@ The RTL itself (hls/rtl/ga/lbuf_fold.v) is checked bit-exact and cycle-exact und
 tests/test_rtl_encoder.py::test_encoder_folded_line_buffers and by every encoder / g_a test whose plan folds.
 """
 
+from dataclasses import replace
+
 from lic.hw.folding import LayerFold
 from lic.hw.fpga_model.stage import bram18_for
 from lic.hw.rtl import linebuf
@@ -55,5 +57,4 @@ def test_shallow_banks_are_folded_not_lut_ram():
     f = linebuf.fold(lf)
     assert linebuf.bank_words(lf) == 40 and f > 1
     assert linebuf.bank_bram18(lf) >= 1 and linebuf.bank_fabric(lf) == (0, 2 * 1024)
-    assert linebuf.bank_bram18(lf, 1) == 0 and linebuf.bank_fabric(LayerFold(**{**lf.__dict__, "simd": 1600,
-                                                                                  "pe": 64})) == (8 * 147, 0)
+    assert linebuf.bank_bram18(lf, 1) == 0 and linebuf.bank_fabric(replace(lf, simd=1600, pe=64)) == (8 * 147, 0)

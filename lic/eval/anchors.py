@@ -27,12 +27,17 @@ __all__ = ["ANCHORS", "WIDTH_ANCHORS", "anchors", "anchor_set", "anchor_label", 
 ANCHORS = ROOT / "data" / "anchors" / "compressai_kodak.json"
 
 
-@functools.lru_cache(maxsize=4)
-def _load(path: str) -> dict:
+def _read(path: str, what: str) -> tuple[Path, dict]:
+    """``(path, its JSON)`` of a file in data/anchors/; one clear error naming ``what`` when it is missing."""
     p = Path(path)
     if not p.is_file():
-        raise DataError(f"{p}: the published anchor points are missing (data/anchors/ in the repository)")
-    data = read_json(p)
+        raise DataError(f"{p}: the published {what} are missing (data/anchors/ in the repository)")
+    return p, read_json(p)
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str) -> dict:
+    p, data = _read(path, "anchor points")
     for name, c in data.get("curves", {}).items():
         lens = {len(c[k]) for k in ("bpp", "psnr") if k in c}
         if len(lens) != 1 or not c.get("source"):
@@ -103,10 +108,7 @@ WIDTH_ANCHORS = ROOT / "data" / "anchors" / "prim_widths.json"
 
 @functools.lru_cache(maxsize=4)
 def _load_widths(path: str) -> dict:
-    p = Path(path)
-    if not p.is_file():
-        raise DataError(f"{p}: the published per-width rate penalties are missing (data/anchors/ in the repository)")
-    data = read_json(p)
+    p, data = _read(path, "per-width rate penalties")
     if not data.get("source") or not data.get("widths") or not (data.get("teacher") or {}).get("N"):
         raise DataError(f"{p}: needs widths, the teacher's N and a source")
     return data
