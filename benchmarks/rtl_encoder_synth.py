@@ -147,17 +147,19 @@ def module_luts(stat: Path) -> dict[str, int]:
     return {k: v for k, v in sorted(walk(top, 1, {}).items(), key=lambda kv: -kv[1]) if v} if top else {}
 
 
-def _breakdown(rows: list[dict], names: list[str], work: Path) -> dict[str, int]:
-    """Each row's ``lut_by_family`` from its stat report (``<work>/synth/<k>_<name>.stat``, ``k`` its place in
-    ``names``, where present) and their sum."""
-    stats = {p.stem.split("_", 1)[0]: p for p in (work / "synth").glob("*.stat")}
+def _breakdown(rows: list[dict], tops: dict[str, dict], work: Path) -> dict[str, int]:
+    """Each row's ``lut_by_family`` from its stat report (``<work>/synth/<k>_<name>.stat``) and their sum. A report
+    counts only where the top synthesised beside it (``.v``) is this plan's (``tops``: :func:`lic.hw.rtl.encsynth.
+    stage_tops`), never one left by another plan; a row without one gets no breakdown (``lut_by_family_missing``)."""
     total: dict[str, int] = {}
     for row in rows:
-        stat = stats.get(f"{names.index(row['layer']):02d}")
-        if stat is not None:
+        top = tops[row["layer"]]
+        stem = work / "synth" / f"{top['k']:02d}_{row['layer']}"
+        stat, v = stem.with_suffix(".stat"), stem.with_suffix(".v")
+        if stat.is_file() and v.is_file() and v.read_text() == top["text"]:
             row["lut_by_family"] = module_luts(stat)
-            for f, v in row["lut_by_family"].items():
-                total[f] = total.get(f, 0) + v
+            for f, n in row["lut_by_family"].items():
+                total[f] = total.get(f, 0) + n
     return dict(sorted(total.items(), key=lambda kv: -kv[1]))
 
 
@@ -219,8 +221,9 @@ def encoder_record(args, out_path: Path) -> tuple[dict, object, tuple]:
     total = dict(r["total"])
     from lic.hw.rtl import encsynth
 
-    by_family = _breakdown(r["stages"], encsynth.stage_names(plan), Path(args.work))
+    by_family = _breakdown(r["stages"], encsynth.stage_tops(ga, prior, plan, Path(args.work)), Path(args.work))
     out = {**_header(args, name, digest, entry, model, design, res), "lut_by_family": by_family,
+           "lut_by_family_missing": [x["layer"] for x in r["stages"] if "lut_by_family" not in x],
            "stages": r["stages"], "total": total, "failed": r["failed"], "reused": r["reused"],
            "complete": not r["failed"] and names is None,
            "model_total": design.resources.as_dict(), "model_fits_budget": design.fits,
