@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# The ``widths-p2`` phase (#32): the released N=96 students annealed further by the RD loss alone, each released into
-# artifacts/widths_p2/weights and adopted in place of the released student only where its Kodak-24 RD cost
-# (bpp + λ·255²·MSE of the means) is lower. Resumable like scripts/train_widths.sh.
+# A continuation phase of the released N=96 students (#32), each released into artifacts/<phase>/weights and adopted
+# in place of the released student only where its Kodak-24 RD cost (bpp + λ·255²·MSE of the means) is lower:
+#   bash scripts/train_widths_p2.sh [widths-p2|widths-p3]
+# widths-p2: annealed by the RD loss alone; widths-p3: distilled further from the λ's teacher (default widths-p2).
+# Resumable like scripts/train_widths.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
-OUT=artifacts/widths_p2/weights
-for name in $($PY -c "from lic.release.recipes import PRESETS; print(' '.join(PRESETS['widths-p2']))"); do
+PHASE=${1:-widths-p2}
+OUT=artifacts/${PHASE//-/_}/weights
+for name in $($PY -c "from lic.release.recipes import PRESETS; print(' '.join(PRESETS['$PHASE']))"); do
   $PY -m lic.release train "$name" --threads "${LIC_THREADS:-1}"
   $PY -c "import sys; from pathlib import Path; from lic.codec.zoo import available; sys.exit(0 if '$name' in available(Path('$OUT')) else 1)" \
     || $PY -m lic.release release "$name" --weights-dir "$OUT"

@@ -104,15 +104,17 @@ def test_gdn_costs_are_the_recorded_fit():
     assert len(rec["stages"]) >= 6 and {r["pe"] for r in rec["stages"]} >= {1, 2, 4}
 
 
-def test_line_buffers_fold_into_block_ram():
-    """At 720p the encoder's wide, shallow banks are folded (lic.hw.rtl.linebuf): h_a.0's four banks of 80 x 3,072
-    bits take at most a third of the block RAM they take unfolded."""
+def test_hyper_stages_read_their_line_buffers_directly():
+    """At 720p every h_a / h_s stage of the plan reads its line buffer directly (lic.hw.rtl.linebuf.direct): h_a.0's
+    one memory of 4 x 80 x CIN/SIMD words takes at most a third of the block RAM its four unfolded banks of
+    80 x 3,072 bits would take, and the model counts no window for it."""
     from lic.hw.rtl import linebuf
 
     e = fm.encoder_plan(64, 192, "zcu102", RES, 200, target_fps=30)
-    h0 = e.plan.ha.layer("h_a.0")
-    lf = fenc.replace(h0, in_bits=16)
-    assert linebuf.fold(lf) > 1 and 3 * linebuf.bank_bram18(lf) <= linebuf.bank_bram18(lf, 1)
+    assert all(linebuf.direct(l) for l in (*e.plan.ha.layers, *e.plan.hs.layers))
+    lf = fenc.replace(e.plan.ha.layer("h_a.0"), in_bits=16)
+    assert linebuf.fold(lf) == 1 and 3 * linebuf.direct_bram18(lf) <= 4 * linebuf.bank_bram18(lf, 1)
+    assert linebuf.direct_words(lf) == 4 * 80 * (192 // lf.simd)
 
 
 def test_encoder_plan_checks_its_clock():

@@ -16,7 +16,7 @@ from lic.hw.rtl import depth
 #: the most LUT levels (LUT1-6, LUT-RAM reads) and CARRY4 cells (4 carry bits each, as yosys 0.23 maps
 #: xcup carries) on one register-to-register path, per stage kind: a requirement for 200 MHz on
 #: UltraScale+ -2 (about 0.5 ns a LUT level with its net, 0.1 ns a CARRY4), not a measurement
-MAX_DEPTH = {"conv": (5, 14), "requant": (4, 10), "gdn": (4, 14), "win3": (5, 14), "index": (4, 8),
+MAX_DEPTH = {"conv": (5, 14), "requant": (4, 10), "gdn": (4, 14), "win3": (5, 14), "direct": (5, 14), "index": (4, 8),
              "zq": (3, 13), "latq": (3, 9)}
 #: the most flip-flop clock enables one net may drive in the small stages: the window shift of a conv /
 #: win3 stage (its 5 or 3 column registers, all bits of a row of pixels) and no more; a stage-wide stall

@@ -103,12 +103,14 @@ def test_encoder_folded_backpressure(demo, tmp_path):
     assert r["cached_build"] and r["interval"] >= 0.999 * r["model"]["interval"]
 
 
-def test_encoder_folded_line_buffers(demo, tmp_path):
+def test_encoder_folded_line_buffers(demo, tmp_path, monkeypatch):
     """Every window stage's line buffer folded by lic.hw.rtl.linebuf's rule (conv 5x5/s2, conv 3x3, deconv; shallow
-    banks into block RAM): bit-exact, beats as modelled, the interval within 2 % of the model with its longer row
-    fills (2 F + 5 cycles); then two different frames back to back under random input gaps and back-pressure."""
+    banks into block RAM; the hyper stages as window stages, not direct): bit-exact, beats as modelled, the interval
+    within 2 % of the model with its longer row fills (2 F + 5 cycles); then two different frames back to back under
+    random input gaps and back-pressure."""
     from lic.hw.rtl import linebuf
 
+    monkeypatch.setattr(linebuf, "DIRECT", False)
     ga, prior, pix = demo
     plan = enc.balanced_plan(ga, prior, HW, target_cycles=120_000)
     folds = {l.name: linebuf.fold(l) for l in plan.layers if l.kind != "gdn"}
@@ -123,6 +125,34 @@ def test_encoder_folded_line_buffers(demo, tmp_path):
     _check(r2, exact_model=False)
     assert r2["cached_build"] and r2["images"] == 2
     assert not np.array_equal(r2["reference"]["y_hat"], enc.reference(ga, prior, two[1])["y_hat"])
+
+
+#: every hyper stage direct (lic.hw.rtl.linebuf.direct), each reading several words a pixel (CIN / SIMD > 1): conv 3x3
+#: (h_a.0, the bottleneck at PE = SIMD = 1; h_s.4 packed), conv 5x5/s2 (h_a.2 packed, h_a.4), deconv (h_s.0, h_s.2)
+DIRECT = dict(FOLDED, ha_folds={"h_a.0": (1, 1), "h_a.2": (4, 2), "h_a.4": (2, 4)},
+              hs_folds={"h_s.0": (2, 2), "h_s.2": (4, 4), "h_s.4": (6, 4)})
+
+
+def test_encoder_direct_stages(demo, tmp_path):
+    """The hyper stages reading their line buffers directly (ga_direct_stage): bit-exact, beats as modelled, the
+    interval the model's (a direct stage the bottleneck); then two different frames back to back under random
+    input gaps and back-pressure."""
+    from lic.hw.rtl import linebuf
+
+    ga, prior, pix = demo
+    plan = enc.make_plan(ga, prior, HW, **DIRECT)
+    hyper_layers = [*plan.ha.layers, *plan.hs.layers]
+    assert all(linebuf.direct(l) and l.cin // l.simd > 1 for l in hyper_layers)
+    assert {(l.kind, l.k) for l in hyper_layers} == {("conv", 3), ("conv", 5), ("deconv", 5)}
+    m = enc.model_cycles(plan)
+    assert m["bottleneck"] == "h_a.0" and m["interval"] > 1.2 * m["ga_interval"]
+    r = enc.measure(ga, prior, plan, pix, tmp_path, frames=2)
+    _check(r)
+    assert r["interval"] == m["interval"]
+    two = np.stack([pix, np.ascontiguousarray(pix[:, ::-1, ::-1])])
+    r2 = enc.measure(ga, prior, plan, two, tmp_path, frames=2, seed=3)
+    _check(r2, exact_model=False)
+    assert r2["cached_build"] and r2["images"] == 2
 
 
 def test_encoder_saturation_counts(demo, tmp_path):

@@ -110,9 +110,13 @@ def _rtl_memories(lf, a: Assumptions) -> float:
     nco, nci = lf.folds
     if lf.kind in ("gdn", "igdn"):
         return _bram36(lf.pe * lf.simd * a.gdn_bits // 2, nco * nci)  # gamma words of <= 16 bits
-    banks = lf.linebuf_rows * linebuf.bank_bram18(lf) / 2
+    banks = linebuf.direct_bram18(lf) / 2 if linebuf.direct(lf) else lf.linebuf_rows * linebuf.bank_bram18(lf) / 2
     phases = 4 if lf.kind == "deconv" else 1
     return banks + _bram36(lf.pe * lf.simd * a.weight_bits, phases * nco * nci)
+
+
+#: LUT / FF of a direct stage's addressing (beat address, row starts, column limits, writer) beyond the kernel's
+_DIRECT_LUT, _DIRECT_FF = 300, 400
 
 
 def _mux_luts(n: int) -> int:
@@ -125,7 +129,8 @@ def _window_fabric(layer: Layer, lf, a: Assumptions) -> tuple[int, int]:
     activation mux): the bank mux a window row (``ga_muxtree`` over the banks of its row parity: 5 rows of column
     pairs, or 3 rows of pixels); the RTL's window registers (two columns of the window rows) and banks -- LUT RAM and
     its read register, or fold registers (:func:`lic.hw.rtl.linebuf.bank_fabric`) -- in place of the kernel's LUT-RAM
-    line buffer and its window of ``2 x taps x cin`` registers."""
+    line buffer and its window of ``2 x taps x cin`` registers. A direct stage (:func:`lic.hw.rtl.linebuf.direct`) has
+    none of these nor the kernel's activation mux: its addressing and the writer's pixel register only."""
     from lic.hw.fpga_model.stage import CONV_LB_ROWS, DECONV_LB_ROWS, _bank
     from lic.hw.rtl import linebuf
 
@@ -135,6 +140,10 @@ def _window_fabric(layer: Layer, lf, a: Assumptions) -> tuple[int, int]:
     hls_lb = hls_rows * _bank(layer.cin * a.act_bits, layer.win, a)[1]
     taps = layer.k * layer.k if layer.kind == "conv" else (-(-layer.k // layer.stride)) ** 2
     hls_win = 2 * taps * layer.cin * a.act_bits
+    if linebuf.direct(lf):  # ga_direct_stage: no window, no bank or beat mux; the writer's pixel register
+        sf = -(-layer.in_dim // lf.simd)
+        hls_mux = lf.simd * a.act_bits * -(-(sf - 1) // 3) if sf > 1 else 0
+        return _DIRECT_LUT - hls_lb - hls_mux, lf.cin * int(lf.in_bits) + _DIRECT_FF - hls_win
     blut, bff = linebuf.bank_fabric(lf)
     if linebuf.fold(lf) == 1 and linebuf.bank_words(lf) <= linebuf.LB_LUT_MAX:
         bff = bits  # a LUT-RAM bank's read register (a block-RAM bank's is the RAM's own)

@@ -41,7 +41,7 @@ from lic.hw.rtl.tools import require_tools
 __all__ = ["KINDS", "analyse", "synth_depth", "kind_design", "stage_depth", "measure"]
 
 #: the stage kinds :func:`stage_depth` builds (:func:`kind_design`)
-KINDS = ("conv", "requant", "gdn", "win3", "index", "zq", "latq")
+KINDS = ("conv", "requant", "gdn", "win3", "direct", "index", "zq", "latq")
 _FF = re.compile(r"^(FD[A-Z]*|LD[A-Z]*)$")
 _LUT = re.compile(r"^LUT[1-6]$")
 _LUTRAM = re.compile(r"^RAM\d+[MX]\w*$")
@@ -326,6 +326,8 @@ def synth_depth(sources: list, wrapper: str, work_dir: str | os.PathLike, top: s
 #: folds of the small designs: g_a stages of the N=8 demo codec (standard GDN), hyper stages of its encoder
 GA_FOLDS = {"g_a.2": (4, 8), "g_a.3": (1, 8)}
 HYPER_FOLDS = {"h_s.2": (4, 24)}
+#: the ``direct`` kind: that h_s.2 at SIMD 4 (two words a pixel) as ``ga_direct_stage``
+DIRECT_SIMD = 4
 INDEX_PE = 3
 
 
@@ -395,15 +397,16 @@ def _enc_design(kind: str, work: Path) -> str:
     from lic.hw.rtl.vectors import demo_encoder
 
     ga, prior, _ = demo_encoder(N=8, M=12, seed=0, hw=(128, 192))
-    plan = enc.make_plan(ga, prior, (128, 192), hs_folds=HYPER_FOLDS, index_pe=INDEX_PE)
+    folds = {"h_s.2": (HYPER_FOLDS["h_s.2"][0], DIRECT_SIMD)} if kind == "direct" else HYPER_FOLDS
+    plan = enc.make_plan(ga, prior, (128, 192), hs_folds=folds, index_pe=INDEX_PE)
     enc.generate(ga, prior, plan, work)  # the ROM files
     roms = str(work / "roms")
     names = [l.name for l in plan.layers]
     m, yb = ga.layers[-1].attrs["out_ch"], ga.layers[-1].attrs["out_bits"]
-    if kind == "win3":
+    if kind in ("win3", "direct"):
         k = names.index("h_s.2")
         layer, lf = next(l for l in prior.h_s.layers if l.name == "h_s.2"), plan.layers[k]
-        inst = hyper.win3_inst(k, layer, lf, prior.h_s.cfg, roms)
+        inst = (hyper.win3_inst if kind == "win3" else hyper.direct_inst)(k, layer, lf, prior.h_s.cfg, roms)
         return _wrap_stage(inst, k, lf.cin * layer.attrs["in_bits"], lf.cout * layer.attrs["out_bits"])
     if kind == "index":
         k, last = len(names), plan.hs.layers[-1]
@@ -427,6 +430,7 @@ def kind_design(kind: str, work_dir: str | os.PathLike) -> tuple[list, str]:
       packed, a two-level adder tree); ``requant``: the ``ga_requant`` of that stage alone (fused ReLU on);
     * ``gdn``: ``ga_gdn_stage`` g_a.3 (standard GDN: squares, isqrt, divider), PE 1 x SIMD 8 (lane sum of 8);
     * ``win3``: ``ga_win3_stage`` h_s.2 of the N=8 demo encoder (deconv as 4 phases), PE 4 x SIMD 24;
+    * ``direct``: that h_s.2 as ``ga_direct_stage`` (the line buffer read directly), PE 4 x SIMD 4;
     * ``index``: ``ga_index_stage`` of that encoder (12 channels, 3 lanes, its thresholds);
     * ``zq`` / ``latq``: ``ga_zq`` / ``ga_latq`` between an input and an output register.
 

@@ -4,11 +4,15 @@
 
     pixels -> g_a stages (ga_conv_stage / ga_gdn_stage): y at y_frac -> ga_latq_s -> fork -> ŷ port (y_*)
                                                              -> h_a's input min(|y|, 2^16-1)
-              -> h_a: ga_win3_stage (3x3/s1 + ReLU), ga_conv_stage (5x5/s2 + ReLU), ga_conv_stage (5x5/s2) = z
+              -> h_a: conv 3x3/s1 + ReLU, conv 5x5/s2 + ReLU, conv 5x5/s2 = z
               -> ga_zq_s (q = rshift_round(z - m, z_frac), ẑ) -> fork -> z symbol port (q_*)
-                                                                 -> h_s: ga_win3_stage x 3 (deconv, deconv:
-                                                                    sub-pixel phases; conv 3x3), + ReLU
+                                                                 -> h_s: deconv, deconv (sub-pixel phases),
+                                                                    conv 3x3, each + ReLU
               -> ga_index_stage (threshold ROM) -> index port (i_*)
+
+h_a's and h_s's conv / deconv stages are ``ga_direct_stage`` (MAC lanes reading the line buffer, no register
+window) where their SIMD divides their input channels (:func:`lic.hw.rtl.linebuf.direct`), else ``ga_win3_stage``
+(3x3 window, conv or deconv phases) or g_a's ``ga_conv_stage`` (5x5/s2).
 
 Each output port is an AXI4-Stream (``*_valid`` / ``*_ready`` / ``*_data`` / ``*_last``, TLAST on a frame's last word).
 
@@ -44,7 +48,7 @@ __all__ = ["SOURCES", "EncoderPlan", "make_plan", "plan_for", "balanced_plan", "
            "measure", "q_bits"]
 
 #: the hand-written Verilog of the encoder (g_a's stages + the hyperprior's)
-SOURCES = [*rtl_ga.SOURCES, GA_RTL_DIR / "win3_stage.v", GA_RTL_DIR / "enc_units.v"]
+SOURCES = [*rtl_ga.SOURCES, GA_RTL_DIR / "win3_stage.v", GA_RTL_DIR / "direct_stage.v", GA_RTL_DIR / "enc_units.v"]
 TB = GA_RTL_DIR / "tb_enc.cpp"
 #: most groups (cycles a word) of the serial glue units ga_latq_s / ga_zq_s (:func:`glue_lanes`)
 GLUE_GROUPS = 32

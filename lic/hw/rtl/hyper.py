@@ -8,6 +8,9 @@ Python writes parameters, ROM files and instance lines, as :mod:`lic.hw.rtl.ga` 
 * deconv 5x5 / stride 2 / pad 2 / output_pad 1 (``h_s.0``, ``h_s.2``): ``ga_win3_stage`` with ``PHASES=4``
   -- the four-phase sub-pixel decomposition (:func:`lic.hw.hls_export.deconv_phase_matrix`): output pixel
   ``(2i+py, 2j+px)`` is a 3x3 window of the input around ``(i, j)`` with phase ``py*2+px``'s weights;
+* each of these as ``ga_direct_stage`` (``hls/rtl/ga/direct_stage.v``: the MAC lanes read the line buffer, no register
+  window, bank or beat mux) where its SIMD divides its input channels (:func:`lic.hw.rtl.linebuf.direct`), which
+  :func:`balanced_folds` prefers;
 * the fused ReLU of every hidden layer (``relu`` attr) is ``RELU=1`` in the shared requantiser;
 * the scale index (``h_s.index``): ``ga_index_stage``, a threshold ROM and ``index_pe`` comparator lanes.
 
@@ -29,8 +32,8 @@ from lic.hw.rtl import ga as rtl_ga
 from lic.hw.rtl import linebuf
 
 __all__ = ["HA_TOPOLOGY", "HS_TOPOLOGY", "WIN3_ROWS", "check_prior", "make_hyper_plan", "hyper_plan", "stage_cycles",
-           "balanced_hyper_plan", "balanced_folds", "win3_roms", "conv_roms", "index_rom", "win3_inst", "index_inst",
-           "stage_inst", "index_levels"]
+           "balanced_hyper_plan", "balanced_folds", "win3_roms", "conv_roms", "index_rom", "win3_inst", "direct_inst",
+           "index_inst", "stage_inst", "index_levels"]
 
 #: (kind, kernel, stride, relu) of the layers the RTL chains (the index layer of h_s apart)
 HA_TOPOLOGY = [("conv", 3, 1, True), ("conv", 5, 2, True), ("conv", 5, 2, False)]
@@ -126,8 +129,15 @@ def stage_cycles(l: LayerFold) -> int:
     """Beats plus row overheads of one stage a frame (the RTL's schedule, as :func:`lic.hw.rtl.ga.model_cycles`):
     conv 5x5/s2 ``HO (3 + WO F)``, conv 3x3/s1 ``H (3 + W F)``, deconv ``2H (3 + 2W F)`` (two passes a row,
     two output pixels a window) with ``F = NCO * NCI`` beats an output pixel; 3 is ``2 F + 5`` with folded
-    line-buffer banks (:func:`lic.hw.rtl.linebuf.row_overhead`)."""
+    line-buffer banks (:func:`lic.hw.rtl.linebuf.row_overhead`). A direct stage (:func:`lic.hw.rtl.linebuf.direct`):
+    ``1`` a row pass and ``1 + F`` a window (``1 + 2 F`` a deconv window)."""
     f = l.folds[0] * l.folds[1]
+    if linebuf.direct(l):  # ga_direct_stage: 1 cycle a row pass, 1 a window move
+        if l.kind == "deconv":
+            return 2 * l.hin * (1 + l.win * (1 + 2 * f))
+        if l.k == 3:
+            return l.hin * (1 + l.win * (1 + f))
+        return (l.hin // 2) * (1 + (l.win // 2) * (1 + f))
     oh = linebuf.row_overhead(l)
     if l.kind == "deconv":
         return 2 * l.hin * (oh + 2 * l.win * f)
@@ -138,7 +148,8 @@ def stage_cycles(l: LayerFold) -> int:
 
 def balanced_hyper_plan(t: IntTransform, hw: tuple[int, int], target_cycles: int,
                         max_simd: int | None = None, **kw) -> FoldingPlan:
-    """The plan whose every stage needs at most ``target_cycles`` a frame with the fewest multipliers (MAC lanes
+    """The plan whose every stage needs at most ``target_cycles`` a frame, a direct stage where one can
+    (:func:`lic.hw.rtl.linebuf.direct`: no register window), then with the fewest multipliers (MAC lanes
     over :func:`lic.hw.rtl.ga.conv_pack`: INT8 packing halves them at an even PE on 8-bit inputs), then the
     fewest lanes, then the larger SIMD; ``max_simd`` caps SIMD (the window vector's width a beat).
 
@@ -165,7 +176,7 @@ def balanced_folds(base: FoldingPlan, target_cycles: int, pack, max_simd: int | 
             for simd in (d for d in range(1, min(l.in_dim, max_simd or l.in_dim) + 1) if l.in_dim % d == 0):
                 lf = replace(l, pe=pe, simd=simd)
                 if stage_cycles(lf) <= target_cycles:
-                    key = (pe * simd // pack(lf), pe * simd, -simd)
+                    key = (not linebuf.direct(lf), pe * simd // pack(lf), pe * simd, -simd)
                     if best is None or key < best[0]:
                         best = (key, (pe, simd))
         if best is None:
@@ -254,8 +265,24 @@ def win3_inst(k: int, layer, lf: LayerFold, cfg, rom_dir: str = "roms") -> str:
     return _inst("ga_win3_stage", k, prm, {"WFILE": f"{rom_dir}/L{k}.a.hex", "BFILE": f"{rom_dir}/L{k}.b.hex"})
 
 
+def direct_inst(k: int, layer, lf: LayerFold, cfg, rom_dir: str = "roms") -> str:
+    """The ``ga_direct_stage`` instance line of stage ``k`` (:func:`lic.hw.rtl.linebuf.direct`; the ROMs of
+    :func:`conv_roms`)."""
+    a = layer.attrs
+    k5 = layer.kind == "conv" and a["kernel"] == 5
+    prm = dict(CIN=lf.cin, COUT=lf.cout, H=lf.hin, W=lf.win, K=5 if k5 else 3, PHASES=4 if layer.kind == "deconv" else 1,
+               PE=lf.pe, SIMD=lf.simd, ROWS=lf.linebuf_rows, A_BITS=a["in_bits"], A_SIGNED=int(a["in_signed"]),
+               W_BITS=cfg.weight_bits, ACC_BITS=cfg.acc_bits, SH_BITS=8, OUT_BITS=a["out_bits"],
+               OUT_SIGNED=int(a["out_signed"]), RELU=int(bool(a.get("relu"))), DEPTH=lf.fifo_depth,
+               FANIN=rtl_ga.FANIN, INT8_PACK=rtl_ga.INT8_PACK, LB_LUT_MAX=linebuf.LB_LUT_MAX)
+    return _inst("ga_direct_stage", k, prm, {"WFILE": f"{rom_dir}/L{k}.a.hex", "BFILE": f"{rom_dir}/L{k}.b.hex"})
+
+
 def stage_inst(k: int, layer, lf: LayerFold, cfg, rom_dir: str = "roms") -> str:
-    """The instance line of a hyper conv stage: 5x5/s2 as g_a's ``ga_conv_stage``, else ``ga_win3_stage``."""
+    """The instance line of a hyper conv stage: ``ga_direct_stage`` where :func:`lic.hw.rtl.linebuf.direct`, else
+    5x5/s2 as g_a's ``ga_conv_stage`` and the others as ``ga_win3_stage``."""
+    if linebuf.direct(lf):
+        return direct_inst(k, layer, lf, cfg, rom_dir)
     if layer.kind == "conv" and layer.attrs["kernel"] == 5:
         return rtl_ga.conv_inst(k, layer, lf, cfg, rom_dir)
     return win3_inst(k, layer, lf, cfg, rom_dir)

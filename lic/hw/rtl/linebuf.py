@@ -16,17 +16,43 @@ resource of the encoder on the ZCU102.
 
 Cycles (:func:`row_overhead`): a row (a row pass of a deconv) starts with the row test and two window fills, 3 cycles
 unfolded; folded, each fill waits for its fetch: ``2 F + 5``. Everything else is unchanged, bit for bit.
+
+Direct reads (:func:`direct`, ``hls/rtl/ga/direct_stage.v``; issue 31): a hyperprior stage whose SIMD divides its
+input channels keeps no register window at all. Its line buffer is one memory of ``rows x W x CIN/SIMD`` words of
+SIMD values (:func:`direct_words`), and each beat reads its SIMD activations from it: no banks to fold, no bank or
+beat mux, no window registers -- at 720p these were most of h_a's and h_s's LUTs and FFs. The schedule: a row pass
+waits one cycle for its rows, each window move takes one cycle (:func:`lic.hw.rtl.hyper.stage_cycles`).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-__all__ = ["LB_LUT_MAX", "MAX_FOLD", "bank_words", "word_bits", "window_beats", "fold", "row_overhead",
+__all__ = ["LB_LUT_MAX", "MAX_FOLD", "DIRECT", "direct", "direct_words", "direct_bram18", "bank_words", "word_bits", "window_beats", "fold", "row_overhead",
            "bank_bram18", "bank_fabric"]
 
 #: banks of this many words or fewer are LUT RAM (the stages' LB_LUT_MAX); the largest fold considered
 LB_LUT_MAX, MAX_FOLD = 64, 64
+#: hyperprior stages read their line buffer directly where their SIMD divides CIN (False: window stages everywhere)
+DIRECT = True
+
+
+def direct(lf) -> bool:
+    """Whether stage ``lf`` is built as ``ga_direct_stage``: a conv / deconv of h_a or h_s (a slow stage: thousands
+    of beats an output pixel) whose SIMD divides its input channels, with :data:`DIRECT` on."""
+    return (DIRECT and lf.kind in ("conv", "deconv") and lf.name.split(".")[0] in ("h_a", "h_s")
+            and lf.simd <= lf.cin and lf.cin % lf.simd == 0)
+
+
+def direct_words(lf) -> int:
+    """Words of a direct stage's line buffer: ``rows x W x CIN / SIMD``, each SIMD values of ``in_bits``."""
+    return lf.linebuf_rows * lf.win * (lf.cin // lf.simd)
+
+
+def direct_bram18(lf) -> int:
+    """RAMB18E2 of a direct stage's line buffer (0: LUT RAM, ``LB_LUT_MAX`` words or fewer)."""
+    words = direct_words(lf)
+    return 0 if words <= LB_LUT_MAX else _bram18(lf.simd * int(lf.in_bits), words, 1)
 
 
 def bank_words(lf) -> int:
@@ -72,8 +98,8 @@ def _bram18(bits: int, words: int, f: int) -> int:
 
 
 def fold(lf) -> int:
-    """The rule of the module docstring (1 for GDN stages)."""
-    if lf.kind not in ("conv", "deconv"):
+    """The rule of the module docstring (1 for GDN stages and direct stages)."""
+    if lf.kind not in ("conv", "deconv") or direct(lf):
         return 1
     beats, bits, words = window_beats(lf), word_bits(lf), bank_words(lf)
     folds = [1 << i for i in range(1, MAX_FOLD.bit_length()) if 4 << i <= beats]
