@@ -39,13 +39,15 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
         PRESET_REFERENCE,
         PRESET_WIDTHS,
         PRESET_WIDTHS_P2,
+        PRESET_WIDTHS_P3,
         REFERENCE,
         WIDTH_LAMBDAS,
         expand,
     )
     from lic.train.specs import StudentSpec
 
-    later = PRESET_GPU + PRESET_GPU_P2 + PRESET_CPU_P3 + PRESET_CPU_P4 + PRESET_GPU_KDRD + PRESET_WIDTHS + PRESET_WIDTHS_P2
+    later = PRESET_GPU + PRESET_GPU_P2 + PRESET_CPU_P3 + PRESET_CPU_P4 + PRESET_GPU_KDRD + PRESET_WIDTHS + PRESET_WIDTHS_P2 \
+        + PRESET_WIDTHS_P3
     assert sorted(PRESET_REFERENCE + later) == sorted(REFERENCE) and not set(PRESET_REFERENCE) & set(later)
     # the width sweep: per width and λ, KD from the pruned teacher of that λ, then the RD anneal under the student's name
     assert len(PRESET_WIDTHS) == 2 * sum(len(v) for v in WIDTH_LAMBDAS.values())
@@ -59,6 +61,10 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
     for name in PRESET_WIDTHS_P2:  # the N=96 RD anneal continues the released student, adopted in its place
         r = REFERENCE[name]
         assert r["init"] == r["replaces"] == name.removesuffix("-p2") in PRESET_WIDTHS and r["loss"] == "rd"
+    for name in PRESET_WIDTHS_P3:  # the N=96 KD continuation: the released student distilled from its λ's teacher
+        r = REFERENCE[name]
+        assert r["init"] == r["replaces"] == name.removesuffix("-p3") in PRESET_WIDTHS and r["loss"] == "kd"
+        assert r["teacher"] == f"teacher-n128-m192-l{r['init'].split('-l')[-1]}" and r["lr"] < REFERENCE[r["init"]]["lr"] * 10
     for name in PRESET_CPU_P4:  # the RD anneal continues the released student with the RD loss alone, no teacher
         r = REFERENCE[name]
         spec = StudentSpec.from_recipe(r)
