@@ -15,9 +15,11 @@
 // stages 3-4) is not per unit: the stage's PE accumulators go through ga_requant (requant.v),
 // shared by the units.
 //
-// DSP48E2 mapping: each SIMD lane's multiply has its own input registers (a_r, w_r: AREG / BREG,
-// one load each, so a tool can pack them; the stage's beat register is shared by the units) and
-// two registers after it (M and P), nothing between them but the multiply.
+// DSP48E2 mapping: each SIMD lane's multiply is a ga_dsp_mul (end of this file): its own input
+// registers (AREG / BREG; the stage's beat register is shared by the units) and two registers
+// after it (M and P), nothing between them but the multiply -- a DSP48E2 instance with those
+// registers in synthesis (yosys 0.23 packs no register into an UltraScale+ DSP48E2 by itself), the
+// same three register stages in behavioural Verilog for simulation.
 // PACK = 2 (Xilinx WP486 INT8 packing, hls/src lic::mul2_shared, lic.fpga_model conv_dsp):
 // the unit computes TWO output channels (q = 0, 1: weights in_w[q*SIMD*W_BITS +: ...],
 // bias/shift/out_acc/out_shift field q) that share the activations; each SIMD lane is ONE
@@ -97,8 +99,7 @@ module ga_mac_pe #(
         for (gl = 0; gl < SIMD; gl = gl + 1) begin : g_mul
             wire signed [AX-1:0] a = A_SIGNED ? $signed(in_a[gl*A_BITS +: A_BITS])
                                               : $signed({1'b0, in_a[gl*A_BITS +: A_BITS]});
-            reg signed [AX-1:0]  a_r;          // DSP input registers
-            always @(posedge clk) a_r <= a;
+            // the DSP's input registers (a and the weights), M and P registers: ga_dsp_mul
             if (PACK == 2) begin : g_pack
                 wire signed [W_BITS-1:0] w0 = in_w[gl*W_BITS +: W_BITS];
                 wire signed [W_BITS-1:0] w1 = in_w[(SIMD + gl)*W_BITS +: W_BITS];
@@ -106,13 +107,8 @@ module ga_mac_pe #(
                 wire signed [8:0]        w1x = w1;     // sign-extended
                 wire signed [8:0]        wh = w1x - $signed({8'd0, w0[W_BITS-1]});
                 wire signed [17:0]       wl = w0;
-                reg signed [26:0]        w_r;
-                reg signed [XW-1:0]      m_r, p_r;
-                always @(posedge clk) begin
-                    w_r <= {wh, wl};
-                    m_r <= w_r * a_r;              // one DSP48E2 (27 x AX), M register
-                    p_r <= m_r;                    // P register
-                end
+                wire signed [XW-1:0]     p_r;          // one DSP48E2 (27 x AX), 3 registers
+                ga_dsp_mul #(.AW(27), .BW(AX), .PW(XW)) u_mul (.clk(clk), .a({wh, wl}), .b(a), .p(p_r));
                 // fix-up after the P register: lo = w0 * a, hi = w1 * a
                 wire signed [17:0]       lo = p_r[17:0];
                 wire signed [PW-1:0]     hi = p_r[18 +: PW] + {{(PW-1){1'b0}}, p_r[17]};
@@ -122,14 +118,14 @@ module ga_mac_pe #(
                 end
             end else begin : g_one
                 for (gq = 0; gq < PACK; gq = gq + 1) begin : g_q
-                    reg signed [W_BITS-1:0] w_r;
-                    reg signed [PW-1:0]     m_r, p_r;
-                    always @(posedge clk) begin
-                        w_r <= in_w[(gq*SIMD + gl)*W_BITS +: W_BITS];
-                        m_r <= a_r * w_r;
-                        p_r <= m_r;
-                        prod[(gq*SIMD + gl)*PW +: PW] <= p_r;
+                    wire signed [W_BITS-1:0] w = in_w[(gq*SIMD + gl)*W_BITS +: W_BITS];
+                    wire signed [PW-1:0]     p_r;
+                    if (AX >= W_BITS) begin : g_aw  // the wider operand on the DSP's 27-bit port
+                        ga_dsp_mul #(.AW(AX), .BW(W_BITS), .PW(PW)) u_mul (.clk(clk), .a(a), .b(w), .p(p_r));
+                    end else begin : g_wa
+                        ga_dsp_mul #(.AW(W_BITS), .BW(AX), .PW(PW)) u_mul (.clk(clk), .a(w), .b(a), .p(p_r));
                     end
+                    always @(posedge clk) prod[(gq*SIMD + gl)*PW +: PW] <= p_r;
                 end
             end
         end
@@ -366,6 +362,60 @@ module ga_pe_array #(
             .in_data({r_sat, r_y}), .out_valid(out_valid), .out_ready(out_ready),
             .out_data({out_sat, out_y}));
     endgenerate
+endmodule
+
+// One DSP48E2 multiply with its input, M and P registers (3 cycles: p = a * b of the inputs 3
+// clocks before). Synthesis instantiates the DSP48E2 itself (AREG = BREG = MREG = PREG = 1; A the
+// wider operand on the 27-bit port, B the narrower on 18 bits, OPMODE X = Y = M, ALUMODE 0: P = M):
+// yosys 0.23 does not pack registers into a DSP48E2 (UltraScale+), so inferred registers stay in
+// fabric there (FFs, and SRL16Es for the register chains), where Vivado would absorb them.
+// Simulation (Verilator) runs the behavioural registers below, the same three stages.
+module ga_dsp_mul #(
+    parameter integer AW = 27,   // signed width of a (<= 27)
+    parameter integer BW = 9,    // signed width of b (<= 18)
+    parameter integer PW = 36    // product bits kept (<= 48)
+) (
+    input  wire                 clk,
+    input  wire signed [AW-1:0] a,
+    input  wire signed [BW-1:0] b,
+    output wire signed [PW-1:0] p
+);
+    generate
+        if (AW > 27 || BW > 18 || PW > 48) begin : g_bad
+            ga_dsp_mul_operands_exceed_the_DSP48E2 u_bad ();
+        end
+    endgenerate
+`ifdef SYNTHESIS
+    wire [47:0] p48;
+    wire signed [29:0] a30 = a;                 // sign-extended
+    wire signed [17:0] b18 = b;
+    DSP48E2 #(
+        .AMULTSEL("A"), .A_INPUT("DIRECT"), .BMULTSEL("B"), .B_INPUT("DIRECT"), .PREADDINSEL("A"),
+        .USE_MULT("MULTIPLY"), .USE_SIMD("ONE48"), .USE_PATTERN_DETECT("NO_PATDET"),
+        .AREG(1), .BREG(1), .ACASCREG(1), .BCASCREG(1), .MREG(1), .PREG(1), .CREG(0), .DREG(0),
+        .ADREG(0), .INMODEREG(0), .OPMODEREG(0), .ALUMODEREG(0), .CARRYINREG(0), .CARRYINSELREG(0)
+    ) u_dsp (
+        .CLK(clk), .A(a30), .B(b18), .C(48'd0), .D(27'd0), .ACIN(30'd0), .BCIN(18'd0), .PCIN(48'd0),
+        .CARRYCASCIN(1'b0), .MULTSIGNIN(1'b0), .CARRYIN(1'b0), .CARRYINSEL(3'b000),
+        .OPMODE(9'b00_000_01_01), .ALUMODE(4'b0000), .INMODE(5'b00000),
+        .CEA1(1'b0), .CEA2(1'b1), .CEB1(1'b0), .CEB2(1'b1), .CEAD(1'b0), .CED(1'b0), .CEC(1'b0),
+        .CEM(1'b1), .CEP(1'b1), .CEALUMODE(1'b0), .CECTRL(1'b0), .CECARRYIN(1'b0), .CEINMODE(1'b0),
+        .RSTA(1'b0), .RSTB(1'b0), .RSTC(1'b0), .RSTD(1'b0), .RSTM(1'b0), .RSTP(1'b0),
+        .RSTALLCARRYIN(1'b0), .RSTALUMODE(1'b0), .RSTCTRL(1'b0), .RSTINMODE(1'b0),
+        .P(p48), .ACOUT(), .BCOUT(), .PCOUT(), .CARRYCASCOUT(), .MULTSIGNOUT(), .CARRYOUT(),
+        .OVERFLOW(), .UNDERFLOW(), .PATTERNDETECT(), .PATTERNBDETECT(), .XOROUT());
+    assign p = p48[PW-1:0];
+`else
+    reg signed [AW-1:0] a_r;
+    reg signed [BW-1:0] b_r;
+    reg signed [PW-1:0] m_r, p_r;
+    always @(posedge clk) begin
+        a_r <= a; b_r <= b;
+        m_r <= a_r * b_r;
+        p_r <= m_r;
+    end
+    assign p = p_r;
+`endif
 endmodule
 
 `default_nettype wire
