@@ -28,7 +28,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-__all__ = ["LB_LUT_MAX", "MAX_FOLD", "DIRECT", "direct", "direct_words", "direct_bram18", "bank_words", "word_bits", "window_beats", "fold", "row_overhead",
+__all__ = ["LB_LUT_MAX", "MAX_FOLD", "DIRECT", "direct", "direct_words", "direct_bram18", "bank_words", "word_bits",
+           "window_beats", "fold", "row_overhead",
            "bank_bram18", "bank_fabric"]
 
 #: banks of this many words or fewer are LUT RAM (the stages' LB_LUT_MAX); the largest fold considered
