@@ -13,8 +13,8 @@ from lic.errors import ParameterError
 from lic.train.specs import StudentSpec, lambda_tag
 
 __all__ = ["REFERENCE", "STUDENTS", "STUDENT_STEPS", "TEACHER", "PRESET_REFERENCE", "PRESET_GPU", "PRESET_GPU_P2",
-           "PRESET_CPU_P3", "PRESET_CPU_P4", "PRESET_GPU_KDRD", "PRESET_WIDTHS", "PRESET_WIDTHS_P2", "PRESET_WIDTHS_P3", "WIDTH_LAMBDAS", "WIDTH_STEPS",
-           "WIDTH_P2_STEPS", "WIDTH_P3_STEPS", "PRESETS", "GPU_LAMBDAS", "KDRD_STEPS", "expand",
+           "PRESET_CPU_P3", "PRESET_CPU_P4", "PRESET_GPU_KDRD", "PRESET_WIDTHS", "PRESET_WIDTHS_P2", "PRESET_WIDTHS_P3",
+           "WIDTH_LAMBDAS", "WIDTH_STEPS", "WIDTH_P2_STEPS", "WIDTH_P3_STEPS", "PRESETS", "GPU_LAMBDAS", "KDRD_STEPS", "expand",
            "describe_phases"]
 
 #: the teachers' training: N=128, M=192, 8 × 128² crops, bf16 autocast
@@ -157,7 +157,8 @@ PRESET_GPU_KDRD = [s.name for s in _KDRD]
 #: ``lic.release.runlog`` take them (``gpu-l<λ>``: the ``gpu`` preset's models at one λ)
 PRESETS: dict[str, list[str]] = {
     "reference": PRESET_REFERENCE, "gpu": PRESET_GPU, "gpu-p2": PRESET_GPU_P2, "cpu-p3": PRESET_CPU_P3,
-    "cpu-p4": PRESET_CPU_P4, "gpu-kdrd": PRESET_GPU_KDRD, "widths": PRESET_WIDTHS, "widths-p2": PRESET_WIDTHS_P2, "widths-p3": PRESET_WIDTHS_P3,
+    "cpu-p4": PRESET_CPU_P4, "gpu-kdrd": PRESET_GPU_KDRD, "widths": PRESET_WIDTHS, "widths-p2": PRESET_WIDTHS_P2,
+    "widths-p3": PRESET_WIDTHS_P3,
     **{f"widths-n{_n}": [x for x in PRESET_WIDTHS if f"-n{_n}-" in x] for _n in WIDTH_LAMBDAS},
     **{f"gpu-l{lambda_tag(x)}": [n for n in PRESET_GPU if f"-l{lambda_tag(x)}-" in n] for x in GPU_LAMBDAS}}
 

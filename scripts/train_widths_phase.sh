@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A continuation phase of the released N=96 students (#32), each released into artifacts/<phase>/weights and adopted
 # in place of the released student only where its Kodak-24 RD cost (bpp + λ·255²·MSE of the means) is lower:
-#   bash scripts/train_widths_p2.sh [widths-p2|widths-p3]
+#   bash scripts/train_widths_phase.sh [widths-p2|widths-p3]
 # widths-p2: annealed by the RD loss alone; widths-p3: distilled further from the λ's teacher (default widths-p2).
 # Resumable like scripts/train_widths.sh.
 set -euo pipefail
