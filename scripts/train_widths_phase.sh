@@ -1,16 +1,28 @@
 #!/usr/bin/env bash
-# A continuation phase of the released N=96 students (#32), each released into artifacts/<phase>/weights and adopted
-# in place of the released student only where its Kodak-24 RD cost (bpp + λ·255²·MSE of the means) is lower:
-#   bash scripts/train_widths_phase.sh [widths-p2|widths-p3]
-# widths-p2: annealed by the RD loss alone; widths-p3: distilled further from the λ's teacher (default widths-p2).
-# Resumable like scripts/train_widths.sh.
+# A continuation phase of released students (#32), each released into artifacts/<phase>/weights and adopted in place of
+# the released student it continues only where its Kodak-24 RD cost (bpp + λ·255²·MSE of the means) is lower:
+#   bash scripts/train_widths_phase.sh [widths-p2|widths-p3|widths-n32-p2] [recipe ...]
+# widths-p2: the N=96 students annealed by the RD loss alone; widths-p3: the N=96 students distilled further from the
+# λ's teacher; widths-n32-p2: the N=32 students distilled further (default widths-p2). Recipes named after the phase
+# train only those of it (two processes of one thread each use both cores). Resumable like scripts/train_widths.sh;
+# release and adoption take a lock, so parallel processes do not interleave their manifest updates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 PHASE=${1:-widths-p2}
 OUT=artifacts/${PHASE//-/_}/weights
-for name in $($PY -c "from lic.release.recipes import PRESETS; print(' '.join(PRESETS['$PHASE']))"); do
+mkdir -p "$OUT"
+NAMES=$($PY -c "from lic.release.recipes import PRESETS; print(' '.join(PRESETS['$PHASE']))")
+if [ $# -gt 1 ]; then
+  for n in "${@:2}"; do
+    [[ " $NAMES " == *" $n "* ]] || { echo "error: $n is not a recipe of $PHASE ($NAMES)" >&2; exit 2; }
+  done
+  NAMES="${*:2}"
+fi
+for name in $NAMES; do
   $PY -m lic.release train "$name" --threads "${LIC_THREADS:-1}"
+  (
+  flock 9
   $PY -c "import sys; from pathlib import Path; from lic.codec.zoo import available; sys.exit(0 if '$name' in available(Path('$OUT')) else 1)" \
     || $PY -m lic.release release "$name" --weights-dir "$OUT"
   $PY - "$name" "$OUT" <<'PYEOF'
@@ -28,4 +40,5 @@ if old.get("recipe") != name and cost(new) < cost(old):
     adopt(name, out)
     print(f"adopted as {target}", flush=True)
 PYEOF
+  ) 9>"$OUT/.lock"
 done

@@ -49,9 +49,16 @@ def test_pack_release_adopt(tiny_zoo):
     with pytest.raises(ArtifactError, match="replaces"):
         gpujob.adopt("other", tiny_zoo / "gpuw")
     zoo.WEIGHTS_DIR.mkdir()
-    write_json(zoo.WEIGHTS_DIR / "manifest.json", {"models": {"keep": {"file": "keep.pt"}}})
-    write_json(zoo.WEIGHTS_DIR / "kodak_measured.json", {"models": {}})
+    # the replaced model's integer variants (calibrated on its old weights) are withdrawn with their files
+    variants = {"t-int": {"file": "t.pt", "base": "t", "int_prior": {"file": "t.int.npz"}},
+                "t-fpga": {"file": "t.pt", "base": "t", "int_prior": {"file": "t.int.npz"}, "int_ga": {"file": "t.ga.npz"}}}
+    write_json(zoo.WEIGHTS_DIR / "manifest.json", {"models": {"keep": {"file": "keep.pt"}, **variants}})
+    write_json(zoo.WEIGHTS_DIR / "kodak_measured.json", {"models": {"t-int": {}, "keep": {}}})
+    for f in ("t.int.npz", "t.ga.npz", "keep.int.npz"):
+        (zoo.WEIGHTS_DIR / f).write_bytes(b"x")
     adopted = gpujob.adopt("t-gpu", tiny_zoo / "gpuw")
+    assert sorted(p.name for p in zoo.WEIGHTS_DIR.glob("*.npz")) == ["keep.int.npz"]
+    assert sorted(read_json(zoo.WEIGHTS_DIR / "kodak_measured.json")["models"]) == ["keep", "t"]
     assert adopted["file"] == "t.pt" and adopted["recipe"] == "t-gpu" and adopted["kodak"] == entry["kodak"]
     assert (zoo.WEIGHTS_DIR / "t.pt").read_bytes() == (tiny_zoo / "gpuw" / "t-gpu.pt").read_bytes()
     assert sorted(zoo.available()) == ["keep", "t"]

@@ -68,7 +68,10 @@ def pack(names: list[str], out_dir: Path) -> list[Path]:
 def adopt(name: str, src_dir: Path) -> dict:
     """Adopt ``name``, released into ``src_dir`` (``release --weights-dir``), as the released model its recipe
     ``replaces``: the file copied into ``weights/`` under that name, its manifest entry (``recipe``: ``name``),
-    its training curve (``curves.json``) and its Kodak record with it. Returns the new manifest entry.
+    its training curve (``curves.json``) and its Kodak record with it. The replaced model's integer variants
+    (``<target>-int``, ``<target>-fpga``: priors and g_a calibrated on the old weights) are withdrawn, entries, files
+    and record rows, and named on stderr: release them again (``python -m lic.release intprior``, ``fpga``).
+    Returns the new manifest entry.
 
     Raises:
         ArtifactError: ``name`` is not released in ``src_dir`` or replaces nothing.
@@ -84,12 +87,22 @@ def _adopt(name: str, target: str, src: dict, src_dir: Path) -> dict:
     atomic_write_bytes(zoo.WEIGHTS_DIR / f"{target}.pt", (Path(src_dir) / src["file"]).read_bytes())
     models = zoo.available()
     models[target] = {k: v for k, v in src.items() if k != "curve"} | {"file": f"{target}.pt", "recipe": name}
+    stale = [v for v in (f"{target}{zoo.INT_SUFFIX}", f"{target}{zoo.FPGA_SUFFIX}") if v in models]
+    files = [models[v][k]["file"] for v in stale for k in ("int_prior", "int_ga") if k in models[v]]
+    for v in stale:
+        del models[v]
     # the curve comes along (inline in an older manifest's entry); none recorded: the replaced model's goes
     campaign.write_manifest(zoo.WEIGHTS_DIR, models, {target: src.get("curve") or zoo.released_curve(name, src_dir)})
     record = zoo.WEIGHTS_DIR / "kodak_measured.json"  # lic.eval.measured.RECORD
     rec, mine = read_json(record), read_json(Path(src_dir) / record.name)
     rec["models"][target] = mine["models"][name]
+    for v in stale:
+        rec["models"].pop(v, None)
     write_json(record, rec)
+    for f in dict.fromkeys(files):  # the same prior file may serve -int and -fpga
+        (zoo.WEIGHTS_DIR / f).unlink(missing_ok=True)
+    if stale:
+        print(f"adopt: withdrew {stale}, calibrated on the weights {name} replaces; release them again", file=sys.stderr)
     return models[target]
 
 
