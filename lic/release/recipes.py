@@ -132,28 +132,33 @@ for _l in WIDTH_LAMBDAS[96]:
                                                   "init": _nm})
     REFERENCE[f"{_nm}-p2"] = {**_s.recipe(), "replaces": _nm}
 PRESET_WIDTHS_P2 = [f"{StudentSpec('kd-pruned', 96, lmbda=_l).name}-p2" for _l in sorted(WIDTH_LAMBDAS[96], reverse=True)]
+
+
+def _kd_continuation(n: int, suffix: str, seed: int, lr: float, steps: int) -> list[str]:
+    """Register ``<student>-<suffix>`` for each released kd-pruned student of width ``n`` (every λ of
+    :data:`WIDTH_LAMBDAS`): the student distilled further from its λ's teacher (KD + RD, 8 × 128² fp32, fresh crops of
+    ``seed``, lr dropped 10× for the last 15 %), adopted in its place where it beats it on Kodak. Returns the names,
+    the base λ first."""
+    names = []
+    for lmbda in sorted(WIDTH_LAMBDAS[n], reverse=True):
+        nm = StudentSpec("kd-pruned", n, lmbda=lmbda).name
+        s = StudentSpec("kd-pruned", n, seed=seed, **{**_S, "lmbda": lmbda, "lr": lr, "steps": steps,
+                                                      "precision": "fp32",
+                                                      "teacher": f"teacher-n128-m192-l{lambda_tag(lmbda)}"})
+        REFERENCE[f"{nm}-{suffix}"] = {**dataclasses.replace(s, init=nm).recipe(), "replaces": nm}
+        names.append(f"{nm}-{suffix}")
+    return names
+
+
 #: steps of the ``widths-p3`` KD continuation
 WIDTH_P3_STEPS = 1200
-# ``widths-p3``: the released N=96 students distilled further from their λ's teacher (KD + RD, lr 5e-5 as ``cpu-p3``,
-# fp32, fresh crops, seed 6); adopted in place of the released student where they beat it on Kodak
-for _l in WIDTH_LAMBDAS[96]:
-    _nm = StudentSpec("kd-pruned", 96, lmbda=_l).name
-    _s = StudentSpec("kd-pruned", 96, seed=6, **{**_S, "lmbda": _l, "lr": 5e-5, "steps": WIDTH_P3_STEPS,
-                                                  "precision": "fp32", "teacher": f"teacher-n128-m192-l{lambda_tag(_l)}"})
-    REFERENCE[f"{_nm}-p3"] = {**dataclasses.replace(_s, init=_nm).recipe(), "replaces": _nm}
-PRESET_WIDTHS_P3 = [f"{StudentSpec('kd-pruned', 96, lmbda=_l).name}-p3" for _l in sorted(WIDTH_LAMBDAS[96], reverse=True)]
+# ``widths-p3``: the released N=96 students distilled further at lr 5e-5 (as ``cpu-p3``), seed 6
+PRESET_WIDTHS_P3 = _kd_continuation(96, "p3", seed=6, lr=5e-5, steps=WIDTH_P3_STEPS)
 #: steps of the ``widths-n32-p2`` KD continuation (8 × 128² fp32: 2.7 steps/s on one thread of this CPU, ~40 min)
 WIDTH_N32_P2_STEPS = 6000
-# ``widths-n32-p2``: the released N=32 students (1,200 steps, far from converged) distilled further from their λ's
-# teacher (KD + RD at the base students' lr 3e-4, dropped 10× for the last 15 %, fp32, fresh crops, seed 7); adopted in
-# place of the released student where they beat it on Kodak-24
-for _l in WIDTH_LAMBDAS[32]:
-    _nm = StudentSpec("kd-pruned", 32, lmbda=_l).name
-    _s = StudentSpec("kd-pruned", 32, seed=7, **{**_S, "lmbda": _l, "lr": 3e-4, "steps": WIDTH_N32_P2_STEPS,
-                                                  "precision": "fp32", "teacher": f"teacher-n128-m192-l{lambda_tag(_l)}"})
-    REFERENCE[f"{_nm}-p2"] = {**dataclasses.replace(_s, init=_nm).recipe(), "replaces": _nm}
-PRESET_WIDTHS_N32_P2 = [f"{StudentSpec('kd-pruned', 32, lmbda=_l).name}-p2"
-                        for _l in sorted(WIDTH_LAMBDAS[32], reverse=True)]
+# ``widths-n32-p2``: the released N=32 students (1,200 steps, far from converged) distilled further at the base
+# students' lr 3e-4, seed 7
+PRESET_WIDTHS_N32_P2 = _kd_continuation(32, "p2", seed=7, lr=3e-4, steps=WIDTH_N32_P2_STEPS)
 #: ``widths``: each width's two phases, the widest first, the base λ first within a width
 PRESET_WIDTHS = [x for _n in WIDTH_LAMBDAS for _l in sorted(WIDTH_LAMBDAS[_n], reverse=True)
                  for _nm in [StudentSpec("kd-pruned", _n, lmbda=_l).name] for x in (f"{_nm}-kd", _nm)]
