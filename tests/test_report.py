@@ -356,3 +356,21 @@ def test_no_rd_only_control_in_the_run_is_not_called_a_different_teacher():
     assert row["bd_rate_rd_pruned_vs_teacher"] is None and row["bd_rate_kd_vs_teacher"] is None  # not run: no row
     assert not any("RD-only from the pruned teacher: BD-rate" in q for q in report.headline_table(
         {**_results(), "r02": {**_results()["r02"], "summary": [{**_results()["r02"]["summary"][1], **row}]}}).quantity)
+
+
+def test_summary_names_every_integer_entropy_family_it_quotes(monkeypatch):
+    from types import SimpleNamespace
+
+    import lic.provenance
+    from lic.study.stages import summary
+
+    fams = {"teacher N=128": {"bd_rate_int_vs_float": 0.068, "images": 24},
+            "student N=96 (KD from the pruned teacher)": {"bd_rate_int_vs_float": 0.41, "images": 24},
+            "student N=64 (KD from the pruned teacher)": {"bd_rate_int_vs_float": 0.029, "images": 24},
+            "student N=32 (KD from the pruned teacher)": None}
+    monkeypatch.setattr(lic.provenance, "find_record", lambda name: SimpleNamespace(data={"families": fams}))
+    text = summary._portable({"r01": {"entropy": "integer"}})
+    assert "+0.03 to +0.41 % BD-rate" in text and "released models: teacher N=128, student N=96, student N=64;" in text
+    assert summary._portable({"r01": {"entropy": "float"}}) is None
+    fams = {"teacher N=128": fams["teacher N=128"]}
+    assert "costs +0.07 % BD-rate" in summary._portable({"r01": {"entropy": "integer"}})

@@ -123,13 +123,16 @@ def _portable(r: dict) -> str | None:
     from lic.provenance import find_record
 
     rd = find_record(INT_ENTROPY_RECORD)
-    fams = [v for v in ((rd.data.get("families") or {}).values() if rd else []) if v and _ok(v["bd_rate_int_vs_float"])]
+    fams = {k: v for k, v in ((rd.data.get("families") or {}).items() if rd else ())
+            if v and _ok(v["bd_rate_int_vs_float"])}
     if r["r01"].get("entropy") != "integer" or not fams:
         return None
-    costs = " and ".join(f"{v['bd_rate_int_vs_float']:+.2f} %" for v in fams)
+    bd = [v["bd_rate_int_vs_float"] for v in fams.values()]
+    costs = f"{bd[0]:+.2f} %" if len(bd) == 1 else f"{min(bd):+.2f} to {max(bd):+.2f} %"
+    who = ", ".join(k.split(" (")[0] for k in fams)
     return (f"Streams use the integer entropy model, so they decode to the same image on any machine; it costs "
-            f"{costs} BD-rate against the float entropy model (Kodak-{fams[0]['images']}, released teachers and "
-            f"N=64 students, recorded benchmark).")
+            f"{costs} BD-rate against the float entropy model (Kodak-{min(v['images'] for v in fams.values())}, "
+            f"released models: {who}; recorded benchmark).")
 
 
 def _bitexact(r: dict) -> str:
