@@ -3,8 +3,8 @@
 Both are the same weights, so ŷ and the decoded image are the same and only the rate moves. Reads only the
 released models' per-image Kodak rows (``weights/kodak_measured.json`` through :func:`lic.eval.measured.recorded`,
 bound to each release's digests) and computes, per family (the teachers N=128; the students of each width N, KD from
-the pruned teacher, where their ``-int`` variants are released), the BD-rate (PSNR) of the integer against the float models over their λ, and per λ the change of
-the Kodak bytes and the largest PSNR change of an image::
+the pruned teacher, where their ``-int`` variants are released), the BD-rate (PSNR) of the integer against the float
+models over their λ, and per λ the change of the Kodak bytes and the largest PSNR change of an image::
 
     python benchmarks/int_entropy_rd.py [--out benchmarks/results/int_entropy_rd.json]
 """
@@ -26,7 +26,8 @@ NAME = INT_ENTROPY_RECORD
 OUT = ROOT / "benchmarks" / "results" / "int_entropy_rd.json"
 #: family -> the name prefix of its float models; a family without released ``-int`` variants is left out (None)
 FAMILIES = {"teacher N=128": "teacher-n128-m192-l",
-            **{f"student N={n} (KD from the pruned teacher)": f"student-kd-pruned-n{n}-m192-l" for n in (96, 64, 32, 16)}}
+            **{f"student N={n} (KD from the pruned teacher)": f"student-kd-pruned-n{n}-m192-l"
+               for n in (96, 64, 32, 16)}}
 
 
 def _rows(name: str) -> pd.DataFrame:

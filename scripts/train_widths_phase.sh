@@ -23,22 +23,10 @@ for name in $NAMES; do
   $PY -m lic.release train "$name" --threads "${LIC_THREADS:-1}"
   (
   flock 9
-  $PY -c "import sys; from pathlib import Path; from lic.codec.zoo import available; sys.exit(0 if '$name' in available(Path('$OUT')) else 1)" \
+  $PY -c "import sys; from pathlib import Path; from lic.codec.zoo import available
+sys.exit(0 if sys.argv[1] in available(Path(sys.argv[2])) else 1)" "$name" "$OUT" \
     || $PY -m lic.release release "$name" --weights-dir "$OUT"
-  $PY - "$name" "$OUT" <<'PYEOF'
-import sys
-from pathlib import Path
-from lic.codec import zoo
-from lic.release import recipes
-name, out = sys.argv[1], Path(sys.argv[2])
-target = recipes.REFERENCE[name]["replaces"]
-new, old = zoo.available(out)[name], zoo.available()[target]
-cost = lambda e: e["kodak"]["bpp"] + e["lmbda"] * 255 ** 2 * 10 ** (-e["kodak"]["psnr"] / 10)
-print(f"{name}: Kodak-24 RD cost {cost(new):.5f} vs released {cost(old):.5f}", flush=True)
-if old.get("recipe") != name and cost(new) < cost(old):
-    from lic.release.gpujob import adopt
-    adopt(name, out)
-    print(f"adopted as {target}", flush=True)
-PYEOF
+  $PY -c "import sys; from lic.release.gpujob import adopt_if_better; adopt_if_better(sys.argv[1], sys.argv[2])" \
+    "$name" "$OUT"
   ) 9>"$OUT/.lock"
 done

@@ -51,7 +51,8 @@ def test_pack_release_adopt(tiny_zoo):
     zoo.WEIGHTS_DIR.mkdir()
     # the replaced model's integer variants (calibrated on its old weights) are withdrawn with their files
     variants = {"t-int": {"file": "t.pt", "base": "t", "int_prior": {"file": "t.int.npz"}},
-                "t-fpga": {"file": "t.pt", "base": "t", "int_prior": {"file": "t.int.npz"}, "int_ga": {"file": "t.ga.npz"}}}
+                "t-fpga": {"file": "t.pt", "base": "t", "int_prior": {"file": "t.int.npz"},
+                           "int_ga": {"file": "t.ga.npz"}}}
     write_json(zoo.WEIGHTS_DIR / "manifest.json", {"models": {"keep": {"file": "keep.pt"}, **variants}})
     write_json(zoo.WEIGHTS_DIR / "kodak_measured.json", {"models": {"t-int": {}, "keep": {}}})
     for f in ("t.int.npz", "t.ga.npz", "keep.int.npz"):

@@ -32,7 +32,7 @@ from lic.fileio import atomic_write_bytes, file_lock, read_json, write_json
 from lic.release import campaign, recipes
 from lic.train.specs import lambda_tag
 
-__all__ = ["pack", "adopt", "main"]
+__all__ = ["pack", "adopt", "rd_cost", "adopt_if_better", "main"]
 
 #: the parts of a training state only a resumed run needs (left out of :func:`pack`)
 _RESUME_ONLY = ("optimizer", "aux_optimizer", "scaler", "rng", "extra")
@@ -83,6 +83,27 @@ def adopt(name: str, src_dir: Path) -> dict:
         return _adopt(name, target, src, Path(src_dir))
 
 
+def rd_cost(entry: dict) -> float:
+    """A release's Kodak RD cost, bpp + λ·255²·MSE of the means (the MSE from the mean PSNR)."""
+    return entry["kodak"]["bpp"] + entry["lmbda"] * 255 ** 2 * 10 ** (-entry["kodak"]["psnr"] / 10)
+
+
+def adopt_if_better(name: str, src_dir: Path) -> bool:
+    """:func:`adopt` ``name`` (released into ``src_dir``) only where its Kodak RD cost (:func:`rd_cost`) is lower than
+    the released model's it replaces, and not again once adopted; prints both costs. Returns whether it adopted."""
+    target = recipes.REFERENCE.get(name, {}).get("replaces")
+    new, old = zoo.available(Path(src_dir)).get(name), zoo.available().get(target)
+    if not new or not old:
+        raise ArtifactError(f"{name} is not released in {src_dir} or its recipe replaces no released model")
+    print(f"{name}: Kodak-{new.get('kodak_images', '?')} RD cost {rd_cost(new):.5f} vs released {rd_cost(old):.5f}",
+          flush=True)
+    if old.get("recipe") == name or rd_cost(new) >= rd_cost(old):
+        return False
+    adopt(name, Path(src_dir))
+    print(f"adopted as {target}", flush=True)
+    return True
+
+
 def _adopt(name: str, target: str, src: dict, src_dir: Path) -> dict:
     atomic_write_bytes(zoo.WEIGHTS_DIR / f"{target}.pt", (Path(src_dir) / src["file"]).read_bytes())
     models = zoo.available()
@@ -102,7 +123,8 @@ def _adopt(name: str, target: str, src: dict, src_dir: Path) -> dict:
     for f in dict.fromkeys(files):  # the same prior file may serve -int and -fpga
         (zoo.WEIGHTS_DIR / f).unlink(missing_ok=True)
     if stale:
-        print(f"adopt: withdrew {stale}, calibrated on the weights {name} replaces; release them again", file=sys.stderr)
+        print(f"adopt: withdrew {stale}, calibrated on the weights {name} replaces; release them again",
+              file=sys.stderr)
     return models[target]
 
 
