@@ -41,6 +41,7 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
         PRESET_WIDTHS_N32_P2,
         PRESET_WIDTHS_P2,
         PRESET_WIDTHS_P3,
+        PRESET_WIDTHS_P4,
         REFERENCE,
         WIDTH_LAMBDAS,
         expand,
@@ -48,7 +49,7 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
     from lic.train.specs import StudentSpec
 
     later = PRESET_GPU + PRESET_GPU_P2 + PRESET_CPU_P3 + PRESET_CPU_P4 + PRESET_GPU_KDRD + PRESET_WIDTHS + PRESET_WIDTHS_P2 \
-        + PRESET_WIDTHS_P3 + PRESET_WIDTHS_N32_P2
+        + PRESET_WIDTHS_P3 + PRESET_WIDTHS_N32_P2 + PRESET_WIDTHS_P4
     assert sorted(PRESET_REFERENCE + later) == sorted(REFERENCE) and not set(PRESET_REFERENCE) & set(later)
     # the width sweep: per width and λ, KD from the pruned teacher of that λ, then the RD anneal under the student's name
     assert len(PRESET_WIDTHS) == 2 * sum(len(v) for v in WIDTH_LAMBDAS.values())
@@ -66,6 +67,11 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
         r = REFERENCE[name]
         assert r["init"] == r["replaces"] == name.removesuffix("-p3") in PRESET_WIDTHS and r["loss"] == "kd"
         assert r["teacher"] == f"teacher-n128-m192-l{r['init'].split('-l')[-1]}" and r["lr"] < REFERENCE[r["init"]]["lr"] * 10
+    for name in PRESET_WIDTHS_P4:  # the longer N=96 KD continuation at the teacher's lr, in bf16, on all 4 λ
+        r = REFERENCE[name]
+        assert r["init"] == r["replaces"] == name.removesuffix("-p4") in PRESET_WIDTHS and r["loss"] == "kd"
+        assert r["N"] == 96 and r["precision"] == "bf16" and r["seed"] not in {REFERENCE[p]["seed"] for p in PRESET_WIDTHS_P3}
+    assert len(PRESET_WIDTHS_P4) == len(WIDTH_LAMBDAS[96])
     for name in PRESET_WIDTHS_N32_P2:  # the N=32 KD continuation, on all 4 λ of the width
         r = REFERENCE[name]
         assert r["init"] == r["replaces"] == name.removesuffix("-p2") in PRESET_WIDTHS and r["loss"] == "kd"
