@@ -274,3 +274,12 @@ def test_bf16_on_a_cpu_without_amx_warns(tmp_path, monkeypatch):
     cfg = tr.TrainConfig(lmbda=0.01, steps=1, batch_size=1, crop=64, precision="bf16")
     with pytest.warns(UserWarning, match="without AMX"):
         tr.train(build_model(N=4, M=6), cfg, CropSampler(crop=64, max_images=1), tmp_path / "t.pt", progress=False)
+
+
+def test_release_help_names_the_variant_subcommands(capsys):
+    from lic.release.campaign import main
+
+    with pytest.raises(SystemExit):
+        main(["-h"])
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps the epilog to the terminal
+    assert "lic.release intprior NAME" in out and "lic.release fpga NAME" in out

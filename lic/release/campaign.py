@@ -277,7 +277,10 @@ def _record_release(name, wdir, path, model, state, chain, command, kodak, res) 
 
 def main(argv=None) -> int:
     """``python -m lic.release train|release|list`` (see the module docstring)."""
-    p = argparse.ArgumentParser(prog="python -m lic.release", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m lic.release", description=__doc__.splitlines()[0],
+                                epilog="also 'python -m lic.release intprior NAME ...' (a released model's '-int' "
+                                       "variant: integer entropy model, portable streams) and 'python -m lic.release "
+                                       "fpga NAME ...' (its '-fpga' variant: the FPGA encoder's streams); each has -h")
     sub = p.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("train", help="train or continue a reference model (resumable)")
     t.add_argument("name", nargs="+", choices=[*recipes.PRESETS, *sorted(recipes.REFERENCE)],
