@@ -41,6 +41,7 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
         PRESET_WIDTHS_N32_P2,
         PRESET_WIDTHS_P2,
         PRESET_WIDTHS_P3,
+        PRESET_WIDTHS_N32_P3,
         PRESET_WIDTHS_P4,
         REFERENCE,
         WIDTH_LAMBDAS,
@@ -49,7 +50,8 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
     from lic.train.specs import StudentSpec
 
     later = PRESET_GPU + PRESET_GPU_P2 + PRESET_CPU_P3 + PRESET_CPU_P4 + PRESET_GPU_KDRD + PRESET_WIDTHS + PRESET_WIDTHS_P2 \
-        + PRESET_WIDTHS_P3 + PRESET_WIDTHS_N32_P2 + PRESET_WIDTHS_P4
+        + PRESET_WIDTHS_P3 + PRESET_WIDTHS_N32_P2 + PRESET_WIDTHS_P4 \
+        + PRESET_WIDTHS_N32_P3
     assert sorted(PRESET_REFERENCE + later) == sorted(REFERENCE) and not set(PRESET_REFERENCE) & set(later)
     # the width sweep: per width and λ, KD from the pruned teacher of that λ, then the RD anneal under the student's name
     assert len(PRESET_WIDTHS) == 2 * sum(len(v) for v in WIDTH_LAMBDAS.values())
@@ -72,11 +74,12 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
         assert r["init"] == r["replaces"] == name.removesuffix("-p4") in PRESET_WIDTHS and r["loss"] == "kd"
         assert r["N"] == 96 and r["precision"] == "bf16" and r["seed"] not in {REFERENCE[p]["seed"] for p in PRESET_WIDTHS_P3}
     assert len(PRESET_WIDTHS_P4) == len(WIDTH_LAMBDAS[96])
-    for name in PRESET_WIDTHS_N32_P2:  # the N=32 KD continuation, on all 4 λ of the width
-        r = REFERENCE[name]
-        assert r["init"] == r["replaces"] == name.removesuffix("-p2") in PRESET_WIDTHS and r["loss"] == "kd"
-        assert r["N"] == 32 and r["teacher"] == f"teacher-n128-m192-l{r['init'].split('-l')[-1]}"
-    assert len(PRESET_WIDTHS_N32_P2) == len(WIDTH_LAMBDAS[32])
+    for preset, suffix in ((PRESET_WIDTHS_N32_P2, "-p2"), (PRESET_WIDTHS_N32_P3, "-p3")):  # N=32 KD continuations
+        for name in preset:
+            r = REFERENCE[name]
+            assert r["init"] == r["replaces"] == name.removesuffix(suffix) in PRESET_WIDTHS and r["loss"] == "kd"
+            assert r["N"] == 32 and r["teacher"] == f"teacher-n128-m192-l{r['init'].split('-l')[-1]}"
+        assert len(preset) == len(WIDTH_LAMBDAS[32])
     for name in PRESET_CPU_P4:  # the RD anneal continues the released student with the RD loss alone, no teacher
         r = REFERENCE[name]
         spec = StudentSpec.from_recipe(r)

@@ -15,6 +15,7 @@ from lic.train.specs import StudentSpec, lambda_tag
 __all__ = ["REFERENCE", "STUDENTS", "STUDENT_STEPS", "TEACHER", "PRESET_REFERENCE", "PRESET_GPU", "PRESET_GPU_P2",
            "PRESET_CPU_P3", "PRESET_CPU_P4", "PRESET_GPU_KDRD", "PRESET_WIDTHS", "PRESET_WIDTHS_P2", "PRESET_WIDTHS_P3",
            "PRESET_WIDTHS_N32_P2", "WIDTH_LAMBDAS", "WIDTH_STEPS", "WIDTH_P2_STEPS", "WIDTH_P3_STEPS", "WIDTH_P4_STEPS",
+           "WIDTH_N32_P3_STEPS", "PRESET_WIDTHS_P4", "PRESET_WIDTHS_N32_P3",
            "WIDTH_N32_P2_STEPS", "PRESETS", "GPU_LAMBDAS", "KDRD_STEPS", "expand", "describe_phases"]
 
 #: the teachers' training: N=128, M=192, 8 × 128² crops, bf16 autocast
@@ -164,6 +165,11 @@ WIDTH_P4_STEPS = 6000
 # ``widths-p4``: the released N=96 students (3,900 steps at λ 0.025, 2,700 at the others; +4.1 % BD-rate) distilled
 # further at the teacher's lr 1e-4, seed 8, in bf16 (2.1× the fp32 steps/s on an AMX CPU)
 PRESET_WIDTHS_P4 = _kd_continuation(96, "p4", seed=8, lr=1e-4, steps=WIDTH_P4_STEPS, precision="bf16")
+#: steps of the ``widths-n32-p3`` KD continuation (8 × 128² bf16 with AMX: about 4.5 steps/s on one thread at N=32)
+WIDTH_N32_P3_STEPS = 8000
+# ``widths-n32-p3``: the ``widths-n32-p2`` students (7,200 steps; the loss still falling at λ 0.025) distilled further
+# as in p2 (lr 3e-4, dropped 10× for the last 15 %), seed 9, in bf16
+PRESET_WIDTHS_N32_P3 = _kd_continuation(32, "p3", seed=9, lr=3e-4, steps=WIDTH_N32_P3_STEPS, precision="bf16")
 #: ``widths``: each width's two phases, the widest first, the base λ first within a width
 PRESET_WIDTHS = [x for _n in WIDTH_LAMBDAS for _l in sorted(WIDTH_LAMBDAS[_n], reverse=True)
                  for _nm in [StudentSpec("kd-pruned", _n, lmbda=_l).name] for x in (f"{_nm}-kd", _nm)]
@@ -181,7 +187,7 @@ PRESETS: dict[str, list[str]] = {
     "reference": PRESET_REFERENCE, "gpu": PRESET_GPU, "gpu-p2": PRESET_GPU_P2, "cpu-p3": PRESET_CPU_P3,
     "cpu-p4": PRESET_CPU_P4, "gpu-kdrd": PRESET_GPU_KDRD, "widths": PRESET_WIDTHS, "widths-p2": PRESET_WIDTHS_P2,
     "widths-p3": PRESET_WIDTHS_P3, "widths-n32-p2": PRESET_WIDTHS_N32_P2,
-    "widths-p4": PRESET_WIDTHS_P4,
+    "widths-p4": PRESET_WIDTHS_P4, "widths-n32-p3": PRESET_WIDTHS_N32_P3,
     **{f"widths-n{_n}": [x for x in PRESET_WIDTHS if f"-n{_n}-" in x] for _n in WIDTH_LAMBDAS},
     **{f"gpu-l{lambda_tag(x)}": [n for n in PRESET_GPU if f"-l{lambda_tag(x)}-" in n] for x in GPU_LAMBDAS}}
 
