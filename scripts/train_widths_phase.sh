@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # A continuation phase of released students (#32), each released into artifacts/<phase>/weights and adopted in place of
 # the released student it continues only where its Kodak-24 RD cost (bpp + λ·255²·MSE of the means) is lower:
-#   bash scripts/train_widths_phase.sh [widths-p2|widths-p3|widths-p4|widths-n32-p2] [recipe ...]
-# widths-p2: the N=96 students annealed by the RD loss alone; widths-p3: the N=96 students distilled further from the
-# λ's teacher (p4: longer, at lr 1e-4, bf16); widths-n32-p2: the N=32 students distilled further (default widths-p2).
-# Recipes named after the phase train only those of it (two processes of one thread each use both cores). Resumable
-# like scripts/train_widths.sh;
-# release and adoption take a lock, so parallel processes do not interleave their manifest updates.
+#   bash scripts/train_widths_phase.sh [PHASE] [recipe ...]
+# PHASE (default widths-p2), one of lic.release.recipes' continuation presets (docs/CAMPAIGN.md): widths-p2 (the N=96
+# students annealed by the RD loss alone), widths-p3 / widths-p4 (the N=96 students distilled further from the λ's
+# teacher), widths-n32-p2 / widths-n32-p3 (the N=32 students distilled further). Recipes named after the phase train
+# only those of it (two processes of one thread each use both cores). Resumable like scripts/train_widths.sh; release
+# and adoption take a lock, so parallel processes do not interleave their manifest updates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
