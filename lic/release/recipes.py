@@ -137,9 +137,9 @@ PRESET_WIDTHS_P2 = [f"{StudentSpec('kd-pruned', 96, lmbda=_l).name}-p2" for _l i
 
 def _kd_continuation(n: int, suffix: str, seed: int, lr: float, steps: int, precision: str = "fp32") -> list[str]:
     """Register ``<student>-<suffix>`` for each released kd-pruned student of width ``n`` (every λ of
-    :data:`WIDTH_LAMBDAS`): the student distilled further from its λ's teacher (KD + RD, 8 × 128² in ``precision``, fresh
-    crops of ``seed``, lr dropped 10× for the last 15 %), adopted in its place where it beats it on Kodak. Returns the names,
-    the base λ first."""
+    :data:`WIDTH_LAMBDAS`): the student distilled further from its λ's teacher (KD + RD, 8 × 128² in ``precision``,
+    fresh crops of ``seed``, lr dropped 10× for the last 15 %), adopted in its place where it beats it on Kodak.
+    Returns the names, the base λ first."""
     names = []
     for lmbda in sorted(WIDTH_LAMBDAS[n], reverse=True):
         nm = StudentSpec("kd-pruned", n, lmbda=lmbda).name
