@@ -69,3 +69,21 @@ def test_pack_release_adopt(tiny_zoo):
     rec = read_json(zoo.WEIGHTS_DIR / "kodak_measured.json")["models"]["t"]
     assert rec["sha256"] == adopted["sha256"]
     assert zoo.load_pretrained("t").N == 8  # checksum verified
+
+
+def test_adopt_if_better_compares_kodak_costs_on_the_same_images_only(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(recipes, "REFERENCE", {"t-p2": {"replaces": "t"}})
+    entry = lambda bpp, psnr, n=24, **kw: {"lmbda": 0.01, "kodak": {"bpp": bpp, "psnr": psnr}, "kodak_images": n, **kw}
+    zoos = {"new": {"t-p2": entry(0.5, 30.0)}, "old": {"t": entry(0.5, 29.0)}}
+    monkeypatch.setattr(zoo, "available", lambda d=None: zoos["new" if d else "old"])
+    adopted = []
+    monkeypatch.setattr(gpujob, "adopt", lambda name, src: adopted.append(name))
+    assert gpujob.adopt_if_better("t-p2", tmp_path) and adopted == ["t-p2"]  # lower cost: adopted
+    assert "RD cost" in capsys.readouterr().out
+    zoos["old"]["t"] = entry(0.5, 31.0)
+    assert not gpujob.adopt_if_better("t-p2", tmp_path) and adopted == ["t-p2"]  # higher cost: kept
+    zoos["old"]["t"] = entry(0.5, 29.0, n=8)
+    with pytest.raises(ArtifactError, match="Kodak images"):  # Kodak-24 against Kodak-8: refused
+        gpujob.adopt_if_better("t-p2", tmp_path)
+    zoos["old"]["t"] = entry(0.5, 29.0, recipe="t-p2")
+    assert not gpujob.adopt_if_better("t-p2", tmp_path)  # already adopted: not again

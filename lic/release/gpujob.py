@@ -30,9 +30,10 @@ from lic.codec import zoo
 from lic.errors import ArtifactError
 from lic.fileio import atomic_write_bytes, file_lock, read_json, write_json
 from lic.release import campaign, recipes
+from lic.release.runlog import kodak_rd_cost
 from lic.train.specs import lambda_tag
 
-__all__ = ["pack", "adopt", "rd_cost", "adopt_if_better", "main"]
+__all__ = ["pack", "adopt", "adopt_if_better", "main"]
 
 #: the parts of a training state only a resumed run needs (left out of :func:`pack`)
 _RESUME_ONLY = ("optimizer", "aux_optimizer", "scaler", "rng", "extra")
@@ -83,21 +84,20 @@ def adopt(name: str, src_dir: Path) -> dict:
         return _adopt(name, target, src, Path(src_dir))
 
 
-def rd_cost(entry: dict) -> float:
-    """A release's Kodak RD cost, bpp + λ·255²·MSE of the means (the MSE from the mean PSNR)."""
-    return entry["kodak"]["bpp"] + entry["lmbda"] * 255 ** 2 * 10 ** (-entry["kodak"]["psnr"] / 10)
-
-
 def adopt_if_better(name: str, src_dir: Path) -> bool:
-    """:func:`adopt` ``name`` (released into ``src_dir``) only where its Kodak RD cost (:func:`rd_cost`) is lower than
-    the released model's it replaces, and not again once adopted; prints both costs. Returns whether it adopted."""
+    """:func:`adopt` ``name`` (released into ``src_dir``) only where its Kodak RD cost (bpp + λ·255²·MSE of the means,
+    :func:`lic.release.runlog.kodak_rd_cost`) is lower than the released model's it replaces, and not again once
+    adopted; prints both costs; refuses costs measured on different Kodak image counts. Returns whether it adopted."""
     target = recipes.REFERENCE.get(name, {}).get("replaces")
     new, old = zoo.available(Path(src_dir)).get(name), zoo.available().get(target)
     if not new or not old:
         raise ArtifactError(f"{name} is not released in {src_dir} or its recipe replaces no released model")
-    print(f"{name}: Kodak-{new.get('kodak_images', '?')} RD cost {rd_cost(new):.5f} vs released {rd_cost(old):.5f}",
-          flush=True)
-    if old.get("recipe") == name or rd_cost(new) >= rd_cost(old):
+    if new.get("kodak_images") != old.get("kodak_images"):
+        raise ArtifactError(f"{name} was measured on {new.get('kodak_images')} Kodak images, {target} on "
+                            f"{old.get('kodak_images')}: release it on the same set to compare")
+    cost_new, cost_old = kodak_rd_cost(new, new["lmbda"]), kodak_rd_cost(old, old["lmbda"])
+    print(f"{name}: Kodak-{new.get('kodak_images', '?')} RD cost {cost_new:.5f} vs released {cost_old:.5f}", flush=True)
+    if old.get("recipe") == name or cost_new >= cost_old:
         return False
     adopt(name, Path(src_dir))
     print(f"adopted as {target}", flush=True)
