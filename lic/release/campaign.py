@@ -164,6 +164,11 @@ def train_reference(name: str, minutes: float | None = None, threads: int | None
         sampler = CropSampler(train_dir, crop=cfg.crop, seed=cfg.seed)
     max_s = None if minutes is None else minutes * 60
     init = source_model(r["init"]).train() if "init" in r else None
+    if init is not None and "kind" in r and int(init.N) < int(r["N"]):  # a narrower student grown to the recipe's N
+        from lic.train.widen import widen_to_width
+
+        print(f"{name}: {r['init']} (N={int(init.N)}) widened to N={r['N']}", flush=True)
+        init = widen_to_width(init, int(r["N"]), seed=cfg.seed).train()
     if "kind" not in r:  # a teacher
         model = init if init is not None else build_model(N=r["N"], M=r["M"])
         return train(model.to(default_device()), cfg, sampler, ckpt_path(name), max_seconds=max_s, desc=name)
