@@ -303,3 +303,17 @@ def test_encoder_comparison_takes_resources_only_from_a_synthesis_of_the_same_pl
     wider = {**syn, "width": 1920, "height": 1088}  # the same folds on another frame: other line buffers
     for r in (row(data=other), row(data=wider), row(stale=("an input changed",))):
         assert r["resources (as reported)"] == hwreport.NA and "not synthesised" in r["label"]
+
+
+def test_a_grown_students_budget_says_from_which_width(monkeypatch):
+    """A student widened from a narrower one (its phases name that width) says so in its budget; others do not."""
+    from lic.codec import zoo
+    from lic.study.stages.labels import released_budget
+
+    ph = lambda name, steps: {"name": name, "steps": steps, "batch_size": 8, "crop": 128, "device": "cpu"}  # noqa: E731
+    man = {"a": {"config": {"N": 96}, "phases": [ph("student-kd-pruned-n64-m192-l0.0250-gpu", 100),
+                                                   ph("student-kd-pruned-n96-m192-l0.0250-g64", 50)]},
+           "b": {"config": {"N": 96}, "phases": [ph("student-kd-pruned-n96-m192-l0.0250-kd", 70)]}}
+    monkeypatch.setattr(zoo, "available", lambda *a, **k: man)
+    assert released_budget(["a"]) == "released: 150 steps (8×128² on cpu), grown from N=64"
+    assert released_budget(["b"]) == "released: 70 steps (8×128² on cpu)"

@@ -6,6 +6,7 @@ re-measurement of them (``weights/manifest.json``, ``weights/kodak_measured.json
 from __future__ import annotations
 
 import math
+import re
 
 from lic.data.evalsets import KODAK, set_label
 from lic.study.tables import fmt
@@ -54,7 +55,17 @@ def released_budget(names) -> str:
     steps = sorted({sum(p.get("steps", 0) for p in e.get("phases", [])) or e.get("total_steps") or 0 for e in entries})
     shapes = list(dict.fromkeys(_shape(p) for e in entries for p in e.get("phases", [])))
     span = f"{steps[0]:,}" if len(steps) == 1 else f"{steps[0]:,}–{steps[-1]:,}"
-    return f"released: {span} steps" + (f" ({', '.join(shapes)})" if shapes else "")
+    grown = sorted({w for e in entries for w in _narrower_phases(e)}, reverse=True)
+    return (f"released: {span} steps" + (f" ({', '.join(shapes)})" if shapes else "")
+            + (f", grown from N={'/'.join(map(str, grown))}" if grown else ""))
+
+
+def _narrower_phases(entry: dict) -> set[int]:
+    """The widths narrower than the model's own among its phases' recipe names (``-n64-``): a student grown from a
+    narrower one (:func:`lic.train.widen.widen_to_width`) trained those phases at that width."""
+    N = int((entry.get("config") or {}).get("N", 0))
+    return {w for p in entry.get("phases", []) if (m := re.search(r"-n(\d+)-", str(p.get("name", ""))))
+            and (w := int(m.group(1))) < N}
 
 
 def run_budget(steps, batch, crop, device, what: str = "steps") -> str:
