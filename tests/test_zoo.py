@@ -43,6 +43,7 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
         PRESET_WIDTHS_P3,
         PRESET_WIDTHS_N32_P3,
         PRESET_WIDTHS_N32_P4,
+        PRESET_WIDTHS_N32_P5,
         PRESET_WIDTHS_G64,
         PRESET_WIDTHS_P4,
         REFERENCE,
@@ -53,7 +54,7 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
 
     later = PRESET_GPU + PRESET_GPU_P2 + PRESET_CPU_P3 + PRESET_CPU_P4 + PRESET_GPU_KDRD + PRESET_WIDTHS + PRESET_WIDTHS_P2 \
         + PRESET_WIDTHS_P3 + PRESET_WIDTHS_N32_P2 + PRESET_WIDTHS_P4 \
-        + PRESET_WIDTHS_N32_P3 + PRESET_WIDTHS_N32_P4 + PRESET_WIDTHS_G64
+        + PRESET_WIDTHS_N32_P3 + PRESET_WIDTHS_N32_P4 + PRESET_WIDTHS_N32_P5 + PRESET_WIDTHS_G64
     assert sorted(PRESET_REFERENCE + later) == sorted(REFERENCE) and not set(PRESET_REFERENCE) & set(later)
     # the width sweep: per width and λ, KD from the pruned teacher of that λ, then the RD anneal under the student's name
     assert len(PRESET_WIDTHS) == 2 * sum(len(v) for v in WIDTH_LAMBDAS.values())
@@ -84,7 +85,7 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
         assert r["teacher"] == f"teacher-n128-m192-l{r['init'].split('-l')[-1]}"
     assert len(PRESET_WIDTHS_G64) == len(WIDTH_LAMBDAS[96])
     for preset, suffix in ((PRESET_WIDTHS_N32_P2, "-p2"), (PRESET_WIDTHS_N32_P3, "-p3"),
-                           (PRESET_WIDTHS_N32_P4, "-p4")):  # N=32 KD continuations
+                           (PRESET_WIDTHS_N32_P4, "-p4"), (PRESET_WIDTHS_N32_P5, "-p5")):  # N=32 KD continuations
         for name in preset:
             r = REFERENCE[name]
             assert r["init"] == r["replaces"] == name.removesuffix(suffix) in PRESET_WIDTHS and r["loss"] == "kd"
