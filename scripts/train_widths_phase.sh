@@ -4,8 +4,8 @@
 #   bash scripts/train_widths_phase.sh [PHASE] [recipe ...]
 # PHASE (default widths-p2), one of lic.release.recipes' continuation presets (docs/CAMPAIGN.md): widths-p2 (the N=96
 # students annealed by the RD loss alone), widths-p3 / widths-p4 (the N=96 students distilled further from the λ's
-# teacher), widths-n32-p2 … -p5 (the N=32 students distilled further), widths-g64 (N=96 grown from the N=64
-# students and distilled). Recipes named after the phase train
+# teacher), widths-n32-p2 … -p5 (the N=32 students distilled further), widths-g64 / widths-g64-rd (N=96 grown from
+# the N=64 students, then distilled / annealed by the RD loss). Recipes named after the phase train
 # only those of it (two processes of one thread each use both cores). Resumable like scripts/train_widths.sh; release
 # and adoption take a lock, so parallel processes do not interleave their manifest updates.
 set -euo pipefail

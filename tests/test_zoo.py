@@ -45,6 +45,7 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
         PRESET_WIDTHS_N32_P4,
         PRESET_WIDTHS_N32_P5,
         PRESET_WIDTHS_G64,
+        PRESET_WIDTHS_G64_RD,
         PRESET_WIDTHS_P4,
         REFERENCE,
         WIDTH_LAMBDAS,
@@ -54,7 +55,8 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
 
     later = PRESET_GPU + PRESET_GPU_P2 + PRESET_CPU_P3 + PRESET_CPU_P4 + PRESET_GPU_KDRD + PRESET_WIDTHS + PRESET_WIDTHS_P2 \
         + PRESET_WIDTHS_P3 + PRESET_WIDTHS_N32_P2 + PRESET_WIDTHS_P4 \
-        + PRESET_WIDTHS_N32_P3 + PRESET_WIDTHS_N32_P4 + PRESET_WIDTHS_N32_P5 + PRESET_WIDTHS_G64
+        + PRESET_WIDTHS_N32_P3 + PRESET_WIDTHS_N32_P4 + PRESET_WIDTHS_N32_P5 + PRESET_WIDTHS_G64 \
+        + PRESET_WIDTHS_G64_RD
     assert sorted(PRESET_REFERENCE + later) == sorted(REFERENCE) and not set(PRESET_REFERENCE) & set(later)
     # the width sweep: per width and λ, KD from the pruned teacher of that λ, then the RD anneal under the student's name
     assert len(PRESET_WIDTHS) == 2 * sum(len(v) for v in WIDTH_LAMBDAS.values())
@@ -84,6 +86,11 @@ def test_reference_preset_lists_every_recipe_after_what_it_starts_from():
         assert r["init"] == r["replaces"].replace("-n96-", "-n64-") and REFERENCE[r["init"]]["N"] == 64
         assert r["teacher"] == f"teacher-n128-m192-l{r['init'].split('-l')[-1]}"
     assert len(PRESET_WIDTHS_G64) == len(WIDTH_LAMBDAS[96])
+    for name in PRESET_WIDTHS_G64_RD:  # the same growth, annealed by the RD loss alone as the N=64 students' last phase
+        r = REFERENCE[name]
+        assert r["replaces"] == name.removesuffix("-g64rd") and r["init"] == r["replaces"].replace("-n96-", "-n64-")
+        assert r["loss"] == "rd" and r["N"] == 96 and r["lr"] == 1e-5 and not StudentSpec.from_recipe(r).uses_teacher
+    assert len(PRESET_WIDTHS_G64_RD) == len(WIDTH_LAMBDAS[96])
     for preset, suffix in ((PRESET_WIDTHS_N32_P2, "-p2"), (PRESET_WIDTHS_N32_P3, "-p3"),
                            (PRESET_WIDTHS_N32_P4, "-p4"), (PRESET_WIDTHS_N32_P5, "-p5")):  # N=32 KD continuations
         for name in preset:

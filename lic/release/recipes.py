@@ -188,6 +188,17 @@ WIDTH_G64_STEPS = 3000
 # students' cpu-p3 lr), seed 11
 PRESET_WIDTHS_G64 = _kd_continuation(96, "g64", seed=11, lr=5e-5, steps=WIDTH_G64_STEPS, precision="bf16",
                                      grow_from=64)
+# ``widths-g64-rd``: the N=64 students grown to N=96 as in ``widths-g64``, then annealed by the RD loss alone at lr 1e-5
+# (the N=64 students' own last phase, ``cpu-p4``), bf16, seed 13: KD at lr 5e-5 took the grown students below their
+# N=64 starting point (λ 0.0018, 0.0035)
+for _l in WIDTH_LAMBDAS[96]:
+    _nm = StudentSpec("kd-pruned", 96, lmbda=_l).name
+    _s = StudentSpec("rd-pruned", 96, seed=13, **{**_S, "lmbda": _l, "lr": 1e-5, "steps": WIDTH_G64_STEPS,
+                                                   "precision": "bf16", "teacher": None,
+                                                   "init": StudentSpec("kd-pruned", 64, lmbda=_l).name})
+    REFERENCE[f"{_nm}-g64rd"] = {**_s.recipe(), "replaces": _nm}
+PRESET_WIDTHS_G64_RD = [f"{StudentSpec('kd-pruned', 96, lmbda=_l).name}-g64rd"
+                        for _l in sorted(WIDTH_LAMBDAS[96], reverse=True)]
 #: ``widths``: each width's two phases, the widest first, the base λ first within a width
 PRESET_WIDTHS = [x for _n in WIDTH_LAMBDAS for _l in sorted(WIDTH_LAMBDAS[_n], reverse=True)
                  for _nm in [StudentSpec("kd-pruned", _n, lmbda=_l).name] for x in (f"{_nm}-kd", _nm)]
@@ -207,7 +218,7 @@ PRESETS: dict[str, list[str]] = {
     "widths-p3": PRESET_WIDTHS_P3, "widths-n32-p2": PRESET_WIDTHS_N32_P2,
     "widths-p4": PRESET_WIDTHS_P4, "widths-n32-p3": PRESET_WIDTHS_N32_P3,
     "widths-n32-p4": PRESET_WIDTHS_N32_P4, "widths-n32-p5": PRESET_WIDTHS_N32_P5,
-    "widths-g64": PRESET_WIDTHS_G64,
+    "widths-g64": PRESET_WIDTHS_G64, "widths-g64-rd": PRESET_WIDTHS_G64_RD,
     **{f"widths-n{_n}": [x for x in PRESET_WIDTHS if f"-n{_n}-" in x] for _n in WIDTH_LAMBDAS},
     **{f"gpu-l{lambda_tag(x)}": [n for n in PRESET_GPU if f"-l{lambda_tag(x)}-" in n] for x in GPU_LAMBDAS}}
 
