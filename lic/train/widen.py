@@ -26,16 +26,9 @@ from torch import nn
 
 from lic.codec.models import CDF_BUFFERS, build_model, load_state_dict_into
 from lic.errors import ParameterError
+from lic.train.prune import _in_dim
 
 __all__ = ["widen_to_width"]
-
-
-def _in_dim(m: nn.Module) -> int:
-    return 0 if isinstance(m, nn.ConvTranspose2d) else 1
-
-
-def _out_dim(m: nn.Module) -> int:
-    return 1 if isinstance(m, nn.ConvTranspose2d) else 0
 
 
 def _put(dst: torch.Tensor, src: torch.Tensor) -> torch.Tensor:
