@@ -285,6 +285,22 @@ def test_a_fresh_checkout_continues_from_the_released_weights(tmp_path, monkeypa
         campaign.source_model("a")
 
 
+def test_a_recipe_wider_than_its_init_starts_from_the_init_widened(tmp_path, monkeypatch, capsys):
+    # "b" (N=12) names "a" (N=8) as its init: it trains from "a" widened, and its phases list "a"'s before its own
+    from lic.release import campaign
+    from lic.release import recipes as rcp
+
+    t = {"M": 12, "crop": 64, "batch_size": 1, "lmbda": 0.025, "lr": 1e-4, "precision": "fp32", "steps": 1}
+    monkeypatch.setattr(rcp, "REFERENCE", {"a": {**t, "N": 8},
+                                           "b": {**t, "N": 12, "init": "a", "kind": "rd-pruned", "loss": "rd"}})
+    monkeypatch.setattr(campaign, "WORK_DIR", tmp_path / "work")
+    campaign.train_reference("a", threads=1)
+    assert campaign.train_reference("b", threads=1)["done"]
+    assert "a (N=8) widened to N=12" in capsys.readouterr().out
+    assert int(campaign.trained_model("b").N) == 12
+    assert [p["name"] for p in campaign.phases("b")] == ["a", "b"]
+
+
 def test_bf16_on_a_cpu_without_amx_warns(tmp_path, monkeypatch):
     import lic.train.loop as tr
     from lic.codec.models import build_model
