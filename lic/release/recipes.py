@@ -126,34 +126,45 @@ for _n, _ls in WIDTH_LAMBDAS.items():
         REFERENCE[_k.name] = _s.recipe()
 #: steps of the ``widths-p2`` RD anneal (a released student continued)
 WIDTH_P2_STEPS = 1500
-# ``widths-p2``: the released N=96 students annealed further by the RD loss alone (lr 1e-5, fresh crops, seed 5); adopted
-# in place of the released student where they beat it on Kodak (``python -m lic.release.gpujob adopt``)
-for _l in WIDTH_LAMBDAS[96]:
-    _nm = StudentSpec("kd-pruned", 96, lmbda=_l).name
-    _s = StudentSpec("rd-pruned", 96, seed=5, **{**_S, "lmbda": _l, "lr": 1e-5, "steps": WIDTH_P2_STEPS, "teacher": None,
-                                                  "init": _nm})
-    REFERENCE[f"{_nm}-p2"] = {**_s.recipe(), "replaces": _nm}
-PRESET_WIDTHS_P2 = [f"{StudentSpec('kd-pruned', 96, lmbda=_l).name}-p2" for _l in sorted(WIDTH_LAMBDAS[96], reverse=True)]
 
 
-def _kd_continuation(n: int, suffix: str, seed: int, lr: float, steps: int, precision: str = "fp32",
-                     grow_from: int | None = None) -> list[str]:
+def _continuation(n: int, suffix: str, grow_from: int | None, recipe) -> list[str]:
     """Register ``<student>-<suffix>`` for each released kd-pruned student of width ``n`` (every λ of
-    :data:`WIDTH_LAMBDAS`): the student distilled further from its λ's teacher (KD + RD, 8 × 128² in ``precision``,
-    fresh crops of ``seed``, lr dropped 10× for the last 15 %), adopted in its place where it beats it on Kodak.
-    With ``grow_from``, it starts instead from the released student of that narrower width at the same λ, widened
-    to ``n`` without changing what it computes (:func:`lic.train.widen.widen_to_width`).
+    :data:`WIDTH_LAMBDAS`), adopted in its place where it beats it on Kodak: ``recipe(λ, init)`` gives the run, which
+    starts from that student, or with ``grow_from`` from the released student of that narrower width at the same λ,
+    widened to ``n`` without changing what it computes (:func:`lic.train.widen.widen_to_width`).
     Returns the names, the base λ first."""
     names = []
     for lmbda in sorted(WIDTH_LAMBDAS[n], reverse=True):
         nm = StudentSpec("kd-pruned", n, lmbda=lmbda).name
         base = StudentSpec("kd-pruned", grow_from, lmbda=lmbda).name if grow_from else nm
-        s = StudentSpec("kd-pruned", n, seed=seed, **{**_S, "lmbda": lmbda, "lr": lr, "steps": steps,
-                                                      "precision": precision,
-                                                      "teacher": f"teacher-n128-m192-l{lambda_tag(lmbda)}"})
-        REFERENCE[f"{nm}-{suffix}"] = {**dataclasses.replace(s, init=base).recipe(), "replaces": nm}
+        REFERENCE[f"{nm}-{suffix}"] = {**recipe(lmbda, base).recipe(), "replaces": nm}
         names.append(f"{nm}-{suffix}")
     return names
+
+
+def _rd_continuation(n: int, suffix: str, seed: int, steps: int, precision: str | None = None,
+                     grow_from: int | None = None) -> list[str]:
+    """:func:`_continuation`: annealed by the RD loss alone (lr 1e-5, 8 × 128², fresh crops of ``seed``, in
+    ``precision`` where given)."""
+    extra = {"precision": precision} if precision else {}
+    return _continuation(n, suffix, grow_from, lambda lmbda, init: StudentSpec(
+        "rd-pruned", n, seed=seed, **{**_S, "lmbda": lmbda, "lr": 1e-5, "steps": steps, **extra, "teacher": None,
+                                      "init": init}))
+
+
+# ``widths-p2``: the released N=96 students annealed further by the RD loss alone (lr 1e-5, fresh crops, seed 5); adopted
+# in place of the released student where they beat it on Kodak (``python -m lic.release.gpujob adopt``)
+PRESET_WIDTHS_P2 = _rd_continuation(96, "p2", seed=5, steps=WIDTH_P2_STEPS)
+
+
+def _kd_continuation(n: int, suffix: str, seed: int, lr: float, steps: int, precision: str = "fp32",
+                     grow_from: int | None = None) -> list[str]:
+    """:func:`_continuation`: distilled further from the λ's teacher (KD + RD, 8 × 128² in ``precision``, fresh crops
+    of ``seed``, lr dropped 10× for the last 15 %)."""
+    return _continuation(n, suffix, grow_from, lambda lmbda, init: dataclasses.replace(StudentSpec(
+        "kd-pruned", n, seed=seed, **{**_S, "lmbda": lmbda, "lr": lr, "steps": steps, "precision": precision,
+                                      "teacher": f"teacher-n128-m192-l{lambda_tag(lmbda)}"}), init=init))
 
 
 #: steps of the ``widths-p3`` KD continuation
@@ -191,14 +202,7 @@ PRESET_WIDTHS_G64 = _kd_continuation(96, "g64", seed=11, lr=5e-5, steps=WIDTH_G6
 # ``widths-g64-rd``: the N=64 students grown to N=96 as in ``widths-g64``, then annealed by the RD loss alone at lr 1e-5
 # (the N=64 students' own last phase, ``cpu-p4``), bf16, seed 13: KD at lr 5e-5 took the grown students below their
 # N=64 starting point (λ 0.0018, 0.0035)
-for _l in WIDTH_LAMBDAS[96]:
-    _nm = StudentSpec("kd-pruned", 96, lmbda=_l).name
-    _s = StudentSpec("rd-pruned", 96, seed=13, **{**_S, "lmbda": _l, "lr": 1e-5, "steps": WIDTH_G64_STEPS,
-                                                   "precision": "bf16", "teacher": None,
-                                                   "init": StudentSpec("kd-pruned", 64, lmbda=_l).name})
-    REFERENCE[f"{_nm}-g64rd"] = {**_s.recipe(), "replaces": _nm}
-PRESET_WIDTHS_G64_RD = [f"{StudentSpec('kd-pruned', 96, lmbda=_l).name}-g64rd"
-                        for _l in sorted(WIDTH_LAMBDAS[96], reverse=True)]
+PRESET_WIDTHS_G64_RD = _rd_continuation(96, "g64rd", seed=13, steps=WIDTH_G64_STEPS, precision="bf16", grow_from=64)
 #: ``widths``: each width's two phases, the widest first, the base λ first within a width
 PRESET_WIDTHS = [x for _n in WIDTH_LAMBDAS for _l in sorted(WIDTH_LAMBDAS[_n], reverse=True)
                  for _nm in [StudentSpec("kd-pruned", _n, lmbda=_l).name] for x in (f"{_nm}-kd", _nm)]

@@ -110,8 +110,9 @@ def widen_to_width(model: nn.Module, N: int, seed: int = 0) -> nn.Module:
     if cfg.get("gdn", "standard") != "standard":
         raise ParameterError(f"cannot widen a model with the {cfg['gdn']!r} GDN flavour, only the standard one")
     cfg.update(N=int(N), M=M)
-    torch.manual_seed(seed)
-    new = build_model(cfg.pop("arch", "hyperprior"), **cfg)
+    with torch.random.fork_rng(devices=[]):  # the caller's RNG stream is left as it was
+        torch.manual_seed(seed)
+        new = build_model(cfg.pop("arch", "hyperprior"), **cfg)
     state = {k: v.clone() for k, v in new.state_dict().items() if not k.startswith("entropy_bottleneck.")}
     for part in ("g_a", "g_s", "h_a", "h_s"):
         _widen_seq(getattr(model, part), getattr(new, part), state, part, N0)
